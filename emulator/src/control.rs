@@ -1,0 +1,300 @@
+//! The control surface for tests and scripts (not part of the AWS API): seed clusters,
+//! change them out of band, set transition timings, inject faults, and read the record of
+//! API calls. The same operations are served over HTTP under `/_emulator/` (see
+//! `control_http`).
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use serde_json::Value;
+
+use crate::config::{ClusterSpec, Timings};
+use crate::error::PkiError;
+use crate::faults::{Fault, FaultSet};
+use crate::model::{new_hex_id, Cluster, HsmPending, Store};
+use crate::pki;
+
+/// State shared by the server and every [`Control`] handle.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    store: Mutex<Store>,
+    faults: Mutex<FaultSet>,
+    calls: Mutex<Vec<(String, Value)>>,
+}
+
+impl Shared {
+    pub(crate) fn new(store: Store) -> Shared {
+        Shared {
+            store: Mutex::new(store),
+            faults: Mutex::new(FaultSet::default()),
+            calls: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The store, with every transition due by now completed.
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        let mut store = self
+            .store
+            .lock()
+            .expect("emulator store lock poisoned by an earlier panic");
+        store.advance(Instant::now());
+        store
+    }
+
+    pub(crate) fn faults(&self) -> MutexGuard<'_, FaultSet> {
+        self.faults
+            .lock()
+            .expect("emulator fault lock poisoned by an earlier panic")
+    }
+
+    fn calls_lock(&self) -> MutexGuard<'_, Vec<(String, Value)>> {
+        self.calls
+            .lock()
+            .expect("emulator call-record lock poisoned by an earlier panic")
+    }
+
+    pub(crate) fn record_call(&self, operation: &str, body: Value) {
+        self.calls_lock().push((operation.to_string(), body));
+    }
+}
+
+/// States that come after a successful `InitializeCluster`.
+fn is_post_initialization(state: &str) -> bool {
+    matches!(
+        state,
+        "INITIALIZED"
+            | "ACTIVE"
+            | "DEGRADED"
+            | "UPDATE_IN_PROGRESS"
+            | "MODIFY_IN_PROGRESS"
+            | "ROLLBACK_IN_PROGRESS"
+    )
+}
+
+/// A handle on a running emulator's state. Cheap to clone; usable from any thread.
+#[derive(Clone, Debug)]
+pub struct Control {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Control {
+    /// Adds a cluster (see [`ClusterSpec`]) and returns its id. A spec naming an existing
+    /// cluster id replaces that cluster.
+    ///
+    /// # Panics
+    /// If key generation fails (it does not in practice); see [`Control::try_seed_cluster`].
+    pub fn seed_cluster(&self, spec: ClusterSpec) -> String {
+        self.try_seed_cluster(spec)
+            .expect("seeding a cluster: key generation failed")
+    }
+
+    /// [`Control::seed_cluster`] that reports key generation failures.
+    pub fn try_seed_cluster(&self, spec: ClusterSpec) -> Result<String, PkiError> {
+        let mut store = self.shared.store();
+        let id = match spec.cluster_id {
+            Some(id) => {
+                store.clusters.retain(|c| c.id != id);
+                id
+            }
+            None => store.fresh_cluster_id(),
+        };
+        let vpc_id = spec.vpc_id.unwrap_or_else(|| store.vpc_id.clone());
+        let subnets = [new_hex_id("subnet"), new_hex_id("subnet")];
+        let mut cluster = store.blank_cluster(
+            id.clone(),
+            spec.hsm_type.unwrap_or_else(|| "hsm1.medium".to_string()),
+            vpc_id,
+            &subnets,
+        );
+        let state = spec.state.unwrap_or_else(|| "UNINITIALIZED".to_string());
+        cluster.set_state(&state);
+        cluster.backup_retention_days = spec.backup_retention_days.unwrap_or(90);
+        cluster.tags = spec.tags;
+        if spec.with_hsm {
+            add_active_hsm(&mut cluster, &store)?;
+            if is_post_initialization(&state) {
+                certify(&mut cluster)?;
+            }
+        }
+        store.clusters.push(cluster);
+        Ok(id)
+    }
+
+    /// Ids of every cluster, in creation order.
+    pub fn cluster_ids(&self) -> Vec<String> {
+        self.shared
+            .store()
+            .clusters
+            .iter()
+            .map(|c| c.id.clone())
+            .collect()
+    }
+
+    /// The cluster as `DescribeClusters` would show it now.
+    pub fn cluster_json(&self, id: &str) -> Option<Value> {
+        self.shared.store().get(id).map(Cluster::to_json)
+    }
+
+    /// The cluster's CSR as the emulator holds it (present once an HSM was created, even
+    /// when the API no longer shows it).
+    pub fn cluster_csr_pem(&self, id: &str) -> Option<String> {
+        self.shared
+            .store()
+            .get(id)
+            .and_then(|c| c.material.as_ref().map(|m| m.csr_pem.clone()))
+    }
+
+    /// Sets the state out of band (drift, console change), cancelling any pending
+    /// transition. Moving a cluster that has a CSR but no certificate to a post-initialization
+    /// state gives it a `ClusterCertificate` issued by an emulator-made CA.
+    pub fn set_state(&self, id: &str, state: &str) {
+        self.with_cluster(id, |cluster, _| {
+            cluster.pending = None;
+            cluster.set_state(state);
+            if is_post_initialization(state)
+                && cluster.cluster_certificate.is_none()
+                && cluster.material.is_some()
+            {
+                if let Err(e) = certify(cluster) {
+                    tracing::warn!("could not issue a cluster certificate: {e}");
+                }
+            }
+        });
+    }
+
+    /// Sets the HSM type of the cluster and its HSMs out of band.
+    pub fn set_hsm_type(&self, id: &str, hsm_type: &str) {
+        self.with_cluster(id, |cluster, _| {
+            cluster.hsm_type = hsm_type.to_string();
+            for hsm in &mut cluster.hsms {
+                hsm.hsm_type = hsm_type.to_string();
+            }
+        });
+    }
+
+    /// Sets the backup retention (days) out of band.
+    pub fn set_backup_retention_days(&self, id: &str, days: u32) {
+        self.with_cluster(id, |cluster, _| cluster.backup_retention_days = days);
+    }
+
+    /// Back to UNINITIALIZED with one ACTIVE HSM, a fresh key pair and CSR, and no
+    /// cluster certificate.
+    pub fn reset_to_uninitialized(&self, id: &str) {
+        self.with_cluster(id, |cluster, store| {
+            cluster.pending = None;
+            cluster.cluster_certificate = None;
+            cluster.material = None;
+            cluster.hsms.truncate(1);
+            cluster.set_state("UNINITIALIZED");
+            let result = if let Some(hsm) = cluster.hsms.first_mut() {
+                hsm.pending = None;
+                hsm.state = "ACTIVE".to_string();
+                hsm.state_message = "HSM is active.".to_string();
+                let hsm_id = hsm.id.clone();
+                pki::cluster_material(&hsm_id, &store.authorities)
+                    .map(|m| cluster.material = Some(m))
+            } else {
+                add_active_hsm(cluster, store)
+            };
+            if let Err(e) = result {
+                tracing::warn!("could not make a fresh CSR: {e}");
+            }
+        });
+    }
+
+    /// Completes the cluster's pending transitions (and its HSMs') now.
+    pub fn complete_transitions(&self, id: &str) {
+        self.with_cluster(id, |cluster, _| cluster.complete_transitions());
+    }
+
+    /// Sets the durations of transitions started from now on.
+    pub fn set_timings(&self, t: Timings) {
+        self.shared.store().timings = t;
+    }
+
+    /// The current transition durations.
+    pub fn timings(&self) -> Timings {
+        self.shared.store().timings.clone()
+    }
+
+    /// Adds a fault; faults apply in the order injected.
+    pub fn inject(&self, fault: Fault) {
+        self.shared.faults().push(fault);
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.shared.faults().clear();
+    }
+
+    /// Request bodies of `operation` (e.g. `"InitializeCluster"`) that reached the handler,
+    /// in order. Unsigned and faulted calls are not recorded.
+    pub fn calls(&self, operation: &str) -> Vec<Value> {
+        self.shared
+            .calls_lock()
+            .iter()
+            .filter(|(op, _)| op == operation)
+            .map(|(_, body)| body.clone())
+            .collect()
+    }
+
+    /// How many calls of `operation` reached the handler.
+    pub fn call_count(&self, operation: &str) -> usize {
+        self.shared
+            .calls_lock()
+            .iter()
+            .filter(|(op, _)| op == operation)
+            .count()
+    }
+
+    /// Every recorded call as `(operation, body)`, in order.
+    pub fn all_calls(&self) -> Vec<(String, Value)> {
+        self.shared.calls_lock().clone()
+    }
+
+    /// Forgets the record of calls.
+    pub fn clear_calls(&self) {
+        self.shared.calls_lock().clear();
+    }
+
+    /// Runs `f` on cluster `id`; logs and does nothing when there is no such cluster.
+    /// Returns whether the cluster exists.
+    pub(crate) fn with_cluster(&self, id: &str, f: impl FnOnce(&mut Cluster, &Store)) -> bool {
+        let mut store = self.shared.store();
+        let Some(index) = store.clusters.iter().position(|c| c.id == id) else {
+            tracing::warn!("control: no cluster {id:?}");
+            return false;
+        };
+        // Take the cluster out so that `f` can read the rest of the store.
+        let mut cluster = store.clusters.remove(index);
+        f(&mut cluster, &store);
+        store.clusters.insert(index, cluster);
+        true
+    }
+}
+
+/// Adds an ACTIVE HSM in the cluster's first availability zone and, if the cluster has no
+/// key material yet, the key pair and CSR.
+fn add_active_hsm(cluster: &mut Cluster, store: &Store) -> Result<(), PkiError> {
+    let az = cluster
+        .subnet_mapping
+        .keys()
+        .next()
+        .cloned()
+        .unwrap_or_else(|| store.availability_zone(0));
+    let hsm = Store::new_hsm(cluster, &az, None, "ACTIVE", None::<(Instant, HsmPending)>);
+    if cluster.material.is_none() {
+        cluster.material = Some(pki::cluster_material(&hsm.id, &store.authorities)?);
+    }
+    cluster.hsms.push(hsm);
+    Ok(())
+}
+
+/// Gives the cluster a `ClusterCertificate` issued for its CSR by an emulator-made CA.
+fn certify(cluster: &mut Cluster) -> Result<(), PkiError> {
+    if let Some(material) = &cluster.material {
+        let signed = pki::sign_csr(&material.csr_pem)?;
+        cluster.cluster_certificate = Some(signed.signed_cert_pem);
+    }
+    Ok(())
+}

@@ -1,0 +1,120 @@
+//! Error types: the AWS-shaped API errors the emulator answers with, and the errors of its
+//! own machinery (PKI, start-up).
+
+use axum::http::StatusCode;
+
+/// An error answered to an API client as `{"__type": code, "message": message}`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApiError {
+    /// HTTP status of the response.
+    pub status: StatusCode,
+    /// The `__type` the AWS SDK maps to its typed error.
+    pub code: &'static str,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// `CloudHsmInvalidRequestException` (400).
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "CloudHsmInvalidRequestException",
+            message,
+        )
+    }
+
+    /// `CloudHsmResourceNotFoundException` (400).
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "CloudHsmResourceNotFoundException",
+            message,
+        )
+    }
+
+    /// `CloudHsmInternalFailureException` (500).
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "CloudHsmInternalFailureException",
+            message,
+        )
+    }
+
+    /// `ThrottlingException` (400), as the AWS platform sends it.
+    pub fn throttling() -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "ThrottlingException", "Rate exceeded")
+    }
+
+    /// `UnknownOperationException` (400).
+    pub fn unknown_operation(target: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "UnknownOperationException",
+            format!("unknown operation {target:?}"),
+        )
+    }
+
+    /// `SerializationException` (400): the body is not a JSON object.
+    pub fn serialization(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "SerializationException", message)
+    }
+
+    /// `MissingAuthenticationTokenException` (403): no `Authorization` header.
+    pub fn missing_authentication() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "MissingAuthenticationTokenException",
+            "Missing Authentication Token",
+        )
+    }
+
+    /// `IncompleteSignatureException` (403): the `Authorization` header is not a SigV4 header.
+    pub fn incomplete_signature(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "IncompleteSignatureException",
+            message,
+        )
+    }
+
+    /// `InvalidSignatureException` (403): the credential scope names another service.
+    pub fn wrong_service(service: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "InvalidSignatureException",
+            format!(
+                "Credential should be scoped to correct service: 'cloudhsm'. (scope names {service:?})"
+            ),
+        )
+    }
+
+    /// The JSON body AWS JSON 1.1 clients parse.
+    pub fn body(&self) -> serde_json::Value {
+        serde_json::json!({ "__type": self.code, "message": self.message })
+    }
+}
+
+/// Failures of the emulator's certificate machinery.
+#[derive(Debug, thiserror::Error)]
+pub enum PkiError {
+    /// Key or certificate generation failed in rcgen.
+    #[error("certificate generation failed: {0}")]
+    Generate(#[from] rcgen::Error),
+    /// The input is not a PEM certificate signing request.
+    #[error("not a PEM certificate signing request: {0}")]
+    NotACsr(String),
+    /// The CSR's own signature does not verify.
+    #[error("the CSR's signature does not verify: {0}")]
+    BadCsrSignature(String),
+}

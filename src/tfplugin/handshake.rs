@@ -1,0 +1,244 @@
+//! The go-plugin handshake: what Terraform tells us in the environment when it starts the
+//! plugin, and the one line we answer on stdout.
+//!
+//! Knows the handshake's words and numbers; knows nothing of gRPC, TLS or AWS.
+
+use std::path::PathBuf;
+
+use base64::Engine as _;
+
+/// The environment variable holding the magic cookie, and the value Terraform sets.
+pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
+pub const MAGIC_COOKIE_VALUE: &str =
+    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+
+/// go-plugin's own (core) protocol version, the first field of the handshake line.
+pub const CORE_PROTOCOL_VERSION: u32 = 1;
+/// The Terraform plugin protocol major version we speak.
+pub const PLUGIN_PROTOCOL_VERSION: u32 = 6;
+
+/// Environment variable that asks for TCP on loopback instead of a unix socket.
+pub const TRANSPORT_VAR: &str = "CLOUDHSM_PLUGIN_TRANSPORT";
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum HandshakeError {
+    #[error(
+        "terraform-provider-cloudhsm is a Terraform plugin, not a command to run by hand.\n\
+         Terraform or OpenTofu starts it by itself: declare the provider in required_providers \
+         and run `terraform init`.\n\
+         To debug the provider, run it with --debug and export the TF_REATTACH_PROVIDERS line it prints."
+    )]
+    NotStartedByTerraform,
+    #[error(
+        "this provider speaks Terraform plugin protocol {PLUGIN_PROTOCOL_VERSION}, but Terraform \
+         offered only protocol version(s) {offered}. Use Terraform 1.0 or later (or OpenTofu)."
+    )]
+    NoCommonProtocol { offered: String },
+    #[error("{var} must be a port number, got {value:?}")]
+    BadPort { var: &'static str, value: String },
+    #[error("PLUGIN_MIN_PORT ({min}) is greater than PLUGIN_MAX_PORT ({max})")]
+    EmptyPortRange { min: u16, max: u16 },
+}
+
+/// Where the plugin should listen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    /// A unix socket in this directory (go-plugin's default on unix).
+    Unix { dir: PathBuf },
+    /// TCP on 127.0.0.1, on the first free port of this range.
+    Tcp { min_port: u16, max_port: u16 },
+}
+
+/// What Terraform told us through the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handshake {
+    pub protocol_version: u32,
+    pub transport: Transport,
+    /// Terraform's client certificate (PEM) when AutoMTLS is on.
+    pub client_cert_pem: Option<String>,
+}
+
+impl Handshake {
+    /// Reads the handshake from the process environment. `require_cookie` is false in
+    /// `--debug` mode, where a developer starts the plugin by hand.
+    pub fn from_env(require_cookie: bool) -> Result<Self, HandshakeError> {
+        Self::from_lookup(|k| std::env::var(k).ok(), require_cookie)
+    }
+
+    /// Same as [`Handshake::from_env`] with any lookup, so that tests need no process env.
+    pub fn from_lookup(
+        get: impl Fn(&str) -> Option<String>,
+        require_cookie: bool,
+    ) -> Result<Self, HandshakeError> {
+        if require_cookie && get(MAGIC_COOKIE_KEY).as_deref() != Some(MAGIC_COOKIE_VALUE) {
+            return Err(HandshakeError::NotStartedByTerraform);
+        }
+        let protocol_version = negotiate(get("PLUGIN_PROTOCOL_VERSIONS").as_deref())?;
+        let tcp_wanted = !cfg!(unix)
+            || get(TRANSPORT_VAR)
+                .map(|v| v.eq_ignore_ascii_case("tcp"))
+                .unwrap_or(false);
+        let transport = if tcp_wanted {
+            let min_port = port(&get, "PLUGIN_MIN_PORT", 10_000)?;
+            let max_port = port(&get, "PLUGIN_MAX_PORT", 25_000)?;
+            if min_port > max_port {
+                return Err(HandshakeError::EmptyPortRange {
+                    min: min_port,
+                    max: max_port,
+                });
+            }
+            Transport::Tcp { min_port, max_port }
+        } else {
+            let dir = get("PLUGIN_UNIX_SOCKET_DIR")
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from)
+                .unwrap_or_else(std::env::temp_dir);
+            Transport::Unix { dir }
+        };
+        let client_cert_pem = get("PLUGIN_CLIENT_CERT").filter(|c| !c.trim().is_empty());
+        Ok(Handshake {
+            protocol_version,
+            transport,
+            client_cert_pem,
+        })
+    }
+}
+
+fn port(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: u16,
+) -> Result<u16, HandshakeError> {
+    match get(var).filter(|v| !v.trim().is_empty()) {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|_| HandshakeError::BadPort {
+            var,
+            value: v.clone(),
+        }),
+    }
+}
+
+/// Picks our protocol from Terraform's comma-separated offer. No offer means the caller
+/// predates negotiation and expects the plugin's own version.
+pub fn negotiate(offered: Option<&str>) -> Result<u32, HandshakeError> {
+    let Some(offered) = offered.filter(|o| !o.trim().is_empty()) else {
+        return Ok(PLUGIN_PROTOCOL_VERSION);
+    };
+    let speaks = offered
+        .split(',')
+        .filter_map(|v| v.trim().parse::<u32>().ok())
+        .any(|v| v == PLUGIN_PROTOCOL_VERSION);
+    if speaks {
+        Ok(PLUGIN_PROTOCOL_VERSION)
+    } else {
+        Err(HandshakeError::NoCommonProtocol {
+            offered: offered.to_string(),
+        })
+    }
+}
+
+/// The one line printed on stdout once the server listens, e.g.
+/// `1|6|unix|/tmp/plugin123|grpc|MIIB…` (the last field only with AutoMTLS: the server
+/// certificate's DER in standard base64 without padding).
+pub fn handshake_line(
+    protocol_version: u32,
+    network: &str,
+    address: &str,
+    server_cert_der: Option<&[u8]>,
+) -> String {
+    let cert = server_cert_der
+        .map(|der| base64::engine::general_purpose::STANDARD_NO_PAD.encode(der))
+        .unwrap_or_default();
+    format!("{CORE_PROTOCOL_VERSION}|{protocol_version}|{network}|{address}|grpc|{cert}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn refuses_to_run_without_the_cookie() {
+        let err = Handshake::from_lookup(env(&[]), true).unwrap_err();
+        assert_eq!(err, HandshakeError::NotStartedByTerraform);
+        assert!(err.to_string().contains("is a Terraform plugin"));
+        let wrong = env(&[(MAGIC_COOKIE_KEY, "nope")]);
+        assert!(Handshake::from_lookup(wrong, true).is_err());
+        // --debug does not need it
+        assert!(Handshake::from_lookup(env(&[]), false).is_ok());
+    }
+
+    #[test]
+    fn negotiates_protocol_six_only() {
+        assert_eq!(negotiate(Some("5,6")), Ok(6));
+        assert_eq!(negotiate(Some(" 6 ")), Ok(6));
+        assert_eq!(negotiate(None), Ok(6));
+        let err = negotiate(Some("4,5")).unwrap_err();
+        assert!(err
+            .to_string()
+            .contains("offered only protocol version(s) 4,5"));
+    }
+
+    #[test]
+    fn unix_socket_by_default_and_tcp_when_asked() {
+        let h = Handshake::from_lookup(
+            env(&[
+                (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
+                ("PLUGIN_UNIX_SOCKET_DIR", "/run/x"),
+                ("PLUGIN_CLIENT_CERT", "PEM"),
+            ]),
+            true,
+        )
+        .unwrap();
+        if cfg!(unix) {
+            assert_eq!(
+                h.transport,
+                Transport::Unix {
+                    dir: "/run/x".into()
+                }
+            );
+        }
+        assert_eq!(h.client_cert_pem.as_deref(), Some("PEM"));
+        let h = Handshake::from_lookup(
+            env(&[
+                (TRANSPORT_VAR, "tcp"),
+                ("PLUGIN_MIN_PORT", "20000"),
+                ("PLUGIN_MAX_PORT", "20010"),
+            ]),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            h.transport,
+            Transport::Tcp {
+                min_port: 20000,
+                max_port: 20010
+            }
+        );
+        let bad = Handshake::from_lookup(
+            env(&[
+                (TRANSPORT_VAR, "tcp"),
+                ("PLUGIN_MIN_PORT", "9"),
+                ("PLUGIN_MAX_PORT", "8"),
+            ]),
+            false,
+        );
+        assert!(matches!(bad, Err(HandshakeError::EmptyPortRange { .. })));
+    }
+
+    #[test]
+    fn line_has_six_fields_and_unpadded_base64() {
+        let line = handshake_line(6, "unix", "/tmp/plugin1", Some(&[1, 2, 3, 4]));
+        assert_eq!(line, "1|6|unix|/tmp/plugin1|grpc|AQIDBA");
+        let plain = handshake_line(6, "tcp", "127.0.0.1:1234", None);
+        assert_eq!(plain, "1|6|tcp|127.0.0.1:1234|grpc|");
+    }
+}
