@@ -83,13 +83,13 @@ impl Default for EmulatorConfig {
 
 /// A cluster to seed through [`Control::seed_cluster`](crate::Control::seed_cluster).
 /// Seeded clusters have no pending transition: an `*_IN_PROGRESS` state stays until changed.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ClusterSpec {
     /// Cluster state; default `UNINITIALIZED`.
     pub state: Option<String>,
     /// HSM type; default `hsm1.medium`.
     pub hsm_type: Option<String>,
-    /// Give the cluster one ACTIVE HSM, and with it the key pair behind the CSR. In
+    /// Give the cluster one ACTIVE HSM (default `true`), and with it the key pair behind the CSR. In
     /// INITIALIZED or ACTIVE state the cluster also gets a `ClusterCertificate` issued by a
     /// CA the emulator makes.
     pub with_hsm: bool,
@@ -101,4 +101,20 @@ pub struct ClusterSpec {
     pub tags: Vec<(String, String)>,
     /// Cluster id; default a fresh random one.
     pub cluster_id: Option<String>,
+}
+
+impl Default for ClusterSpec {
+    /// UNINITIALIZED, `hsm1.medium`, with one ACTIVE HSM (so a CSR), 90 days of backup
+    /// retention, the emulator's VPC, no tags, a fresh id.
+    fn default() -> ClusterSpec {
+        ClusterSpec {
+            state: None,
+            hsm_type: None,
+            with_hsm: true,
+            backup_retention_days: None,
+            vpc_id: None,
+            tags: Vec::new(),
+            cluster_id: None,
+        }
+    }
 }

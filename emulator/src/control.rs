@@ -147,7 +147,7 @@ impl Control {
     /// Sets the state out of band (drift, console change), cancelling any pending
     /// transition. Moving a cluster that has a CSR but no certificate to a post-initialization
     /// state gives it a `ClusterCertificate` issued by an emulator-made CA.
-    pub fn set_state(&self, id: &str, state: &str) {
+    pub fn set_state(&self, id: &str, state: &str) -> bool {
         self.with_cluster(id, |cluster, _| {
             cluster.pending = None;
             cluster.set_state(state);
@@ -159,27 +159,27 @@ impl Control {
                     tracing::warn!("could not issue a cluster certificate: {e}");
                 }
             }
-        });
+        })
     }
 
     /// Sets the HSM type of the cluster and its HSMs out of band.
-    pub fn set_hsm_type(&self, id: &str, hsm_type: &str) {
+    pub fn set_hsm_type(&self, id: &str, hsm_type: &str) -> bool {
         self.with_cluster(id, |cluster, _| {
             cluster.hsm_type = hsm_type.to_string();
             for hsm in &mut cluster.hsms {
                 hsm.hsm_type = hsm_type.to_string();
             }
-        });
+        })
     }
 
     /// Sets the backup retention (days) out of band.
-    pub fn set_backup_retention_days(&self, id: &str, days: u32) {
-        self.with_cluster(id, |cluster, _| cluster.backup_retention_days = days);
+    pub fn set_backup_retention_days(&self, id: &str, days: u32) -> bool {
+        self.with_cluster(id, |cluster, _| cluster.backup_retention_days = days)
     }
 
     /// Back to UNINITIALIZED with one ACTIVE HSM, a fresh key pair and CSR, and no
     /// cluster certificate.
-    pub fn reset_to_uninitialized(&self, id: &str) {
+    pub fn reset_to_uninitialized(&self, id: &str) -> bool {
         self.with_cluster(id, |cluster, store| {
             cluster.pending = None;
             cluster.cluster_certificate = None;
@@ -199,12 +199,12 @@ impl Control {
             if let Err(e) = result {
                 tracing::warn!("could not make a fresh CSR: {e}");
             }
-        });
+        })
     }
 
     /// Completes the cluster's pending transitions (and its HSMs') now.
-    pub fn complete_transitions(&self, id: &str) {
-        self.with_cluster(id, |cluster, _| cluster.complete_transitions());
+    pub fn complete_transitions(&self, id: &str) -> bool {
+        self.with_cluster(id, |cluster, _| cluster.complete_transitions())
     }
 
     /// Sets the durations of transitions started from now on.

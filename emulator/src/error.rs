@@ -53,7 +53,11 @@ impl ApiError {
 
     /// `ThrottlingException` (400), as the AWS platform sends it.
     pub fn throttling() -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "ThrottlingException", "Rate exceeded")
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "ThrottlingException",
+            "Rate exceeded",
+        )
     }
 
     /// `UnknownOperationException` (400).

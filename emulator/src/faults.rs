@@ -76,11 +76,7 @@ impl FaultSet {
     pub(crate) fn decide(&mut self, operation: &str) -> Decision {
         let mut decision = Decision::default();
         for fault in &mut self.faults {
-            if fault
-                .operation
-                .as_deref()
-                .is_some_and(|op| op != operation)
-            {
+            if fault.operation.as_deref().is_some_and(|op| op != operation) {
                 continue;
             }
             let is_terminal = !matches!(fault.kind, FaultKind::Latency(_));

@@ -1,1 +1,217 @@
-fn main() {}
+//! `cloudhsm-emulator`: runs the CloudHSM v2 API emulator for the offline demo and for
+//! scripts, or (`sign-csr`) plays the customer's certificate authority.
+//!
+//! ```text
+//! cloudhsm-emulator [--port N] [--seed-cluster] [--url-file PATH] [--instant | --timings-ms N]
+//! cloudhsm-emulator sign-csr --csr FILE --out-dir DIR
+//! ```
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use cloudhsm_emulator::{ClusterSpec, Emulator, EmulatorConfig, Timings};
+
+const USAGE: &str = "\
+usage: cloudhsm-emulator [--port N] [--seed-cluster] [--url-file PATH] [--instant | --timings-ms N]
+       cloudhsm-emulator sign-csr --csr FILE --out-dir DIR
+
+Serves the CloudHSM v2 API (AWS JSON 1.1, SigV4 required) on 127.0.0.1 and a control API
+under /_emulator/. Prints ENDPOINT=http://127.0.0.1:PORT (and CLUSTER_ID=... with
+--seed-cluster) on stdout. Stops on SIGINT, SIGTERM or POST /_emulator/shutdown.
+
+  --port N         port to listen on (default 0: a free port)
+  --seed-cluster   seed one UNINITIALIZED cluster with an HSM (and so a CSR)
+  --url-file PATH  write the endpoint URL to PATH once listening
+  --instant        transitions complete at the next request
+  --timings-ms N   every transition takes N milliseconds (default: a few seconds)
+
+sign-csr: signs the CSR in FILE with a fresh throwaway root CA and writes
+DIR/customerCA.crt (the TrustAnchor) and DIR/cluster.crt (the SignedCert).";
+
+struct Options {
+    port: u16,
+    seed_cluster: bool,
+    url_file: Option<PathBuf>,
+    timings: Timings,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CLOUDHSM_EMULATOR_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = if args.first().map(String::as_str) == Some("sign-csr") {
+        sign_csr_command(&args[1..])
+    } else {
+        match parse_options(&args) {
+            Ok(Some(options)) => run_server(options),
+            Ok(None) => {
+                println!("{USAGE}");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cloudhsm-emulator: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn value<'a>(args: &'a [String], i: &mut usize, flag: &str) -> Result<&'a str, String> {
+    *i += 1;
+    args.get(*i)
+        .map(String::as_str)
+        .ok_or_else(|| format!("{flag} needs a value\n\n{USAGE}"))
+}
+
+/// `Ok(None)` = help asked for.
+fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
+    let mut options = Options {
+        port: 0,
+        seed_cluster: false,
+        url_file: None,
+        timings: Timings::default(),
+    };
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--port" => {
+                let v = value(args, &mut i, "--port")?;
+                options.port = v
+                    .parse()
+                    .map_err(|_| format!("--port {v:?} is not a port"))?;
+            }
+            "--seed-cluster" => options.seed_cluster = true,
+            "--url-file" => {
+                options.url_file = Some(PathBuf::from(value(args, &mut i, "--url-file")?))
+            }
+            "--instant" => options.timings = Timings::instant(),
+            "--timings-ms" => {
+                let v = value(args, &mut i, "--timings-ms")?;
+                let ms: u64 = v
+                    .parse()
+                    .map_err(|_| format!("--timings-ms {v:?} is not a number of milliseconds"))?;
+                options.timings = Timings::uniform(Duration::from_millis(ms));
+            }
+            other => return Err(format!("unknown argument {other:?}\n\n{USAGE}")),
+        }
+        i += 1;
+    }
+    Ok(Some(options))
+}
+
+fn run_server(options: Options) -> Result<(), String> {
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("tokio runtime: {e}"))?;
+    runtime.block_on(async move {
+        let config = EmulatorConfig {
+            bind: std::net::SocketAddr::from(([127, 0, 0, 1], options.port)),
+            timings: options.timings,
+            ..EmulatorConfig::default()
+        };
+        let emulator = Emulator::start_with(config)
+            .await
+            .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", options.port))?;
+        let url = emulator.endpoint_url();
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "ENDPOINT={url}").map_err(|e| e.to_string())?;
+        if options.seed_cluster {
+            let id = emulator
+                .control()
+                .try_seed_cluster(ClusterSpec::default())
+                .map_err(|e| format!("seeding a cluster: {e}"))?;
+            writeln!(out, "CLUSTER_ID={id}").map_err(|e| e.to_string())?;
+        }
+        out.flush().map_err(|e| e.to_string())?;
+        drop(out);
+        if let Some(path) = &options.url_file {
+            // Write then rename, so a script polling for the file never reads half a URL.
+            let tmp = path.with_extension("tmp-cloudhsm-emulator");
+            std::fs::write(&tmp, format!("{url}\n"))
+                .and_then(|()| std::fs::rename(&tmp, path))
+                .map_err(|e| format!("writing {}: {e}", path.display()))?;
+        }
+        wait_for_stop(&emulator).await;
+        tracing::info!("cloudhsm-emulator stopping");
+        emulator.shutdown().await;
+        Ok(())
+    })
+}
+
+async fn wait_for_stop(emulator: &Emulator) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("cannot watch SIGTERM: {e}");
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = emulator.shutdown_requested() => {}
+                }
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+            _ = emulator.shutdown_requested() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = emulator.shutdown_requested() => {}
+        }
+    }
+}
+
+fn sign_csr_command(args: &[String]) -> Result<(), String> {
+    let mut csr = None;
+    let mut out_dir = None;
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            "--csr" => csr = Some(PathBuf::from(value(args, &mut i, "--csr")?)),
+            "--out-dir" => out_dir = Some(PathBuf::from(value(args, &mut i, "--out-dir")?)),
+            other => return Err(format!("sign-csr: unknown argument {other:?}\n\n{USAGE}")),
+        }
+        i += 1;
+    }
+    let (Some(csr), Some(out_dir)) = (csr, out_dir) else {
+        return Err(format!(
+            "sign-csr needs --csr FILE and --out-dir DIR\n\n{USAGE}"
+        ));
+    };
+    let csr_pem =
+        std::fs::read_to_string(&csr).map_err(|e| format!("reading {}: {e}", csr.display()))?;
+    let signed =
+        cloudhsm_emulator::sign_csr(&csr_pem).map_err(|e| format!("{}: {e}", csr.display()))?;
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| format!("creating {}: {e}", out_dir.display()))?;
+    let anchor = out_dir.join("customerCA.crt");
+    let cert = out_dir.join("cluster.crt");
+    std::fs::write(&anchor, &signed.trust_anchor_pem)
+        .map_err(|e| format!("writing {}: {e}", anchor.display()))?;
+    std::fs::write(&cert, &signed.signed_cert_pem)
+        .map_err(|e| format!("writing {}: {e}", cert.display()))?;
+    println!("TRUST_ANCHOR={}", anchor.display());
+    println!("SIGNED_CERT={}", cert.display());
+    Ok(())
+}

@@ -194,9 +194,8 @@ impl Cluster {
                 }
             }
         }
-        self.hsms.retain(|h| {
-            !matches!(&h.pending, Some((due, HsmPending::Remove)) if *due <= now)
-        });
+        self.hsms
+            .retain(|h| !matches!(&h.pending, Some((due, HsmPending::Remove)) if *due <= now));
         let due = matches!(&self.pending, Some(p) if p.due <= now);
         if !due {
             return;
@@ -415,9 +414,8 @@ impl Store {
             .keys()
             .position(|k| k == az)
             .unwrap_or(0);
-        let eni_ip = ip.unwrap_or_else(|| {
-            format!("10.0.{}.{}", az_index, rand::random_range(4u8..=250))
-        });
+        let eni_ip =
+            ip.unwrap_or_else(|| format!("10.0.{}.{}", az_index, rand::random_range(4u8..=250)));
         let hsm_id = loop {
             let id = new_id("hsm");
             if !cluster.hsms.iter().any(|h| h.id == id) {

@@ -3,8 +3,8 @@
 //! [`sign_csr`], which plays the customer's certificate authority for tests and the demo.
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, DnValue,
-    IsCa, KeyPair, KeyUsagePurpose, RsaKeySize, SerialNumber, SubjectPublicKeyInfo,
+    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, DnValue, IsCa,
+    KeyPair, KeyUsagePurpose, RsaKeySize, SerialNumber, SubjectPublicKeyInfo,
     PKCS_ECDSA_P256_SHA256, PKCS_RSA_SHA256,
 };
 use x509_parser::certificate::X509Certificate;
@@ -109,8 +109,7 @@ pub(crate) fn cluster_material(
         .push(DnType::CommonName, format!("HSM hardware {serial}"));
     hardware_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     hardware_params.serial_number = Some(random_serial());
-    let aws_hardware =
-        hardware_params.signed_by(&hardware_key, &authorities.aws_root)?;
+    let aws_hardware = hardware_params.signed_by(&hardware_key, &authorities.aws_root)?;
     let manufacturer_hardware =
         hardware_params.signed_by(&hardware_key, &authorities.manufacturer_root)?;
     let hardware_issuer = CertifiedIssuer::self_signed(hardware_params, hardware_key)?;
@@ -182,7 +181,8 @@ pub(crate) fn check_initialization(
     }
     if signed.public_key().raw != csr_spki_der {
         return Err(
-            "SignedCert's public key does not match the public key of the cluster's CSR".to_string(),
+            "SignedCert's public key does not match the public key of the cluster's CSR"
+                .to_string(),
         );
     }
     Ok(())
@@ -204,7 +204,7 @@ fn certificate_pem(field: &str, text: &str) -> Result<Pem, String> {
 
 fn parse_certificate<'a>(field: &str, pem: &'a Pem) -> Result<X509Certificate<'a>, String> {
     match X509Certificate::from_der(&pem.contents) {
-        Ok((rest, cert)) if rest.is_empty() => Ok(cert),
+        Ok(([], cert)) => Ok(cert),
         Ok(_) => Err(format!("{field}: trailing bytes after the certificate")),
         Err(e) => Err(format!("{field} is not a valid X.509 certificate: {e}")),
     }
@@ -225,7 +225,9 @@ fn single_pem(text: &str, label: &str) -> Result<Pem, String> {
         None => return Err(format!("no PEM block of type {label}")),
     };
     if blocks.next().is_some() {
-        return Err(format!("must contain exactly one PEM block of type {label}"));
+        return Err(format!(
+            "must contain exactly one PEM block of type {label}"
+        ));
     }
     if first.label != label {
         return Err(format!("PEM block is {:?}, expected {label}", first.label));
@@ -266,7 +268,10 @@ fn distinguished_name(name: &x509_parser::x509::X509Name<'_>) -> DistinguishedNa
         };
         let oid: Vec<u64> = oid.collect();
         if let Ok(value) = attr.as_str() {
-            dn.push(DnType::from_oid(&oid), DnValue::Utf8String(value.to_string()));
+            dn.push(
+                DnType::from_oid(&oid),
+                DnValue::Utf8String(value.to_string()),
+            );
         }
     }
     dn

@@ -1,0 +1,729 @@
+//! The AWS JSON 1.1 API: SigV4 presence check, operation dispatch, fault injection, call
+//! recording, and the CloudHSM v2 operations with their validation rules.
+
+use std::time::{Instant, SystemTime};
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use serde_json::{json, Map, Value};
+
+use crate::control::Shared;
+use crate::error::ApiError;
+use crate::faults::FaultKind;
+use crate::model::{
+    is_in_progress, Cluster, HsmPending, Pending, PendingKind, Store, CLUSTER_STATES,
+    KNOWN_HSM_TYPES,
+};
+use crate::pki;
+use crate::server::{read_body, response, Outcome, State};
+
+const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+const TARGET_PREFIX: &str = "BaldrApiService.";
+/// The SigV4 signing name of CloudHSM v2 (the endpoint prefix is `cloudhsmv2`).
+const SIGNING_NAME: &str = "cloudhsm";
+const MAX_PAGE: usize = 25;
+
+/// Handles one API request.
+pub(crate) async fn handle(state: &State, req: Request<Body>) -> Outcome {
+    let (parts, body) = req.into_parts();
+    if parts.method != axum::http::Method::POST || parts.uri.path() != "/" {
+        let err = ApiError::unknown_operation(&format!("{} {}", parts.method, parts.uri.path()));
+        return Outcome::Respond(error_response(&err));
+    }
+    if let Err(e) = check_sigv4(&parts.headers) {
+        return Outcome::Respond(error_response(&e));
+    }
+    let target = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let Some(operation) = target.strip_prefix(TARGET_PREFIX).map(str::to_string) else {
+        return Outcome::Respond(error_response(&ApiError::unknown_operation(&target)));
+    };
+    let bytes = match read_body(body).await {
+        Ok(b) => b,
+        Err(e) => return Outcome::Respond(error_response(&ApiError::serialization(e))),
+    };
+    let input: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        match serde_json::from_slice(&bytes) {
+            Ok(v @ Value::Object(_)) => v,
+            Ok(_) => {
+                return Outcome::Respond(error_response(&ApiError::serialization(
+                    "the request body must be a JSON object",
+                )))
+            }
+            Err(e) => {
+                return Outcome::Respond(error_response(&ApiError::serialization(format!(
+                    "the request body is not valid JSON: {e}"
+                ))))
+            }
+        }
+    };
+
+    let decision = state.shared.faults().decide(&operation);
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
+    }
+    match decision.terminal {
+        Some(FaultKind::Throttle) => {
+            return Outcome::Respond(error_response(&ApiError::throttling()))
+        }
+        Some(FaultKind::InternalError) => {
+            return Outcome::Respond(error_response(&ApiError::internal(
+                "An internal error occurred (injected fault).",
+            )))
+        }
+        Some(FaultKind::DropConnection) => return Outcome::Drop,
+        Some(FaultKind::Latency(_)) | None => {}
+    }
+
+    state.shared.record_call(&operation, input.clone());
+    let result = dispatch(&state.shared, &operation, &input);
+    Outcome::Respond(match result {
+        Ok(output) => {
+            tracing::debug!(operation, "ok");
+            response(StatusCode::OK, CONTENT_TYPE, output.to_string())
+        }
+        Err(e) => {
+            tracing::debug!(operation, error = %e, "refused");
+            error_response(&e)
+        }
+    })
+}
+
+fn error_response(e: &ApiError) -> axum::http::Response<Body> {
+    let mut r = response(e.status, CONTENT_TYPE, e.body().to_string());
+    if let Ok(v) = header::HeaderValue::from_str(e.code) {
+        r.headers_mut().insert("x-amzn-errortype", v);
+    }
+    r
+}
+
+/// Requires `Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/cloudhsm/aws4_request,
+/// SignedHeaders=…, Signature=…` and an `X-Amz-Date`. The signature itself is not verified
+/// (the emulator accepts any credentials).
+fn check_sigv4(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(ApiError::missing_authentication());
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::incomplete_signature("Authorization header is not ASCII"))?;
+    let Some(rest) = value.strip_prefix("AWS4-HMAC-SHA256 ") else {
+        return Err(ApiError::incomplete_signature(
+            "Authorization header requires the AWS4-HMAC-SHA256 algorithm",
+        ));
+    };
+    let mut credential = None;
+    let mut signed_headers = None;
+    let mut signature = None;
+    for part in rest.split(',') {
+        if let Some((key, val)) = part.trim().split_once('=') {
+            match key {
+                "Credential" => credential = Some(val),
+                "SignedHeaders" => signed_headers = Some(val),
+                "Signature" => signature = Some(val),
+                _ => {}
+            }
+        }
+    }
+    let (Some(credential), Some(_), Some(signature)) = (credential, signed_headers, signature)
+    else {
+        return Err(ApiError::incomplete_signature(
+            "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature'",
+        ));
+    };
+    if signature.is_empty() || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::incomplete_signature("malformed Signature"));
+    }
+    let scope: Vec<&str> = credential.split('/').collect();
+    if scope.len() != 5 || scope[4] != "aws4_request" || scope[0].is_empty() {
+        return Err(ApiError::incomplete_signature(format!(
+            "malformed Credential {credential:?}: expected AKID/DATE/REGION/SERVICE/aws4_request"
+        )));
+    }
+    if scope[3] != SIGNING_NAME {
+        return Err(ApiError::wrong_service(scope[3]));
+    }
+    if headers.get("x-amz-date").is_none() && headers.get(header::DATE).is_none() {
+        return Err(ApiError::incomplete_signature(
+            "Authorization header requires an X-Amz-Date or Date header",
+        ));
+    }
+    Ok(())
+}
+
+fn dispatch(shared: &Shared, operation: &str, input: &Value) -> Result<Value, ApiError> {
+    match operation {
+        "DescribeClusters" => describe_clusters(shared, input),
+        "InitializeCluster" => initialize_cluster(shared, input),
+        "ModifyCluster" => modify_cluster(shared, input),
+        "CreateCluster" => create_cluster(shared, input),
+        "CreateHsm" => create_hsm(shared, input),
+        "DeleteHsm" => delete_hsm(shared, input),
+        "DeleteCluster" => delete_cluster(shared, input),
+        other => Err(ApiError::unknown_operation(&format!(
+            "{TARGET_PREFIX}{other}"
+        ))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Input helpers
+
+fn optional_str<'a>(input: &'a Value, field: &str) -> Result<Option<&'a str>, ApiError> {
+    match input.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(ApiError::invalid(format!("{field} must be a string"))),
+    }
+}
+
+fn required_str<'a>(input: &'a Value, field: &str) -> Result<&'a str, ApiError> {
+    optional_str(input, field)?.ok_or_else(|| ApiError::invalid(format!("{field} is required")))
+}
+
+fn string_list(value: &Value, field: &str) -> Result<Vec<String>, ApiError> {
+    let Some(items) = value.as_array() else {
+        return Err(ApiError::invalid(format!(
+            "{field} must be a list of strings"
+        )));
+    };
+    items
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| ApiError::invalid(format!("{field} must be a list of strings")))
+        })
+        .collect()
+}
+
+/// `cluster-[2-7a-zA-Z]{11,16}`.
+pub(crate) fn is_cluster_id(id: &str) -> bool {
+    id.strip_prefix("cluster-").is_some_and(|s| {
+        (11..=16).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_alphabetic() || (b'2'..=b'7').contains(&b))
+    })
+}
+
+fn cluster_id(input: &Value) -> Result<&str, ApiError> {
+    let id = required_str(input, "ClusterId")?;
+    if !is_cluster_id(id) {
+        return Err(ApiError::invalid(format!(
+            "ClusterId {id:?} does not match the pattern cluster-[2-7a-zA-Z]{{11,16}}"
+        )));
+    }
+    Ok(id)
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::not_found(format!("The cluster {id} does not exist."))
+}
+
+/// `((p|)hsm[0-9][a-z.]*\.[a-zA-Z]+)`, at most 32 characters.
+pub(crate) fn is_hsm_type_shaped(t: &str) -> bool {
+    if t.len() > 32 {
+        return false;
+    }
+    let rest = t.strip_prefix('p').unwrap_or(t);
+    let Some(rest) = rest.strip_prefix("hsm") else {
+        return false;
+    };
+    let mut chars = rest.chars();
+    if !chars.next().is_some_and(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    let rest = chars.as_str();
+    // `[a-z.]*` then `\.` then `[a-zA-Z]+`: the last '.' splits the two.
+    let Some((middle, last)) = rest.rsplit_once('.') else {
+        return false;
+    };
+    middle.chars().all(|c| c.is_ascii_lowercase() || c == '.')
+        && !last.is_empty()
+        && last.chars().all(|c| c.is_ascii_alphabetic())
+}
+
+fn hsm_type(value: &str) -> Result<&str, ApiError> {
+    if !is_hsm_type_shaped(value) {
+        return Err(ApiError::invalid(format!(
+            "HsmType {value:?} does not match the pattern ((p|)hsm[0-9][a-z.]*\\.[a-zA-Z]+) (at most 32 characters)"
+        )));
+    }
+    if !KNOWN_HSM_TYPES.contains(&value) {
+        return Err(ApiError::invalid(format!(
+            "HsmType {value} is not supported; supported types: {}",
+            KNOWN_HSM_TYPES.join(", ")
+        )));
+    }
+    Ok(value)
+}
+
+/// `{Type: "DAYS", Value: "7".."379"}` -> days.
+fn retention_days(value: &Value) -> Result<u32, ApiError> {
+    let Some(policy) = value.as_object() else {
+        return Err(ApiError::invalid("BackupRetentionPolicy must be an object"));
+    };
+    match policy.get("Type").and_then(Value::as_str) {
+        Some("DAYS") => {}
+        Some(other) => {
+            return Err(ApiError::invalid(format!(
+                "BackupRetentionPolicy Type {other:?} is not supported; the only type is DAYS"
+            )))
+        }
+        None => {
+            return Err(ApiError::invalid(
+                "BackupRetentionPolicy Type is required (DAYS)",
+            ))
+        }
+    }
+    let Some(text) = policy.get("Value").and_then(Value::as_str) else {
+        return Err(ApiError::invalid(
+            "BackupRetentionPolicy Value is required, as a string of digits between 7 and 379",
+        ));
+    };
+    match text.parse::<u32>() {
+        Ok(days) if (7..=379).contains(&days) && text.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(days)
+        }
+        _ => Err(ApiError::invalid(format!(
+            "BackupRetentionPolicy Value {text:?} is invalid: use a value between 7 and 379 (days)"
+        ))),
+    }
+}
+
+fn get_mut<'a>(store: &'a mut Store, id: &str) -> Result<&'a mut Cluster, ApiError> {
+    store.get_mut(id).ok_or_else(|| not_found(id))
+}
+
+// ---------------------------------------------------------------------------------------
+// Operations
+
+fn describe_clusters(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
+    let mut cluster_ids: Option<Vec<String>> = None;
+    let mut vpc_ids: Option<Vec<String>> = None;
+    let mut states: Option<Vec<String>> = None;
+    match input.get("Filters") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(filters)) => {
+            for (key, value) in filters {
+                let values = string_list(value, &format!("Filters.{key}"))?;
+                match key.as_str() {
+                    "clusterIds" => cluster_ids = Some(values),
+                    "vpcIds" => vpc_ids = Some(values),
+                    "states" => {
+                        if let Some(bad) = values
+                            .iter()
+                            .find(|s| !CLUSTER_STATES.contains(&s.as_str()))
+                        {
+                            return Err(ApiError::invalid(format!(
+                                "Filters.states: {bad:?} is not a cluster state"
+                            )));
+                        }
+                        states = Some(values)
+                    }
+                    other => {
+                        return Err(ApiError::invalid(format!(
+                        "Invalid filter {other:?}; valid filters are clusterIds, vpcIds and states"
+                    )))
+                    }
+                }
+            }
+        }
+        Some(_) => return Err(ApiError::invalid("Filters must be a map of lists")),
+    }
+    let max_results = match input.get("MaxResults") {
+        None | Some(Value::Null) => MAX_PAGE,
+        Some(v) => match v.as_u64() {
+            Some(n) if (1..=MAX_PAGE as u64).contains(&n) => n as usize,
+            _ => {
+                return Err(ApiError::invalid(format!(
+                    "MaxResults {v} is invalid: it must be between 1 and {MAX_PAGE}"
+                )))
+            }
+        },
+    };
+    let start = match optional_str(input, "NextToken")? {
+        None => 0,
+        Some(token) => decode_token(token)
+            .ok_or_else(|| ApiError::invalid(format!("NextToken {token:?} is invalid")))?,
+    };
+    let store = shared.store();
+    let mut matching = store
+        .clusters
+        .iter()
+        .filter(|c| c.seq >= start)
+        .filter(|c| cluster_ids.as_ref().is_none_or(|ids| ids.contains(&c.id)))
+        .filter(|c| vpc_ids.as_ref().is_none_or(|ids| ids.contains(&c.vpc_id)))
+        .filter(|c| states.as_ref().is_none_or(|s| s.contains(&c.state)))
+        .collect::<Vec<_>>();
+    matching.sort_by_key(|c| c.seq);
+    let page: Vec<Value> = matching
+        .iter()
+        .take(max_results)
+        .map(|c| c.to_json())
+        .collect();
+    let mut output = Map::new();
+    output.insert("Clusters".into(), Value::Array(page));
+    if let Some(next) = matching.get(max_results) {
+        output.insert("NextToken".into(), json!(encode_token(next.seq)));
+    }
+    Ok(Value::Object(output))
+}
+
+fn encode_token(seq: u64) -> String {
+    format!("emu1-{seq:016x}")
+}
+
+fn decode_token(token: &str) -> Option<u64> {
+    let hex = token.strip_prefix("emu1-")?;
+    if hex.len() != 16 {
+        return None;
+    }
+    u64::from_str_radix(hex, 16).ok()
+}
+
+fn initialize_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
+    let id = cluster_id(input)?;
+    let signed_cert = required_str(input, "SignedCert")?;
+    let trust_anchor = required_str(input, "TrustAnchor")?;
+    let mut store = shared.store();
+    let duration = store.timings.initialize;
+    let cluster = get_mut(&mut store, id)?;
+    if cluster.state != "UNINITIALIZED" {
+        return Err(ApiError::invalid(format!(
+            "The cluster {id} is in state {}; only an UNINITIALIZED cluster can be initialized.",
+            cluster.state
+        )));
+    }
+    let spki = match (&cluster.material, cluster.visible_csr()) {
+        (Some(m), Some(_)) => m.spki_der.clone(),
+        _ => {
+            return Err(ApiError::invalid(format!(
+                "The cluster {id} has no certificate signing request (CSR) yet: create an HSM in the cluster first (CreateHsm), wait until it is ACTIVE, then sign the cluster CSR."
+            )))
+        }
+    };
+    pki::check_initialization(&spki, signed_cert, trust_anchor).map_err(ApiError::invalid)?;
+    cluster.set_state("INITIALIZE_IN_PROGRESS");
+    cluster.pending = Some(Pending {
+        due: Instant::now() + duration,
+        kind: PendingKind::Initialize {
+            certificate: signed_cert.to_string(),
+        },
+    });
+    Ok(json!({ "State": cluster.state, "StateMessage": cluster.state_message }))
+}
+
+fn modify_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
+    let id = cluster_id(input)?;
+    let new_type = optional_str(input, "HsmType")?.map(hsm_type).transpose()?;
+    let days = match input.get("BackupRetentionPolicy") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(retention_days(v)?),
+    };
+    if new_type.is_none() && days.is_none() {
+        return Err(ApiError::invalid(
+            "Specify HsmType or BackupRetentionPolicy (or both) to modify the cluster.",
+        ));
+    }
+    let mut store = shared.store();
+    let duration = store.timings.modify;
+    let cluster = get_mut(&mut store, id)?;
+    if is_in_progress(&cluster.state) {
+        return Err(ApiError::invalid(format!(
+            "The cluster {id} is in state {}; it cannot be modified until that operation completes.",
+            cluster.state
+        )));
+    }
+    if cluster.state == "DELETED" {
+        return Err(ApiError::invalid(format!("The cluster {id} is DELETED.")));
+    }
+    // Decide the HSM type change fully before changing anything.
+    let type_change = match new_type {
+        Some(target) if target != cluster.hsm_type => {
+            let can_roll_back = cluster.previous_hsm_type.as_deref() == Some(target)
+                && cluster
+                    .rollback_expiration
+                    .is_some_and(|t| t > SystemTime::now());
+            if can_roll_back {
+                Some((target.to_string(), true))
+            } else if cluster.hsm_type == "hsm1.medium" && target == "hsm2m.medium" {
+                Some((target.to_string(), false))
+            } else {
+                return Err(ApiError::invalid(format!(
+                    "The cluster {id} cannot change its HSM type from {} to {target}: the supported migration is hsm1.medium to hsm2m.medium, and a migration can only be rolled back before HsmTypeRollbackExpiration.",
+                    cluster.hsm_type
+                )));
+            }
+        }
+        _ => None,
+    };
+    if let Some(days) = days {
+        cluster.backup_retention_days = days;
+    }
+    if let Some((target, rollback)) = type_change {
+        let resume = cluster.state.clone();
+        cluster.set_state(if rollback {
+            "ROLLBACK_IN_PROGRESS"
+        } else {
+            "MODIFY_IN_PROGRESS"
+        });
+        cluster.pending = Some(Pending {
+            due: Instant::now() + duration,
+            kind: PendingKind::ChangeHsmType {
+                target,
+                resume,
+                rollback,
+            },
+        });
+    }
+    Ok(json!({ "Cluster": cluster.to_json() }))
+}
+
+fn create_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
+    let hsm_type = hsm_type(required_str(input, "HsmType")?)?.to_string();
+    let subnets = match input.get("SubnetIds") {
+        Some(v) => string_list(v, "SubnetIds")?,
+        None => return Err(ApiError::invalid("SubnetIds is required")),
+    };
+    if subnets.is_empty() || subnets.len() > 10 {
+        return Err(ApiError::invalid("SubnetIds must name 1 to 10 subnets"));
+    }
+    if let Some(bad) = subnets.iter().find(|s| {
+        !s.strip_prefix("subnet-").is_some_and(|h| {
+            (8..=17).contains(&h.len()) && h.bytes().all(|b| b.is_ascii_hexdigit())
+        })
+    }) {
+        return Err(ApiError::invalid(format!(
+            "SubnetId {bad:?} does not match the pattern subnet-[0-9a-fA-F]{{8,17}}"
+        )));
+    }
+    let days = match input.get("BackupRetentionPolicy") {
+        None | Some(Value::Null) => 90,
+        Some(v) => retention_days(v)?,
+    };
+    let mode = optional_str(input, "Mode")?.unwrap_or("FIPS");
+    if !matches!(mode, "FIPS" | "NON_FIPS") {
+        return Err(ApiError::invalid(format!(
+            "Mode {mode:?} must be FIPS or NON_FIPS"
+        )));
+    }
+    let network_type = optional_str(input, "NetworkType")?.unwrap_or("IPV4");
+    if !matches!(network_type, "IPV4" | "DUALSTACK") {
+        return Err(ApiError::invalid(format!(
+            "NetworkType {network_type:?} must be IPV4 or DUALSTACK"
+        )));
+    }
+    let source_backup = optional_str(input, "SourceBackupId")?.map(str::to_string);
+    let tags = tag_list(input.get("TagList"))?;
+    let mut store = shared.store();
+    let id = store.fresh_cluster_id();
+    let vpc = store.vpc_id.clone();
+    let duration = store.timings.create;
+    let mut cluster = store.blank_cluster(id, hsm_type, vpc, &subnets);
+    cluster.backup_retention_days = days;
+    cluster.mode = mode.to_string();
+    cluster.network_type = network_type.to_string();
+    cluster.source_backup_id = source_backup;
+    cluster.tags = tags;
+    cluster.set_state("CREATE_IN_PROGRESS");
+    cluster.pending = Some(Pending {
+        due: Instant::now() + duration,
+        kind: PendingKind::Create,
+    });
+    let output = json!({ "Cluster": cluster.to_json() });
+    store.clusters.push(cluster);
+    Ok(output)
+}
+
+fn tag_list(value: Option<&Value>) -> Result<Vec<(String, String)>, ApiError> {
+    let Some(value) = value.filter(|v| !v.is_null()) else {
+        return Ok(Vec::new());
+    };
+    let Some(items) = value.as_array() else {
+        return Err(ApiError::invalid("TagList must be a list of {Key, Value}"));
+    };
+    items
+        .iter()
+        .map(|t| {
+            match (
+                t.get("Key").and_then(Value::as_str),
+                t.get("Value").and_then(Value::as_str),
+            ) {
+                (Some(k), Some(v)) if !k.is_empty() && k.len() <= 128 && v.len() <= 256 => {
+                    Ok((k.to_string(), v.to_string()))
+                }
+                _ => Err(ApiError::invalid(
+                    "each tag needs a Key (1-128 characters) and a Value (at most 256 characters)",
+                )),
+            }
+        })
+        .collect()
+}
+
+fn create_hsm(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
+    let id = cluster_id(input)?;
+    let az = required_str(input, "AvailabilityZone")?;
+    let ip = optional_str(input, "IpAddress")?.map(str::to_string);
+    let mut store = shared.store();
+    let duration = store.timings.create_hsm;
+    let index = store
+        .clusters
+        .iter()
+        .position(|c| c.id == id)
+        .ok_or_else(|| not_found(id))?;
+    let cluster = &store.clusters[index];
+    if !matches!(
+        cluster.state.as_str(),
+        "UNINITIALIZED" | "INITIALIZED" | "ACTIVE" | "DEGRADED"
+    ) {
+        return Err(ApiError::invalid(format!(
+            "The cluster {id} is in state {}; an HSM can be created once the cluster is UNINITIALIZED, INITIALIZED or ACTIVE.",
+            cluster.state
+        )));
+    }
+    if !cluster.subnet_mapping.contains_key(az) {
+        return Err(ApiError::invalid(format!(
+            "The cluster {id} has no subnet in availability zone {az}; its zones are {}.",
+            cluster
+                .subnet_mapping
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let hsm = Store::new_hsm(
+        cluster,
+        az,
+        ip,
+        "CREATE_IN_PROGRESS",
+        Some((Instant::now() + duration, HsmPending::Activate)),
+    );
+    let material = if cluster.material.is_none() {
+        Some(
+            pki::cluster_material(&hsm.id, &store.authorities)
+                .map_err(|e| ApiError::internal(format!("could not create the HSM's keys: {e}")))?,
+        )
+    } else {
+        None
+    };
+    let cluster = &mut store.clusters[index];
+    if material.is_some() {
+        cluster.material = material;
+    }
+    let output = json!({ "Hsm": hsm.to_json(id) });
+    cluster.hsms.push(hsm);
+    Ok(output)
+}
+
+fn delete_hsm(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
+    let id = cluster_id(input)?;
+    let hsm_id = optional_str(input, "HsmId")?;
+    let eni_id = optional_str(input, "EniId")?;
+    let eni_ip = optional_str(input, "EniIp")?;
+    if hsm_id.is_none() && eni_id.is_none() && eni_ip.is_none() {
+        return Err(ApiError::invalid("Specify HsmId, EniId or EniIp."));
+    }
+    let mut store = shared.store();
+    let duration = store.timings.delete;
+    let cluster = get_mut(&mut store, id)?;
+    let Some(hsm) = cluster.hsms.iter_mut().find(|h| {
+        hsm_id.is_some_and(|x| x == h.id)
+            || eni_id.is_some_and(|x| x == h.eni_id)
+            || eni_ip.is_some_and(|x| x == h.eni_ip)
+    }) else {
+        return Err(ApiError::not_found(format!(
+            "The cluster {id} has no such HSM."
+        )));
+    };
+    hsm.state = "DELETE_IN_PROGRESS".to_string();
+    hsm.state_message = "HSM is being deleted.".to_string();
+    hsm.pending = Some((Instant::now() + duration, HsmPending::Remove));
+    Ok(json!({ "HsmId": hsm.id }))
+}
+
+fn delete_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
+    let id = cluster_id(input)?;
+    let mut store = shared.store();
+    let duration = store.timings.delete;
+    let cluster = get_mut(&mut store, id)?;
+    if matches!(cluster.state.as_str(), "DELETE_IN_PROGRESS" | "DELETED") {
+        return Err(ApiError::invalid(format!(
+            "The cluster {id} is already {}.",
+            cluster.state
+        )));
+    }
+    if is_in_progress(&cluster.state) {
+        return Err(ApiError::invalid(format!(
+            "The cluster {id} is in state {}; it cannot be deleted until that operation completes.",
+            cluster.state
+        )));
+    }
+    if !cluster.hsms.is_empty() {
+        return Err(ApiError::invalid(format!(
+            "The cluster {id} still contains {} HSM(s); delete them (DeleteHsm) before deleting the cluster.",
+            cluster.hsms.len()
+        )));
+    }
+    cluster.set_state("DELETE_IN_PROGRESS");
+    cluster.pending = Some(Pending {
+        due: Instant::now() + duration,
+        kind: PendingKind::Delete,
+    });
+    Ok(json!({ "Cluster": cluster.to_json() }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hsm_type_pattern() {
+        for ok in ["hsm1.medium", "hsm2m.medium", "phsm1.large", "hsm9.x"] {
+            assert!(is_hsm_type_shaped(ok), "{ok}");
+        }
+        for bad in [
+            "hsm.medium",
+            "hsm1medium",
+            "hsm1.",
+            "HSM1.medium",
+            "xhsm1.medium",
+            "",
+        ] {
+            assert!(!is_hsm_type_shaped(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cluster_id_pattern() {
+        assert!(is_cluster_id("cluster-abcdefghijk"));
+        assert!(is_cluster_id("cluster-ABCDEF234567abcd"));
+        assert!(!is_cluster_id("cluster-abc"));
+        assert!(!is_cluster_id("cluster-abcdefghij1"));
+        assert!(!is_cluster_id("hsm-abcdefghijk"));
+    }
+
+    #[test]
+    fn tokens_round_trip_and_garbage_is_refused() {
+        assert_eq!(decode_token(&encode_token(42)), Some(42));
+        assert_eq!(decode_token("garbage"), None);
+    }
+
+    #[test]
+    fn retention_bounds() {
+        let p = |v: &str| json!({"Type": "DAYS", "Value": v});
+        assert_eq!(retention_days(&p("7")).ok(), Some(7));
+        assert_eq!(retention_days(&p("379")).ok(), Some(379));
+        assert!(retention_days(&p("6")).is_err());
+        assert!(retention_days(&p("380")).is_err());
+        assert!(retention_days(&p("+9")).is_err());
+        assert!(retention_days(&json!({"Type": "WEEKS", "Value": "9"})).is_err());
+    }
+}
