@@ -3,5 +3,9 @@
 
 pub mod certs;
 pub mod cloudhsm;
+pub mod data_sources;
+pub mod docs;
 pub mod duration;
+pub mod provider;
+pub mod resources;
 pub mod tfplugin;

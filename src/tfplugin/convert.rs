@@ -107,7 +107,11 @@ pub fn diagnostic(d: &Diagnostic) -> pb::Diagnostic {
         severity: severity as i32,
         summary: d.summary.clone(),
         detail: d.detail.clone(),
-        attribute: d.attribute.as_ref().filter(|p| !p.steps.is_empty()).map(path),
+        attribute: d
+            .attribute
+            .as_ref()
+            .filter(|p| !p.steps.is_empty())
+            .map(path),
     }
 }
 
@@ -162,7 +166,9 @@ mod tests {
         assert_eq!(steps.len(), 3);
         assert_eq!(
             steps[1].selector,
-            Some(pb::attribute_path::step::Selector::ElementKeyString("k".into()))
+            Some(pb::attribute_path::step::Selector::ElementKeyString(
+                "k".into()
+            ))
         );
         let w = diagnostic(&Diagnostic::warning("W", ""));
         assert_eq!(w.severity, pb::diagnostic::Severity::Warning as i32);
@@ -174,11 +180,8 @@ mod tests {
         let s = Schema::new(Block {
             attributes: vec![
                 Attribute::string("id").computed().description("The id."),
-                Attribute::nested_single(
-                    "policy",
-                    vec![Attribute::number("value").required()],
-                )
-                .optional(),
+                Attribute::nested_single("policy", vec![Attribute::number("value").required()])
+                    .optional(),
             ],
             ..Default::default()
         });
@@ -188,7 +191,10 @@ mod tests {
         assert!(attrs[0].computed && !attrs[0].optional);
         assert_eq!(attrs[0].description_kind, pb::StringKind::Markdown as i32);
         let nested = attrs[1].nested_type.as_ref().expect("nested");
-        assert_eq!(nested.nesting, pb::schema::object::NestingMode::Single as i32);
+        assert_eq!(
+            nested.nesting,
+            pb::schema::object::NestingMode::Single as i32
+        );
         assert!(attrs[1].r#type.is_empty());
     }
 

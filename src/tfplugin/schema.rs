@@ -1,1 +1,684 @@
-//! (being written)
+//! The schema model of providers, resources and data sources: blocks, attributes (typed or
+//! nested), nested blocks, and the cty type of the values they describe. Resource code
+//! builds schemas with the builders here; the dispatch layer translates them to the wire.
+//!
+//! This module must not know protobuf or gRPC types and knows nothing of AWS or CloudHSM.
+//! Descriptions are Markdown (the protocol sends them marked as such).
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::tfplugin::diagnostics::{AttributePath, PathStep};
+use crate::tfplugin::value::Type;
+
+/// The schema of a provider configuration, a resource or a data source.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Schema {
+    /// The resource's state version; bump it when the stored state changes shape.
+    pub version: i64,
+    pub block: Block,
+}
+
+impl Schema {
+    /// A schema of version 0.
+    pub fn new(block: Block) -> Self {
+        Schema { version: 0, block }
+    }
+
+    /// The same schema with another version.
+    pub fn with_version(mut self, version: i64) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// The object type of the values this schema describes.
+    pub fn value_type(&self) -> Type {
+        self.block.value_type()
+    }
+
+    /// The attribute at `path`, walking attribute names through nested attributes and
+    /// nested blocks (element key steps are skipped). `None` when the path names no
+    /// attribute (for instance a nested block itself).
+    pub fn attribute(&self, path: &AttributePath) -> Option<&Attribute> {
+        let mut names = path.steps.iter().filter_map(|step| match step {
+            PathStep::Attribute(name) => Some(name.as_str()),
+            PathStep::ElementKeyString(_) | PathStep::ElementKeyInt(_) => None,
+        });
+        let mut scope = Scope::Block(&self.block);
+        let mut name = names.next()?;
+        loop {
+            let next = names.next();
+            let attribute = match scope {
+                Scope::Block(block) => {
+                    if let Some(a) = block.attributes.iter().find(|a| a.name == name) {
+                        a
+                    } else {
+                        let nested = block.blocks.iter().find(|b| b.type_name == name)?;
+                        scope = Scope::Block(&nested.block);
+                        name = next?;
+                        continue;
+                    }
+                }
+                Scope::Attributes(attributes) => attributes.iter().find(|a| a.name == name)?,
+            };
+            let Some(next) = next else {
+                return Some(attribute);
+            };
+            match &attribute.kind {
+                AttributeKind::Nested { attributes, .. } => {
+                    scope = Scope::Attributes(attributes);
+                    name = next;
+                }
+                AttributeKind::Type(_) => return None,
+            }
+        }
+    }
+
+    /// Checks the rules Terraform enforces when it loads a schema: every attribute is
+    /// exactly one of required, optional, computed or optional+computed; names are unique
+    /// within their block and lower_snake_case; nested attributes are not empty.
+    pub fn check(&self) -> Result<(), String> {
+        let mut problems = Vec::new();
+        check_block(&self.block, &AttributePath::root(), &mut problems);
+        if self.version < 0 {
+            problems.push(format!("the version is negative ({})", self.version));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    Block(&'a Block),
+    Attributes(&'a [Attribute]),
+}
+
+/// A block: attributes and nested blocks.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Block {
+    pub attributes: Vec<Attribute>,
+    pub blocks: Vec<NestedBlock>,
+    /// Markdown.
+    pub description: String,
+    pub deprecated: bool,
+}
+
+impl Block {
+    /// A block of these attributes.
+    pub fn new(attributes: Vec<Attribute>) -> Self {
+        Block {
+            attributes,
+            ..Default::default()
+        }
+    }
+
+    /// Sets the (Markdown) description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = description.into();
+        self
+    }
+
+    /// Adds a nested block.
+    pub fn block(mut self, block: NestedBlock) -> Self {
+        self.blocks.push(block);
+        self
+    }
+
+    /// The object type of this block's values.
+    pub fn value_type(&self) -> Type {
+        let mut attributes: BTreeMap<String, Type> = self
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.value_type()))
+            .collect();
+        for b in &self.blocks {
+            attributes.insert(b.type_name.clone(), b.value_type());
+        }
+        Type::Object(attributes)
+    }
+
+    /// The attribute of this block named `name`.
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+}
+
+/// A nested block type (`name { ... }` in HCL).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NestedBlock {
+    pub type_name: String,
+    pub block: Block,
+    pub nesting: BlockNesting,
+    /// 0 = no minimum.
+    pub min_items: i64,
+    /// 0 = no maximum.
+    pub max_items: i64,
+}
+
+impl NestedBlock {
+    /// A nested block type without item limits.
+    pub fn new(type_name: impl Into<String>, nesting: BlockNesting, block: Block) -> Self {
+        NestedBlock {
+            type_name: type_name.into(),
+            block,
+            nesting,
+            min_items: 0,
+            max_items: 0,
+        }
+    }
+
+    /// Sets the item limits.
+    pub fn items(mut self, min_items: i64, max_items: i64) -> Self {
+        self.min_items = min_items;
+        self.max_items = max_items;
+        self
+    }
+
+    /// The type of this block's value in the enclosing object.
+    pub fn value_type(&self) -> Type {
+        let object = self.block.value_type();
+        match self.nesting {
+            BlockNesting::Single | BlockNesting::Group => object,
+            BlockNesting::List => Type::list(object),
+            BlockNesting::Set => Type::set(object),
+            BlockNesting::Map => Type::map(object),
+        }
+    }
+}
+
+/// How a nested block repeats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BlockNesting {
+    Single,
+    List,
+    Set,
+    Map,
+    /// Like `Single`, but never null: an absent block reads as an object of nulls.
+    Group,
+}
+
+/// One attribute of a block or of a nested attribute.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attribute {
+    pub name: String,
+    pub kind: AttributeKind,
+    /// Markdown.
+    pub description: String,
+    pub required: bool,
+    pub optional: bool,
+    pub computed: bool,
+    pub sensitive: bool,
+    pub deprecated: bool,
+}
+
+/// What an attribute holds: a value of a cty type, or nested attributes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AttributeKind {
+    Type(Type),
+    Nested {
+        nesting: Nesting,
+        attributes: Vec<Attribute>,
+    },
+}
+
+/// How nested attributes repeat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Nesting {
+    Single,
+    List,
+    Set,
+    Map,
+}
+
+impl Attribute {
+    fn with_kind(name: impl Into<String>, kind: AttributeKind) -> Self {
+        Attribute {
+            name: name.into(),
+            kind,
+            description: String::new(),
+            required: false,
+            optional: false,
+            computed: false,
+            sensitive: false,
+            deprecated: false,
+        }
+    }
+
+    /// A string attribute.
+    pub fn string(name: impl Into<String>) -> Self {
+        Attribute::typed(name, Type::String)
+    }
+
+    /// A number attribute.
+    pub fn number(name: impl Into<String>) -> Self {
+        Attribute::typed(name, Type::Number)
+    }
+
+    /// A bool attribute.
+    pub fn bool(name: impl Into<String>) -> Self {
+        Attribute::typed(name, Type::Bool)
+    }
+
+    /// An attribute of any cty type.
+    pub fn typed(name: impl Into<String>, ty: Type) -> Self {
+        Attribute::with_kind(name, AttributeKind::Type(ty))
+    }
+
+    /// Nested attributes of any nesting.
+    pub fn nested(name: impl Into<String>, nesting: Nesting, attributes: Vec<Attribute>) -> Self {
+        Attribute::with_kind(
+            name,
+            AttributeKind::Nested {
+                nesting,
+                attributes,
+            },
+        )
+    }
+
+    /// One nested object (`name = { ... }`).
+    pub fn nested_single(name: impl Into<String>, attributes: Vec<Attribute>) -> Self {
+        Attribute::nested(name, Nesting::Single, attributes)
+    }
+
+    /// A list of nested objects.
+    pub fn nested_list(name: impl Into<String>, attributes: Vec<Attribute>) -> Self {
+        Attribute::nested(name, Nesting::List, attributes)
+    }
+
+    /// A set of nested objects.
+    pub fn nested_set(name: impl Into<String>, attributes: Vec<Attribute>) -> Self {
+        Attribute::nested(name, Nesting::Set, attributes)
+    }
+
+    /// A map of nested objects.
+    pub fn nested_map(name: impl Into<String>, attributes: Vec<Attribute>) -> Self {
+        Attribute::nested(name, Nesting::Map, attributes)
+    }
+
+    /// The configuration must set it.
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    /// The configuration may set it.
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+
+    /// The provider sets it (with `optional`: when the configuration does not).
+    pub fn computed(mut self) -> Self {
+        self.computed = true;
+        self
+    }
+
+    /// Terraform hides it in plans and output.
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+
+    /// Terraform warns when a configuration uses it.
+    pub fn deprecated(mut self) -> Self {
+        self.deprecated = true;
+        self
+    }
+
+    /// Sets the (Markdown) description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = description.into();
+        self
+    }
+
+    /// The cty type of the attribute's value.
+    pub fn value_type(&self) -> Type {
+        match &self.kind {
+            AttributeKind::Type(t) => t.clone(),
+            AttributeKind::Nested {
+                nesting,
+                attributes,
+            } => {
+                let object = Type::Object(
+                    attributes
+                        .iter()
+                        .map(|a| (a.name.clone(), a.value_type()))
+                        .collect(),
+                );
+                match nesting {
+                    Nesting::Single => object,
+                    Nesting::List => Type::list(object),
+                    Nesting::Set => Type::set(object),
+                    Nesting::Map => Type::map(object),
+                }
+            }
+        }
+    }
+
+    /// The nested attributes, when this attribute has them.
+    pub fn nested_attributes(&self) -> Option<&[Attribute]> {
+        match &self.kind {
+            AttributeKind::Nested { attributes, .. } => Some(attributes),
+            AttributeKind::Type(_) => None,
+        }
+    }
+
+    /// The description as plain text: Markdown links become their text, and backticks
+    /// and emphasis markers are dropped.
+    pub fn plain_description(&self) -> String {
+        markdown_to_plain(&self.description)
+    }
+}
+
+/// Strips the Markdown that descriptions use: `code`, [text](url), **bold**, *em*, _em_
+/// (underscores inside words, as in `cluster_id`, stay).
+pub fn markdown_to_plain(markdown: &str) -> String {
+    let chars: Vec<char> = markdown.chars().collect();
+    let mut out = String::with_capacity(markdown.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '`' | '*' => {}
+            '_' => {
+                let word_before = i > 0 && chars[i - 1].is_alphanumeric();
+                let word_after = chars.get(i + 1).is_some_and(|c| c.is_alphanumeric());
+                if word_before && word_after {
+                    out.push('_');
+                }
+            }
+            '[' => {
+                // [text](url) -> text; anything else stays as written.
+                let close = chars[i + 1..]
+                    .iter()
+                    .position(|&c| c == ']')
+                    .map(|p| p + i + 1);
+                let link_end = close
+                    .filter(|&j| chars.get(j + 1) == Some(&'('))
+                    .and_then(|j| {
+                        chars[j + 2..]
+                            .iter()
+                            .position(|&c| c == ')')
+                            .map(|p| (j, p + j + 2))
+                    });
+                match link_end {
+                    Some((text_end, end)) => {
+                        out.push_str(&markdown_to_plain(
+                            &chars[i + 1..text_end].iter().collect::<String>(),
+                        ));
+                        i = end;
+                    }
+                    None => out.push('['),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
+fn is_snake_case(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn check_name(
+    name: &str,
+    path: &AttributePath,
+    seen: &mut HashSet<String>,
+    problems: &mut Vec<String>,
+) {
+    if !is_snake_case(name) {
+        problems.push(format!("\"{path}\" is not a lower_snake_case name"));
+    }
+    if !seen.insert(name.to_string()) {
+        problems.push(format!("\"{path}\" is declared more than once"));
+    }
+}
+
+fn check_block(block: &Block, path: &AttributePath, problems: &mut Vec<String>) {
+    let mut seen = HashSet::new();
+    for a in &block.attributes {
+        check_attribute(a, &path.clone().then_attr(&a.name), &mut seen, problems);
+    }
+    for b in &block.blocks {
+        let p = path.clone().then_attr(&b.type_name);
+        check_name(&b.type_name, &p, &mut seen, problems);
+        if b.min_items < 0 || b.max_items < 0 || (b.max_items > 0 && b.min_items > b.max_items) {
+            problems.push(format!(
+                "block \"{p}\" has invalid item limits {}..{}",
+                b.min_items, b.max_items
+            ));
+        }
+        check_block(&b.block, &p, problems);
+    }
+}
+
+fn check_attribute(
+    a: &Attribute,
+    path: &AttributePath,
+    seen: &mut HashSet<String>,
+    problems: &mut Vec<String>,
+) {
+    check_name(&a.name, path, seen, problems);
+    match (a.required, a.optional, a.computed) {
+        (true, false, false) | (false, true, _) | (false, false, true) => {}
+        (false, false, false) => problems.push(format!(
+            "attribute \"{path}\" must be required, optional or computed"
+        )),
+        (true, _, _) => problems.push(format!(
+            "attribute \"{path}\" is required and also optional or computed"
+        )),
+    }
+    if let AttributeKind::Nested { attributes, .. } = &a.kind {
+        if attributes.is_empty() {
+            problems.push(format!("attribute \"{path}\" has no nested attributes"));
+        }
+        let mut nested_seen = HashSet::new();
+        for n in attributes {
+            check_attribute(
+                n,
+                &path.clone().then_attr(&n.name),
+                &mut nested_seen,
+                problems,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Schema {
+        Schema::new(
+            Block::new(vec![
+                Attribute::string("id").computed(),
+                Attribute::typed("tags", Type::map(Type::String)).optional(),
+                Attribute::nested_single(
+                    "backup_retention_policy",
+                    vec![
+                        Attribute::string("type").optional().computed(),
+                        Attribute::number("value").required(),
+                    ],
+                )
+                .optional(),
+                Attribute::nested_list("hsms", vec![Attribute::string("hsm_id").computed()])
+                    .computed(),
+                Attribute::nested_set("certs", vec![Attribute::string("pem").required()])
+                    .optional(),
+                Attribute::nested_map("by_az", vec![Attribute::bool("ok").computed()]).computed(),
+            ])
+            .block(NestedBlock::new(
+                "timeouts",
+                BlockNesting::Single,
+                Block::new(vec![Attribute::string("create").optional()]),
+            ))
+            .block(
+                NestedBlock::new(
+                    "rule",
+                    BlockNesting::List,
+                    Block::new(vec![Attribute::string("name").required()]).block(NestedBlock::new(
+                        "inner",
+                        BlockNesting::Map,
+                        Block::new(vec![Attribute::number("n").optional()]),
+                    )),
+                )
+                .items(0, 3),
+            ),
+        )
+        .with_version(2)
+    }
+
+    #[test]
+    fn value_types_of_nested_attributes_and_blocks() {
+        let s = sample();
+        assert_eq!(s.version, 2);
+        let Type::Object(attrs) = s.value_type() else {
+            panic!("not an object");
+        };
+        assert_eq!(attrs["id"], Type::String);
+        assert_eq!(attrs["tags"], Type::map(Type::String));
+        assert_eq!(
+            attrs["backup_retention_policy"],
+            Type::object([("type", Type::String), ("value", Type::Number)])
+        );
+        assert_eq!(
+            attrs["hsms"],
+            Type::list(Type::object([("hsm_id", Type::String)]))
+        );
+        assert_eq!(
+            attrs["certs"],
+            Type::set(Type::object([("pem", Type::String)]))
+        );
+        assert_eq!(
+            attrs["by_az"],
+            Type::map(Type::object([("ok", Type::Bool)]))
+        );
+        assert_eq!(attrs["timeouts"], Type::object([("create", Type::String)]));
+        assert_eq!(
+            attrs["rule"],
+            Type::list(Type::object([
+                ("name", Type::String),
+                ("inner", Type::map(Type::object([("n", Type::Number)]))),
+            ]))
+        );
+        let group = NestedBlock::new("g", BlockNesting::Group, Block::new(vec![]));
+        assert_eq!(
+            group.value_type(),
+            Type::object(Vec::<(String, Type)>::new())
+        );
+        let set = NestedBlock::new("s", BlockNesting::Set, Block::new(vec![]));
+        assert!(matches!(set.value_type(), Type::Set(_)));
+    }
+
+    #[test]
+    fn attribute_lookup() {
+        let s = sample();
+        let name = |p: AttributePath| s.attribute(&p).map(|a| a.name.clone());
+        assert_eq!(name(AttributePath::attr("id")), Some("id".into()));
+        assert_eq!(
+            name(AttributePath::attr("backup_retention_policy").then_attr("value")),
+            Some("value".into())
+        );
+        assert_eq!(
+            name(AttributePath::attr("hsms").index(0).then_attr("hsm_id")),
+            Some("hsm_id".into())
+        );
+        assert_eq!(
+            name(AttributePath::attr("by_az").key("a").then_attr("ok")),
+            Some("ok".into())
+        );
+        assert_eq!(
+            name(AttributePath::attr("tags").key("k")),
+            Some("tags".into())
+        );
+        assert_eq!(
+            name(AttributePath::attr("timeouts").then_attr("create")),
+            Some("create".into())
+        );
+        assert_eq!(
+            name(
+                AttributePath::attr("rule")
+                    .index(1)
+                    .then_attr("inner")
+                    .key("x")
+                    .then_attr("n")
+            ),
+            Some("n".into())
+        );
+        assert_eq!(name(AttributePath::attr("timeouts")), None);
+        assert_eq!(name(AttributePath::attr("nope")), None);
+        assert_eq!(name(AttributePath::attr("id").then_attr("deeper")), None);
+        assert_eq!(name(AttributePath::root()), None);
+    }
+
+    #[test]
+    fn check_accepts_a_good_schema_and_catches_mistakes() {
+        assert_eq!(sample().check(), Ok(()));
+
+        let bad = Schema::new(Block::new(vec![Attribute::string("id")
+            .required()
+            .computed()]));
+        let err = bad.check().unwrap_err();
+        assert!(err.contains("\"id\""), "{err}");
+
+        let neither = Schema::new(Block::new(vec![Attribute::string("x")]));
+        assert!(neither.check().is_err());
+
+        let dup = Schema::new(Block::new(vec![
+            Attribute::string("a").optional(),
+            Attribute::number("a").computed(),
+        ]));
+        assert!(dup.check().unwrap_err().contains("more than once"));
+
+        let camel = Schema::new(Block::new(vec![Attribute::string("clusterId").optional()]));
+        assert!(camel.check().unwrap_err().contains("lower_snake_case"));
+
+        let empty = Schema::new(Block::new(vec![
+            Attribute::nested_single("p", vec![]).optional()
+        ]));
+        assert!(empty.check().unwrap_err().contains("no nested attributes"));
+
+        let deep = Schema::new(Block::new(vec![Attribute::nested_single(
+            "p",
+            vec![Attribute::string("v").required().optional()],
+        )
+        .optional()]));
+        assert!(deep.check().unwrap_err().contains("\"p.v\""));
+
+        let clash = Schema::new(Block::new(vec![Attribute::string("t").optional()]).block(
+            NestedBlock::new("t", BlockNesting::List, Block::new(vec![])),
+        ));
+        assert!(clash.check().is_err());
+    }
+
+    #[test]
+    fn builders_and_plain_descriptions() {
+        let a = Attribute::string("secret_key")
+            .optional()
+            .sensitive()
+            .deprecated()
+            .description(
+                "The `secret_key`, see [the docs](https://example.com) and **bold** _em_.",
+            );
+        assert!(a.optional && a.sensitive && a.deprecated && !a.required && !a.computed);
+        assert_eq!(a.value_type(), Type::String);
+        assert_eq!(
+            a.plain_description(),
+            "The secret_key, see the docs and bold em."
+        );
+        assert_eq!(markdown_to_plain("a [b] c [d]("), "a [b] c [d](");
+        assert_eq!(Attribute::bool("b").value_type(), Type::Bool);
+        assert!(
+            Attribute::nested_list("l", vec![Attribute::number("n").optional()])
+                .nested_attributes()
+                .is_some()
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! Registry-layout documentation generated from the schemas (being written).

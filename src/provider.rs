@@ -1,0 +1,584 @@
+//! The `cloudhsm` provider: its configuration block (named like the AWS provider's, so that
+//! module authors feel at home), the CloudHSM client built from it, and the list of
+//! resources and data sources it serves.
+//!
+//! Knows Terraform values and the [`CloudHsm`] client; never touches gRPC or bytes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::RwLock;
+use tokio_util::sync::CancellationToken;
+
+use crate::cloudhsm::{AssumeRole, ClientSettings, CloudHsm, SettingsError};
+use crate::data_sources::cluster::ClusterDataSource;
+use crate::duration;
+use crate::resources::cluster_config::ClusterConfigResource;
+use crate::resources::cluster_initialization::ClusterInitializationResource;
+use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
+use crate::tfplugin::interface::{DataSource, Provider, Resource};
+use crate::tfplugin::schema::{Attribute, Block, Schema};
+use crate::tfplugin::value::{Field, ObjectReader, Value, ValueError};
+
+/// The provider's source address in the registry, as used in `required_providers`.
+pub const SOURCE_ADDRESS: &str = "registry.terraform.io/cloudhsm-iac/cloudhsm";
+
+/// What the resources know of the configured provider.
+enum ClientState {
+    /// ConfigureProvider has not been called yet.
+    NotConfigured,
+    /// Some provider arguments are not known until apply (they come from other resources).
+    Deferred,
+    Ready(CloudHsm),
+    Failed(Diagnostics),
+}
+
+/// Shared between the provider and its resources: the client once configured, and the stop
+/// signal that `StopProvider` fires.
+pub struct ProviderContext {
+    client: RwLock<ClientState>,
+    stop: CancellationToken,
+}
+
+impl ProviderContext {
+    pub fn new() -> Arc<Self> {
+        Arc::new(ProviderContext {
+            client: RwLock::new(ClientState::NotConfigured),
+            stop: CancellationToken::new(),
+        })
+    }
+
+    /// A context that is already configured with `client`, for tests.
+    pub fn with_client(client: CloudHsm) -> Arc<Self> {
+        Arc::new(ProviderContext {
+            client: RwLock::new(ClientState::Ready(client)),
+            stop: CancellationToken::new(),
+        })
+    }
+
+    /// The client for plan-time reads: `Ok(None)` when the provider configuration is not
+    /// known yet (reads are then skipped and the checks run at apply).
+    pub async fn plan_client(&self) -> Result<Option<CloudHsm>, Diagnostics> {
+        match &*self.client.read().await {
+            ClientState::Ready(c) => Ok(Some(c.clone())),
+            ClientState::Deferred => Ok(None),
+            ClientState::NotConfigured => Err(not_configured()),
+            ClientState::Failed(d) => Err(d.clone()),
+        }
+    }
+
+    /// The client for apply and refresh, where the configuration must be known.
+    pub async fn client(&self) -> Result<CloudHsm, Diagnostics> {
+        match &*self.client.read().await {
+            ClientState::Ready(c) => Ok(c.clone()),
+            ClientState::Deferred => Err(Diagnostic::error(
+                "Provider configuration is not known",
+                "Some arguments of the cloudhsm provider block are still unknown, so the \
+                 provider cannot reach CloudHSM. Use values that are known before apply \
+                 (variables, data sources) in the provider block.",
+            )
+            .into()),
+            ClientState::NotConfigured => Err(not_configured()),
+            ClientState::Failed(d) => Err(d.clone()),
+        }
+    }
+
+    pub fn stop_token(&self) -> CancellationToken {
+        self.stop.clone()
+    }
+}
+
+fn not_configured() -> Diagnostics {
+    Diagnostic::error(
+        "Provider not configured",
+        "Terraform did not configure the cloudhsm provider before using it. This is a bug in \
+         the provider or in Terraform; please report it.",
+    )
+    .into()
+}
+
+pub struct CloudHsmProvider {
+    context: Arc<ProviderContext>,
+}
+
+impl CloudHsmProvider {
+    pub fn new() -> Self {
+        CloudHsmProvider {
+            context: ProviderContext::new(),
+        }
+    }
+
+    pub fn context(&self) -> Arc<ProviderContext> {
+        self.context.clone()
+    }
+}
+
+impl Default for CloudHsmProvider {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub fn provider_schema() -> Schema {
+    Schema::new(Block {
+        description: "The `cloudhsm` provider initializes and configures AWS CloudHSM v2 \
+                      clusters. It finds AWS credentials and the region the same way the AWS \
+                      provider does: arguments here first, then the standard environment \
+                      variables, shared config and credentials files, SSO and instance roles."
+            .to_string(),
+        attributes: vec![
+            Attribute::string("region").optional().description(
+                "AWS region of the clusters, e.g. `eu-west-1`. Defaults to `AWS_REGION` / \
+                 `AWS_DEFAULT_REGION` or the region of the selected profile.",
+            ),
+            Attribute::string("profile").optional().description(
+                "Named profile from the shared AWS config and credentials files. Defaults to \
+                 `AWS_PROFILE`.",
+            ),
+            Attribute::string("access_key")
+                .optional()
+                .sensitive()
+                .description(
+                "AWS access key id. Set together with `secret_key`, or leave both unset to use \
+                 the standard credential chain.",
+            ),
+            Attribute::string("secret_key")
+                .optional()
+                .sensitive()
+                .description("AWS secret access key. Set together with `access_key`."),
+            Attribute::string("token")
+                .optional()
+                .sensitive()
+                .description(
+                "Session token for temporary credentials given in `access_key` and `secret_key`.",
+            ),
+            Attribute::nested_single(
+                "assume_role",
+                vec![
+                    Attribute::string("role_arn")
+                        .required()
+                        .description("ARN of the IAM role to assume."),
+                    Attribute::string("session_name")
+                        .optional()
+                        .description("Session name; defaults to `terraform-provider-cloudhsm`."),
+                    Attribute::string("external_id")
+                        .optional()
+                        .description("External id the role's trust policy requires, if any."),
+                    Attribute::string("duration").optional().description(
+                        "Session length as a duration such as `1h` or `30m` (15m to 12h).",
+                    ),
+                ],
+            )
+            .optional()
+            .description(
+                "Assume this IAM role, with the credentials found above, before calling CloudHSM.",
+            ),
+            Attribute::nested_single(
+                "endpoints",
+                vec![Attribute::string("cloudhsmv2").optional().description(
+                    "URL of the CloudHSM v2 API, e.g. a VPC endpoint or the project's \
+                     emulator. Defaults to `AWS_ENDPOINT_URL_CLOUDHSM_V2` or the public \
+                     regional endpoint.",
+                )],
+            )
+            .optional()
+            .description("Custom service endpoints."),
+            Attribute::number("max_retries").optional().description(
+                "How many times a throttled or failed API call is retried with backoff \
+                 (default 3 as in the AWS SDK's standard mode).",
+            ),
+        ],
+        ..Default::default()
+    })
+}
+
+/// The provider block as read from Terraform: each argument known, unknown or null.
+struct ProviderConfig {
+    region: Field<String>,
+    profile: Field<String>,
+    access_key: Field<String>,
+    secret_key: Field<String>,
+    token: Field<String>,
+    assume_role: Option<AssumeRoleConfig>,
+    assume_role_unknown: bool,
+    endpoint: Field<String>,
+    endpoints_unknown: bool,
+    max_retries: Field<f64>,
+}
+
+struct AssumeRoleConfig {
+    role_arn: Field<String>,
+    session_name: Field<String>,
+    external_id: Field<String>,
+    duration: Field<String>,
+}
+
+impl ProviderConfig {
+    fn read(config: &Value) -> Result<Self, ValueError> {
+        let r = ObjectReader::new(config, AttributePath::root())?;
+        let assume = r.value("assume_role");
+        let assume_role = if assume.is_null() || assume.is_unknown() {
+            None
+        } else {
+            let a = ObjectReader::new(assume, AttributePath::attr("assume_role"))?;
+            Some(AssumeRoleConfig {
+                role_arn: a.get("role_arn")?,
+                session_name: a.get("session_name")?,
+                external_id: a.get("external_id")?,
+                duration: a.get("duration")?,
+            })
+        };
+        let endpoints = r.value("endpoints");
+        let endpoint = if endpoints.is_null() || endpoints.is_unknown() {
+            Field::Null
+        } else {
+            ObjectReader::new(endpoints, AttributePath::attr("endpoints"))?.get("cloudhsmv2")?
+        };
+        Ok(ProviderConfig {
+            region: r.get("region")?,
+            profile: r.get("profile")?,
+            access_key: r.get("access_key")?,
+            secret_key: r.get("secret_key")?,
+            token: r.get("token")?,
+            assume_role_unknown: assume.is_unknown(),
+            assume_role,
+            endpoints_unknown: endpoints.is_unknown(),
+            endpoint,
+            max_retries: r.get("max_retries")?,
+        })
+    }
+
+    fn any_unknown(&self) -> bool {
+        let role_unknown = self.assume_role.as_ref().is_some_and(|a| {
+            a.role_arn.is_unknown()
+                || a.session_name.is_unknown()
+                || a.external_id.is_unknown()
+                || a.duration.is_unknown()
+        });
+        self.region.is_unknown()
+            || self.profile.is_unknown()
+            || self.access_key.is_unknown()
+            || self.secret_key.is_unknown()
+            || self.token.is_unknown()
+            || self.assume_role_unknown
+            || self.endpoints_unknown
+            || self.endpoint.is_unknown()
+            || self.max_retries.is_unknown()
+            || role_unknown
+    }
+
+    /// Checks every known value; unknown ones are checked when they become known.
+    fn validate(&self) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        if let Some(region) = self.region.known() {
+            if !is_region(region) {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid AWS region",
+                        format!(
+                            "{region:?} does not look like an AWS region. Use a region code \
+                             such as \"us-east-1\" or \"eu-west-2\"."
+                        ),
+                    )
+                    .at(AttributePath::attr("region")),
+                );
+            }
+        }
+        match (&self.access_key, &self.secret_key) {
+            (Field::Known(_), Field::Null) => diags.push(
+                Diagnostic::error(
+                    "secret_key is missing",
+                    "access_key is set but secret_key is not. Set both, or neither to use the \
+                     standard AWS credential chain.",
+                )
+                .at(AttributePath::attr("secret_key")),
+            ),
+            (Field::Null, Field::Known(_)) => diags.push(
+                Diagnostic::error(
+                    "access_key is missing",
+                    "secret_key is set but access_key is not. Set both, or neither to use the \
+                     standard AWS credential chain.",
+                )
+                .at(AttributePath::attr("access_key")),
+            ),
+            _ => {}
+        }
+        if self.token.known().is_some() && self.access_key.is_null() {
+            diags.push(
+                Diagnostic::error(
+                    "token without access_key",
+                    "A session token belongs to temporary credentials: set access_key and \
+                     secret_key with it, or remove token.",
+                )
+                .at(AttributePath::attr("token")),
+            );
+        }
+        if let Some(role) = &self.assume_role {
+            if let Some(arn) = role.role_arn.known() {
+                if !is_role_arn(arn) {
+                    diags.push(
+                        Diagnostic::error(
+                            "Invalid role ARN",
+                            format!(
+                                "{arn:?} is not an IAM role ARN. It looks like \
+                                 \"arn:aws:iam::123456789012:role/name\"."
+                            ),
+                        )
+                        .at(AttributePath::attr("assume_role").then_attr("role_arn")),
+                    );
+                }
+            }
+            if let Some(text) = role.duration.known() {
+                if let Err(d) = role_duration(text) {
+                    diags.push(d);
+                }
+            }
+        }
+        if let Some(url) = self.endpoint.known() {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid endpoint URL",
+                        format!(
+                            "{url:?} is not an http:// or https:// URL. Give the full URL, e.g. \
+                             \"https://cloudhsmv2.eu-west-1.amazonaws.com\"."
+                        ),
+                    )
+                    .at(AttributePath::attr("endpoints").then_attr("cloudhsmv2")),
+                );
+            }
+        }
+        if let Some(n) = self.max_retries.known() {
+            if n.fract() != 0.0 || !(0.0..=100.0).contains(n) {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid max_retries",
+                        format!("max_retries must be a whole number from 0 to 100, not {n}."),
+                    )
+                    .at(AttributePath::attr("max_retries")),
+                );
+            }
+        }
+        diags
+    }
+
+    fn settings(&self) -> Result<ClientSettings, Diagnostics> {
+        let known = |f: &Field<String>| f.known().filter(|s| !s.is_empty()).cloned();
+        let assume_role = match &self.assume_role {
+            None => None,
+            Some(a) => Some(AssumeRole {
+                role_arn: a.role_arn.known().cloned().unwrap_or_default(),
+                session_name: known(&a.session_name),
+                external_id: known(&a.external_id),
+                duration: match a.duration.known() {
+                    Some(text) => Some(role_duration(text).map_err(Diagnostics::from)?),
+                    None => None,
+                },
+            }),
+        };
+        Ok(ClientSettings {
+            region: known(&self.region),
+            profile: known(&self.profile),
+            access_key: known(&self.access_key),
+            secret_key: known(&self.secret_key),
+            token: known(&self.token),
+            assume_role,
+            endpoint: known(&self.endpoint),
+            max_retries: self.max_retries.known().map(|n| *n as u32),
+        })
+    }
+}
+
+fn role_duration(text: &str) -> Result<Duration, Diagnostic> {
+    let path = AttributePath::attr("assume_role").then_attr("duration");
+    let d = duration::parse(text).map_err(|e| {
+        Diagnostic::error(
+            "Invalid duration",
+            format!("{e}. Use a value such as \"1h\" or \"45m\"."),
+        )
+        .at(path.clone())
+    })?;
+    if d < Duration::from_secs(15 * 60) || d > Duration::from_secs(12 * 3600) {
+        return Err(Diagnostic::error(
+            "Invalid duration",
+            format!("AWS accepts role sessions from 15m to 12h; {text:?} is outside that range."),
+        )
+        .at(path));
+    }
+    Ok(d)
+}
+
+fn is_region(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn is_role_arn(s: &str) -> bool {
+    let parts: Vec<&str> = s.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[4].len() == 12
+        && parts[4].chars().all(|c| c.is_ascii_digit())
+        && parts[5].starts_with("role/")
+        && parts[5].len() > "role/".len()
+}
+
+#[async_trait]
+impl Provider for CloudHsmProvider {
+    fn type_name(&self) -> &'static str {
+        "cloudhsm"
+    }
+
+    fn schema(&self) -> Schema {
+        provider_schema()
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn Resource>> {
+        vec![
+            Arc::new(ClusterInitializationResource::new(self.context.clone())),
+            Arc::new(ClusterConfigResource::new(self.context.clone())),
+        ]
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        vec![Arc::new(ClusterDataSource::new(self.context.clone()))]
+    }
+
+    async fn validate_config(&self, config: &Value) -> Diagnostics {
+        match ProviderConfig::read(config) {
+            Ok(c) => c.validate(),
+            Err(e) => e.into(),
+        }
+    }
+
+    async fn configure(&self, config: &Value, terraform_version: &str) -> Diagnostics {
+        tracing::debug!(terraform_version, "configuring provider");
+        let parsed = match ProviderConfig::read(config) {
+            Ok(c) => c,
+            Err(e) => return e.into(),
+        };
+        let mut diags = parsed.validate();
+        let state = if diags.has_errors() {
+            ClientState::Failed(diags.clone())
+        } else if parsed.any_unknown() {
+            ClientState::Deferred
+        } else {
+            match parsed.settings() {
+                Err(d) => {
+                    diags.append(d.clone());
+                    ClientState::Failed(d)
+                }
+                Ok(settings) => match CloudHsm::connect(&settings, self.context.stop.clone()).await
+                {
+                    Ok(client) => ClientState::Ready(client),
+                    Err(e) => {
+                        let path = match e {
+                            SettingsError::NoRegion => AttributePath::attr("region"),
+                            SettingsError::HalfCredentials { .. } => {
+                                AttributePath::attr("access_key")
+                            }
+                        };
+                        let d: Diagnostics = Diagnostic::error(
+                            "Cannot configure the CloudHSM client",
+                            format!("{e}."),
+                        )
+                        .at(path)
+                        .into();
+                        diags.append(d.clone());
+                        ClientState::Failed(d)
+                    }
+                },
+            }
+        };
+        *self.context.client.write().await = state;
+        diags
+    }
+
+    fn stop(&self) {
+        tracing::info!("StopProvider: cancelling work in flight");
+        self.context.stop.cancel();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tfplugin::value::ObjectBuilder;
+
+    fn config(pairs: Vec<(&str, Value)>) -> Value {
+        let mut b = ObjectBuilder::new();
+        for (k, v) in pairs {
+            b = b.set(k, v);
+        }
+        b.build()
+    }
+
+    #[test]
+    fn schema_is_consistent_and_hides_secrets() {
+        let s = provider_schema();
+        s.check().expect("schema");
+        for name in ["access_key", "secret_key", "token"] {
+            let a = s.attribute(&AttributePath::attr(name)).expect(name);
+            assert!(a.sensitive, "{name} must be sensitive");
+        }
+    }
+
+    #[tokio::test]
+    async fn validation_points_at_the_wrong_attribute() {
+        let p = CloudHsmProvider::new();
+        let d = p
+            .validate_config(&config(vec![
+                ("region", Value::string("Frankfurt")),
+                ("access_key", Value::string("AKIA")),
+                ("max_retries", Value::from_i64(-1)),
+            ]))
+            .await;
+        let paths: Vec<String> = d
+            .iter()
+            .map(|d| d.attribute.clone().unwrap_or_default().to_string())
+            .collect();
+        assert!(paths.contains(&"region".to_string()), "{paths:?}");
+        assert!(paths.contains(&"secret_key".to_string()), "{paths:?}");
+        assert!(paths.contains(&"max_retries".to_string()), "{paths:?}");
+        for diag in d.iter() {
+            assert!(
+                !diag.detail.contains("AKIA"),
+                "secret echoed: {}",
+                diag.detail
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn unknown_values_defer_the_client_without_errors() {
+        let p = CloudHsmProvider::new();
+        let d = p
+            .configure(&config(vec![("region", Value::unknown())]), "1.10.0")
+            .await;
+        assert!(!d.has_errors(), "{d:?}");
+        assert!(matches!(p.context.plan_client().await, Ok(None)));
+        assert!(p.context.client().await.is_err());
+    }
+
+    #[test]
+    fn region_and_arn_shapes() {
+        assert!(is_region("us-east-1"));
+        assert!(is_region("us-gov-west-1"));
+        assert!(!is_region("useast1"));
+        assert!(is_role_arn("arn:aws:iam::123456789012:role/deploy"));
+        assert!(!is_role_arn("arn:aws:iam::123:role/deploy"));
+        assert!(role_duration("1h").is_ok());
+        assert!(role_duration("5m").is_err());
+    }
+}

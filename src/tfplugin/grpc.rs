@@ -1,0 +1,1110 @@
+//! The tfplugin6 `Provider` gRPC service: decodes each request into our own types, calls
+//! the [`Provider`], [`Resource`] or [`DataSource`] it is for, and encodes the answer.
+//!
+//! Every RPC of protocol 6.10 is answered, so that no Terraform version finds a method
+//! missing: features we do not offer (functions, ephemeral resources, list resources, state
+//! stores, actions, moves) answer an error diagnostic that names the feature. A panic in
+//! provider code is caught per request and becomes an error diagnostic; every call is
+//! logged at debug level with its duration. This layer has no opinion about CloudHSM.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::FutureExt as _;
+use tonic::{Request, Response, Status};
+
+use super::convert;
+use super::diagnostics::{Diagnostic, Diagnostics};
+use super::interface::{ApplyRequest, DataSource, PlanRequest, Provider, ReadRequest, Resource};
+use super::proto::tfplugin6 as pb;
+use super::schema::Schema;
+use super::value::{Type, Value};
+
+type Reply<T> = Result<Response<T>, Status>;
+type OneItemStream<T> = Pin<Box<dyn futures_util::Stream<Item = Result<T, Status>> + Send>>;
+
+/// A resource or data source with its schema and value type computed once.
+struct Served<T: ?Sized> {
+    implementation: Arc<T>,
+    schema: Schema,
+    value_type: Type,
+}
+
+impl<T: ?Sized> Served<T> {
+    fn new(implementation: Arc<T>, schema: Schema) -> Self {
+        let value_type = schema.value_type();
+        Served {
+            implementation,
+            schema,
+            value_type,
+        }
+    }
+}
+
+/// The gRPC face of one [`Provider`].
+pub struct ProviderService {
+    provider: Arc<dyn Provider>,
+    provider_schema: Schema,
+    provider_type: Type,
+    resources: HashMap<String, Served<dyn Resource>>,
+    data_sources: HashMap<String, Served<dyn DataSource>>,
+}
+
+impl ProviderService {
+    pub fn new(provider: Arc<dyn Provider>) -> Self {
+        let provider_schema = provider.schema();
+        let provider_type = provider_schema.value_type();
+        let resources = provider
+            .resources()
+            .into_iter()
+            .map(|r| {
+                (
+                    r.type_name().to_string(),
+                    Served::new(r.clone(), r.schema()),
+                )
+            })
+            .collect();
+        let data_sources = provider
+            .data_sources()
+            .into_iter()
+            .map(|d| {
+                (
+                    d.type_name().to_string(),
+                    Served::new(d.clone(), d.schema()),
+                )
+            })
+            .collect();
+        ProviderService {
+            provider,
+            provider_schema,
+            provider_type,
+            resources,
+            data_sources,
+        }
+    }
+
+    fn resource(&self, type_name: &str) -> Result<&Served<dyn Resource>, pb::Diagnostic> {
+        self.resources
+            .get(type_name)
+            .ok_or_else(|| unknown_type("resource", type_name))
+    }
+
+    fn data_source(&self, type_name: &str) -> Result<&Served<dyn DataSource>, pb::Diagnostic> {
+        self.data_sources
+            .get(type_name)
+            .ok_or_else(|| unknown_type("data source", type_name))
+    }
+}
+
+fn capabilities() -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        plan_destroy: true,
+        get_provider_schema_optional: true,
+        move_resource_state: false,
+        generate_resource_config: false,
+    }
+}
+
+fn unknown_type(kind: &str, type_name: &str) -> pb::Diagnostic {
+    convert::diagnostic(&Diagnostic::error(
+        format!("Unknown {kind} type {type_name:?}"),
+        format!(
+            "This provider does not implement the {kind} type {type_name:?}. Check the spelling \
+             in your configuration, or upgrade the provider if the type is newer than this build."
+        ),
+    ))
+}
+
+fn unsupported(feature: &str) -> Vec<pb::Diagnostic> {
+    vec![convert::diagnostic(&Diagnostic::error(
+        format!("{feature} are not supported by this provider"),
+        format!(
+            "terraform-provider-cloudhsm offers no {feature}. Remove the block that uses one \
+             from your configuration."
+        ),
+    ))]
+}
+
+fn one(d: Diagnostic) -> Vec<pb::Diagnostic> {
+    vec![convert::diagnostic(&d)]
+}
+
+fn panic_diagnostic(rpc: &str, payload: &(dyn std::any::Any + Send)) -> pb::Diagnostic {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_string());
+    convert::diagnostic(&Diagnostic::error(
+        "The provider hit an internal error",
+        format!(
+            "terraform-provider-cloudhsm failed unexpectedly while handling {rpc}: {message}. \
+             Nothing further was done for this request. Please report this bug with the \
+             output of TF_LOG_PROVIDER=debug."
+        ),
+    ))
+}
+
+/// Runs one RPC's work: logs it with its duration, and turns a panic into the answer built
+/// by `on_panic` from an error diagnostic.
+async fn guarded<R>(
+    rpc: &'static str,
+    type_name: &str,
+    work: impl Future<Output = R>,
+    on_panic: impl FnOnce(pb::Diagnostic) -> R,
+) -> Reply<R> {
+    let started = Instant::now();
+    let outcome = AssertUnwindSafe(work).catch_unwind().await;
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match outcome {
+        Ok(answer) => {
+            tracing::debug!(rpc, type_name, elapsed_ms, "served");
+            Ok(Response::new(answer))
+        }
+        Err(payload) => {
+            tracing::error!(rpc, type_name, elapsed_ms, "provider code panicked");
+            Ok(Response::new(on_panic(panic_diagnostic(rpc, &*payload))))
+        }
+    }
+}
+
+fn one_item<T: Send + 'static>(item: T) -> Response<OneItemStream<T>> {
+    Response::new(Box::pin(futures_util::stream::iter([Ok(item)])))
+}
+
+/// Removes top-level attributes the current schema no longer has, so that state written by
+/// an older version of the provider still decodes.
+fn drop_unknown_attributes(json: &[u8], ty: &Type) -> Vec<u8> {
+    let (Ok(serde_json::Value::Object(mut map)), Type::Object(attributes)) =
+        (serde_json::from_slice::<serde_json::Value>(json), ty)
+    else {
+        return json.to_vec();
+    };
+    map.retain(|k, _| attributes.contains_key(k));
+    serde_json::to_vec(&serde_json::Value::Object(map)).unwrap_or_else(|_| json.to_vec())
+}
+
+#[tonic::async_trait]
+impl pb::provider_server::Provider for ProviderService {
+    async fn get_metadata(
+        &self,
+        _request: Request<pb::get_metadata::Request>,
+    ) -> Reply<pb::get_metadata::Response> {
+        let work = async {
+            pb::get_metadata::Response {
+                server_capabilities: Some(capabilities()),
+                resources: self
+                    .resources
+                    .keys()
+                    .map(|t| pb::get_metadata::ResourceMetadata {
+                        type_name: t.clone(),
+                    })
+                    .collect(),
+                data_sources: self
+                    .data_sources
+                    .keys()
+                    .map(|t| pb::get_metadata::DataSourceMetadata {
+                        type_name: t.clone(),
+                    })
+                    .collect(),
+                ..Default::default()
+            }
+        };
+        guarded("GetMetadata", "", work, |d| pb::get_metadata::Response {
+            diagnostics: vec![d],
+            ..Default::default()
+        })
+        .await
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _request: Request<pb::get_provider_schema::Request>,
+    ) -> Reply<pb::get_provider_schema::Response> {
+        let work = async {
+            pb::get_provider_schema::Response {
+                provider: Some(convert::schema(&self.provider_schema)),
+                resource_schemas: self
+                    .resources
+                    .iter()
+                    .map(|(t, s)| (t.clone(), convert::schema(&s.schema)))
+                    .collect(),
+                data_source_schemas: self
+                    .data_sources
+                    .iter()
+                    .map(|(t, s)| (t.clone(), convert::schema(&s.schema)))
+                    .collect(),
+                server_capabilities: Some(capabilities()),
+                ..Default::default()
+            }
+        };
+        guarded("GetProviderSchema", "", work, |d| {
+            pb::get_provider_schema::Response {
+                diagnostics: vec![d],
+                ..Default::default()
+            }
+        })
+        .await
+    }
+
+    async fn validate_provider_config(
+        &self,
+        request: Request<pb::validate_provider_config::Request>,
+    ) -> Reply<pb::validate_provider_config::Response> {
+        let request = request.into_inner();
+        let work = async {
+            let diagnostics = match convert::decode(
+                request.config.as_ref(),
+                &self.provider_type,
+                "provider configuration",
+            ) {
+                Ok(config) => convert::diagnostics(&self.provider.validate_config(&config).await),
+                Err(d) => one(d),
+            };
+            pb::validate_provider_config::Response { diagnostics }
+        };
+        guarded("ValidateProviderConfig", "", work, |d| {
+            pb::validate_provider_config::Response {
+                diagnostics: vec![d],
+            }
+        })
+        .await
+    }
+
+    async fn validate_resource_config(
+        &self,
+        request: Request<pb::validate_resource_config::Request>,
+    ) -> Reply<pb::validate_resource_config::Response> {
+        let request = request.into_inner();
+        let type_name = request.type_name.clone();
+        let work = async {
+            let diagnostics = match self.resource(&request.type_name) {
+                Err(d) => vec![d],
+                Ok(r) => match convert::decode(
+                    request.config.as_ref(),
+                    &r.value_type,
+                    "resource configuration",
+                ) {
+                    Ok(config) => convert::diagnostics(&r.implementation.validate(&config).await),
+                    Err(d) => one(d),
+                },
+            };
+            pb::validate_resource_config::Response { diagnostics }
+        };
+        guarded("ValidateResourceConfig", &type_name, work, |d| {
+            pb::validate_resource_config::Response {
+                diagnostics: vec![d],
+            }
+        })
+        .await
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        request: Request<pb::validate_data_resource_config::Request>,
+    ) -> Reply<pb::validate_data_resource_config::Response> {
+        let request = request.into_inner();
+        let type_name = request.type_name.clone();
+        let work = async {
+            let diagnostics = match self.data_source(&request.type_name) {
+                Err(d) => vec![d],
+                Ok(s) => match convert::decode(
+                    request.config.as_ref(),
+                    &s.value_type,
+                    "data source configuration",
+                ) {
+                    Ok(config) => convert::diagnostics(&s.implementation.validate(&config).await),
+                    Err(d) => one(d),
+                },
+            };
+            pb::validate_data_resource_config::Response { diagnostics }
+        };
+        guarded("ValidateDataResourceConfig", &type_name, work, |d| {
+            pb::validate_data_resource_config::Response {
+                diagnostics: vec![d],
+            }
+        })
+        .await
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        request: Request<pb::upgrade_resource_state::Request>,
+    ) -> Reply<pb::upgrade_resource_state::Response> {
+        let request = request.into_inner();
+        let type_name = request.type_name.clone();
+        let work = async {
+            let r = match self.resource(&request.type_name) {
+                Ok(r) => r,
+                Err(d) => {
+                    return pb::upgrade_resource_state::Response {
+                        upgraded_state: None,
+                        diagnostics: vec![d],
+                    }
+                }
+            };
+            if request.version > r.schema.version {
+                return pb::upgrade_resource_state::Response {
+                    upgraded_state: None,
+                    diagnostics: one(Diagnostic::error(
+                        "State written by a newer provider",
+                        format!(
+                            "The state of this {} was written with schema version {}, but this \
+                             provider only knows versions up to {}. Upgrade the provider to the \
+                             version that wrote the state.",
+                            request.type_name, request.version, r.schema.version
+                        ),
+                    )),
+                };
+            }
+            let raw = request.raw_state.unwrap_or_default();
+            if raw.json.is_empty() && !raw.flatmap.is_empty() {
+                return pb::upgrade_resource_state::Response {
+                    upgraded_state: None,
+                    diagnostics: one(Diagnostic::error(
+                        "Legacy state format",
+                        "This state is in the flatmap format of Terraform 0.11 and earlier, \
+                         which this provider never wrote. Remove the resource from the state \
+                         (terraform state rm) and import it again.",
+                    )),
+                };
+            }
+            let json = drop_unknown_attributes(&raw.json, &r.value_type);
+            let decoded = if json.is_empty() {
+                Ok(Value::Null)
+            } else {
+                super::value::decode_json(&json, &r.value_type).map_err(|e| {
+                    Diagnostic::error(
+                        "Could not read the stored state",
+                        format!(
+                            "The stored state of this {} does not fit the current schema: {}. \
+                             Remove it from the state (terraform state rm) and import it again.",
+                            request.type_name,
+                            e.message()
+                        ),
+                    )
+                })
+            };
+            match decoded.and_then(|v| convert::encode(&v, &r.value_type, "upgraded state")) {
+                Ok(state) => pb::upgrade_resource_state::Response {
+                    upgraded_state: Some(state),
+                    diagnostics: Vec::new(),
+                },
+                Err(d) => pb::upgrade_resource_state::Response {
+                    upgraded_state: None,
+                    diagnostics: one(d),
+                },
+            }
+        };
+        guarded("UpgradeResourceState", &type_name, work, |d| {
+            pb::upgrade_resource_state::Response {
+                upgraded_state: None,
+                diagnostics: vec![d],
+            }
+        })
+        .await
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _request: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Reply<pb::get_resource_identity_schemas::Response> {
+        guarded(
+            "GetResourceIdentitySchemas",
+            "",
+            async { pb::get_resource_identity_schemas::Response::default() },
+            |d| pb::get_resource_identity_schemas::Response {
+                diagnostics: vec![d],
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        request: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Reply<pb::upgrade_resource_identity::Response> {
+        let type_name = request.into_inner().type_name;
+        let diagnostics = unsupported("Resource identities");
+        guarded(
+            "UpgradeResourceIdentity",
+            &type_name,
+            async {
+                pb::upgrade_resource_identity::Response {
+                    upgraded_identity: None,
+                    diagnostics,
+                }
+            },
+            |d| pb::upgrade_resource_identity::Response {
+                upgraded_identity: None,
+                diagnostics: vec![d],
+            },
+        )
+        .await
+    }
+
+    async fn configure_provider(
+        &self,
+        request: Request<pb::configure_provider::Request>,
+    ) -> Reply<pb::configure_provider::Response> {
+        let request = request.into_inner();
+        let work = async {
+            let diagnostics = match convert::decode(
+                request.config.as_ref(),
+                &self.provider_type,
+                "provider configuration",
+            ) {
+                Ok(config) => convert::diagnostics(
+                    &self
+                        .provider
+                        .configure(&config, &request.terraform_version)
+                        .await,
+                ),
+                Err(d) => one(d),
+            };
+            pb::configure_provider::Response { diagnostics }
+        };
+        guarded("ConfigureProvider", "", work, |d| {
+            pb::configure_provider::Response {
+                diagnostics: vec![d],
+            }
+        })
+        .await
+    }
+
+    async fn read_resource(
+        &self,
+        request: Request<pb::read_resource::Request>,
+    ) -> Reply<pb::read_resource::Response> {
+        let request = request.into_inner();
+        let type_name = request.type_name.clone();
+        let work = async {
+            let mut out = pb::read_resource::Response {
+                new_state: request.current_state.clone(),
+                private: request.private.clone(),
+                ..Default::default()
+            };
+            let r = match self.resource(&request.type_name) {
+                Ok(r) => r,
+                Err(d) => {
+                    out.diagnostics.push(d);
+                    return out;
+                }
+            };
+            let current = match convert::decode(
+                request.current_state.as_ref(),
+                &r.value_type,
+                "current state",
+            ) {
+                Ok(v) => v,
+                Err(d) => {
+                    out.diagnostics = one(d);
+                    return out;
+                }
+            };
+            let answer = r
+                .implementation
+                .read(ReadRequest {
+                    current_state: current,
+                    private: request.private.clone(),
+                })
+                .await;
+            out.diagnostics = convert::diagnostics(&answer.diagnostics);
+            match convert::encode(&answer.new_state, &r.value_type, "refreshed state") {
+                Ok(state) => out.new_state = Some(state),
+                Err(d) => out.diagnostics.push(convert::diagnostic(&d)),
+            }
+            out.private = answer.private;
+            out
+        };
+        guarded("ReadResource", &type_name, work, |d| {
+            pb::read_resource::Response {
+                new_state: request.current_state.clone(),
+                private: request.private.clone(),
+                diagnostics: vec![d],
+                ..Default::default()
+            }
+        })
+        .await
+    }
+
+    async fn plan_resource_change(
+        &self,
+        request: Request<pb::plan_resource_change::Request>,
+    ) -> Reply<pb::plan_resource_change::Response> {
+        let request = request.into_inner();
+        let type_name = request.type_name.clone();
+        let work = async {
+            let mut out = pb::plan_resource_change::Response::default();
+            let r = match self.resource(&request.type_name) {
+                Ok(r) => r,
+                Err(d) => {
+                    out.diagnostics.push(d);
+                    return out;
+                }
+            };
+            let ty = &r.value_type;
+            let decoded = (|| {
+                Ok::<_, Diagnostic>(PlanRequest {
+                    prior_state: convert::decode(request.prior_state.as_ref(), ty, "prior state")?,
+                    proposed_new_state: convert::decode(
+                        request.proposed_new_state.as_ref(),
+                        ty,
+                        "proposed new state",
+                    )?,
+                    config: convert::decode(request.config.as_ref(), ty, "configuration")?,
+                    prior_private: request.prior_private.clone(),
+                })
+            })();
+            let plan_request = match decoded {
+                Ok(p) => p,
+                Err(d) => {
+                    out.diagnostics = one(d);
+                    return out;
+                }
+            };
+            let answer = r.implementation.plan(plan_request).await;
+            out.diagnostics = convert::diagnostics(&answer.diagnostics);
+            match convert::encode(&answer.planned_state, ty, "planned state") {
+                Ok(state) => out.planned_state = Some(state),
+                Err(d) => out.diagnostics.push(convert::diagnostic(&d)),
+            }
+            out.requires_replace = answer.requires_replace.iter().map(convert::path).collect();
+            out.planned_private = answer.planned_private;
+            out
+        };
+        guarded("PlanResourceChange", &type_name, work, |d| {
+            pb::plan_resource_change::Response {
+                diagnostics: vec![d],
+                ..Default::default()
+            }
+        })
+        .await
+    }
+
+    async fn apply_resource_change(
+        &self,
+        request: Request<pb::apply_resource_change::Request>,
+    ) -> Reply<pb::apply_resource_change::Response> {
+        let request = request.into_inner();
+        let type_name = request.type_name.clone();
+        let work = async {
+            let mut out = pb::apply_resource_change::Response {
+                new_state: request.prior_state.clone(),
+                ..Default::default()
+            };
+            let r = match self.resource(&request.type_name) {
+                Ok(r) => r,
+                Err(d) => {
+                    out.diagnostics.push(d);
+                    return out;
+                }
+            };
+            let ty = &r.value_type;
+            let decoded = (|| {
+                Ok::<_, Diagnostic>(ApplyRequest {
+                    prior_state: convert::decode(request.prior_state.as_ref(), ty, "prior state")?,
+                    planned_state: convert::decode(
+                        request.planned_state.as_ref(),
+                        ty,
+                        "planned state",
+                    )?,
+                    config: convert::decode(request.config.as_ref(), ty, "configuration")?,
+                    planned_private: request.planned_private.clone(),
+                })
+            })();
+            let apply_request = match decoded {
+                Ok(a) => a,
+                Err(d) => {
+                    out.diagnostics = one(d);
+                    return out;
+                }
+            };
+            let answer = r.implementation.apply(apply_request).await;
+            out.diagnostics = convert::diagnostics(&answer.diagnostics);
+            match convert::encode(&answer.new_state, ty, "new state") {
+                Ok(state) => out.new_state = Some(state),
+                Err(d) => out.diagnostics.push(convert::diagnostic(&d)),
+            }
+            out.private = answer.private;
+            out
+        };
+        guarded("ApplyResourceChange", &type_name, work, |d| {
+            pb::apply_resource_change::Response {
+                new_state: request.prior_state.clone(),
+                diagnostics: vec![d],
+                ..Default::default()
+            }
+        })
+        .await
+    }
+
+    async fn import_resource_state(
+        &self,
+        request: Request<pb::import_resource_state::Request>,
+    ) -> Reply<pb::import_resource_state::Response> {
+        let request = request.into_inner();
+        let type_name = request.type_name.clone();
+        let work = async {
+            let mut out = pb::import_resource_state::Response::default();
+            let r = match self.resource(&request.type_name) {
+                Ok(r) => r,
+                Err(d) => {
+                    out.diagnostics.push(d);
+                    return out;
+                }
+            };
+            let answer = r.implementation.import(&request.id).await;
+            let mut diagnostics: Diagnostics = answer.diagnostics;
+            for state in &answer.states {
+                match convert::encode(state, &r.value_type, "imported state") {
+                    Ok(state) => {
+                        out.imported_resources
+                            .push(pb::import_resource_state::ImportedResource {
+                                type_name: request.type_name.clone(),
+                                state: Some(state),
+                                ..Default::default()
+                            })
+                    }
+                    Err(d) => diagnostics.push(d),
+                }
+            }
+            out.diagnostics = convert::diagnostics(&diagnostics);
+            out
+        };
+        guarded("ImportResourceState", &type_name, work, |d| {
+            pb::import_resource_state::Response {
+                diagnostics: vec![d],
+                ..Default::default()
+            }
+        })
+        .await
+    }
+
+    async fn move_resource_state(
+        &self,
+        request: Request<pb::move_resource_state::Request>,
+    ) -> Reply<pb::move_resource_state::Response> {
+        let type_name = request.into_inner().target_type_name;
+        let diagnostics = unsupported("Moves between resource types (moved blocks)");
+        guarded(
+            "MoveResourceState",
+            &type_name,
+            async {
+                pb::move_resource_state::Response {
+                    diagnostics,
+                    ..Default::default()
+                }
+            },
+            |d| pb::move_resource_state::Response {
+                diagnostics: vec![d],
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
+    async fn read_data_source(
+        &self,
+        request: Request<pb::read_data_source::Request>,
+    ) -> Reply<pb::read_data_source::Response> {
+        let request = request.into_inner();
+        let type_name = request.type_name.clone();
+        let work = async {
+            let mut out = pb::read_data_source::Response::default();
+            let s = match self.data_source(&request.type_name) {
+                Ok(s) => s,
+                Err(d) => {
+                    out.diagnostics.push(d);
+                    return out;
+                }
+            };
+            let config = match convert::decode(
+                request.config.as_ref(),
+                &s.value_type,
+                "data source configuration",
+            ) {
+                Ok(c) => c,
+                Err(d) => {
+                    out.diagnostics = one(d);
+                    return out;
+                }
+            };
+            let answer = s.implementation.read(&config).await;
+            out.diagnostics = convert::diagnostics(&answer.diagnostics);
+            if !answer.diagnostics.has_errors() {
+                match convert::encode(&answer.state, &s.value_type, "data source state") {
+                    Ok(state) => out.state = Some(state),
+                    Err(d) => out.diagnostics.push(convert::diagnostic(&d)),
+                }
+            }
+            out
+        };
+        guarded("ReadDataSource", &type_name, work, |d| {
+            pb::read_data_source::Response {
+                diagnostics: vec![d],
+                ..Default::default()
+            }
+        })
+        .await
+    }
+
+    async fn generate_resource_config(
+        &self,
+        request: Request<pb::generate_resource_config::Request>,
+    ) -> Reply<pb::generate_resource_config::Response> {
+        let type_name = request.into_inner().type_name;
+        let diagnostics = unsupported("Generated resource configurations");
+        guarded(
+            "GenerateResourceConfig",
+            &type_name,
+            async {
+                pb::generate_resource_config::Response {
+                    config: None,
+                    diagnostics,
+                }
+            },
+            |d| pb::generate_resource_config::Response {
+                config: None,
+                diagnostics: vec![d],
+            },
+        )
+        .await
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        request: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Reply<pb::validate_ephemeral_resource_config::Response> {
+        let type_name = request.into_inner().type_name;
+        let diagnostics = vec![unknown_type("ephemeral resource", &type_name)];
+        guarded(
+            "ValidateEphemeralResourceConfig",
+            &type_name,
+            async { pb::validate_ephemeral_resource_config::Response { diagnostics } },
+            |d| pb::validate_ephemeral_resource_config::Response {
+                diagnostics: vec![d],
+            },
+        )
+        .await
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        request: Request<pb::open_ephemeral_resource::Request>,
+    ) -> Reply<pb::open_ephemeral_resource::Response> {
+        let type_name = request.into_inner().type_name;
+        let diagnostics = vec![unknown_type("ephemeral resource", &type_name)];
+        guarded(
+            "OpenEphemeralResource",
+            &type_name,
+            async {
+                pb::open_ephemeral_resource::Response {
+                    diagnostics,
+                    ..Default::default()
+                }
+            },
+            |d| pb::open_ephemeral_resource::Response {
+                diagnostics: vec![d],
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        request: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> Reply<pb::renew_ephemeral_resource::Response> {
+        let type_name = request.into_inner().type_name;
+        let diagnostics = vec![unknown_type("ephemeral resource", &type_name)];
+        guarded(
+            "RenewEphemeralResource",
+            &type_name,
+            async {
+                pb::renew_ephemeral_resource::Response {
+                    diagnostics,
+                    ..Default::default()
+                }
+            },
+            |d| pb::renew_ephemeral_resource::Response {
+                diagnostics: vec![d],
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        request: Request<pb::close_ephemeral_resource::Request>,
+    ) -> Reply<pb::close_ephemeral_resource::Response> {
+        let type_name = request.into_inner().type_name;
+        let diagnostics = vec![unknown_type("ephemeral resource", &type_name)];
+        guarded(
+            "CloseEphemeralResource",
+            &type_name,
+            async { pb::close_ephemeral_resource::Response { diagnostics } },
+            |d| pb::close_ephemeral_resource::Response {
+                diagnostics: vec![d],
+            },
+        )
+        .await
+    }
+
+    type ListResourceStream = OneItemStream<pb::list_resource::Event>;
+
+    async fn list_resource(
+        &self,
+        request: Request<pb::list_resource::Request>,
+    ) -> Reply<Self::ListResourceStream> {
+        let type_name = request.into_inner().type_name;
+        tracing::debug!(rpc = "ListResource", type_name, "served");
+        Ok(one_item(pb::list_resource::Event {
+            diagnostic: vec![unknown_type("list resource", &type_name)],
+            ..Default::default()
+        }))
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        request: Request<pb::validate_list_resource_config::Request>,
+    ) -> Reply<pb::validate_list_resource_config::Response> {
+        let type_name = request.into_inner().type_name;
+        let diagnostics = vec![unknown_type("list resource", &type_name)];
+        guarded(
+            "ValidateListResourceConfig",
+            &type_name,
+            async { pb::validate_list_resource_config::Response { diagnostics } },
+            |d| pb::validate_list_resource_config::Response {
+                diagnostics: vec![d],
+            },
+        )
+        .await
+    }
+
+    async fn get_functions(
+        &self,
+        _request: Request<pb::get_functions::Request>,
+    ) -> Reply<pb::get_functions::Response> {
+        guarded(
+            "GetFunctions",
+            "",
+            async { pb::get_functions::Response::default() },
+            |d| pb::get_functions::Response {
+                diagnostics: vec![d],
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
+    async fn call_function(
+        &self,
+        request: Request<pb::call_function::Request>,
+    ) -> Reply<pb::call_function::Response> {
+        let name = request.into_inner().name;
+        let error = pb::FunctionError {
+            text: format!("terraform-provider-cloudhsm offers no function named {name:?}."),
+            function_argument: None,
+        };
+        guarded(
+            "CallFunction",
+            &name,
+            async {
+                pb::call_function::Response {
+                    result: None,
+                    error: Some(error),
+                }
+            },
+            |d| pb::call_function::Response {
+                result: None,
+                error: Some(pb::FunctionError {
+                    text: d.detail,
+                    function_argument: None,
+                }),
+            },
+        )
+        .await
+    }
+
+    async fn validate_state_store_config(
+        &self,
+        request: Request<pb::validate_state_store::Request>,
+    ) -> Reply<pb::validate_state_store::Response> {
+        let type_name = request.into_inner().type_name;
+        let diagnostics = vec![unknown_type("state store", &type_name)];
+        guarded(
+            "ValidateStateStoreConfig",
+            &type_name,
+            async { pb::validate_state_store::Response { diagnostics } },
+            |d| pb::validate_state_store::Response {
+                diagnostics: vec![d],
+            },
+        )
+        .await
+    }
+
+    async fn configure_state_store(
+        &self,
+        request: Request<pb::configure_state_store::Request>,
+    ) -> Reply<pb::configure_state_store::Response> {
+        let type_name = request.into_inner().type_name;
+        let diagnostics = vec![unknown_type("state store", &type_name)];
+        guarded(
+            "ConfigureStateStore",
+            &type_name,
+            async { pb::configure_state_store::Response { diagnostics } },
+            |d| pb::configure_state_store::Response {
+                diagnostics: vec![d],
+            },
+        )
+        .await
+    }
+
+    type ReadStateBytesStream = OneItemStream<pb::read_state_bytes::Response>;
+
+    async fn read_state_bytes(
+        &self,
+        request: Request<pb::read_state_bytes::Request>,
+    ) -> Reply<Self::ReadStateBytesStream> {
+        let type_name = request.into_inner().type_name;
+        tracing::debug!(rpc = "ReadStateBytes", type_name, "served");
+        Ok(one_item(pb::read_state_bytes::Response {
+            diagnostics: vec![unknown_type("state store", &type_name)],
+            ..Default::default()
+        }))
+    }
+
+    async fn write_state_bytes(
+        &self,
+        _request: Request<tonic::Streaming<pb::write_state_bytes::RequestChunk>>,
+    ) -> Reply<pb::write_state_bytes::Response> {
+        let diagnostics = unsupported("State stores");
+        guarded(
+            "WriteStateBytes",
+            "",
+            async { pb::write_state_bytes::Response { diagnostics } },
+            |d| pb::write_state_bytes::Response {
+                diagnostics: vec![d],
+            },
+        )
+        .await
+    }
+
+    async fn get_states(
+        &self,
+        request: Request<pb::get_states::Request>,
+    ) -> Reply<pb::get_states::Response> {
+        let type_name = request.into_inner().type_name;
+        let diagnostics = vec![unknown_type("state store", &type_name)];
+        guarded(
+            "GetStates",
+            &type_name,
+            async {
+                pb::get_states::Response {
+                    state_id: Vec::new(),
+                    diagnostics,
+                }
+            },
+            |d| pb::get_states::Response {
+                state_id: Vec::new(),
+                diagnostics: vec![d],
+            },
+        )
+        .await
+    }
+
+    async fn delete_state(
+        &self,
+        request: Request<pb::delete_state::Request>,
+    ) -> Reply<pb::delete_state::Response> {
+        let type_name = request.into_inner().type_name;
+        let diagnostics = vec![unknown_type("state store", &type_name)];
+        guarded(
+            "DeleteState",
+            &type_name,
+            async { pb::delete_state::Response { diagnostics } },
+            |d| pb::delete_state::Response {
+                diagnostics: vec![d],
+            },
+        )
+        .await
+    }
+
+    async fn plan_action(
+        &self,
+        request: Request<pb::plan_action::Request>,
+    ) -> Reply<pb::plan_action::Response> {
+        let type_name = request.into_inner().action_type;
+        let diagnostics = vec![unknown_type("action", &type_name)];
+        guarded(
+            "PlanAction",
+            &type_name,
+            async {
+                pb::plan_action::Response {
+                    diagnostics,
+                    deferred: None,
+                }
+            },
+            |d| pb::plan_action::Response {
+                diagnostics: vec![d],
+                deferred: None,
+            },
+        )
+        .await
+    }
+
+    type InvokeActionStream = OneItemStream<pb::invoke_action::Event>;
+
+    async fn invoke_action(
+        &self,
+        request: Request<pb::invoke_action::Request>,
+    ) -> Reply<Self::InvokeActionStream> {
+        let type_name = request.into_inner().action_type;
+        tracing::debug!(rpc = "InvokeAction", type_name, "served");
+        Ok(one_item(pb::invoke_action::Event {
+            r#type: Some(pb::invoke_action::event::Type::Completed(
+                pb::invoke_action::event::Completed {
+                    diagnostics: vec![unknown_type("action", &type_name)],
+                },
+            )),
+        }))
+    }
+
+    async fn validate_action_config(
+        &self,
+        request: Request<pb::validate_action_config::Request>,
+    ) -> Reply<pb::validate_action_config::Response> {
+        let type_name = request.into_inner().type_name;
+        let diagnostics = vec![unknown_type("action", &type_name)];
+        guarded(
+            "ValidateActionConfig",
+            &type_name,
+            async { pb::validate_action_config::Response { diagnostics } },
+            |d| pb::validate_action_config::Response {
+                diagnostics: vec![d],
+            },
+        )
+        .await
+    }
+
+    async fn stop_provider(
+        &self,
+        _request: Request<pb::stop_provider::Request>,
+    ) -> Reply<pb::stop_provider::Response> {
+        let work = async {
+            self.provider.stop();
+            pb::stop_provider::Response::default()
+        };
+        guarded("StopProvider", "", work, |d| pb::stop_provider::Response {
+            error: d.detail,
+        })
+        .await
+    }
+}
