@@ -38,3 +38,119 @@ pub fn client_with_attempts(emulator: &Emulator, max_attempts: u32) -> Client {
 pub fn client(emulator: &Emulator) -> Client {
     client_with_attempts(emulator, 1)
 }
+
+use aws_sdk_cloudhsmv2::types::Cluster;
+use rcgen::{
+    BasicConstraints, CertificateParams, CertificateSigningRequestParams, CertifiedIssuer, DnType,
+    IsCa, KeyPair, KeyUsagePurpose,
+};
+
+/// The one cluster `id`, as DescribeClusters shows it.
+pub async fn describe_one(client: &Client, id: &str) -> Cluster {
+    let out = client
+        .describe_clusters()
+        .filters("clusterIds", vec![id.to_string()])
+        .send()
+        .await
+        .expect("describe the cluster");
+    assert_eq!(out.clusters().len(), 1, "exactly one cluster {id}");
+    out.clusters()[0].clone()
+}
+
+/// The cluster's CSR as DescribeClusters shows it.
+pub async fn csr_of(client: &Client, id: &str) -> String {
+    describe_one(client, id)
+        .await
+        .certificates()
+        .and_then(|c| c.cluster_csr())
+        .expect("the cluster shows a CSR")
+        .to_string()
+}
+
+fn ca_params(common_name: &str) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, common_name);
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "Test Org");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    params
+}
+
+/// A self-signed root CA made in the test.
+pub fn root_ca(common_name: &str) -> CertifiedIssuer<'static, KeyPair> {
+    let key = KeyPair::generate().expect("key");
+    CertifiedIssuer::self_signed(ca_params(common_name), key).expect("root CA")
+}
+
+/// An intermediate CA issued by `parent`.
+pub fn intermediate_ca(
+    common_name: &str,
+    parent: &CertifiedIssuer<'static, KeyPair>,
+) -> CertifiedIssuer<'static, KeyPair> {
+    let key = KeyPair::generate().expect("key");
+    CertifiedIssuer::signed_by(ca_params(common_name), key, parent).expect("intermediate CA")
+}
+
+/// The certificate `ca` issues for the CSR (its subject and public key).
+pub fn sign_with(csr_pem: &str, ca: &CertifiedIssuer<'static, KeyPair>) -> String {
+    CertificateSigningRequestParams::from_pem(csr_pem)
+        .expect("parse CSR")
+        .signed_by(ca)
+        .expect("sign CSR")
+        .pem()
+}
+
+/// A certificate `ca` issues for a fresh key that is not the cluster's.
+pub fn cert_for_other_key(ca: &CertifiedIssuer<'static, KeyPair>) -> String {
+    let key = KeyPair::generate().expect("key");
+    let mut params = CertificateParams::default();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "not the cluster");
+    params.signed_by(&key, ca).expect("sign").pem()
+}
+
+/// A raw HTTP/1.1 exchange (no SigV4), for the checks the SDK cannot make.
+/// Returns (status, lower-cased headers text, body).
+pub async fn raw_http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.expect("read");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status code");
+    (status, head.to_ascii_lowercase(), body.to_string())
+}
+
+/// A signed-looking `Authorization` header for `service` (the emulator checks its shape and
+/// scope, not the signature).
+pub fn authorization_for(service: &str) -> String {
+    format!(
+        "AWS4-HMAC-SHA256 Credential=AKIDTEST/20250101/us-east-1/{service}/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    )
+}
