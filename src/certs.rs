@@ -613,7 +613,7 @@ fn scan_blocks(input: &str, expected: PemKind) -> Result<Vec<PemBlock<'_>>, Cert
         return Err(CertError::MalformedPem {
             expected,
             reason: format!(
-                "the `BEGIN {}` line has no matching `END {}` line (the text looks truncated)",
+                "the `BEGIN {}` line has no matching `END {}` line",
                 printable_label(block.label),
                 printable_label(block.label)
             ),
@@ -679,7 +679,7 @@ fn extract_der(input: &str, expected: PemKind, chars: usize) -> Result<Vec<u8>, 
         .decode(block.body.as_bytes())
         .map_err(|e| CertError::InvalidBase64 {
             expected,
-            reason: e.to_string(),
+            reason: e.to_string().trim_end_matches('.').to_string(),
         })
 }
 
