@@ -599,13 +599,7 @@ fn create_hsm(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
                 .join(", ")
         )));
     }
-    let hsm = Store::new_hsm(
-        cluster,
-        az,
-        ip,
-        "CREATE_IN_PROGRESS",
-        Some((Instant::now() + duration, HsmPending::Activate)),
-    );
+    let mut hsm = Store::new_hsm(cluster, az, ip, "CREATE_IN_PROGRESS", None);
     let material = if cluster.material.is_none() {
         Some(
             pki::cluster_material(&hsm.id, &store.authorities)
@@ -614,6 +608,8 @@ fn create_hsm(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
     } else {
         None
     };
+    // Timed from now: key generation above may take a moment.
+    hsm.pending = Some((Instant::now() + duration, HsmPending::Activate));
     let cluster = &mut store.clusters[index];
     if material.is_some() {
         cluster.material = material;

@@ -283,7 +283,7 @@ async fn retention_change_applies_at_once_and_is_bounded() {
 async fn hsm_type_change_runs_through_modify_in_progress() {
     let emulator = Emulator::start_with(EmulatorConfig {
         timings: Timings {
-            modify: Duration::from_millis(300),
+            modify: Duration::from_millis(800),
             ..Timings::instant()
         },
         ..EmulatorConfig::default()
@@ -321,7 +321,7 @@ async fn hsm_type_change_runs_through_modify_in_progress() {
         .unwrap_or("")
         .contains("MODIFY_IN_PROGRESS"));
 
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    tokio::time::sleep(Duration::from_millis(850)).await;
     let c = describe_one(&client, &id).await;
     assert_eq!(c.state(), Some(&ClusterState::Active));
     assert_eq!(c.hsm_type(), Some("hsm2m.medium"));

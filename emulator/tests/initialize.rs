@@ -67,7 +67,7 @@ async fn csr_signed_by_a_test_ca_is_accepted_and_the_cluster_initializes() {
 async fn initialization_takes_the_configured_time() {
     let emulator = cloudhsm_emulator::Emulator::start_with(EmulatorConfig {
         timings: Timings {
-            initialize: Duration::from_millis(300),
+            initialize: Duration::from_millis(800),
             ..Timings::instant()
         },
         ..EmulatorConfig::default()
@@ -92,7 +92,7 @@ async fn initialization_takes_the_configured_time() {
         during.certificates().and_then(|c| c.cluster_certificate()),
         None
     );
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    tokio::time::sleep(Duration::from_millis(850)).await;
     assert_eq!(
         describe_one(&client, &id).await.state(),
         Some(&ClusterState::Initialized)

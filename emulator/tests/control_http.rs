@@ -1,0 +1,347 @@
+//! The `/_emulator/` control API over HTTP, and the `cloudhsm-emulator` binary.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use aws_sdk_cloudhsmv2::types::ClusterState;
+use common::{client, describe_one, raw_http};
+use serde_json::Value;
+
+async fn call(addr: std::net::SocketAddr, method: &str, path: &str, body: &str) -> (u16, Value) {
+    let (status, _, body) = raw_http(
+        addr,
+        method,
+        path,
+        &[("Content-Type", "application/json")],
+        body,
+    )
+    .await;
+    let value = serde_json::from_str(&body).unwrap_or(Value::String(body));
+    (status, value)
+}
+
+#[tokio::test]
+async fn control_routes_seed_drift_time_fault_and_record() {
+    let emulator = common::instant_emulator().await;
+    let addr = emulator.local_addr();
+    let client = client(&emulator);
+
+    let (status, v) = call(
+        addr,
+        "POST",
+        "/_emulator/clusters",
+        r#"{"HsmType":"hsm1.medium","BackupRetentionDays":14,"Tags":{"env":"demo"}}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    let id = v["ClusterId"].as_str().expect("ClusterId").to_string();
+    let c = describe_one(&client, &id).await;
+    assert_eq!(
+        c.backup_retention_policy().and_then(|r| r.value()),
+        Some("14")
+    );
+    assert_eq!(c.tag_list()[0].value(), "demo");
+
+    // snake_case bodies work too.
+    let (status, v) = call(
+        addr,
+        "POST",
+        "/_emulator/clusters",
+        r#"{"state":"ACTIVE","with_hsm":true,"cluster_id":"cluster-demodemodemo"}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["ClusterId"], "cluster-demodemodemo");
+
+    let (status, v) = call(addr, "GET", &format!("/_emulator/clusters/{id}"), "").await;
+    assert_eq!(status, 200);
+    assert_eq!(v["State"], "UNINITIALIZED");
+    let (status, csr) = call(addr, "GET", &format!("/_emulator/clusters/{id}/csr"), "").await;
+    assert_eq!(status, 200);
+    assert!(csr
+        .as_str()
+        .is_some_and(|p| p.contains("BEGIN CERTIFICATE REQUEST")));
+    let (status, _) = call(addr, "GET", "/_emulator/clusters/cluster-zzzzzzzzzzz", "").await;
+    assert_eq!(status, 404);
+
+    let (status, _) = call(
+        addr,
+        "POST",
+        &format!("/_emulator/clusters/{id}/state"),
+        r#"{"State":"ACTIVE"}"#,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = call(
+        addr,
+        "POST",
+        &format!("/_emulator/clusters/{id}/hsm-type"),
+        r#"{"HsmType":"hsm2m.medium"}"#,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, v) = call(
+        addr,
+        "POST",
+        &format!("/_emulator/clusters/{id}/retention"),
+        r#"{"Days":200}"#,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(v["BackupRetentionPolicy"]["Value"], "200");
+    let (status, _) = call(
+        addr,
+        "POST",
+        &format!("/_emulator/clusters/{id}/state"),
+        r#"{"State":"BOGUS"}"#,
+    )
+    .await;
+    assert_eq!(status, 400);
+    let c = describe_one(&client, &id).await;
+    assert_eq!(c.state(), Some(&ClusterState::Active));
+    assert_eq!(c.hsm_type(), Some("hsm2m.medium"));
+
+    let (status, v) = call(
+        addr,
+        "POST",
+        "/_emulator/timings",
+        r#"{"AllMs":0,"ModifyMs":1234}"#,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(v["ModifyMs"], 1234);
+    assert_eq!(
+        emulator.control().timings().modify,
+        Duration::from_millis(1234)
+    );
+
+    let (status, _) = call(
+        addr,
+        "POST",
+        "/_emulator/faults",
+        r#"{"Operation":"DescribeClusters","Kind":"Throttle","NextCalls":1}"#,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let err = client
+        .describe_clusters()
+        .send()
+        .await
+        .expect_err("throttled");
+    assert_eq!(
+        aws_sdk_cloudhsmv2::error::ProvideErrorMetadata::code(&err),
+        Some("ThrottlingException")
+    );
+    let (status, _) = call(
+        addr,
+        "POST",
+        "/_emulator/faults",
+        r#"{"Kind":"InternalError","Rate":1.0}"#,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = call(addr, "DELETE", "/_emulator/faults", "").await;
+    assert_eq!(status, 200);
+    client
+        .describe_clusters()
+        .send()
+        .await
+        .expect("faults cleared");
+
+    let (status, v) = call(
+        addr,
+        "GET",
+        "/_emulator/calls?operation=DescribeClusters",
+        "",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        v["Count"],
+        emulator.control().call_count("DescribeClusters")
+    );
+    assert!(v["Count"].as_u64().is_some_and(|n| n >= 1));
+    let (status, _) = call(addr, "DELETE", "/_emulator/calls", "").await;
+    assert_eq!(status, 200);
+    assert_eq!(emulator.control().call_count("DescribeClusters"), 0);
+
+    let (status, _) = call(addr, "GET", "/_emulator/nope", "").await;
+    assert_eq!(status, 404);
+
+    let (status, _) = call(addr, "POST", "/_emulator/shutdown", "").await;
+    assert_eq!(status, 200);
+    tokio::time::timeout(Duration::from_secs(2), emulator.shutdown_requested())
+        .await
+        .expect("shutdown was requested");
+}
+
+fn unique_temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "cloudhsm-emulator-{name}-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn binary_serves_seeds_signs_and_stops() {
+    let dir = unique_temp_dir("bin");
+    let url_file = dir.join("url");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cloudhsm-emulator"))
+        .args(["--seed-cluster", "--instant", "--url-file"])
+        .arg(&url_file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn the binary");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let endpoint_line = lines.next().expect("a line").expect("read");
+    let cluster_line = lines.next().expect("a line").expect("read");
+    let endpoint = endpoint_line
+        .strip_prefix("ENDPOINT=")
+        .expect("ENDPOINT=")
+        .to_string();
+    let cluster_id = cluster_line
+        .strip_prefix("CLUSTER_ID=")
+        .expect("CLUSTER_ID=")
+        .to_string();
+    assert!(cluster_id.starts_with("cluster-"));
+    let mut written = String::new();
+    for _ in 0..100 {
+        if let Ok(s) = std::fs::read_to_string(&url_file) {
+            written = s;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(written.trim(), endpoint);
+    let addr: std::net::SocketAddr = endpoint
+        .trim_start_matches("http://")
+        .parse()
+        .expect("host:port");
+
+    // The CSR, signed by the sign-csr subcommand, initializes the cluster.
+    let (status, _, csr) = raw_http(
+        addr,
+        "GET",
+        &format!("/_emulator/clusters/{cluster_id}/csr"),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let csr_file = dir.join("cluster.csr");
+    std::fs::write(&csr_file, &csr).expect("write CSR");
+    let out_dir = dir.join("out");
+    let status = Command::new(env!("CARGO_BIN_EXE_cloudhsm-emulator"))
+        .args(["sign-csr", "--csr"])
+        .arg(&csr_file)
+        .arg("--out-dir")
+        .arg(&out_dir)
+        .stdout(Stdio::null())
+        .status()
+        .expect("sign-csr runs");
+    assert!(status.success());
+    let anchor = std::fs::read_to_string(out_dir.join("customerCA.crt")).expect("customerCA.crt");
+    let cert = std::fs::read_to_string(out_dir.join("cluster.crt")).expect("cluster.crt");
+
+    let config = aws_sdk_cloudhsmv2::Config::builder()
+        .behavior_version(aws_sdk_cloudhsmv2::config::BehaviorVersion::latest())
+        .region(aws_sdk_cloudhsmv2::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_cloudhsmv2::config::Credentials::new(
+            "AKID", "secret", None, None, "test",
+        ))
+        .endpoint_url(&endpoint)
+        .build();
+    let sdk = aws_sdk_cloudhsmv2::Client::from_conf(config);
+    sdk.initialize_cluster()
+        .cluster_id(&cluster_id)
+        .signed_cert(cert)
+        .trust_anchor(anchor)
+        .send()
+        .await
+        .expect("initialize with sign-csr output");
+    assert_eq!(
+        describe_one(&sdk, &cluster_id).await.state(),
+        Some(&ClusterState::Initialized)
+    );
+
+    let (status, _, _) = raw_http(addr, "POST", "/_emulator/shutdown", &[], "").await;
+    assert_eq!(status, 200);
+    let mut exited = None;
+    for _ in 0..100 {
+        if let Ok(Some(s)) = child.try_wait() {
+            exited = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    match exited {
+        Some(s) => assert!(s.success(), "{s:?}"),
+        None => {
+            let _ = child.kill();
+            panic!("the binary did not exit after /_emulator/shutdown");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn binary_rejects_unknown_flags_and_sign_csr_needs_its_arguments() {
+    let out = Command::new(env!("CARGO_BIN_EXE_cloudhsm-emulator"))
+        .arg("--bogus")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let out = Command::new(env!("CARGO_BIN_EXE_cloudhsm-emulator"))
+        .arg("sign-csr")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--csr"));
+}
+
+#[cfg(unix)]
+#[test]
+fn binary_exits_on_sigterm() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cloudhsm-emulator"))
+        .arg("--instant")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let line = BufReader::new(stdout)
+        .lines()
+        .next()
+        .expect("a line")
+        .expect("read");
+    assert!(line.starts_with("ENDPOINT=http://127.0.0.1:"), "{line}");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    for _ in 0..100 {
+        if let Ok(Some(s)) = child.try_wait() {
+            assert!(s.success(), "{s:?}");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    panic!("the binary did not exit on SIGTERM");
+}
