@@ -65,9 +65,9 @@ pub fn timeouts_attribute(operations: &[(&str, Duration)]) -> Attribute {
 /// Formats a whole number of minutes or seconds the way users write durations.
 pub fn show_duration(d: Duration) -> String {
     let s = d.as_secs();
-    if s % 3600 == 0 && s > 0 {
+    if s.is_multiple_of(3600) && s > 0 {
         format!("{}h", s / 3600)
-    } else if s % 60 == 0 && s > 0 {
+    } else if s.is_multiple_of(60) && s > 0 {
         format!("{}m", s / 60)
     } else {
         format!("{s}s")

@@ -1108,3 +1108,133 @@ impl pb::provider_server::Provider for ProviderService {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tfplugin::interface::{ApplyResponse, ImportResponse, PlanResponse, ReadResponse};
+    use crate::tfplugin::proto::tfplugin6::provider_server::Provider as _;
+    use crate::tfplugin::schema::{Attribute, Block};
+    use async_trait::async_trait;
+
+    struct Boom;
+
+    fn schema() -> Schema {
+        Schema::new(Block {
+            attributes: vec![
+                Attribute::string("id").computed(),
+                Attribute::string("name").optional(),
+            ],
+            ..Default::default()
+        })
+    }
+
+    #[async_trait]
+    impl Provider for Boom {
+        fn type_name(&self) -> &'static str {
+            "boom"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new(Block::default())
+        }
+        fn resources(&self) -> Vec<Arc<dyn Resource>> {
+            vec![Arc::new(Boom)]
+        }
+        fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+            Vec::new()
+        }
+        async fn validate_config(&self, _config: &Value) -> Diagnostics {
+            panic!("kaboom in validate")
+        }
+        async fn configure(&self, _config: &Value, _v: &str) -> Diagnostics {
+            Diagnostics::new()
+        }
+        fn stop(&self) {}
+    }
+
+    #[async_trait]
+    impl Resource for Boom {
+        fn type_name(&self) -> &'static str {
+            "boom_thing"
+        }
+        fn schema(&self) -> Schema {
+            schema()
+        }
+        async fn validate(&self, _config: &Value) -> Diagnostics {
+            Diagnostics::new()
+        }
+        async fn plan(&self, _r: PlanRequest) -> PlanResponse {
+            panic!("kaboom in plan")
+        }
+        async fn apply(&self, _r: ApplyRequest) -> ApplyResponse {
+            ApplyResponse::default()
+        }
+        async fn read(&self, _r: ReadRequest) -> ReadResponse {
+            ReadResponse::default()
+        }
+        async fn import(&self, _id: &str) -> ImportResponse {
+            ImportResponse::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panic_becomes_an_error_diagnostic() {
+        let service = ProviderService::new(Arc::new(Boom));
+        let answer = service
+            .validate_provider_config(Request::new(pb::validate_provider_config::Request {
+                config: None,
+            }))
+            .await
+            .expect("an answer, not a gRPC error")
+            .into_inner();
+        assert_eq!(answer.diagnostics.len(), 1);
+        assert!(answer.diagnostics[0].detail.contains("kaboom in validate"));
+        assert_eq!(
+            answer.diagnostics[0].severity,
+            pb::diagnostic::Severity::Error as i32
+        );
+
+        let plan = service
+            .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+                type_name: "boom_thing".into(),
+                ..Default::default()
+            }))
+            .await
+            .expect("an answer")
+            .into_inner();
+        assert!(plan.diagnostics[0].detail.contains("kaboom in plan"));
+    }
+
+    #[tokio::test]
+    async fn upgrade_reads_json_state_and_drops_removed_attributes() {
+        let service = ProviderService::new(Arc::new(Boom));
+        let answer = service
+            .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
+                type_name: "boom_thing".into(),
+                version: 0,
+                raw_state: Some(pb::RawState {
+                    json: br#"{"id":"x","name":"n","removed_long_ago":true}"#.to_vec(),
+                    flatmap: Default::default(),
+                }),
+            }))
+            .await
+            .expect("answer")
+            .into_inner();
+        assert!(answer.diagnostics.is_empty(), "{:?}", answer.diagnostics);
+        let state = answer.upgraded_state.expect("state");
+        let value = crate::tfplugin::value::decode_msgpack(&state.msgpack, &schema().value_type())
+            .expect("msgpack");
+        assert_eq!(value.get("name"), Some(&Value::string("n")));
+
+        let newer = service
+            .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
+                type_name: "boom_thing".into(),
+                version: 7,
+                raw_state: None,
+            }))
+            .await
+            .expect("answer")
+            .into_inner();
+        assert!(newer.diagnostics[0].summary.contains("newer provider"));
+    }
+}
