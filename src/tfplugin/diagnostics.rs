@@ -374,7 +374,10 @@ mod tests {
                 .to_string(),
             "backup_retention_policy.value"
         );
-        assert_eq!(AttributePath::attr("tags").key("x").to_string(), "tags[\"x\"]");
+        assert_eq!(
+            AttributePath::attr("tags").key("x").to_string(),
+            "tags[\"x\"]"
+        );
         assert_eq!(AttributePath::attr("hsms").index(0).to_string(), "hsms[0]");
         assert_eq!(
             AttributePath::attr("hsms")
