@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine with only Rust, Python and pip:
 # installs the Terraform CLI when none is on PATH, then runs formatting and lint checks,
-# unit tests, protocol tests and end-to-end tests against the real Terraform CLI.
+# unit tests, protocol tests and end-to-end tests against the real Terraform CLI, and
+# finally the end-to-end tests once more on Terraform 1.0.3, the oldest version we support.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -16,3 +17,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "test.sh: cargo test"
 # The end-to-end tests refuse to skip when CI=true and no Terraform is found.
 cargo test --workspace --locked -- --test-threads=2
+
+oldest="$(./scripts/ensure-terraform.sh --bundled)"
+if [ "$(realpath "$oldest")" != "$(realpath "$TERRAFORM")" ]; then
+  echo "test.sh: end-to-end tests again on $("$oldest" version | head -n 1)"
+  TERRAFORM="$oldest" cargo test --locked --test 'e2e_*' -- --test-threads=2
+fi
+echo "test.sh: all tests passed"
