@@ -13,7 +13,7 @@ output "hsm_type" {
   value       = cloudhsm_cluster_config.this.hsm_type
 }
 
-output "backup_retention_days" {
-  description = "Days CloudHSM keeps backups."
-  value       = cloudhsm_cluster_config.this.backup_retention_policy.value
+output "backup_retention_policy" {
+  description = "How long CloudHSM keeps backups."
+  value       = cloudhsm_cluster_config.this.backup_retention_policy
 }

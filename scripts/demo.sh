@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# The offline demo: watch Terraform initialize and configure a CloudHSM cluster on your
+# laptop, with no AWS account.
+#
+#   ./scripts/demo.sh
+#
+# It builds the provider and the CloudHSM emulator (a stand-in for the AWS API), starts the
+# emulator with one new cluster, signs the cluster's certificate request with a throwaway CA,
+# and runs Terraform on examples/quickstart: init, apply, a plan that shows no changes, and a
+# change of the backup retention applied in place. Everything happens in a temporary
+# directory that is removed at the end, and the emulator is stopped, even on Ctrl-C or error.
+#
+# Environment: TERRAFORM=/path/to/terraform to choose the CLI (else scripts/ensure-terraform.sh
+# finds or installs one); CARGO_TARGET_DIR is honoured; DEMO_KEEP=1 keeps the work directory.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+if [ -t 1 ]; then
+  bold=$'\033[1m'; green=$'\033[32m'; red=$'\033[31m'; reset=$'\033[0m'; color=()
+else
+  bold=""; green=""; red=""; reset=""; color=(-no-color)
+fi
+step=0
+say() { step=$((step + 1)); printf '\n%s==> %d. %s%s\n' "$bold" "$step" "$1" "$reset"; }
+note() { printf '    %s\n' "$@"; }
+die() { printf '\n%sdemo failed:%s %s\n' "$red" "$reset" "$1" >&2; exit 1; }
+
+for tool in cargo curl; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool is needed but not on PATH. Install it and run ./scripts/demo.sh again."
+done
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/cloudhsm-demo.XXXXXX")"
+emulator_pid=""
+cleanup() {
+  local status=$?
+  if [ -n "$emulator_pid" ] && kill -0 "$emulator_pid" 2>/dev/null; then
+    kill "$emulator_pid" 2>/dev/null || true
+    wait "$emulator_pid" 2>/dev/null || true
+  fi
+  if [ "${DEMO_KEEP:-}" = "1" ]; then
+    echo "demo: kept the work directory $work (DEMO_KEEP=1)" >&2
+  else
+    rm -rf "$work"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Our own (for now empty) CLI configuration, so that none of yours applies to the demo.
+: >"$work/terraformrc"
+export TF_CLI_CONFIG_FILE="$work/terraformrc"
+
+say "Finding a Terraform CLI"
+terraform="$("$root/scripts/ensure-terraform.sh")" || die "no Terraform CLI; see the message above."
+note "using $("$terraform" version | head -n 1) at $terraform"
+
+say "Building the provider and the CloudHSM emulator (cargo build)"
+cargo build --quiet -p terraform-provider-cloudhsm -p cloudhsm-emulator --bins \
+  || die "cargo build failed; the compiler's message is above."
+bin="${CARGO_TARGET_DIR:-$root/target}/debug"
+[ -x "$bin/terraform-provider-cloudhsm" ] && [ -x "$bin/cloudhsm-emulator" ] \
+  || die "the built binaries are not in $bin; is CARGO_TARGET_DIR pointing elsewhere?"
+
+say "Starting the CloudHSM emulator with one new cluster"
+"$bin/cloudhsm-emulator" --seed-cluster --url-file "$work/endpoint" \
+  >"$work/emulator.out" 2>"$work/emulator.log" &
+emulator_pid=$!
+for _ in $(seq 1 100); do
+  [ -s "$work/endpoint" ] && break
+  kill -0 "$emulator_pid" 2>/dev/null || die "the emulator stopped at start: $(cat "$work/emulator.log")"
+  sleep 0.1
+done
+[ -s "$work/endpoint" ] || die "the emulator did not start within 10 s; its log: $(cat "$work/emulator.log")"
+endpoint="$(head -n 1 "$work/endpoint")"
+cluster_id="$(sed -n 's/^CLUSTER_ID=//p' "$work/emulator.out")"
+[ -n "$cluster_id" ] || die "the emulator did not report a cluster id: $(cat "$work/emulator.out")"
+note "The emulator speaks the CloudHSM v2 API at $endpoint, like AWS would."
+note "It holds cluster $cluster_id: UNINITIALIZED, with one HSM, type hsm1.medium,"
+note "backups kept 90 days. That is where aws_cloudhsm_v2_cluster and _hsm leave you."
+
+say "Signing the cluster's certificate request (CSR) with a throwaway CA"
+curl -fsS "$endpoint/_emulator/clusters/$cluster_id/csr" -o "$work/cluster.csr" \
+  || die "could not fetch the CSR from the emulator."
+"$bin/cloudhsm-emulator" sign-csr --csr "$work/cluster.csr" --out-dir "$work" >/dev/null \
+  || die "signing the CSR failed."
+note "customerCA.crt: your CA's certificate (the trust anchor)"
+note "cluster.crt:    the cluster's CSR signed by that CA"
+note "In real life the CSR comes from the cloudhsm_cluster data source and you sign it"
+note "with your own PKI (or the tls provider, as in examples/complete)."
+
+say "Preparing Terraform: the quickstart example and a local provider mirror"
+version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)"
+os_arch="$(uname -s | tr '[:upper:]' '[:lower:]')_$(uname -m | sed -e 's/x86_64/amd64/' -e 's/aarch64/arm64/')"
+mirror="$work/mirror/registry.terraform.io/cloudhsm-iac/cloudhsm/$version/$os_arch"
+mkdir -p "$mirror" "$work/quickstart"
+cp "$bin/terraform-provider-cloudhsm" "$mirror/terraform-provider-cloudhsm_v$version"
+cp "$root"/examples/quickstart/*.tf "$work/quickstart/"
+cat >"$work/terraformrc" <<EOF
+provider_installation {
+  filesystem_mirror {
+    path    = "$work/mirror"
+    include = ["registry.terraform.io/cloudhsm-iac/cloudhsm"]
+  }
+}
+EOF
+cat >"$work/quickstart/terraform.tfvars" <<EOF
+endpoint          = "$endpoint"
+cluster_id        = "$cluster_id"
+signed_cert_file  = "$work/cluster.crt"
+trust_anchor_file = "$work/customerCA.crt"
+EOF
+export TF_CLI_CONFIG_FILE="$work/terraformrc" TF_IN_AUTOMATION=1 TF_INPUT=0 \
+  CHECKPOINT_DISABLE=1 AWS_EC2_METADATA_DISABLED=true
+unset TF_LOG AWS_PROFILE 2>/dev/null || true
+note "Terraform installs the provider you just built from a local mirror, the same way it"
+note "would from the registry. No network needed."
+tf() { (cd "$work/quickstart" && "$terraform" "$@"); }
+
+say "terraform init"
+tf init "${color[@]}" >"$work/init.log" 2>&1 || { cat "$work/init.log"; die "terraform init failed (output above)."; }
+grep -E "Installed|Installing|initialized" "$work/init.log" | sed 's/^/    /' || true
+
+say "terraform apply: initialize the cluster and configure it"
+note "Terraform will check the certificates, call InitializeCluster and wait for the cluster"
+note "to be INITIALIZED, then call ModifyCluster to migrate the HSMs to hsm2m.medium in"
+note "place (the AWS provider would destroy the cluster for that) and wait again."
+tf apply -auto-approve "${color[@]}" || die "terraform apply failed (output above)."
+
+say "terraform plan: nothing left to do"
+set +e
+tf plan -detailed-exitcode "${color[@]}" >"$work/plan.log" 2>&1
+plan_status=$?
+set -e
+case "$plan_status" in
+  0) grep -E "No changes" "$work/plan.log" | sed 's/^/    /'
+     note "${green}The cluster matches the configuration: a second run changes nothing.${reset}" ;;
+  2) cat "$work/plan.log"; die "the second plan wants changes; it should be empty (output above)." ;;
+  *) cat "$work/plan.log"; die "terraform plan failed (output above)." ;;
+esac
+
+say "Changing the backup retention from 90 to 30 days"
+note "Only backup_retention_policy changes: an in-place update, nothing is replaced."
+tf apply -auto-approve -var backup_retention_days=30 "${color[@]}" | tee "$work/update.log" \
+  || die "terraform apply of the retention change failed (output above)."
+grep -q "0 added, 1 changed, 0 destroyed" "$work/update.log" \
+  || die "expected exactly one resource changed in place (output above)."
+
+printf '\n%sDone.%s The cluster was initialized, migrated to hsm2m.medium and its backup retention\n' "$green" "$reset"
+printf 'changed to 30 days, all by Terraform. Next: examples/complete for the real AWS flow,\n'
+printf 'docs/ for every argument. The emulator is stopped and the temporary files removed.\n'
