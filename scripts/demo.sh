@@ -56,7 +56,15 @@ export TF_CLI_CONFIG_FILE="$work/terraformrc"
 
 say "Finding a Terraform CLI"
 terraform="$("$root/scripts/ensure-terraform.sh")" || die "no Terraform CLI; see the message above."
-note "using $("$terraform" version | head -n 1) at $terraform"
+tf_version="$("$terraform" version | head -n 1 | sed -n 's/^Terraform v\([0-9][0-9.]*\).*/\1/p')"
+note "using Terraform ${tf_version:-of unknown version} at $terraform"
+IFS=. read -r tf_major tf_minor _ <<<"${tf_version:-0.0.0}"
+if [ "${tf_major:-0}" -lt 1 ] || { [ "${tf_major:-0}" -eq 1 ] && [ "${tf_minor:-0}" -lt 1 ]; }; then
+  die "Terraform ${tf_version:-?} is too old for this provider: Terraform before 1.1 crashes
+    when it plans a resource with nested attributes (such as timeouts = { ... }), a Terraform
+    bug fixed in 1.0.9/1.1. Install Terraform 1.1 or newer, or OpenTofu, and run
+    TERRAFORM=/path/to/terraform ./scripts/demo.sh"
+fi
 
 say "Building the provider and the CloudHSM emulator (cargo build)"
 cargo build --quiet -p terraform-provider-cloudhsm -p cloudhsm-emulator --bins \
@@ -116,6 +124,7 @@ EOF
 export TF_CLI_CONFIG_FILE="$work/terraformrc" TF_IN_AUTOMATION=1 TF_INPUT=0 \
   CHECKPOINT_DISABLE=1 AWS_EC2_METADATA_DISABLED=true
 unset TF_LOG AWS_PROFILE 2>/dev/null || true
+note "Working in $work (removed at the end)."
 note "Terraform installs the provider you just built from a local mirror, the same way it"
 note "would from the registry. No network needed."
 tf() { (cd "$work/quickstart" && "$terraform" "$@"); }
