@@ -111,7 +111,10 @@ fn demo_initializes_configures_and_updates_in_place_then_cleans_up() {
         "hsm_type = \"hsm2m.medium\"",
         "Done.",
     ] {
-        assert!(stdout.contains(expected), "missing {expected:?} in:\n{stdout}\n{stderr}");
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}\n{stderr}"
+        );
     }
     assert_cleaned_up(&stdout);
 }
@@ -131,13 +134,15 @@ fn demo_cleans_up_when_terraform_fails_part_way() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755))
-            .expect("chmod");
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
     let out = run_demo(&fake, Duration::from_secs(300));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "the demo must fail:\n{stdout}\n{stderr}");
+    assert!(
+        !out.status.success(),
+        "the demo must fail:\n{stdout}\n{stderr}"
+    );
     assert!(
         stderr.contains("demo failed: terraform init failed"),
         "the failure is named:\n{stdout}\n{stderr}"
@@ -158,12 +163,14 @@ fn demo_refuses_a_terraform_older_than_1_1_in_plain_words() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755))
-            .expect("chmod");
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
     let out = run_demo(&fake, Duration::from_secs(60));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("Terraform 1.0.3 is too old"), "{stderr}");
-    assert!(stderr.contains("TERRAFORM=/path/to/terraform"), "says what to do: {stderr}");
+    assert!(
+        stderr.contains("TERRAFORM=/path/to/terraform"),
+        "says what to do: {stderr}"
+    );
 }

@@ -78,8 +78,13 @@ async fn reads_everything_a_module_needs_including_the_csr() {
         "subnet_mapping: {}",
         state["subnet_mapping"]
     );
-    let csr = control.cluster_csr_pem(&id).expect("the seeded cluster has a CSR");
-    assert_eq!(state["certificates"]["cluster_csr"], Value::from(csr.clone()));
+    let csr = control
+        .cluster_csr_pem(&id)
+        .expect("the seeded cluster has a CSR");
+    assert_eq!(
+        state["certificates"]["cluster_csr"],
+        Value::from(csr.clone())
+    );
     assert!(csr.contains("BEGIN CERTIFICATE REQUEST"), "{csr}");
     assert!(state["certificates"]["cluster_certificate"].is_null());
 
@@ -95,7 +100,10 @@ async fn reads_everything_a_module_needs_including_the_csr() {
     let empty = tokio::task::spawn_blocking(move || ws.plan_is_empty())
         .await
         .expect("terraform thread");
-    assert!(empty, "a second plan over an unchanged cluster must be empty");
+    assert!(
+        empty,
+        "a second plan over an unchanged cluster must be empty"
+    );
     assert!(control.call_count("DescribeClusters") >= 2);
 }
 
@@ -121,17 +129,21 @@ async fn unknown_and_malformed_ids_are_errors_that_name_the_id() {
     let text = words(&missing.all());
     assert!(text.contains("Cluster not found"), "{text}");
     assert!(text.contains("cluster-doesnotexist"), "{text}");
-    assert!(text.contains("Check the id"), "the error says what to do: {text}");
+    assert!(
+        text.contains("Check the id"),
+        "the error says what to do: {text}"
+    );
 
     let text = words(&malformed.all());
     assert!(text.contains("Invalid cluster id"), "{text}");
     assert!(text.contains("\"my-cluster\""), "{text}");
-    assert!(text.contains("cluster_id"), "the error points at the attribute: {text}");
+    assert!(
+        text.contains("cluster_id"),
+        "the error points at the attribute: {text}"
+    );
     let calls = control.calls("DescribeClusters");
     assert!(
-        calls
-            .iter()
-            .all(|c| !c.to_string().contains("my-cluster")),
+        calls.iter().all(|c| !c.to_string().contains("my-cluster")),
         "a malformed id must never reach the API: {calls:?}"
     );
 }

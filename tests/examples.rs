@@ -187,7 +187,10 @@ fn validate_really_consults_the_provider() {
     );
     let out = scratch.terraform(&tf, &["validate", "-no-color"]);
     let all = text(&out);
-    assert!(!out.status.success(), "validate accepted a malformed id:\n{all}");
+    assert!(
+        !out.status.success(),
+        "validate accepted a malformed id:\n{all}"
+    );
     assert!(all.contains("Invalid cluster id"), "{all}");
 }
 
@@ -195,7 +198,10 @@ fn validate_really_consults_the_provider() {
 fn the_complete_example_shows_the_whole_aws_flow_and_says_it_needs_aws() {
     let main = std::fs::read_to_string(root().join("examples/complete/main.tf"))
         .expect("examples/complete/main.tf");
-    assert!(main.contains("NEEDS AWS"), "the example must say it needs AWS");
+    assert!(
+        main.contains("NEEDS AWS"),
+        "the example must say it needs AWS"
+    );
     for part in [
         "resource \"aws_cloudhsm_v2_cluster\"",
         "resource \"aws_cloudhsm_v2_hsm\"",
@@ -206,7 +212,10 @@ fn the_complete_example_shows_the_whole_aws_flow_and_says_it_needs_aws() {
         "resource \"cloudhsm_cluster_initialization\"",
         "resource \"cloudhsm_cluster_config\"",
     ] {
-        assert!(main.contains(part), "examples/complete/main.tf lacks {part}");
+        assert!(
+            main.contains(part),
+            "examples/complete/main.tf lacks {part}"
+        );
     }
 }
 
