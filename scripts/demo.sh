@@ -70,8 +70,9 @@ say "Building the provider and the CloudHSM emulator (cargo build)"
 cargo build --quiet -p terraform-provider-cloudhsm -p cloudhsm-emulator --bins \
   || die "cargo build failed; the compiler's message is above."
 bin="${CARGO_TARGET_DIR:-$root/target}/debug"
-[ -x "$bin/terraform-provider-cloudhsm" ] && [ -x "$bin/cloudhsm-emulator" ] \
-  || die "the built binaries are not in $bin; is CARGO_TARGET_DIR pointing elsewhere?"
+if [ ! -x "$bin/terraform-provider-cloudhsm" ] || [ ! -x "$bin/cloudhsm-emulator" ]; then
+  die "the built binaries are not in $bin; is CARGO_TARGET_DIR pointing elsewhere?"
+fi
 
 say "Starting the CloudHSM emulator with one new cluster"
 "$bin/cloudhsm-emulator" --seed-cluster --url-file "$work/endpoint" \
