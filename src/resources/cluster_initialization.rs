@@ -104,7 +104,11 @@ pub fn resource_schema() -> Schema {
                 "The cluster certificate as CloudHSM reports it (`Certificates.ClusterCertificate`) \
                  after initialization.",
             ),
-            common::timeouts_attribute(&TIMEOUT_OPERATIONS),
+            // Optional+computed: Terraform 1.0's plan code crashes on a null nested
+            // attribute that is only optional (objchange.proposedNewNestedType); as
+            // optional+computed it is copied instead of walked. Plan keeps it equal to the
+            // configuration, so it behaves as a plain optional attribute.
+            common::timeouts_attribute(&TIMEOUT_OPERATIONS).computed(),
         ],
         ..Default::default()
     })
@@ -951,11 +955,21 @@ impl Resource for ClusterInitializationResource {
                 ..Default::default()
             };
         }
-        if request.prior_state.is_null() {
+        let timeouts = request
+            .config
+            .get("timeouts")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let mut response = if request.prior_state.is_null() {
             self.plan_create(request.proposed_new_state).await
         } else {
             self.plan_update(request.prior_state, request.proposed_new_state)
+        };
+        if !response.planned_state.is_null() {
+            response.planned_state =
+                with_attributes(&response.planned_state, vec![("timeouts", timeouts)]);
         }
+        response
     }
 
     async fn apply(&self, request: ApplyRequest) -> ApplyResponse {
