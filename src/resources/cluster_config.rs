@@ -133,8 +133,9 @@ pub fn validate_retention(policy: &Value) -> Diagnostics {
             Diagnostic::error(
                 "Invalid backup retention type",
                 format!(
-                    "{t:?} is not a backup retention type: CloudHSM knows only \
-                     \"{RETENTION_TYPE}\". Set type = \"{RETENTION_TYPE}\" or leave it out."
+                    "backup_retention_policy.type = {t:?} is not a retention type: CloudHSM \
+                     knows only \"{RETENTION_TYPE}\". Set type = \"{RETENTION_TYPE}\" or \
+                     leave it out."
                 ),
             )
             .at(reader.path_of("type")),
@@ -155,9 +156,9 @@ pub fn validate_retention(policy: &Value) -> Diagnostics {
                     Diagnostic::error(
                         "Invalid backup retention",
                         format!(
-                            "{n} {problem}: CloudHSM keeps backups for \
-                             {MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS} days. Set value to a \
-                             whole number in that range."
+                            "backup_retention_policy.value = {n} {problem}: CloudHSM keeps \
+                             backups for {MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS} days. \
+                             Set value to a whole number in that range."
                         ),
                     )
                     .at(reader.path_of("value")),
@@ -316,7 +317,12 @@ pub struct Planned {
 
 /// Plans a create or update. `cluster` is the cluster as read at plan time (create or
 /// replacement only; `None` when it could not be read yet).
-pub fn plan_state(prior: &Value, proposed: &Value, cluster: Option<&Cluster>) -> Planned {
+pub fn plan_state(
+    prior: &Value,
+    proposed: &Value,
+    config: &Value,
+    cluster: Option<&Cluster>,
+) -> Planned {
     let mut out = Planned::default();
     let mut planned: BTreeMap<String, Value> = match proposed.peel() {
         Value::Object(m) => m.clone(),
@@ -367,6 +373,13 @@ pub fn plan_state(prior: &Value, proposed: &Value, cluster: Option<&Cluster>) ->
     }
     planned.insert("backup_retention_policy".into(), retention);
 
+    // `timeouts` is computed only to work around Terraform 1.0.x; it is what the
+    // configuration says, never a value kept from the prior state.
+    planned.insert(
+        "timeouts".into(),
+        config.get("timeouts").cloned().unwrap_or(Value::Null),
+    );
+
     let hsm_type = get(&planned, "hsm_type");
     if fresh {
         for name in STATUS_ATTRIBUTES {
@@ -405,6 +418,9 @@ pub fn plan_state(prior: &Value, proposed: &Value, cluster: Option<&Cluster>) ->
     out.state = Value::Object(planned);
     out
 }
+
+/// The private plan data of a destroy plan that carried [`destroy_warning`].
+const DESTROY_WARNED: &[u8] = b"cloudhsm_cluster_config:destroy-warned";
 
 fn destroy_warning(cluster_id: &str) -> Diagnostic {
     Diagnostic::warning(
@@ -501,7 +517,10 @@ impl Resource for ClusterConfigResource {
                          rolled back to its previous type by setting `hsm_type` back. Null \
                          when no rollback is possible.",
                     ),
-                timeouts_attribute(&TIMEOUTS),
+                // Optional + computed (planned as configured, see `plan_state`): Terraform
+                // 1.0.x crashes planning an optional, non-computed nested attribute that
+                // the configuration leaves out.
+                timeouts_attribute(&TIMEOUTS).computed(),
             ],
             ..Default::default()
         })
@@ -536,6 +555,8 @@ impl Resource for ClusterConfigResource {
                 .to_string();
             return PlanResponse {
                 planned_state: Value::Null,
+                // Tells apply that the user has seen the warning already.
+                planned_private: DESTROY_WARNED.to_vec(),
                 diagnostics: destroy_warning(&cluster_id).into(),
                 ..Default::default()
             };
@@ -580,6 +601,7 @@ impl Resource for ClusterConfigResource {
         let planned = plan_state(
             &request.prior_state,
             &request.proposed_new_state,
+            &request.config,
             cluster.as_ref(),
         );
         diags.append(planned.diagnostics);
@@ -593,8 +615,8 @@ impl Resource for ClusterConfigResource {
 
     async fn apply(&self, request: ApplyRequest) -> ApplyResponse {
         if request.planned_state.is_null() {
-            // Destroy: nothing to call. The plan already warned (Terraform >= 1.3); older
-            // Terraform versions do not plan destroys, so say it here as well.
+            // Destroy: nothing to call. Terraform >= 1.3 plans destroys and has shown the
+            // warning then; older versions do not, so say it here unless the plan did.
             let cluster_id = request
                 .prior_state
                 .get("cluster_id")
@@ -602,9 +624,14 @@ impl Resource for ClusterConfigResource {
                 .unwrap_or("the cluster")
                 .to_string();
             tracing::info!(cluster_id, "cluster config removed from state; no API call");
+            let diagnostics = if request.planned_private == DESTROY_WARNED {
+                Diagnostics::new()
+            } else {
+                destroy_warning(&cluster_id).into()
+            };
             return ApplyResponse {
                 new_state: Value::Null,
-                diagnostics: destroy_warning(&cluster_id).into(),
+                diagnostics,
                 ..Default::default()
             };
         }
@@ -1214,10 +1241,42 @@ mod tests {
         Value::Object(m)
     }
 
+    /// Plans with a configuration that sets no timeouts.
+    fn plan_of(prior: &Value, proposed: &Value, cluster: Option<&Cluster>) -> Planned {
+        plan_state(prior, proposed, &Value::Null, cluster)
+    }
+
+    #[test]
+    fn timeouts_are_planned_as_configured_never_kept_from_prior() {
+        let mut prior = prior_state();
+        let old = Value::object([("update", Value::string("5m"))]);
+        if let Value::Object(m) = &mut prior {
+            m.insert("timeouts".into(), old.clone());
+        }
+        // Terraform proposes the prior value for an omitted optional+computed attribute.
+        let next = proposed(&prior, Value::Null, Value::Null);
+        assert_eq!(next.get("timeouts"), Some(&old));
+        let p = plan_state(
+            &prior,
+            &next,
+            &Value::object([("timeouts", Value::Null)]),
+            None,
+        );
+        assert_eq!(p.state.get("timeouts"), Some(&Value::Null));
+        let new = Value::object([("update", Value::string("1h"))]);
+        let p = plan_state(
+            &prior,
+            &next,
+            &Value::object([("timeouts", new.clone())]),
+            None,
+        );
+        assert_eq!(p.state.get("timeouts"), Some(&new));
+    }
+
     #[test]
     fn create_plans_omitted_settings_from_the_cluster_or_unknown() {
         let c = cluster("hsm1.medium", 90);
-        let p = plan_state(
+        let p = plan_of(
             &Value::Null,
             &proposed(&Value::Null, Value::Null, Value::Null),
             Some(&c),
@@ -1239,7 +1298,7 @@ mod tests {
             assert!(p.state.get(name).is_some_and(Value::is_unknown), "{name}");
         }
         // Provider configuration unknown at plan: the settings are unknown too.
-        let p = plan_state(
+        let p = plan_of(
             &Value::Null,
             &proposed(&Value::Null, Value::Null, Value::Null),
             None,
@@ -1250,7 +1309,7 @@ mod tests {
             .get("backup_retention_policy")
             .is_some_and(Value::is_unknown));
         // Set ones are kept, the type defaults to DAYS, and a migration warns.
-        let p = plan_state(
+        let p = plan_of(
             &Value::Null,
             &proposed(
                 &Value::Null,
@@ -1273,11 +1332,11 @@ mod tests {
     fn update_plans_only_what_changes() {
         let prior = prior_state();
         // Nothing changes: the plan is the prior state.
-        let p = plan_state(&prior, &proposed(&prior, Value::Null, Value::Null), None);
+        let p = plan_of(&prior, &proposed(&prior, Value::Null, Value::Null), None);
         assert_eq!(p.state, prior);
         assert!(p.requires_replace.is_empty() && p.diagnostics.is_empty());
         // Retention only: the status stays known (the cluster is stable), no warning.
-        let p = plan_state(
+        let p = plan_of(
             &prior,
             &proposed(
                 &prior,
@@ -1293,7 +1352,7 @@ mod tests {
             Some("hsm1.medium")
         );
         // HSM type: state and rollback expiration become unknown, with the warning.
-        let p = plan_state(
+        let p = plan_of(
             &prior,
             &proposed(&prior, Value::string("hsm2m.medium"), Value::Null),
             None,
@@ -1317,7 +1376,7 @@ mod tests {
         if let Value::Object(m) = &mut next {
             m.insert("cluster_id".into(), Value::string("cluster-bbbbbbbbbbb"));
         }
-        let p = plan_state(&prior, &next, Some(&cluster("hsm1.medium", 30)));
+        let p = plan_of(&prior, &next, Some(&cluster("hsm1.medium", 30)));
         assert_eq!(p.requires_replace, vec![AttributePath::attr("cluster_id")]);
         assert_eq!(
             p.state.get("id").and_then(Value::as_str),
@@ -1350,7 +1409,19 @@ mod tests {
             })
             .await;
         assert!(applied.new_state.is_null());
-        assert!(!applied.diagnostics.has_errors());
+        // Planned by an older Terraform (no destroy plan): apply gives the warning.
+        assert!(!only(&applied.diagnostics).is_error());
+        // After a destroy plan that warned, apply does not say it twice.
+        let applied = r
+            .apply(ApplyRequest {
+                prior_state: prior_state(),
+                planned_state: Value::Null,
+                config: Value::Null,
+                planned_private: plan.planned_private.clone(),
+            })
+            .await;
+        assert!(applied.new_state.is_null());
+        assert!(applied.diagnostics.is_empty());
 
         let imported = r.import("cluster-abcdefghijk").await;
         assert!(imported.diagnostics.is_empty());
