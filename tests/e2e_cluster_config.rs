@@ -247,7 +247,9 @@ async fn config_lifecycle_create_update_drift_retry_destroy() {
         .run(&["destroy", "-auto-approve", "-no-color", "-refresh=false"])
         .ok();
     assert_eq!(
-        run.all().matches("Cluster settings stay as they are").count(),
+        run.all()
+            .matches("Cluster settings stay as they are")
+            .count(),
         1,
         "the warning, once:\n{}",
         run.all()
