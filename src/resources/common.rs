@@ -46,6 +46,10 @@ pub fn validate_cluster_id(id: &Field<String>, attribute: &str) -> Diagnostics {
 }
 
 /// The `timeouts = { create = "30m", ... }` attribute for the given operations and defaults.
+///
+/// Optional *and computed*: Terraform 1.0.x panics while planning a resource whose config
+/// omits an optional-only nested attribute. Resources copy the config's value into the plan,
+/// so it behaves like a plain optional attribute.
 pub fn timeouts_attribute(operations: &[(&str, Duration)]) -> Attribute {
     let attributes = operations
         .iter()
@@ -59,6 +63,7 @@ pub fn timeouts_attribute(operations: &[(&str, Duration)]) -> Attribute {
         .collect();
     Attribute::nested_single("timeouts", attributes)
         .optional()
+        .computed()
         .description("How long operations may wait for the cluster before giving up.")
 }
 

@@ -148,8 +148,21 @@ impl Workspace {
         std::fs::write(self.dir.path().join(name), contents).expect("write file");
     }
 
-    /// Runs `terraform <args>` (with `-no-color` added where it applies) and returns the output.
+    /// Runs `terraform <args>` and returns the output. A command that does not finish within
+    /// five minutes is killed with everything it started (a crashed Terraform can leave the
+    /// provider holding the pipes), and the test fails instead of hanging.
     pub fn run(&self, args: &[&str]) -> Run {
+        let (code, stdout, stderr) = self.execute(args);
+        Run {
+            success: code == Some(0),
+            stdout,
+            stderr,
+        }
+    }
+
+    fn execute(&self, args: &[&str]) -> (Option<i32>, String, String) {
+        use std::io::Read as _;
+        use std::os::unix::process::CommandExt as _;
         let mut cmd = Command::new(&self.terraform);
         cmd.args(args)
             .current_dir(self.dir.path())
@@ -162,12 +175,47 @@ impl Workspace {
             .env_remove("AWS_ACCESS_KEY_ID")
             .env_remove("AWS_SECRET_ACCESS_KEY")
             .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("TF_LOG");
-        let out = cmd.output().expect("terraform runs");
-        Run {
-            success: out.status.success(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            .env_remove("TF_LOG")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .process_group(0);
+        let mut child = cmd.spawn().expect("terraform starts");
+        let mut out_pipe = child.stdout.take().expect("stdout");
+        let mut err_pipe = child.stderr.take().expect("stderr");
+        let out_reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = out_pipe.read_to_string(&mut s);
+            s
+        });
+        let err_reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = err_pipe.read_to_string(&mut s);
+            s
+        });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break Some(status);
+            }
+            if std::time::Instant::now() > deadline {
+                break None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        // Whatever is left of the process group (a provider orphaned by a crash) goes too.
+        let _ = Command::new("kill")
+            .args(["-KILL", &format!("-{}", child.id())])
+            .stderr(std::process::Stdio::null())
+            .status();
+        let stdout = out_reader.join().unwrap_or_default();
+        let stderr = err_reader.join().unwrap_or_default();
+        match status {
+            Some(status) => (status.code(), stdout, stderr),
+            None => panic!(
+                "terraform {} did not finish within 5 minutes:\n{stdout}\n{stderr}",
+                args.join(" ")
+            ),
         }
     }
 
@@ -175,31 +223,18 @@ impl Workspace {
         self.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
     }
 
-    /// `terraform plan -detailed-exitcode`: Ok(true) when changes are pending.
     pub fn plan(&self) -> Run {
         self.run(&["plan", "-input=false", "-no-color"])
     }
 
-    /// True when a plan shows no changes.
+    /// True when a plan shows no changes (`-detailed-exitcode` 0), false when it has some (2).
     pub fn plan_is_empty(&self) -> bool {
-        let mut cmd = Command::new(&self.terraform);
-        let out = cmd
-            .args(["plan", "-input=false", "-no-color", "-detailed-exitcode"])
-            .current_dir(self.dir.path())
-            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
-            .env("TF_IN_AUTOMATION", "1")
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .output()
-            .expect("terraform runs");
-        match out.status.code() {
+        let (code, stdout, stderr) =
+            self.execute(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
+        match code {
             Some(0) => true,
             Some(2) => false,
-            _ => panic!(
-                "terraform plan failed:\n{}\n{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ),
+            _ => panic!("terraform plan failed:\n{stdout}\n{stderr}"),
         }
     }
 
