@@ -58,11 +58,10 @@ say "Finding a Terraform CLI"
 terraform="$("$root/scripts/ensure-terraform.sh")" || die "no Terraform CLI; see the message above."
 tf_version="$("$terraform" version | head -n 1 | sed -n 's/^Terraform v\([0-9][0-9.]*\).*/\1/p')"
 note "using Terraform ${tf_version:-of unknown version} at $terraform"
-IFS=. read -r tf_major tf_minor _ <<<"${tf_version:-0.0.0}"
-if [ "${tf_major:-0}" -lt 1 ] || { [ "${tf_major:-0}" -eq 1 ] && [ "${tf_minor:-0}" -lt 1 ]; }; then
-  die "Terraform ${tf_version:-?} is too old for this provider: Terraform before 1.1 crashes
-    when it plans a resource with nested attributes (such as timeouts = { ... }), a Terraform
-    bug fixed in 1.0.9/1.1. Install Terraform 1.1 or newer, or OpenTofu, and run
+IFS=. read -r tf_major _ <<<"${tf_version:-0.0.0}"
+if [ "${tf_major:-0}" -lt 1 ]; then
+  die "Terraform ${tf_version:-?} is too old for this provider, which speaks plugin protocol 6
+    (Terraform 1.0 or newer). Install Terraform 1.0 or newer, or OpenTofu, and run
     TERRAFORM=/path/to/terraform ./scripts/demo.sh"
 fi
 

@@ -12,20 +12,6 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `(major, minor)` of a Terraform CLI.
-fn terraform_version(tf: &Path) -> (u32, u32) {
-    let out = Command::new(tf)
-        .args(["version", "-json"])
-        .env("TF_CLI_CONFIG_FILE", "/dev/null")
-        .output()
-        .expect("terraform version runs");
-    let json: serde_json::Value =
-        serde_json::from_slice(&out.stdout).expect("terraform version -json is JSON");
-    let v = json["terraform_version"].as_str().unwrap_or_default();
-    let mut parts = v.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
-}
-
 /// Runs the demo with `terraform` as its Terraform CLI, within `limit`.
 fn run_demo(terraform: &Path, limit: Duration) -> Output {
     let mut child = Command::new("bash")
@@ -92,12 +78,6 @@ fn demo_initializes_configures_and_updates_in_place_then_cleans_up() {
     let Some(tf) = support::terraform() else {
         return;
     };
-    let (major, minor) = terraform_version(&tf);
-    if (major, minor) < (1, 1) {
-        // The demo itself refuses such a Terraform with a clear message (tested below).
-        eprintln!("SKIPPED: Terraform {major}.{minor} predates 1.1; the demo needs 1.1 or newer");
-        return;
-    }
     let out = run_demo(&tf, Duration::from_secs(300));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -152,12 +132,12 @@ fn demo_cleans_up_when_terraform_fails_part_way() {
 }
 
 #[test]
-fn demo_refuses_a_terraform_older_than_1_1_in_plain_words() {
+fn demo_refuses_a_terraform_without_protocol_6_in_plain_words() {
     let dir = tempfile::tempdir().expect("tempdir");
     let fake = dir.path().join("terraform");
     std::fs::write(
         &fake,
-        "#!/bin/sh\nif [ \"$1\" = version ]; then echo 'Terraform v1.0.3'; exit 0; fi\nexit 1\n",
+        "#!/bin/sh\nif [ \"$1\" = version ]; then echo 'Terraform v0.15.5'; exit 0; fi\nexit 1\n",
     )
     .expect("write fake terraform");
     #[cfg(unix)]
@@ -168,7 +148,7 @@ fn demo_refuses_a_terraform_older_than_1_1_in_plain_words() {
     let out = run_demo(&fake, Duration::from_secs(60));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("Terraform 1.0.3 is too old"), "{stderr}");
+    assert!(stderr.contains("Terraform 0.15.5 is too old"), "{stderr}");
     assert!(
         stderr.contains("TERRAFORM=/path/to/terraform"),
         "says what to do: {stderr}"
