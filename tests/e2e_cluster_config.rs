@@ -375,3 +375,69 @@ resource "cloudhsm_cluster_config" "this" {{
 
     emulator.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn initialization_and_config_in_one_configuration_converge() {
+    let Some(tf) = support::terraform() else {
+        return;
+    };
+    // Initialization takes 1 s, an HSM type change 2 s: the config resource must wait for
+    // neither more nor less than it needs.
+    let emulator = support::emulator(Some(Timings {
+        initialize: Duration::from_secs(1),
+        ..timings(Duration::from_secs(2))
+    }))
+    .await;
+    let control = emulator.control();
+    let id = control.seed_cluster(ClusterSpec::default()); // UNINITIALIZED, hsm1.medium, 90 days
+    let csr = control.cluster_csr_pem(&id).expect("the cluster has a CSR");
+    let signed = cloudhsm_emulator::sign_csr(&csr).expect("sign the CSR");
+    let ws = Workspace::new(tf, &emulator.endpoint_url());
+    ws.write_file("cluster.crt", &signed.signed_cert_pem);
+    ws.write_file("customerCA.crt", &signed.trust_anchor_pem);
+    ws.write(&format!(
+        r#"
+resource "cloudhsm_cluster_initialization" "this" {{
+  cluster_id   = "{id}"
+  signed_cert  = file("cluster.crt")
+  trust_anchor = file("customerCA.crt")
+}}
+
+resource "cloudhsm_cluster_config" "this" {{
+  cluster_id = cloudhsm_cluster_initialization.this.cluster_id
+  hsm_type   = "hsm2m.medium"
+  backup_retention_policy = {{
+    value = 120
+  }}
+}}
+"#
+    ));
+    ws.apply().ok();
+
+    let calls = control.all_calls();
+    let position = |op: &str| calls.iter().position(|(o, _)| o == op);
+    let initialize = position("InitializeCluster").expect("InitializeCluster was called");
+    let modify = position("ModifyCluster").expect("ModifyCluster was called");
+    assert!(
+        initialize < modify,
+        "the cluster is configured after it is initialized"
+    );
+    assert_eq!(
+        control.calls("ModifyCluster"),
+        vec![json!({
+            "ClusterId": id,
+            "HsmType": "hsm2m.medium",
+            "BackupRetentionPolicy": {"Type": "DAYS", "Value": "120"}
+        })]
+    );
+    let c = cluster(&control, &id);
+    assert_eq!(c["State"], "INITIALIZED");
+    assert_eq!(c["HsmType"], "hsm2m.medium");
+    assert_eq!(c["BackupRetentionPolicy"]["Value"], "120");
+    let state = ws.resource(ADDRESS).expect("in state");
+    assert_eq!(state["state"], "INITIALIZED");
+    assert_eq!(state["hsm_type"], "hsm2m.medium");
+    assert!(ws.plan_is_empty(), "both resources converged");
+
+    emulator.shutdown().await;
+}
