@@ -37,12 +37,6 @@ resource "cloudhsm_cluster_initialization" "this" {
   cluster_id   = var.cluster_id
   signed_cert  = file(var.signed_cert_file)
   trust_anchor = file(var.trust_anchor_file)
-
-  # Terraform 1.0.0 to 1.0.5 crash on a nested attribute left out (a Terraform bug fixed in
-  # 1.0.6), so the quickstart spells out every one.
-  timeouts = {
-    create = "10m"
-  }
 }
 
 # Configures it: HSM type (migrated in place) and how long backups are kept.
@@ -52,10 +46,5 @@ resource "cloudhsm_cluster_config" "this" {
 
   backup_retention_policy = {
     value = var.backup_retention_days
-  }
-
-  timeouts = {
-    create = "10m"
-    update = "30m"
   }
 }
