@@ -234,6 +234,12 @@ pub fn cluster_change(cluster: &Cluster, desired: &Desired) -> ClusterChange {
     }
 }
 
+/// How long to pause before looking again after the `n`th (1-based) busy refusal: 1 s,
+/// doubling, at most 30 s (on top of the waiter's own polling).
+pub fn refusal_pause(n: u32) -> Duration {
+    Duration::from_secs(1u64 << n.saturating_sub(1).min(5)).min(Duration::from_secs(30))
+}
+
 /// True when CloudHSM refused a call because another change on the cluster is running.
 pub fn is_refused_as_busy(err: &ApiError) -> bool {
     match err {
@@ -795,6 +801,15 @@ impl ClusterConfigResource {
                         error = %e,
                         "ModifyCluster refused while another change runs; waiting to retry"
                     );
+                    // The cluster may look stable while something it does not show (an
+                    // HSM being added, say) keeps it busy: space the retries out.
+                    let pause = refusal_pause(refusals)
+                        .min(deadline.saturating_duration_since(Instant::now()));
+                    let stop = self.context.stop_token();
+                    tokio::select! {
+                        _ = stop.cancelled() => {}
+                        _ = tokio::time::sleep(pause) => {}
+                    }
                     cluster = wait_until(
                         &client,
                         id,
@@ -1159,6 +1174,15 @@ mod tests {
             err.attribute,
             Some(AttributePath::attr("backup_retention_policy").then_attr("value"))
         );
+    }
+
+    #[test]
+    fn retries_after_refusals_space_out() {
+        assert_eq!(refusal_pause(1), Duration::from_secs(1));
+        assert_eq!(refusal_pause(2), Duration::from_secs(2));
+        assert_eq!(refusal_pause(5), Duration::from_secs(16));
+        assert_eq!(refusal_pause(6), Duration::from_secs(30));
+        assert_eq!(refusal_pause(u32::MAX), Duration::from_secs(30));
     }
 
     #[test]
