@@ -535,3 +535,35 @@ fn debug_mode_prints_the_reattach_line_and_stops_on_sigint() {
     assert!(status.success());
     assert!(!std::path::Path::new(&socket).exists(), "socket removed");
 }
+
+#[test]
+fn an_orphaned_plugin_stops_by_itself() {
+    // Terraform crashing must not leave the plugin running: start it from a shell that
+    // exits right after, and watch the socket disappear.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut shell = Command::new("sh")
+        .args(["-c", "\"$0\" & sleep 0.5", &binary().to_string_lossy()])
+        .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .env("PLUGIN_UNIX_SOCKET_DIR", dir.path())
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("shell starts");
+    let mut line = String::new();
+    BufReader::new(shell.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("handshake line");
+    let socket = line.split('|').nth(3).expect("address").to_string();
+    assert!(std::path::Path::new(&socket).exists());
+    let _ = shell.wait();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::path::Path::new(&socket).exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        !std::path::Path::new(&socket).exists(),
+        "the orphaned plugin should stop and remove its socket"
+    );
+}

@@ -526,7 +526,7 @@ impl Resource for ClusterConfigResource {
                 // Optional + computed (planned as configured, see `plan_state`): Terraform
                 // 1.0.x crashes planning an optional, non-computed nested attribute that
                 // the configuration leaves out.
-                timeouts_attribute(&TIMEOUTS).computed(),
+                timeouts_attribute(&TIMEOUTS),
             ],
             ..Default::default()
         })

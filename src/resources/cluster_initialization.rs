@@ -108,7 +108,7 @@ pub fn resource_schema() -> Schema {
             // attribute that is only optional (objchange.proposedNewNestedType); as
             // optional+computed it is copied instead of walked. Plan keeps it equal to the
             // configuration, so it behaves as a plain optional attribute.
-            common::timeouts_attribute(&TIMEOUT_OPERATIONS).computed(),
+            common::timeouts_attribute(&TIMEOUT_OPERATIONS),
         ],
         ..Default::default()
     })

@@ -125,7 +125,9 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
     let _ = io::stdout().flush();
     tracing::info!(network, address, tls = tls.is_some(), "plugin serving");
 
-    let signals = tokio::spawn(watch_signals(provider, shutdown.clone()));
+    let signals = tokio::spawn(watch_signals(provider.clone(), shutdown.clone()));
+    let orphan_watch =
+        (!options.debug).then(|| tokio::spawn(watch_parent(provider, shutdown.clone())));
     let result = router
         .serve_with_incoming_shutdown(
             ReceiverStream::new(receiver),
@@ -135,6 +137,9 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
     shutdown.cancel();
     accept_task.abort();
     signals.abort();
+    if let Some(task) = orphan_watch {
+        task.abort();
+    }
     if let Some(path) = socket_path {
         let _ = std::fs::remove_file(path);
     }
@@ -243,23 +248,49 @@ async fn accept_loop(
 }
 
 /// SIGTERM and SIGINT: stop work in flight, then shut down gracefully (requests in flight
-/// finish and answer first).
-async fn watch_signals(provider: Arc<dyn Provider>, shutdown: CancellationToken) {
+/// finish and answer first). The handlers are installed before this returns, so a signal
+/// that arrives right after the handshake line is not lost.
+fn watch_signals(
+    provider: Arc<dyn Provider>,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (
+    let handlers = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
-    ) else {
-        tracing::warn!("could not install signal handlers");
-        return;
-    };
-    let name = tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = int.recv() => "SIGINT",
-    };
-    tracing::info!(signal = name, "stopping");
-    provider.stop();
-    shutdown.cancel();
+    );
+    tokio::spawn(async move {
+        let (Ok(mut term), Ok(mut int)) = handlers else {
+            tracing::warn!("could not install signal handlers");
+            return;
+        };
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::info!(signal = name, "stopping");
+        provider.stop();
+        shutdown.cancel();
+    })
+}
+
+/// Terraform normally ends the plugin with `Shutdown`; if Terraform itself dies (a crash,
+/// SIGKILL), the plugin would live on as an orphan holding its pipes. Stop when the parent
+/// process changes.
+async fn watch_parent(provider: Arc<dyn Provider>, shutdown: CancellationToken) {
+    let parent = std::os::unix::process::parent_id();
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+        }
+        if std::os::unix::process::parent_id() != parent {
+            tracing::warn!("Terraform is gone; stopping");
+            provider.stop();
+            shutdown.cancel();
+            return;
+        }
+    }
 }
 
 fn reattach_line(source_address: &str, network: &str, address: &str) -> String {
