@@ -56,7 +56,10 @@ export TF_CLI_CONFIG_FILE="$work/terraformrc"
 
 say "Finding a Terraform CLI"
 terraform="$("$root/scripts/ensure-terraform.sh")" || die "no Terraform CLI; see the message above."
-tf_version="$("$terraform" version | head -n 1 | sed -n 's/^Terraform v\([0-9][0-9.]*\).*/\1/p')"
+# Read all of `terraform version` before parsing: cutting it short with head would kill it
+# with SIGPIPE and, under pipefail, end this script without a word.
+tf_version_text="$("$terraform" version 2>/dev/null || true)"
+tf_version="$(printf '%s\n' "$tf_version_text" | sed -n 's/^Terraform v\([0-9][0-9.]*\).*/\1/p' | sed -n 1p)"
 note "using Terraform ${tf_version:-of unknown version} at $terraform"
 IFS=. read -r tf_major _ <<<"${tf_version:-0.0.0}"
 if [ "${tf_major:-0}" -lt 1 ]; then
