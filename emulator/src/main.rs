@@ -122,6 +122,7 @@ fn run_server(options: Options) -> Result<(), String> {
         let emulator = Emulator::start_with(config)
             .await
             .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", options.port))?;
+        let signals = stop_signals()?;
         let url = emulator.endpoint_url();
         let mut out = std::io::stdout().lock();
         writeln!(out, "ENDPOINT={url}").map_err(|e| e.to_string())?;
@@ -141,40 +142,33 @@ fn run_server(options: Options) -> Result<(), String> {
                 .and_then(|()| std::fs::rename(&tmp, path))
                 .map_err(|e| format!("writing {}: {e}", path.display()))?;
         }
-        wait_for_stop(&emulator).await;
+        wait_for_stop(&emulator, signals).await;
         tracing::info!("cloudhsm-emulator stopping");
         emulator.shutdown().await;
         Ok(())
     })
 }
 
-async fn wait_for_stop(emulator: &Emulator) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = match signal(SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!("cannot watch SIGTERM: {e}");
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = emulator.shutdown_requested() => {}
-                }
-                return;
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-            _ = emulator.shutdown_requested() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = emulator.shutdown_requested() => {}
-        }
+/// The signals that stop the emulator, watched from before the ENDPOINT line is printed so
+/// that a script which signals right after reading it is not lost.
+struct StopSignals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+fn stop_signals() -> Result<StopSignals, String> {
+    use tokio::signal::unix::{signal, SignalKind};
+    Ok(StopSignals {
+        term: signal(SignalKind::terminate()).map_err(|e| format!("cannot watch SIGTERM: {e}"))?,
+        int: signal(SignalKind::interrupt()).map_err(|e| format!("cannot watch SIGINT: {e}"))?,
+    })
+}
+
+async fn wait_for_stop(emulator: &Emulator, mut signals: StopSignals) {
+    tokio::select! {
+        _ = signals.int.recv() => {}
+        _ = signals.term.recv() => {}
+        _ = emulator.shutdown_requested() => {}
     }
 }
 
