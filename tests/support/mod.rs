@@ -149,8 +149,7 @@ impl Workspace {
     }
 
     /// Runs `terraform <args>` and returns the output. A command that does not finish within
-    /// five minutes is killed with everything it started (a crashed Terraform can leave the
-    /// provider holding the pipes), and the test fails instead of hanging.
+    /// five minutes is killed and the test fails instead of hanging.
     pub fn run(&self, args: &[&str]) -> Run {
         let (code, stdout, stderr) = self.execute(args);
         Run {
@@ -162,7 +161,6 @@ impl Workspace {
 
     fn execute(&self, args: &[&str]) -> (Option<i32>, String, String) {
         use std::io::Read as _;
-        use std::os::unix::process::CommandExt as _;
         let mut cmd = Command::new(&self.terraform);
         cmd.args(args)
             .current_dir(self.dir.path())
@@ -175,11 +173,20 @@ impl Workspace {
             .env_remove("AWS_ACCESS_KEY_ID")
             .env_remove("AWS_SECRET_ACCESS_KEY")
             .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_REGION")
+            .env_remove("AWS_DEFAULT_REGION")
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("AWS_ENDPOINT_URL_CLOUDHSM_V2")
+            // Hermetic: no shared config or credentials file from the machine running the tests.
+            .env("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "/nonexistent/aws-credentials",
+            )
             .env_remove("TF_LOG")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .process_group(0);
+            .stderr(std::process::Stdio::piped());
         let mut child = cmd.spawn().expect("terraform starts");
         let mut out_pipe = child.stdout.take().expect("stdout");
         let mut err_pipe = child.stderr.take().expect("stderr");
@@ -203,11 +210,12 @@ impl Workspace {
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
         };
-        // Whatever is left of the process group (a provider orphaned by a crash) goes too.
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", child.id())])
-            .stderr(std::process::Stdio::null())
-            .status();
+        if status.is_none() {
+            // A provider left behind notices that Terraform is gone and stops by itself
+            // (see serve.rs), which closes the pipes the readers below wait on.
+            let _ = child.kill();
+            let _ = child.wait();
+        }
         let stdout = out_reader.join().unwrap_or_default();
         let stderr = err_reader.join().unwrap_or_default();
         match status {
