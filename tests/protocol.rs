@@ -532,7 +532,7 @@ fn debug_mode_prints_the_reattach_line_and_stops_on_sigint() {
         .status()
         .expect("kill");
     let status = wait_exit(&mut child, Duration::from_secs(10)).expect("exits on SIGINT");
-    assert!(status.success());
+    assert!(status.success(), "{status:?}");
     assert!(!std::path::Path::new(&socket).exists(), "socket removed");
 }
 

@@ -105,6 +105,11 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
         ))
         .add_service(health_service);
 
+    // Watch signals before announcing ourselves: a signal right after the line is not lost.
+    let signals = watch_signals(provider.clone(), shutdown.clone());
+    let orphan_watch =
+        (!options.debug).then(|| tokio::spawn(watch_parent(provider, shutdown.clone())));
+
     if options.debug {
         println!(
             "{}",
@@ -125,9 +130,6 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
     let _ = io::stdout().flush();
     tracing::info!(network, address, tls = tls.is_some(), "plugin serving");
 
-    let signals = tokio::spawn(watch_signals(provider.clone(), shutdown.clone()));
-    let orphan_watch =
-        (!options.debug).then(|| tokio::spawn(watch_parent(provider, shutdown.clone())));
     let result = router
         .serve_with_incoming_shutdown(
             ReceiverStream::new(receiver),
