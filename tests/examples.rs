@@ -206,7 +206,7 @@ fn the_complete_example_shows_the_whole_aws_flow_and_says_it_needs_aws() {
         "resource \"aws_cloudhsm_v2_cluster\"",
         "resource \"aws_cloudhsm_v2_hsm\"",
         "data \"cloudhsm_cluster\"",
-        "certificates.cluster_csr",
+        "data.cloudhsm_cluster.this.cluster_csr",
         "resource \"tls_self_signed_cert\"",
         "resource \"tls_locally_signed_cert\"",
         "resource \"cloudhsm_cluster_initialization\"",

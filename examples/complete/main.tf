@@ -69,7 +69,7 @@ data "cloudhsm_cluster" "this" {
 # CloudHSM shows the CSR only until the cluster is initialized. Keep the first one seen, so
 # that later plans do not try to sign again.
 resource "terraform_data" "cluster_csr" {
-  input = data.cloudhsm_cluster.this.certificates.cluster_csr
+  input = data.cloudhsm_cluster.this.cluster_csr
 
   lifecycle {
     ignore_changes = [input]

@@ -59,6 +59,18 @@ pub fn schema() -> Schema {
                 "CloudHSM's explanation of the state, when it gives one.",
             ),
             computed_string(
+                "cluster_csr",
+                "The cluster's certificate signing request (PEM), the same as \
+                 `certificates.cluster_csr`: present once the first HSM exists and until the \
+                 cluster is initialized. Offered at the top level because Terraform before \
+                 1.2.7 cannot reference into nested attributes.",
+            ),
+            computed_string(
+                "cluster_certificate",
+                "The signed cluster certificate (PEM) after initialization, the same as \
+                 `certificates.cluster_certificate`.",
+            ),
+            computed_string(
                 "hsm_type",
                 "Type of the cluster's HSMs, e.g. `hsm1.medium` or `hsm2m.medium`.",
             ),
@@ -282,6 +294,8 @@ pub fn cluster_state(cluster_id: &str, cluster: &Cluster) -> (Value, Diagnostics
         .set("subnet_mapping", string_map(&cluster.subnet_mapping))
         .set("backup_policy", opt(&cluster.backup_policy))
         .set("backup_retention_policy", retention)
+        .set("cluster_csr", opt(&certs.cluster_csr))
+        .set("cluster_certificate", opt(&certs.cluster_certificate))
         .set("certificates", certificates)
         .set(
             "hsms",
@@ -426,6 +440,11 @@ mod tests {
                 .and_then(|c| c.get("cluster_csr"))
                 .and_then(Value::as_str),
             Some("-----BEGIN CERTIFICATE REQUEST-----")
+        );
+        assert_eq!(
+            state.get("cluster_csr").and_then(Value::as_str),
+            Some("-----BEGIN CERTIFICATE REQUEST-----"),
+            "top-level copy for Terraform before 1.2.7"
         );
         assert_eq!(
             state

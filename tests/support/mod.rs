@@ -22,8 +22,12 @@ pub fn terraform() -> Option<PathBuf> {
         Some(root.join(".tools/terraform")),
     ];
     for c in candidates.into_iter().flatten() {
-        if c.is_file() || which(&c.to_string_lossy()).is_some() {
-            return Some(c);
+        if c.is_file() {
+            // Terraform runs in a scratch directory: a relative TERRAFORM must not break.
+            return Some(std::fs::canonicalize(&c).unwrap_or(c));
+        }
+        if let Some(found) = which(&c.to_string_lossy()) {
+            return Some(found);
         }
     }
     if std::env::var("CI").is_ok_and(|v| v == "true") {

@@ -5,7 +5,7 @@ data "cloudhsm_cluster" "this" {
 # The certificate signing request to sign with your CA (present while the cluster is
 # UNINITIALIZED and has its first HSM).
 output "cluster_csr" {
-  value = data.cloudhsm_cluster.this.certificates.cluster_csr
+  value = data.cloudhsm_cluster.this.cluster_csr
 }
 
 output "hsm_ips" {
