@@ -2,13 +2,13 @@
 # The whole test suite, from a fresh machine with only Rust, Python and pip:
 # installs the Terraform CLI when none is on PATH, then runs formatting and lint checks,
 # unit tests, protocol tests and end-to-end tests against the real Terraform CLI, and
-# finally the end-to-end tests once more on Terraform 1.0.3, the oldest version we support.
+# finally the Terraform-driven tests once more on Terraform 1.0.3, the oldest version we support.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 TERRAFORM="$(./scripts/ensure-terraform.sh)"
 export TERRAFORM
-echo "test.sh: using $("$TERRAFORM" version | head -n 1) at $TERRAFORM"
+echo "test.sh: using $("$TERRAFORM" version | sed -n 1p) at $TERRAFORM"
 
 echo "test.sh: cargo fmt --check"
 cargo fmt --all -- --check
@@ -20,7 +20,8 @@ cargo test --workspace --locked -- --test-threads=2
 
 oldest="$(./scripts/ensure-terraform.sh --bundled)"
 if [ "$(realpath "$oldest")" != "$(realpath "$TERRAFORM")" ]; then
-  echo "test.sh: end-to-end tests again on $("$oldest" version | head -n 1)"
-  TERRAFORM="$oldest" cargo test --locked --test 'e2e_*' -- --test-threads=2
+  echo "test.sh: end-to-end tests again on $("$oldest" version | sed -n 1p)"
+  TERRAFORM="$oldest" cargo test --locked --test 'e2e_*' --test examples --test demo --test release \
+    -- --test-threads=2
 fi
 echo "test.sh: all tests passed"

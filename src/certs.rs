@@ -849,31 +849,10 @@ fn algorithm_text(signed: &X509Certificate<'_>, signer: &X509Certificate<'_>) ->
     format!("signature algorithm {sig} with a {key} key")
 }
 
-/// Seconds since the Unix epoch as RFC 3339 UTC, e.g. `2030-01-01T00:00:00Z`.
+/// Seconds since the Unix epoch as RFC 3339 UTC, e.g. `2030-01-01T00:00:00Z` (by reference,
+/// as the error messages' format arguments hand it over).
 fn rfc3339(secs: &i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian (year, month, day) (H. Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    crate::tfplugin::logging::rfc3339(*secs)
 }
 
 #[cfg(test)]

@@ -157,15 +157,9 @@ fn timestamp_now() -> String {
 }
 
 fn format_timestamp(secs: i64, micros: u32) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{micros:06}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    let whole = rfc3339(secs);
+    let without_zone = whole.strip_suffix('Z').unwrap_or(&whole);
+    format!("{without_zone}.{micros:06}Z")
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian (year, month, day).
