@@ -86,3 +86,41 @@ async fn a_missing_region_fails_the_plan_with_how_to_set_one() {
     assert!(!out.contains("test-secret"), "{out}");
     assert_eq!(emulator.control().all_calls().len(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_never_reach_the_logs_even_at_trace() {
+    let Some(tf) = support::terraform() else {
+        return;
+    };
+    let emulator = support::emulator(None).await;
+    let control = emulator.control();
+    let cluster = control.seed_cluster(cloudhsm_emulator::ClusterSpec::default());
+    let ws = Workspace::new(tf, &emulator.endpoint_url());
+    let secret = "wJalrXUtnFEMI-TOP-SECRET-KEY";
+    let token = "FQoGZXIvYXdzE-SESSION-TOKEN-VALUE";
+    let config = format!(
+        "{REQUIRED}\nprovider \"cloudhsm\" {{\n  region     = \"us-east-1\"\n  access_key = \"AKIDLOGTEST\"\n  secret_key = \"{secret}\"\n  token      = \"{token}\"\n  endpoints  = {{ cloudhsmv2 = \"{}\" }}\n}}\n\ndata \"cloudhsm_cluster\" \"x\" {{\n  cluster_id = \"{cluster}\"\n}}\n\noutput \"state\" {{\n  value = data.cloudhsm_cluster.x.state\n}}\n",
+        emulator.endpoint_url()
+    );
+    ws.write_file("main.tf", &config);
+    let run = ws
+        .run_with_env(
+            &["apply", "-auto-approve", "-input=false", "-no-color"],
+            &[("TF_LOG", "TRACE"), ("TF_LOG_PROVIDER", "TRACE")],
+        )
+        .ok();
+    let all = run.all();
+    assert!(
+        all.contains("UNINITIALIZED"),
+        "the read worked:\n{}",
+        run.stdout
+    );
+    assert!(
+        all.contains("provider.cloudhsm"),
+        "the provider's own trace lines are in the log"
+    );
+    assert!(all.contains("ReadDataSource"), "RPCs are logged");
+    assert!(!all.contains(secret), "secret key in the log");
+    assert!(!all.contains(token), "session token in the log");
+    assert!(control.call_count("DescribeClusters") >= 1);
+}

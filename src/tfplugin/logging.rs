@@ -3,8 +3,10 @@
 //!
 //! Each event becomes one line such as
 //! `{"@level":"debug","@message":"rpc done","@module":"provider.cloudhsm","@timestamp":"…","rpc":"PlanResourceChange"}`.
-//! This module formats whatever fields it is given; keeping secrets out of events is the
-//! caller's duty (nothing in this crate logs configuration values).
+//! Our own events pass at the level Terraform asks for; libraries' events (the AWS SDK,
+//! hyper) only at WARN and above, since their debug output describes requests in detail.
+//! Keeping secrets out of our own events is the caller's duty (nothing in this crate logs
+//! configuration values).
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -60,12 +62,21 @@ struct HclogLayer {
     max_level: Option<Level>,
 }
 
+/// Our own events pass at the chosen level. Libraries' events (the AWS SDK, hyper, tonic)
+/// pass only at WARN and above: at debug and trace they describe requests in detail, which
+/// could carry a session token, and a secret must never reach a log line.
+fn admits(max_level: Option<Level>, level: &Level, target: &str) -> bool {
+    let Some(max) = max_level else {
+        return false;
+    };
+    let ours = target.starts_with("terraform_provider_cloudhsm");
+    let limit = if ours { max } else { max.min(Level::WARN) };
+    *level <= limit
+}
+
 impl<S: Subscriber> Layer<S> for HclogLayer {
     fn enabled(&self, metadata: &tracing::Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        match self.max_level {
-            Some(max) => *metadata.level() <= max,
-            None => false,
-        }
+        admits(self.max_level, metadata.level(), metadata.target())
     }
 
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
@@ -192,6 +203,25 @@ pub fn rfc3339(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn library_events_below_warn_never_pass() {
+        let trace = Some(Level::TRACE);
+        assert!(admits(
+            trace,
+            &Level::TRACE,
+            "terraform_provider_cloudhsm::cloudhsm"
+        ));
+        assert!(!admits(trace, &Level::DEBUG, "aws_smithy_runtime::client"));
+        assert!(!admits(trace, &Level::INFO, "hyper::proto"));
+        assert!(admits(trace, &Level::WARN, "aws_config::imds"));
+        assert!(!admits(
+            Some(Level::ERROR),
+            &Level::WARN,
+            "aws_config::imds"
+        ));
+        assert!(!admits(None, &Level::ERROR, "terraform_provider_cloudhsm"));
+    }
 
     #[test]
     fn levels_follow_terraform_words() {

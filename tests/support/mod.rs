@@ -155,7 +155,12 @@ impl Workspace {
     /// Runs `terraform <args>` and returns the output. A command that does not finish within
     /// five minutes is killed and the test fails instead of hanging.
     pub fn run(&self, args: &[&str]) -> Run {
-        let (code, stdout, stderr) = self.execute(args);
+        self.run_with_env(args, &[])
+    }
+
+    /// [`Workspace::run`] with extra environment variables (e.g. `TF_LOG_PROVIDER`).
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let (code, stdout, stderr) = self.execute(args, env);
         Run {
             success: code == Some(0),
             stdout,
@@ -163,7 +168,7 @@ impl Workspace {
         }
     }
 
-    fn execute(&self, args: &[&str]) -> (Option<i32>, String, String) {
+    fn execute(&self, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
         use std::io::Read as _;
         let mut cmd = Command::new(&self.terraform);
         cmd.args(args)
@@ -188,6 +193,7 @@ impl Workspace {
                 "/nonexistent/aws-credentials",
             )
             .env_remove("TF_LOG")
+            .envs(env.iter().copied())
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
@@ -241,8 +247,10 @@ impl Workspace {
 
     /// True when a plan shows no changes (`-detailed-exitcode` 0), false when it has some (2).
     pub fn plan_is_empty(&self) -> bool {
-        let (code, stdout, stderr) =
-            self.execute(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
+        let (code, stdout, stderr) = self.execute(
+            &["plan", "-input=false", "-no-color", "-detailed-exitcode"],
+            &[],
+        );
         match code {
             Some(0) => true,
             Some(2) => false,
