@@ -172,6 +172,13 @@ async fn guarded<R>(
     }
 }
 
+/// Answers an RPC that runs no provider code (a feature we do not offer, or an empty list):
+/// nothing can panic here, so no guard is needed.
+fn answer<R>(rpc: &'static str, type_name: &str, response: R) -> Reply<R> {
+    tracing::debug!(rpc, type_name, "served");
+    Ok(Response::new(response))
+}
+
 fn one_item<T: Send + 'static>(item: T) -> Response<OneItemStream<T>> {
     Response::new(Box::pin(futures_util::stream::iter([Ok(item)])))
 }
@@ -413,16 +420,11 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         _request: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Reply<pb::get_resource_identity_schemas::Response> {
-        guarded(
+        answer(
             "GetResourceIdentitySchemas",
             "",
-            async { pb::get_resource_identity_schemas::Response::default() },
-            |d| pb::get_resource_identity_schemas::Response {
-                diagnostics: vec![d],
-                ..Default::default()
-            },
+            pb::get_resource_identity_schemas::Response::default(),
         )
-        .await
     }
 
     async fn upgrade_resource_identity(
@@ -431,21 +433,14 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Reply<pb::upgrade_resource_identity::Response> {
         let type_name = request.into_inner().type_name;
         let diagnostics = unsupported("Resource identities");
-        guarded(
+        answer(
             "UpgradeResourceIdentity",
             &type_name,
-            async {
-                pb::upgrade_resource_identity::Response {
-                    upgraded_identity: None,
-                    diagnostics,
-                }
-            },
-            |d| pb::upgrade_resource_identity::Response {
+            pb::upgrade_resource_identity::Response {
                 upgraded_identity: None,
-                diagnostics: vec![d],
+                diagnostics,
             },
         )
-        .await
     }
 
     async fn configure_provider(
@@ -692,21 +687,14 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Reply<pb::move_resource_state::Response> {
         let type_name = request.into_inner().target_type_name;
         let diagnostics = unsupported("Moves between resource types (moved blocks)");
-        guarded(
+        answer(
             "MoveResourceState",
             &type_name,
-            async {
-                pb::move_resource_state::Response {
-                    diagnostics,
-                    ..Default::default()
-                }
-            },
-            |d| pb::move_resource_state::Response {
-                diagnostics: vec![d],
+            pb::move_resource_state::Response {
+                diagnostics,
                 ..Default::default()
             },
         )
-        .await
     }
 
     async fn read_data_source(
@@ -760,21 +748,14 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Reply<pb::generate_resource_config::Response> {
         let type_name = request.into_inner().type_name;
         let diagnostics = unsupported("Generated resource configurations");
-        guarded(
+        answer(
             "GenerateResourceConfig",
             &type_name,
-            async {
-                pb::generate_resource_config::Response {
-                    config: None,
-                    diagnostics,
-                }
-            },
-            |d| pb::generate_resource_config::Response {
+            pb::generate_resource_config::Response {
                 config: None,
-                diagnostics: vec![d],
+                diagnostics,
             },
         )
-        .await
     }
 
     async fn validate_ephemeral_resource_config(
@@ -783,15 +764,11 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Reply<pb::validate_ephemeral_resource_config::Response> {
         let type_name = request.into_inner().type_name;
         let diagnostics = vec![unknown_type("ephemeral resource", &type_name)];
-        guarded(
+        answer(
             "ValidateEphemeralResourceConfig",
             &type_name,
-            async { pb::validate_ephemeral_resource_config::Response { diagnostics } },
-            |d| pb::validate_ephemeral_resource_config::Response {
-                diagnostics: vec![d],
-            },
+            pb::validate_ephemeral_resource_config::Response { diagnostics },
         )
-        .await
     }
 
     async fn open_ephemeral_resource(
@@ -800,21 +777,14 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Reply<pb::open_ephemeral_resource::Response> {
         let type_name = request.into_inner().type_name;
         let diagnostics = vec![unknown_type("ephemeral resource", &type_name)];
-        guarded(
+        answer(
             "OpenEphemeralResource",
             &type_name,
-            async {
-                pb::open_ephemeral_resource::Response {
-                    diagnostics,
-                    ..Default::default()
-                }
-            },
-            |d| pb::open_ephemeral_resource::Response {
-                diagnostics: vec![d],
+            pb::open_ephemeral_resource::Response {
+                diagnostics,
                 ..Default::default()
             },
         )
-        .await
     }
 
     async fn renew_ephemeral_resource(
@@ -823,21 +793,14 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Reply<pb::renew_ephemeral_resource::Response> {
         let type_name = request.into_inner().type_name;
         let diagnostics = vec![unknown_type("ephemeral resource", &type_name)];
-        guarded(
+        answer(
             "RenewEphemeralResource",
             &type_name,
-            async {
-                pb::renew_ephemeral_resource::Response {
-                    diagnostics,
-                    ..Default::default()
-                }
-            },
-            |d| pb::renew_ephemeral_resource::Response {
-                diagnostics: vec![d],
+            pb::renew_ephemeral_resource::Response {
+                diagnostics,
                 ..Default::default()
             },
         )
-        .await
     }
 
     async fn close_ephemeral_resource(
@@ -846,15 +809,11 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Reply<pb::close_ephemeral_resource::Response> {
         let type_name = request.into_inner().type_name;
         let diagnostics = vec![unknown_type("ephemeral resource", &type_name)];
-        guarded(
+        answer(
             "CloseEphemeralResource",
             &type_name,
-            async { pb::close_ephemeral_resource::Response { diagnostics } },
-            |d| pb::close_ephemeral_resource::Response {
-                diagnostics: vec![d],
-            },
+            pb::close_ephemeral_resource::Response { diagnostics },
         )
-        .await
     }
 
     type ListResourceStream = OneItemStream<pb::list_resource::Event>;
@@ -877,31 +836,18 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Reply<pb::validate_list_resource_config::Response> {
         let type_name = request.into_inner().type_name;
         let diagnostics = vec![unknown_type("list resource", &type_name)];
-        guarded(
+        answer(
             "ValidateListResourceConfig",
             &type_name,
-            async { pb::validate_list_resource_config::Response { diagnostics } },
-            |d| pb::validate_list_resource_config::Response {
-                diagnostics: vec![d],
-            },
+            pb::validate_list_resource_config::Response { diagnostics },
         )
-        .await
     }
 
     async fn get_functions(
         &self,
         _request: Request<pb::get_functions::Request>,
     ) -> Reply<pb::get_functions::Response> {
-        guarded(
-            "GetFunctions",
-            "",
-            async { pb::get_functions::Response::default() },
-            |d| pb::get_functions::Response {
-                diagnostics: vec![d],
-                ..Default::default()
-            },
-        )
-        .await
+        answer("GetFunctions", "", pb::get_functions::Response::default())
     }
 
     async fn call_function(
@@ -913,24 +859,14 @@ impl pb::provider_server::Provider for ProviderService {
             text: format!("terraform-provider-cloudhsm offers no function named {name:?}."),
             function_argument: None,
         };
-        guarded(
+        answer(
             "CallFunction",
             &name,
-            async {
-                pb::call_function::Response {
-                    result: None,
-                    error: Some(error),
-                }
-            },
-            |d| pb::call_function::Response {
+            pb::call_function::Response {
                 result: None,
-                error: Some(pb::FunctionError {
-                    text: d.detail,
-                    function_argument: None,
-                }),
+                error: Some(error),
             },
         )
-        .await
     }
 
     async fn validate_state_store_config(
@@ -939,15 +875,11 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Reply<pb::validate_state_store::Response> {
         let type_name = request.into_inner().type_name;
         let diagnostics = vec![unknown_type("state store", &type_name)];
-        guarded(
+        answer(
             "ValidateStateStoreConfig",
             &type_name,
-            async { pb::validate_state_store::Response { diagnostics } },
-            |d| pb::validate_state_store::Response {
-                diagnostics: vec![d],
-            },
+            pb::validate_state_store::Response { diagnostics },
         )
-        .await
     }
 
     async fn configure_state_store(
@@ -956,15 +888,11 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Reply<pb::configure_state_store::Response> {
         let type_name = request.into_inner().type_name;
         let diagnostics = vec![unknown_type("state store", &type_name)];
-        guarded(
+        answer(
             "ConfigureStateStore",
             &type_name,
-            async { pb::configure_state_store::Response { diagnostics } },
-            |d| pb::configure_state_store::Response {
-                diagnostics: vec![d],
-            },
+            pb::configure_state_store::Response { diagnostics },
         )
-        .await
     }
 
     type ReadStateBytesStream = OneItemStream<pb::read_state_bytes::Response>;
@@ -986,15 +914,11 @@ impl pb::provider_server::Provider for ProviderService {
         _request: Request<tonic::Streaming<pb::write_state_bytes::RequestChunk>>,
     ) -> Reply<pb::write_state_bytes::Response> {
         let diagnostics = unsupported("State stores");
-        guarded(
+        answer(
             "WriteStateBytes",
             "",
-            async { pb::write_state_bytes::Response { diagnostics } },
-            |d| pb::write_state_bytes::Response {
-                diagnostics: vec![d],
-            },
+            pb::write_state_bytes::Response { diagnostics },
         )
-        .await
     }
 
     async fn get_states(
@@ -1003,21 +927,14 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Reply<pb::get_states::Response> {
         let type_name = request.into_inner().type_name;
         let diagnostics = vec![unknown_type("state store", &type_name)];
-        guarded(
+        answer(
             "GetStates",
             &type_name,
-            async {
-                pb::get_states::Response {
-                    state_id: Vec::new(),
-                    diagnostics,
-                }
-            },
-            |d| pb::get_states::Response {
+            pb::get_states::Response {
                 state_id: Vec::new(),
-                diagnostics: vec![d],
+                diagnostics,
             },
         )
-        .await
     }
 
     async fn delete_state(
@@ -1026,15 +943,11 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Reply<pb::delete_state::Response> {
         let type_name = request.into_inner().type_name;
         let diagnostics = vec![unknown_type("state store", &type_name)];
-        guarded(
+        answer(
             "DeleteState",
             &type_name,
-            async { pb::delete_state::Response { diagnostics } },
-            |d| pb::delete_state::Response {
-                diagnostics: vec![d],
-            },
+            pb::delete_state::Response { diagnostics },
         )
-        .await
     }
 
     async fn plan_action(
@@ -1043,21 +956,14 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Reply<pb::plan_action::Response> {
         let type_name = request.into_inner().action_type;
         let diagnostics = vec![unknown_type("action", &type_name)];
-        guarded(
+        answer(
             "PlanAction",
             &type_name,
-            async {
-                pb::plan_action::Response {
-                    diagnostics,
-                    deferred: None,
-                }
-            },
-            |d| pb::plan_action::Response {
-                diagnostics: vec![d],
+            pb::plan_action::Response {
+                diagnostics,
                 deferred: None,
             },
         )
-        .await
     }
 
     type InvokeActionStream = OneItemStream<pb::invoke_action::Event>;
@@ -1083,15 +989,11 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Reply<pb::validate_action_config::Response> {
         let type_name = request.into_inner().type_name;
         let diagnostics = vec![unknown_type("action", &type_name)];
-        guarded(
+        answer(
             "ValidateActionConfig",
             &type_name,
-            async { pb::validate_action_config::Response { diagnostics } },
-            |d| pb::validate_action_config::Response {
-                diagnostics: vec![d],
-            },
+            pb::validate_action_config::Response { diagnostics },
         )
-        .await
     }
 
     async fn stop_provider(
