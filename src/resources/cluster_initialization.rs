@@ -380,6 +380,15 @@ fn with_attributes(object: &Value, changes: Vec<(&str, Value)>) -> Value {
     Value::Object(out)
 }
 
+/// The destroy warning for the resource whose state is `prior`.
+fn destroy_warning_for(prior: &Value) -> Diagnostics {
+    let cluster_id = prior
+        .get(CLUSTER_ID)
+        .and_then(Value::as_str)
+        .unwrap_or("(unknown)");
+    destroy_warning(cluster_id).into()
+}
+
 fn destroy_warning(cluster_id: &str) -> Diagnostic {
     Diagnostic::warning(
         "The cluster stays initialized",
@@ -943,15 +952,9 @@ impl Resource for ClusterInitializationResource {
 
     async fn plan(&self, request: PlanRequest) -> PlanResponse {
         if request.proposed_new_state.is_null() {
-            let cluster_id = request
-                .prior_state
-                .get(CLUSTER_ID)
-                .and_then(Value::as_str)
-                .unwrap_or("(unknown)")
-                .to_string();
             return PlanResponse {
                 planned_state: Value::Null,
-                diagnostics: destroy_warning(&cluster_id).into(),
+                diagnostics: destroy_warning_for(&request.prior_state),
                 ..Default::default()
             };
         }
@@ -974,15 +977,9 @@ impl Resource for ClusterInitializationResource {
 
     async fn apply(&self, request: ApplyRequest) -> ApplyResponse {
         if request.planned_state.is_null() {
-            let cluster_id = request
-                .prior_state
-                .get(CLUSTER_ID)
-                .and_then(Value::as_str)
-                .unwrap_or("(unknown)")
-                .to_string();
             return ApplyResponse {
                 new_state: Value::Null,
-                diagnostics: destroy_warning(&cluster_id).into(),
+                diagnostics: destroy_warning_for(&request.prior_state),
                 ..Default::default()
             };
         }
