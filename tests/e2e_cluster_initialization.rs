@@ -362,3 +362,43 @@ async fn timeout_is_reported_and_the_next_apply_picks_it_up() {
     assert_eq!(state_attr(&ws, "state").as_deref(), Some("INITIALIZED"));
     assert!(ws.plan_is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_initialize_response_is_adopted_not_repeated_blindly() {
+    let Some(tf) = support::terraform() else {
+        return;
+    };
+    let emulator = support::emulator(None).await;
+    let control = emulator.control();
+    let ws = Workspace::new(tf, &emulator.endpoint_url());
+    let (id, cert, _anchor) = seed_and_sign(&control, &ws);
+    ws.write(&resource_hcl("this", &id, "cluster.crt", "customerCA.crt"));
+
+    // CloudHSM handles the first InitializeCluster but its answer never arrives: the SDK
+    // retries the call, which CloudHSM then refuses because the cluster is no longer
+    // UNINITIALIZED. The provider must look at the cluster and adopt, not fail.
+    control.inject(Fault::next_calls(
+        Some("InitializeCluster"),
+        FaultKind::LoseResponse,
+        1,
+    ));
+    let run = ws.apply().ok();
+    let calls = control.calls("InitializeCluster");
+    assert!(!calls.is_empty(), "the call reached CloudHSM");
+    assert!(
+        calls.len() <= 2,
+        "at most the SDK's one retry after the lost answer, got {}",
+        calls.len()
+    );
+    assert_eq!(
+        state_attr(&ws, "state").as_deref(),
+        Some("INITIALIZED"),
+        "{}",
+        run.all()
+    );
+    assert!(certs::same_certificate(
+        &state_attr(&ws, "cluster_certificate").expect("certificate in state"),
+        &cert
+    ));
+    assert!(ws.plan_is_empty());
+}

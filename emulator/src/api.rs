@@ -78,11 +78,15 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Outcome {
             )))
         }
         Some(FaultKind::DropConnection) => return Outcome::Drop,
-        Some(FaultKind::Latency(_)) | None => {}
+        Some(FaultKind::Latency(_)) | Some(FaultKind::LoseResponse) | None => {}
     }
 
     state.shared.record_call(&operation, input.clone());
     let result = dispatch(&state.shared, &operation, &input);
+    if matches!(decision.terminal, Some(FaultKind::LoseResponse)) {
+        tracing::debug!(operation, "handled; response lost (injected fault)");
+        return Outcome::Drop;
+    }
     Outcome::Respond(match result {
         Ok(output) => {
             tracing::debug!(operation, "ok");

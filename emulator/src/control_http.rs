@@ -16,7 +16,7 @@
 //! | `POST /_emulator/clusters/{id}/complete` | finish pending transitions now |
 //! | `POST /_emulator/timings` | `{AllMs?, CreateMs?, InitializeMs?, ModifyMs?, CreateHsmMs?, DeleteMs?}` |
 //! | `GET /_emulator/timings` | the same fields |
-//! | `POST /_emulator/faults` | `{Operation?, Kind: Throttle/InternalError/Latency/DropConnection, LatencyMs?, NextCalls? or Rate?}` |
+//! | `POST /_emulator/faults` | `{Operation?, Kind: Throttle/InternalError/Latency/DropConnection/LoseResponse, LatencyMs?, NextCalls? or Rate?}` |
 //! | `DELETE /_emulator/faults` | clears every fault |
 //! | `GET /_emulator/calls?operation=X` | `{"Count":n,"Calls":[bodies]}`; without `operation`: `{"Calls":[{Operation,Body}]}` |
 //! | `DELETE /_emulator/calls` | forgets the call record |
@@ -335,6 +335,7 @@ fn parse_fault(b: &Value) -> Result<Fault, (StatusCode, String)> {
         "Throttle" | "Throttling" | "ThrottlingException" => FaultKind::Throttle,
         "InternalError" | "InternalFailure" => FaultKind::InternalError,
         "DropConnection" => FaultKind::DropConnection,
+        "LoseResponse" => FaultKind::LoseResponse,
         "Latency" => {
             let ms = field_u64(b, &["LatencyMs", "latency_ms"])?
                 .ok_or_else(|| bad("a Latency fault needs LatencyMs"))?;
@@ -342,7 +343,7 @@ fn parse_fault(b: &Value) -> Result<Fault, (StatusCode, String)> {
         }
         other => {
             return Err(bad(format!(
-                "Kind {other:?} must be Throttle, InternalError, Latency or DropConnection"
+                "Kind {other:?} must be Throttle, InternalError, Latency, DropConnection or LoseResponse"
             )))
         }
     };

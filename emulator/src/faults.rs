@@ -1,4 +1,5 @@
-//! Fault injection: throttling, internal failures, added latency and dropped connections,
+//! Fault injection: throttling, internal failures, added latency, dropped connections and
+//! lost responses,
 //! applied to API calls by operation, either to the next N calls or at a random rate.
 
 use std::time::Duration;
@@ -25,6 +26,9 @@ pub enum FaultKind {
     Latency(Duration),
     /// The TCP connection is closed without an HTTP response.
     DropConnection,
+    /// The call is handled (and recorded, and changes what it changes), then the connection
+    /// is closed without the response: what a client sees when a reply is lost on the way.
+    LoseResponse,
 }
 
 /// Which calls a fault hits.
