@@ -54,6 +54,33 @@ fn error_blocks(run: &support::Run) -> Vec<String> {
         .collect()
 }
 
+/// Every process below `pid`, from /proc (positive pids only: no process-group signals).
+fn descendants(pid: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+                .filter_map(|p| {
+                    let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
+                    // The command name is in parentheses and may hold spaces: skip past it.
+                    let after = &stat[stat.rfind(')')? + 2..];
+                    let ppid = after.split_whitespace().nth(1)?.parse().ok()?;
+                    Some((p, ppid))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut found = Vec::new();
+    let mut frontier = vec![pid];
+    while let Some(parent) = frontier.pop() {
+        for (child, _) in parents.iter().filter(|(_, pp)| *pp == parent) {
+            found.push(*child);
+            frontier.push(*child);
+        }
+    }
+    found
+}
+
 fn state_attr(ws: &Workspace, attr: &str) -> Option<String> {
     ws.resource(ADDRESS)
         .and_then(|r| r[attr].as_str().map(str::to_string))
@@ -400,5 +427,74 @@ async fn a_lost_initialize_response_is_adopted_not_repeated_blindly() {
         &state_attr(&ws, "cluster_certificate").expect("certificate in state"),
         &cert
     ));
+    assert!(ws.plan_is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_mid_wait_stops_at_once_and_the_next_apply_picks_it_up() {
+    let Some(tf) = support::terraform() else {
+        return;
+    };
+    // Initialization takes ten minutes here: only an interrupt can end the first apply.
+    let emulator = support::emulator(Some(Timings {
+        initialize: Duration::from_secs(600),
+        ..Timings::instant()
+    }))
+    .await;
+    let control = emulator.control();
+    let ws = Workspace::new(tf, &emulator.endpoint_url());
+    let (id, _cert, _anchor) = seed_and_sign(&control, &ws);
+    ws.write(&resource_hcl("this", &id, "cluster.crt", "customerCA.crt"));
+
+    let apply = ws.spawn(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let waiting = tokio::task::block_in_place(|| {
+        for _ in 0..600 {
+            if control.call_count("InitializeCluster") == 1 {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    });
+    assert!(waiting, "apply reached InitializeCluster");
+    std::thread::sleep(Duration::from_millis(500));
+    // Ctrl-C as a terminal sends it: SIGINT to Terraform and everything it started (older
+    // Terraform runs as a wrapper plus a child; the provider plugin gets it too).
+    let mut pids = vec![apply.id()];
+    pids.extend(descendants(apply.id()));
+    for pid in &pids {
+        let _ = std::process::Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status();
+    }
+    let output = tokio::task::block_in_place(|| apply.wait_with_output()).expect("terraform ends");
+    let text = flat(&format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    ));
+    assert!(
+        !output.status.success(),
+        "an interrupted apply fails: {text}"
+    );
+    assert!(
+        text.contains("Interrupted while waiting for the cluster"),
+        "says what happened: {text}"
+    );
+    assert!(
+        text.contains("apply` again") || text.contains("apply again"),
+        "says a re-run picks it up: {text}"
+    );
+    assert_eq!(
+        state_attr(&ws, "state").as_deref(),
+        Some("INITIALIZE_IN_PROGRESS"),
+        "the state records what really happened"
+    );
+
+    // CloudHSM finishes on its own; the next apply adopts without a second call.
+    control.complete_transitions(&id);
+    ws.apply().ok();
+    assert_eq!(control.call_count("InitializeCluster"), 1);
+    assert_eq!(state_attr(&ws, "state").as_deref(), Some("INITIALIZED"));
     assert!(ws.plan_is_empty());
 }

@@ -168,8 +168,8 @@ impl Workspace {
         }
     }
 
-    fn execute(&self, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
-        use std::io::Read as _;
+    /// `terraform <args>` with the workspace's hermetic environment, output piped.
+    fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut cmd = Command::new(&self.terraform);
         cmd.args(args)
             .current_dir(self.dir.path())
@@ -197,6 +197,17 @@ impl Workspace {
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
+        cmd
+    }
+
+    /// Starts `terraform <args>` without waiting, for tests that interrupt it.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args, &[]).spawn().expect("terraform starts")
+    }
+
+    fn execute(&self, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+        use std::io::Read as _;
+        let mut cmd = self.command(args, env);
         let mut child = cmd.spawn().expect("terraform starts");
         let mut out_pipe = child.stdout.take().expect("stdout");
         let mut err_pipe = child.stderr.take().expect("stderr");
