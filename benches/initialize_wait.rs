@@ -1,7 +1,8 @@
 //! Benchmark: how soon after CloudHSM finishes an initialization does the provider notice?
 //!
 //! The baseline is what most initialization scripts do today: call InitializeCluster, then
-//! `sleep 30` between DescribeClusters calls. Both strategies run in this same command
+//! `sleep 30` between DescribeClusters calls (here with the same ±20 % jitter as ours). Both
+//! strategies run in this same command
 //! against the emulator (initialization taking `INIT_SECS`), through the same client code,
 //! and the result is reported as a ratio of wall-clock times, never as an absolute claim.
 //!
@@ -19,7 +20,9 @@ const ROUNDS: usize = 3;
 async fn time_to_initialized(emulator: &Emulator, client: &CloudHsm) -> Duration {
     let control = emulator.control();
     let id = control.seed_cluster(ClusterSpec::default());
-    let csr = control.cluster_csr_pem(&id).expect("seeded cluster has a CSR");
+    let csr = control
+        .cluster_csr_pem(&id)
+        .expect("seeded cluster has a CSR");
     let signed = sign_csr(&csr).expect("sign");
     let started = Instant::now();
     client
@@ -68,7 +71,10 @@ async fn main() {
 
     println!("initialization takes {INIT_SECS} s in the emulator; {ROUNDS} rounds each");
     let baseline = time_to_initialized(&emulator, &fixed_30s).await;
-    println!("baseline (sleep 30 between polls): {:.2} s", baseline.as_secs_f64());
+    println!(
+        "baseline (sleep 30 between polls): {:.2} s",
+        baseline.as_secs_f64()
+    );
     let mut best = Duration::MAX;
     for round in 1..=ROUNDS {
         let t = time_to_initialized(&emulator, &ours).await;
