@@ -45,6 +45,9 @@ impl<T: ?Sized> Served<T> {
     }
 }
 
+/// A resource with the values of one request decoded for it.
+type ResourceValues<'a, const N: usize> = (&'a Served<dyn Resource>, [Value; N]);
+
 /// The gRPC face of one [`Provider`].
 pub struct ProviderService {
     provider: Arc<dyn Provider>,
@@ -93,6 +96,21 @@ impl ProviderService {
             .ok_or_else(|| unknown_type("resource", type_name))
     }
 
+    /// The resource `type_name` and its values decoded, each with the words naming it in a
+    /// diagnostic; or the diagnostics saying why not.
+    fn resource_values<const N: usize>(
+        &self,
+        type_name: &str,
+        values: [(Option<&pb::DynamicValue>, &str); N],
+    ) -> Result<ResourceValues<'_, N>, Vec<pb::Diagnostic>> {
+        let r = self.resource(type_name).map_err(|d| vec![d])?;
+        let mut decoded: [Value; N] = std::array::from_fn(|_| Value::Null);
+        for (slot, (value, what)) in decoded.iter_mut().zip(values) {
+            *slot = convert::decode(value, &r.value_type, what).map_err(one)?;
+        }
+        Ok((r, decoded))
+    }
+
     fn data_source(&self, type_name: &str) -> Result<&Served<dyn DataSource>, pb::Diagnostic> {
         self.data_sources
             .get(type_name)
@@ -131,6 +149,22 @@ fn unsupported(feature: &str) -> Vec<pb::Diagnostic> {
 
 fn one(d: Diagnostic) -> Vec<pb::Diagnostic> {
     vec![convert::diagnostic(&d)]
+}
+
+/// Encodes a value for an answer; a failure becomes one more diagnostic.
+fn encode_into(
+    value: &Value,
+    ty: &Type,
+    what: &str,
+    diagnostics: &mut Vec<pb::Diagnostic>,
+) -> Option<pb::DynamicValue> {
+    match convert::encode(value, ty, what) {
+        Ok(v) => Some(v),
+        Err(d) => {
+            diagnostics.push(convert::diagnostic(&d));
+            None
+        }
+    }
 }
 
 fn panic_diagnostic(rpc: &str, payload: &(dyn std::any::Any + Send)) -> pb::Diagnostic {
@@ -484,35 +518,31 @@ impl pb::provider_server::Provider for ProviderService {
                 private: request.private.clone(),
                 ..Default::default()
             };
-            let r = match self.resource(&request.type_name) {
-                Ok(r) => r,
-                Err(d) => {
-                    out.diagnostics.push(d);
-                    return out;
-                }
-            };
-            let current = match convert::decode(
-                request.current_state.as_ref(),
-                &r.value_type,
-                "current state",
+            let (r, [current_state]) = match self.resource_values(
+                &request.type_name,
+                [(request.current_state.as_ref(), "current state")],
             ) {
-                Ok(v) => v,
+                Ok(found) => found,
                 Err(d) => {
-                    out.diagnostics = one(d);
+                    out.diagnostics = d;
                     return out;
                 }
             };
             let answer = r
                 .implementation
                 .read(ReadRequest {
-                    current_state: current,
+                    current_state,
                     private: request.private.clone(),
                 })
                 .await;
             out.diagnostics = convert::diagnostics(&answer.diagnostics);
-            match convert::encode(&answer.new_state, &r.value_type, "refreshed state") {
-                Ok(state) => out.new_state = Some(state),
-                Err(d) => out.diagnostics.push(convert::diagnostic(&d)),
+            if let Some(state) = encode_into(
+                &answer.new_state,
+                &r.value_type,
+                "refreshed state",
+                &mut out.diagnostics,
+            ) {
+                out.new_state = Some(state);
             }
             out.private = answer.private;
             out
@@ -536,39 +566,36 @@ impl pb::provider_server::Provider for ProviderService {
         let type_name = request.type_name.clone();
         let work = async {
             let mut out = pb::plan_resource_change::Response::default();
-            let r = match self.resource(&request.type_name) {
-                Ok(r) => r,
+            let (r, [prior_state, proposed_new_state, config]) = match self.resource_values(
+                &request.type_name,
+                [
+                    (request.prior_state.as_ref(), "prior state"),
+                    (request.proposed_new_state.as_ref(), "proposed new state"),
+                    (request.config.as_ref(), "configuration"),
+                ],
+            ) {
+                Ok(found) => found,
                 Err(d) => {
-                    out.diagnostics.push(d);
+                    out.diagnostics = d;
                     return out;
                 }
             };
-            let ty = &r.value_type;
-            let decoded = (|| {
-                Ok::<_, Diagnostic>(PlanRequest {
-                    prior_state: convert::decode(request.prior_state.as_ref(), ty, "prior state")?,
-                    proposed_new_state: convert::decode(
-                        request.proposed_new_state.as_ref(),
-                        ty,
-                        "proposed new state",
-                    )?,
-                    config: convert::decode(request.config.as_ref(), ty, "configuration")?,
+            let answer = r
+                .implementation
+                .plan(PlanRequest {
+                    prior_state,
+                    proposed_new_state,
+                    config,
                     prior_private: request.prior_private.clone(),
                 })
-            })();
-            let plan_request = match decoded {
-                Ok(p) => p,
-                Err(d) => {
-                    out.diagnostics = one(d);
-                    return out;
-                }
-            };
-            let answer = r.implementation.plan(plan_request).await;
+                .await;
             out.diagnostics = convert::diagnostics(&answer.diagnostics);
-            match convert::encode(&answer.planned_state, ty, "planned state") {
-                Ok(state) => out.planned_state = Some(state),
-                Err(d) => out.diagnostics.push(convert::diagnostic(&d)),
-            }
+            out.planned_state = encode_into(
+                &answer.planned_state,
+                &r.value_type,
+                "planned state",
+                &mut out.diagnostics,
+            );
             out.requires_replace = answer.requires_replace.iter().map(convert::path).collect();
             out.planned_private = answer.planned_private;
             out
@@ -593,38 +620,37 @@ impl pb::provider_server::Provider for ProviderService {
                 new_state: request.prior_state.clone(),
                 ..Default::default()
             };
-            let r = match self.resource(&request.type_name) {
-                Ok(r) => r,
+            let (r, [prior_state, planned_state, config]) = match self.resource_values(
+                &request.type_name,
+                [
+                    (request.prior_state.as_ref(), "prior state"),
+                    (request.planned_state.as_ref(), "planned state"),
+                    (request.config.as_ref(), "configuration"),
+                ],
+            ) {
+                Ok(found) => found,
                 Err(d) => {
-                    out.diagnostics.push(d);
+                    out.diagnostics = d;
                     return out;
                 }
             };
-            let ty = &r.value_type;
-            let decoded = (|| {
-                Ok::<_, Diagnostic>(ApplyRequest {
-                    prior_state: convert::decode(request.prior_state.as_ref(), ty, "prior state")?,
-                    planned_state: convert::decode(
-                        request.planned_state.as_ref(),
-                        ty,
-                        "planned state",
-                    )?,
-                    config: convert::decode(request.config.as_ref(), ty, "configuration")?,
+            let answer = r
+                .implementation
+                .apply(ApplyRequest {
+                    prior_state,
+                    planned_state,
+                    config,
                     planned_private: request.planned_private.clone(),
                 })
-            })();
-            let apply_request = match decoded {
-                Ok(a) => a,
-                Err(d) => {
-                    out.diagnostics = one(d);
-                    return out;
-                }
-            };
-            let answer = r.implementation.apply(apply_request).await;
+                .await;
             out.diagnostics = convert::diagnostics(&answer.diagnostics);
-            match convert::encode(&answer.new_state, ty, "new state") {
-                Ok(state) => out.new_state = Some(state),
-                Err(d) => out.diagnostics.push(convert::diagnostic(&d)),
+            if let Some(state) = encode_into(
+                &answer.new_state,
+                &r.value_type,
+                "new state",
+                &mut out.diagnostics,
+            ) {
+                out.new_state = Some(state);
             }
             out.private = answer.private;
             out
