@@ -443,22 +443,32 @@ pub fn check_trust_anchor(c: &Certificate, now_unix: i64) -> Result<(), CertErro
         });
     }
     let x = parse_cert_der(&c.der)?;
-    match x.verify_signature(None) {
-        Ok(()) => {}
-        Err(X509Error::SignatureUnsupportedAlgorithm) => {
-            return Err(CertError::UnsupportedSignature {
-                role: CertRole::TrustAnchor,
-                subject: c.subject.clone(),
-                reason: algorithm_text(&x, &x),
-            })
+    verify_signed_by(&x, &x, CertRole::TrustAnchor, &c.subject, || {
+        CertError::TrustAnchorBadSignature {
+            subject: c.subject.clone(),
         }
-        Err(_) => {
-            return Err(CertError::TrustAnchorBadSignature {
-                subject: c.subject.clone(),
-            })
-        }
-    }
+    })?;
     check_validity(c, CertRole::TrustAnchor, now_unix)
+}
+
+/// Verifies `cert`'s signature with `signer`'s public key; an algorithm x509-parser cannot
+/// verify is [`CertError::UnsupportedSignature`], a signature that does not verify is `bad()`.
+fn verify_signed_by(
+    cert: &X509Certificate<'_>,
+    signer: &X509Certificate<'_>,
+    role: CertRole,
+    subject: &str,
+    bad: impl FnOnce() -> CertError,
+) -> Result<(), CertError> {
+    match cert.verify_signature(Some(signer.public_key())) {
+        Ok(()) => Ok(()),
+        Err(X509Error::SignatureUnsupportedAlgorithm) => Err(CertError::UnsupportedSignature {
+            role,
+            subject: subject.to_string(),
+            reason: algorithm_text(cert, signer),
+        }),
+        Err(_) => Err(bad()),
+    }
 }
 
 /// Checks that `signed` was issued by `anchor` (its issuer name is the anchor's subject and its
@@ -478,22 +488,12 @@ pub fn check_issued_by(
     }
     let x = parse_cert_der(&signed.der)?;
     let a = parse_cert_der(&anchor.der)?;
-    match x.verify_signature(Some(a.public_key())) {
-        Ok(()) => {}
-        Err(X509Error::SignatureUnsupportedAlgorithm) => {
-            return Err(CertError::UnsupportedSignature {
-                role: CertRole::SignedCertificate,
-                subject: signed.subject.clone(),
-                reason: algorithm_text(&x, &a),
-            })
+    verify_signed_by(&x, &a, CertRole::SignedCertificate, &signed.subject, || {
+        CertError::SignatureMismatch {
+            subject: signed.subject.clone(),
+            anchor_subject: anchor.subject.clone(),
         }
-        Err(_) => {
-            return Err(CertError::SignatureMismatch {
-                subject: signed.subject.clone(),
-                anchor_subject: anchor.subject.clone(),
-            })
-        }
-    }
+    })?;
     check_validity(signed, CertRole::SignedCertificate, now_unix)
 }
 

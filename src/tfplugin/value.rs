@@ -844,6 +844,22 @@ fn same_type<'a>(mut values: impl Iterator<Item = &'a Value>) -> Option<Type> {
 const UNKNOWN_EXT: i8 = 0;
 const REFINED_UNKNOWN_EXT: i8 = 12;
 
+/// A decoded object names an attribute its type lacks (shared by msgpack and JSON decoding).
+fn attribute_not_in_type(path: &AttributePath, name: &str) -> ValueError {
+    ValueError::decode(
+        path,
+        format!("The object has an attribute {name:?} that the type does not have."),
+    )
+}
+
+/// An object with every attribute of its type: the ones absent from the input are null.
+fn object_with_nulls(mut out: BTreeMap<String, Value>, ats: &BTreeMap<String, Type>) -> Value {
+    for name in ats.keys() {
+        out.entry(name.clone()).or_insert(Value::Null);
+    }
+    Value::Object(out)
+}
+
 /// Decodes a `DynamicValue`'s msgpack bytes as a value of `ty`.
 pub fn decode_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, ValueError> {
     let root = AttributePath::root();
@@ -1112,22 +1128,14 @@ fn from_msgpack(
             for (k, v) in entries {
                 let name = msgpack_str(k, path)?;
                 let Some(at) = ats.get(name) else {
-                    return Err(ValueError::decode(
-                        path,
-                        format!(
-                            "The object has an attribute {name:?} that the type does not have."
-                        ),
-                    ));
+                    return Err(attribute_not_in_type(path, name));
                 };
                 let value = with_step(path, PathStep::Attribute(name.to_string()), |p| {
                     from_msgpack(v, at, p)
                 })?;
                 out.insert(name.to_string(), value);
             }
-            for name in ats.keys() {
-                out.entry(name.clone()).or_insert(Value::Null);
-            }
-            Ok(Value::Object(out))
+            Ok(object_with_nulls(out, ats))
         }
         Type::Dynamic => {
             let items = match raw {
@@ -1807,22 +1815,14 @@ fn from_json(json: &Json, ty: &Type, path: &mut AttributePath) -> Result<Value, 
             let mut out = BTreeMap::new();
             for (name, v) in entries {
                 let Some(at) = ats.get(name) else {
-                    return Err(ValueError::decode(
-                        path,
-                        format!(
-                            "The object has an attribute {name:?} that the type does not have."
-                        ),
-                    ));
+                    return Err(attribute_not_in_type(path, name));
                 };
                 let value = with_step(path, PathStep::Attribute(name.clone()), |p| {
                     from_json(v, at, p)
                 })?;
                 out.insert(name.clone(), value);
             }
-            for name in ats.keys() {
-                out.entry(name.clone()).or_insert(Value::Null);
-            }
-            Ok(Value::Object(out))
+            Ok(object_with_nulls(out, ats))
         }
         Type::Dynamic => {
             let Json::Object(entries) = json else {
