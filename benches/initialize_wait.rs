@@ -11,8 +11,10 @@
 use std::time::{Duration, Instant};
 
 use cloudhsm_emulator::{sign_csr, ClusterSpec, Emulator, EmulatorConfig, Timings};
-use terraform_provider_cloudhsm::cloudhsm::{Backoff, ClientSettings, CloudHsm, Progress};
-use tokio_util::sync::CancellationToken;
+use terraform_provider_cloudhsm::cloudhsm::{
+    Backoff, ClientSettings, CloudHsm, Initialization, Progress,
+};
+use terraform_provider_cloudhsm::stop::StopSignal;
 
 const INIT_SECS: u64 = 3;
 const ROUNDS: usize = 3;
@@ -31,7 +33,7 @@ async fn time_to_initialized(emulator: &Emulator, client: &CloudHsm) -> Duration
         .expect("InitializeCluster");
     client
         .wait_for(&id, "initialized", Duration::from_secs(600), |c| {
-            if c.is_initialized() {
+            if c.initialization() == Initialization::Done {
                 Progress::Done
             } else {
                 Progress::Continue
@@ -60,7 +62,7 @@ async fn main() {
         endpoint: Some(emulator.endpoint_url()),
         ..Default::default()
     };
-    let ours = CloudHsm::connect(&settings, CancellationToken::new())
+    let ours = CloudHsm::connect(&settings, StopSignal::new())
         .await
         .expect("client");
     let fixed_30s = ours.clone().with_backoff(Backoff {

@@ -8,4 +8,5 @@ pub mod docs;
 pub mod duration;
 pub mod provider;
 pub mod resources;
+pub mod stop;
 pub mod tfplugin;

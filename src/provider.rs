@@ -7,19 +7,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use tokio::sync::RwLock;
-use tokio_util::sync::CancellationToken;
-
 use crate::cloudhsm::{AssumeRole, ClientSettings, CloudHsm, SettingsError};
 use crate::data_sources::cluster::ClusterDataSource;
 use crate::duration;
 use crate::resources::cluster_config::ClusterConfigResource;
 use crate::resources::cluster_initialization::ClusterInitializationResource;
+use crate::stop::StopSignal;
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::interface::{DataSource, Provider, Resource};
 use crate::tfplugin::schema::{Attribute, Block, Schema};
 use crate::tfplugin::value::{Field, ObjectReader, Value, ValueError};
+use async_trait::async_trait;
+use tokio::sync::RwLock;
 
 /// The provider's source address in the registry, as used in `required_providers`.
 pub const SOURCE_ADDRESS: &str = "registry.terraform.io/cloudhsm-iac/cloudhsm";
@@ -35,25 +34,25 @@ enum ClientState {
 }
 
 /// Shared between the provider and its resources: the client once configured, and the stop
-/// signal that `StopProvider` fires.
+/// signal that `StopProvider` fires (and re-arms, for the runs that follow).
 pub struct ProviderContext {
     client: RwLock<ClientState>,
-    stop: CancellationToken,
+    stop: StopSignal,
 }
 
 impl ProviderContext {
     pub fn new() -> Arc<Self> {
         Arc::new(ProviderContext {
             client: RwLock::new(ClientState::NotConfigured),
-            stop: CancellationToken::new(),
+            stop: StopSignal::new(),
         })
     }
 
     /// A context that is already configured with `client`, for tests.
-    pub fn with_client(client: CloudHsm) -> Arc<Self> {
+    pub fn with_client(client: CloudHsm, stop: StopSignal) -> Arc<Self> {
         Arc::new(ProviderContext {
             client: RwLock::new(ClientState::Ready(client)),
-            stop: CancellationToken::new(),
+            stop,
         })
     }
 
@@ -84,8 +83,9 @@ impl ProviderContext {
         }
     }
 
-    pub fn stop_token(&self) -> CancellationToken {
-        self.stop.clone()
+    /// `StopProvider`: ends every operation in flight; later operations run normally.
+    pub fn stop(&self) {
+        self.stop.fire();
     }
 }
 
@@ -123,9 +123,11 @@ impl Default for CloudHsmProvider {
 pub fn provider_schema() -> Schema {
     Schema::new(Block {
         description: "The `cloudhsm` provider initializes and configures AWS CloudHSM v2 \
-                      clusters. It finds AWS credentials and the region the same way the AWS \
-                      provider does: arguments here first, then the standard environment \
-                      variables, shared config and credentials files, SSO and instance roles."
+                      clusters. It finds AWS credentials in the AWS provider's order: \
+                      `access_key` and `secret_key` here, then `profile` here, then the \
+                      environment variables, the shared config and credentials files (the \
+                      `AWS_PROFILE` or default profile), SSO, web identity, container and \
+                      instance roles; `assume_role` is applied on top of whichever was found."
             .to_string(),
         attributes: vec![
             Attribute::string("region").optional().description(
@@ -133,8 +135,10 @@ pub fn provider_schema() -> Schema {
                  `AWS_DEFAULT_REGION` or the region of the selected profile.",
             ),
             Attribute::string("profile").optional().description(
-                "Named profile from the shared AWS config and credentials files. Defaults to \
-                 `AWS_PROFILE`.",
+                "Named profile from the shared AWS config and credentials files. When set, its \
+                 credentials are used even if `AWS_ACCESS_KEY_ID` is set in the environment \
+                 (only `access_key` / `secret_key` here come first). Unset: the environment, \
+                 then `AWS_PROFILE` or the default profile.",
             ),
             Attribute::string("access_key")
                 .optional()
@@ -176,11 +180,17 @@ pub fn provider_schema() -> Schema {
             ),
             Attribute::nested_single(
                 "endpoints",
-                vec![Attribute::string("cloudhsmv2").optional().description(
-                    "URL of the CloudHSM v2 API, e.g. a VPC endpoint or the project's \
-                     emulator. Defaults to `AWS_ENDPOINT_URL_CLOUDHSM_V2` or the public \
-                     regional endpoint.",
-                )],
+                vec![
+                    Attribute::string("cloudhsmv2").optional().description(
+                        "URL of the CloudHSM v2 API, e.g. a VPC endpoint or the project's \
+                         emulator. Defaults to `AWS_ENDPOINT_URL_CLOUDHSM_V2` or the public \
+                         regional endpoint. Applies to CloudHSM calls only, never to STS.",
+                    ),
+                    Attribute::string("sts").optional().description(
+                        "URL of the STS API used for `assume_role`, e.g. a VPC endpoint. \
+                         Defaults to `AWS_ENDPOINT_URL_STS` or the regional STS endpoint.",
+                    ),
+                ],
             )
             .optional()
             .description("Custom service endpoints."),
@@ -203,6 +213,7 @@ struct ProviderConfig {
     assume_role: Option<AssumeRoleConfig>,
     assume_role_unknown: bool,
     endpoint: Field<String>,
+    sts_endpoint: Field<String>,
     endpoints_unknown: bool,
     max_retries: Field<f64>,
 }
@@ -230,10 +241,11 @@ impl ProviderConfig {
             })
         };
         let endpoints = r.value("endpoints");
-        let endpoint = if endpoints.is_null() || endpoints.is_unknown() {
-            Field::Null
+        let (endpoint, sts_endpoint) = if endpoints.is_null() || endpoints.is_unknown() {
+            (Field::Null, Field::Null)
         } else {
-            ObjectReader::new(endpoints, AttributePath::attr("endpoints"))?.get("cloudhsmv2")?
+            let e = ObjectReader::new(endpoints, AttributePath::attr("endpoints"))?;
+            (e.get("cloudhsmv2")?, e.get("sts")?)
         };
         Ok(ProviderConfig {
             region: r.get("region")?,
@@ -245,6 +257,7 @@ impl ProviderConfig {
             assume_role,
             endpoints_unknown: endpoints.is_unknown(),
             endpoint,
+            sts_endpoint,
             max_retries: r.get("max_retries")?,
         })
     }
@@ -264,6 +277,7 @@ impl ProviderConfig {
             || self.assume_role_unknown
             || self.endpoints_unknown
             || self.endpoint.is_unknown()
+            || self.sts_endpoint.is_unknown()
             || self.max_retries.is_unknown()
             || role_unknown
     }
@@ -335,18 +349,20 @@ impl ProviderConfig {
                 }
             }
         }
-        if let Some(url) = self.endpoint.known() {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                diags.push(
-                    Diagnostic::error(
-                        "Invalid endpoint URL",
-                        format!(
-                            "{url:?} is not an http:// or https:// URL. Give the full URL, e.g. \
-                             \"https://cloudhsmv2.eu-west-1.amazonaws.com\"."
-                        ),
-                    )
-                    .at(AttributePath::attr("endpoints").then_attr("cloudhsmv2")),
-                );
+        for (name, field) in [("cloudhsmv2", &self.endpoint), ("sts", &self.sts_endpoint)] {
+            if let Some(url) = field.known() {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    diags.push(
+                        Diagnostic::error(
+                            "Invalid endpoint URL",
+                            format!(
+                                "{url:?} is not an http:// or https:// URL. Give the full URL, \
+                                 e.g. \"https://{name}.eu-west-1.amazonaws.com\"."
+                            ),
+                        )
+                        .at(AttributePath::attr("endpoints").then_attr(name)),
+                    );
+                }
             }
         }
         if let Some(n) = self.max_retries.known() {
@@ -385,6 +401,7 @@ impl ProviderConfig {
             token: known(&self.token),
             assume_role,
             endpoint: known(&self.endpoint),
+            sts_endpoint: known(&self.sts_endpoint),
             max_retries: self.max_retries.known().map(|n| *n as u32),
         })
     }
@@ -507,7 +524,7 @@ impl Provider for CloudHsmProvider {
 
     fn stop(&self) {
         tracing::info!("StopProvider: cancelling work in flight");
-        self.context.stop.cancel();
+        self.context.stop();
     }
 }
 

@@ -280,7 +280,7 @@ pub fn cluster_state(cluster_id: &str, cluster: &Cluster) -> (Value, Diagnostics
     let state = ObjectBuilder::new()
         .set("cluster_id", cluster_id)
         .set("id", cluster.id.clone())
-        .set("state", cluster.state.clone())
+        .set("state", cluster.state.as_str())
         .set("state_message", opt(&cluster.state_message))
         .set("hsm_type", opt(&cluster.hsm_type))
         .set(
@@ -377,7 +377,7 @@ mod tests {
     fn sample() -> Cluster {
         Cluster {
             id: "cluster-jxhlf7644ne".into(),
-            state: "UNINITIALIZED".into(),
+            state: crate::cloudhsm::ClusterState::Uninitialized,
             hsm_type: Some("hsm1.medium".into()),
             backup_retention: Some(RetentionPolicy {
                 kind: "DAYS".into(),

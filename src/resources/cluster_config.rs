@@ -4,10 +4,11 @@
 //! - validate: `hsm_type` shape (and a warning for a type we do not know yet), retention
 //!   7..379 whole days of type `DAYS`, the timeouts, the cluster id; each on its attribute.
 //! - plan: an omitted setting keeps what the cluster has (read at plan time on create); a
-//!   set one that differs is an in-place update; an HSM type migration carries a warning.
-//! - apply: wait until the cluster is stable, `ModifyCluster` once with only the fields that
-//!   differ ([`cluster_change`]), retry while CloudHSM says another change is running, wait
-//!   until the cluster is stable with the requested settings, and answer what it reports.
+//!   set one that differs is an in-place update; an HSM type migration carries a warning, a
+//!   rollback after its window closed is an error on `hsm_type`. On update, what the apply
+//!   may report differently is unknown, so saved plans survive harmless drift.
+//! - apply: the AWS layer's modify-and-wait (only the fields that differ, retried while the
+//!   cluster or an HSM is busy), then the state as the cluster reports it.
 //! - read: refreshes both settings, so console changes show up as drift.
 //! - destroy: no API call; the settings stay on the cluster.
 
@@ -16,9 +17,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tokio::time::Instant;
 
-use crate::cloudhsm::{ApiError, CloudHsm, Cluster, ClusterChange, ErrorKind, Progress};
+use crate::certs;
+use crate::cloudhsm::{Cluster, Desired, ErrorKind, HsmTypeChange, Initialization, ModifyError};
 use crate::provider::ProviderContext;
 use crate::resources::common::{
     self, api_diagnostic, cluster_not_found, is_cluster_id, timeouts_attribute,
@@ -51,9 +52,6 @@ const TIMEOUTS: [(&str, Duration); 2] = [
     ("create", DEFAULT_CREATE_TIMEOUT),
     ("update", DEFAULT_UPDATE_TIMEOUT),
 ];
-/// After `ModifyCluster`, how long a stable cluster may still show the old settings (the
-/// service's answers lag a little) before the change counts as failed.
-const SETTLE_GRACE: Duration = Duration::from_secs(60);
 
 pub struct ClusterConfigResource {
     context: Arc<ProviderContext>,
@@ -171,86 +169,34 @@ pub fn validate_retention(policy: &Value) -> Diagnostics {
     diags
 }
 
-/// The settings the configuration asks for; `None` leaves a setting as the cluster has it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Desired {
-    pub hsm_type: Option<String>,
-    pub retention_days: Option<i64>,
-}
-
-impl Desired {
-    /// Reads the configuration (at apply, where every value is known). Omitted or still
-    /// unknown settings are left alone.
-    pub fn from_config(config: &Value) -> Result<Desired, Diagnostic> {
-        let reader = ObjectReader::new(config, AttributePath::root())?;
-        let hsm_type = reader.get::<Field<String>>("hsm_type")?.into_known();
-        let retention_days = match ObjectReader::new(
-            reader.value("backup_retention_policy"),
-            reader.path_of("backup_retention_policy"),
-        ) {
-            Ok(policy) => match policy.get::<Field<Number>>("value")? {
-                Field::Known(n) => Some(n.as_i64().filter(|_| n.is_whole()).ok_or_else(|| {
-                    Diagnostic::error(
-                        "Invalid backup retention",
-                        format!(
-                            "{n} is not a whole number of days between {MIN_RETENTION_DAYS} \
-                             and {MAX_RETENTION_DAYS}."
-                        ),
-                    )
-                    .at(policy.path_of("value"))
-                })?),
-                _ => None,
-            },
-            Err(_) => None,
-        };
-        Ok(Desired {
-            hsm_type,
-            retention_days,
-        })
-    }
-
-    /// True when `cluster` already has every requested setting.
-    pub fn is_met_by(&self, cluster: &Cluster) -> bool {
-        cluster_change(cluster, self).is_empty()
-    }
-}
-
-/// What `ModifyCluster` must receive to take `cluster` to `desired`: only the fields that
-/// differ. Empty when nothing differs (then no call is made).
-pub fn cluster_change(cluster: &Cluster, desired: &Desired) -> ClusterChange {
-    ClusterChange {
-        hsm_type: desired
-            .hsm_type
-            .as_ref()
-            .filter(|t| cluster.hsm_type.as_ref() != Some(*t))
-            .cloned(),
-        backup_retention_days: desired.retention_days.filter(|d| {
-            cluster.retention_days() != Some(*d)
-                || cluster
-                    .backup_retention
-                    .as_ref()
-                    .is_some_and(|p| !p.kind.is_empty() && p.kind != RETENTION_TYPE)
-        }),
-    }
-}
-
-/// How long to pause before looking again after the `n`th (1-based) busy refusal: 1 s,
-/// doubling, at most 30 s (on top of the waiter's own polling).
-pub fn refusal_pause(n: u32) -> Duration {
-    Duration::from_secs(1u64 << n.saturating_sub(1).min(5)).min(Duration::from_secs(30))
-}
-
-/// True when CloudHSM refused a call because another change on the cluster is running.
-pub fn is_refused_as_busy(err: &ApiError) -> bool {
-    match err {
-        ApiError::Service { kind, message, .. } if *kind == ErrorKind::InvalidRequest => {
-            let lower = message.to_ascii_lowercase();
-            lower.contains("_in_progress")
-                || lower.contains("in progress")
-                || lower.contains("in-progress")
-        }
-        _ => false,
-    }
+/// The settings the configuration asks for (at apply, where every value is known). Omitted
+/// or still unknown settings are left alone.
+pub fn desired_from_config(config: &Value) -> Result<Desired, Diagnostic> {
+    let reader = ObjectReader::new(config, AttributePath::root())?;
+    let hsm_type = reader.get::<Field<String>>("hsm_type")?.into_known();
+    let retention_days = match ObjectReader::new(
+        reader.value("backup_retention_policy"),
+        reader.path_of("backup_retention_policy"),
+    ) {
+        Ok(policy) => match policy.get::<Field<Number>>("value")? {
+            Field::Known(n) => Some(n.as_i64().filter(|_| n.is_whole()).ok_or_else(|| {
+                Diagnostic::error(
+                    "Invalid backup retention",
+                    format!(
+                        "{n} is not a whole number of days between {MIN_RETENTION_DAYS} \
+                         and {MAX_RETENTION_DAYS}."
+                    ),
+                )
+                .at(policy.path_of("value"))
+            })?),
+            _ => None,
+        },
+        Err(_) => None,
+    };
+    Ok(Desired {
+        hsm_type,
+        retention_days,
+    })
 }
 
 /// The `backup_retention_policy` value for a cluster (null when it reports none).
@@ -305,6 +251,66 @@ fn migration_warning(from: &str, to: &str) -> Diagnostic {
     .at(AttributePath::attr("hsm_type"))
 }
 
+/// What a plan says about changing the HSM type of `cluster_id` from `from` to `to`, given
+/// the rollback expiration the cluster reports (`None`: the cluster was not read).
+fn hsm_type_change_diagnostic(
+    cluster_id: &str,
+    from: &str,
+    to: &str,
+    cluster: Option<&Cluster>,
+) -> Option<Diagnostic> {
+    let expiration = cluster.and_then(|c| c.hsm_type_rollback_expiration);
+    let change = HsmTypeChange::classify(from, to, expiration);
+    let path = AttributePath::attr("hsm_type");
+    match change {
+        HsmTypeChange::Same | HsmTypeChange::Unknown => None,
+        HsmTypeChange::Migration => Some(migration_warning(from, to)),
+        // Without a fresh read (provider configuration unknown at plan) CloudHSM decides.
+        HsmTypeChange::Rollback { .. } if cluster.is_none() => None,
+        HsmTypeChange::Rollback {
+            window_until: Some(until),
+        } if change.rollback_open(certs::now_unix()) => Some(
+            Diagnostic::warning(
+                "HSM type rollback",
+                format!(
+                    "Changing hsm_type from {from} back to {to} rolls the migration back: \
+                     CloudHSM replaces the hardware of every HSM again while the cluster is in \
+                     ROLLBACK_IN_PROGRESS. The rollback window is open until {}.",
+                    common::rfc3339(until)
+                ),
+            )
+            .at(path),
+        ),
+        HsmTypeChange::Rollback { window_until } => {
+            let window = match window_until {
+                Some(until) => format!(
+                    "That window closed at {}, so CloudHSM will refuse the rollback",
+                    common::rfc3339(until)
+                ),
+                None => format!(
+                    "The cluster reports no rollback window (hsm_type_rollback_expiration is \
+                     empty): it has closed, or the cluster was never migrated from {to}, so \
+                     CloudHSM will refuse the change"
+                ),
+            };
+            Some(
+                Diagnostic::error(
+                    "HSM type rollback is no longer possible",
+                    format!(
+                        "Cluster {cluster_id} has HSM type {from}. Going back to {to} rolls a \
+                         migration back, which CloudHSM allows only until the time in \
+                         hsm_type_rollback_expiration. {window}. What to do: keep hsm_type = \
+                         \"{from}\" (the migration is permanent now); to run on {to} again, \
+                         create a new cluster of that type (for example from a backup taken \
+                         before the migration)."
+                    ),
+                )
+                .at(path),
+            )
+        }
+    }
+}
+
 /// The computed attributes that describe the cluster as it is after apply.
 const STATUS_ATTRIBUTES: [&str; 4] = [
     "state",
@@ -312,6 +318,8 @@ const STATUS_ATTRIBUTES: [&str; 4] = [
     "backup_policy",
     "hsm_type_rollback_expiration",
 ];
+/// The settings a configuration may leave out (then the cluster keeps its own).
+const SETTINGS: [&str; 2] = ["hsm_type", "backup_retention_policy"];
 
 /// The outcome of planning, before the RPC answer is assembled.
 #[derive(Debug, Default)]
@@ -321,8 +329,13 @@ pub struct Planned {
     pub diagnostics: Diagnostics,
 }
 
-/// Plans a create or update. `cluster` is the cluster as read at plan time (create or
-/// replacement only; `None` when it could not be read yet).
+/// Plans a create or update. `cluster` is the cluster as read at plan time (on create or
+/// replacement, and on an HSM type change; `None` when it could not be read).
+///
+/// On update, every attribute the apply may report differently from today is unknown: the
+/// status attributes always (the cluster may go from INITIALIZED to ACTIVE, or a rollback
+/// window may close, between plan and apply), and the settings the configuration leaves out.
+/// A saved plan therefore applies cleanly after harmless changes out of band.
 pub fn plan_state(
     prior: &Value,
     proposed: &Value,
@@ -386,38 +399,42 @@ pub fn plan_state(
         config.get("timeouts").cloned().unwrap_or(Value::Null),
     );
 
+    let label = cluster_id.as_str().unwrap_or("(unknown)");
     let hsm_type = get(&planned, "hsm_type");
+    let from_type = match cluster.and_then(|c| c.hsm_type.clone()) {
+        Some(t) => Some(t),
+        None if !fresh => prior
+            .get("hsm_type")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        None => None,
+    };
+    if let (Some(from), Some(to)) = (from_type.as_deref(), hsm_type.as_str()) {
+        out.diagnostics
+            .extend(hsm_type_change_diagnostic(label, from, to, cluster));
+    }
     if fresh {
         for name in STATUS_ATTRIBUTES {
             planned.insert(name.into(), Value::unknown());
         }
-        if let (Some(from), Some(to)) = (
-            cluster.and_then(|c| c.hsm_type.as_deref()),
-            hsm_type.as_str(),
-        ) {
-            if from != to {
-                out.diagnostics.push(migration_warning(from, to));
-            }
-        }
     } else {
-        let prior_type = prior.get("hsm_type").cloned().unwrap_or(Value::Null);
-        let type_changes = hsm_type != prior_type;
-        let retention_changes =
-            planned.get("backup_retention_policy") != prior.get("backup_retention_policy");
-        let prior_busy = prior
-            .get("state")
-            .and_then(Value::as_str)
-            .is_none_or(|s| s.ends_with("_IN_PROGRESS"));
-        if type_changes {
-            for name in ["state", "state_message", "hsm_type_rollback_expiration"] {
+        let changes = SETTINGS
+            .iter()
+            .chain(std::iter::once(&"timeouts"))
+            .any(|&name| planned.get(name) != prior.get(name));
+        if changes {
+            for name in STATUS_ATTRIBUTES {
                 planned.insert(name.into(), Value::unknown());
             }
-            if let (Some(from), Some(to)) = (prior_type.as_str(), hsm_type.as_str()) {
-                out.diagnostics.push(migration_warning(from, to));
+            for name in SETTINGS {
+                if config.get(name).is_none_or(Value::is_null) {
+                    planned.insert(name.into(), Value::unknown());
+                }
             }
-        } else if retention_changes && prior_busy {
-            for name in ["state", "state_message"] {
-                planned.insert(name.into(), Value::unknown());
+        } else {
+            // Nothing to apply: the plan is the prior state.
+            for name in STATUS_ATTRIBUTES {
+                planned.insert(name.into(), prior.get(name).cloned().unwrap_or(Value::Null));
             }
         }
     }
@@ -437,21 +454,6 @@ fn destroy_warning(cluster_id: &str) -> Diagnostic {
              made. Change them with a new cloudhsm_cluster_config or in the CloudHSM console."
         ),
     )
-}
-
-/// A failed apply: the state as it really is, and why.
-struct Failure {
-    state: Value,
-    diagnostics: Diagnostics,
-}
-
-impl Failure {
-    fn new(state: Value, diagnostic: impl Into<Diagnostics>) -> Failure {
-        Failure {
-            state,
-            diagnostics: diagnostic.into(),
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -581,9 +583,17 @@ impl Resource for ClusterConfigResource {
                 != cluster_id.as_deref();
         let mut diags = Diagnostics::new();
         // On create (or replacement) read the cluster, when possible, to show what an
-        // omitted setting will be and to catch a wrong id before apply.
+        // omitted setting will be and to catch a wrong id before apply; on an HSM type
+        // change, to know whether a rollback window is still open.
+        let type_changes = request
+            .config
+            .get("hsm_type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| {
+                request.prior_state.get("hsm_type").and_then(Value::as_str) != Some(t)
+            });
         let mut cluster = None;
-        if let (true, Some(id)) = (creating || replacing, cluster_id.as_deref()) {
+        if let (true, Some(id)) = (creating || replacing || type_changes, cluster_id.as_deref()) {
             match self.context.plan_client().await {
                 Ok(Some(client)) => match client.describe(id).await {
                     Ok(Some(c)) if !c.is_gone() => cluster = Some(c),
@@ -641,17 +651,7 @@ impl Resource for ClusterConfigResource {
                 ..Default::default()
             };
         }
-        match self.converge(&request).await {
-            Ok(state) => ApplyResponse {
-                new_state: state,
-                ..Default::default()
-            },
-            Err(failure) => ApplyResponse {
-                new_state: failure.state,
-                diagnostics: failure.diagnostics,
-                ..Default::default()
-            },
-        }
+        self.converge(&request).await
     }
 
     async fn read(&self, request: ReadRequest) -> ReadResponse {
@@ -732,242 +732,148 @@ impl Resource for ClusterConfigResource {
 }
 
 impl ClusterConfigResource {
-    /// Create and update: wait until stable, modify what differs, wait until it lands.
-    async fn converge(&self, request: &ApplyRequest) -> Result<Value, Failure> {
+    /// Create and update: the AWS layer's modify-and-wait, then the state as the cluster
+    /// really is (or, when nothing changed, as it was).
+    async fn converge(&self, request: &ApplyRequest) -> ApplyResponse {
         let creating = request.prior_state.is_null();
-        // What to answer when the apply fails before anything changed.
-        let untouched = |cluster: Option<&Cluster>, id: &str, timeouts: &Value| match cluster {
-            _ if creating => Value::Null,
-            Some(c) => state_from_cluster(id, c, timeouts.clone()),
-            None => request.prior_state.clone(),
+        let untouched = if creating {
+            Value::Null
+        } else {
+            request.prior_state.clone()
         };
-        let early = |d: Diagnostic| {
-            Failure::new(
-                if creating {
-                    Value::Null
-                } else {
-                    request.prior_state.clone()
-                },
-                d,
-            )
+        let fail = |state: Value, d: Diagnostic| ApplyResponse {
+            new_state: state,
+            diagnostics: d.into(),
+            ..Default::default()
         };
-        let planned = ObjectReader::new(&request.planned_state, AttributePath::root())
-            .map_err(|e| early(e.into()))?;
-        let cluster_id: String = planned.get("cluster_id").map_err(|e| early(e.into()))?;
+        let planned = match ObjectReader::new(&request.planned_state, AttributePath::root()) {
+            Ok(r) => r,
+            Err(e) => return fail(untouched, e.into()),
+        };
+        let cluster_id: String = match planned.get("cluster_id") {
+            Ok(id) => id,
+            Err(e) => return fail(untouched, e.into()),
+        };
         let timeouts = planned.value("timeouts").clone();
-        let desired = Desired::from_config(&request.config).map_err(early)?;
+        let desired = match desired_from_config(&request.config) {
+            Ok(d) => d,
+            Err(d) => return fail(untouched, d),
+        };
         let (operation, default) = if creating {
             ("create", DEFAULT_CREATE_TIMEOUT)
         } else {
             ("update", DEFAULT_UPDATE_TIMEOUT)
         };
-        let timeout = common::timeout(&request.planned_state, operation, default).map_err(early)?;
-        let deadline = Instant::now() + timeout;
-        let client = self.context.client().await.map_err(|d| Failure {
-            state: untouched(None, &cluster_id, &timeouts),
-            diagnostics: d,
-        })?;
-        let id = cluster_id.as_str();
-
-        // 1. A stable cluster (it may still be initializing or finishing another change).
-        let mut cluster = wait_until(
-            &client,
-            id,
-            "the cluster to finish its current operation",
-            deadline,
-            |_| Progress::Done,
-            true,
-        )
-        .await
-        .map_err(|(d, last)| Failure::new(untouched(last.as_ref(), id, &timeouts), d))?;
-
-        // 2. ModifyCluster once with what differs; again if refused because a change runs.
-        let mut change = cluster_change(&cluster, &desired);
-        let mut refusals = 0u32;
-        while !change.is_empty() {
-            tracing::info!(
-                cluster_id = id,
-                hsm_type = ?change.hsm_type,
-                backup_retention_days = ?change.backup_retention_days,
-                "calling ModifyCluster"
-            );
-            match client.modify(id, &change).await {
-                Ok(_) => break,
-                Err(e) if is_refused_as_busy(&e) && Instant::now() < deadline => {
-                    refusals += 1;
-                    tracing::info!(
-                        cluster_id = id,
-                        refusals,
-                        error = %e,
-                        "ModifyCluster refused while another change runs; waiting to retry"
-                    );
-                    // The cluster may look stable while something it does not show (an
-                    // HSM being added, say) keeps it busy: space the retries out.
-                    let pause = refusal_pause(refusals)
-                        .min(deadline.saturating_duration_since(Instant::now()));
-                    let stop = self.context.stop_token();
-                    tokio::select! {
-                        _ = stop.cancelled() => {}
-                        _ = tokio::time::sleep(pause) => {}
-                    }
-                    cluster = wait_until(
-                        &client,
-                        id,
-                        "the cluster to finish another change before modifying it",
-                        deadline,
-                        |_| Progress::Done,
-                        false,
-                    )
-                    .await
-                    .map_err(|(d, last)| {
-                        Failure::new(
-                            untouched(last.as_ref().or(Some(&cluster)), id, &timeouts),
-                            d,
-                        )
-                    })?;
-                    change = cluster_change(&cluster, &desired);
-                }
-                Err(e) => {
-                    let mut d = api_diagnostic(&e, id, "changing the cluster's settings");
-                    if is_refused_as_busy(&e) {
-                        d.detail.push_str(
-                            " Another change kept the cluster busy until the timeout; run \
-                             `terraform apply` again once it has finished, or raise \
-                             timeouts.",
-                        );
-                    }
-                    let d = match e.kind() {
-                        ErrorKind::InvalidRequest if change.hsm_type.is_some() => {
-                            d.at(AttributePath::attr("hsm_type"))
-                        }
-                        _ => d,
-                    };
-                    return Err(Failure::new(untouched(Some(&cluster), id, &timeouts), d));
+        let timeout = match common::timeout(&request.planned_state, operation, default) {
+            Ok(t) => t,
+            Err(d) => return fail(untouched, d),
+        };
+        let client = match self.context.client().await {
+            Ok(c) => c,
+            Err(d) => {
+                return ApplyResponse {
+                    new_state: untouched,
+                    diagnostics: d,
+                    ..Default::default()
                 }
             }
-        }
-        if change.is_empty() {
-            return Ok(state_from_cluster(id, &cluster, timeouts));
-        }
-
-        // 3. Stable again with the requested settings; then what the cluster reports.
-        let modified_at = Instant::now();
-        let what = match &change.hsm_type {
-            Some(t) => format!("the HSM type change to {t} to finish"),
-            None => "the cluster to apply the new backup retention".to_string(),
         };
-        let settled = wait_until(
-            &client,
-            id,
-            &what,
-            deadline,
-            |c| {
-                if desired.is_met_by(c) {
-                    Progress::Done
-                } else if modified_at.elapsed() < SETTLE_GRACE {
-                    Progress::Continue
-                } else {
-                    Progress::Failed(format!(
-                        "the cluster is {} again but has HSM type {} and {} days of backup \
-                         retention, not what was requested; CloudHSM may have rolled the \
-                         change back. Check the cluster's events, then run `terraform apply` \
-                         again",
-                        c.state,
-                        c.hsm_type.as_deref().unwrap_or("(none)"),
-                        c.retention_days()
-                            .map_or_else(|| "(unknown)".to_string(), |d| d.to_string()),
-                    ))
-                }
+        match client.modify_and_wait(&cluster_id, &desired, timeout).await {
+            Ok(done) => ApplyResponse {
+                new_state: state_from_cluster(&cluster_id, &done.cluster, timeouts),
+                ..Default::default()
             },
-            true,
-        )
-        .await;
-        match settled {
-            Ok(c) => Ok(state_from_cluster(id, &c, timeouts)),
-            Err((mut d, last)) => {
-                if let Some(t) = &change.hsm_type {
-                    d.detail.push_str(&format!(
-                        " The HSM type change to {t} has started and continues in CloudHSM; \
-                         the state records the cluster as last seen."
-                    ));
-                }
-                // The change was accepted: report the cluster as it really is now.
-                let now = match last {
-                    Some(c) => Some(c),
-                    None => client.describe(id).await.ok().flatten(),
+            Err(err) => {
+                let diagnostic = modify_diagnostic(&err, &cluster_id);
+                // Once CloudHSM accepted a change, or on update, the state is the cluster
+                // as last seen; a create that changed nothing leaves no state behind.
+                let state = match err.last_seen() {
+                    Some(c) if !creating || err.change_accepted().is_some() => {
+                        state_from_cluster(&cluster_id, c, timeouts)
+                    }
+                    _ => untouched,
                 };
-                let state = match now {
-                    Some(c) => state_from_cluster(id, &c, timeouts),
-                    None => state_from_cluster(id, &cluster, timeouts),
-                };
-                Err(Failure::new(state, d))
+                fail(state, diagnostic)
             }
         }
     }
 }
 
-/// Reads the cluster now and, until it is stable (not `*_IN_PROGRESS`) and `ready` says so,
-/// polls it with the client's backoff until `deadline`. With `read_first` false the first
-/// read waits for the backoff's first delay (the caller knows the cluster is busy).
-/// On failure: the diagnostic and the cluster as last seen.
-async fn wait_until(
-    client: &CloudHsm,
-    cluster_id: &str,
-    what: &str,
-    deadline: Instant,
-    mut ready: impl FnMut(&Cluster) -> Progress + Send,
-    read_first: bool,
-) -> Result<Cluster, (Diagnostic, Option<Cluster>)> {
-    let mut check = move |c: &Cluster| {
-        if c.is_gone() {
-            Progress::Failed(format!("the cluster is {}", c.state))
-        } else if c.is_busy() {
-            Progress::Continue
-        } else {
-            ready(c)
-        }
-    };
-    if read_first {
-        match client.describe(cluster_id).await {
-            Ok(Some(c)) => match check(&c) {
-                Progress::Done => return Ok(c),
-                Progress::Failed(reason) => {
-                    let d = Diagnostic::error(
-                        "The cluster cannot be configured",
-                        format!("Cluster {cluster_id}: {reason}; it can no longer be modified."),
-                    );
-                    return Err((d, Some(c)));
+/// A failed modification as a diagnostic, on `hsm_type` when CloudHSM refused that.
+fn modify_diagnostic(err: &ModifyError, cluster_id: &str) -> Diagnostic {
+    match err {
+        ModifyError::NotFound => cluster_not_found(cluster_id),
+        ModifyError::Gone(c) => Diagnostic::error(
+            "The cluster cannot be configured",
+            format!(
+                "Cluster {cluster_id} is {}; it can no longer be modified.",
+                c.state
+            ),
+        ),
+        ModifyError::Describe(e) => api_diagnostic(e, cluster_id, "reading the cluster"),
+        ModifyError::Refused {
+            error,
+            cluster,
+            change,
+        } => {
+            let mut d = api_diagnostic(error, cluster_id, "changing the cluster's settings");
+            if cluster.initialization() == Initialization::NotYet {
+                d.detail.push_str(&format!(
+                    " The cluster is {} and not initialized yet; if CloudHSM accepts this \
+                     change only after initialization, make this resource depend on the \
+                     cloudhsm_cluster_initialization of the cluster (depends_on).",
+                    cluster.state
+                ));
+            }
+            match error.kind() {
+                ErrorKind::InvalidRequest if change.hsm_type.is_some() => {
+                    d.at(AttributePath::attr("hsm_type"))
                 }
-                Progress::Continue => {}
-            },
-            Ok(None) => return Err((cluster_not_found(cluster_id), None)),
-            Err(e) => {
-                return Err((api_diagnostic(&e, cluster_id, "reading the cluster"), None));
+                _ => d,
             }
         }
+        ModifyError::Wait { error, change } => {
+            let what = match change.as_ref().and_then(|c| c.hsm_type.as_deref()) {
+                Some(t) => format!("waiting for the HSM type change to {t} to finish"),
+                None if change.is_some() => {
+                    "waiting for the cluster to apply the new settings".to_string()
+                }
+                None => "waiting until the cluster can be modified".to_string(),
+            };
+            let mut d = wait_diagnostic(error, cluster_id, &what);
+            if let Some(t) = change.as_ref().and_then(|c| c.hsm_type.as_deref()) {
+                d.detail.push_str(&format!(
+                    " The HSM type change to {t} has started and continues in CloudHSM; \
+                     the state records the cluster as last seen."
+                ));
+            }
+            d
+        }
+        ModifyError::NotApplied { cluster, .. } => Diagnostic::error(
+            "The cluster did not reach the expected state",
+            format!(
+                "Cluster {cluster_id}: the cluster is {} again but has HSM type {} and {} days \
+                 of backup retention, not what was requested; CloudHSM may have rolled the \
+                 change back. Check the cluster's events, then run `terraform apply` again.",
+                cluster.state,
+                cluster.hsm_type.as_deref().unwrap_or("(none)"),
+                cluster
+                    .retention_days()
+                    .map_or_else(|| "(unknown)".to_string(), |d| d.to_string()),
+            ),
+        ),
     }
-    let remaining = deadline.saturating_duration_since(Instant::now());
-    client
-        .wait_for(cluster_id, what, remaining, check)
-        .await
-        .map_err(|e| {
-            let last = e.last_seen().cloned();
-            (
-                wait_diagnostic(&e, cluster_id, &format!("waiting for {what}")),
-                last,
-            )
-        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cloudhsm::RetentionPolicy;
+    use crate::cloudhsm::{ClusterState, RetentionPolicy};
 
     fn cluster(hsm_type: &str, days: i64) -> Cluster {
         Cluster {
             id: "cluster-abcdefghijk".into(),
-            state: "ACTIVE".into(),
+            state: ClusterState::Active,
             hsm_type: Some(hsm_type.into()),
             backup_retention: Some(RetentionPolicy {
                 kind: "DAYS".into(),
@@ -1112,60 +1018,17 @@ mod tests {
     }
 
     #[test]
-    fn change_holds_only_the_fields_that_differ() {
-        let c = cluster("hsm1.medium", 90);
-        let want = |t: Option<&str>, d: Option<i64>| Desired {
-            hsm_type: t.map(str::to_string),
-            retention_days: d,
-        };
-        assert!(cluster_change(&c, &want(None, None)).is_empty());
-        assert!(cluster_change(&c, &want(Some("hsm1.medium"), Some(90))).is_empty());
-        assert_eq!(
-            cluster_change(&c, &want(Some("hsm1.medium"), Some(30))),
-            ClusterChange {
-                hsm_type: None,
-                backup_retention_days: Some(30)
-            }
-        );
-        assert_eq!(
-            cluster_change(&c, &want(Some("hsm2m.medium"), Some(90))),
-            ClusterChange {
-                hsm_type: Some("hsm2m.medium".into()),
-                backup_retention_days: None
-            }
-        );
-        assert_eq!(
-            cluster_change(&c, &want(Some("hsm2m.medium"), Some(7))),
-            ClusterChange {
-                hsm_type: Some("hsm2m.medium".into()),
-                backup_retention_days: Some(7)
-            }
-        );
-        // A cluster that reports no policy gets the requested one.
-        let bare = Cluster {
-            backup_retention: None,
-            ..c.clone()
-        };
-        assert_eq!(
-            cluster_change(&bare, &want(None, Some(90))).backup_retention_days,
-            Some(90)
-        );
-        assert!(want(Some("hsm1.medium"), Some(90)).is_met_by(&c));
-        assert!(!want(Some("hsm2m.medium"), None).is_met_by(&c));
-    }
-
-    #[test]
     fn desired_comes_from_known_config_only() {
-        let d = Desired::from_config(&config(
+        let d = desired_from_config(&config(
             Value::string("hsm2m.medium"),
             policy(Value::Null, Value::from_i64(30)),
         ))
         .unwrap();
         assert_eq!(d.hsm_type.as_deref(), Some("hsm2m.medium"));
         assert_eq!(d.retention_days, Some(30));
-        let d = Desired::from_config(&config(Value::Null, Value::Null)).unwrap();
+        let d = desired_from_config(&config(Value::Null, Value::Null)).unwrap();
         assert_eq!(d, Desired::default());
-        let err = Desired::from_config(&config(
+        let err = desired_from_config(&config(
             Value::Null,
             policy(Value::Null, Value::Number(Number::parse("30.5").unwrap())),
         ))
@@ -1174,45 +1037,6 @@ mod tests {
             err.attribute,
             Some(AttributePath::attr("backup_retention_policy").then_attr("value"))
         );
-    }
-
-    #[test]
-    fn retries_after_refusals_space_out() {
-        assert_eq!(refusal_pause(1), Duration::from_secs(1));
-        assert_eq!(refusal_pause(2), Duration::from_secs(2));
-        assert_eq!(refusal_pause(5), Duration::from_secs(16));
-        assert_eq!(refusal_pause(6), Duration::from_secs(30));
-        assert_eq!(refusal_pause(u32::MAX), Duration::from_secs(30));
-    }
-
-    #[test]
-    fn busy_refusals_are_recognised() {
-        let refused = |code: &str, kind, message: &str| ApiError::Service {
-            operation: "ModifyCluster",
-            kind,
-            code: code.into(),
-            message: message.into(),
-        };
-        assert!(is_refused_as_busy(&refused(
-            "CloudHsmInvalidRequestException",
-            ErrorKind::InvalidRequest,
-            "The cluster cluster-abcdefghijk is in state UPDATE_IN_PROGRESS; it cannot be modified"
-        )));
-        assert!(is_refused_as_busy(&refused(
-            "CloudHsmInvalidRequestException",
-            ErrorKind::InvalidRequest,
-            "An operation is in progress on this cluster"
-        )));
-        assert!(!is_refused_as_busy(&refused(
-            "CloudHsmInvalidRequestException",
-            ErrorKind::InvalidRequest,
-            "HsmType hsm9.big is not supported"
-        )));
-        assert!(!is_refused_as_busy(&refused(
-            "CloudHsmInternalFailureException",
-            ErrorKind::Internal,
-            "MODIFY_IN_PROGRESS"
-        )));
     }
 
     #[test]
@@ -1352,45 +1176,85 @@ mod tests {
         assert!(w.detail.contains("hsm1.medium") && w.detail.contains("rollback"));
     }
 
+    /// Plans with a configuration that sets `hsm_type` and `retention` (null: left out).
+    fn plan_config(
+        prior: &Value,
+        hsm_type: Value,
+        retention: Value,
+        cluster: Option<&Cluster>,
+    ) -> Planned {
+        let next = proposed(prior, hsm_type.clone(), retention.clone());
+        plan_state(prior, &next, &config(hsm_type, retention), cluster)
+    }
+
     #[test]
-    fn update_plans_only_what_changes() {
+    fn update_plans_unknown_what_apply_may_report_differently() {
         let prior = prior_state();
         // Nothing changes: the plan is the prior state.
-        let p = plan_of(&prior, &proposed(&prior, Value::Null, Value::Null), None);
+        let p = plan_config(&prior, Value::Null, Value::Null, None);
         assert_eq!(p.state, prior);
         assert!(p.requires_replace.is_empty() && p.diagnostics.is_empty());
-        // Retention only: the status stays known (the cluster is stable), no warning.
-        let p = plan_of(
+        let p = plan_config(&prior, Value::string("hsm1.medium"), Value::Null, None);
+        assert_eq!(p.state, prior, "a setting equal to the state is no change");
+        // Retention only: the status and the omitted hsm_type are unknown (a saved plan
+        // must survive INITIALIZED -> ACTIVE or a new state message before apply).
+        let p = plan_config(
             &prior,
-            &proposed(
-                &prior,
-                Value::Null,
-                policy(Value::string("DAYS"), Value::from_i64(30)),
-            ),
+            Value::Null,
+            policy(Value::string("DAYS"), Value::from_i64(30)),
             None,
         );
         assert!(p.diagnostics.is_empty());
-        assert_eq!(p.state.get("state").and_then(Value::as_str), Some("ACTIVE"));
+        for name in STATUS_ATTRIBUTES.iter().chain(["hsm_type"].iter()) {
+            assert!(p.state.get(name).is_some_and(Value::is_unknown), "{name}");
+        }
+        assert_eq!(
+            p.state.get("backup_retention_policy"),
+            Some(&policy(Value::string("DAYS"), Value::from_i64(30)))
+        );
+        // HSM type: the set value is kept, the status unknown, with the migration warning.
+        let p = plan_config(&prior, Value::string("hsm2m.medium"), Value::Null, None);
         assert_eq!(
             p.state.get("hsm_type").and_then(Value::as_str),
-            Some("hsm1.medium")
+            Some("hsm2m.medium")
         );
-        // HSM type: state and rollback expiration become unknown, with the warning.
-        let p = plan_of(
-            &prior,
-            &proposed(&prior, Value::string("hsm2m.medium"), Value::Null),
-            None,
-        );
-        assert!(p.state.get("state").is_some_and(Value::is_unknown));
-        assert!(p
-            .state
-            .get("hsm_type_rollback_expiration")
-            .is_some_and(Value::is_unknown));
-        assert_eq!(
-            p.state.get("backup_policy").and_then(Value::as_str),
-            Some("DEFAULT")
-        );
+        for name in STATUS_ATTRIBUTES
+            .iter()
+            .chain(["backup_retention_policy"].iter())
+        {
+            assert!(p.state.get(name).is_some_and(Value::is_unknown), "{name}");
+        }
         assert!(!only(&p.diagnostics).is_error());
+    }
+
+    #[test]
+    fn a_rollback_needs_an_open_window() {
+        let mut migrated = cluster("hsm2m.medium", 90);
+        let prior = state_from_cluster("cluster-abcdefghijk", &migrated, Value::Null);
+        let back =
+            |c: &Cluster| plan_config(&prior, Value::string("hsm1.medium"), Value::Null, Some(c));
+        // Open: a warning that names the deadline.
+        migrated.hsm_type_rollback_expiration = Some(certs::now_unix() + 3600);
+        let p = back(&migrated);
+        let w = only(&p.diagnostics);
+        assert!(!w.is_error(), "{w:?}");
+        assert!(w.detail.contains("open until"), "{}", w.detail);
+        // Closed (in the past), or no window at all: an error on hsm_type that says what to do.
+        for expiration in [Some(certs::now_unix() - 60), None] {
+            migrated.hsm_type_rollback_expiration = expiration;
+            let p = back(&migrated);
+            let e = only(&p.diagnostics);
+            assert!(e.is_error(), "{expiration:?}");
+            assert_eq!(e.attribute, Some(AttributePath::attr("hsm_type")));
+            assert!(
+                e.detail.contains("keep hsm_type = \"hsm2m.medium\""),
+                "{}",
+                e.detail
+            );
+        }
+        // Not read (provider configuration unknown): CloudHSM decides at apply.
+        let p = plan_config(&prior, Value::string("hsm1.medium"), Value::Null, None);
+        assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
     }
 
     #[test]

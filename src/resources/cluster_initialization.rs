@@ -5,18 +5,20 @@
 //! Plan checks everything it can before any API call changes anything: the two PEM values
 //! (one certificate each, self-signed anchor, certificate issued by the anchor, validity), and,
 //! when the cluster exists, that the certificate carries the public key of the cluster's CSR.
-//! Apply adopts a cluster that is already initializing or initialized with the same
-//! certificate, so a re-run after an interrupted apply never calls `InitializeCluster` twice.
-//! Destroy only forgets the resource: a cluster cannot be un-initialized.
+//! Apply runs the AWS layer's initialize-and-wait workflow, which adopts a cluster that is
+//! already initializing or initialized with the same certificate (so a re-run after an
+//! interrupted apply never calls `InitializeCluster` twice) and waits out a cluster that is
+//! busy without a certificate. Destroy only forgets the resource: a cluster cannot be
+//! un-initialized.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tokio::time::Instant;
 
 use crate::certs::{self, CertError, CertRole, Certificate};
-use crate::cloudhsm::{ApiError, CloudHsm, Cluster, Progress, WaitError};
+use crate::cloudhsm::workflows::{next_init_step, InitializeError};
+use crate::cloudhsm::{Cluster, ClusterState, Initialization};
 use crate::provider::ProviderContext;
 use crate::resources::common;
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
@@ -25,7 +27,7 @@ use crate::tfplugin::interface::{
     ReadResponse, Resource,
 };
 use crate::tfplugin::schema::{Attribute, Block, Schema};
-use crate::tfplugin::value::{Field, ObjectBuilder, ObjectReader, Value};
+use crate::tfplugin::value::{Field, IntoValue, ObjectBuilder, ObjectReader, Value};
 
 const TYPE_NAME: &str = "cloudhsm_cluster_initialization";
 
@@ -37,19 +39,9 @@ const TIMEOUT_OPERATIONS: [(&str, Duration); 1] = [("create", DEFAULT_CREATE_TIM
 const CLUSTER_ID: &str = "cluster_id";
 const SIGNED_CERT: &str = "signed_cert";
 const TRUST_ANCHOR: &str = "trust_anchor";
-
-/// States that come after a successful `InitializeCluster`.
-fn is_post_initialization(state: &str) -> bool {
-    matches!(
-        state,
-        "INITIALIZED"
-            | "ACTIVE"
-            | "DEGRADED"
-            | "UPDATE_IN_PROGRESS"
-            | "MODIFY_IN_PROGRESS"
-            | "ROLLBACK_IN_PROGRESS"
-    )
-}
+/// What CloudHSM reports about the cluster: unknown in a plan that changes anything, since
+/// the cluster may move on (INITIALIZED to ACTIVE, a new message) before the apply.
+const STATUS_ATTRIBUTES: [&str; 3] = ["state", "state_message", "cluster_certificate"];
 
 pub struct ClusterInitializationResource {
     context: Arc<ProviderContext>,
@@ -82,9 +74,10 @@ pub fn resource_schema() -> Schema {
                 "The cluster certificate in PEM form: the cluster's CSR (from the \
                  `cloudhsm_cluster` data source) signed by the trust anchor, e.g. \
                  `tls_locally_signed_cert.cluster.cert_pem` or `file(\"cluster.crt\")`. \
-                 Exactly one certificate, at most 5000 characters. Differences in PEM \
-                 formatting only (line endings, trailing newline) are not a change. It cannot \
-                 be changed once the cluster is initialized.",
+                 Exactly one certificate, at most 5000 characters. Text around the PEM block \
+                 (such as `Bag Attributes` lines) is ignored: CloudHSM receives the PEM block \
+                 alone. Differences in PEM formatting only (line endings, trailing newline) \
+                 are not a change. It cannot be changed once the cluster is initialized.",
             ),
             Attribute::string(TRUST_ANCHOR).required().description(
                 "The self-signed root CA certificate (PEM) that issued `signed_cert`, e.g. \
@@ -211,44 +204,6 @@ fn certificates_differ(a: &str, b: &str) -> bool {
     }
 }
 
-/// What to do with a cluster, given the certificate to initialize it with.
-#[derive(Debug, PartialEq)]
-enum Next {
-    /// UNINITIALIZED with a CSR that matches: call InitializeCluster.
-    Initialize,
-    /// Initializing, or initialized with this certificate: adopt it (and wait if needed).
-    Adopt,
-    /// Still being created, or its first HSM is: wait for the CSR, then decide again.
-    WaitForCsr,
-}
-
-fn cluster_deleted(cluster: &Cluster) -> Diagnostic {
-    Diagnostic::error(
-        "Cluster is deleted",
-        format!(
-            "Cluster {} is {}, so it cannot be initialized. Point cluster_id at an existing \
-             cluster (for example aws_cloudhsm_v2_cluster.this.cluster_id).",
-            cluster.id, cluster.state
-        ),
-    )
-    .at(attr(CLUSTER_ID))
-}
-
-fn no_hsm_yet(cluster: &Cluster) -> Diagnostic {
-    Diagnostic::error(
-        "Cluster has no HSM yet",
-        format!(
-            "Cluster {} is UNINITIALIZED but has no certificate signing request (CSR): the \
-             cluster has no HSM yet, and CloudHSM makes the CSR when the first HSM is created. \
-             Create an HSM in the cluster (resource aws_cloudhsm_v2_hsm) and make this resource \
-             depend on it (take the CSR from the cloudhsm_cluster data source, or use \
-             depends_on), then sign that CSR and pass the certificate as signed_cert.",
-            cluster.id
-        ),
-    )
-    .at(attr(CLUSTER_ID))
-}
-
 fn initialized_with_other_certificate(cluster: &Cluster) -> Diagnostic {
     Diagnostic::error(
         "Cluster is already initialized with another certificate",
@@ -264,85 +219,68 @@ fn initialized_with_other_certificate(cluster: &Cluster) -> Diagnostic {
     .at(attr(SIGNED_CERT))
 }
 
-/// Decides what to do with `cluster` for `signed` (the parsed signed certificate; `None` when
-/// not known yet, at plan). At plan (`at_apply == false`) a missing CSR is an error only when
-/// the certificate is known: an unknown one may come from an HSM created in the same apply.
-fn decide(
-    cluster: &Cluster,
-    signed: Option<&Certificate>,
-    at_apply: bool,
-) -> Result<Next, Diagnostic> {
-    let state = cluster.state.as_str();
-    if cluster.is_gone() || state == "DELETED" {
-        return Err(cluster_deleted(cluster));
-    }
-    if state == "CREATE_IN_PROGRESS" {
-        return Ok(Next::WaitForCsr);
-    }
-    if state == "UNINITIALIZED" {
-        return match &cluster.certificates.cluster_csr {
-            Some(csr_pem) => {
-                let csr = certs::parse_csr_pem(csr_pem).map_err(|e| {
-                    Diagnostic::error(
-                        "Cannot read the cluster's CSR",
-                        format!(
-                            "CloudHSM returned a CSR for cluster {} that the provider cannot \
-                             read ({e}), so it cannot check signed_cert against it. Report this \
-                             to the provider's maintainers.",
-                            cluster.id
-                        ),
-                    )
-                })?;
-                if let Some(s) = signed {
-                    certs::check_matches_csr(s, &csr).map_err(|e| {
-                        let mut d = cert_diagnostic(&e, SIGNED_CERT);
-                        d.detail = format!("Cluster {}: {}", cluster.id, d.detail);
-                        d
-                    })?;
-                }
-                Ok(Next::Initialize)
-            }
-            None => {
-                let hsm_coming = cluster
-                    .hsms
-                    .iter()
-                    .any(|h| h.state.as_deref() == Some("CREATE_IN_PROGRESS"));
-                if hsm_coming {
-                    Ok(Next::WaitForCsr)
-                } else if signed.is_some() || at_apply {
-                    Err(no_hsm_yet(cluster))
-                } else {
-                    Ok(Next::WaitForCsr)
-                }
-            }
-        };
-    }
-    if state == "INITIALIZE_IN_PROGRESS" || is_post_initialization(state) {
-        if let (Some(s), Some(current)) = (signed, &cluster.certificates.cluster_certificate) {
-            if let Ok(current) = certs::parse_certificate_pem(current) {
-                if current.der != s.der {
-                    return Err(initialized_with_other_certificate(cluster));
-                }
-            }
-        }
-        return Ok(Next::Adopt);
-    }
-    Err(Diagnostic::error(
-        "Cluster is in an unexpected state",
-        format!(
-            "Cluster {} is {}{}; this provider cannot initialize it from there. Wait until \
-             the cluster is UNINITIALIZED (with an ACTIVE HSM) and run the command again.",
-            cluster.id,
-            cluster.state,
-            cluster
-                .state_message
-                .as_deref()
-                .filter(|m| !m.is_empty())
-                .map(|m| format!(" ({m})"))
-                .unwrap_or_default()
+/// A failed or impossible initialization as a diagnostic on the attribute at fault.
+fn initialize_diagnostic(err: &InitializeError, cluster_id: &str) -> Diagnostic {
+    match err {
+        InitializeError::NotFound => common::cluster_not_found(cluster_id),
+        InitializeError::Deleted(c) => Diagnostic::error(
+            "Cluster is deleted",
+            format!(
+                "Cluster {cluster_id} is {}, so it cannot be initialized. Point cluster_id at \
+                 an existing cluster (for example aws_cloudhsm_v2_cluster.this.cluster_id).",
+                c.state
+            ),
+        )
+        .at(attr(CLUSTER_ID)),
+        InitializeError::NoHsm(_) => Diagnostic::error(
+            "Cluster has no HSM yet",
+            format!(
+                "Cluster {cluster_id} is UNINITIALIZED but has no certificate signing request \
+                 (CSR): the cluster has no HSM yet, and CloudHSM makes the CSR when the first \
+                 HSM is created. Create an HSM in the cluster (resource aws_cloudhsm_v2_hsm) \
+                 and make this resource depend on it (take the CSR from the cloudhsm_cluster \
+                 data source, or use depends_on), then sign that CSR and pass the certificate \
+                 as signed_cert."
+            ),
+        )
+        .at(attr(CLUSTER_ID)),
+        InitializeError::CsrUnreadable(_, e) => Diagnostic::error(
+            "Cannot read the cluster's CSR",
+            format!(
+                "CloudHSM returned a CSR for cluster {cluster_id} that the provider cannot \
+                 read ({e}), so it cannot check signed_cert against it. Report this to the \
+                 provider's maintainers."
+            ),
         ),
-    )
-    .at(attr(CLUSTER_ID)))
+        InitializeError::CsrMismatch(_, e) => {
+            let mut d = cert_diagnostic(e, SIGNED_CERT);
+            d.detail = format!("Cluster {cluster_id}: {}", d.detail);
+            d
+        }
+        InitializeError::OtherCertificate(c) => initialized_with_other_certificate(c),
+        InitializeError::Describe(e) => {
+            common::api_diagnostic(e, cluster_id, "reading the cluster")
+        }
+        InitializeError::Refused(e, _) => {
+            common::api_diagnostic(e, cluster_id, "initializing the cluster")
+        }
+        InitializeError::Wait {
+            error,
+            accepted: true,
+        } => common::wait_diagnostic(
+            error,
+            cluster_id,
+            "waiting for the cluster to be initialized",
+        ),
+        InitializeError::Wait {
+            error,
+            accepted: false,
+        } => common::wait_diagnostic(
+            error,
+            cluster_id,
+            "waiting for the cluster to be ready for initialization",
+        ),
+    }
 }
 
 /// The state object for `cluster`.
@@ -378,6 +316,17 @@ fn with_attributes(object: &Value, changes: Vec<(&str, Value)>) -> Value {
         out.insert(name.to_string(), value);
     }
     Value::Object(out)
+}
+
+/// `object` with the status attributes unknown.
+fn with_status_unknown(object: &Value) -> Value {
+    with_attributes(
+        object,
+        STATUS_ATTRIBUTES
+            .iter()
+            .map(|name| (*name, Value::unknown()))
+            .collect(),
+    )
 }
 
 /// The destroy warning for the resource whose state is `prior`.
@@ -428,65 +377,6 @@ fn apply_error(state: Value, diags: impl Into<Diagnostics>) -> ApplyResponse {
     }
 }
 
-/// How the initialization wait judges each poll. Some regions may still show UNINITIALIZED
-/// for a moment after the call; going back to UNINITIALIZED after INITIALIZE_IN_PROGRESS
-/// means the initialization failed.
-fn initialization_progress() -> impl FnMut(&Cluster) -> Progress {
-    let mut seen_in_progress = false;
-    let mut early_uninitialized = 0u32;
-    move |c: &Cluster| {
-        let state = c.state.as_str();
-        if is_post_initialization(state) {
-            return Progress::Done;
-        }
-        match state {
-            "INITIALIZE_IN_PROGRESS" => {
-                seen_in_progress = true;
-                Progress::Continue
-            }
-            "UNINITIALIZED" if !seen_in_progress && early_uninitialized < 5 => {
-                early_uninitialized += 1;
-                Progress::Continue
-            }
-            "UNINITIALIZED" => Progress::Failed(format!(
-                "initialization did not complete: the cluster is UNINITIALIZED again{}. Check the \
-                 certificates and run the command again",
-                c.state_message
-                    .as_deref()
-                    .filter(|m| !m.is_empty())
-                    .map(|m| format!(" ({m})"))
-                    .unwrap_or_default()
-            )),
-            s if c.is_gone() || s == "DELETED" => {
-                Progress::Failed(format!("the cluster is {s} and cannot be initialized"))
-            }
-            _ => Progress::Continue,
-        }
-    }
-}
-
-/// Waiting for the CSR: the cluster being created, or its first HSM.
-fn csr_progress(c: &Cluster) -> Progress {
-    if c.is_gone() {
-        return Progress::Failed(format!("the cluster is {}", c.state));
-    }
-    if c.state == "CREATE_IN_PROGRESS" {
-        return Progress::Continue;
-    }
-    let hsm_coming = c
-        .hsms
-        .iter()
-        .any(|h| h.state.as_deref() == Some("CREATE_IN_PROGRESS"));
-    if c.state == "UNINITIALIZED" && c.certificates.cluster_csr.is_none() && hsm_coming {
-        return Progress::Continue;
-    }
-    Progress::Done
-}
-
-fn remaining(deadline: Instant) -> Duration {
-    deadline.saturating_duration_since(Instant::now())
-}
-
 impl ClusterInitializationResource {
     async fn plan_create(&self, proposed: Value) -> PlanResponse {
         let mut diags = Diagnostics::new();
@@ -522,8 +412,8 @@ impl ClusterInitializationResource {
                     )),
                     Ok(None) => diags.push(common::cluster_not_found(cluster_id)),
                     Ok(Some(cluster)) => {
-                        if let Err(d) = decide(&cluster, signed.as_ref(), false) {
-                            diags.push(d);
+                        if let Err(e) = next_init_step(&cluster, signed.as_ref(), false) {
+                            diags.push(initialize_diagnostic(&e, cluster_id));
                         }
                     }
                 },
@@ -533,15 +423,7 @@ impl ClusterInitializationResource {
             Field::Known(id) => Value::string(id.clone()),
             _ => Value::unknown(),
         };
-        let planned_state = with_attributes(
-            &proposed,
-            vec![
-                ("id", id),
-                ("state", Value::unknown()),
-                ("state_message", Value::unknown()),
-                ("cluster_certificate", Value::unknown()),
-            ],
-        );
+        let planned_state = with_attributes(&with_status_unknown(&proposed), vec![("id", id)]);
         PlanResponse {
             planned_state,
             diagnostics: diags,
@@ -566,13 +448,8 @@ impl ClusterInitializationResource {
             // Another cluster: a new resource. Terraform plans the create half with a null
             // prior state, where every check of a create runs.
             let planned_state = with_attributes(
-                &proposed,
-                vec![
-                    ("id", Value::unknown()),
-                    ("state", Value::unknown()),
-                    ("state_message", Value::unknown()),
-                    ("cluster_certificate", Value::unknown()),
-                ],
+                &with_status_unknown(&proposed),
+                vec![("id", Value::unknown())],
             );
             return PlanResponse {
                 planned_state,
@@ -612,7 +489,7 @@ impl ClusterInitializationResource {
             (_, Field::Null) => Value::Null,
         };
         let keep = |name: &str| prior.get(name).cloned().unwrap_or(Value::Null);
-        let planned_state = with_attributes(
+        let mut planned_state = with_attributes(
             &proposed,
             vec![
                 (SIGNED_CERT, signed_cert),
@@ -623,6 +500,10 @@ impl ClusterInitializationResource {
                 ("cluster_certificate", keep("cluster_certificate")),
             ],
         );
+        if planned_state != prior {
+            // An apply will happen: it reports the cluster as it is then.
+            planned_state = with_status_unknown(&planned_state);
+        }
         PlanResponse {
             planned_state,
             diagnostics: diags,
@@ -651,7 +532,7 @@ impl ClusterInitializationResource {
             Ok(t) => t,
             Err(d) => return apply_error(Value::Null, d),
         };
-        let deadline = Instant::now() + timeout;
+        // The state keeps the user's text; CloudHSM gets the parsed, canonical PEM.
         let state_for = |cluster: &Cluster| {
             state_value(
                 &cluster_id,
@@ -663,183 +544,52 @@ impl ClusterInitializationResource {
         };
 
         // Every certificate check before any call that changes anything.
-        let (signed, _anchor, diags) = check_certificates(
+        let (signed, anchor, diags) = check_certificates(
             Some(&signed_pem),
             Some(&anchor_pem),
             Validity::At(certs::now_unix()),
         );
-        let signed = match signed {
-            Some(s) if !diags.has_errors() => s,
+        let (signed, anchor) = match (signed, anchor) {
+            (Some(s), Some(a)) if !diags.has_errors() => (s, a),
             _ => return apply_error(Value::Null, diags),
         };
         let client = match self.context.client().await {
             Ok(c) => c,
             Err(d) => return apply_error(Value::Null, d),
         };
-        let mut cluster = match client.describe(&cluster_id).await {
-            Ok(Some(c)) => c,
-            Ok(None) => return apply_error(Value::Null, common::cluster_not_found(&cluster_id)),
-            Err(e) => {
-                return apply_error(
-                    Value::Null,
-                    common::api_diagnostic(&e, &cluster_id, "reading the cluster"),
-                )
-            }
-        };
-        let mut waited_for_csr = false;
-        loop {
-            match decide(&cluster, Some(&signed), waited_for_csr) {
-                Err(d) => return apply_error(Value::Null, d),
-                Ok(Next::WaitForCsr) => {
-                    tracing::info!(cluster_id, state = %cluster.state, "waiting for the cluster's CSR");
-                    waited_for_csr = true;
-                    match client
-                        .wait_for(
-                            &cluster_id,
-                            "the cluster's CSR to appear",
-                            remaining(deadline),
-                            csr_progress,
-                        )
-                        .await
-                    {
-                        Ok(c) => cluster = c,
-                        Err(e) => {
-                            return apply_error(
-                                Value::Null,
-                                common::wait_diagnostic(
-                                    &e,
-                                    &cluster_id,
-                                    "waiting for the cluster to be ready for initialization",
-                                ),
-                            )
-                        }
+        match client
+            .initialize_and_wait(&cluster_id, &signed, &anchor, timeout)
+            .await
+        {
+            Ok(done) => ApplyResponse {
+                new_state: state_for(&done.cluster),
+                ..Default::default()
+            },
+            Err(err) => {
+                let diag = initialize_diagnostic(&err, &cluster_id);
+                match &err {
+                    // The initialization runs (or ran) in CloudHSM: Terraform keeps this state
+                    // (tainted) and a re-run adopts the cluster instead of calling again.
+                    InitializeError::Wait {
+                        error,
+                        accepted: true,
+                    } => {
+                        let last = error.last_seen().cloned().unwrap_or_else(|| Cluster {
+                            id: cluster_id.clone(),
+                            state: ClusterState::InitializeInProgress,
+                            ..Default::default()
+                        });
+                        apply_error(state_for(&last), diag)
                     }
-                }
-                Ok(Next::Adopt) => {
-                    tracing::info!(cluster_id, state = %cluster.state, "adopting the cluster's initialization");
-                    break;
-                }
-                Ok(Next::Initialize) => {
-                    tracing::info!(cluster_id, "calling InitializeCluster");
-                    match client
-                        .initialize(&cluster_id, &signed_pem, &anchor_pem)
-                        .await
-                    {
-                        Ok(state) => {
-                            tracing::debug!(cluster_id, state, "InitializeCluster accepted");
-                            cluster.state = if state.is_empty() {
-                                "INITIALIZE_IN_PROGRESS".to_string()
-                            } else {
-                                state
-                            };
-                            cluster.certificates.cluster_csr = None;
-                            break;
-                        }
-                        Err(e) => match self
-                            .after_failed_call(&client, &cluster_id, &signed, e)
-                            .await
-                        {
-                            Ok(c) => {
-                                cluster = c;
-                                break;
-                            }
-                            Err(d) => return apply_error(Value::Null, d),
-                        },
-                    }
-                }
-            }
-        }
-
-        if !is_post_initialization(&cluster.state) {
-            let waited = client
-                .wait_for(
-                    &cluster_id,
-                    "the cluster to be INITIALIZED",
-                    remaining(deadline),
-                    initialization_progress(),
-                )
-                .await;
-            match waited {
-                Ok(c) => cluster = c,
-                Err(e) => return self.wait_failed(e, &cluster_id, cluster, state_for),
-            }
-        }
-        if let Some(current) = &cluster.certificates.cluster_certificate {
-            if certificates_differ(current, &signed_pem) {
-                return apply_error(Value::Null, initialized_with_other_certificate(&cluster));
-            }
-        }
-        tracing::info!(cluster_id, state = %cluster.state, "cluster initialized");
-        ApplyResponse {
-            new_state: state_for(&cluster),
-            ..Default::default()
-        }
-    }
-
-    /// InitializeCluster failed. The call may still have reached CloudHSM (a response lost on
-    /// the way back, then a retry refused because the cluster is no longer UNINITIALIZED):
-    /// look before reporting, and adopt an initialization with this certificate.
-    async fn after_failed_call(
-        &self,
-        client: &CloudHsm,
-        cluster_id: &str,
-        signed: &Certificate,
-        err: ApiError,
-    ) -> Result<Cluster, Diagnostic> {
-        let report = common::api_diagnostic(&err, cluster_id, "initializing the cluster");
-        if matches!(err, ApiError::Cancelled { .. }) {
-            return Err(report);
-        }
-        match client.describe(cluster_id).await {
-            Ok(Some(c))
-                if c.state == "INITIALIZE_IN_PROGRESS" || is_post_initialization(&c.state) =>
-            {
-                match decide(&c, Some(signed), true) {
-                    Ok(Next::Adopt) => {
-                        tracing::info!(cluster_id, state = %c.state, "InitializeCluster reported an error but the cluster is initializing; adopting it");
-                        Ok(c)
-                    }
-                    _ => Err(report),
-                }
-            }
-            _ => Err(report),
-        }
-    }
-
-    /// The wait after InitializeCluster ended early: answer the state as it really is.
-    fn wait_failed(
-        &self,
-        err: WaitError,
-        cluster_id: &str,
-        before: Cluster,
-        state_for: impl Fn(&Cluster) -> Value,
-    ) -> ApplyResponse {
-        let diag = common::wait_diagnostic(
-            &err,
-            cluster_id,
-            "waiting for the cluster to be initialized",
-        );
-        match &err {
-            WaitError::Gone => apply_error(Value::Null, diag),
-            WaitError::Failed { last, .. } => {
-                let initializing = last.as_deref().is_some_and(|c| {
-                    c.state == "INITIALIZE_IN_PROGRESS" || is_post_initialization(&c.state)
-                });
-                match last.as_deref() {
-                    Some(c) if initializing => apply_error(state_for(c), diag),
                     _ => apply_error(Value::Null, diag),
                 }
             }
-            WaitError::TimedOut { .. } | WaitError::Cancelled { .. } | WaitError::Api(_) => {
-                // InitializeCluster was accepted: the cluster is initializing. Terraform keeps
-                // this state (tainted); a re-run adopts the cluster instead of calling again.
-                let last = err.last_seen().cloned().unwrap_or(before);
-                apply_error(state_for(&last), diag)
-            }
         }
     }
 
-    fn apply_update(&self, prior: &Value, planned: Value) -> ApplyResponse {
+    /// An update changes only Terraform's record (the inputs are checked against the
+    /// cluster's initialization, which cannot change); the status attributes are read anew.
+    async fn apply_update(&self, prior: &Value, planned: Value) -> ApplyResponse {
         let read = Inputs::read(prior).and_then(|p| Ok((p, Inputs::read(&planned)?)));
         let (old, new) = match read {
             Ok(pair) => pair,
@@ -867,11 +617,34 @@ impl ClusterInitializationResource {
         if diags.has_errors() {
             return apply_error(prior.clone(), diags);
         }
-        // Nothing to call: the cluster keeps its initialization; only Terraform's record of
-        // the inputs (and timeouts) changes.
-        ApplyResponse {
-            new_state: planned,
-            ..Default::default()
+        let client = match self.context.client().await {
+            Ok(c) => c,
+            Err(d) => return apply_error(prior.clone(), d),
+        };
+        match client.describe(&label).await {
+            Ok(Some(cluster)) => {
+                let status: Vec<(&str, Value)> = vec![
+                    ("state", Value::string(cluster.state.as_str())),
+                    ("state_message", cluster.state_message.clone().into_value()),
+                    (
+                        "cluster_certificate",
+                        cluster
+                            .certificates
+                            .cluster_certificate
+                            .clone()
+                            .into_value(),
+                    ),
+                ];
+                ApplyResponse {
+                    new_state: with_attributes(&planned, status),
+                    ..Default::default()
+                }
+            }
+            Ok(None) => apply_error(prior.clone(), common::cluster_not_found(&label)),
+            Err(e) => apply_error(
+                prior.clone(),
+                common::api_diagnostic(&e, &label, "reading the cluster"),
+            ),
         }
     }
 }
@@ -958,21 +731,18 @@ impl Resource for ClusterInitializationResource {
                 ..Default::default()
             };
         }
+        // `timeouts` is what the configuration says (it is computed only for Terraform 1.0).
         let timeouts = request
             .config
             .get("timeouts")
             .cloned()
             .unwrap_or(Value::Null);
-        let mut response = if request.prior_state.is_null() {
-            self.plan_create(request.proposed_new_state).await
+        let proposed = with_attributes(&request.proposed_new_state, vec![("timeouts", timeouts)]);
+        if request.prior_state.is_null() {
+            self.plan_create(proposed).await
         } else {
-            self.plan_update(request.prior_state, request.proposed_new_state)
-        };
-        if !response.planned_state.is_null() {
-            response.planned_state =
-                with_attributes(&response.planned_state, vec![("timeouts", timeouts)]);
+            self.plan_update(request.prior_state, proposed)
         }
-        response
     }
 
     async fn apply(&self, request: ApplyRequest) -> ApplyResponse {
@@ -987,6 +757,7 @@ impl Resource for ClusterInitializationResource {
             self.apply_create(&request.planned_state).await
         } else {
             self.apply_update(&request.prior_state, request.planned_state)
+                .await
         }
     }
 
@@ -1032,12 +803,14 @@ impl Resource for ClusterInitializationResource {
                 )
             }
         };
-        if cluster.is_gone()
-            || matches!(
-                cluster.state.as_str(),
-                "DELETED" | "UNINITIALIZED" | "CREATE_IN_PROGRESS"
-            )
-        {
+        // Only a cluster that shows it is not initialized (or is gone) leaves the state; a
+        // busy or degraded one without a certificate in view is kept as it was recorded.
+        let proven_uninitialized = cluster.initialization() == Initialization::NotYet
+            && matches!(
+                cluster.state,
+                ClusterState::Uninitialized | ClusterState::CreateInProgress
+            );
+        if cluster.is_gone() || proven_uninitialized {
             tracing::info!(cluster_id, state = %cluster.state, "cluster is not initialized; removing it from state");
             return keep(Value::Null, Diagnostics::new());
         }
@@ -1053,10 +826,16 @@ impl Resource for ClusterInitializationResource {
         };
         let trust_anchor = current.get(TRUST_ANCHOR).cloned().unwrap_or(Value::Null);
         let timeouts = current.get("timeouts").cloned().unwrap_or(Value::Null);
-        keep(
-            state_value(&cluster_id, signed_cert, trust_anchor, &cluster, timeouts),
-            Diagnostics::new(),
-        )
+        let mut state = state_value(&cluster_id, signed_cert, trust_anchor, &cluster, timeouts);
+        if reported.is_none() {
+            // Not in view right now (busy or degraded): keep the recorded certificate.
+            let recorded = current
+                .get("cluster_certificate")
+                .cloned()
+                .unwrap_or(Value::Null);
+            state = with_attributes(&state, vec![("cluster_certificate", recorded)]);
+        }
+        keep(state, Diagnostics::new())
     }
 
     async fn import(&self, id: &str) -> ImportResponse {
@@ -1071,14 +850,14 @@ impl Resource for ClusterInitializationResource {
         // to the read that follows.
         if let Ok(client) = self.context.client().await {
             if let Ok(Some(cluster)) = client.describe(id).await {
-                if cluster.state == "UNINITIALIZED" || cluster.state == "CREATE_IN_PROGRESS" {
+                if cluster.initialization() == Initialization::NotYet {
                     return ImportResponse {
                         diagnostics: Diagnostic::error(
                             "Cluster is not initialized",
                             format!(
-                                "Cluster {id} is {}: there is no initialization to import. \
-                                 Remove the import and let `terraform apply` initialize it \
-                                 with this resource.",
+                                "Cluster {id} is {} without a cluster certificate: there is no \
+                                 initialization to import. Remove the import and let \
+                                 `terraform apply` initialize it with this resource.",
                                 cluster.state
                             ),
                         )
@@ -1108,13 +887,13 @@ impl Resource for ClusterInitializationResource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cloudhsm::{Backoff, ClientSettings};
+    use crate::cloudhsm::{Backoff, ClientSettings, CloudHsm};
+    use crate::stop::StopSignal;
     use cloudhsm_emulator::{ClusterSpec, Control, Emulator, EmulatorConfig, Timings};
     use rcgen::{
         date_time_ymd, BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa,
         Issuer, KeyPair, SubjectPublicKeyInfo, PKCS_ECDSA_P256_SHA256,
     };
-    use tokio_util::sync::CancellationToken;
 
     // ---- certificates made in the test -------------------------------------------------
 
@@ -1176,6 +955,18 @@ mod tests {
         let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
         p.distinguished_name = dn("HSM:cluster-abcdefghijk:PARTN:0");
         p.serialize_request(&key).unwrap().pem().unwrap()
+    }
+
+    /// What Terraform checks after apply: every value known in the plan comes back unchanged.
+    fn assert_known_values_kept(planned: &Value, applied: &Value) {
+        let (Value::Object(p), Value::Object(a)) = (planned, applied) else {
+            panic!("objects expected: {planned:?} {applied:?}");
+        };
+        for (name, value) in p {
+            if !value.is_unknown() {
+                assert_eq!(a.get(name), Some(value), "{name}");
+            }
+        }
     }
 
     fn only_error_at(d: &Diagnostics, attribute: &str) -> Diagnostic {
@@ -1285,7 +1076,8 @@ mod tests {
             max_retries: Some(2),
             ..Default::default()
         };
-        let client = CloudHsm::connect(&settings, CancellationToken::new())
+        let stop = StopSignal::new();
+        let client = CloudHsm::connect(&settings, stop.clone())
             .await
             .unwrap()
             .with_backoff(Backoff {
@@ -1296,7 +1088,9 @@ mod tests {
         Fixture {
             control: emulator.control(),
             _emulator: emulator,
-            resource: ClusterInitializationResource::new(ProviderContext::with_client(client)),
+            resource: ClusterInitializationResource::new(ProviderContext::with_client(
+                client, stop,
+            )),
         }
     }
 
@@ -1560,9 +1354,17 @@ mod tests {
         .await;
         let e = only_error_at(&p2.diagnostics, TRUST_ANCHOR);
         assert_eq!(e.summary, "Certificate not issued by the trust anchor");
+        assert!(
+            p.planned_state.get("state").is_some_and(Value::is_unknown),
+            "an update reports the cluster as it is at apply"
+        );
         let updated = apply(&f.resource, istate, p.planned_state.clone()).await;
         assert!(updated.diagnostics.is_empty(), "{:?}", updated.diagnostics);
-        assert_eq!(updated.new_state, p.planned_state);
+        assert_known_values_kept(&p.planned_state, &updated.new_state);
+        assert_eq!(
+            updated.new_state.get("state"),
+            Some(&Value::string("INITIALIZED"))
+        );
         assert_eq!(f.control.call_count("InitializeCluster"), 1);
         assert!(f.resource.import("nope").await.diagnostics.has_errors());
 
@@ -1677,31 +1479,50 @@ mod tests {
     }
 
     #[test]
-    fn decide_adopts_in_progress_and_refuses_other_certificates() {
+    fn next_step_adopts_in_progress_and_refuses_other_certificates() {
+        use crate::cloudhsm::workflows::InitStep;
         let ca = root_ca("Example Root CA");
         let csr = some_csr();
         let mine = certs::parse_certificate_pem(&sign(&csr, &ca, (2024, 2040))).unwrap();
         let theirs = sign(&some_csr(), &ca, (2024, 2040));
         let mut c = Cluster {
             id: "cluster-abcdefghijk".into(),
-            state: "INITIALIZE_IN_PROGRESS".into(),
+            state: ClusterState::InitializeInProgress,
             ..Default::default()
         };
-        assert_eq!(decide(&c, Some(&mine), true), Ok(Next::Adopt));
-        c.state = "ACTIVE".into();
+        assert_eq!(next_init_step(&c, Some(&mine), true), Ok(InitStep::Adopt));
+        c.state = ClusterState::Active;
         c.certificates.cluster_certificate = Some(mine.to_pem());
-        assert_eq!(decide(&c, Some(&mine), true), Ok(Next::Adopt));
+        assert_eq!(next_init_step(&c, Some(&mine), true), Ok(InitStep::Adopt));
         c.certificates.cluster_certificate = Some(theirs);
-        assert!(decide(&c, Some(&mine), true).is_err());
-        c.state = "CREATE_IN_PROGRESS".into();
-        assert_eq!(decide(&c, Some(&mine), true), Ok(Next::WaitForCsr));
-        c.state = "DELETED".into();
+        let e = next_init_step(&c, Some(&mine), true).unwrap_err();
         assert_eq!(
-            decide(&c, Some(&mine), true).unwrap_err().attribute,
+            initialize_diagnostic(&e, &c.id).attribute,
+            Some(attr(SIGNED_CERT))
+        );
+        c.certificates.cluster_certificate = None;
+        c.state = ClusterState::CreateInProgress;
+        assert_eq!(
+            next_init_step(&c, Some(&mine), true),
+            Ok(InitStep::WaitForCsr)
+        );
+        c.state = ClusterState::UpdateInProgress;
+        assert_eq!(
+            next_init_step(&c, Some(&mine), true),
+            Ok(InitStep::WaitUntilSettled),
+            "busy without a certificate is not initialized"
+        );
+        c.state = ClusterState::Deleted;
+        let e = next_init_step(&c, Some(&mine), true).unwrap_err();
+        assert_eq!(
+            initialize_diagnostic(&e, &c.id).attribute,
             Some(attr(CLUSTER_ID))
         );
-        c.state = "UNINITIALIZED".into();
+        c.state = ClusterState::Uninitialized;
         c.certificates.cluster_csr = Some(csr);
-        assert_eq!(decide(&c, Some(&mine), true), Ok(Next::Initialize));
+        assert_eq!(
+            next_init_step(&c, Some(&mine), true),
+            Ok(InitStep::Initialize)
+        );
     }
 }

@@ -124,13 +124,18 @@ pub fn api_diagnostic(err: &ApiError, cluster_id: &str, doing: &str) -> Diagnost
                 "Check the network path to the CloudHSM endpoint (region, endpoints.cloudhsmv2, \
                  proxy settings), then run the command again."
             }
+            ApiError::DeadlineReached { .. } => {
+                "CloudHSM did not answer in time (the network or the service may be stuck). Run \
+                 the command again to pick up where this one stopped, or raise `timeouts`."
+            }
             ApiError::Cancelled { .. } => "Run the command again to pick up where this one stopped.",
-            _ => "",
+            ApiError::Service { .. } => "",
         },
     };
     let summary = match err {
         ApiError::Service { code, .. } => format!("CloudHSM error while {doing}: {code}"),
         ApiError::Transport { .. } => format!("Could not reach CloudHSM while {doing}"),
+        ApiError::DeadlineReached { .. } => format!("No answer from CloudHSM while {doing}"),
         ApiError::Cancelled { .. } => format!("Stopped while {doing}"),
     };
     Diagnostic::error(
@@ -145,7 +150,7 @@ pub fn api_diagnostic(err: &ApiError, cluster_id: &str, doing: &str) -> Diagnost
 /// continues from there.
 pub fn wait_diagnostic(err: &WaitError, cluster_id: &str, waiting_for: &str) -> Diagnostic {
     match err {
-        WaitError::Api(api) => api_diagnostic(api, cluster_id, waiting_for),
+        WaitError::Api { error, .. } => api_diagnostic(error, cluster_id, waiting_for),
         WaitError::Gone => Diagnostic::error(
             "Cluster disappeared",
             format!("Cluster {cluster_id} was deleted while {waiting_for}."),
@@ -239,6 +244,7 @@ mod tests {
             kind: ErrorKind::InvalidRequest,
             code: "CloudHsmInvalidRequestException".into(),
             message: "bad cert".into(),
+            status: Some(400),
         };
         let d = api_diagnostic(&e, "cluster-abcdefghijk", "initializing the cluster");
         assert!(d.summary.contains("CloudHsmInvalidRequestException"));

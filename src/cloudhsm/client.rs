@@ -1,0 +1,555 @@
+//! The CloudHSM v2 client: built from the provider's settings with the AWS provider's
+//! credential order, the custom endpoint applied to CloudHSM only (never to STS), a timeout
+//! on every attempt, and the provider's stop signal. Offers the three calls the provider
+//! makes (describe, initialize, modify); AWS errors become [`ApiError`].
+//!
+//! No Terraform types here. Secrets from the settings never appear in an error or a log line.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::BehaviorVersion;
+use aws_sdk_cloudhsmv2::config::http::HttpResponse;
+use aws_sdk_cloudhsmv2::config::{Credentials, Region, SharedCredentialsProvider};
+use aws_sdk_cloudhsmv2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudhsmv2::types::{BackupRetentionPolicy, BackupRetentionType};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::cluster::{
+    Cluster, ClusterCertificates, ClusterChange, ClusterState, Hsm, RetentionPolicy,
+};
+use super::wait::Backoff;
+use crate::stop::StopSignal;
+
+/// How long one attempt of an API call may take before the SDK gives up on it (and
+/// retries): a request that is never answered must not hang an apply or a refresh.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long opening a connection may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the provider block (and the environment) says about reaching AWS.
+#[derive(Clone, Default)]
+pub struct ClientSettings {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub access_key: Option<String>,
+    pub secret_key: Option<String>,
+    pub token: Option<String>,
+    pub assume_role: Option<AssumeRole>,
+    /// The CloudHSM v2 endpoint (`endpoints.cloudhsmv2`); CloudHSM calls only.
+    pub endpoint: Option<String>,
+    /// The STS endpoint for `assume_role` (`endpoints.sts`).
+    pub sts_endpoint: Option<String>,
+    pub max_retries: Option<u32>,
+}
+
+impl std::fmt::Debug for ClientSettings {
+    // Hand-written so that keys and tokens can never be printed by accident.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientSettings")
+            .field("region", &self.region)
+            .field("profile", &self.profile)
+            .field("access_key", &self.access_key.as_ref().map(|_| "<set>"))
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "<set>"))
+            .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .field("assume_role", &self.assume_role)
+            .field("endpoint", &self.endpoint)
+            .field("sts_endpoint", &self.sts_endpoint)
+            .field("max_retries", &self.max_retries)
+            .finish()
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct AssumeRole {
+    pub role_arn: String,
+    pub session_name: Option<String>,
+    pub external_id: Option<String>,
+    pub duration: Option<Duration>,
+}
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum SettingsError {
+    #[error(
+        "no AWS region is configured. Set `region` in the provider block, or the AWS_REGION \
+         environment variable, or a region in the selected profile of ~/.aws/config"
+    )]
+    NoRegion,
+    #[error(
+        "`access_key` and `secret_key` must be set together (only {only} is set). Set both, or \
+         neither to use the standard credential chain (environment, profile, SSO, instance role)"
+    )]
+    HalfCredentials { only: &'static str },
+}
+
+/// How an API call failed, in the words of the service.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    #[error("CloudHSM refused {operation}: {code}: {message}")]
+    Service {
+        operation: &'static str,
+        kind: ErrorKind,
+        code: String,
+        message: String,
+        /// The HTTP status of the answer, when there was one.
+        status: Option<u16>,
+    },
+    #[error("could not complete {operation} with the CloudHSM API: {detail}")]
+    Transport {
+        operation: &'static str,
+        detail: String,
+    },
+    #[error("{operation} got no answer before the operation's deadline ({after_secs} s)")]
+    DeadlineReached {
+        operation: &'static str,
+        after_secs: u64,
+    },
+    #[error("{operation} was cancelled because Terraform asked the provider to stop")]
+    Cancelled { operation: &'static str },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    NotFound,
+    InvalidRequest,
+    AccessDenied,
+    Throttling,
+    Internal,
+    Other,
+}
+
+impl ApiError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ApiError::Service { kind, .. } => *kind,
+            _ => ErrorKind::Other,
+        }
+    }
+
+    /// A failure that says nothing about the request itself (throttling, a service fault,
+    /// the network): the same call may well succeed a little later.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Service { kind, status, .. } => {
+                matches!(kind, ErrorKind::Throttling | ErrorKind::Internal)
+                    || status.is_some_and(|s| s >= 500 || s == 429)
+            }
+            ApiError::Transport { .. } => true,
+            ApiError::DeadlineReached { .. } | ApiError::Cancelled { .. } => false,
+        }
+    }
+
+    fn from_sdk<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> ApiError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        if let SdkError::ServiceError(service) = &err {
+            let e = service.err();
+            let code = e.code().unwrap_or("UnknownError").to_string();
+            let message = e.message().unwrap_or("no message").to_string();
+            let kind = match code.as_str() {
+                "CloudHsmResourceNotFoundException" => ErrorKind::NotFound,
+                "CloudHsmInvalidRequestException" => ErrorKind::InvalidRequest,
+                "CloudHsmAccessDeniedException" | "AccessDeniedException" => {
+                    ErrorKind::AccessDenied
+                }
+                "ThrottlingException"
+                | "ThrottledException"
+                | "TooManyRequestsException"
+                | "RequestLimitExceeded"
+                | "Throttling" => ErrorKind::Throttling,
+                "CloudHsmInternalFailureException"
+                | "CloudHsmServiceException"
+                | "InternalFailure"
+                | "ServiceUnavailable" => ErrorKind::Internal,
+                _ => ErrorKind::Other,
+            };
+            return ApiError::Service {
+                operation,
+                kind,
+                code,
+                message,
+                status: Some(service.raw().status().as_u16()),
+            };
+        }
+        ApiError::Transport {
+            operation,
+            detail: DisplayErrorContext(&err).to_string(),
+        }
+    }
+}
+
+/// The CloudHSM client the resources share.
+///
+/// A plain client watches the provider's stop signal per call. [`CloudHsm::for_operation`]
+/// gives a copy bound to one Terraform operation: it keeps the stop token that was current
+/// when the operation began (so a `StopProvider` during the operation ends all of it) and a
+/// deadline that no call or wait can outlast, whatever the network does.
+#[derive(Clone)]
+pub struct CloudHsm {
+    client: aws_sdk_cloudhsmv2::Client,
+    stop: StopSignal,
+    pinned: Option<CancellationToken>,
+    deadline: Option<Instant>,
+    pub(super) backoff: Backoff,
+}
+
+impl CloudHsm {
+    /// Builds the client the way the AWS provider finds credentials: `access_key` and
+    /// `secret_key`, else `profile`, else the standard chain (environment variables, shared
+    /// config and credentials files, SSO, web identity, container and instance roles); then
+    /// `assume_role` on top of whichever was found. `endpoint` applies to CloudHSM only; STS
+    /// uses `sts_endpoint`, `AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL`, or the region's.
+    pub async fn connect(
+        settings: &ClientSettings,
+        stop: StopSignal,
+    ) -> Result<CloudHsm, SettingsError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .build(),
+        );
+        if let Some(region) = &settings.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(profile) = &settings.profile {
+            // The profile's region and settings; its credentials are set below, ahead of
+            // the environment's.
+            loader = loader.profile_name(profile);
+        }
+        let static_credentials = match (&settings.access_key, &settings.secret_key) {
+            (Some(ak), Some(sk)) => Some(Credentials::new(
+                ak,
+                sk,
+                settings.token.clone(),
+                None,
+                "terraform-provider-cloudhsm",
+            )),
+            (Some(_), None) => return Err(SettingsError::HalfCredentials { only: "access_key" }),
+            (None, Some(_)) => return Err(SettingsError::HalfCredentials { only: "secret_key" }),
+            (None, None) => None,
+        };
+        if let Some(retries) = settings.max_retries {
+            loader = loader.retry_config(RetryConfig::standard().with_max_attempts(retries + 1));
+        }
+        let mut sdk_config = loader.load().await;
+        if sdk_config.region().is_none() {
+            return Err(SettingsError::NoRegion);
+        }
+        let base_credentials = match (static_credentials, &settings.profile) {
+            (Some(creds), _) => Some(SharedCredentialsProvider::new(creds)),
+            (None, Some(profile)) => {
+                let provider_config =
+                    ProviderConfig::without_region().with_region(sdk_config.region().cloned());
+                Some(SharedCredentialsProvider::new(
+                    ProfileFileCredentialsProvider::builder()
+                        .configure(&provider_config)
+                        .profile_name(profile)
+                        .build(),
+                ))
+            }
+            (None, None) => None,
+        };
+        if let Some(provider) = base_credentials {
+            sdk_config = sdk_config
+                .into_builder()
+                .credentials_provider(provider)
+                .build();
+        }
+        if let Some(role) = &settings.assume_role {
+            let sts_config = match &settings.sts_endpoint {
+                Some(url) => sdk_config.clone().into_builder().endpoint_url(url).build(),
+                None => sdk_config.clone(),
+            };
+            let mut builder = aws_config::sts::AssumeRoleProvider::builder(&role.role_arn)
+                .session_name(
+                    role.session_name
+                        .clone()
+                        .unwrap_or_else(|| "terraform-provider-cloudhsm".to_string()),
+                )
+                .configure(&sts_config);
+            if let Some(external_id) = &role.external_id {
+                builder = builder.external_id(external_id);
+            }
+            if let Some(duration) = role.duration {
+                builder = builder.session_length(duration);
+            }
+            let provider = builder.build().await;
+            sdk_config = sdk_config
+                .into_builder()
+                .credentials_provider(SharedCredentialsProvider::new(provider))
+                .build();
+        }
+        let mut config = aws_sdk_cloudhsmv2::config::Builder::from(&sdk_config);
+        if let Some(endpoint) = &settings.endpoint {
+            config = config.endpoint_url(endpoint);
+        }
+        Ok(CloudHsm {
+            client: aws_sdk_cloudhsmv2::Client::from_conf(config.build()),
+            stop,
+            pinned: None,
+            deadline: None,
+            backoff: Backoff::default(),
+        })
+    }
+
+    /// Overrides the poll timing (tests, benchmarks).
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// This client bound to one operation: the stop token current now, and `deadline`.
+    pub fn for_operation(&self, deadline: Option<Instant>) -> CloudHsm {
+        CloudHsm {
+            pinned: Some(self.stop_token()),
+            deadline,
+            ..self.clone()
+        }
+    }
+
+    /// The operation's deadline, if it has one.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// The stop token that ends this client's current work.
+    pub fn stop_token(&self) -> CancellationToken {
+        self.pinned.clone().unwrap_or_else(|| self.stop.token())
+    }
+
+    /// True once Terraform has asked the provider to stop this operation.
+    pub fn is_stopped(&self) -> bool {
+        self.stop_token().is_cancelled()
+    }
+
+    /// The cluster with this id, or `None` when CloudHSM does not know it.
+    pub async fn describe(&self, cluster_id: &str) -> Result<Option<Cluster>, ApiError> {
+        let mut found = self.describe_many(&[cluster_id.to_string()]).await?;
+        Ok(found.remove(cluster_id))
+    }
+
+    /// Many clusters in as few DescribeClusters calls as the API allows.
+    pub async fn describe_many(
+        &self,
+        cluster_ids: &[String],
+    ) -> Result<BTreeMap<String, Cluster>, ApiError> {
+        const OP: &str = "DescribeClusters";
+        let mut out = BTreeMap::new();
+        let mut next: Option<String> = None;
+        loop {
+            let call = self
+                .client
+                .describe_clusters()
+                .filters("clusterIds", cluster_ids.to_vec())
+                .max_results(25)
+                .set_next_token(next.clone())
+                .send();
+            let resp = match self.bounded(OP, call).await? {
+                Ok(r) => r,
+                Err(e) => {
+                    let err = ApiError::from_sdk(OP, e);
+                    // Some regions answer an unknown id with not-found instead of an empty list.
+                    if err.kind() == ErrorKind::NotFound {
+                        return Ok(out);
+                    }
+                    return Err(err);
+                }
+            };
+            for c in resp.clusters() {
+                let cluster = cluster_from_sdk(c);
+                out.insert(cluster.id.clone(), cluster);
+            }
+            match resp.next_token() {
+                Some(t) if !t.is_empty() => next = Some(t.to_string()),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// InitializeCluster. Returns the state CloudHSM reports right after the call.
+    pub async fn initialize(
+        &self,
+        cluster_id: &str,
+        signed_cert: &str,
+        trust_anchor: &str,
+    ) -> Result<ClusterState, ApiError> {
+        const OP: &str = "InitializeCluster";
+        let call = self
+            .client
+            .initialize_cluster()
+            .cluster_id(cluster_id)
+            .signed_cert(signed_cert)
+            .trust_anchor(trust_anchor)
+            .send();
+        let resp = self
+            .bounded(OP, call)
+            .await?
+            .map_err(|e| ApiError::from_sdk(OP, e))?;
+        Ok(match resp.state() {
+            Some(s) => ClusterState::parse(s.as_str()),
+            None => ClusterState::InitializeInProgress,
+        })
+    }
+
+    /// ModifyCluster with only the fields in `change`.
+    pub async fn modify(
+        &self,
+        cluster_id: &str,
+        change: &ClusterChange,
+    ) -> Result<Option<Cluster>, ApiError> {
+        const OP: &str = "ModifyCluster";
+        let mut call = self.client.modify_cluster().cluster_id(cluster_id);
+        if let Some(hsm_type) = &change.hsm_type {
+            call = call.hsm_type(hsm_type);
+        }
+        if let Some(days) = change.backup_retention_days {
+            call = call.backup_retention_policy(
+                BackupRetentionPolicy::builder()
+                    .r#type(BackupRetentionType::Days)
+                    .value(days.to_string())
+                    .build(),
+            );
+        }
+        let resp = self
+            .bounded(OP, call.send())
+            .await?
+            .map_err(|e| ApiError::from_sdk(OP, e))?;
+        Ok(resp.cluster().map(cluster_from_sdk))
+    }
+
+    /// Runs one call until it answers, Terraform asks the provider to stop, or the
+    /// operation's deadline passes.
+    async fn bounded<T>(
+        &self,
+        operation: &'static str,
+        call: impl std::future::Future<Output = T>,
+    ) -> Result<T, ApiError> {
+        let stop = self.stop_token();
+        let deadline = self.deadline;
+        let expired = async move {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        let started = Instant::now();
+        tokio::select! {
+            _ = stop.cancelled() => Err(ApiError::Cancelled { operation }),
+            _ = expired => Err(ApiError::DeadlineReached {
+                operation,
+                after_secs: started.elapsed().as_secs(),
+            }),
+            out = call => Ok(out),
+        }
+    }
+}
+
+fn cluster_from_sdk(c: &aws_sdk_cloudhsmv2::types::Cluster) -> Cluster {
+    let s = |v: Option<&str>| v.map(str::to_string);
+    let certs = c.certificates();
+    Cluster {
+        id: c.cluster_id().unwrap_or_default().to_string(),
+        state: c
+            .state()
+            .map(|s| ClusterState::parse(s.as_str()))
+            .unwrap_or_else(|| ClusterState::Other(String::new())),
+        state_message: s(c.state_message()),
+        hsm_type: s(c.hsm_type()),
+        hsm_type_rollback_expiration: c.hsm_type_rollback_expiration().map(|t| t.secs()),
+        backup_policy: c.backup_policy().map(|p| p.as_str().to_string()),
+        backup_retention: c.backup_retention_policy().map(|p| RetentionPolicy {
+            kind: p
+                .r#type()
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
+            value: p.value().unwrap_or_default().to_string(),
+        }),
+        certificates: ClusterCertificates {
+            cluster_csr: s(certs.and_then(|c| c.cluster_csr())),
+            cluster_certificate: s(certs.and_then(|c| c.cluster_certificate())),
+            hsm_certificate: s(certs.and_then(|c| c.hsm_certificate())),
+            aws_hardware_certificate: s(certs.and_then(|c| c.aws_hardware_certificate())),
+            manufacturer_hardware_certificate: s(
+                certs.and_then(|c| c.manufacturer_hardware_certificate())
+            ),
+        },
+        hsms: c
+            .hsms()
+            .iter()
+            .map(|h| Hsm {
+                id: h.hsm_id().to_string(),
+                availability_zone: s(h.availability_zone()),
+                subnet_id: s(h.subnet_id()),
+                eni_id: s(h.eni_id()),
+                eni_ip: s(h.eni_ip()),
+                eni_ipv6: s(h.eni_ipv6()),
+                hsm_type: s(h.hsm_type()),
+                state: h.state().map(|s| s.as_str().to_string()),
+                state_message: s(h.state_message()),
+            })
+            .collect(),
+        vpc_id: s(c.vpc_id()),
+        security_group: s(c.security_group()),
+        subnet_mapping: c
+            .subnet_mapping()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+        mode: c.mode().map(|m| m.as_str().to_string()),
+        network_type: c.network_type().map(|n| n.as_str().to_string()),
+        source_backup_id: s(c.source_backup_id()),
+        tags: c
+            .tag_list()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect(),
+        create_timestamp: c.create_timestamp().map(|t| t.secs()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_debug_hides_secrets() {
+        let s = ClientSettings {
+            access_key: Some("AKIAEXAMPLE".into()),
+            secret_key: Some("very-secret".into()),
+            token: Some("session-token".into()),
+            ..Default::default()
+        };
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("very-secret"));
+        assert!(!printed.contains("session-token"));
+        assert!(!printed.contains("AKIAEXAMPLE"));
+    }
+
+    #[test]
+    fn transient_errors_are_the_ones_worth_retrying() {
+        let service = |kind, status| ApiError::Service {
+            operation: "DescribeClusters",
+            kind,
+            code: "X".into(),
+            message: "m".into(),
+            status,
+        };
+        assert!(service(ErrorKind::Throttling, Some(400)).is_transient());
+        assert!(service(ErrorKind::Internal, Some(500)).is_transient());
+        assert!(service(ErrorKind::Other, Some(503)).is_transient());
+        assert!(!service(ErrorKind::InvalidRequest, Some(400)).is_transient());
+        assert!(!service(ErrorKind::AccessDenied, Some(400)).is_transient());
+        assert!(ApiError::Transport {
+            operation: "X",
+            detail: "reset".into()
+        }
+        .is_transient());
+        assert!(!ApiError::Cancelled { operation: "X" }.is_transient());
+    }
+}
