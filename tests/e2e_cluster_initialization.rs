@@ -13,73 +13,10 @@ use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
     SubjectPublicKeyInfo, PKCS_ECDSA_P256_SHA256,
 };
-use support::Workspace;
+use support::{descendants, error_blocks, flat, resource_hcl, seed_and_sign, sign_for, Workspace};
 use terraform_provider_cloudhsm::certs;
 
 const ADDRESS: &str = "cloudhsm_cluster_initialization.this";
-
-fn resource_hcl(name: &str, cluster_id: &str, cert_file: &str, anchor_file: &str) -> String {
-    format!(
-        "resource \"cloudhsm_cluster_initialization\" \"{name}\" {{\n  cluster_id   = \"{cluster_id}\"\n  signed_cert  = file(\"{cert_file}\")\n  trust_anchor = file(\"{anchor_file}\")\n}}\n"
-    )
-}
-
-/// A seeded UNINITIALIZED cluster with an HSM, and the files `cluster.crt` / `customerCA.crt`
-/// holding a certificate signed for its CSR and the self-signed root that signed it.
-fn seed_and_sign(control: &Control, ws: &Workspace) -> (String, String, String) {
-    let id = control.seed_cluster(ClusterSpec::default());
-    let (cert, anchor) = sign_for(control, &id);
-    ws.write_file("cluster.crt", &cert);
-    ws.write_file("customerCA.crt", &anchor);
-    (id, cert, anchor)
-}
-
-fn sign_for(control: &Control, id: &str) -> (String, String) {
-    let csr = control.cluster_csr_pem(id).expect("cluster has a CSR");
-    let m = cloudhsm_emulator::sign_csr(&csr).expect("sign the CSR");
-    (m.signed_cert_pem, m.trust_anchor_pem)
-}
-
-/// Terraform's output with line wrapping undone, for matching sentences.
-fn flat(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The error blocks of a Terraform run, one string each.
-fn error_blocks(run: &support::Run) -> Vec<String> {
-    run.all()
-        .split("Error: ")
-        .skip(1)
-        .map(str::to_string)
-        .collect()
-}
-
-/// Every process below `pid`, from /proc (positive pids only: no process-group signals).
-fn descendants(pid: u32) -> Vec<u32> {
-    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-                .filter_map(|p| {
-                    let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
-                    // The command name is in parentheses and may hold spaces: skip past it.
-                    let after = &stat[stat.rfind(')')? + 2..];
-                    let ppid = after.split_whitespace().nth(1)?.parse().ok()?;
-                    Some((p, ppid))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut found = Vec::new();
-    let mut frontier = vec![pid];
-    while let Some(parent) = frontier.pop() {
-        for (child, _) in parents.iter().filter(|(_, pp)| *pp == parent) {
-            found.push(*child);
-            frontier.push(*child);
-        }
-    }
-    found
-}
 
 fn state_attr(ws: &Workspace, attr: &str) -> Option<String> {
     ws.resource(ADDRESS)

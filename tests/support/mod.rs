@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cloudhsm_emulator::{Emulator, EmulatorConfig, Timings};
+use cloudhsm_emulator::{ClusterSpec, Control, Emulator, EmulatorConfig, Timings};
 
 pub const SOURCE: &str = "registry.terraform.io/cloudhsm-iac/cloudhsm";
 
@@ -139,6 +139,16 @@ impl Workspace {
         )
     }
 
+    /// Writes `main.tf` exactly as given (for tests that need their own provider block).
+    pub fn write_raw(&self, main_tf: &str) {
+        std::fs::write(self.dir.path().join("main.tf"), main_tf).expect("write main.tf");
+    }
+
+    /// The `terraform { required_providers { … } }` block alone.
+    pub fn required_providers() -> &'static str {
+        "terraform {\n  required_providers {\n    cloudhsm = { source = \"cloudhsm-iac/cloudhsm\" }\n  }\n}\n"
+    }
+
     /// Writes `main.tf` as the provider block plus `body`.
     pub fn write(&self, body: &str) {
         std::fs::write(
@@ -256,6 +266,16 @@ impl Workspace {
         self.run(&["plan", "-input=false", "-no-color"])
     }
 
+    /// `terraform plan -out=<file>`: a saved plan, applied later with [`Workspace::apply_saved`].
+    pub fn plan_saved(&self, file: &str) -> Run {
+        self.run(&["plan", "-input=false", "-no-color", &format!("-out={file}")])
+    }
+
+    /// `terraform apply <file>`: applies a saved plan as it is (no refresh, no new plan).
+    pub fn apply_saved(&self, file: &str) -> Run {
+        self.run(&["apply", "-input=false", "-no-color", file])
+    }
+
     /// True when a plan shows no changes (`-detailed-exitcode` 0), false when it has some (2).
     pub fn plan_is_empty(&self) -> bool {
         let (code, stdout, stderr) = self.execute(
@@ -284,4 +304,70 @@ impl Workspace {
             .find(|r| r["address"] == address)
             .map(|r| r["values"].clone())
     }
+}
+
+// ---- shared by the end-to-end tests of the initialization ----------------------------
+
+/// A `cloudhsm_cluster_initialization` block reading its certificates from files.
+pub fn resource_hcl(name: &str, cluster_id: &str, cert_file: &str, anchor_file: &str) -> String {
+    format!(
+        "resource \"cloudhsm_cluster_initialization\" \"{name}\" {{\n  cluster_id   = \"{cluster_id}\"\n  signed_cert  = file(\"{cert_file}\")\n  trust_anchor = file(\"{anchor_file}\")\n}}\n"
+    )
+}
+
+/// A seeded UNINITIALIZED cluster with an HSM, and the files `cluster.crt` / `customerCA.crt`
+/// holding a certificate signed for its CSR and the self-signed root that signed it.
+pub fn seed_and_sign(control: &Control, ws: &Workspace) -> (String, String, String) {
+    let id = control.seed_cluster(ClusterSpec::default());
+    let (cert, anchor) = sign_for(control, &id);
+    ws.write_file("cluster.crt", &cert);
+    ws.write_file("customerCA.crt", &anchor);
+    (id, cert, anchor)
+}
+
+pub fn sign_for(control: &Control, id: &str) -> (String, String) {
+    let csr = control.cluster_csr_pem(id).expect("cluster has a CSR");
+    let m = cloudhsm_emulator::sign_csr(&csr).expect("sign the CSR");
+    (m.signed_cert_pem, m.trust_anchor_pem)
+}
+
+/// Terraform's output with line wrapping undone, for matching sentences.
+pub fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The error blocks of a Terraform run, one string each.
+pub fn error_blocks(run: &Run) -> Vec<String> {
+    run.all()
+        .split("Error: ")
+        .skip(1)
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every process below `pid`, from /proc (positive pids only: no process-group signals).
+pub fn descendants(pid: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+                .filter_map(|p| {
+                    let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
+                    // The command name is in parentheses and may hold spaces: skip past it.
+                    let after = &stat[stat.rfind(')')? + 2..];
+                    let ppid = after.split_whitespace().nth(1)?.parse().ok()?;
+                    Some((p, ppid))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut found = Vec::new();
+    let mut frontier = vec![pid];
+    while let Some(parent) = frontier.pop() {
+        for (child, _) in parents.iter().filter(|(_, pp)| *pp == parent) {
+            found.push(*child);
+            frontier.push(*child);
+        }
+    }
+    found
 }
