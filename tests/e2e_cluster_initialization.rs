@@ -8,7 +8,7 @@ mod support;
 
 use std::time::Duration;
 
-use cloudhsm_emulator::{ClusterSpec, Control, Fault, FaultKind, Timings};
+use cloudhsm_emulator::{ClusterSpec, Fault, FaultKind, Timings};
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
     SubjectPublicKeyInfo, PKCS_ECDSA_P256_SHA256,
