@@ -1059,6 +1059,7 @@ mod tests {
         _emulator: Emulator,
         control: Control,
         resource: ClusterInitializationResource,
+        context: Arc<ProviderContext>,
     }
 
     async fn fixture(timings: Timings) -> Fixture {
@@ -1085,12 +1086,12 @@ mod tests {
                 factor: 1.5,
                 cap: Duration::from_millis(200),
             });
+        let context = ProviderContext::with_client(client, stop);
         Fixture {
             control: emulator.control(),
             _emulator: emulator,
-            resource: ClusterInitializationResource::new(ProviderContext::with_client(
-                client, stop,
-            )),
+            resource: ClusterInitializationResource::new(context.clone()),
+            context,
         }
     }
 
@@ -1524,5 +1525,54 @@ mod tests {
             next_init_step(&c, Some(&mine), true),
             Ok(InitStep::Initialize)
         );
+    }
+
+    #[tokio::test]
+    async fn stop_ends_the_wait_in_flight_and_the_next_operation_runs() {
+        let f = Arc::new(
+            fixture(Timings {
+                initialize: Duration::from_secs(600),
+                ..Timings::instant()
+            })
+            .await,
+        );
+        let (id, cert, anchor) = seeded(&f.control);
+        let planned = plan(
+            &f.resource,
+            Value::Null,
+            config(&id, Value::string(&cert), Value::string(&anchor), None),
+        )
+        .await
+        .planned_state;
+        let running = {
+            let f = f.clone();
+            let planned = planned.clone();
+            tokio::spawn(async move { apply(&f.resource, Value::Null, planned).await })
+        };
+        while f.control.call_count("InitializeCluster") == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        f.context.stop();
+        let stopped = running.await.unwrap();
+        let e = stopped
+            .diagnostics
+            .errors()
+            .next()
+            .expect("an error")
+            .clone();
+        assert_eq!(e.summary, "Interrupted while waiting for the cluster");
+        assert_eq!(
+            stopped.new_state.get("state"),
+            Some(&Value::string("INITIALIZE_IN_PROGRESS"))
+        );
+        // Re-armed: the next run (a reattached --debug provider serves many) is not stopped.
+        f.control.complete_transitions(&id);
+        let again = apply(&f.resource, Value::Null, planned).await;
+        assert!(again.diagnostics.is_empty(), "{:?}", again.diagnostics);
+        assert_eq!(
+            again.new_state.get("state"),
+            Some(&Value::string("INITIALIZED"))
+        );
+        assert_eq!(f.control.call_count("InitializeCluster"), 1);
     }
 }
