@@ -1,5 +1,5 @@
 //! What injected faults do to one call, the same for both listeners (CloudHSM API and STS):
-//! count the attempt, wait out added latency, then either stop the call before its handler
+//! wait out added latency, then either stop the call before its handler
 //! (refuse, drop, hang) or let it through and decide how its answer is delivered (whole,
 //! lost, or cut off in the middle).
 
@@ -49,9 +49,9 @@ pub(crate) enum Delivery {
     CutOff,
 }
 
-/// Counts the attempt at `operation`, applies the faults that hit it, and says what next.
+/// Applies the faults that hit a call of `operation` (whose attempt the protocol has
+/// already counted), and says what next.
 pub(crate) async fn gate(shared: &Shared, operation: &str) -> Gate {
-    shared.count_attempt(operation);
     let decision = shared.faults().decide(operation);
     if !decision.latency.is_zero() {
         tokio::time::sleep(decision.latency).await;
