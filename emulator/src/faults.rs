@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 /// One injected fault.
 #[derive(Clone, Debug)]
 pub struct Fault {
-    /// The operation it applies to (`"DescribeClusters"`); `None` = every operation.
+    /// The operation it applies to (`"DescribeClusters"`, or an STS action such as
+    /// `"AssumeRole"`); `None` = every operation of both listeners.
     pub operation: Option<String>,
     /// What happens to a call it hits.
     pub kind: FaultKind,
@@ -18,9 +19,11 @@ pub struct Fault {
 /// What a fault does to a call.
 #[derive(Clone, Debug)]
 pub enum FaultKind {
-    /// HTTP 400 `ThrottlingException`; the call does not reach the handler.
+    /// HTTP 400 `ThrottlingException` (STS: `Throttling`); the call does not reach the
+    /// handler.
     Throttle,
-    /// HTTP 500 `CloudHsmInternalFailureException`; the call does not reach the handler.
+    /// HTTP 500 `CloudHsmInternalFailureException` (STS: `InternalFailure`); the call does
+    /// not reach the handler.
     InternalError,
     /// The call is delayed by this long, then handled normally.
     Latency(Duration),
