@@ -4,18 +4,19 @@
 use std::time::{Instant, SystemTime};
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::http::{header, Request, StatusCode};
 use serde_json::{json, Map, Value};
 
 use crate::control::Shared;
 use crate::error::ApiError;
-use crate::faults::FaultKind;
+use crate::intercept::{self, Gate, Refusal};
 use crate::model::{
     is_in_progress, Cluster, HsmPending, Pending, PendingKind, Store, CLUSTER_STATES,
     KNOWN_HSM_TYPES,
 };
 use crate::pki;
 use crate::server::{read_body, response, Outcome, State};
+use crate::sigv4::{self, SigV4Error};
 
 const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 const TARGET_PREFIX: &str = "BaldrApiService.";
@@ -30,9 +31,10 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Outcome {
         let err = ApiError::unknown_operation(&format!("{} {}", parts.method, parts.uri.path()));
         return Outcome::Respond(error_response(&err));
     }
-    if let Err(e) = check_sigv4(&parts.headers) {
-        return Outcome::Respond(error_response(&e));
-    }
+    let access_key_id = match sigv4::check(&parts.headers, SIGNING_NAME) {
+        Ok(akid) => akid,
+        Err(e) => return Outcome::Respond(error_response(&signature_error(e))),
+    };
     let target = parts
         .headers
         .get("x-amz-target")
@@ -42,6 +44,7 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Outcome {
     let Some(operation) = target.strip_prefix(TARGET_PREFIX).map(str::to_string) else {
         return Outcome::Respond(error_response(&ApiError::unknown_operation(&target)));
     };
+    state.shared.count_attempt(&operation);
     let bytes = match read_body(body).await {
         Ok(b) => b,
         Err(e) => return Outcome::Respond(error_response(&ApiError::serialization(e))),
@@ -64,30 +67,23 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Outcome {
         }
     };
 
-    let decision = state.shared.faults().decide(&operation);
-    if !decision.latency.is_zero() {
-        tokio::time::sleep(decision.latency).await;
-    }
-    match decision.terminal {
-        Some(FaultKind::Throttle) => {
+    let delivery = match intercept::gate(&state.shared, &operation).await {
+        Gate::Handle(delivery) => delivery,
+        Gate::Refuse(Refusal::Throttle) => {
             return Outcome::Respond(error_response(&ApiError::throttling()))
         }
-        Some(FaultKind::InternalError) => {
+        Gate::Refuse(Refusal::InternalError) => {
             return Outcome::Respond(error_response(&ApiError::internal(
                 "An internal error occurred (injected fault).",
             )))
         }
-        Some(FaultKind::DropConnection) => return Outcome::Drop,
-        Some(FaultKind::Latency(_)) | Some(FaultKind::LoseResponse) | None => {}
-    }
+        Gate::Abandon(outcome) => return outcome,
+    };
 
-    state.shared.record_call(&operation, input.clone());
-    let result = dispatch(&state.shared, &operation, &input);
-    if matches!(decision.terminal, Some(FaultKind::LoseResponse)) {
-        tracing::debug!(operation, "handled; response lost (injected fault)");
-        return Outcome::Drop;
-    }
-    Outcome::Respond(match result {
+    state
+        .shared
+        .record_call(&operation, input.clone(), &access_key_id);
+    let answer = match dispatch(&state.shared, &operation, &input) {
         Ok(output) => {
             tracing::debug!(operation, "ok");
             response(StatusCode::OK, CONTENT_TYPE, output.to_string())
@@ -96,7 +92,17 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Outcome {
             tracing::debug!(operation, error = %e, "refused");
             error_response(&e)
         }
-    })
+    };
+    intercept::deliver(delivery, answer).await
+}
+
+/// The CloudHSM API's answer to a refused signature.
+fn signature_error(e: SigV4Error) -> ApiError {
+    match e {
+        SigV4Error::Missing => ApiError::missing_authentication(),
+        SigV4Error::Incomplete(message) => ApiError::incomplete_signature(message),
+        SigV4Error::WrongService { found, .. } => ApiError::wrong_service(&found),
+    }
 }
 
 fn error_response(e: &ApiError) -> axum::http::Response<Body> {
@@ -105,60 +111,6 @@ fn error_response(e: &ApiError) -> axum::http::Response<Body> {
         r.headers_mut().insert("x-amzn-errortype", v);
     }
     r
-}
-
-/// Requires `Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/cloudhsm/aws4_request,
-/// SignedHeaders=…, Signature=…` and an `X-Amz-Date`. The signature itself is not verified
-/// (the emulator accepts any credentials).
-fn check_sigv4(headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(ApiError::missing_authentication());
-    };
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::incomplete_signature("Authorization header is not ASCII"))?;
-    let Some(rest) = value.strip_prefix("AWS4-HMAC-SHA256 ") else {
-        return Err(ApiError::incomplete_signature(
-            "Authorization header requires the AWS4-HMAC-SHA256 algorithm",
-        ));
-    };
-    let mut credential = None;
-    let mut signed_headers = None;
-    let mut signature = None;
-    for part in rest.split(',') {
-        if let Some((key, val)) = part.trim().split_once('=') {
-            match key {
-                "Credential" => credential = Some(val),
-                "SignedHeaders" => signed_headers = Some(val),
-                "Signature" => signature = Some(val),
-                _ => {}
-            }
-        }
-    }
-    let (Some(credential), Some(_), Some(signature)) = (credential, signed_headers, signature)
-    else {
-        return Err(ApiError::incomplete_signature(
-            "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature'",
-        ));
-    };
-    if signature.is_empty() || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(ApiError::incomplete_signature("malformed Signature"));
-    }
-    let scope: Vec<&str> = credential.split('/').collect();
-    if scope.len() != 5 || scope[4] != "aws4_request" || scope[0].is_empty() {
-        return Err(ApiError::incomplete_signature(format!(
-            "malformed Credential {credential:?}: expected AKID/DATE/REGION/SERVICE/aws4_request"
-        )));
-    }
-    if scope[3] != SIGNING_NAME {
-        return Err(ApiError::wrong_service(scope[3]));
-    }
-    if headers.get("x-amz-date").is_none() && headers.get(header::DATE).is_none() {
-        return Err(ApiError::incomplete_signature(
-            "Authorization header requires an X-Amz-Date or Date header",
-        ));
-    }
-    Ok(())
 }
 
 fn dispatch(shared: &Shared, operation: &str, input: &Value) -> Result<Value, ApiError> {
@@ -305,6 +257,55 @@ fn get_mut<'a>(store: &'a mut Store, id: &str) -> Result<&'a mut Cluster, ApiErr
     store.get_mut(id).ok_or_else(|| not_found(id))
 }
 
+/// A refusal because the cluster is busy (in an `*_IN_PROGRESS` state): `default`, or the
+/// configured [`Behaviour::busy_message`](crate::Behaviour::busy_message) when there is one.
+fn busy(busy_message: Option<&str>, default: String) -> ApiError {
+    ApiError::invalid(busy_message.map_or(default, str::to_string))
+}
+
+/// The pattern `SignedCert` and `TrustAnchor` must match, as the API documents it.
+const CERTIFICATE_PATTERN: &str = r"[a-zA-Z0-9+-/=\s]*";
+
+/// One character of `[a-zA-Z0-9+-/=\s]`: in a character class `+-/` is the range `+ , - . /`,
+/// and `\s` is Java's whitespace (space, tab, newline, vertical tab, form feed, return).
+fn in_certificate_alphabet(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || ('+'..='/').contains(&c)
+        || matches!(c, '=' | ' ' | '\t' | '\n' | '\u{0b}' | '\u{0c}' | '\r')
+}
+
+/// AWS's input validation of `SignedCert` and `TrustAnchor`: the pattern and at most
+/// [`pki::MAX_CERTIFICATE_CHARS`] characters, reported the way AWS reports validation
+/// errors ("1 validation error detected: Value at 'signedCert' failed to satisfy
+/// constraint: …").
+fn validate_certificate_fields(fields: &[(&str, &str)]) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    for (member, value) in fields {
+        if !value.chars().all(in_certificate_alphabet) {
+            errors.push(format!(
+                "Value at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: {CERTIFICATE_PATTERN}"
+            ));
+        }
+        if value.chars().count() > pki::MAX_CERTIFICATE_CHARS {
+            errors.push(format!(
+                "Value at '{member}' failed to satisfy constraint: Member must have length less than or equal to {}",
+                pki::MAX_CERTIFICATE_CHARS
+            ));
+        }
+    }
+    match errors.len() {
+        0 => Ok(()),
+        1 => Err(ApiError::invalid(format!(
+            "1 validation error detected: {}",
+            errors[0]
+        ))),
+        n => Err(ApiError::invalid(format!(
+            "{n} validation errors detected: {}",
+            errors.join("; ")
+        ))),
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Operations
 
@@ -358,6 +359,7 @@ fn describe_clusters(shared: &Shared, input: &Value) -> Result<Value, ApiError> 
             .ok_or_else(|| ApiError::invalid(format!("NextToken {token:?} is invalid")))?,
     };
     let store = shared.store();
+    let expired = store.behaviour.expired_rollback;
     let mut matching = store
         .clusters
         .iter()
@@ -370,7 +372,7 @@ fn describe_clusters(shared: &Shared, input: &Value) -> Result<Value, ApiError> 
     let page: Vec<Value> = matching
         .iter()
         .take(max_results)
-        .map(|c| c.to_json())
+        .map(|c| c.to_json(expired))
         .collect();
     let mut output = Map::new();
     output.insert("Clusters".into(), Value::Array(page));
@@ -396,14 +398,20 @@ fn initialize_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError>
     let id = cluster_id(input)?;
     let signed_cert = required_str(input, "SignedCert")?;
     let trust_anchor = required_str(input, "TrustAnchor")?;
+    validate_certificate_fields(&[("signedCert", signed_cert), ("trustAnchor", trust_anchor)])?;
     let mut store = shared.store();
     let duration = store.timings.initialize;
+    let busy_message = store.behaviour.busy_message.clone();
     let cluster = get_mut(&mut store, id)?;
     if cluster.state != "UNINITIALIZED" {
-        return Err(ApiError::invalid(format!(
+        let message = format!(
             "The cluster {id} is in state {}; only an UNINITIALIZED cluster can be initialized.",
             cluster.state
-        )));
+        );
+        if is_in_progress(&cluster.state) {
+            return Err(busy(busy_message.as_deref(), message));
+        }
+        return Err(ApiError::invalid(message));
     }
     let spki = match (&cluster.material, cluster.visible_csr()) {
         (Some(m), Some(_)) => m.spki_der.clone(),
@@ -437,24 +445,31 @@ fn modify_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
         ));
     }
     let mut store = shared.store();
-    let duration = store.timings.modify;
+    let timings = store.timings.clone();
+    let behaviour = store.behaviour.clone();
     let cluster = get_mut(&mut store, id)?;
     if is_in_progress(&cluster.state) {
-        return Err(ApiError::invalid(format!(
-            "The cluster {id} is in state {}; it cannot be modified until that operation completes.",
-            cluster.state
-        )));
+        return Err(busy(
+            behaviour.busy_message.as_deref(),
+            format!(
+                "The cluster {id} is in state {}; it cannot be modified until that operation completes.",
+                cluster.state
+            ),
+        ));
     }
     if cluster.state == "DELETED" {
         return Err(ApiError::invalid(format!("The cluster {id} is DELETED.")));
+    }
+    if cluster.state == "UNINITIALIZED" && !behaviour.modify_uninitialized {
+        return Err(ApiError::invalid(format!(
+            "The cluster {id} is UNINITIALIZED; it can be modified once it is initialized."
+        )));
     }
     // Decide the HSM type change fully before changing anything.
     let type_change = match new_type {
         Some(target) if target != cluster.hsm_type => {
             let can_roll_back = cluster.previous_hsm_type.as_deref() == Some(target)
-                && cluster
-                    .rollback_expiration
-                    .is_some_and(|t| t > SystemTime::now());
+                && cluster.rollback_open(SystemTime::now());
             if can_roll_back {
                 Some((target.to_string(), true))
             } else if cluster.hsm_type == "hsm1.medium" && target == "hsm2m.medium" {
@@ -471,23 +486,31 @@ fn modify_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
     if let Some(days) = days {
         cluster.backup_retention_days = days;
     }
+    let resume = cluster.state.clone();
     if let Some((target, rollback)) = type_change {
-        let resume = cluster.state.clone();
         cluster.set_state(if rollback {
             "ROLLBACK_IN_PROGRESS"
         } else {
             "MODIFY_IN_PROGRESS"
         });
         cluster.pending = Some(Pending {
-            due: Instant::now() + duration,
+            due: Instant::now() + timings.modify,
             kind: PendingKind::ChangeHsmType {
                 target,
                 resume,
                 rollback,
+                window: timings.rollback_window,
             },
         });
+    } else if days.is_some() && !timings.update.is_zero() {
+        // A retention-only change: busy for a while, then back where it was.
+        cluster.set_state("UPDATE_IN_PROGRESS");
+        cluster.pending = Some(Pending {
+            due: Instant::now() + timings.update,
+            kind: PendingKind::Return { state: resume },
+        });
     }
-    Ok(json!({ "Cluster": cluster.to_json() }))
+    Ok(json!({ "Cluster": cluster.to_json(behaviour.expired_rollback) }))
 }
 
 fn create_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
@@ -541,7 +564,7 @@ fn create_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
         due: Instant::now() + duration,
         kind: PendingKind::Create,
     });
-    let output = json!({ "Cluster": cluster.to_json() });
+    let output = json!({ "Cluster": cluster.to_json(store.behaviour.expired_rollback) });
     store.clusters.push(cluster);
     Ok(output)
 }
@@ -587,10 +610,14 @@ fn create_hsm(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
         cluster.state.as_str(),
         "UNINITIALIZED" | "INITIALIZED" | "ACTIVE" | "DEGRADED"
     ) {
-        return Err(ApiError::invalid(format!(
+        let message = format!(
             "The cluster {id} is in state {}; an HSM can be created once the cluster is UNINITIALIZED, INITIALIZED or ACTIVE.",
             cluster.state
-        )));
+        );
+        if is_in_progress(&cluster.state) {
+            return Err(busy(store.behaviour.busy_message.as_deref(), message));
+        }
+        return Err(ApiError::invalid(message));
     }
     if !cluster.subnet_mapping.contains_key(az) {
         return Err(ApiError::invalid(format!(
@@ -653,18 +680,28 @@ fn delete_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
     let id = cluster_id(input)?;
     let mut store = shared.store();
     let duration = store.timings.delete;
+    let busy_message = store.behaviour.busy_message.clone();
+    let expired = store.behaviour.expired_rollback;
     let cluster = get_mut(&mut store, id)?;
-    if matches!(cluster.state.as_str(), "DELETE_IN_PROGRESS" | "DELETED") {
+    if cluster.state == "DELETED" {
         return Err(ApiError::invalid(format!(
-            "The cluster {id} is already {}.",
-            cluster.state
+            "The cluster {id} is already DELETED."
         )));
     }
+    if cluster.state == "DELETE_IN_PROGRESS" {
+        return Err(busy(
+            busy_message.as_deref(),
+            format!("The cluster {id} is already DELETE_IN_PROGRESS."),
+        ));
+    }
     if is_in_progress(&cluster.state) {
-        return Err(ApiError::invalid(format!(
-            "The cluster {id} is in state {}; it cannot be deleted until that operation completes.",
-            cluster.state
-        )));
+        return Err(busy(
+            busy_message.as_deref(),
+            format!(
+                "The cluster {id} is in state {}; it cannot be deleted until that operation completes.",
+                cluster.state
+            ),
+        ));
     }
     if !cluster.hsms.is_empty() {
         return Err(ApiError::invalid(format!(
@@ -677,7 +714,7 @@ fn delete_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
         due: Instant::now() + duration,
         kind: PendingKind::Delete,
     });
-    Ok(json!({ "Cluster": cluster.to_json() }))
+    Ok(json!({ "Cluster": cluster.to_json(expired) }))
 }
 
 #[cfg(test)]
@@ -714,6 +751,44 @@ mod tests {
     fn tokens_round_trip_and_garbage_is_refused() {
         assert_eq!(decode_token(&encode_token(42)), Some(42));
         assert_eq!(decode_token("garbage"), None);
+    }
+
+    #[test]
+    fn certificate_fields_follow_the_api_pattern_and_length() {
+        let auth = pki::Authorities::new().expect("authorities");
+        let material = pki::cluster_material("hsm-abcdefghijk", &auth).expect("material");
+        let signed = pki::sign_csr(&material.csr_pem).expect("sign");
+        validate_certificate_fields(&[
+            ("signedCert", &signed.signed_cert_pem),
+            ("trustAnchor", &signed.trust_anchor_pem),
+        ])
+        .expect("sign_csr output matches the pattern");
+        assert!(
+            validate_certificate_fields(&[("signedCert", "a+,-./=\t\r\n\u{0b}\u{0c} Z9")]).is_ok()
+        );
+
+        let openssl_export = format!(
+            "Bag Attributes\n    localKeyID: 01 02\nsubject=/CN=x\n{}",
+            signed.signed_cert_pem
+        );
+        let err = validate_certificate_fields(&[("signedCert", &openssl_export)])
+            .expect_err("the ':' is outside the pattern");
+        assert_eq!(
+            err.message,
+            r"1 validation error detected: Value at 'signedCert' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9+-/=\s]*"
+        );
+        assert_eq!(err.code, "CloudHsmInvalidRequestException");
+
+        let long = "A".repeat(5001);
+        let err = validate_certificate_fields(&[("signedCert", "x_y"), ("trustAnchor", &long)])
+            .expect_err("two errors");
+        assert!(
+            err.message.starts_with("2 validation errors detected: "),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("Value at 'trustAnchor' failed to satisfy constraint: Member must have length less than or equal to 5000"), "{}", err.message);
+        assert!(validate_certificate_fields(&[("trustAnchor", &"A".repeat(5000))]).is_ok());
     }
 
     #[test]

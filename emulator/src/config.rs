@@ -1,5 +1,6 @@
-//! Configuration: how long the emulated transitions take, where the server binds, and what
-//! a seeded cluster looks like.
+//! Configuration: how long the emulated transitions take, where the servers bind, which of
+//! the plausible behaviours AWS leaves undocumented the emulator shows, and what a seeded
+//! cluster looks like.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -18,7 +19,17 @@ pub struct Timings {
     pub create_hsm: Duration,
     /// `DeleteCluster` (DELETE_IN_PROGRESS -> DELETED) and `DeleteHsm` (HSM removed).
     pub delete: Duration,
+    /// `ModifyCluster` that changes only the backup retention: UPDATE_IN_PROGRESS -> previous
+    /// state. `ZERO` (the default) = no transition at all: the cluster keeps its state.
+    pub update: Duration,
+    /// How long after an HSM type migration it can be rolled back: the migration sets
+    /// `HsmTypeRollbackExpiration` to its completion time plus this. Not a transition, so
+    /// [`Timings::instant`] and [`Timings::uniform`] keep the default of 7 days.
+    pub rollback_window: Duration,
 }
+
+/// The default [`Timings::rollback_window`]: 7 days.
+pub const DEFAULT_ROLLBACK_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
 
 impl Timings {
     /// Every transition completes at the next request.
@@ -29,10 +40,13 @@ impl Timings {
             modify: Duration::ZERO,
             create_hsm: Duration::ZERO,
             delete: Duration::ZERO,
+            update: Duration::ZERO,
+            rollback_window: DEFAULT_ROLLBACK_WINDOW,
         }
     }
 
-    /// Every transition takes `d`.
+    /// Every transition takes `d` (including [`Timings::update`]; the rollback window stays
+    /// 7 days).
     pub fn uniform(d: Duration) -> Timings {
         Timings {
             create: d,
@@ -40,12 +54,15 @@ impl Timings {
             modify: d,
             create_hsm: d,
             delete: d,
+            update: d,
+            rollback_window: DEFAULT_ROLLBACK_WINDOW,
         }
     }
 }
 
 impl Default for Timings {
-    /// Short but visible: a waiter sees the in-progress state for a poll or two.
+    /// Short but visible: a waiter sees the in-progress state for a poll or two. A
+    /// retention-only `ModifyCluster` has no transition; the rollback window is 7 days.
     fn default() -> Timings {
         Timings {
             create: Duration::from_secs(2),
@@ -53,17 +70,67 @@ impl Default for Timings {
             modify: Duration::from_secs(3),
             create_hsm: Duration::from_secs(2),
             delete: Duration::from_secs(1),
+            update: Duration::ZERO,
+            rollback_window: DEFAULT_ROLLBACK_WINDOW,
         }
     }
+}
+
+/// What the emulator does where AWS's behaviour is not documented. The defaults are the
+/// emulator's original behaviour; every other choice is opt-in, so that tests can show the
+/// provider each plausible behaviour.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Behaviour {
+    /// Whether `ModifyCluster` is accepted on an UNINITIALIZED cluster (default `true`);
+    /// `false` = refused with `CloudHsmInvalidRequestException`.
+    pub modify_uninitialized: bool,
+    /// When set, every refusal because the cluster is busy (`ModifyCluster`,
+    /// `InitializeCluster`, `DeleteCluster`, `CreateHsm` on a cluster in an `*_IN_PROGRESS`
+    /// state) has exactly this message (still `CloudHsmInvalidRequestException`). Default
+    /// `None`: messages that name the state.
+    pub busy_message: Option<String>,
+    /// What `DescribeClusters` shows once `HsmTypeRollbackExpiration` has passed.
+    pub expired_rollback: ExpiredRollback,
+    /// Role ARNs for which the STS emulation answers `AssumeRole` with `AccessDenied`.
+    pub deny_assume_role: Vec<String>,
+}
+
+impl Default for Behaviour {
+    /// `ModifyCluster` accepted on UNINITIALIZED clusters, busy refusals naming the state,
+    /// expired rollback windows hidden, every role may be assumed.
+    fn default() -> Behaviour {
+        Behaviour {
+            modify_uninitialized: true,
+            busy_message: None,
+            expired_rollback: ExpiredRollback::Hide,
+            deny_assume_role: Vec::new(),
+        }
+    }
+}
+
+/// What becomes of `HsmTypeRollbackExpiration` once it has passed. Either way a rollback is
+/// refused after it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ExpiredRollback {
+    /// `DescribeClusters` no longer shows `HsmTypeRollbackExpiration` (the default).
+    #[default]
+    Hide,
+    /// `DescribeClusters` keeps showing the past timestamp.
+    ShowPast,
 }
 
 /// How to start an [`Emulator`](crate::Emulator).
 #[derive(Clone, Debug)]
 pub struct EmulatorConfig {
-    /// Address to bind; default `127.0.0.1:0` (a free port).
+    /// Address of the CloudHSM v2 API (and the control API); default `127.0.0.1:0` (a free
+    /// port).
     pub bind: SocketAddr,
+    /// Address of the STS emulation; default `127.0.0.1:0` (another free port).
+    pub sts_bind: SocketAddr,
     /// Transition durations.
     pub timings: Timings,
+    /// Choices among the plausible behaviours AWS does not document.
+    pub behaviour: Behaviour,
     /// Region used for availability zone names (`<region>a`, `<region>b`, …).
     pub region: String,
     /// VPC of clusters made by `CreateCluster` (seeded clusters may name their own).
@@ -74,7 +141,9 @@ impl Default for EmulatorConfig {
     fn default() -> EmulatorConfig {
         EmulatorConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            sts_bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             timings: Timings::default(),
+            behaviour: Behaviour::default(),
             region: "us-east-1".to_string(),
             vpc_id: "vpc-0a1b2c3d4e5f60718".to_string(),
         }

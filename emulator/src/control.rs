@@ -1,25 +1,43 @@
 //! The control surface for tests and scripts (not part of the AWS API): seed clusters,
-//! change them out of band, set transition timings, inject faults, and read the record of
-//! API calls. The same operations are served over HTTP under `/_emulator/` (see
-//! `control_http`).
+//! change them out of band (states, busy spells, rollback windows), set transition timings
+//! and behaviours, inject faults, and read the record of calls and of who signed them. The
+//! same operations are served over HTTP under `/_emulator/` (see `control_http`).
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
 
-use crate::config::{ClusterSpec, Timings};
+use crate::config::{Behaviour, ClusterSpec, Timings};
 use crate::error::PkiError;
 use crate::faults::{Fault, FaultSet};
-use crate::model::{new_hex_id, Cluster, HsmPending, Store};
+use crate::identity::Identities;
+use crate::model::{new_hex_id, Cluster, HsmPending, Pending, PendingKind, Store};
 use crate::pki;
 
-/// State shared by the server and every [`Control`] handle.
+/// One call that reached a handler.
+#[derive(Clone, Debug)]
+struct RecordedCall {
+    operation: String,
+    body: Value,
+    access_key_id: String,
+}
+
+/// The record of calls that reached a handler, and of every signed attempt.
+#[derive(Debug, Default)]
+struct CallLog {
+    calls: Vec<RecordedCall>,
+    attempts: HashMap<String, usize>,
+}
+
+/// State shared by the servers and every [`Control`] handle.
 #[derive(Debug)]
 pub(crate) struct Shared {
     store: Mutex<Store>,
     faults: Mutex<FaultSet>,
-    calls: Mutex<Vec<(String, Value)>>,
+    calls: Mutex<CallLog>,
+    identities: Mutex<Identities>,
 }
 
 impl Shared {
@@ -27,7 +45,8 @@ impl Shared {
         Shared {
             store: Mutex::new(store),
             faults: Mutex::new(FaultSet::default()),
-            calls: Mutex::new(Vec::new()),
+            calls: Mutex::new(CallLog::default()),
+            identities: Mutex::new(Identities::default()),
         }
     }
 
@@ -47,14 +66,35 @@ impl Shared {
             .expect("emulator fault lock poisoned by an earlier panic")
     }
 
-    fn calls_lock(&self) -> MutexGuard<'_, Vec<(String, Value)>> {
+    fn calls_lock(&self) -> MutexGuard<'_, CallLog> {
         self.calls
             .lock()
             .expect("emulator call-record lock poisoned by an earlier panic")
     }
 
-    pub(crate) fn record_call(&self, operation: &str, body: Value) {
-        self.calls_lock().push((operation.to_string(), body));
+    /// The credentials the STS emulation issued.
+    pub(crate) fn identities(&self) -> MutexGuard<'_, Identities> {
+        self.identities
+            .lock()
+            .expect("emulator identity lock poisoned by an earlier panic")
+    }
+
+    /// Records a call that reached its handler, signed by `access_key_id`.
+    pub(crate) fn record_call(&self, operation: &str, body: Value, access_key_id: &str) {
+        self.calls_lock().calls.push(RecordedCall {
+            operation: operation.to_string(),
+            body,
+            access_key_id: access_key_id.to_string(),
+        });
+    }
+
+    /// Counts a signed request of `operation`, whatever happens to it next.
+    pub(crate) fn count_attempt(&self, operation: &str) {
+        *self
+            .calls_lock()
+            .attempts
+            .entry(operation.to_string())
+            .or_default() += 1;
     }
 }
 
@@ -132,7 +172,9 @@ impl Control {
 
     /// The cluster as `DescribeClusters` would show it now.
     pub fn cluster_json(&self, id: &str) -> Option<Value> {
-        self.shared.store().get(id).map(Cluster::to_json)
+        let store = self.shared.store();
+        let expired = store.behaviour.expired_rollback;
+        store.get(id).map(|c| c.to_json(expired))
     }
 
     /// The cluster's CSR as the emulator holds it (present once an HSM was created, even
@@ -159,6 +201,60 @@ impl Control {
                     tracing::warn!("could not issue a cluster certificate: {e}");
                 }
             }
+        })
+    }
+
+    /// Sets the state out of band with its default state message, cancelling any pending
+    /// transition, and never adds or removes a certificate: an UNINITIALIZED cluster can be
+    /// made DEGRADED or UPDATE_IN_PROGRESS with no `ClusterCertificate`. (The CSR stays
+    /// visible only while the cluster is UNINITIALIZED.)
+    pub fn force_state(&self, id: &str, state: &str) -> bool {
+        self.with_cluster(id, |cluster, _| {
+            cluster.pending = None;
+            cluster.set_state(state);
+        })
+    }
+
+    /// Makes the cluster busy: puts it in `state` (e.g. `"UPDATE_IN_PROGRESS"`) without any
+    /// certificate change, and after `duration` it returns by itself to `then`, or when
+    /// `None` to the state it has now. A timed transition like the others (completed on the
+    /// first request after its deadline, or by [`Control::complete_transitions`]); it
+    /// replaces any pending transition.
+    pub fn busy_for(&self, id: &str, state: &str, duration: Duration, then: Option<&str>) -> bool {
+        self.with_cluster(id, |cluster, _| {
+            let back = then.map_or_else(|| cluster.state.clone(), str::to_string);
+            cluster.set_state(state);
+            cluster.pending = Some(Pending {
+                due: Instant::now() + duration,
+                kind: PendingKind::Return { state: back },
+            });
+        })
+    }
+
+    /// Sets the type the cluster can roll back to and until when, out of band.
+    /// `previous_hsm_type: None` = no rollback possible and no `HsmTypeRollbackExpiration`.
+    /// Otherwise the expiration is `expires_in_secs` from now (negative = already expired),
+    /// or when `None` the configured [`Timings::rollback_window`] from now.
+    pub fn set_rollback_window(
+        &self,
+        id: &str,
+        previous_hsm_type: Option<&str>,
+        expires_in_secs: Option<i64>,
+    ) -> bool {
+        self.with_cluster(id, |cluster, store| {
+            let Some(previous) = previous_hsm_type else {
+                cluster.previous_hsm_type = None;
+                cluster.rollback_expiration = None;
+                return;
+            };
+            let now = SystemTime::now();
+            let expiration = match expires_in_secs {
+                None => now.checked_add(store.timings.rollback_window),
+                Some(s) if s >= 0 => now.checked_add(Duration::from_secs(s.unsigned_abs())),
+                Some(s) => now.checked_sub(Duration::from_secs(s.unsigned_abs())),
+            };
+            cluster.previous_hsm_type = Some(previous.to_string());
+            cluster.rollback_expiration = expiration;
         })
     }
 
@@ -217,6 +313,16 @@ impl Control {
         self.shared.store().timings.clone()
     }
 
+    /// Chooses among the behaviours AWS does not document, from now on.
+    pub fn set_behaviour(&self, b: Behaviour) {
+        self.shared.store().behaviour = b;
+    }
+
+    /// The current behaviours.
+    pub fn behaviour(&self) -> Behaviour {
+        self.shared.store().behaviour.clone()
+    }
+
     /// Adds a fault; faults apply in the order injected.
     pub fn inject(&self, fault: Fault) {
         self.shared.faults().push(fault);
@@ -227,14 +333,17 @@ impl Control {
         self.shared.faults().clear();
     }
 
-    /// Request bodies of `operation` (e.g. `"InitializeCluster"`) that reached the handler,
-    /// in order. Unsigned and faulted calls are not recorded.
+    /// Request bodies of `operation` (e.g. `"InitializeCluster"`, or `"AssumeRole"` for the
+    /// STS emulation, whose body is a JSON object of the form fields) that reached the
+    /// handler, in order. Unsigned calls and calls stopped by a fault before the handler
+    /// are not recorded.
     pub fn calls(&self, operation: &str) -> Vec<Value> {
         self.shared
             .calls_lock()
+            .calls
             .iter()
-            .filter(|(op, _)| op == operation)
-            .map(|(_, body)| body.clone())
+            .filter(|c| c.operation == operation)
+            .map(|c| c.body.clone())
             .collect()
     }
 
@@ -242,19 +351,70 @@ impl Control {
     pub fn call_count(&self, operation: &str) -> usize {
         self.shared
             .calls_lock()
+            .calls
             .iter()
-            .filter(|(op, _)| op == operation)
+            .filter(|c| c.operation == operation)
             .count()
+    }
+
+    /// How many signed requests of `operation` arrived at all, including those a fault
+    /// stopped before the handler (throttled, failed, dropped, left hanging). Unlike
+    /// [`Control::call_count`], this counts what a client's retries sent.
+    pub fn attempts(&self, operation: &str) -> usize {
+        self.shared
+            .calls_lock()
+            .attempts
+            .get(operation)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The access key id (from the SigV4 credential scope) that signed each recorded call
+    /// of `operation`, in order: one per entry of [`Control::calls`].
+    pub fn access_keys(&self, operation: &str) -> Vec<String> {
+        self.shared
+            .calls_lock()
+            .calls
+            .iter()
+            .filter(|c| c.operation == operation)
+            .map(|c| c.access_key_id.clone())
+            .collect()
+    }
+
+    /// The role ARN behind `access_key_id` when the STS emulation issued it (through
+    /// `AssumeRole`); `None` for any other key.
+    pub fn assumed_role_of(&self, access_key_id: &str) -> Option<String> {
+        self.shared
+            .identities()
+            .get(access_key_id)
+            .map(|i| i.role_arn.clone())
     }
 
     /// Every recorded call as `(operation, body)`, in order.
     pub fn all_calls(&self) -> Vec<(String, Value)> {
-        self.shared.calls_lock().clone()
+        self.shared
+            .calls_lock()
+            .calls
+            .iter()
+            .map(|c| (c.operation.clone(), c.body.clone()))
+            .collect()
     }
 
-    /// Forgets the record of calls.
+    /// Every recorded call as `(operation, body, access key id)`, in order.
+    pub fn all_calls_with_keys(&self) -> Vec<(String, Value, String)> {
+        self.shared
+            .calls_lock()
+            .calls
+            .iter()
+            .map(|c| (c.operation.clone(), c.body.clone(), c.access_key_id.clone()))
+            .collect()
+    }
+
+    /// Forgets the record of calls, their signers, and the attempt counts.
     pub fn clear_calls(&self) {
-        self.shared.calls_lock().clear();
+        let mut log = self.shared.calls_lock();
+        log.calls.clear();
+        log.attempts.clear();
     }
 
     /// Runs `f` on cluster `id`; logs and does nothing when there is no such cluster.

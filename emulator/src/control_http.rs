@@ -9,16 +9,19 @@
 //! | `GET /_emulator/clusters` | `{"Clusters":[…]}` (API shape) |
 //! | `GET /_emulator/clusters/{id}` | the cluster (API shape), 404 when unknown |
 //! | `GET /_emulator/clusters/{id}/csr` | the CSR PEM (`text/plain`) |
-//! | `POST /_emulator/clusters/{id}/state` | `{"State":"ACTIVE"}` |
+//! | `POST /_emulator/clusters/{id}/state` | `{"State":"ACTIVE"}` (certifies on a post-initialization state); `{State, "Certify":false}` = no certificate change; `{State, ForMs, Then?}` = busy for `ForMs`, then back to `Then` or the state before (no certificate change) |
 //! | `POST /_emulator/clusters/{id}/hsm-type` | `{"HsmType":"hsm2m.medium"}` |
 //! | `POST /_emulator/clusters/{id}/retention` | `{"Days":30}` |
+//! | `POST /_emulator/clusters/{id}/rollback` | `{"PreviousHsmType":"hsm1.medium" or null, "ExpiresInSecs":-60?}` (negative = expired; absent = the rollback window from now) |
 //! | `POST /_emulator/clusters/{id}/reset` | back to UNINITIALIZED with a fresh CSR |
 //! | `POST /_emulator/clusters/{id}/complete` | finish pending transitions now |
-//! | `POST /_emulator/timings` | `{AllMs?, CreateMs?, InitializeMs?, ModifyMs?, CreateHsmMs?, DeleteMs?}` |
+//! | `POST /_emulator/timings` | `{AllMs?, CreateMs?, InitializeMs?, ModifyMs?, CreateHsmMs?, DeleteMs?, UpdateMs?, RollbackWindowMs?}` (`AllMs` sets every transition, not the rollback window) |
 //! | `GET /_emulator/timings` | the same fields |
-//! | `POST /_emulator/faults` | `{Operation?, Kind: Throttle/InternalError/Latency/DropConnection/LoseResponse, LatencyMs?, NextCalls? or Rate?}` |
+//! | `POST /_emulator/behaviour` (or `behavior`) | `{ModifyUninitialized?, BusyMessage? (null clears), ExpiredRollback?: Hide/ShowPast, DenyAssumeRole?: [role ARNs]}`; absent fields keep their value; answers the whole behaviour |
+//! | `GET /_emulator/behaviour` (or `behavior`) | the same fields |
+//! | `POST /_emulator/faults` | `{Operation?, Kind: Throttle/InternalError/Latency/DropConnection/LoseResponse/Hang/ResetMidResponse, LatencyMs?, one of NextCalls / Rate / ForMs (default NextCalls 1)}` |
 //! | `DELETE /_emulator/faults` | clears every fault |
-//! | `GET /_emulator/calls?operation=X` | `{"Count":n,"Calls":[bodies]}`; without `operation`: `{"Calls":[{Operation,Body}]}` |
+//! | `GET /_emulator/calls?operation=X` | `{"Operation","Count":n,"Calls":[bodies],"Attempts":n,"AccessKeys":[…]}`; without `operation`: `{"Count","Calls":[{Operation,Body,AccessKeyId}]}` |
 //! | `DELETE /_emulator/calls` | forgets the call record |
 //! | `POST /_emulator/shutdown` | stops the emulator |
 
@@ -28,11 +31,12 @@ use axum::body::Body;
 use axum::http::{Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
-use crate::config::{ClusterSpec, Timings};
+use crate::config::{Behaviour, ClusterSpec, ExpiredRollback, Timings};
 use crate::control::Control;
 use crate::faults::{Fault, FaultKind, Trigger};
 use crate::model::{CLUSTER_STATES, KNOWN_HSM_TYPES};
 use crate::server::{read_body, response, State};
+use crate::urlencoded;
 
 type Answer = Result<Response<Body>, (StatusCode, String)>;
 
@@ -76,12 +80,22 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Response<Body> 
                     )
                 }),
         },
-        (&Method::POST, ["clusters", id, "state"]) => parse(&body).and_then(|b| {
-            let s = field_str(&b, &["State", "state"])?;
-            if !CLUSTER_STATES.contains(&s.as_str()) {
-                return Err(bad(format!("{s:?} is not a cluster state")));
+        (&Method::POST, ["clusters", id, "state"]) => {
+            parse(&body).and_then(|b| set_state(&control, id, &b))
+        }
+        (&Method::POST, ["clusters", id, "rollback"]) => parse(&body).and_then(|b| {
+            let previous = field_opt_str(&b, &["PreviousHsmType", "previous_hsm_type"])?;
+            if let Some(t) = &previous {
+                if !crate::api::is_hsm_type_shaped(t) {
+                    return Err(bad(format!("{t:?} is not an HSM type")));
+                }
             }
-            changed(&control, id, control.set_state(id, &s))
+            let expires = field_i64(&b, &["ExpiresInSecs", "expires_in_secs"])?;
+            changed(
+                &control,
+                id,
+                control.set_rollback_window(id, previous.as_deref(), expires),
+            )
         }),
         (&Method::POST, ["clusters", id, "hsm-type"]) => parse(&body).and_then(|b| {
             let t = field_str(&b, &["HsmType", "hsm_type"])?;
@@ -112,6 +126,10 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Response<Body> 
         }
         (&Method::GET, ["timings"]) => ok(timings_json(&control.timings())),
         (&Method::POST, ["timings"]) => parse(&body).and_then(|b| set_timings(&control, &b)),
+        (&Method::GET, ["behaviour" | "behavior"]) => ok(behaviour_json(&control.behaviour())),
+        (&Method::POST, ["behaviour" | "behavior"]) => {
+            parse(&body).and_then(|b| set_behaviour(&control, &b))
+        }
         (&Method::POST, ["faults"]) => parse(&body).and_then(|b| {
             control.inject(parse_fault(&b)?);
             ok(json!({"Status": "injected"}))
@@ -120,16 +138,22 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Response<Body> 
             control.clear_faults();
             ok(json!({"Status": "cleared"}))
         }
-        (&Method::GET, ["calls"]) => match query_param(query, "operation") {
+        (&Method::GET, ["calls"]) => match urlencoded::param(query, "operation") {
             Some(op) => {
                 let calls = control.calls(&op);
-                ok(json!({"Operation": op, "Count": calls.len(), "Calls": calls}))
+                ok(json!({
+                    "Operation": op,
+                    "Count": calls.len(),
+                    "Calls": calls,
+                    "Attempts": control.attempts(&op),
+                    "AccessKeys": control.access_keys(&op),
+                }))
             }
             None => {
                 let calls: Vec<Value> = control
-                    .all_calls()
+                    .all_calls_with_keys()
                     .into_iter()
-                    .map(|(op, body)| json!({"Operation": op, "Body": body}))
+                    .map(|(op, body, key)| json!({"Operation": op, "Body": body, "AccessKeyId": key}))
                     .collect();
                 ok(json!({"Count": calls.len(), "Calls": calls}))
             }
@@ -207,6 +231,56 @@ fn field_opt_str(body: &Value, names: &[&str]) -> Result<Option<String>, (Status
 
 fn field_str(body: &Value, names: &[&str]) -> Result<String, (StatusCode, String)> {
     field_opt_str(body, names)?.ok_or_else(|| bad(format!("{} is required", names[0])))
+}
+
+fn field_i64(body: &Value, names: &[&str]) -> Result<Option<i64>, (StatusCode, String)> {
+    match field(body, names) {
+        None => Ok(None),
+        Some(v) => v
+            .as_i64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            .map(Some)
+            .ok_or_else(|| bad(format!("{} must be an integer", names[0]))),
+    }
+}
+
+fn field_bool(body: &Value, names: &[&str]) -> Result<Option<bool>, (StatusCode, String)> {
+    match field(body, names) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(bad(format!("{} must be true or false", names[0]))),
+    }
+}
+
+/// The cluster state named by `names`, checked against the API's states.
+fn field_state(body: &Value, names: &[&str]) -> Result<Option<String>, (StatusCode, String)> {
+    let state = field_opt_str(body, names)?;
+    if let Some(s) = &state {
+        if !CLUSTER_STATES.contains(&s.as_str()) {
+            return Err(bad(format!("{s:?} is not a cluster state")));
+        }
+    }
+    Ok(state)
+}
+
+/// `POST /_emulator/clusters/{id}/state`: `set_state`, `force_state` or `busy_for`.
+fn set_state(control: &Control, id: &str, b: &Value) -> Answer {
+    let state = field_state(b, &["State", "state"])?.ok_or_else(|| bad("State is required"))?;
+    let certify = field_bool(b, &["Certify", "certify"])?;
+    let for_ms = field_u64(b, &["ForMs", "for_ms"])?;
+    let then = field_state(b, &["Then", "then"])?;
+    let existed = match (for_ms, certify) {
+        (Some(_), Some(true)) => {
+            return Err(bad(
+                "a timed state (ForMs) never changes certificates: drop Certify",
+            ))
+        }
+        (Some(ms), _) => control.busy_for(id, &state, Duration::from_millis(ms), then.as_deref()),
+        (None, _) if then.is_some() => return Err(bad("Then needs ForMs")),
+        (None, Some(false)) => control.force_state(id, &state),
+        (None, _) => control.set_state(id, &state),
+    };
+    changed(control, id, existed)
 }
 
 fn field_u64(body: &Value, names: &[&str]) -> Result<Option<u64>, (StatusCode, String)> {
@@ -305,20 +379,30 @@ fn timings_json(t: &Timings) -> Value {
         "ModifyMs": millis(t.modify),
         "CreateHsmMs": millis(t.create_hsm),
         "DeleteMs": millis(t.delete),
+        "UpdateMs": millis(t.update),
+        "RollbackWindowMs": millis(t.rollback_window),
     })
 }
 
 fn set_timings(control: &Control, b: &Value) -> Answer {
     let mut t = control.timings();
     if let Some(all) = field_u64(b, &["AllMs", "all_ms"])? {
-        t = Timings::uniform(Duration::from_millis(all));
+        t = Timings {
+            rollback_window: t.rollback_window,
+            ..Timings::uniform(Duration::from_millis(all))
+        };
     }
-    let slots: [(&[&str], &mut Duration); 5] = [
+    let slots: [(&[&str], &mut Duration); 7] = [
         (&["CreateMs", "create_ms"], &mut t.create),
         (&["InitializeMs", "initialize_ms"], &mut t.initialize),
         (&["ModifyMs", "modify_ms"], &mut t.modify),
         (&["CreateHsmMs", "create_hsm_ms"], &mut t.create_hsm),
         (&["DeleteMs", "delete_ms"], &mut t.delete),
+        (&["UpdateMs", "update_ms"], &mut t.update),
+        (
+            &["RollbackWindowMs", "rollback_window_ms"],
+            &mut t.rollback_window,
+        ),
     ];
     for (names, slot) in slots {
         if let Some(ms) = field_u64(b, names)? {
@@ -329,6 +413,61 @@ fn set_timings(control: &Control, b: &Value) -> Answer {
     ok(timings_json(&t))
 }
 
+fn behaviour_json(b: &Behaviour) -> Value {
+    json!({
+        "ModifyUninitialized": b.modify_uninitialized,
+        "BusyMessage": b.busy_message,
+        "ExpiredRollback": match b.expired_rollback {
+            ExpiredRollback::Hide => "Hide",
+            ExpiredRollback::ShowPast => "ShowPast",
+        },
+        "DenyAssumeRole": b.deny_assume_role,
+    })
+}
+
+/// Partial update: absent fields keep their value; `BusyMessage: null` clears it.
+fn set_behaviour(control: &Control, body: &Value) -> Answer {
+    let mut b = control.behaviour();
+    if let Some(v) = field_bool(body, &["ModifyUninitialized", "modify_uninitialized"])? {
+        b.modify_uninitialized = v;
+    }
+    for name in ["BusyMessage", "busy_message"] {
+        match body.get(name) {
+            None => {}
+            Some(Value::Null) => b.busy_message = None,
+            Some(Value::String(s)) => b.busy_message = Some(s.clone()),
+            Some(_) => return Err(bad("BusyMessage must be a string or null")),
+        }
+    }
+    if let Some(v) = field_opt_str(body, &["ExpiredRollback", "expired_rollback"])? {
+        b.expired_rollback = match v.as_str() {
+            "Hide" | "hide" => ExpiredRollback::Hide,
+            "ShowPast" | "show_past" => ExpiredRollback::ShowPast,
+            other => {
+                return Err(bad(format!(
+                    "ExpiredRollback {other:?} must be Hide or ShowPast"
+                )))
+            }
+        };
+    }
+    match field(body, &["DenyAssumeRole", "deny_assume_role"]) {
+        None => {}
+        Some(Value::Array(items)) => {
+            b.deny_assume_role = items
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| bad("DenyAssumeRole must be a list of role ARNs"))
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        Some(_) => return Err(bad("DenyAssumeRole must be a list of role ARNs")),
+    }
+    control.set_behaviour(b.clone());
+    ok(behaviour_json(&b))
+}
+
 fn parse_fault(b: &Value) -> Result<Fault, (StatusCode, String)> {
     let operation = field_opt_str(b, &["Operation", "operation"])?;
     let kind = match field_str(b, &["Kind", "kind"])?.as_str() {
@@ -336,6 +475,8 @@ fn parse_fault(b: &Value) -> Result<Fault, (StatusCode, String)> {
         "InternalError" | "InternalFailure" => FaultKind::InternalError,
         "DropConnection" => FaultKind::DropConnection,
         "LoseResponse" => FaultKind::LoseResponse,
+        "Hang" => FaultKind::Hang,
+        "ResetMidResponse" => FaultKind::ResetMidResponse,
         "Latency" => {
             let ms = field_u64(b, &["LatencyMs", "latency_ms"])?
                 .ok_or_else(|| bad("a Latency fault needs LatencyMs"))?;
@@ -343,7 +484,7 @@ fn parse_fault(b: &Value) -> Result<Fault, (StatusCode, String)> {
         }
         other => {
             return Err(bad(format!(
-                "Kind {other:?} must be Throttle, InternalError, Latency, DropConnection or LoseResponse"
+                "Kind {other:?} must be Throttle, InternalError, Latency, DropConnection, LoseResponse, Hang or ResetMidResponse"
             )))
         }
     };
@@ -355,65 +496,19 @@ fn parse_fault(b: &Value) -> Result<Fault, (StatusCode, String)> {
             _ => return Err(bad("Rate must be a number between 0 and 1")),
         },
     };
-    let trigger = match (next, rate) {
-        (Some(_), Some(_)) => return Err(bad("give NextCalls or Rate, not both")),
-        (Some(n), None) => {
+    let for_ms = field_u64(b, &["ForMs", "for_ms"])?;
+    let trigger = match (next, rate, for_ms) {
+        (Some(n), None, None) => {
             Trigger::NextCalls(u32::try_from(n).map_err(|_| bad("NextCalls is too large"))?)
         }
-        (None, Some(r)) => Trigger::Rate(r),
-        (None, None) => Trigger::NextCalls(1),
+        (None, Some(r), None) => Trigger::Rate(r),
+        (None, None, Some(ms)) => Trigger::For(Duration::from_millis(ms)),
+        (None, None, None) => Trigger::NextCalls(1),
+        _ => return Err(bad("give one of NextCalls, Rate or ForMs")),
     };
     Ok(Fault {
         operation,
         kind,
         trigger,
     })
-}
-
-/// The (percent-decoded) value of `name` in a query string.
-fn query_param(query: &str, name: &str) -> Option<String> {
-    query.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (k == name).then(|| percent_decode(v))
-    })
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(b) => {
-                        out.push(b);
-                        i += 3;
-                        continue;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b'+' => out.push(b' '),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_params_are_decoded() {
-        assert_eq!(
-            query_param("a=1&operation=Describe%43lusters", "operation").as_deref(),
-            Some("DescribeClusters")
-        );
-        assert_eq!(query_param("a=1", "operation"), None);
-        assert_eq!(percent_decode("%4"), "%4");
-    }
 }

@@ -1,5 +1,5 @@
-//! Error types: the AWS-shaped API errors the emulator answers with, and the errors of its
-//! own machinery (PKI, start-up).
+//! Error types: the AWS-shaped errors the emulator answers with (CloudHSM's JSON errors,
+//! STS's XML errors), and the errors of its own machinery (PKI, start-up).
 
 use axum::http::StatusCode;
 
@@ -106,6 +106,102 @@ impl ApiError {
     /// The JSON body AWS JSON 1.1 clients parse.
     pub fn body(&self) -> serde_json::Value {
         serde_json::json!({ "__type": self.code, "message": self.message })
+    }
+}
+
+/// An error the STS emulation answers with, as `ErrorResponse/Error/{Type, Code, Message}`
+/// (AWS query protocol).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct StsError {
+    /// HTTP status of the response.
+    pub status: StatusCode,
+    /// The `Code` the AWS SDK maps to its typed error.
+    pub code: &'static str,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+impl StsError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        StsError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// `ValidationError` (400): an input constraint is not met.
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "ValidationError", message)
+    }
+
+    /// `AccessDenied` (403): the caller may not do this.
+    pub fn access_denied(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "AccessDenied", message)
+    }
+
+    /// `InvalidAction` (400): no such action (or version).
+    pub fn invalid_action(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "InvalidAction", message)
+    }
+
+    /// `MissingAction` (400): the form names no `Action`.
+    pub fn missing_action() -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "MissingAction", "Missing Action")
+    }
+
+    /// `MalformedInput` (400): the body is not a form.
+    pub fn malformed(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "MalformedInput", message)
+    }
+
+    /// `Throttling` (400), as STS sends it.
+    pub fn throttling() -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "Throttling", "Rate exceeded")
+    }
+
+    /// `InternalFailure` (500).
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalFailure",
+            message,
+        )
+    }
+
+    /// `MissingAuthenticationToken` (403): no `Authorization` header.
+    pub fn missing_authentication() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "MissingAuthenticationToken",
+            "Request is missing Authentication Token",
+        )
+    }
+
+    /// `IncompleteSignature` (400): the `Authorization` header is not a SigV4 header.
+    pub fn incomplete_signature(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "IncompleteSignature", message)
+    }
+
+    /// `SignatureDoesNotMatch` (403): the credential scope names another service.
+    pub fn wrong_service(service: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "SignatureDoesNotMatch",
+            format!(
+                "Credential should be scoped to correct service: 'sts'. (scope names {service:?})"
+            ),
+        )
+    }
+
+    /// `Sender` for client errors, `Receiver` for server errors.
+    pub fn fault_type(&self) -> &'static str {
+        if self.status.is_server_error() {
+            "Receiver"
+        } else {
+            "Sender"
+        }
     }
 }
 

@@ -1,13 +1,14 @@
-//! Fault injection: throttling, internal failures, added latency, dropped connections and
-//! lost responses,
-//! applied to API calls by operation, either to the next N calls or at a random rate.
+//! Fault injection: throttling, internal failures, added latency, dropped connections, lost
+//! or truncated responses and requests never answered, applied to calls (CloudHSM API and
+//! STS alike) by operation, to the next N calls, at a random rate, or for a while.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// One injected fault.
 #[derive(Clone, Debug)]
 pub struct Fault {
-    /// The operation it applies to (`"DescribeClusters"`); `None` = every operation.
+    /// The operation it applies to (`"DescribeClusters"`, or an STS action such as
+    /// `"AssumeRole"`); `None` = every operation of both listeners.
     pub operation: Option<String>,
     /// What happens to a call it hits.
     pub kind: FaultKind,
@@ -18,9 +19,11 @@ pub struct Fault {
 /// What a fault does to a call.
 #[derive(Clone, Debug)]
 pub enum FaultKind {
-    /// HTTP 400 `ThrottlingException`; the call does not reach the handler.
+    /// HTTP 400 `ThrottlingException` (STS: `Throttling`); the call does not reach the
+    /// handler.
     Throttle,
-    /// HTTP 500 `CloudHsmInternalFailureException`; the call does not reach the handler.
+    /// HTTP 500 `CloudHsmInternalFailureException` (STS: `InternalFailure`); the call does
+    /// not reach the handler.
     InternalError,
     /// The call is delayed by this long, then handled normally.
     Latency(Duration),
@@ -29,6 +32,15 @@ pub enum FaultKind {
     /// The call is handled (and recorded, and changes what it changes), then the connection
     /// is closed without the response: what a client sees when a reply is lost on the way.
     LoseResponse,
+    /// The request is read (and counted in [`Control::attempts`](crate::Control::attempts))
+    /// but never handled and never answered; the connection stays open until the client
+    /// closes it or the emulator shuts down: a request accepted and never answered, as
+    /// behind a NAT that forgot the connection.
+    Hang,
+    /// The call is handled (and recorded, and changes what it changes), then the status line,
+    /// the headers (with the full `Content-Length`) and only part of the body are sent, and
+    /// the connection is closed: a reply cut off in the middle.
+    ResetMidResponse,
 }
 
 /// Which calls a fault hits.
@@ -38,6 +50,9 @@ pub enum Trigger {
     NextCalls(u32),
     /// Each matching call with this probability (0.0..=1.0), until cleared.
     Rate(f64),
+    /// Every matching call for this long from when the fault is injected; then the fault is
+    /// removed. (`Throttle` + `For` = throttling for a while.)
+    For(Duration),
 }
 
 impl Fault {
@@ -47,6 +62,16 @@ impl Fault {
             operation: operation.map(str::to_string),
             kind,
             trigger: Trigger::NextCalls(n),
+        }
+    }
+
+    /// A fault on `operation` (or every operation) for every call during `d` from when it
+    /// is injected.
+    pub fn for_duration(operation: Option<&str>, kind: FaultKind, d: Duration) -> Fault {
+        Fault {
+            operation: operation.map(str::to_string),
+            kind,
+            trigger: Trigger::For(d),
         }
     }
 }
@@ -60,15 +85,55 @@ pub(crate) struct Decision {
     pub terminal: Option<FaultKind>,
 }
 
+/// [`Trigger`] as held once injected: a duration becomes a deadline.
+#[derive(Clone, Debug)]
+enum ActiveTrigger {
+    NextCalls(u32),
+    Rate(f64),
+    Until(Instant),
+}
+
+/// A fault as held once injected.
+#[derive(Clone, Debug)]
+struct ActiveFault {
+    operation: Option<String>,
+    kind: FaultKind,
+    trigger: ActiveTrigger,
+}
+
+impl ActiveTrigger {
+    fn is_spent(&self, now: Instant) -> bool {
+        match self {
+            ActiveTrigger::NextCalls(n) => *n == 0,
+            ActiveTrigger::Rate(_) => false,
+            ActiveTrigger::Until(deadline) => *deadline <= now,
+        }
+    }
+}
+
 /// The active faults, in the order they were injected.
 #[derive(Debug, Default)]
 pub(crate) struct FaultSet {
-    faults: Vec<Fault>,
+    faults: Vec<ActiveFault>,
 }
 
 impl FaultSet {
+    /// Adds a fault; a [`Trigger::For`] runs from now.
     pub(crate) fn push(&mut self, fault: Fault) {
-        self.faults.push(fault);
+        let trigger = match fault.trigger {
+            Trigger::NextCalls(n) => ActiveTrigger::NextCalls(n),
+            Trigger::Rate(p) => ActiveTrigger::Rate(p),
+            // A duration too long for the clock lasts until cleared.
+            Trigger::For(d) => match Instant::now().checked_add(d) {
+                Some(deadline) => ActiveTrigger::Until(deadline),
+                None => ActiveTrigger::Rate(1.0),
+            },
+        };
+        self.faults.push(ActiveFault {
+            operation: fault.operation,
+            kind: fault.kind,
+            trigger,
+        });
     }
 
     pub(crate) fn clear(&mut self) {
@@ -78,6 +143,8 @@ impl FaultSet {
     /// Decides what happens to one call of `operation`. Latency faults add up; the first
     /// terminal fault that fires wins (later terminal faults are not consumed).
     pub(crate) fn decide(&mut self, operation: &str) -> Decision {
+        let now = Instant::now();
+        self.faults.retain(|f| !f.trigger.is_spent(now));
         let mut decision = Decision::default();
         for fault in &mut self.faults {
             if fault.operation.as_deref().is_some_and(|op| op != operation) {
@@ -88,12 +155,13 @@ impl FaultSet {
                 continue;
             }
             let fires = match &mut fault.trigger {
-                Trigger::NextCalls(n) if *n > 0 => {
+                ActiveTrigger::NextCalls(n) if *n > 0 => {
                     *n -= 1;
                     true
                 }
-                Trigger::NextCalls(_) => false,
-                Trigger::Rate(p) => rand::random_bool(p.clamp(0.0, 1.0)),
+                ActiveTrigger::NextCalls(_) => false,
+                ActiveTrigger::Rate(p) => rand::random_bool(p.clamp(0.0, 1.0)),
+                ActiveTrigger::Until(deadline) => now < *deadline,
             };
             if !fires {
                 continue;
@@ -103,8 +171,7 @@ impl FaultSet {
                 kind => decision.terminal = Some(kind.clone()),
             }
         }
-        self.faults
-            .retain(|f| !matches!(f.trigger, Trigger::NextCalls(0)));
+        self.faults.retain(|f| !f.trigger.is_spent(now));
         decision
     }
 }
@@ -149,5 +216,22 @@ mod tests {
         let d = set.decide("X");
         assert_eq!(d.latency, Duration::from_millis(12));
         assert!(d.terminal.is_none());
+    }
+
+    #[test]
+    fn a_timed_fault_hits_every_call_until_its_deadline_then_goes() {
+        let mut set = FaultSet::default();
+        set.push(Fault::for_duration(
+            Some("AssumeRole"),
+            FaultKind::Throttle,
+            Duration::from_millis(150),
+        ));
+        for _ in 0..10 {
+            assert!(set.decide("AssumeRole").terminal.is_some());
+        }
+        assert!(set.decide("DescribeClusters").terminal.is_none());
+        std::thread::sleep(Duration::from_millis(160));
+        assert!(set.decide("AssumeRole").terminal.is_none());
+        assert!(set.faults.is_empty());
     }
 }

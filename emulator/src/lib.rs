@@ -1,9 +1,13 @@
 //! CloudHSM v2 API emulator: a stand-in for AWS in tests and in the offline demo.
 //!
 //! [`Emulator::start`] serves the AWS JSON 1.1 protocol (`POST /` with
-//! `X-Amz-Target: BaldrApiService.<Operation>`, SigV4 required) on `127.0.0.1` and a small
-//! control API under `/_emulator/`; [`Emulator::control`] gives the same control surface
-//! in-process (seed clusters, drift, timings, fault injection, call record).
+//! `X-Amz-Target: BaldrApiService.<Operation>`, SigV4 scoped to `cloudhsm` required) on
+//! `127.0.0.1` with a small control API under `/_emulator/`, and on a second port an STS
+//! emulation ([`Emulator::sts_endpoint_url`]: `AssumeRole`, `GetCallerIdentity`; SigV4
+//! scoped to `sts`). [`Emulator::control`] gives the same control surface in-process: seed
+//! clusters, drift and busy spells, timings, [`Behaviour`]s (the choices AWS leaves
+//! undocumented), fault injection, and the record of calls, attempts and which access key
+//! signed each call.
 
 mod api;
 pub mod config;
@@ -11,9 +15,14 @@ pub mod control;
 mod control_http;
 pub mod error;
 pub mod faults;
+mod identity;
+mod intercept;
 mod model;
 pub mod pki;
 mod server;
+mod sigv4;
+mod sts;
+mod urlencoded;
 
 use std::io;
 use std::net::SocketAddr;
@@ -22,19 +31,23 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use config::{ClusterSpec, EmulatorConfig, Timings};
+pub use config::{
+    Behaviour, ClusterSpec, EmulatorConfig, ExpiredRollback, Timings, DEFAULT_ROLLBACK_WINDOW,
+};
 pub use control::Control;
-pub use error::{ApiError, PkiError};
+pub use error::{ApiError, PkiError, StsError};
 pub use faults::{Fault, FaultKind, Trigger};
 pub use pki::{sign_csr, SignedMaterial};
 
-/// A running emulator. Dropping it stops the server (without waiting).
+/// A running emulator: the CloudHSM API (with the control API) and the STS emulation, each
+/// on its own port. Dropping it stops both servers (without waiting).
 #[derive(Debug)]
 pub struct Emulator {
     addr: SocketAddr,
+    sts_addr: SocketAddr,
     control: Control,
     shutdown: watch::Sender<bool>,
-    task: Option<JoinHandle<()>>,
+    tasks: Vec<JoinHandle<()>>,
 }
 
 impl Emulator {
@@ -49,6 +62,7 @@ impl Emulator {
         let authorities = pki::Authorities::new().map_err(io::Error::other)?;
         let store = model::Store::new(
             config.timings.clone(),
+            config.behaviour.clone(),
             config.region.clone(),
             config.vpc_id.clone(),
             authorities,
@@ -56,14 +70,30 @@ impl Emulator {
         let shared = Arc::new(control::Shared::new(store));
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
+        let sts_listener = tokio::net::TcpListener::bind(config.sts_bind).await?;
+        let sts_addr = sts_listener.local_addr()?;
         let (shutdown, _) = watch::channel(false);
-        let task = tokio::spawn(server::serve(listener, shared.clone(), shutdown.clone()));
-        tracing::info!("cloudhsm-emulator listening on http://{addr}");
+        let tasks = vec![
+            tokio::spawn(server::serve(
+                listener,
+                server::Protocol::CloudHsm,
+                shared.clone(),
+                shutdown.clone(),
+            )),
+            tokio::spawn(server::serve(
+                sts_listener,
+                server::Protocol::Sts,
+                shared.clone(),
+                shutdown.clone(),
+            )),
+        ];
+        tracing::info!("cloudhsm-emulator listening on http://{addr} (STS on http://{sts_addr})");
         Ok(Emulator {
             addr,
+            sts_addr,
             control: Control { shared },
             shutdown,
-            task: Some(task),
+            tasks,
         })
     }
 
@@ -72,9 +102,20 @@ impl Emulator {
         format!("http://{}", self.addr)
     }
 
-    /// The address the server listens on.
+    /// The address the CloudHSM API (and the control API) listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The base URL of the STS emulation, e.g. `http://127.0.0.1:41235`: give it to an STS
+    /// client (or an assume-role credentials provider) as its endpoint.
+    pub fn sts_endpoint_url(&self) -> String {
+        format!("http://{}", self.sts_addr)
+    }
+
+    /// The address the STS emulation listens on.
+    pub fn sts_local_addr(&self) -> SocketAddr {
+        self.sts_addr
     }
 
     /// A handle on the emulator's state.
@@ -89,11 +130,11 @@ impl Emulator {
         let _ = rx.wait_for(|stop| *stop).await;
     }
 
-    /// Stops accepting connections, lets requests in flight finish, and waits for the
-    /// server to stop.
+    /// Stops accepting connections, lets requests in flight finish (a request left hanging
+    /// by a fault is dropped), and waits for both servers to stop.
     pub async fn shutdown(mut self) {
         self.shutdown.send_replace(true);
-        if let Some(task) = self.task.take() {
+        for task in std::mem::take(&mut self.tasks) {
             let _ = task.await;
         }
     }

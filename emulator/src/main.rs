@@ -2,7 +2,7 @@
 //! scripts, or (`sign-csr`) plays the customer's certificate authority.
 //!
 //! ```text
-//! cloudhsm-emulator [--port N] [--seed-cluster] [--url-file PATH] [--instant | --timings-ms N]
+//! cloudhsm-emulator [--port N] [--sts-port N] [--seed-cluster] [--url-file PATH] [--instant | --timings-ms N]
 //! cloudhsm-emulator sign-csr --csr FILE --out-dir DIR
 //! ```
 
@@ -14,14 +14,17 @@ use std::time::Duration;
 use cloudhsm_emulator::{ClusterSpec, Emulator, EmulatorConfig, Timings};
 
 const USAGE: &str = "\
-usage: cloudhsm-emulator [--port N] [--seed-cluster] [--url-file PATH] [--instant | --timings-ms N]
+usage: cloudhsm-emulator [--port N] [--sts-port N] [--seed-cluster] [--url-file PATH] [--instant | --timings-ms N]
        cloudhsm-emulator sign-csr --csr FILE --out-dir DIR
 
-Serves the CloudHSM v2 API (AWS JSON 1.1, SigV4 required) on 127.0.0.1 and a control API
-under /_emulator/. Prints ENDPOINT=http://127.0.0.1:PORT (and CLUSTER_ID=... with
---seed-cluster) on stdout. Stops on SIGINT, SIGTERM or POST /_emulator/shutdown.
+Serves the CloudHSM v2 API (AWS JSON 1.1, SigV4 required) on 127.0.0.1 with a control API
+under /_emulator/, and an STS emulation (AssumeRole, GetCallerIdentity) on another port.
+Prints ENDPOINT=http://127.0.0.1:PORT (then CLUSTER_ID=... with --seed-cluster), then
+STS_ENDPOINT=http://127.0.0.1:PORT, one per line on stdout. Stops on SIGINT, SIGTERM or
+POST /_emulator/shutdown.
 
-  --port N         port to listen on (default 0: a free port)
+  --port N         port of the CloudHSM API (default 0: a free port)
+  --sts-port N     port of the STS emulation (default 0: a free port)
   --seed-cluster   seed one UNINITIALIZED cluster with an HSM (and so a CSR)
   --url-file PATH  write the endpoint URL to PATH once listening
   --instant        transitions complete at the next request
@@ -32,6 +35,7 @@ DIR/customerCA.crt (the TrustAnchor) and DIR/cluster.crt (the SignedCert).";
 
 struct Options {
     port: u16,
+    sts_port: u16,
     seed_cluster: bool,
     url_file: Option<PathBuf>,
     timings: Timings,
@@ -78,6 +82,7 @@ fn value<'a>(args: &'a [String], i: &mut usize, flag: &str) -> Result<&'a str, S
 fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
     let mut options = Options {
         port: 0,
+        sts_port: 0,
         seed_cluster: false,
         url_file: None,
         timings: Timings::default(),
@@ -91,6 +96,12 @@ fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
                 options.port = v
                     .parse()
                     .map_err(|_| format!("--port {v:?} is not a port"))?;
+            }
+            "--sts-port" => {
+                let v = value(args, &mut i, "--sts-port")?;
+                options.sts_port = v
+                    .parse()
+                    .map_err(|_| format!("--sts-port {v:?} is not a port"))?;
             }
             "--seed-cluster" => options.seed_cluster = true,
             "--url-file" => {
@@ -116,24 +127,33 @@ fn run_server(options: Options) -> Result<(), String> {
     runtime.block_on(async move {
         let config = EmulatorConfig {
             bind: std::net::SocketAddr::from(([127, 0, 0, 1], options.port)),
+            sts_bind: std::net::SocketAddr::from(([127, 0, 0, 1], options.sts_port)),
             timings: options.timings,
             ..EmulatorConfig::default()
         };
-        let emulator = Emulator::start_with(config)
-            .await
-            .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", options.port))?;
+        let emulator = Emulator::start_with(config).await.map_err(|e| {
+            format!(
+                "cannot listen on 127.0.0.1:{} and 127.0.0.1:{}: {e}",
+                options.port, options.sts_port
+            )
+        })?;
         let signals = stop_signals()?;
         let url = emulator.endpoint_url();
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "ENDPOINT={url}").map_err(|e| e.to_string())?;
+        let mut lines = format!("ENDPOINT={url}\n");
         if options.seed_cluster {
             let id = emulator
                 .control()
                 .try_seed_cluster(ClusterSpec::default())
                 .map_err(|e| format!("seeding a cluster: {e}"))?;
-            writeln!(out, "CLUSTER_ID={id}").map_err(|e| e.to_string())?;
+            lines.push_str(&format!("CLUSTER_ID={id}\n"));
         }
-        out.flush().map_err(|e| e.to_string())?;
+        lines.push_str(&format!("STS_ENDPOINT={}\n", emulator.sts_endpoint_url()));
+        // One write: a reader that stops after the first line finds every line already
+        // written, so closing the pipe early cannot fail a later write.
+        let mut out = std::io::stdout().lock();
+        out.write_all(lines.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|e| e.to_string())?;
         drop(out);
         if let Some(path) = &options.url_file {
             // Write then rename, so a script polling for the file never reads half a URL.

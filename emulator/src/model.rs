@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Map, Value};
 
-use crate::config::Timings;
+use crate::config::{Behaviour, ExpiredRollback, Timings};
 use crate::pki::{Authorities, ClusterMaterial};
 
 /// Every cluster state the API knows.
@@ -26,9 +26,6 @@ pub(crate) const CLUSTER_STATES: [&str; 11] = [
 
 /// HSM types the service offers today.
 pub(crate) const KNOWN_HSM_TYPES: [&str; 2] = ["hsm1.medium", "hsm2m.medium"];
-
-/// How long after an HSM type migration it can be rolled back.
-pub(crate) const ROLLBACK_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
 
 pub(crate) fn is_in_progress(state: &str) -> bool {
     state.ends_with("_IN_PROGRESS")
@@ -122,12 +119,17 @@ pub(crate) enum PendingKind {
     Create,
     /// INITIALIZE_IN_PROGRESS -> INITIALIZED, with this cluster certificate.
     Initialize { certificate: String },
-    /// MODIFY_IN_PROGRESS / ROLLBACK_IN_PROGRESS -> `resume`, with HSM type `target`.
+    /// MODIFY_IN_PROGRESS / ROLLBACK_IN_PROGRESS -> `resume`, with HSM type `target`; a
+    /// migration (not a rollback) can be rolled back for `window` after it completes.
     ChangeHsmType {
         target: String,
         resume: String,
         rollback: bool,
+        window: Duration,
     },
+    /// A busy state (UPDATE_IN_PROGRESS after a retention change, or one set by a test)
+    /// -> `state`, with nothing else changed.
+    Return { state: String },
     /// DELETE_IN_PROGRESS -> DELETED.
     Delete,
 }
@@ -183,6 +185,11 @@ impl Cluster {
         self.hsms.iter().any(|h| h.state == "ACTIVE")
     }
 
+    /// Whether the cluster can still go back to `previous_hsm_type` at `now`.
+    pub(crate) fn rollback_open(&self, now: SystemTime) -> bool {
+        self.previous_hsm_type.is_some() && self.rollback_expiration.is_some_and(|t| t > now)
+    }
+
     /// Completes whatever is due by `now`.
     pub(crate) fn advance(&mut self, now: Instant) {
         for hsm in &mut self.hsms {
@@ -213,13 +220,14 @@ impl Cluster {
                 target,
                 resume,
                 rollback,
+                window,
             } => {
                 if rollback {
                     self.previous_hsm_type = None;
                     self.rollback_expiration = None;
                 } else {
                     self.previous_hsm_type = Some(self.hsm_type.clone());
-                    self.rollback_expiration = Some(SystemTime::now() + ROLLBACK_WINDOW);
+                    self.rollback_expiration = SystemTime::now().checked_add(window);
                 }
                 for hsm in &mut self.hsms {
                     hsm.hsm_type = target.clone();
@@ -231,6 +239,7 @@ impl Cluster {
                 self.hsms.clear();
                 self.set_state("DELETED");
             }
+            PendingKind::Return { state } => self.set_state(&state),
         }
     }
 
@@ -248,8 +257,9 @@ impl Cluster {
         self.advance(now);
     }
 
-    /// The cluster in the API's shape.
-    pub(crate) fn to_json(&self) -> Value {
+    /// The cluster in the API's shape; `expired_rollback` says whether a passed
+    /// `HsmTypeRollbackExpiration` is still shown.
+    pub(crate) fn to_json(&self, expired_rollback: ExpiredRollback) -> Value {
         let mut certificates = Map::new();
         if let Some(csr) = self.visible_csr() {
             certificates.insert("ClusterCsr".into(), json!(csr));
@@ -292,7 +302,9 @@ impl Cluster {
         });
         if let Some(obj) = cluster.as_object_mut() {
             if let Some(t) = self.rollback_expiration {
-                obj.insert("HsmTypeRollbackExpiration".into(), epoch_seconds(t));
+                if t > SystemTime::now() || expired_rollback == ExpiredRollback::ShowPast {
+                    obj.insert("HsmTypeRollbackExpiration".into(), epoch_seconds(t));
+                }
             }
             if let Some(b) = &self.source_backup_id {
                 obj.insert("SourceBackupId".into(), json!(b));
@@ -308,6 +320,7 @@ pub(crate) struct Store {
     pub clusters: Vec<Cluster>,
     pub next_seq: u64,
     pub timings: Timings,
+    pub behaviour: Behaviour,
     pub region: String,
     pub vpc_id: String,
     pub authorities: Authorities,
@@ -316,6 +329,7 @@ pub(crate) struct Store {
 impl Store {
     pub(crate) fn new(
         timings: Timings,
+        behaviour: Behaviour,
         region: String,
         vpc_id: String,
         authorities: Authorities,
@@ -324,6 +338,7 @@ impl Store {
             clusters: Vec::new(),
             next_seq: 0,
             timings,
+            behaviour,
             region,
             vpc_id,
             authorities,
@@ -459,6 +474,7 @@ mod tests {
         let auth = Authorities::new().expect("authorities");
         let mut store = Store::new(
             Timings::instant(),
+            Behaviour::default(),
             "us-east-1".into(),
             "vpc-1".into(),
             Authorities::new().expect("authorities"),

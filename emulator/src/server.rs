@@ -1,5 +1,7 @@
-//! The HTTP server: accepts connections, sends `/_emulator/…` to the control API and
-//! everything else to the AWS JSON 1.1 API, applies injected faults, and stops on request.
+//! The HTTP servers: accept connections; on the API listener send `/_emulator/…` to the
+//! control API and everything else to the AWS JSON 1.1 API; on the STS listener send
+//! everything to the STS emulation; carry out what injected faults ask of the connection
+//! (drop it, leave it hanging); stop on request.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +27,18 @@ pub(crate) enum Outcome {
     Respond(Response<Body>),
     /// Close the connection without an HTTP response (an injected fault).
     Drop,
+    /// Never answer; keep the connection open until the emulator shuts down (an injected
+    /// fault).
+    Hang,
+}
+
+/// Which service a listener speaks.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Protocol {
+    /// The CloudHSM v2 API (AWS JSON 1.1) and the control API under `/_emulator/`.
+    CloudHsm,
+    /// The STS emulation (AWS query protocol).
+    Sts,
 }
 
 /// The error a service returns to make hyper close the connection without answering.
@@ -50,6 +64,7 @@ pub(crate) struct State {
 /// request (for at most two seconds).
 pub(crate) async fn serve(
     listener: TcpListener,
+    protocol: Protocol,
     shared: Arc<Shared>,
     shutdown: watch::Sender<bool>,
 ) {
@@ -71,7 +86,7 @@ pub(crate) async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                connections.spawn(connection(stream, state.clone()));
+                connections.spawn(connection(stream, protocol, state.clone()));
             }
             () = stopped(&mut stop) => break,
         }
@@ -93,15 +108,19 @@ async fn stopped(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|s| *s).await;
 }
 
-async fn connection(stream: tokio::net::TcpStream, state: State) {
+async fn connection(stream: tokio::net::TcpStream, protocol: Protocol, state: State) {
     let mut stop = state.shutdown.subscribe();
     let service_state = state.clone();
     let service = service_fn(move |req: Request<Incoming>| {
         let state = service_state.clone();
         async move {
-            match route(state, req).await {
+            match route(&state, protocol, req).await {
                 Outcome::Respond(response) => Ok(response),
                 Outcome::Drop => Err(DroppedConnection),
+                Outcome::Hang => {
+                    stopped(&mut state.shutdown.subscribe()).await;
+                    Err(DroppedConnection)
+                }
             }
         }
     });
@@ -123,12 +142,16 @@ async fn connection(stream: tokio::net::TcpStream, state: State) {
     }
 }
 
-async fn route(state: State, req: Request<Incoming>) -> Outcome {
-    if req.uri().path().starts_with("/_emulator/") || req.uri().path() == "/_emulator" {
-        let req = req.map(Body::new);
-        Outcome::Respond(crate::control_http::handle(&state, req).await)
-    } else {
-        crate::api::handle(&state, req.map(Body::new)).await
+async fn route(state: &State, protocol: Protocol, req: Request<Incoming>) -> Outcome {
+    let req = req.map(Body::new);
+    match protocol {
+        Protocol::Sts => crate::sts::handle(state, req).await,
+        Protocol::CloudHsm
+            if req.uri().path().starts_with("/_emulator/") || req.uri().path() == "/_emulator" =>
+        {
+            Outcome::Respond(crate::control_http::handle(state, req).await)
+        }
+        Protocol::CloudHsm => crate::api::handle(state, req).await,
     }
 }
 
