@@ -499,6 +499,62 @@ async fn tcp_transport_listens_on_loopback_within_the_port_range() {
     assert!(status.success(), "{status:?}");
 }
 
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success(), "kill -{name}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_is_ignored_and_sigterm_stops_the_plugin_and_removes_its_socket() {
+    // A Ctrl-C in the terminal reaches Terraform and the plugin alike; Terraform then stops
+    // the plugin itself (StopProvider, Shutdown), so the plugin must keep serving meanwhile.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket_dir = dir.path().to_string_lossy().into_owned();
+    let client = client_identity();
+    let mut plugin = start(&plugin_env(&socket_dir, &client), &[]);
+    let socket = std::path::PathBuf::from(&plugin.address);
+    let socket_parent = socket.parent().expect("parent").to_path_buf();
+    assert_ne!(
+        socket_parent,
+        dir.path(),
+        "the socket has a directory of its own"
+    );
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&socket_parent)
+            .expect("socket dir")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "only the owner may reach the socket");
+    }
+
+    signal(&plugin.child, "INT");
+    signal(&plugin.child, "INT");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        plugin.child.try_wait().expect("status").is_none(),
+        "SIGINT must not stop the plugin"
+    );
+    let ch = channel(&plugin, Some(&client)).await.expect("connect");
+    let schema = pb::provider_client::ProviderClient::new(ch)
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .expect("still serving after SIGINT")
+        .into_inner();
+    assert!(schema.diagnostics.is_empty(), "{:?}", schema.diagnostics);
+
+    signal(&plugin.child, "TERM");
+    let status =
+        tokio::task::block_in_place(|| wait_exit(&mut plugin.child, Duration::from_secs(10)))
+            .expect("exits on SIGTERM");
+    assert!(status.success(), "{status:?}");
+    assert!(!socket.exists(), "socket removed");
+    assert!(!socket_parent.exists(), "socket directory removed");
+}
+
 #[test]
 fn debug_mode_prints_the_reattach_line_and_stops_on_sigint() {
     let dir = tempfile::tempdir().expect("tempdir");

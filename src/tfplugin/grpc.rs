@@ -22,7 +22,7 @@ use super::diagnostics::{Diagnostic, Diagnostics};
 use super::interface::{ApplyRequest, DataSource, PlanRequest, Provider, ReadRequest, Resource};
 use super::proto::tfplugin6 as pb;
 use super::schema::Schema;
-use super::value::{Type, Value};
+use super::value::{self, Type, Value};
 
 type Reply<T> = Result<Response<T>, Status>;
 type OneItemStream<T> = Pin<Box<dyn futures_util::Stream<Item = Result<T, Status>> + Send>>;
@@ -217,16 +217,36 @@ fn one_item<T: Send + 'static>(item: T) -> Response<OneItemStream<T>> {
     Response::new(Box::pin(futures_util::stream::iter([Ok(item)])))
 }
 
-/// Removes top-level attributes the current schema no longer has, so that state written by
-/// an older version of the provider still decodes.
-fn drop_unknown_attributes(json: &[u8], ty: &Type) -> Vec<u8> {
-    let (Ok(serde_json::Value::Object(mut map)), Type::Object(attributes)) =
-        (serde_json::from_slice::<serde_json::Value>(json), ty)
-    else {
-        return json.to_vec();
-    };
-    map.retain(|k, _| attributes.contains_key(k));
-    serde_json::to_vec(&serde_json::Value::Object(map)).unwrap_or_else(|_| json.to_vec())
+/// Stored state (JSON) in the current schema: the stored bytes untouched when they already
+/// fit it (Terraform reads a JSON DynamicValue as well as msgpack, so not a digit of a number
+/// can change), otherwise msgpack of the state with the attributes the schema no longer has
+/// left out, at every depth.
+fn upgrade_json(json: Vec<u8>, type_name: &str, ty: &Type) -> Result<pb::DynamicValue, Diagnostic> {
+    let stored = value::decode_stored_json(&json, ty).map_err(|e| {
+        Diagnostic::error(
+            "Could not read the stored state",
+            format!(
+                "The stored state of this {type_name} does not fit the current schema: {}. \
+                 Remove it from the state (terraform state rm) and import it again.",
+                e.message()
+            ),
+        )
+    })?;
+    if stored.fits_as_is() {
+        return Ok(pb::DynamicValue {
+            msgpack: Vec::new(),
+            json,
+        });
+    }
+    if !stored.dropped.is_empty() {
+        let dropped: Vec<String> = stored.dropped.iter().map(|p| p.to_string()).collect();
+        tracing::debug!(
+            type_name,
+            ?dropped,
+            "the stored state has attributes the schema no longer has; dropped them"
+        );
+    }
+    convert::encode(&stored.value, ty, "upgraded state")
 }
 
 #[tonic::async_trait]
@@ -414,23 +434,12 @@ impl pb::provider_server::Provider for ProviderService {
                     )),
                 };
             }
-            let json = drop_unknown_attributes(&raw.json, &r.value_type);
-            let decoded = if json.is_empty() {
-                Ok(Value::Null)
+            let upgraded = if raw.json.is_empty() {
+                convert::encode(&Value::Null, &r.value_type, "upgraded state")
             } else {
-                super::value::decode_json(&json, &r.value_type).map_err(|e| {
-                    Diagnostic::error(
-                        "Could not read the stored state",
-                        format!(
-                            "The stored state of this {} does not fit the current schema: {}. \
-                             Remove it from the state (terraform state rm) and import it again.",
-                            request.type_name,
-                            e.message()
-                        ),
-                    )
-                })
+                upgrade_json(raw.json, &request.type_name, &r.value_type)
             };
-            match decoded.and_then(|v| convert::encode(&v, &r.value_type, "upgraded state")) {
+            match upgraded {
                 Ok(state) => pb::upgrade_resource_state::Response {
                     upgraded_state: Some(state),
                     diagnostics: Vec::new(),
@@ -1066,7 +1075,7 @@ mod tests {
             Schema::new(Block::default())
         }
         fn resources(&self) -> Vec<Arc<dyn Resource>> {
-            vec![Arc::new(Boom)]
+            vec![Arc::new(Boom), Arc::new(Nested)]
         }
         fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
             Vec::new()
@@ -1131,6 +1140,150 @@ mod tests {
             .expect("an answer")
             .into_inner();
         assert!(plan.diagnostics[0].detail.contains("kaboom in plan"));
+    }
+
+    /// A resource with nested attributes and blocks of every nesting.
+    struct Nested;
+
+    fn nested_schema() -> Schema {
+        use crate::tfplugin::schema::{BlockNesting, NestedBlock};
+        let inner = || vec![Attribute::number("n").optional()];
+        Schema::new(
+            Block::new(vec![
+                Attribute::string("id").computed(),
+                Attribute::number("big").optional(),
+                Attribute::nested_single("single", inner()).optional(),
+                Attribute::nested_list("list", inner()).optional(),
+                Attribute::nested_set("set", inner()).optional(),
+                Attribute::nested_map("map", inner()).optional(),
+            ])
+            .block(NestedBlock::new(
+                "rule",
+                BlockNesting::List,
+                Block::new(inner()),
+            ))
+            .block(NestedBlock::new(
+                "one",
+                BlockNesting::Single,
+                Block::new(inner()),
+            )),
+        )
+    }
+
+    #[async_trait]
+    impl Resource for Nested {
+        fn type_name(&self) -> &'static str {
+            "boom_nested"
+        }
+        fn schema(&self) -> Schema {
+            nested_schema()
+        }
+        async fn validate(&self, _config: &Value) -> Diagnostics {
+            Diagnostics::new()
+        }
+        async fn plan(&self, _r: PlanRequest) -> PlanResponse {
+            PlanResponse::default()
+        }
+        async fn apply(&self, _r: ApplyRequest) -> ApplyResponse {
+            ApplyResponse::default()
+        }
+        async fn read(&self, _r: ReadRequest) -> ReadResponse {
+            ReadResponse::default()
+        }
+        async fn import(&self, _id: &str) -> ImportResponse {
+            ImportResponse::default()
+        }
+    }
+
+    async fn upgrade(
+        service: &ProviderService,
+        json: &[u8],
+    ) -> pb::upgrade_resource_state::Response {
+        service
+            .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
+                type_name: "boom_nested".into(),
+                version: 0,
+                raw_state: Some(pb::RawState {
+                    json: json.to_vec(),
+                    flatmap: Default::default(),
+                }),
+            }))
+            .await
+            .expect("answer")
+            .into_inner()
+    }
+
+    #[tokio::test]
+    async fn upgrade_hands_back_state_that_fits_untouched() {
+        let service = ProviderService::new(Arc::new(Boom));
+        let json = br#"{"id": "x", "big": 12345678901234567890123,
+            "single": {"n": 0.1000000000000000055511151231257827},
+            "list": [{"n": 1}], "set": [], "map": {"a": {"n": 2}},
+            "rule": [{"n": 3}], "one": {"n": 4}}"#;
+        let answer = upgrade(&service, json).await;
+        assert!(answer.diagnostics.is_empty(), "{:?}", answer.diagnostics);
+        let state = answer.upgraded_state.expect("state");
+        assert_eq!(state.json, json.to_vec(), "the stored bytes, untouched");
+        assert!(state.msgpack.is_empty());
+        // What Terraform will read from it is the value in the current schema.
+        let value =
+            convert::decode(Some(&state), &nested_schema().value_type(), "state").expect("decodes");
+        assert_eq!(
+            value
+                .get("big")
+                .and_then(Value::as_number)
+                .map(|n| n.to_string()),
+            Some("12345678901234567890123".into())
+        );
+    }
+
+    #[tokio::test]
+    async fn upgrade_drops_removed_nested_attributes_and_keeps_every_digit() {
+        let service = ProviderService::new(Arc::new(Boom));
+        let json = br#"{"id": "x", "big": 12345678901234567890123,
+            "single": {"n": 0.1000000000000000055511151231257827, "old": 1},
+            "list": [{"n": 1, "old": "a"}], "set": [{"n": 5, "old": true}],
+            "map": {"a": {"n": 2, "old": null}},
+            "rule": [{"n": 3, "old": [1]}], "one": {"n": 4, "old": {}}}"#;
+        let answer = upgrade(&service, json).await;
+        assert!(answer.diagnostics.is_empty(), "{:?}", answer.diagnostics);
+        let state = answer.upgraded_state.expect("state");
+        assert!(state.json.is_empty() && !state.msgpack.is_empty());
+        let ty = nested_schema().value_type();
+        let value = crate::tfplugin::value::decode_msgpack(&state.msgpack, &ty).expect("msgpack");
+        let n = |v: &Value| v.get("n").and_then(Value::as_number).map(|n| n.to_string());
+        assert_eq!(
+            value
+                .get("big")
+                .and_then(Value::as_number)
+                .map(|n| n.to_string()),
+            Some("12345678901234567890123".into())
+        );
+        let single = value.get("single").expect("single");
+        assert_eq!(
+            n(single),
+            Some("0.1000000000000000055511151231257827".into())
+        );
+        assert_eq!(single.get("old"), None);
+        for (name, expected) in [("list", 1), ("set", 5), ("rule", 3)] {
+            let (Value::List(items) | Value::Set(items)) = value.get(name).expect(name) else {
+                panic!("{name} is a collection");
+            };
+            assert_eq!(
+                items,
+                &vec![Value::object([("n", Value::from_i64(expected))])]
+            );
+        }
+        assert_eq!(
+            value.get("map"),
+            Some(&Value::Map(
+                [("a".to_string(), Value::object([("n", Value::from_i64(2))]))].into()
+            ))
+        );
+        assert_eq!(
+            value.get("one"),
+            Some(&Value::object([("n", Value::from_i64(4))]))
+        );
     }
 
     #[tokio::test]

@@ -1,16 +1,30 @@
 //! Runs a [`Provider`] as a go-plugin gRPC server: reads the handshake, listens on a unix
 //! socket (or loopback TCP), wraps connections in mutual TLS when Terraform asks for it,
 //! serves the tfplugin6 provider plus go-plugin's controller, stdio and broker services and
-//! the gRPC health service, prints the handshake line, and shuts down gracefully on
-//! `GRPCController.Shutdown`, SIGTERM or SIGINT, removing the socket.
+//! the gRPC health service, prints the handshake line, and shuts down gracefully.
+//!
+//! Stopping works as go-plugin's does. `GRPCController.Shutdown` (Terraform's way to end the
+//! plugin) and SIGTERM first call [`Provider::stop`], so that long waits in flight end and
+//! answer, then shut down gracefully: requests in flight answer first, then the socket is
+//! removed. SIGINT is ignored (logged at debug level): a Ctrl-C in the terminal reaches
+//! Terraform and the plugin alike, and Terraform stops the plugin itself with `StopProvider`
+//! and `Shutdown`; only in `--debug` mode, where a developer runs the plugin in a terminal,
+//! does SIGINT stop it. The plugin also stops when its parent process goes away.
+//!
+//! The unix socket lives in a directory of its own, created with an unpredictable name
+//! (16 bytes of OS randomness) and mode 0700, so nobody else can reach or replace it; an
+//! existing path is never reused or removed. A client that does not finish its TLS handshake
+//! within [`TLS_HANDSHAKE_TIMEOUT`] is dropped.
 //!
 //! Knows processes, sockets and gRPC; knows nothing of what the provider does.
 
 use std::io;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, UnixListener};
@@ -30,6 +44,12 @@ use super::tls::{self, ServerIdentity, TlsError};
 /// Largest gRPC message accepted or sent; schemas and states are far smaller.
 const MAX_MESSAGE_BYTES: usize = 256 << 20;
 
+/// How long a client may take to complete its TLS handshake before it is dropped.
+pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many fresh random socket directory names are tried before giving up.
+const SOCKET_NAME_ATTEMPTS: usize = 5;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error("{0}")]
@@ -42,6 +62,8 @@ pub enum ServeError {
         #[source]
         source: io::Error,
     },
+    #[error("the operating system gave no random bytes for the socket name: {0}")]
+    Random(getrandom::Error),
     #[error("the gRPC server stopped with an error: {0}")]
     Server(#[from] tonic::transport::Error),
 }
@@ -49,8 +71,8 @@ pub enum ServeError {
 /// How the process was started.
 #[derive(Debug, Clone, Default)]
 pub struct ServeOptions {
-    /// `--debug`: no magic cookie needed, no TLS, and the reattach line is printed for a
-    /// developer instead of the handshake line.
+    /// `--debug`: no magic cookie needed, no TLS, SIGINT stops the plugin, and the reattach
+    /// line is printed for a developer instead of the handshake line.
     pub debug: bool,
     /// The provider's source address, used in the reattach line.
     pub source_address: String,
@@ -60,7 +82,34 @@ pub struct ServeOptions {
 pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result<(), ServeError> {
     let handshake = Handshake::from_env(!options.debug)?;
     let shutdown = CancellationToken::new();
+    // Watch signals before anything else: a Ctrl-C during start-up must not kill the plugin
+    // (outside --debug), and a SIGTERM right after the handshake line is not lost.
+    let signals = watch_signals(provider.clone(), shutdown.clone(), options.debug);
+    let orphan_watch =
+        (!options.debug).then(|| tokio::spawn(watch_parent(provider.clone(), shutdown.clone())));
+    let result = run(provider, &options, handshake, shutdown.clone(), |line| {
+        use std::io::Write as _;
+        println!("{line}");
+        let _ = io::stdout().flush();
+    })
+    .await;
+    shutdown.cancel();
+    signals.abort();
+    if let Some(task) = orphan_watch {
+        task.abort();
+    }
+    result
+}
 
+/// Listens, announces the address through `announce` (the handshake or reattach line) and
+/// serves until `shutdown` is cancelled (by `GRPCController.Shutdown` or by the caller).
+async fn run(
+    provider: Arc<dyn Provider>,
+    options: &ServeOptions,
+    handshake: Handshake,
+    shutdown: CancellationToken,
+    announce: impl FnOnce(&str),
+) -> Result<(), ServeError> {
     let tls = match (&handshake.client_cert_pem, options.debug) {
         (Some(client_cert), false) => {
             let identity = ServerIdentity::generate()?;
@@ -73,10 +122,19 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
         _ => None,
     };
 
-    let (listener, network, address, socket_path) = listen(&handshake.transport).await?;
+    // Dropping `bound` (on any return below) removes the socket and its directory.
+    let bound = listen(&handshake.transport).await?;
+    let (network, address) = (bound.network, bound.address.clone());
     let (sender, receiver) = mpsc::channel::<io::Result<Connection>>(16);
     let acceptor = tls.as_ref().map(|(_, a)| a.clone());
-    let accept_task = tokio::spawn(accept_loop(listener, acceptor, sender, shutdown.clone()));
+    let accept_task = tokio::spawn(accept_loop(
+        bound.listener,
+        acceptor,
+        TLS_HANDSHAKE_TIMEOUT,
+        sender,
+        shutdown.clone(),
+    ));
+    let _socket = bound.socket;
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
@@ -92,6 +150,7 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
         .add_service(provider_service)
         .add_service(goplugin::grpc_controller_server::GrpcControllerServer::new(
             Controller {
+                provider,
                 shutdown: shutdown.clone(),
             },
         ))
@@ -105,29 +164,21 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
         ))
         .add_service(health_service);
 
-    // Watch signals before announcing ourselves: a signal right after the line is not lost.
-    let signals = watch_signals(provider.clone(), shutdown.clone());
-    let orphan_watch =
-        (!options.debug).then(|| tokio::spawn(watch_parent(provider, shutdown.clone())));
-
     if options.debug {
-        println!(
-            "{}",
-            reattach_line(&options.source_address, network, &address)
-        );
+        announce(&reattach_line(&options.source_address, network, &address));
         eprintln!(
             "terraform-provider-cloudhsm is serving in debug mode. Export the line above in the \
              shell where you run terraform; press Ctrl-C here to stop."
         );
     } else {
         let cert = tls.as_ref().map(|(der, _)| der.as_slice());
-        println!(
-            "{}",
-            handshake::handshake_line(handshake.protocol_version, network, &address, cert)
-        );
+        announce(&handshake::handshake_line(
+            handshake.protocol_version,
+            network,
+            &address,
+            cert,
+        ));
     }
-    use std::io::Write as _;
-    let _ = io::stdout().flush();
     tracing::info!(network, address, tls = tls.is_some(), "plugin serving");
 
     let result = router
@@ -138,13 +189,6 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
         .await;
     shutdown.cancel();
     accept_task.abort();
-    signals.abort();
-    if let Some(task) = orphan_watch {
-        task.abort();
-    }
-    if let Some(path) = socket_path {
-        let _ = std::fs::remove_file(path);
-    }
     tracing::info!("plugin stopped");
     result.map_err(ServeError::from)
 }
@@ -154,26 +198,38 @@ enum Listener {
     Tcp(TcpListener),
 }
 
-async fn listen(
-    transport: &Transport,
-) -> Result<(Listener, &'static str, String, Option<PathBuf>), ServeError> {
+/// A listening socket, with what the handshake line says about it.
+struct Bound {
+    listener: Listener,
+    network: &'static str,
+    address: String,
+    /// The unix socket's files, removed when this is dropped.
+    socket: Option<SocketFiles>,
+}
+
+async fn listen(transport: &Transport) -> Result<Bound, ServeError> {
     match transport {
         Transport::Unix { dir } => {
-            let path = socket_path(dir);
-            let listener = UnixListener::bind(&path).map_err(|source| ServeError::Listen {
-                what: path.display().to_string(),
-                source,
-            })?;
-            let address = path.display().to_string();
-            Ok((Listener::Unix(listener), "unix", address, Some(path)))
+            let (listener, files) = bind_unix(dir, random_name)?;
+            let address = files.socket.display().to_string();
+            Ok(Bound {
+                listener: Listener::Unix(listener),
+                network: "unix",
+                address,
+                socket: Some(files),
+            })
         }
         Transport::Tcp { min_port, max_port } => {
             let mut last = None;
             for port in *min_port..=*max_port {
                 match TcpListener::bind(("127.0.0.1", port)).await {
                     Ok(listener) => {
-                        let address = format!("127.0.0.1:{port}");
-                        return Ok((Listener::Tcp(listener), "tcp", address, None));
+                        return Ok(Bound {
+                            listener: Listener::Tcp(listener),
+                            network: "tcp",
+                            address: format!("127.0.0.1:{port}"),
+                            socket: None,
+                        });
                     }
                     Err(e) => last = Some(e),
                 }
@@ -186,22 +242,75 @@ async fn listen(
     }
 }
 
-fn socket_path(dir: &Path) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or_default();
-    dir.join(format!(
-        "plugin-cloudhsm-{}-{nanos:08x}",
-        std::process::id()
-    ))
+/// An unpredictable file name: `plugin-` and 16 bytes of OS randomness in hex.
+fn random_name() -> Result<String, ServeError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(ServeError::Random)?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("plugin-{hex}"))
+}
+
+/// The private directory holding the socket, and the socket in it.
+#[derive(Debug)]
+struct SocketFiles {
+    dir: PathBuf,
+    socket: PathBuf,
+}
+
+impl Drop for SocketFiles {
+    /// Removes the socket and then its directory (only if empty: nothing else is deleted).
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.socket);
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+/// Creates a new directory named by `name()` in `parent`, readable by the owner only, and
+/// binds the socket `sock` inside it. A name that already exists (whatever it is: a file, a
+/// directory, a symlink someone planted) is left alone and another name is tried.
+fn bind_unix(
+    parent: &Path,
+    mut name: impl FnMut() -> Result<String, ServeError>,
+) -> Result<(UnixListener, SocketFiles), ServeError> {
+    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+    let listen_error = |what: &Path, source| ServeError::Listen {
+        what: what.display().to_string(),
+        source,
+    };
+    let mut attempt = 0;
+    let dir = loop {
+        attempt += 1;
+        let dir = parent.join(name()?);
+        // mkdir never follows a symlink in its last component and fails on any existing
+        // path, so an attacker's pre-created file or link is neither reused nor replaced.
+        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Ok(()) => break dir,
+            Err(e)
+                if e.kind() == io::ErrorKind::AlreadyExists && attempt < SOCKET_NAME_ATTEMPTS =>
+            {
+                tracing::warn!(path = %dir.display(), "socket directory name already taken; trying another");
+            }
+            Err(e) => return Err(listen_error(&dir, e)),
+        }
+    };
+    let files = SocketFiles {
+        socket: dir.join("sock"),
+        dir,
+    };
+    let listener = UnixListener::bind(&files.socket).map_err(|e| listen_error(&files.socket, e))?;
+    // The directory already keeps others out; the socket itself says so too.
+    std::fs::set_permissions(&files.socket, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| listen_error(&files.socket, e))?;
+    Ok((listener, files))
 }
 
 /// Accepts connections and completes each TLS handshake in its own task, so a slow or
-/// hostile client cannot hold up the others.
+/// hostile client cannot hold up the others; a handshake that takes longer than
+/// `handshake_timeout` is abandoned and its connection dropped.
 async fn accept_loop(
     listener: Listener,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
+    handshake_timeout: Duration,
     sender: mpsc::Sender<io::Result<Connection>>,
     shutdown: CancellationToken,
 ) {
@@ -234,14 +343,25 @@ async fn accept_loop(
             Some(acceptor) => {
                 let acceptor = acceptor.clone();
                 let sender = sender.clone();
+                let shutdown = shutdown.clone();
                 tokio::spawn(async move {
-                    match acceptor.accept(stream).await {
-                        Ok(tls) => {
+                    let handshake =
+                        tokio::time::timeout(handshake_timeout, acceptor.accept(stream));
+                    let outcome = tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        outcome = handshake => outcome,
+                    };
+                    match outcome {
+                        Ok(Ok(tls)) => {
                             let _ = sender.send(Ok(Connection(Box::pin(tls)))).await;
                         }
-                        Err(e) => {
+                        Ok(Err(e)) => {
                             tracing::warn!(error = %e, "refused a connection that failed the TLS handshake")
                         }
+                        Err(_) => tracing::warn!(
+                            timeout_s = handshake_timeout.as_secs_f64(),
+                            "dropped a connection that did not complete the TLS handshake in time"
+                        ),
                     }
                 });
             }
@@ -249,12 +369,22 @@ async fn accept_loop(
     }
 }
 
-/// SIGTERM and SIGINT: stop work in flight, then shut down gracefully (requests in flight
-/// finish and answer first). The handlers are installed before this returns, so a signal
-/// that arrives right after the handshake line is not lost.
+/// Calls [`Provider::stop`]; a panic in it is logged, never propagated, so that the
+/// shutdown that follows always happens.
+fn stop_provider(provider: &dyn Provider) {
+    if std::panic::catch_unwind(AssertUnwindSafe(|| provider.stop())).is_err() {
+        tracing::error!("the provider panicked while stopping its work in flight");
+    }
+}
+
+/// SIGTERM: stop work in flight, then shut down gracefully (requests in flight finish and
+/// answer first). SIGINT: ignored, as go-plugin plugins do, because Terraform stops the
+/// plugin itself after a Ctrl-C; in `debug` mode it is handled like SIGTERM. The handlers are
+/// installed before this returns, so no signal that arrives later is lost or fatal.
 fn watch_signals(
     provider: Arc<dyn Provider>,
     shutdown: CancellationToken,
+    debug: bool,
 ) -> tokio::task::JoinHandle<()> {
     use tokio::signal::unix::{signal, SignalKind};
     let handlers = (
@@ -266,12 +396,22 @@ fn watch_signals(
             tracing::warn!("could not install signal handlers");
             return;
         };
-        let name = tokio::select! {
-            _ = term.recv() => "SIGTERM",
-            _ = int.recv() => "SIGINT",
+        let name = loop {
+            tokio::select! {
+                _ = term.recv() => break "SIGTERM",
+                _ = int.recv() => {
+                    if debug {
+                        break "SIGINT";
+                    }
+                    tracing::debug!(
+                        signal = "SIGINT",
+                        "ignored: Terraform stops the plugin with StopProvider and Shutdown"
+                    );
+                }
+            }
         };
         tracing::info!(signal = name, "stopping");
-        provider.stop();
+        stop_provider(&*provider);
         shutdown.cancel();
     })
 }
@@ -284,11 +424,11 @@ async fn watch_parent(provider: Arc<dyn Provider>, shutdown: CancellationToken) 
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
         if std::os::unix::process::parent_id() != parent {
             tracing::warn!("Terraform is gone; stopping");
-            provider.stop();
+            stop_provider(&*provider);
             shutdown.cancel();
             return;
         }
@@ -358,6 +498,7 @@ impl AsyncWrite for Connection {
 
 /// `GRPCController`: Terraform's request to exit.
 struct Controller {
+    provider: Arc<dyn Provider>,
     shutdown: CancellationToken,
 }
 
@@ -368,6 +509,9 @@ impl goplugin::grpc_controller_server::GrpcController for Controller {
         _request: Request<goplugin::Empty>,
     ) -> Result<Response<goplugin::Empty>, Status> {
         tracing::debug!(rpc = "Shutdown", "served");
+        // Stop first: a graceful shutdown waits for requests in flight, and a long wait
+        // (an apply polling a cluster) must end and answer now rather than in hours.
+        stop_provider(&*self.provider);
         self.shutdown.cancel();
         Ok(Response::new(goplugin::Empty {}))
     }
@@ -454,9 +598,365 @@ mod tests {
     }
 
     #[test]
-    fn socket_paths_live_in_the_given_directory() {
-        let p = socket_path(Path::new("/tmp/x"));
-        assert!(p.starts_with("/tmp/x"));
-        assert!(p.file_name().is_some());
+    fn socket_names_are_random() {
+        let a = random_name().expect("random");
+        let b = random_name().expect("random");
+        assert_ne!(a, b);
+        for name in [&a, &b] {
+            let hex = name.strip_prefix("plugin-").expect("prefix");
+            assert_eq!(hex.len(), 32, "{name}");
+            assert!(hex.bytes().all(|c| c.is_ascii_hexdigit()), "{name}");
+            // Not a counter, a pid or a clock: a long run of one digit would be.
+            assert!(hex.bytes().any(|c| c != hex.as_bytes()[0]), "{name}");
+        }
+    }
+
+    /// Names from a list, as `bind_unix` asks for them.
+    fn names(list: &[&str]) -> impl FnMut() -> Result<String, ServeError> {
+        let mut list: Vec<String> = list.iter().rev().map(|s| s.to_string()).collect();
+        move || Ok(list.pop().unwrap_or_else(|| "exhausted".into()))
+    }
+
+    #[tokio::test]
+    async fn the_socket_never_reuses_or_replaces_an_existing_path() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let parent = tempfile::tempdir().expect("tempdir");
+        // An attacker got there first: a file, and a symlink to a directory they control.
+        let taken = parent.path().join("plugin-taken");
+        std::fs::write(&taken, "precious").expect("file");
+        let elsewhere = tempfile::tempdir().expect("tempdir");
+        let link = parent.path().join("plugin-link");
+        std::os::unix::fs::symlink(elsewhere.path(), &link).expect("symlink");
+
+        let (listener, files) = bind_unix(
+            parent.path(),
+            names(&["plugin-taken", "plugin-link", "plugin-fresh"]),
+        )
+        .expect("binds under the first free name");
+        assert_eq!(files.dir, parent.path().join("plugin-fresh"));
+        assert!(files.socket.starts_with(&files.dir));
+        assert_eq!(std::fs::read_to_string(&taken).expect("file"), "precious");
+        assert!(std::fs::symlink_metadata(&link)
+            .expect("link")
+            .file_type()
+            .is_symlink());
+        assert_eq!(
+            std::fs::read_dir(elsewhere.path()).expect("dir").count(),
+            0,
+            "nothing created through the link"
+        );
+        let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode(&files.dir), 0o700);
+        assert_eq!(mode(&files.socket), 0o600);
+
+        drop(listener);
+        let (dir, socket) = (files.dir.clone(), files.socket.clone());
+        drop(files);
+        assert!(!socket.exists() && !dir.exists(), "removed on drop");
+        assert!(taken.exists() && link.exists(), "others' files stay");
+
+        // Every name taken: an error, and nothing touched.
+        let err = bind_unix(
+            parent.path(),
+            names(&["plugin-taken"; SOCKET_NAME_ATTEMPTS]),
+        )
+        .expect_err("no free name");
+        assert!(matches!(err, ServeError::Listen { .. }), "{err:?}");
+        assert_eq!(std::fs::read_to_string(&taken).expect("file"), "precious");
+    }
+
+    /// Trusts exactly one server certificate, as go-plugin's client does.
+    #[derive(Debug)]
+    struct Pinned(Vec<u8>, rustls::crypto::WebPkiSupportedAlgorithms);
+
+    impl rustls::client::danger::ServerCertVerifier for Pinned {
+        fn verify_server_cert(
+            &self,
+            end_entity: &rustls::pki_types::CertificateDer<'_>,
+            _: &[rustls::pki_types::CertificateDer<'_>],
+            _: &rustls::pki_types::ServerName<'_>,
+            _: &[u8],
+            _: rustls::pki_types::UnixTime,
+        ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+            if end_entity.as_ref() == self.0.as_slice() {
+                Ok(rustls::client::danger::ServerCertVerified::assertion())
+            } else {
+                Err(rustls::Error::General("not the pinned certificate".into()))
+            }
+        }
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &rustls::pki_types::CertificateDer<'_>,
+            dss: &rustls::DigitallySignedStruct,
+        ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(message, cert, dss, &self.1)
+        }
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &rustls::pki_types::CertificateDer<'_>,
+            dss: &rustls::DigitallySignedStruct,
+        ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(message, cert, dss, &self.1)
+        }
+        fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+            self.1.supported_schemes()
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_client_that_never_finishes_the_tls_handshake_is_dropped() {
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+        use tokio::io::AsyncReadExt as _;
+
+        let parent = tempfile::tempdir().expect("tempdir");
+        let (listener, files) = bind_unix(parent.path(), random_name).expect("bind");
+        let server = ServerIdentity::generate().expect("server identity");
+        let client_key = rcgen::KeyPair::generate().expect("key");
+        let client_cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+            .expect("params")
+            .self_signed(&client_key)
+            .expect("cert");
+        let config = tls::server_config(&server, &client_cert.pem()).expect("config");
+        let (sender, mut receiver) = mpsc::channel(4);
+        let shutdown = CancellationToken::new();
+        let timeout = Duration::from_millis(500);
+        tokio::spawn(accept_loop(
+            Listener::Unix(listener),
+            Some(tokio_rustls::TlsAcceptor::from(config)),
+            timeout,
+            sender,
+            shutdown.clone(),
+        ));
+
+        // Connects and says nothing.
+        let mut silent = tokio::net::UnixStream::connect(&files.socket)
+            .await
+            .expect("connect");
+
+        // Meanwhile a real client is served.
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let verifier = Arc::new(Pinned(
+            server.cert_der.to_vec(),
+            provider.signature_verification_algorithms,
+        ));
+        let client_config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_client_auth_cert(
+                vec![CertificateDer::from(client_cert.der().to_vec())],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(client_key.serialize_der())),
+            )
+            .expect("client auth");
+        let stream = tokio::net::UnixStream::connect(&files.socket)
+            .await
+            .expect("connect");
+        let started = std::time::Instant::now();
+        let _client = tokio_rustls::TlsConnector::from(Arc::new(client_config))
+            .connect(ServerName::try_from("localhost").expect("name"), stream)
+            .await
+            .expect("handshake completes");
+        let served = tokio::time::timeout(Duration::from_secs(5), receiver.recv())
+            .await
+            .expect("a connection is handed to the server")
+            .expect("open channel");
+        assert!(served.is_ok());
+        assert!(
+            started.elapsed() < timeout,
+            "the other client is served while the silent one waits"
+        );
+
+        // The silent client is dropped once the timeout has passed: it reads end-of-stream.
+        let mut buf = [0u8; 16];
+        let read = tokio::time::timeout(Duration::from_secs(5), silent.read(&mut buf))
+            .await
+            .expect("the server drops the silent connection");
+        assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+        shutdown.cancel();
+    }
+
+    /// A provider whose one resource's apply waits (up to ten minutes) until `stop` is called,
+    /// like an apply polling a cluster.
+    struct Waiter {
+        stop: CancellationToken,
+        applying: Arc<tokio::sync::Notify>,
+    }
+
+    fn waiter_schema() -> crate::tfplugin::schema::Schema {
+        use crate::tfplugin::schema::{Attribute, Block, Schema};
+        Schema::new(Block {
+            attributes: vec![Attribute::string("id").required()],
+            ..Default::default()
+        })
+    }
+
+    #[async_trait::async_trait]
+    impl Provider for Waiter {
+        fn type_name(&self) -> &'static str {
+            "wait"
+        }
+        fn schema(&self) -> crate::tfplugin::schema::Schema {
+            crate::tfplugin::schema::Schema::new(Default::default())
+        }
+        fn resources(&self) -> Vec<Arc<dyn crate::tfplugin::interface::Resource>> {
+            vec![Arc::new(Waiter {
+                stop: self.stop.clone(),
+                applying: self.applying.clone(),
+            })]
+        }
+        fn data_sources(&self) -> Vec<Arc<dyn crate::tfplugin::interface::DataSource>> {
+            Vec::new()
+        }
+        async fn validate_config(
+            &self,
+            _: &crate::tfplugin::value::Value,
+        ) -> crate::tfplugin::diagnostics::Diagnostics {
+            Default::default()
+        }
+        async fn configure(
+            &self,
+            _: &crate::tfplugin::value::Value,
+            _: &str,
+        ) -> crate::tfplugin::diagnostics::Diagnostics {
+            Default::default()
+        }
+        fn stop(&self) {
+            self.stop.cancel();
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl crate::tfplugin::interface::Resource for Waiter {
+        fn type_name(&self) -> &'static str {
+            "wait_thing"
+        }
+        fn schema(&self) -> crate::tfplugin::schema::Schema {
+            waiter_schema()
+        }
+        async fn validate(
+            &self,
+            _: &crate::tfplugin::value::Value,
+        ) -> crate::tfplugin::diagnostics::Diagnostics {
+            Default::default()
+        }
+        async fn plan(
+            &self,
+            _: crate::tfplugin::interface::PlanRequest,
+        ) -> crate::tfplugin::interface::PlanResponse {
+            Default::default()
+        }
+        async fn apply(
+            &self,
+            request: crate::tfplugin::interface::ApplyRequest,
+        ) -> crate::tfplugin::interface::ApplyResponse {
+            self.applying.notify_one();
+            let mut out = crate::tfplugin::interface::ApplyResponse {
+                new_state: request.planned_state,
+                ..Default::default()
+            };
+            tokio::select! {
+                _ = self.stop.cancelled() => out.diagnostics.error("Stopped", "The wait was stopped."),
+                _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+            }
+            out
+        }
+        async fn read(
+            &self,
+            _: crate::tfplugin::interface::ReadRequest,
+        ) -> crate::tfplugin::interface::ReadResponse {
+            Default::default()
+        }
+        async fn import(&self, _: &str) -> crate::tfplugin::interface::ImportResponse {
+            Default::default()
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn shutdown_during_a_long_wait_stops_the_wait_and_ends_the_server() {
+        use crate::tfplugin::value::{self, Value};
+        let parent = tempfile::tempdir().expect("tempdir");
+        let handshake = Handshake {
+            protocol_version: 6,
+            transport: Transport::Unix {
+                dir: parent.path().to_path_buf(),
+            },
+            client_cert_pem: None,
+        };
+        let applying = Arc::new(tokio::sync::Notify::new());
+        let provider = Arc::new(Waiter {
+            stop: CancellationToken::new(),
+            applying: applying.clone(),
+        });
+        let (line_tx, line_rx) = tokio::sync::oneshot::channel::<String>();
+        let server = tokio::spawn(async move {
+            run(
+                provider,
+                &ServeOptions::default(),
+                handshake,
+                CancellationToken::new(),
+                move |line| {
+                    let _ = line_tx.send(line.to_string());
+                },
+            )
+            .await
+        });
+        let line = line_rx.await.expect("handshake line");
+        let socket = line.split('|').nth(3).expect("address").to_string();
+        let path = socket.clone();
+        let channel = tonic::transport::Endpoint::from_static("http://localhost")
+            .connect_with_connector(tower::service_fn(move |_| {
+                let path = path.clone();
+                async move {
+                    tokio::net::UnixStream::connect(path)
+                        .await
+                        .map(hyper_util::rt::TokioIo::new)
+                }
+            }))
+            .await
+            .expect("connect");
+
+        let ty = waiter_schema().value_type();
+        let planned = pb::DynamicValue {
+            msgpack: value::encode_msgpack(&Value::object([("id", Value::string("x"))]), &ty)
+                .expect("msgpack"),
+            json: Vec::new(),
+        };
+        let mut client = pb::provider_client::ProviderClient::new(channel.clone());
+        let apply = tokio::spawn(async move {
+            client
+                .apply_resource_change(pb::apply_resource_change::Request {
+                    type_name: "wait_thing".into(),
+                    planned_state: Some(planned.clone()),
+                    config: Some(planned),
+                    ..Default::default()
+                })
+                .await
+        });
+        tokio::time::timeout(Duration::from_secs(10), applying.notified())
+            .await
+            .expect("the apply is waiting");
+
+        goplugin::grpc_controller_client::GrpcControllerClient::new(channel)
+            .shutdown(goplugin::Empty {})
+            .await
+            .expect("shutdown answers");
+
+        let answer = tokio::time::timeout(Duration::from_secs(5), apply)
+            .await
+            .expect("the apply answers promptly after Shutdown")
+            .expect("task")
+            .expect("an answer, not a transport error")
+            .into_inner();
+        assert_eq!(answer.diagnostics.len(), 1, "{:?}", answer.diagnostics);
+        assert_eq!(answer.diagnostics[0].summary, "Stopped");
+        let served = tokio::time::timeout(Duration::from_secs(5), server)
+            .await
+            .expect("the server ends promptly after Shutdown")
+            .expect("task");
+        assert!(served.is_ok(), "{served:?}");
+        assert!(!Path::new(&socket).exists(), "socket removed");
     }
 }

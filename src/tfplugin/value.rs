@@ -1,5 +1,7 @@
 //! cty values as Terraform sends and expects them: types, values (null, unknown, refined
-//! unknown, known), the msgpack and JSON wire forms of `DynamicValue`, and typed access
+//! unknown, known), the msgpack and JSON wire forms of `DynamicValue`, stored resource state
+//! (JSON) read into the current schema ([`decode_stored_json`]: numbers keep every digit,
+//! attributes the schema no longer has are dropped at any depth), and typed access
 //! ([`FromValue`], [`IntoValue`], [`Field`], [`ObjectReader`], [`ObjectBuilder`]) so that
 //! resource code works with Rust types and never with bytes.
 //!
@@ -1719,136 +1721,209 @@ impl JsonParser<'_> {
     }
 }
 
-/// Decodes the JSON form of a value of `ty` (resource state as Terraform stores it).
+/// Decodes the JSON form of a value of `ty`. An object attribute the type does not have is
+/// an error; one the JSON lacks is null.
 pub fn decode_json(bytes: &[u8], ty: &Type) -> Result<Value, ValueError> {
-    let root = AttributePath::root();
-    let json = parse_json(bytes)
-        .map_err(|m| ValueError::decode(&root, format!("The data is not valid JSON: {m}.")))?;
-    let mut path = AttributePath::root();
-    from_json(&json, ty, &mut path)
+    let mut reading = JsonReading::default();
+    reading.decode(bytes, ty)
 }
 
-fn from_json(json: &Json, ty: &Type, path: &mut AttributePath) -> Result<Value, ValueError> {
-    if *json == Json::Null {
-        return Ok(Value::Null);
+/// Resource state as Terraform stored it (JSON), read as a value of the current schema's type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredState {
+    pub value: Value,
+    /// Where the stored JSON had an object attribute that the type no longer has, at any
+    /// depth (nested attributes, blocks); those attributes were left out of `value`.
+    pub dropped: Vec<AttributePath>,
+    /// Whether some object in the JSON lacked attributes of its type (read as null).
+    pub missing_attributes: bool,
+}
+
+impl StoredState {
+    /// True when the stored JSON already is exactly a value of the type, as Terraform's own
+    /// JSON decoding reads it: nothing was dropped or filled in, so the stored bytes can be
+    /// handed back untouched.
+    pub fn fits_as_is(&self) -> bool {
+        self.dropped.is_empty() && !self.missing_attributes
     }
-    let mismatch =
-        |path: &AttributePath| ValueError::mismatch(path, ty.friendly_name(), json.kind());
-    match ty {
-        // Like cty, primitive values are converted where the conversion is obvious.
-        Type::Bool => match json {
-            Json::Bool(b) => Ok(Value::Bool(*b)),
-            Json::String(s) if s == "true" => Ok(Value::Bool(true)),
-            Json::String(s) if s == "false" => Ok(Value::Bool(false)),
-            _ => Err(mismatch(path)),
-        },
-        Type::Number => match json {
-            Json::Number(s) | Json::String(s) => Number::parse(s)
-                .map(Value::Number)
-                .ok_or_else(|| ValueError::decode(path, format!("{s:?} is not a number."))),
-            _ => Err(mismatch(path)),
-        },
-        Type::String => match json {
-            Json::String(s) => Ok(Value::String(s.clone())),
-            Json::Number(n) => Ok(Value::String(
-                Number::parse(n)
-                    .map(|n| n.to_string())
-                    .unwrap_or_else(|| n.clone()),
-            )),
-            Json::Bool(b) => Ok(Value::String(b.to_string())),
-            _ => Err(mismatch(path)),
-        },
-        Type::List(et) | Type::Set(et) => {
-            let Json::Array(items) = json else {
-                return Err(mismatch(path));
-            };
-            let elems = items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| with_step(path, index_step(i), |p| from_json(item, et, p)))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(if matches!(ty, Type::List(_)) {
-                Value::List(elems)
-            } else {
-                Value::Set(elems)
-            })
+}
+
+/// Reads stored resource state (the JSON of `UpgradeResourceState`'s `raw_state`) as a value
+/// of `ty`, dropping object attributes the type no longer has at every depth. Numbers keep
+/// every digit of their decimal text.
+pub fn decode_stored_json(bytes: &[u8], ty: &Type) -> Result<StoredState, ValueError> {
+    let mut reading = JsonReading {
+        drop_unknown: true,
+        ..Default::default()
+    };
+    let value = reading.decode(bytes, ty)?;
+    Ok(StoredState {
+        value,
+        dropped: reading.dropped,
+        missing_attributes: reading.missing_attributes,
+    })
+}
+
+/// One JSON decoding: how it treats object attributes the type lacks, and what it did.
+#[derive(Default)]
+struct JsonReading {
+    /// Leave out (and record) attributes the type does not have instead of refusing them.
+    drop_unknown: bool,
+    dropped: Vec<AttributePath>,
+    missing_attributes: bool,
+}
+
+impl JsonReading {
+    fn decode(&mut self, bytes: &[u8], ty: &Type) -> Result<Value, ValueError> {
+        let root = AttributePath::root();
+        let json = parse_json(bytes)
+            .map_err(|m| ValueError::decode(&root, format!("The data is not valid JSON: {m}.")))?;
+        let mut path = AttributePath::root();
+        self.value(&json, ty, &mut path)
+    }
+
+    fn value(
+        &mut self,
+        json: &Json,
+        ty: &Type,
+        path: &mut AttributePath,
+    ) -> Result<Value, ValueError> {
+        if *json == Json::Null {
+            return Ok(Value::Null);
         }
-        Type::Tuple(ets) => {
-            let Json::Array(items) = json else {
-                return Err(mismatch(path));
-            };
-            if items.len() != ets.len() {
-                return Err(ValueError::decode(
-                    path,
-                    format!(
-                        "The tuple has {} elements, the type has {}.",
-                        items.len(),
-                        ets.len()
-                    ),
-                ));
-            }
-            let elems = items
-                .iter()
-                .zip(ets)
-                .enumerate()
-                .map(|(i, (item, et))| with_step(path, index_step(i), |p| from_json(item, et, p)))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Value::Tuple(elems))
-        }
-        Type::Map(et) => {
-            let Json::Object(entries) = json else {
-                return Err(mismatch(path));
-            };
-            let mut out = BTreeMap::new();
-            for (k, v) in entries {
-                let value = with_step(path, PathStep::ElementKeyString(k.clone()), |p| {
-                    from_json(v, et, p)
-                })?;
-                out.insert(k.clone(), value);
-            }
-            Ok(Value::Map(out))
-        }
-        Type::Object(ats) => {
-            let Json::Object(entries) = json else {
-                return Err(mismatch(path));
-            };
-            let mut out = BTreeMap::new();
-            for (name, v) in entries {
-                let Some(at) = ats.get(name) else {
-                    return Err(attribute_not_in_type(path, name));
+        let mismatch =
+            |path: &AttributePath| ValueError::mismatch(path, ty.friendly_name(), json.kind());
+        match ty {
+            // Like cty, primitive values are converted where the conversion is obvious.
+            Type::Bool => match json {
+                Json::Bool(b) => Ok(Value::Bool(*b)),
+                Json::String(s) if s == "true" => Ok(Value::Bool(true)),
+                Json::String(s) if s == "false" => Ok(Value::Bool(false)),
+                _ => Err(mismatch(path)),
+            },
+            Type::Number => match json {
+                Json::Number(s) | Json::String(s) => Number::parse(s)
+                    .map(Value::Number)
+                    .ok_or_else(|| ValueError::decode(path, format!("{s:?} is not a number."))),
+                _ => Err(mismatch(path)),
+            },
+            Type::String => match json {
+                Json::String(s) => Ok(Value::String(s.clone())),
+                Json::Number(n) => Ok(Value::String(
+                    Number::parse(n)
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| n.clone()),
+                )),
+                Json::Bool(b) => Ok(Value::String(b.to_string())),
+                _ => Err(mismatch(path)),
+            },
+            Type::List(et) | Type::Set(et) => {
+                let Json::Array(items) = json else {
+                    return Err(mismatch(path));
                 };
-                let value = with_step(path, PathStep::Attribute(name.clone()), |p| {
-                    from_json(v, at, p)
-                })?;
-                out.insert(name.clone(), value);
+                let elems = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| with_step(path, index_step(i), |p| self.value(item, et, p)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(if matches!(ty, Type::List(_)) {
+                    Value::List(elems)
+                } else {
+                    Value::Set(elems)
+                })
             }
-            Ok(object_with_nulls(out, ats))
-        }
-        Type::Dynamic => {
-            let Json::Object(entries) = json else {
-                return Err(ValueError::mismatch(
-                    path,
-                    "an object with \"value\" and \"type\"",
-                    json.kind(),
-                ));
-            };
-            let field = |name: &str| entries.iter().find(|(k, _)| k == name).map(|(_, v)| v);
-            let (Some(type_json), Some(value_json)) = (field("type"), field("value")) else {
-                return Err(ValueError::decode(
-                    path,
-                    "A dynamic value needs both \"value\" and \"type\".",
-                ));
-            };
-            let inner_ty =
-                type_from_json(type_json).map_err(|e| ValueError::decode(path, e.message()))?;
-            if inner_ty == Type::Dynamic {
-                return Err(ValueError::decode(
-                    path,
-                    "A dynamic value cannot have the type \"dynamic\".",
-                ));
+            Type::Tuple(ets) => {
+                let Json::Array(items) = json else {
+                    return Err(mismatch(path));
+                };
+                if items.len() != ets.len() {
+                    return Err(ValueError::decode(
+                        path,
+                        format!(
+                            "The tuple has {} elements, the type has {}.",
+                            items.len(),
+                            ets.len()
+                        ),
+                    ));
+                }
+                let elems = items
+                    .iter()
+                    .zip(ets)
+                    .enumerate()
+                    .map(|(i, (item, et))| {
+                        with_step(path, index_step(i), |p| self.value(item, et, p))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Value::Tuple(elems))
             }
-            let inner = from_json(value_json, &inner_ty, path)?;
-            Ok(Value::Dynamic(inner_ty, Box::new(inner)))
+            Type::Map(et) => {
+                let Json::Object(entries) = json else {
+                    return Err(mismatch(path));
+                };
+                let mut out = BTreeMap::new();
+                for (k, v) in entries {
+                    let value = with_step(path, PathStep::ElementKeyString(k.clone()), |p| {
+                        self.value(v, et, p)
+                    })?;
+                    out.insert(k.clone(), value);
+                }
+                Ok(Value::Map(out))
+            }
+            Type::Object(ats) => {
+                let Json::Object(entries) = json else {
+                    return Err(mismatch(path));
+                };
+                let mut out = BTreeMap::new();
+                for (name, v) in entries {
+                    let Some(at) = ats.get(name) else {
+                        if self.drop_unknown {
+                            let mut dropped = path.clone();
+                            dropped.push(PathStep::Attribute(name.clone()));
+                            self.dropped.push(dropped);
+                            continue;
+                        }
+                        return Err(attribute_not_in_type(path, name));
+                    };
+                    let value = with_step(path, PathStep::Attribute(name.clone()), |p| {
+                        self.value(v, at, p)
+                    })?;
+                    out.insert(name.clone(), value);
+                }
+                if out.len() < ats.len() {
+                    self.missing_attributes = true;
+                }
+                Ok(object_with_nulls(out, ats))
+            }
+            Type::Dynamic => {
+                let Json::Object(entries) = json else {
+                    return Err(ValueError::mismatch(
+                        path,
+                        "an object with \"value\" and \"type\"",
+                        json.kind(),
+                    ));
+                };
+                let field = |name: &str| entries.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+                let (Some(type_json), Some(value_json)) = (field("type"), field("value")) else {
+                    return Err(ValueError::decode(
+                        path,
+                        "A dynamic value needs both \"value\" and \"type\".",
+                    ));
+                };
+                let inner_ty =
+                    type_from_json(type_json).map_err(|e| ValueError::decode(path, e.message()))?;
+                if inner_ty == Type::Dynamic {
+                    return Err(ValueError::decode(
+                        path,
+                        "A dynamic value cannot have the type \"dynamic\".",
+                    ));
+                }
+                // A dynamic value carries its own type, not the schema's: nothing to drop there.
+                let drop_unknown = std::mem::replace(&mut self.drop_unknown, false);
+                let inner = self.value(value_json, &inner_ty, path);
+                self.drop_unknown = drop_unknown;
+                let inner = inner?;
+                Ok(Value::Dynamic(inner_ty, Box::new(inner)))
+            }
         }
     }
 }
@@ -2609,6 +2684,82 @@ mod tests {
         assert_eq!(err.path(), Some(&AttributePath::attr("days")));
         let err = decode_json(br#"{"nope": 1}"#, &ty).unwrap_err();
         assert!(err.message().contains("nope"));
+    }
+
+    #[test]
+    fn stored_state_drops_removed_attributes_at_every_depth_and_keeps_numbers_exact() {
+        let inner = || Type::object([("keep", Type::Number)]);
+        let ty = Type::object([
+            ("id", Type::String),
+            ("big", Type::Number),
+            ("long", Type::Number),
+            ("single", inner()),
+            ("list", Type::list(inner())),
+            ("set", Type::set(inner())),
+            ("map", Type::map(inner())),
+        ]);
+        let json = br#"{
+            "id": "x",
+            "big": 12345678901234567890123,
+            "long": 0.1000000000000000055511151231257827,
+            "single": {"keep": 1, "gone": true},
+            "list": [{"keep": 2, "gone": "a"}, {"keep": -12345678901234567890123.25}],
+            "set": [{"gone": null, "keep": 3}],
+            "map": {"k": {"keep": 4, "gone": [1, {"deep": 2}]}},
+            "removed_top": {"x": 5}
+        }"#;
+        let stored = decode_stored_json(json, &ty).unwrap();
+        assert!(!stored.fits_as_is());
+        let dropped: Vec<String> = stored.dropped.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            dropped,
+            [
+                "single.gone",
+                "list[0].gone",
+                "set[0].gone",
+                "map[\"k\"].gone",
+                "removed_top"
+            ]
+        );
+        let v = &stored.value;
+        let number = |v: &Value| v.as_number().unwrap().to_string();
+        assert_eq!(number(v.get("big").unwrap()), "12345678901234567890123");
+        assert_eq!(
+            number(v.get("long").unwrap()),
+            "0.1000000000000000055511151231257827"
+        );
+        let Value::List(list) = v.get("list").unwrap() else {
+            panic!("list")
+        };
+        assert_eq!(list[0], Value::object([("keep", Value::from_i64(2))]));
+        assert_eq!(
+            number(list[1].get("keep").unwrap()),
+            "-12345678901234567890123.25"
+        );
+        assert_eq!(
+            v.get("map").unwrap(),
+            &Value::Map(BTreeMap::from([(
+                "k".to_string(),
+                Value::object([("keep", Value::from_i64(4))])
+            )]))
+        );
+        // Every digit survives the msgpack answer too.
+        assert_eq!(&roundtrip(v, &ty), v);
+
+        // State that already fits is said to fit; a missing attribute or a dropped one is not.
+        let fits = br#"{"id":"x","big":1e400,"long":0.1000000000000000055511151231257827,
+            "single":null,"list":[],"set":null,"map":{"a":{"keep":1}}}"#;
+        let stored = decode_stored_json(fits, &ty).unwrap();
+        assert!(stored.fits_as_is(), "{stored:?}");
+        let missing = br#"{"id":"x","single":{}}"#;
+        let stored = decode_stored_json(missing, &ty).unwrap();
+        assert!(stored.missing_attributes && !stored.fits_as_is());
+        assert_eq!(stored.value.get("big"), Some(&Value::Null));
+        // Strict decoding still refuses what the type lacks; a dynamic value is never trimmed.
+        assert!(decode_json(json, &ty).is_err());
+        let dynamic = Type::object([("d", Type::Dynamic)]);
+        let bad = br#"{"d": {"value": {"a": 1, "b": 2}, "type": ["object", {"a": "number"}]}}"#;
+        assert!(decode_stored_json(bad, &dynamic).is_err());
     }
 
     #[test]
