@@ -594,17 +594,14 @@ impl Resource for ClusterConfigResource {
             });
         let mut cluster = None;
         if let (true, Some(id)) = (creating || replacing || type_changes, cluster_id.as_deref()) {
-            match self.context.plan_client().await {
-                Ok(Some(client)) => match client.describe(id).await {
-                    Ok(Some(c)) if !c.is_gone() => cluster = Some(c),
-                    Ok(_) => diags.push(cluster_not_found(id)),
-                    Err(e) => diags.push(
-                        api_diagnostic(&e, id, "reading the cluster to plan its settings")
-                            .at(AttributePath::attr("cluster_id")),
-                    ),
-                },
-                Ok(None) => {}
-                Err(d) => diags.append(d),
+            let read =
+                common::read_at_plan(&self.context, id, "reading its settings", &mut diags).await;
+            match read {
+                common::PlanRead::Found(c) if !c.is_gone() => cluster = Some(*c),
+                common::PlanRead::Found(_) | common::PlanRead::NotFound => {
+                    diags.push(cluster_not_found(id))
+                }
+                common::PlanRead::Unavailable => {}
             }
         }
         if diags.has_errors() {

@@ -401,22 +401,21 @@ impl ClusterInitializationResource {
             .known()
             .filter(|id| common::is_cluster_id(id))
         {
-            match self.context.plan_client().await {
-                Err(d) => diags.append(d),
-                Ok(None) => {}
-                Ok(Some(client)) => match client.describe(cluster_id).await {
-                    Err(e) => diags.push(common::api_diagnostic(
-                        &e,
-                        cluster_id,
-                        "reading the cluster to plan its initialization",
-                    )),
-                    Ok(None) => diags.push(common::cluster_not_found(cluster_id)),
-                    Ok(Some(cluster)) => {
-                        if let Err(e) = next_init_step(&cluster, signed.as_ref(), false) {
-                            diags.push(initialize_diagnostic(&e, cluster_id));
-                        }
+            let read = common::read_at_plan(
+                &self.context,
+                cluster_id,
+                "checking the cluster for its initialization",
+                &mut diags,
+            )
+            .await;
+            match read {
+                common::PlanRead::Found(cluster) => {
+                    if let Err(e) = next_init_step(&cluster, signed.as_ref(), false) {
+                        diags.push(initialize_diagnostic(&e, cluster_id));
                     }
-                },
+                }
+                common::PlanRead::NotFound => diags.push(common::cluster_not_found(cluster_id)),
+                common::PlanRead::Unavailable => {}
             }
         }
         let id = match &inputs.cluster_id {

@@ -5,8 +5,9 @@
 
 use std::time::Duration;
 
-use crate::cloudhsm::{ApiError, ErrorKind, WaitError};
+use crate::cloudhsm::{ApiError, Cluster, ErrorKind, WaitError};
 use crate::duration;
+use crate::provider::ProviderContext;
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::schema::Attribute;
 use crate::tfplugin::value::{Field, ObjectReader, Value};
@@ -173,6 +174,52 @@ pub fn wait_diagnostic(err: &WaitError, cluster_id: &str, waiting_for: &str) -> 
             "The cluster did not reach the expected state",
             format!("Cluster {cluster_id}: {err}."),
         ),
+    }
+}
+
+/// What a plan-time read of a cluster found.
+pub enum PlanRead {
+    Found(Box<Cluster>),
+    NotFound,
+    /// Not read: the provider configuration is not known yet, or CloudHSM could not answer
+    /// (a diagnostic says which).
+    Unavailable,
+}
+
+/// Reads a cluster to sharpen a plan. Such reads only sharpen it: when CloudHSM is
+/// throttling, failing or unreachable, the plan goes on with a warning (apply runs the same
+/// checks), so a bad minute cannot end an apply, which plans each resource again.
+pub async fn read_at_plan(
+    context: &ProviderContext,
+    cluster_id: &str,
+    doing: &str,
+    diags: &mut Diagnostics,
+) -> PlanRead {
+    let client = match context.plan_client().await {
+        Ok(Some(c)) => c,
+        Ok(None) => return PlanRead::Unavailable,
+        Err(d) => {
+            diags.append(d);
+            return PlanRead::Unavailable;
+        }
+    };
+    match client.describe(cluster_id).await {
+        Ok(Some(c)) => PlanRead::Found(Box::new(c)),
+        Ok(None) => PlanRead::NotFound,
+        Err(e) if e.is_transient() || matches!(e, ApiError::DeadlineReached { .. }) => {
+            diags.push(Diagnostic::warning(
+                "Could not read the cluster at plan time",
+                format!(
+                    "Cluster {cluster_id}: {e}. The plan goes on without {doing}; the same \
+                     checks run when the change is applied."
+                ),
+            ));
+            PlanRead::Unavailable
+        }
+        Err(e) => {
+            diags.push(api_diagnostic(&e, cluster_id, doing).at(AttributePath::attr("cluster_id")));
+            PlanRead::Unavailable
+        }
     }
 }
 
