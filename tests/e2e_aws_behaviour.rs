@@ -12,7 +12,7 @@ use std::time::Duration;
 use cloudhsm_emulator::{
     Behaviour, ClusterSpec, Control, ExpiredRollback, Fault, FaultKind, Timings, Trigger,
 };
-use support::{flat, resource_hcl, seed_and_sign, Workspace};
+use support::{descendants, flat, resource_hcl, seed_and_sign, sign_for, Workspace};
 use terraform_provider_cloudhsm::certs;
 
 const INIT: &str = "cloudhsm_cluster_initialization.this";
@@ -483,6 +483,54 @@ async fn saved_plans_apply_after_harmless_changes_out_of_band() {
     assert_eq!(control.call_count("InitializeCluster"), 1);
 }
 
+// ---- 8. busy is decided by looking at the cluster, not by the words of a refusal ---------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busy_refusals_in_any_words_are_waited_out_and_real_refusals_reported() {
+    let Some(tf) = support::terraform() else {
+        return;
+    };
+    let emulator = support::emulator(None).await;
+    let control = emulator.control();
+    let ws = Workspace::new(tf, &emulator.endpoint_url());
+    control.set_behaviour(Behaviour {
+        refuse_while_hsm_busy: true,
+        busy_message: Some("Request rejected.".into()),
+        modify_uninitialized: false,
+        ..Behaviour::default()
+    });
+    // The cluster looks ACTIVE, but an HSM being added makes CloudHSM refuse changes, in
+    // words that name no state.
+    let id = initialized_cluster(&control, "hsm1.medium");
+    control
+        .add_hsm(&id, Duration::from_secs(3))
+        .expect("cluster");
+    ws.write(&config_hcl(&id, None, Some(30)));
+    let run = ws.apply();
+    assert!(run.success, "{}", run.all());
+    assert_eq!(
+        control.call_count("ModifyCluster"),
+        2,
+        "refused once, then accepted"
+    );
+    assert_eq!(
+        control.cluster_json(&id).unwrap()["BackupRetentionPolicy"]["Value"],
+        "30"
+    );
+
+    // A refusal while nothing is busy is reported as it is, at once, with advice.
+    let uninitialized = control.seed_cluster(ClusterSpec::default());
+    ws.run(&["state", "rm", "-no-color", CONFIG]).ok();
+    ws.write(&config_hcl(&uninitialized, None, Some(30)));
+    let run = ws.apply().fails();
+    let text = flat(&run.all());
+    assert!(text.contains("CloudHsmInvalidRequestException"), "{text}");
+    assert!(text.contains("not initialized yet"), "{text}");
+    assert!(text.contains("depends_on"), "{text}");
+    assert_eq!(control.call_count("ModifyCluster"), 3, "no blind retries");
+    assert!(ws.resource(CONFIG).is_none());
+}
+
 // ---- 9. a rollback after the window closed is refused at plan ----------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -554,4 +602,103 @@ async fn a_rollback_after_its_window_closed_is_a_plan_error_on_hsm_type() {
         run.all()
     );
     assert_eq!(control.call_count("ModifyCluster"), 2);
+}
+
+// ---- 10. Ctrl-C: Terraform stops the plugin, the plugin does not stop itself --------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_with_several_resources_in_flight_is_handled_through_terraform() {
+    let Some(tf) = support::terraform() else {
+        return;
+    };
+    let emulator = support::emulator(Some(Timings {
+        initialize: Duration::from_secs(600),
+        ..Timings::instant()
+    }))
+    .await;
+    let control = emulator.control();
+    let ws = Workspace::new(tf, &emulator.endpoint_url());
+    let mut body = String::new();
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let id = control.seed_cluster(ClusterSpec::default());
+        let (cert, anchor) = sign_for(&control, &id);
+        ws.write_file(&format!("c{n}.crt"), &cert);
+        ws.write_file(&format!("ca{n}.crt"), &anchor);
+        body.push_str(&resource_hcl(
+            &format!("r{n}"),
+            &id,
+            &format!("c{n}.crt"),
+            &format!("ca{n}.crt"),
+        ));
+        ids.push(id);
+    }
+    ws.write(&body);
+    let apply = ws.spawn_with_env(
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+        &[("TF_LOG_PROVIDER", "debug")],
+    );
+    let in_flight = tokio::task::block_in_place(|| {
+        for _ in 0..900 {
+            if control.call_count("InitializeCluster") == 3 {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    });
+    assert!(in_flight, "three initializations in flight");
+    std::thread::sleep(Duration::from_millis(500));
+    // As a terminal sends it: SIGINT to Terraform and to everything it started.
+    let mut pids = vec![apply.id()];
+    pids.extend(descendants(apply.id()));
+    for pid in &pids {
+        let _ = std::process::Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status();
+    }
+    let output = tokio::task::block_in_place(|| apply.wait_with_output()).expect("terraform ends");
+    let log = String::from_utf8_lossy(&output.stderr).to_string();
+    let text = flat(&format!(
+        "{}\n{log}",
+        String::from_utf8_lossy(&output.stdout)
+    ));
+    assert!(!output.status.success());
+    assert!(
+        text.matches("Interrupted while waiting for the cluster")
+            .count()
+            == 3,
+        "each resource says what happened: {text}"
+    );
+    // The plugin ignored the signal and was stopped by Terraform's StopProvider.
+    assert!(
+        text.contains("ignored: Terraform stops the plugin with StopProvider"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rpc=StopProvider"),
+        "StopProvider reached a live plugin: {text}"
+    );
+    for bad in [
+        "plugin did not respond",
+        "connection refused",
+        "transport is closing",
+    ] {
+        assert!(!text.contains(bad), "{bad}: {text}");
+    }
+    for n in 0..3 {
+        let state = ws
+            .resource(&format!("cloudhsm_cluster_initialization.r{n}"))
+            .and_then(|r| r["state"].as_str().map(str::to_string));
+        assert_eq!(state.as_deref(), Some("INITIALIZE_IN_PROGRESS"), "r{n}");
+    }
+    for id in &ids {
+        control.complete_transitions(id);
+    }
+    ws.apply().ok();
+    assert_eq!(
+        control.call_count("InitializeCluster"),
+        3,
+        "adopted, not repeated"
+    );
 }

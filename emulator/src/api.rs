@@ -402,7 +402,14 @@ fn initialize_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError>
     let mut store = shared.store();
     let duration = store.timings.initialize;
     let busy_message = store.behaviour.busy_message.clone();
+    let refuse_while_hsm_busy = store.behaviour.refuse_while_hsm_busy;
     let cluster = get_mut(&mut store, id)?;
+    if refuse_while_hsm_busy && cluster.hsms.iter().any(|h| is_in_progress(&h.state)) {
+        return Err(busy(
+            busy_message.as_deref(),
+            format!("An HSM of the cluster {id} is being changed; try again once it is done."),
+        ));
+    }
     if cluster.state != "UNINITIALIZED" {
         let message = format!(
             "The cluster {id} is in state {}; only an UNINITIALIZED cluster can be initialized.",
@@ -455,6 +462,12 @@ fn modify_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
                 "The cluster {id} is in state {}; it cannot be modified until that operation completes.",
                 cluster.state
             ),
+        ));
+    }
+    if behaviour.refuse_while_hsm_busy && cluster.hsms.iter().any(|h| is_in_progress(&h.state)) {
+        return Err(busy(
+            behaviour.busy_message.as_deref(),
+            format!("An HSM of the cluster {id} is being changed; try again once it is done."),
         ));
     }
     if cluster.state == "DELETED" {

@@ -93,6 +93,9 @@ pub struct Behaviour {
     pub expired_rollback: ExpiredRollback,
     /// Role ARNs for which the STS emulation answers `AssumeRole` with `AccessDenied`.
     pub deny_assume_role: Vec<String>,
+    /// Whether `ModifyCluster` and `InitializeCluster` are refused as busy while any HSM of
+    /// the cluster is `*_IN_PROGRESS` (the cluster itself may look stable). Default `false`.
+    pub refuse_while_hsm_busy: bool,
 }
 
 impl Default for Behaviour {
@@ -104,6 +107,7 @@ impl Default for Behaviour {
             busy_message: None,
             expired_rollback: ExpiredRollback::Hide,
             deny_assume_role: Vec::new(),
+            refuse_while_hsm_busy: false,
         }
     }
 }

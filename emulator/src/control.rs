@@ -231,6 +231,30 @@ impl Control {
         })
     }
 
+    /// Adds an HSM that is CREATE_IN_PROGRESS and becomes ACTIVE after `activate_after` (as
+    /// `CreateHsm` does), in the cluster's first availability zone. Returns its id.
+    pub fn add_hsm(&self, id: &str, activate_after: Duration) -> Option<String> {
+        let mut added = None;
+        self.with_cluster(id, |cluster, store| {
+            let az = cluster
+                .subnet_mapping
+                .keys()
+                .next()
+                .cloned()
+                .unwrap_or_else(|| store.availability_zone(0));
+            let hsm = Store::new_hsm(
+                cluster,
+                &az,
+                None,
+                "CREATE_IN_PROGRESS",
+                Some((Instant::now() + activate_after, HsmPending::Activate)),
+            );
+            added = Some(hsm.id.clone());
+            cluster.hsms.push(hsm);
+        });
+        added
+    }
+
     /// Sets the type the cluster can roll back to and until when, out of band.
     /// `previous_hsm_type: None` = no rollback possible and no `HsmTypeRollbackExpiration`.
     /// Otherwise the expiration is `expires_in_secs` from now (negative = already expired),

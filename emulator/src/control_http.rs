@@ -12,12 +12,13 @@
 //! | `POST /_emulator/clusters/{id}/state` | `{"State":"ACTIVE"}` (certifies on a post-initialization state); `{State, "Certify":false}` = no certificate change; `{State, ForMs, Then?}` = busy for `ForMs`, then back to `Then` or the state before (no certificate change) |
 //! | `POST /_emulator/clusters/{id}/hsm-type` | `{"HsmType":"hsm2m.medium"}` |
 //! | `POST /_emulator/clusters/{id}/retention` | `{"Days":30}` |
+//! | `POST /_emulator/clusters/{id}/hsms` | `{"ActivateAfterMs":3000}`: an HSM CREATE_IN_PROGRESS, ACTIVE after that long -> `{"HsmId"}` |
 //! | `POST /_emulator/clusters/{id}/rollback` | `{"PreviousHsmType":"hsm1.medium" or null, "ExpiresInSecs":-60?}` (negative = expired; absent = the rollback window from now) |
 //! | `POST /_emulator/clusters/{id}/reset` | back to UNINITIALIZED with a fresh CSR |
 //! | `POST /_emulator/clusters/{id}/complete` | finish pending transitions now |
 //! | `POST /_emulator/timings` | `{AllMs?, CreateMs?, InitializeMs?, ModifyMs?, CreateHsmMs?, DeleteMs?, UpdateMs?, RollbackWindowMs?}` (`AllMs` sets every transition, not the rollback window) |
 //! | `GET /_emulator/timings` | the same fields |
-//! | `POST /_emulator/behaviour` (or `behavior`) | `{ModifyUninitialized?, BusyMessage? (null clears), ExpiredRollback?: Hide/ShowPast, DenyAssumeRole?: [role ARNs]}`; absent fields keep their value; answers the whole behaviour |
+//! | `POST /_emulator/behaviour` (or `behavior`) | `{ModifyUninitialized?, BusyMessage? (null clears), ExpiredRollback?: Hide/ShowPast, DenyAssumeRole?: [role ARNs], RefuseWhileHsmBusy?}`; absent fields keep their value; answers the whole behaviour |
 //! | `GET /_emulator/behaviour` (or `behavior`) | the same fields |
 //! | `POST /_emulator/faults` | `{Operation?, Kind: Throttle/InternalError/Latency/DropConnection/LoseResponse/Hang/ResetMidResponse, LatencyMs?, one of NextCalls / Rate / ForMs (default NextCalls 1)}` |
 //! | `DELETE /_emulator/faults` | clears every fault |
@@ -83,6 +84,13 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Response<Body> 
         (&Method::POST, ["clusters", id, "state"]) => {
             parse(&body).and_then(|b| set_state(&control, id, &b))
         }
+        (&Method::POST, ["clusters", id, "hsms"]) => parse(&body).and_then(|b| {
+            let ms = field_u64(&b, &["ActivateAfterMs", "activate_after_ms"])?.unwrap_or(0);
+            match control.add_hsm(id, Duration::from_millis(ms)) {
+                Some(hsm_id) => ok(json!({ "HsmId": hsm_id })),
+                None => Err(no_cluster(id)),
+            }
+        }),
         (&Method::POST, ["clusters", id, "rollback"]) => parse(&body).and_then(|b| {
             let previous = field_opt_str(&b, &["PreviousHsmType", "previous_hsm_type"])?;
             if let Some(t) = &previous {
@@ -422,6 +430,7 @@ fn behaviour_json(b: &Behaviour) -> Value {
             ExpiredRollback::ShowPast => "ShowPast",
         },
         "DenyAssumeRole": b.deny_assume_role,
+        "RefuseWhileHsmBusy": b.refuse_while_hsm_busy,
     })
 }
 
@@ -430,6 +439,9 @@ fn set_behaviour(control: &Control, body: &Value) -> Answer {
     let mut b = control.behaviour();
     if let Some(v) = field_bool(body, &["ModifyUninitialized", "modify_uninitialized"])? {
         b.modify_uninitialized = v;
+    }
+    if let Some(v) = field_bool(body, &["RefuseWhileHsmBusy", "refuse_while_hsm_busy"])? {
+        b.refuse_while_hsm_busy = v;
     }
     for name in ["BusyMessage", "busy_message"] {
         match body.get(name) {

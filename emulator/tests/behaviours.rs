@@ -225,6 +225,45 @@ async fn a_retention_change_can_make_the_cluster_busy_for_a_while() {
 }
 
 #[tokio::test]
+async fn changes_can_be_refused_while_an_hsm_is_busy_and_the_cluster_looks_stable() {
+    let emulator = common::instant_emulator().await;
+    let control = emulator.control();
+    let client = client(&emulator);
+    let id = control.seed_cluster(ClusterSpec {
+        state: Some("ACTIVE".into()),
+        ..ClusterSpec::default()
+    });
+    // Off by default: an HSM on its way does not stop a change.
+    control
+        .add_hsm(&id, Duration::from_secs(600))
+        .expect("cluster");
+    modify_retention(&client, &id, "30")
+        .await
+        .expect("accepted");
+    control.set_behaviour(Behaviour {
+        refuse_while_hsm_busy: true,
+        busy_message: Some("Request rejected.".into()),
+        ..Behaviour::default()
+    });
+    let (code, message) = modify_retention(&client, &id, "40")
+        .await
+        .expect_err("refused while the HSM is created");
+    assert_eq!(code, "CloudHsmInvalidRequestException");
+    assert_eq!(message, "Request rejected.");
+    let cluster = describe_one(&client, &id).await;
+    assert_eq!(cluster.state(), Some(&ClusterState::Active));
+    assert!(cluster
+        .hsms()
+        .iter()
+        .any(|h| h.state().map(|s| s.as_str()) == Some("CREATE_IN_PROGRESS")));
+    // Once the HSM is ACTIVE the change goes through.
+    assert!(control.complete_transitions(&id));
+    modify_retention(&client, &id, "40")
+        .await
+        .expect("accepted");
+}
+
+#[tokio::test]
 async fn busy_refusals_can_be_worded_without_naming_the_state() {
     let emulator = common::instant_emulator().await;
     let control = emulator.control();
@@ -598,13 +637,13 @@ async fn behaviours_states_rollback_windows_and_timings_over_http() {
     assert_eq!(status, 200);
     assert_eq!(
         v,
-        serde_json::json!({"ModifyUninitialized": true, "BusyMessage": null, "ExpiredRollback": "Hide", "DenyAssumeRole": []})
+        serde_json::json!({"ModifyUninitialized": true, "BusyMessage": null, "ExpiredRollback": "Hide", "DenyAssumeRole": [], "RefuseWhileHsmBusy": false})
     );
     let (status, v) = control_call(
         addr,
         "POST",
         "/_emulator/behaviour",
-        r#"{"ModifyUninitialized":false,"BusyMessage":"busy","ExpiredRollback":"ShowPast","DenyAssumeRole":["arn:aws:iam::123456789012:role/no"]}"#,
+        r#"{"ModifyUninitialized":false,"BusyMessage":"busy","ExpiredRollback":"ShowPast","DenyAssumeRole":["arn:aws:iam::123456789012:role/no"],"RefuseWhileHsmBusy":true}"#,
     )
     .await;
     assert_eq!(status, 200, "{v}");
@@ -615,6 +654,7 @@ async fn behaviours_states_rollback_windows_and_timings_over_http() {
             busy_message: Some("busy".into()),
             expired_rollback: ExpiredRollback::ShowPast,
             deny_assume_role: vec!["arn:aws:iam::123456789012:role/no".into()],
+            refuse_while_hsm_busy: true,
         }
     );
     let (status, v) = control_call(

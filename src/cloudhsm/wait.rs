@@ -66,6 +66,34 @@ fn last_error_text(error: &Option<ApiError>) -> String {
 }
 
 impl WaitError {
+    /// This error, with `cluster` as the last one seen when the wait had not seen one yet.
+    pub fn or_last(self, cluster: &Cluster) -> WaitError {
+        let fill = |last: Option<Box<Cluster>>| last.or_else(|| Some(Box::new(cluster.clone())));
+        match self {
+            WaitError::TimedOut {
+                what,
+                waited_secs,
+                last,
+                last_error,
+            } => WaitError::TimedOut {
+                what,
+                waited_secs,
+                last: fill(last),
+                last_error,
+            },
+            WaitError::Cancelled { last } => WaitError::Cancelled { last: fill(last) },
+            WaitError::Failed { reason, last } => WaitError::Failed {
+                reason,
+                last: fill(last),
+            },
+            WaitError::Api { error, last } => WaitError::Api {
+                error,
+                last: fill(last),
+            },
+            WaitError::Gone => WaitError::Gone,
+        }
+    }
+
     /// The last cluster seen before giving up, if any.
     pub fn last_seen(&self) -> Option<&Cluster> {
         match self {

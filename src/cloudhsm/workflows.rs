@@ -342,6 +342,7 @@ impl CloudHsm {
                 )
                 .await
                 .map_err(|error| {
+                    let error = error.or_last(&cluster);
                     let accepted = match &error {
                         // Failed: the cluster went back to UNINITIALIZED or away.
                         WaitError::Failed { .. } | WaitError::Gone => false,

@@ -212,7 +212,12 @@ impl Workspace {
 
     /// Starts `terraform <args>` without waiting, for tests that interrupt it.
     pub fn spawn(&self, args: &[&str]) -> std::process::Child {
-        self.command(args, &[]).spawn().expect("terraform starts")
+        self.spawn_with_env(args, &[])
+    }
+
+    /// [`Workspace::spawn`] with extra environment variables.
+    pub fn spawn_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
+        self.command(args, env).spawn().expect("terraform starts")
     }
 
     fn execute(&self, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
