@@ -148,7 +148,10 @@ async fn config_and_initialization_of_one_cluster_without_a_dependency_both_happ
         config_hcl(&id, None, Some(30))
     ));
     let run = ws.apply().ok();
-    assert_eq!(control.call_count("InitializeCluster"), 1, "{}", run.all());
+    // Which resource goes first is Terraform's choice: an InitializeCluster refused while the
+    // retention change runs, then repeated once the cluster is UNINITIALIZED again, is fine.
+    let calls = control.call_count("InitializeCluster");
+    assert!((1..=2).contains(&calls), "{calls} calls: {}", run.all());
     assert!(has_certificate(&control, &id));
     let cluster = control.cluster_json(&id).expect("cluster");
     assert_eq!(cluster["BackupRetentionPolicy"]["Value"], "30");
