@@ -1368,7 +1368,7 @@ fn pss_hash(algorithm: &AlgorithmIdentifier<'_>) -> Result<&'static str, Unverif
 /// Seconds since the Unix epoch as RFC 3339 UTC, e.g. `2030-01-01T00:00:00Z` (by reference,
 /// as the error messages' format arguments hand it over).
 fn rfc3339(secs: &i64) -> String {
-    crate::tfplugin::logging::rfc3339(*secs)
+    crate::dates::rfc3339(*secs)
 }
 
 #[cfg(test)]

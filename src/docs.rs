@@ -20,11 +20,11 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::provider::CloudHsmProvider;
-use crate::tfplugin::interface::Provider;
-use crate::tfplugin::schema::{
+use tfplugin::interface::Provider;
+use tfplugin::schema::{
     Attribute, AttributeKind, Block, BlockNesting, NestedBlock, Nesting, Schema,
 };
-use crate::tfplugin::value::Type;
+use tfplugin::value::Type;
 
 /// One documentation page and the schema it documents.
 #[derive(Clone, Debug)]

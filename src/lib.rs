@@ -4,9 +4,9 @@
 pub mod certs;
 pub mod cloudhsm;
 pub mod data_sources;
+pub mod dates;
 pub mod docs;
 pub mod duration;
 pub mod provider;
 pub mod resources;
 pub mod stop;
-pub mod tfplugin;

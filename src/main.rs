@@ -4,10 +4,10 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use terraform_provider_cloudhsm::provider::{CloudHsmProvider, SOURCE_ADDRESS};
-use terraform_provider_cloudhsm::tfplugin::handshake::HandshakeError;
-use terraform_provider_cloudhsm::tfplugin::logging;
-use terraform_provider_cloudhsm::tfplugin::serve::{serve, ServeError, ServeOptions};
+use terraform_provider_cloudhsm::provider::{CloudHsmProvider, IDENTITY};
+use tfplugin::handshake::HandshakeError;
+use tfplugin::logging;
+use tfplugin::serve::{serve, ServeError, ServeOptions};
 
 const USAGE: &str = "\
 terraform-provider-cloudhsm: Terraform provider for AWS CloudHSM v2 cluster initialization
@@ -39,7 +39,7 @@ fn main() -> ExitCode {
         }
     }
 
-    logging::init();
+    logging::init(IDENTITY);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -52,11 +52,11 @@ fn main() -> ExitCode {
     };
     let options = ServeOptions {
         debug,
-        source_address: SOURCE_ADDRESS.to_string(),
+        identity: IDENTITY,
     };
     match runtime.block_on(serve(Arc::new(CloudHsmProvider::new()), options)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(ServeError::Handshake(e @ HandshakeError::NotStartedByTerraform)) => {
+        Err(ServeError::Handshake(e @ HandshakeError::NotStartedByTerraform { .. })) => {
             eprintln!("{e}");
             ExitCode::FAILURE
         }

@@ -13,15 +13,25 @@ use crate::duration;
 use crate::resources::cluster_config::ClusterConfigResource;
 use crate::resources::cluster_initialization::ClusterInitializationResource;
 use crate::stop::StopSignal;
-use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
-use crate::tfplugin::interface::{DataSource, Provider, Resource};
-use crate::tfplugin::schema::{Attribute, Block, Schema};
-use crate::tfplugin::value::{Field, ObjectReader, Value, ValueError};
 use async_trait::async_trait;
+use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::interface::{DataSource, Provider, Resource};
+use tfplugin::schema::{Attribute, Block, Schema};
+use tfplugin::value::{Field, ObjectReader, Value, ValueError};
 use tokio::sync::RwLock;
 
 /// The provider's source address in the registry, as used in `required_providers`.
 pub const SOURCE_ADDRESS: &str = "registry.terraform.io/cloudhsm-iac/cloudhsm";
+
+/// Who the plugin is, for the protocol layer: its name in messages, its log module, the
+/// crates whose log events pass at the level Terraform asks for, and its transport variable.
+pub const IDENTITY: tfplugin::PluginIdentity = tfplugin::PluginIdentity {
+    name: "terraform-provider-cloudhsm",
+    source_address: SOURCE_ADDRESS,
+    log_module: "provider.cloudhsm",
+    log_targets: &["terraform_provider_cloudhsm"],
+    transport_var: "CLOUDHSM_PLUGIN_TRANSPORT",
+};
 
 /// What the resources know of the configured provider.
 enum ClientState {
@@ -531,7 +541,7 @@ impl Provider for CloudHsmProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tfplugin::value::ObjectBuilder;
+    use tfplugin::value::ObjectBuilder;
 
     fn config(pairs: Vec<(&str, Value)>) -> Value {
         let mut b = ObjectBuilder::new();

@@ -11,9 +11,9 @@ use std::time::Duration;
 use base64::Engine as _;
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
-use terraform_provider_cloudhsm::tfplugin::proto::plugin as goplugin;
-use terraform_provider_cloudhsm::tfplugin::proto::tfplugin6 as pb;
-use terraform_provider_cloudhsm::tfplugin::value::{self, Value};
+use tfplugin::proto::plugin as goplugin;
+use tfplugin::proto::tfplugin6 as pb;
+use tfplugin::value::{self, Value};
 use tonic::transport::{Channel, Endpoint};
 
 const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
@@ -404,7 +404,7 @@ async fn serves_the_provider_over_mutual_tls_on_a_unix_socket() {
 
     let mut stdio = goplugin::grpc_stdio_client::GrpcStdioClient::new(channel.clone());
     stdio
-        .stream_stdio(terraform_provider_cloudhsm::tfplugin::proto::google::protobuf::Empty {})
+        .stream_stdio(tfplugin::proto::google::protobuf::Empty {})
         .await
         .expect("stdio stream opens");
 

@@ -11,10 +11,10 @@ use async_trait::async_trait;
 use crate::cloudhsm::{Cluster, Hsm};
 use crate::provider::ProviderContext;
 use crate::resources::common;
-use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
-use crate::tfplugin::interface::{DataSource, DataSourceReadResponse};
-use crate::tfplugin::schema::{Attribute, Block, Schema};
-use crate::tfplugin::value::{Field, ObjectBuilder, ObjectReader, Type, Value};
+use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::interface::{DataSource, DataSourceReadResponse};
+use tfplugin::schema::{Attribute, Block, Schema};
+use tfplugin::value::{Field, ObjectBuilder, ObjectReader, Type, Value};
 
 pub struct ClusterDataSource {
     context: Arc<ProviderContext>,
@@ -371,8 +371,8 @@ impl DataSource for ClusterDataSource {
 mod tests {
     use super::*;
     use crate::cloudhsm::{ClusterCertificates, RetentionPolicy};
-    use crate::tfplugin::schema::AttributeKind;
-    use crate::tfplugin::value::{decode_msgpack, encode_msgpack};
+    use tfplugin::schema::AttributeKind;
+    use tfplugin::value::{decode_msgpack, encode_msgpack};
 
     fn sample() -> Cluster {
         Cluster {

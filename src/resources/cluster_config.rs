@@ -25,13 +25,13 @@ use crate::resources::common::{
     self, api_diagnostic, cluster_not_found, is_cluster_id, timeouts_attribute,
     validate_cluster_id, validate_timeouts, wait_diagnostic,
 };
-use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
-use crate::tfplugin::interface::{
+use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::interface::{
     ApplyRequest, ApplyResponse, ImportResponse, PlanRequest, PlanResponse, ReadRequest,
     ReadResponse, Resource,
 };
-use crate::tfplugin::schema::{Attribute, Block, Schema};
-use crate::tfplugin::value::{Field, Number, ObjectBuilder, ObjectReader, Value};
+use tfplugin::schema::{Attribute, Block, Schema};
+use tfplugin::value::{Field, Number, ObjectBuilder, ObjectReader, Value};
 
 /// HSM types CloudHSM offers today; others that match the pattern get a warning only.
 pub const KNOWN_HSM_TYPES: &[&str] = &["hsm1.medium", "hsm2m.medium"];

@@ -21,13 +21,13 @@ use crate::cloudhsm::workflows::{next_init_step, InitializeError};
 use crate::cloudhsm::{Cluster, ClusterState, Initialization};
 use crate::provider::ProviderContext;
 use crate::resources::common;
-use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
-use crate::tfplugin::interface::{
+use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::interface::{
     ApplyRequest, ApplyResponse, ImportResponse, PlanRequest, PlanResponse, ReadRequest,
     ReadResponse, Resource,
 };
-use crate::tfplugin::schema::{Attribute, Block, Schema};
-use crate::tfplugin::value::{Field, IntoValue, ObjectBuilder, ObjectReader, Value};
+use tfplugin::schema::{Attribute, Block, Schema};
+use tfplugin::value::{Field, IntoValue, ObjectBuilder, ObjectReader, Value};
 
 const TYPE_NAME: &str = "cloudhsm_cluster_initialization";
 

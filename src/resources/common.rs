@@ -8,9 +8,9 @@ use std::time::Duration;
 use crate::cloudhsm::{ApiError, Cluster, ErrorKind, WaitError};
 use crate::duration;
 use crate::provider::ProviderContext;
-use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
-use crate::tfplugin::schema::Attribute;
-use crate::tfplugin::value::{Field, ObjectReader, Value};
+use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::schema::Attribute;
+use tfplugin::value::{Field, ObjectReader, Value};
 
 /// The API's cluster id pattern, as users read it in errors.
 pub const CLUSTER_ID_PATTERN: &str = "cluster-[2-7a-zA-Z]{11,16}";
@@ -237,7 +237,7 @@ pub fn cluster_not_found(cluster_id: &str) -> Diagnostic {
 
 /// Unix seconds as RFC 3339 UTC.
 pub fn rfc3339(secs: i64) -> String {
-    crate::tfplugin::logging::rfc3339(secs)
+    crate::dates::rfc3339(secs)
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! Translation between our protocol model (schema, diagnostics, paths, values) and the
 //! generated tfplugin6 protobuf types. The only place where both sides meet.
 
-use super::diagnostics::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
-use super::proto::tfplugin6 as pb;
-use super::schema::{Attribute, AttributeKind, Block, BlockNesting, NestedBlock, Nesting, Schema};
-use super::value::{self, Type, Value};
+use crate::diagnostics::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
+use crate::proto::tfplugin6 as pb;
+use crate::schema::{Attribute, AttributeKind, Block, BlockNesting, NestedBlock, Nesting, Schema};
+use crate::value::{self, Type, Value};
 
 pub fn schema(s: &Schema) -> pb::Schema {
     pb::Schema {

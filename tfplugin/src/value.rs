@@ -6,13 +6,13 @@
 //! resource code works with Rust types and never with bytes.
 //!
 //! This module must not know protobuf or gRPC types (the dispatch layer hands it plain byte
-//! slices) and knows nothing of AWS or CloudHSM.
+//! slices) and knows nothing of any provider's domain.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::tfplugin::diagnostics::{AttributePath, PathStep};
+use crate::diagnostics::{AttributePath, PathStep};
 
 // ---------------------------------------------------------------------------------------
 // Errors

@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use crate::tfplugin::value::ValueError;
+use crate::value::ValueError;
 
 /// One step of an [`AttributePath`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

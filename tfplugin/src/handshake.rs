@@ -1,11 +1,13 @@
 //! The go-plugin handshake: what Terraform tells us in the environment when it starts the
 //! plugin, and the one line we answer on stdout.
 //!
-//! Knows the handshake's words and numbers; knows nothing of gRPC, TLS or AWS.
+//! Knows the handshake's words and numbers; knows nothing of gRPC or TLS.
 
 use std::path::PathBuf;
 
 use base64::Engine as _;
+
+use crate::identity::PluginIdentity;
 
 /// The environment variable holding the magic cookie, and the value Terraform sets.
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
@@ -17,18 +19,15 @@ pub const CORE_PROTOCOL_VERSION: u32 = 1;
 /// The Terraform plugin protocol major version we speak.
 pub const PLUGIN_PROTOCOL_VERSION: u32 = 6;
 
-/// Environment variable that asks for TCP on loopback instead of a unix socket.
-pub const TRANSPORT_VAR: &str = "CLOUDHSM_PLUGIN_TRANSPORT";
-
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum HandshakeError {
     #[error(
-        "terraform-provider-cloudhsm is a Terraform plugin, not a command to run by hand.\n\
+        "{name} is a Terraform plugin, not a command to run by hand.\n\
          Terraform or OpenTofu starts it by itself: declare the provider in required_providers \
          and run `terraform init`.\n\
          To debug the provider, run it with --debug and export the TF_REATTACH_PROVIDERS line it prints."
     )]
-    NotStartedByTerraform,
+    NotStartedByTerraform { name: &'static str },
     #[error(
         "this provider speaks Terraform plugin protocol {PLUGIN_PROTOCOL_VERSION}, but Terraform \
          offered only protocol version(s) {offered}. Use Terraform 1.0 or later (or OpenTofu)."
@@ -61,21 +60,27 @@ pub struct Handshake {
 impl Handshake {
     /// Reads the handshake from the process environment. `require_cookie` is false in
     /// `--debug` mode, where a developer starts the plugin by hand.
-    pub fn from_env(require_cookie: bool) -> Result<Self, HandshakeError> {
-        Self::from_lookup(|k| std::env::var(k).ok(), require_cookie)
+    pub fn from_env(
+        identity: &PluginIdentity,
+        require_cookie: bool,
+    ) -> Result<Self, HandshakeError> {
+        Self::from_lookup(identity, |k| std::env::var(k).ok(), require_cookie)
     }
 
     /// Same as [`Handshake::from_env`] with any lookup, so that tests need no process env.
     pub fn from_lookup(
+        identity: &PluginIdentity,
         get: impl Fn(&str) -> Option<String>,
         require_cookie: bool,
     ) -> Result<Self, HandshakeError> {
         if require_cookie && get(MAGIC_COOKIE_KEY).as_deref() != Some(MAGIC_COOKIE_VALUE) {
-            return Err(HandshakeError::NotStartedByTerraform);
+            return Err(HandshakeError::NotStartedByTerraform {
+                name: identity.name,
+            });
         }
         let protocol_version = negotiate(get("PLUGIN_PROTOCOL_VERSIONS").as_deref())?;
         let tcp_wanted = !cfg!(unix)
-            || get(TRANSPORT_VAR)
+            || get(identity.transport_var)
                 .map(|v| v.eq_ignore_ascii_case("tcp"))
                 .unwrap_or(false);
         let transport = if tcp_wanted {
@@ -155,6 +160,7 @@ pub fn handshake_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::identity::EXAMPLE;
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
@@ -167,13 +173,16 @@ mod tests {
 
     #[test]
     fn refuses_to_run_without_the_cookie() {
-        let err = Handshake::from_lookup(env(&[]), true).unwrap_err();
-        assert_eq!(err, HandshakeError::NotStartedByTerraform);
+        let err = Handshake::from_lookup(&EXAMPLE, env(&[]), true).unwrap_err();
+        assert_eq!(
+            err,
+            HandshakeError::NotStartedByTerraform { name: EXAMPLE.name }
+        );
         assert!(err.to_string().contains("is a Terraform plugin"));
         let wrong = env(&[(MAGIC_COOKIE_KEY, "nope")]);
-        assert!(Handshake::from_lookup(wrong, true).is_err());
+        assert!(Handshake::from_lookup(&EXAMPLE, wrong, true).is_err());
         // --debug does not need it
-        assert!(Handshake::from_lookup(env(&[]), false).is_ok());
+        assert!(Handshake::from_lookup(&EXAMPLE, env(&[]), false).is_ok());
     }
 
     #[test]
@@ -190,6 +199,7 @@ mod tests {
     #[test]
     fn unix_socket_by_default_and_tcp_when_asked() {
         let h = Handshake::from_lookup(
+            &EXAMPLE,
             env(&[
                 (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
                 ("PLUGIN_UNIX_SOCKET_DIR", "/run/x"),
@@ -208,8 +218,9 @@ mod tests {
         }
         assert_eq!(h.client_cert_pem.as_deref(), Some("PEM"));
         let h = Handshake::from_lookup(
+            &EXAMPLE,
             env(&[
-                (TRANSPORT_VAR, "tcp"),
+                (EXAMPLE.transport_var, "tcp"),
                 ("PLUGIN_MIN_PORT", "20000"),
                 ("PLUGIN_MAX_PORT", "20010"),
             ]),
@@ -224,8 +235,9 @@ mod tests {
             }
         );
         let bad = Handshake::from_lookup(
+            &EXAMPLE,
             env(&[
-                (TRANSPORT_VAR, "tcp"),
+                (EXAMPLE.transport_var, "tcp"),
                 ("PLUGIN_MIN_PORT", "9"),
                 ("PLUGIN_MAX_PORT", "8"),
             ]),

@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::diagnostics::{AttributePath, Diagnostics};
-use super::schema::Schema;
-use super::value::Value;
+use crate::diagnostics::{AttributePath, Diagnostics};
+use crate::schema::Schema;
+use crate::value::Value;
 
 /// The provider itself: its configuration and the resources and data sources it serves.
 #[async_trait]

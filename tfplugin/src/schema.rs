@@ -7,8 +7,8 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::tfplugin::diagnostics::{AttributePath, PathStep};
-use crate::tfplugin::value::Type;
+use crate::diagnostics::{AttributePath, PathStep};
+use crate::value::Type;
 
 /// The schema of a provider configuration, a resource or a data source.
 #[derive(Clone, Debug, Default, PartialEq)]

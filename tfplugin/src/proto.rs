@@ -117,10 +117,7 @@ mod tests {
         };
         let response = tfplugin6::get_provider_schema::Response {
             provider: Some(tfplugin6::Schema::default()),
-            resource_schemas: HashMap::from([(
-                "cloudhsm_cluster_config".to_string(),
-                schema.clone(),
-            )]),
+            resource_schemas: HashMap::from([("example_thing".to_string(), schema.clone())]),
             server_capabilities: Some(tfplugin6::ServerCapabilities {
                 plan_destroy: true,
                 get_provider_schema_optional: false,
@@ -138,7 +135,7 @@ mod tests {
         let bytes = response.encode_to_vec();
         let decoded = tfplugin6::get_provider_schema::Response::decode(bytes.as_slice()).unwrap();
         assert_eq!(decoded, response);
-        assert_eq!(decoded.resource_schemas["cloudhsm_cluster_config"], schema);
+        assert_eq!(decoded.resource_schemas["example_thing"], schema);
 
         // server_capabilities alone: field 6, length 2, then plan_destroy (field 1) = true.
         let only_caps = tfplugin6::get_provider_schema::Response {

@@ -2,9 +2,10 @@
 //! and shows under `TF_LOG` / `TF_LOG_PROVIDER`.
 //!
 //! Each event becomes one line such as
-//! `{"@level":"debug","@message":"rpc done","@module":"provider.cloudhsm","@timestamp":"…","rpc":"PlanResourceChange"}`.
-//! Our own events pass at the level Terraform asks for; libraries' events (the AWS SDK,
-//! hyper) only at WARN and above, since their debug output describes requests in detail.
+//! `{"@level":"debug","@message":"rpc done","@module":"provider.example","@timestamp":"…","rpc":"PlanResourceChange"}`.
+//! The plugin's own events (see [`PluginIdentity::log_targets`]) pass at the level Terraform
+//! asks for; libraries' events (SDKs, hyper) only at WARN and above, since their debug output
+//! describes requests in detail.
 //! Keeping secrets out of our own events is the caller's duty (nothing in this crate logs
 //! configuration values).
 
@@ -17,8 +18,7 @@ use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::Layer;
 
-/// The `@module` every line carries.
-pub const MODULE: &str = "provider.cloudhsm";
+use crate::identity::PluginIdentity;
 
 /// Picks the level from `TF_LOG_PROVIDER`, then `TF_LOG` (as Terraform names them:
 /// TRACE, DEBUG, INFO, WARN, ERROR, OFF; JSON means TRACE). Unset means WARN.
@@ -51,43 +51,55 @@ fn parse_level(raw: Option<&str>) -> Option<Level> {
 }
 
 /// Installs the hclog JSON layer as the global subscriber. Safe to call more than once.
-pub fn init() {
+pub fn init(identity: PluginIdentity) {
     let layer = HclogLayer {
         max_level: level_from_env(),
+        identity,
     };
     let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 
 struct HclogLayer {
     max_level: Option<Level>,
+    identity: PluginIdentity,
 }
 
-/// Our own events pass at the chosen level. Libraries' events (the AWS SDK, hyper, tonic)
+/// Our own events pass at the chosen level. Libraries' events (SDKs, hyper, tonic)
 /// pass only at WARN and above: at debug and trace they describe requests in detail, which
 /// could carry a session token, and a secret must never reach a log line.
-fn admits(max_level: Option<Level>, level: &Level, target: &str) -> bool {
+fn admits(
+    max_level: Option<Level>,
+    identity: &PluginIdentity,
+    level: &Level,
+    target: &str,
+) -> bool {
     let Some(max) = max_level else {
         return false;
     };
-    let ours = target.starts_with("terraform_provider_cloudhsm");
+    let ours = identity.owns_target(target);
     let limit = if ours { max } else { max.min(Level::WARN) };
     *level <= limit
 }
 
 impl<S: Subscriber> Layer<S> for HclogLayer {
     fn enabled(&self, metadata: &tracing::Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        admits(self.max_level, metadata.level(), metadata.target())
+        admits(
+            self.max_level,
+            &self.identity,
+            metadata.level(),
+            metadata.target(),
+        )
     }
 
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let line = format_event(event, &timestamp_now());
+        let line = format_event(event, self.identity.log_module, &timestamp_now());
         let mut err = std::io::stderr().lock();
         // Nothing sensible can be done when stderr is gone.
         let _ = writeln!(err, "{line}");
     }
 }
 
-fn format_event(event: &Event<'_>, timestamp: &str) -> String {
+fn format_event(event: &Event<'_>, module: &str, timestamp: &str) -> String {
     let mut visitor = JsonFields::default();
     event.record(&mut visitor);
     let mut obj = serde_json::Map::new();
@@ -99,7 +111,7 @@ fn format_event(event: &Event<'_>, timestamp: &str) -> String {
         "@message".into(),
         visitor.message.unwrap_or_default().into(),
     );
-    obj.insert("@module".into(), MODULE.into());
+    obj.insert("@module".into(), module.into());
     obj.insert("@timestamp".into(), timestamp.into());
     for (k, v) in visitor.fields {
         obj.insert(k, v);
@@ -159,68 +171,47 @@ impl Visit for JsonFields {
     }
 }
 
-/// Now, in the form hclog writes: `2006-01-02T15:04:05.000000Z`.
+/// Now, as RFC 3339 in UTC with a fraction of a second, the form hclog writes.
 fn timestamp_now() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    format_timestamp(now.as_secs() as i64, now.subsec_micros())
+    format_timestamp(time::OffsetDateTime::now_utc())
 }
 
-fn format_timestamp(secs: i64, micros: u32) -> String {
-    let whole = rfc3339(secs);
-    let without_zone = whole.strip_suffix('Z').unwrap_or(&whole);
-    format!("{without_zone}.{micros:06}Z")
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian (year, month, day).
-pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-/// Formats unix seconds as RFC 3339 in UTC (`2026-11-23T08:00:00Z`).
-pub fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+fn format_timestamp(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::identity::EXAMPLE;
 
     #[test]
     fn library_events_below_warn_never_pass() {
         let trace = Some(Level::TRACE);
+        let id = &EXAMPLE;
         assert!(admits(
             trace,
+            id,
             &Level::TRACE,
-            "terraform_provider_cloudhsm::cloudhsm"
+            "terraform_provider_example::api"
         ));
-        assert!(!admits(trace, &Level::DEBUG, "aws_smithy_runtime::client"));
-        assert!(!admits(trace, &Level::INFO, "hyper::proto"));
-        assert!(admits(trace, &Level::WARN, "aws_config::imds"));
+        assert!(admits(trace, id, &Level::DEBUG, "tfplugin::grpc"));
+        assert!(!admits(trace, id, &Level::DEBUG, "some_sdk::client"));
+        assert!(!admits(trace, id, &Level::INFO, "hyper::proto"));
+        assert!(admits(trace, id, &Level::WARN, "some_sdk::credentials"));
         assert!(!admits(
             Some(Level::ERROR),
+            id,
             &Level::WARN,
-            "aws_config::imds"
+            "some_sdk::credentials"
         ));
-        assert!(!admits(None, &Level::ERROR, "terraform_provider_cloudhsm"));
+        assert!(!admits(
+            None,
+            id,
+            &Level::ERROR,
+            "terraform_provider_example"
+        ));
     }
 
     #[test]
@@ -234,12 +225,9 @@ mod tests {
 
     #[test]
     fn timestamps_are_utc_calendar_dates() {
-        assert_eq!(format_timestamp(0, 0), "1970-01-01T00:00:00.000000Z");
-        assert_eq!(
-            format_timestamp(1_795_420_800, 123),
-            "2026-11-23T08:00:00.000123Z"
-        );
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        let t = time::OffsetDateTime::from_unix_timestamp_nanos(1_795_420_800_000_123_000)
+            .expect("in range");
+        assert_eq!(format_timestamp(t), "2026-11-23T08:00:00.000123Z");
     }
 
     #[test]
@@ -250,7 +238,7 @@ mod tests {
         impl<S: Subscriber> Layer<S> for Capture {
             fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
                 if let Ok(mut lines) = self.0.lock() {
-                    lines.push(format_event(event, "T"));
+                    lines.push(format_event(event, EXAMPLE.log_module, "T"));
                 }
             }
         }
@@ -264,7 +252,7 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&lines[0]).expect("valid JSON");
         assert_eq!(v["@level"], "debug");
         assert_eq!(v["@message"], "rpc done");
-        assert_eq!(v["@module"], MODULE);
+        assert_eq!(v["@module"], "provider.example");
         assert_eq!(v["rpc"], "GetProviderSchema");
         assert_eq!(v["elapsed_ms"], 3);
     }

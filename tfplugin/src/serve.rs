@@ -34,12 +34,13 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::server::Connected;
 use tonic::{Request, Response, Status};
 
-use super::grpc::ProviderService;
-use super::handshake::{self, Handshake, HandshakeError, Transport};
-use super::interface::Provider;
-use super::proto::plugin as goplugin;
-use super::proto::tfplugin6 as pb;
-use super::tls::{self, ServerIdentity, TlsError};
+use crate::grpc::ProviderService;
+use crate::handshake::{self, Handshake, HandshakeError, Transport};
+use crate::identity::PluginIdentity;
+use crate::interface::Provider;
+use crate::proto::plugin as goplugin;
+use crate::proto::tfplugin6 as pb;
+use crate::tls::{self, ServerIdentity, TlsError};
 
 /// Largest gRPC message accepted or sent; schemas and states are far smaller.
 const MAX_MESSAGE_BYTES: usize = 256 << 20;
@@ -68,19 +69,19 @@ pub enum ServeError {
     Server(#[from] tonic::transport::Error),
 }
 
-/// How the process was started.
-#[derive(Debug, Clone, Default)]
+/// How the process was started, and who it is.
+#[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// `--debug`: no magic cookie needed, no TLS, SIGINT stops the plugin, and the reattach
     /// line is printed for a developer instead of the handshake line.
     pub debug: bool,
-    /// The provider's source address, used in the reattach line.
-    pub source_address: String,
+    /// The plugin's name, source address and environment words.
+    pub identity: PluginIdentity,
 }
 
 /// Serves `provider` until Terraform (or a signal) shuts the plugin down.
 pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result<(), ServeError> {
-    let handshake = Handshake::from_env(!options.debug)?;
+    let handshake = Handshake::from_env(&options.identity, !options.debug)?;
     let shutdown = CancellationToken::new();
     // Watch signals before anything else: a Ctrl-C during start-up must not kill the plugin
     // (outside --debug), and a SIGTERM right after the handshake line is not lost.
@@ -165,10 +166,15 @@ async fn run(
         .add_service(health_service);
 
     if options.debug {
-        announce(&reattach_line(&options.source_address, network, &address));
+        announce(&reattach_line(
+            options.identity.source_address,
+            network,
+            &address,
+        ));
         eprintln!(
-            "terraform-provider-cloudhsm is serving in debug mode. Export the line above in the \
-             shell where you run terraform; press Ctrl-C here to stop."
+            "{} is serving in debug mode. Export the line above in the shell where you run \
+             terraform; press Ctrl-C here to stop.",
+            options.identity.name
         );
     } else {
         let cert = tls.as_ref().map(|(der, _)| der.as_slice());
@@ -542,7 +548,7 @@ impl goplugin::grpc_stdio_server::GrpcStdio for Stdio {
 
     async fn stream_stdio(
         &self,
-        _request: Request<super::proto::google::protobuf::Empty>,
+        _request: Request<crate::proto::google::protobuf::Empty>,
     ) -> Result<Response<Self::StreamStdioStream>, Status> {
         Ok(Response::new(until_shutdown(self.shutdown.clone())))
     }
@@ -582,7 +588,7 @@ mod tests {
     #[test]
     fn reattach_line_names_the_source_address_and_socket() {
         let line = reattach_line(
-            "registry.terraform.io/cloudhsm-iac/cloudhsm",
+            "registry.terraform.io/example-org/example",
             "unix",
             "/tmp/p",
         );
@@ -591,7 +597,7 @@ mod tests {
             .and_then(|s| s.strip_suffix('\''))
             .expect("quoted json");
         let v: serde_json::Value = serde_json::from_str(json).expect("json");
-        let entry = &v["registry.terraform.io/cloudhsm-iac/cloudhsm"];
+        let entry = &v["registry.terraform.io/example-org/example"];
         assert_eq!(entry["ProtocolVersion"], 6);
         assert_eq!(entry["Addr"]["Network"], "unix");
         assert_eq!(entry["Addr"]["String"], "/tmp/p");
@@ -785,8 +791,8 @@ mod tests {
         applying: Arc<tokio::sync::Notify>,
     }
 
-    fn waiter_schema() -> crate::tfplugin::schema::Schema {
-        use crate::tfplugin::schema::{Attribute, Block, Schema};
+    fn waiter_schema() -> crate::schema::Schema {
+        use crate::schema::{Attribute, Block, Schema};
         Schema::new(Block {
             attributes: vec![Attribute::string("id").required()],
             ..Default::default()
@@ -798,29 +804,29 @@ mod tests {
         fn type_name(&self) -> &'static str {
             "wait"
         }
-        fn schema(&self) -> crate::tfplugin::schema::Schema {
-            crate::tfplugin::schema::Schema::new(Default::default())
+        fn schema(&self) -> crate::schema::Schema {
+            crate::schema::Schema::new(Default::default())
         }
-        fn resources(&self) -> Vec<Arc<dyn crate::tfplugin::interface::Resource>> {
+        fn resources(&self) -> Vec<Arc<dyn crate::interface::Resource>> {
             vec![Arc::new(Waiter {
                 stop: self.stop.clone(),
                 applying: self.applying.clone(),
             })]
         }
-        fn data_sources(&self) -> Vec<Arc<dyn crate::tfplugin::interface::DataSource>> {
+        fn data_sources(&self) -> Vec<Arc<dyn crate::interface::DataSource>> {
             Vec::new()
         }
         async fn validate_config(
             &self,
-            _: &crate::tfplugin::value::Value,
-        ) -> crate::tfplugin::diagnostics::Diagnostics {
+            _: &crate::value::Value,
+        ) -> crate::diagnostics::Diagnostics {
             Default::default()
         }
         async fn configure(
             &self,
-            _: &crate::tfplugin::value::Value,
+            _: &crate::value::Value,
             _: &str,
-        ) -> crate::tfplugin::diagnostics::Diagnostics {
+        ) -> crate::diagnostics::Diagnostics {
             Default::default()
         }
         fn stop(&self) {
@@ -829,31 +835,25 @@ mod tests {
     }
 
     #[async_trait::async_trait]
-    impl crate::tfplugin::interface::Resource for Waiter {
+    impl crate::interface::Resource for Waiter {
         fn type_name(&self) -> &'static str {
             "wait_thing"
         }
-        fn schema(&self) -> crate::tfplugin::schema::Schema {
+        fn schema(&self) -> crate::schema::Schema {
             waiter_schema()
         }
-        async fn validate(
-            &self,
-            _: &crate::tfplugin::value::Value,
-        ) -> crate::tfplugin::diagnostics::Diagnostics {
+        async fn validate(&self, _: &crate::value::Value) -> crate::diagnostics::Diagnostics {
             Default::default()
         }
-        async fn plan(
-            &self,
-            _: crate::tfplugin::interface::PlanRequest,
-        ) -> crate::tfplugin::interface::PlanResponse {
+        async fn plan(&self, _: crate::interface::PlanRequest) -> crate::interface::PlanResponse {
             Default::default()
         }
         async fn apply(
             &self,
-            request: crate::tfplugin::interface::ApplyRequest,
-        ) -> crate::tfplugin::interface::ApplyResponse {
+            request: crate::interface::ApplyRequest,
+        ) -> crate::interface::ApplyResponse {
             self.applying.notify_one();
-            let mut out = crate::tfplugin::interface::ApplyResponse {
+            let mut out = crate::interface::ApplyResponse {
                 new_state: request.planned_state,
                 ..Default::default()
             };
@@ -863,20 +863,17 @@ mod tests {
             }
             out
         }
-        async fn read(
-            &self,
-            _: crate::tfplugin::interface::ReadRequest,
-        ) -> crate::tfplugin::interface::ReadResponse {
+        async fn read(&self, _: crate::interface::ReadRequest) -> crate::interface::ReadResponse {
             Default::default()
         }
-        async fn import(&self, _: &str) -> crate::tfplugin::interface::ImportResponse {
+        async fn import(&self, _: &str) -> crate::interface::ImportResponse {
             Default::default()
         }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn shutdown_during_a_long_wait_stops_the_wait_and_ends_the_server() {
-        use crate::tfplugin::value::{self, Value};
+        use crate::value::{self, Value};
         let parent = tempfile::tempdir().expect("tempdir");
         let handshake = Handshake {
             protocol_version: 6,
@@ -894,7 +891,10 @@ mod tests {
         let server = tokio::spawn(async move {
             run(
                 provider,
-                &ServeOptions::default(),
+                &ServeOptions {
+                    debug: false,
+                    identity: crate::identity::EXAMPLE,
+                },
                 handshake,
                 CancellationToken::new(),
                 move |line| {

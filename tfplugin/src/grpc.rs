@@ -5,7 +5,7 @@
 //! missing: features we do not offer (functions, ephemeral resources, list resources, state
 //! stores, actions, moves) answer an error diagnostic that names the feature. A panic in
 //! provider code is caught per request and becomes an error diagnostic; every call is
-//! logged at debug level with its duration. This layer has no opinion about CloudHSM.
+//! logged at debug level with its duration. This layer has no opinion about any provider's domain.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -17,12 +17,12 @@ use std::time::Instant;
 use futures_util::FutureExt as _;
 use tonic::{Request, Response, Status};
 
-use super::convert;
-use super::diagnostics::{Diagnostic, Diagnostics};
-use super::interface::{ApplyRequest, DataSource, PlanRequest, Provider, ReadRequest, Resource};
-use super::proto::tfplugin6 as pb;
-use super::schema::Schema;
-use super::value::{self, Type, Value};
+use crate::convert;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::interface::{ApplyRequest, DataSource, PlanRequest, Provider, ReadRequest, Resource};
+use crate::proto::tfplugin6 as pb;
+use crate::schema::Schema;
+use crate::value::{self, Type, Value};
 
 type Reply<T> = Result<Response<T>, Status>;
 type OneItemStream<T> = Pin<Box<dyn futures_util::Stream<Item = Result<T, Status>> + Send>>;
@@ -141,8 +141,8 @@ fn unsupported(feature: &str) -> Vec<pb::Diagnostic> {
     vec![convert::diagnostic(&Diagnostic::error(
         format!("{feature} are not supported by this provider"),
         format!(
-            "terraform-provider-cloudhsm offers no {feature}. Remove the block that uses one \
-             from your configuration."
+            "This provider offers no {feature}. Remove the block that uses one from your \
+             configuration."
         ),
     ))]
 }
@@ -176,7 +176,7 @@ fn panic_diagnostic(rpc: &str, payload: &(dyn std::any::Any + Send)) -> pb::Diag
     convert::diagnostic(&Diagnostic::error(
         "The provider hit an internal error",
         format!(
-            "terraform-provider-cloudhsm failed unexpectedly while handling {rpc}: {message}. \
+            "The provider failed unexpectedly while handling {rpc}: {message}. \
              Nothing further was done for this request. Please report this bug with the \
              output of TF_LOG_PROVIDER=debug."
         ),
@@ -891,7 +891,7 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Reply<pb::call_function::Response> {
         let name = request.into_inner().name;
         let error = pb::FunctionError {
-            text: format!("terraform-provider-cloudhsm offers no function named {name:?}."),
+            text: format!("This provider offers no function named {name:?}."),
             function_argument: None,
         };
         answer(
@@ -1049,9 +1049,9 @@ impl pb::provider_server::Provider for ProviderService {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tfplugin::interface::{ApplyResponse, ImportResponse, PlanResponse, ReadResponse};
-    use crate::tfplugin::proto::tfplugin6::provider_server::Provider as _;
-    use crate::tfplugin::schema::{Attribute, Block};
+    use crate::interface::{ApplyResponse, ImportResponse, PlanResponse, ReadResponse};
+    use crate::proto::tfplugin6::provider_server::Provider as _;
+    use crate::schema::{Attribute, Block};
     use async_trait::async_trait;
 
     struct Boom;
@@ -1146,7 +1146,7 @@ mod tests {
     struct Nested;
 
     fn nested_schema() -> Schema {
-        use crate::tfplugin::schema::{BlockNesting, NestedBlock};
+        use crate::schema::{BlockNesting, NestedBlock};
         let inner = || vec![Attribute::number("n").optional()];
         Schema::new(
             Block::new(vec![
@@ -1250,7 +1250,7 @@ mod tests {
         let state = answer.upgraded_state.expect("state");
         assert!(state.json.is_empty() && !state.msgpack.is_empty());
         let ty = nested_schema().value_type();
-        let value = crate::tfplugin::value::decode_msgpack(&state.msgpack, &ty).expect("msgpack");
+        let value = crate::value::decode_msgpack(&state.msgpack, &ty).expect("msgpack");
         let n = |v: &Value| v.get("n").and_then(Value::as_number).map(|n| n.to_string());
         assert_eq!(
             value
@@ -1303,8 +1303,8 @@ mod tests {
             .into_inner();
         assert!(answer.diagnostics.is_empty(), "{:?}", answer.diagnostics);
         let state = answer.upgraded_state.expect("state");
-        let value = crate::tfplugin::value::decode_msgpack(&state.msgpack, &schema().value_type())
-            .expect("msgpack");
+        let value =
+            crate::value::decode_msgpack(&state.msgpack, &schema().value_type()).expect("msgpack");
         assert_eq!(value.get("name"), Some(&Value::string("n")));
 
         let newer = service
