@@ -1,5 +1,8 @@
 //! The AWS JSON 1.1 API: SigV4 presence check, operation dispatch, fault injection, call
 //! recording, and the CloudHSM v2 operations with their validation rules.
+//!
+//! It handles one request that the server hands it: it knows nothing of connections or
+//! routing, nor of the control API or the STS emulation.
 
 use std::time::{Instant, SystemTime};
 
@@ -9,13 +12,14 @@ use serde_json::{json, Map, Value};
 
 use crate::control::Shared;
 use crate::error::ApiError;
-use crate::intercept::{self, Gate, Refusal};
-use crate::model::{
-    is_in_progress, Cluster, HsmPending, Pending, PendingKind, Store, CLUSTER_STATES,
+use crate::http::{read_body, response, Outcome, State};
+use crate::input_rules::{
+    is_cluster_id, is_hsm_type_shaped, CLUSTER_ID_PATTERN, CLUSTER_STATES, HSM_TYPE_PATTERN,
     KNOWN_HSM_TYPES,
 };
+use crate::intercept::{self, Gate, Refusal};
+use crate::model::{is_in_progress, Cluster, HsmPending, Pending, PendingKind, Store};
 use crate::pki;
-use crate::server::{read_body, response, Outcome, State};
 use crate::sigv4::{self, SigV4Error};
 
 const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
@@ -159,20 +163,11 @@ fn string_list(value: &Value, field: &str) -> Result<Vec<String>, ApiError> {
         .collect()
 }
 
-/// `cluster-[2-7a-zA-Z]{11,16}`.
-pub(crate) fn is_cluster_id(id: &str) -> bool {
-    id.strip_prefix("cluster-").is_some_and(|s| {
-        (11..=16).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_alphabetic() || (b'2'..=b'7').contains(&b))
-    })
-}
-
 fn cluster_id(input: &Value) -> Result<&str, ApiError> {
     let id = required_str(input, "ClusterId")?;
     if !is_cluster_id(id) {
         return Err(ApiError::invalid(format!(
-            "ClusterId {id:?} does not match the pattern cluster-[2-7a-zA-Z]{{11,16}}"
+            "ClusterId {id:?} does not match the pattern {CLUSTER_ID_PATTERN}"
         )));
     }
     Ok(id)
@@ -182,33 +177,10 @@ fn not_found(id: &str) -> ApiError {
     ApiError::not_found(format!("The cluster {id} does not exist."))
 }
 
-/// `((p|)hsm[0-9][a-z.]*\.[a-zA-Z]+)`, at most 32 characters.
-pub(crate) fn is_hsm_type_shaped(t: &str) -> bool {
-    if t.len() > 32 {
-        return false;
-    }
-    let rest = t.strip_prefix('p').unwrap_or(t);
-    let Some(rest) = rest.strip_prefix("hsm") else {
-        return false;
-    };
-    let mut chars = rest.chars();
-    if !chars.next().is_some_and(|c| c.is_ascii_digit()) {
-        return false;
-    }
-    let rest = chars.as_str();
-    // `[a-z.]*` then `\.` then `[a-zA-Z]+`: the last '.' splits the two.
-    let Some((middle, last)) = rest.rsplit_once('.') else {
-        return false;
-    };
-    middle.chars().all(|c| c.is_ascii_lowercase() || c == '.')
-        && !last.is_empty()
-        && last.chars().all(|c| c.is_ascii_alphabetic())
-}
-
 fn hsm_type(value: &str) -> Result<&str, ApiError> {
     if !is_hsm_type_shaped(value) {
         return Err(ApiError::invalid(format!(
-            "HsmType {value:?} does not match the pattern ((p|)hsm[0-9][a-z.]*\\.[a-zA-Z]+) (at most 32 characters)"
+            "HsmType {value:?} does not match the pattern {HSM_TYPE_PATTERN} (at most 32 characters)"
         )));
     }
     if !KNOWN_HSM_TYPES.contains(&value) {
@@ -258,7 +230,8 @@ fn get_mut<'a>(store: &'a mut Store, id: &str) -> Result<&'a mut Cluster, ApiErr
 }
 
 /// A refusal because the cluster is busy (in an `*_IN_PROGRESS` state): `default`, or the
-/// configured [`Behaviour::busy_message`](crate::Behaviour::busy_message) when there is one.
+/// configured [`Behaviour::busy_message`](crate::config::Behaviour::busy_message) when
+/// there is one.
 fn busy(busy_message: Option<&str>, default: String) -> ApiError {
     ApiError::invalid(busy_message.map_or(default, str::to_string))
 }
@@ -733,32 +706,6 @@ fn delete_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hsm_type_pattern() {
-        for ok in ["hsm1.medium", "hsm2m.medium", "phsm1.large", "hsm9.x"] {
-            assert!(is_hsm_type_shaped(ok), "{ok}");
-        }
-        for bad in [
-            "hsm.medium",
-            "hsm1medium",
-            "hsm1.",
-            "HSM1.medium",
-            "xhsm1.medium",
-            "",
-        ] {
-            assert!(!is_hsm_type_shaped(bad), "{bad}");
-        }
-    }
-
-    #[test]
-    fn cluster_id_pattern() {
-        assert!(is_cluster_id("cluster-abcdefghijk"));
-        assert!(is_cluster_id("cluster-ABCDEF234567abcd"));
-        assert!(!is_cluster_id("cluster-abc"));
-        assert!(!is_cluster_id("cluster-abcdefghij1"));
-        assert!(!is_cluster_id("hsm-abcdefghijk"));
-    }
 
     #[test]
     fn tokens_round_trip_and_garbage_is_refused() {

@@ -1,6 +1,9 @@
 //! Configuration: how long the emulated transitions take, where the servers bind, which of
 //! the plausible behaviours AWS leaves undocumented the emulator shows, and what a seeded
 //! cluster looks like.
+//!
+//! Plain settings: it knows nothing of the servers, the emulated clusters or the control
+//! surface that read it.
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -2,6 +2,9 @@
 //! change them out of band (states, busy spells, rollback windows), set transition timings
 //! and behaviours, inject faults, and read the record of calls and of who signed them. The
 //! same operations are served over HTTP under `/_emulator/` (see `control_http`).
+//!
+//! It owns the shared state that every HTTP face reaches through it, and knows nothing of
+//! HTTP, requests or protocols.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};

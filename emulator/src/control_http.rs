@@ -2,6 +2,9 @@
 //! scripts. Bodies are JSON; field names are accepted in `PascalCase` (like the AWS API)
 //! or in `snake_case` (like [`ClusterSpec`]).
 //!
+//! A thin HTTP face on [`Control`]: what it changes, `Control` changes. It knows nothing of
+//! connections or routing beyond its own `/_emulator/` paths, nor of the AWS API handlers.
+//!
 //! | route | body / answer |
 //! | --- | --- |
 //! | `GET /_emulator/health` | `{"Status":"ok"}` |
@@ -35,8 +38,10 @@ use serde_json::{json, Value};
 use crate::config::{Behaviour, ClusterSpec, ExpiredRollback, Timings};
 use crate::control::Control;
 use crate::faults::{Fault, FaultKind, Trigger};
-use crate::model::{CLUSTER_STATES, KNOWN_HSM_TYPES};
-use crate::server::{read_body, response, State};
+use crate::http::{read_body, response, State};
+use crate::input_rules::{
+    is_cluster_id, is_hsm_type_shaped, CLUSTER_ID_PATTERN, CLUSTER_STATES, KNOWN_HSM_TYPES,
+};
 use crate::urlencoded;
 
 type Answer = Result<Response<Body>, (StatusCode, String)>;
@@ -94,7 +99,7 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Response<Body> 
         (&Method::POST, ["clusters", id, "rollback"]) => parse(&body).and_then(|b| {
             let previous = field_opt_str(&b, &["PreviousHsmType", "previous_hsm_type"])?;
             if let Some(t) = &previous {
-                if !crate::api::is_hsm_type_shaped(t) {
+                if !is_hsm_type_shaped(t) {
                     return Err(bad(format!("{t:?} is not an HSM type")));
                 }
             }
@@ -107,7 +112,7 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Response<Body> 
         }),
         (&Method::POST, ["clusters", id, "hsm-type"]) => parse(&body).and_then(|b| {
             let t = field_str(&b, &["HsmType", "hsm_type"])?;
-            if !crate::api::is_hsm_type_shaped(&t) {
+            if !is_hsm_type_shaped(&t) {
                 return Err(bad(format!("{t:?} is not an HSM type")));
             }
             changed(&control, id, control.set_hsm_type(id, &t))
@@ -312,7 +317,7 @@ fn seed(control: &Control, body: &[u8]) -> Answer {
     }
     let hsm_type = field_opt_str(&b, &["HsmType", "hsm_type"])?;
     if let Some(t) = &hsm_type {
-        if !KNOWN_HSM_TYPES.contains(&t.as_str()) && !crate::api::is_hsm_type_shaped(t) {
+        if !KNOWN_HSM_TYPES.contains(&t.as_str()) && !is_hsm_type_shaped(t) {
             return Err(bad(format!("{t:?} is not an HSM type")));
         }
     }
@@ -326,10 +331,8 @@ fn seed(control: &Control, body: &[u8]) -> Answer {
         .transpose()?;
     let cluster_id = field_opt_str(&b, &["ClusterId", "cluster_id"])?;
     if let Some(id) = &cluster_id {
-        if !crate::api::is_cluster_id(id) {
-            return Err(bad(format!(
-                "{id:?} does not match cluster-[2-7a-zA-Z]{{11,16}}"
-            )));
+        if !is_cluster_id(id) {
+            return Err(bad(format!("{id:?} does not match {CLUSTER_ID_PATTERN}")));
         }
     }
     let tags = match field(&b, &["Tags", "tags", "TagList"]) {

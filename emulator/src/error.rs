@@ -1,5 +1,7 @@
 //! Error types: the AWS-shaped errors the emulator answers with (CloudHSM's JSON errors,
 //! STS's XML errors), and the errors of its own machinery (PKI, start-up).
+//!
+//! Values only: it knows nothing of requests, handlers or the emulated clusters.
 
 use axum::http::StatusCode;
 

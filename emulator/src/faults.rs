@@ -1,6 +1,9 @@
 //! Fault injection: throttling, internal failures, added latency, dropped connections, lost
 //! or truncated responses and requests never answered, applied to calls (CloudHSM API and
 //! STS alike) by operation, to the next N calls, at a random rate, or for a while.
+//!
+//! It decides which fault a call meets; carrying that out on a connection is the fault
+//! gate's business (`intercept`), so it knows nothing of HTTP or protocols.
 
 use std::time::{Duration, Instant};
 

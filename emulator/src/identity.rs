@@ -1,6 +1,9 @@
 //! Who signed what: the temporary credentials the STS emulation issued (and the role each
 //! stands for), the identity behind any access key, and the shapes of AWS identifiers and
 //! timestamps that STS answers with.
+//!
+//! Bookkeeping and shapes only: it knows nothing of HTTP or of the STS protocol that
+//! answers with them.
 
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};

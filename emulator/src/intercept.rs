@@ -2,6 +2,9 @@
 //! wait out added latency, then either stop the call before its handler
 //! (refuse, drop, hang) or let it through and decide how its answer is delivered (whole,
 //! lost, or cut off in the middle).
+//!
+//! It decides and delivers but does not answer: each protocol renders a refusal in its own
+//! error shape, so it knows no protocol, handler or route.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,7 +17,7 @@ use hyper::body::{Bytes, Frame, SizeHint};
 
 use crate::control::Shared;
 use crate::faults::FaultKind;
-use crate::server::Outcome;
+use crate::http::Outcome;
 
 /// How long a cut-off response waits after its partial body before the connection goes, so
 /// that the partial body is flushed to the client first.

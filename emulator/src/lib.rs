@@ -8,6 +8,11 @@
 //! clusters, drift and busy spells, timings, [`Behaviour`]s (the choices AWS leaves
 //! undocumented), fault injection, and the record of calls, attempts and which access key
 //! signed each call.
+//!
+//! The crate root starts the servers and names what is public; no module of the crate
+//! imports it. Inside, knowledge flows one way: `server` (accept and route) over the
+//! handlers (`api`, `sts`, `control_http`), over the fault gate (`intercept`) and the HTTP
+//! plumbing (`http`), over the state (`control`, `model`) and the leaves.
 
 mod api;
 pub mod config;
@@ -15,7 +20,9 @@ pub mod control;
 mod control_http;
 pub mod error;
 pub mod faults;
+mod http;
 mod identity;
+mod input_rules;
 mod intercept;
 mod model;
 pub mod pki;

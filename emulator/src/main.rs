@@ -5,6 +5,8 @@
 //! cloudhsm-emulator [--port N] [--sts-port N] [--seed-cluster] [--url-file PATH] [--instant | --timings-ms N]
 //! cloudhsm-emulator sign-csr --csr FILE --out-dir DIR
 //! ```
+//!
+//! It uses the library through its public API only, like any other user of the crate.
 
 use std::io::Write;
 use std::path::PathBuf;

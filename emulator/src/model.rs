@@ -1,5 +1,8 @@
 //! The emulated world: clusters and HSMs, their timed state transitions, identifiers, and
 //! their rendering in the API's JSON shape.
+//!
+//! It knows nothing of requests, protocols, faults or the control surface: the handlers and
+//! `Control` change it, and the input rules they check sit apart (`input_rules`).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -8,24 +11,6 @@ use serde_json::{json, Map, Value};
 
 use crate::config::{Behaviour, ExpiredRollback, Timings};
 use crate::pki::{Authorities, ClusterMaterial};
-
-/// Every cluster state the API knows.
-pub(crate) const CLUSTER_STATES: [&str; 11] = [
-    "CREATE_IN_PROGRESS",
-    "UNINITIALIZED",
-    "INITIALIZE_IN_PROGRESS",
-    "INITIALIZED",
-    "ACTIVE",
-    "UPDATE_IN_PROGRESS",
-    "MODIFY_IN_PROGRESS",
-    "ROLLBACK_IN_PROGRESS",
-    "DELETE_IN_PROGRESS",
-    "DELETED",
-    "DEGRADED",
-];
-
-/// HSM types the service offers today.
-pub(crate) const KNOWN_HSM_TYPES: [&str; 2] = ["hsm1.medium", "hsm2m.medium"];
 
 pub(crate) fn is_in_progress(state: &str) -> bool {
     state.ends_with("_IN_PROGRESS")

@@ -1,6 +1,8 @@
 //! Certificates: the key material the emulated HSMs hold (the cluster CSR and the hardware
 //! certificates), the checks `InitializeCluster` applies to a customer's certificates, and
 //! [`sign_csr`], which plays the customer's certificate authority for tests and the demo.
+//!
+//! Certificates only: it knows nothing of clusters, requests or protocols.
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, DnValue, IsCa,

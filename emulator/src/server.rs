@@ -1,13 +1,17 @@
 //! The HTTP servers: accept connections; on the API listener send `/_emulator/…` to the
 //! control API and everything else to the AWS JSON 1.1 API; on the STS listener send
-//! everything to the STS emulation; carry out what injected faults ask of the connection
-//! (drop it, leave it hanging); stop on request.
+//! everything to the STS emulation; carry out what a handler's [`Outcome`] asks of the
+//! connection (answer, drop it, leave it hanging); stop on request.
+//!
+//! It is the top of the request path: it knows which handler serves which request, but
+//! nothing of what a handler does; only the crate root, which starts the servers, imports
+//! it.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{header, Request, Response, StatusCode};
+use axum::http::Request;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -17,20 +21,8 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::control::Shared;
-
-/// Largest request body accepted (certificates are at most 5000 characters each).
-pub(crate) const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// What a request handler may ask of the connection besides answering.
-pub(crate) enum Outcome {
-    /// Send this response.
-    Respond(Response<Body>),
-    /// Close the connection without an HTTP response (an injected fault).
-    Drop,
-    /// Never answer; keep the connection open until the emulator shuts down (an injected
-    /// fault).
-    Hang,
-}
+use crate::http::{DroppedConnection, Outcome, State};
+use crate::{api, control_http, sts};
 
 /// Which service a listener speaks.
 #[derive(Clone, Copy, Debug)]
@@ -39,25 +31,6 @@ pub(crate) enum Protocol {
     CloudHsm,
     /// The STS emulation (AWS query protocol).
     Sts,
-}
-
-/// The error a service returns to make hyper close the connection without answering.
-#[derive(Debug)]
-struct DroppedConnection;
-
-impl std::fmt::Display for DroppedConnection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped by an injected fault")
-    }
-}
-
-impl std::error::Error for DroppedConnection {}
-
-/// Everything a request handler can reach.
-#[derive(Clone)]
-pub(crate) struct State {
-    pub shared: Arc<Shared>,
-    pub shutdown: watch::Sender<bool>,
 }
 
 /// Serves until `shutdown` turns true; then lets connections finish their current
@@ -145,34 +118,12 @@ async fn connection(stream: tokio::net::TcpStream, protocol: Protocol, state: St
 async fn route(state: &State, protocol: Protocol, req: Request<Incoming>) -> Outcome {
     let req = req.map(Body::new);
     match protocol {
-        Protocol::Sts => crate::sts::handle(state, req).await,
+        Protocol::Sts => sts::handle(state, req).await,
         Protocol::CloudHsm
             if req.uri().path().starts_with("/_emulator/") || req.uri().path() == "/_emulator" =>
         {
-            Outcome::Respond(crate::control_http::handle(state, req).await)
+            Outcome::Respond(control_http::handle(state, req).await)
         }
-        Protocol::CloudHsm => crate::api::handle(state, req).await,
+        Protocol::CloudHsm => api::handle(state, req).await,
     }
-}
-
-/// Reads the whole body (at most [`MAX_BODY_BYTES`]).
-pub(crate) async fn read_body(body: Body) -> Result<Vec<u8>, String> {
-    axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map(|b| b.to_vec())
-        .map_err(|e| format!("could not read the request body: {e}"))
-}
-
-/// A response with the given status, content type and body.
-pub(crate) fn response(
-    status: StatusCode,
-    content_type: &str,
-    body: impl Into<Body>,
-) -> Response<Body> {
-    let mut response = Response::new(body.into());
-    *response.status_mut() = status;
-    if let Ok(v) = header::HeaderValue::from_str(content_type) {
-        response.headers_mut().insert(header::CONTENT_TYPE, v);
-    }
-    response
 }

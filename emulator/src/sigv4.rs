@@ -2,6 +2,9 @@
 //! AWS4-HMAC-SHA256 shape, a credential scope naming the expected service, and a date. The
 //! signature itself is not verified (the emulator accepts any credentials); the access key
 //! id is handed back so that calls can be recorded with who signed them.
+//!
+//! It reads headers only, and knows neither protocol's error shape: each listener renders a
+//! [`SigV4Error`] its own way.
 
 use axum::http::{header, HeaderMap};
 

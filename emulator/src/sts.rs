@@ -2,6 +2,9 @@
 //! body, SigV4 scoped to `sts`, XML answers) for `AssumeRole` and `GetCallerIdentity`, with
 //! STS's input rules and error shapes. Issued credentials are remembered so that calls they
 //! sign can be traced back to the role.
+//!
+//! It handles one request that the server hands it: it knows nothing of connections or
+//! routing, nor of the CloudHSM API or the control API.
 
 use std::time::{Duration, SystemTime};
 
@@ -11,9 +14,9 @@ use serde_json::{Map, Value};
 
 use crate::control::Shared;
 use crate::error::StsError;
+use crate::http::{read_body, response, Outcome, State};
 use crate::identity::{self, Issued};
 use crate::intercept::{self, Gate, Refusal};
-use crate::server::{read_body, response, Outcome, State};
 use crate::sigv4::{self, SigV4Error};
 use crate::urlencoded;
 

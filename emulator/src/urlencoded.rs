@@ -1,5 +1,7 @@
 //! `application/x-www-form-urlencoded` decoding, for query strings (the control API) and
 //! form bodies (the STS query protocol).
+//!
+//! Text in, pairs out: it knows nothing of requests or protocols.
 
 /// The (decoded) value of `name` in a query string or form body.
 pub(crate) fn param(query: &str, name: &str) -> Option<String> {

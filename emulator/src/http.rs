@@ -1,0 +1,70 @@
+//! The HTTP plumbing every request handler shares: the [`State`] a handler can reach, the
+//! [`Outcome`] it hands back (an answer, or a connection dropped or left hanging), reading a
+//! request body and building a response.
+//!
+//! It knows no protocol, route or fault: the handlers, the fault gate and the server stand
+//! on it, and it imports none of them.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Response, StatusCode};
+use tokio::sync::watch;
+
+use crate::control::Shared;
+
+/// Largest request body accepted (certificates are at most 5000 characters each).
+pub(crate) const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Everything a request handler can reach.
+#[derive(Clone)]
+pub(crate) struct State {
+    pub shared: Arc<Shared>,
+    pub shutdown: watch::Sender<bool>,
+}
+
+/// What a request handler may ask of the connection besides answering.
+pub(crate) enum Outcome {
+    /// Send this response.
+    Respond(Response<Body>),
+    /// Close the connection without an HTTP response (an injected fault).
+    Drop,
+    /// Never answer; keep the connection open until the emulator shuts down (an injected
+    /// fault).
+    Hang,
+}
+
+/// The error a service returns to make hyper close the connection without answering: what
+/// [`Outcome::Drop`] (and a [`Outcome::Hang`] at shutdown) becomes on the connection.
+#[derive(Debug)]
+pub(crate) struct DroppedConnection;
+
+impl std::fmt::Display for DroppedConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for DroppedConnection {}
+
+/// Reads the whole body (at most [`MAX_BODY_BYTES`]).
+pub(crate) async fn read_body(body: Body) -> Result<Vec<u8>, String> {
+    axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map(|b| b.to_vec())
+        .map_err(|e| format!("could not read the request body: {e}"))
+}
+
+/// A response with the given status, content type and body.
+pub(crate) fn response(
+    status: StatusCode,
+    content_type: &str,
+    body: impl Into<Body>,
+) -> Response<Body> {
+    let mut response = Response::new(body.into());
+    *response.status_mut() = status;
+    if let Ok(v) = header::HeaderValue::from_str(content_type) {
+        response.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    response
+}
