@@ -1,8 +1,11 @@
 //! terraform-provider-cloudhsm: a Terraform plugin-protocol-6 provider that initializes and
 //! configures AWS CloudHSM v2 clusters. See ARCHITECTURE.md for the layers.
 
+pub mod aws_diagnostics;
 pub mod certs;
 pub mod cloudhsm;
+pub mod cluster_id;
+pub mod context;
 pub mod data_sources;
 pub mod dates;
 pub mod docs;

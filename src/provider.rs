@@ -8,17 +8,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cloudhsm::{AssumeRole, ClientSettings, CloudHsm, SettingsError};
+use crate::context::{ClientState, ProviderContext};
 use crate::data_sources::cluster::ClusterDataSource;
 use crate::duration;
 use crate::resources::cluster_config::ClusterConfigResource;
 use crate::resources::cluster_initialization::ClusterInitializationResource;
-use crate::stop::StopSignal;
 use async_trait::async_trait;
 use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::interface::{DataSource, Provider, Resource};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Field, ObjectReader, Value, ValueError};
-use tokio::sync::RwLock;
 
 /// The provider's source address in the registry, as used in `required_providers`.
 pub const SOURCE_ADDRESS: &str = "registry.terraform.io/cloudhsm-iac/cloudhsm";
@@ -32,81 +31,6 @@ pub const IDENTITY: tfplugin::PluginIdentity = tfplugin::PluginIdentity {
     log_targets: &["terraform_provider_cloudhsm"],
     transport_var: "CLOUDHSM_PLUGIN_TRANSPORT",
 };
-
-/// What the resources know of the configured provider.
-enum ClientState {
-    /// ConfigureProvider has not been called yet.
-    NotConfigured,
-    /// Some provider arguments are not known until apply (they come from other resources).
-    Deferred,
-    Ready(CloudHsm),
-    Failed(Diagnostics),
-}
-
-/// Shared between the provider and its resources: the client once configured, and the stop
-/// signal that `StopProvider` fires (and re-arms, for the runs that follow).
-pub struct ProviderContext {
-    client: RwLock<ClientState>,
-    stop: StopSignal,
-}
-
-impl ProviderContext {
-    pub fn new() -> Arc<Self> {
-        Arc::new(ProviderContext {
-            client: RwLock::new(ClientState::NotConfigured),
-            stop: StopSignal::new(),
-        })
-    }
-
-    /// A context that is already configured with `client`, for tests.
-    pub fn with_client(client: CloudHsm, stop: StopSignal) -> Arc<Self> {
-        Arc::new(ProviderContext {
-            client: RwLock::new(ClientState::Ready(client)),
-            stop,
-        })
-    }
-
-    /// The client for plan-time reads: `Ok(None)` when the provider configuration is not
-    /// known yet (reads are then skipped and the checks run at apply).
-    pub async fn plan_client(&self) -> Result<Option<CloudHsm>, Diagnostics> {
-        match &*self.client.read().await {
-            ClientState::Ready(c) => Ok(Some(c.clone())),
-            ClientState::Deferred => Ok(None),
-            ClientState::NotConfigured => Err(not_configured()),
-            ClientState::Failed(d) => Err(d.clone()),
-        }
-    }
-
-    /// The client for apply and refresh, where the configuration must be known.
-    pub async fn client(&self) -> Result<CloudHsm, Diagnostics> {
-        match &*self.client.read().await {
-            ClientState::Ready(c) => Ok(c.clone()),
-            ClientState::Deferred => Err(Diagnostic::error(
-                "Provider configuration is not known",
-                "Some arguments of the cloudhsm provider block are still unknown, so the \
-                 provider cannot reach CloudHSM. Use values that are known before apply \
-                 (variables, data sources) in the provider block.",
-            )
-            .into()),
-            ClientState::NotConfigured => Err(not_configured()),
-            ClientState::Failed(d) => Err(d.clone()),
-        }
-    }
-
-    /// `StopProvider`: ends every operation in flight; later operations run normally.
-    pub fn stop(&self) {
-        self.stop.fire();
-    }
-}
-
-fn not_configured() -> Diagnostics {
-    Diagnostic::error(
-        "Provider not configured",
-        "Terraform did not configure the cloudhsm provider before using it. This is a bug in \
-         the provider or in Terraform; please report it.",
-    )
-    .into()
-}
 
 pub struct CloudHsmProvider {
     context: Arc<ProviderContext>,

@@ -232,7 +232,7 @@ fn each_resource_has_an_import_example_using_a_cluster_id() {
         assert_eq!(words.len(), 4, "{command}");
         assert_eq!(words[2], format!("{resource}.this"));
         assert!(
-            terraform_provider_cloudhsm::resources::common::is_cluster_id(words[3]),
+            terraform_provider_cloudhsm::cluster_id::is_cluster_id(words[3]),
             "{command}: the id must be a valid cluster id"
         );
     }

@@ -20,10 +20,10 @@ use aws_sdk_cloudhsmv2::types::{BackupRetentionPolicy, BackupRetentionType};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::backoff::Backoff;
 use super::cluster::{
     Cluster, ClusterCertificates, ClusterChange, ClusterState, Hsm, RetentionPolicy,
 };
-use super::wait::Backoff;
 use crate::stop::StopSignal;
 
 /// How long one attempt of an API call may take before the SDK gives up on it (and

@@ -1,4 +1,5 @@
-//! The only door to AWS. [`client`] builds the CloudHSM v2 client and makes the calls;
+//! The only door to AWS. [`client`] builds the CloudHSM v2 client and makes the calls
+//! ([`backoff`] times its polls);
 //! [`cluster`] is the cluster as our own types (the [`ClusterState`] enum and the rules of
 //! what a state means); [`wait`] polls with backoff through transient errors until a
 //! deadline; [`workflows`] runs initialize-and-wait and modify-and-wait.
@@ -6,15 +7,17 @@
 //! Resources see plain Rust types and results carrying the last cluster seen, never SDK
 //! types. Nothing here knows Terraform. Secrets never appear in an error or a log line.
 
+pub mod backoff;
 pub mod client;
 pub mod cluster;
 pub mod wait;
 pub mod workflows;
 
+pub use backoff::Backoff;
 pub use client::{ApiError, AssumeRole, ClientSettings, CloudHsm, ErrorKind, SettingsError};
 pub use cluster::{
     Cluster, ClusterCertificates, ClusterChange, ClusterState, Desired, Hsm, HsmTypeChange,
     Initialization, RetentionPolicy,
 };
-pub use wait::{Backoff, FirstLook, Progress, WaitError};
+pub use wait::{FirstLook, Progress, WaitError};
 pub use workflows::{InitializeError, Initialized, Modified, ModifyError};

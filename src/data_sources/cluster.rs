@@ -9,8 +9,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::cloudhsm::{Cluster, Hsm};
-use crate::provider::ProviderContext;
-use crate::resources::common;
+use crate::context::ProviderContext;
 use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::interface::{DataSource, DataSourceReadResponse};
 use tfplugin::schema::{Attribute, Block, Schema};
@@ -46,7 +45,7 @@ pub fn schema() -> Schema {
                 .description(format!(
                     "Id of the cluster to read, e.g. `cluster-jxhlf7644ne` (pattern \
                  `{}`). A cluster that does not exist in the provider's region is an error.",
-                    common::CLUSTER_ID_PATTERN
+                    crate::cluster_id::CLUSTER_ID_PATTERN
                 )),
             computed_string("id", "The cluster id (same as `cluster_id`)."),
             computed_string(
@@ -285,7 +284,9 @@ pub fn cluster_state(cluster_id: &str, cluster: &Cluster) -> (Value, Diagnostics
         .set("hsm_type", opt(&cluster.hsm_type))
         .set(
             "hsm_type_rollback_expiration",
-            cluster.hsm_type_rollback_expiration.map(common::rfc3339),
+            cluster
+                .hsm_type_rollback_expiration
+                .map(crate::dates::rfc3339),
         )
         .set("mode", opt(&cluster.mode))
         .set("network_type", opt(&cluster.network_type))
@@ -304,7 +305,7 @@ pub fn cluster_state(cluster_id: &str, cluster: &Cluster) -> (Value, Diagnostics
         .set("source_backup_id", opt(&cluster.source_backup_id))
         .set(
             "create_timestamp",
-            cluster.create_timestamp.map(common::rfc3339),
+            cluster.create_timestamp.map(crate::dates::rfc3339),
         )
         .set("tags", string_map(&cluster.tags))
         .build();
@@ -323,7 +324,7 @@ impl DataSource for ClusterDataSource {
 
     async fn validate(&self, config: &Value) -> Diagnostics {
         match cluster_id_of(config) {
-            Ok(id) => common::validate_cluster_id(&id, "cluster_id"),
+            Ok(id) => crate::cluster_id::validate_cluster_id(&id, "cluster_id"),
             Err(d) => d,
         }
     }
@@ -349,8 +350,10 @@ impl DataSource for ClusterDataSource {
             }
             Err(d) => return fail(d),
         };
-        if !common::is_cluster_id(&cluster_id) {
-            return fail(common::cluster_id_diagnostic(&cluster_id, "cluster_id").into());
+        if !crate::cluster_id::is_cluster_id(&cluster_id) {
+            return fail(
+                crate::cluster_id::cluster_id_diagnostic(&cluster_id, "cluster_id").into(),
+            );
         }
         let client = match self.context.client().await {
             Ok(c) => c,
@@ -361,8 +364,11 @@ impl DataSource for ClusterDataSource {
                 let (state, diagnostics) = cluster_state(&cluster_id, &cluster);
                 DataSourceReadResponse { state, diagnostics }
             }
-            Ok(None) => fail(common::cluster_not_found(&cluster_id).into()),
-            Err(e) => fail(common::api_diagnostic(&e, &cluster_id, "reading the cluster").into()),
+            Ok(None) => fail(crate::aws_diagnostics::cluster_not_found(&cluster_id).into()),
+            Err(e) => fail(
+                crate::aws_diagnostics::api_diagnostic(&e, &cluster_id, "reading the cluster")
+                    .into(),
+            ),
         }
     }
 }

@@ -18,13 +18,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::aws_diagnostics::{api_diagnostic, cluster_not_found, wait_diagnostic};
 use crate::certs;
 use crate::cloudhsm::{Cluster, Desired, ErrorKind, HsmTypeChange, Initialization, ModifyError};
-use crate::provider::ProviderContext;
-use crate::resources::common::{
-    self, api_diagnostic, cluster_not_found, is_cluster_id, timeouts_attribute,
-    validate_cluster_id, validate_timeouts, wait_diagnostic,
-};
+use crate::cluster_id::{is_cluster_id, validate_cluster_id};
+use crate::context::{PlanRead, ProviderContext};
+use crate::resources::common::{self, timeouts_attribute, validate_timeouts};
 use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::interface::{
     ApplyRequest, ApplyResponse, ImportResponse, PlanRequest, PlanResponse, ReadRequest,
@@ -229,7 +228,9 @@ pub fn state_from_cluster(cluster_id: &str, cluster: &Cluster, timeouts: Value) 
         .set("backup_policy", cluster.backup_policy.clone())
         .set(
             "hsm_type_rollback_expiration",
-            cluster.hsm_type_rollback_expiration.map(common::rfc3339),
+            cluster
+                .hsm_type_rollback_expiration
+                .map(crate::dates::rfc3339),
         )
         .set("timeouts", timeouts)
         .build()
@@ -276,7 +277,7 @@ fn hsm_type_change_diagnostic(
                     "Changing hsm_type from {from} back to {to} rolls the migration back: \
                      CloudHSM replaces the hardware of every HSM again while the cluster is in \
                      ROLLBACK_IN_PROGRESS. The rollback window is open until {}.",
-                    common::rfc3339(until)
+                    crate::dates::rfc3339(until)
                 ),
             )
             .at(path),
@@ -285,7 +286,7 @@ fn hsm_type_change_diagnostic(
             let window = match window_until {
                 Some(until) => format!(
                     "That window closed at {}, so CloudHSM will refuse the rollback",
-                    common::rfc3339(until)
+                    crate::dates::rfc3339(until)
                 ),
                 None => format!(
                     "The cluster reports no rollback window (hsm_type_rollback_expiration is \
@@ -594,14 +595,14 @@ impl Resource for ClusterConfigResource {
             });
         let mut cluster = None;
         if let (true, Some(id)) = (creating || replacing || type_changes, cluster_id.as_deref()) {
-            let read =
-                common::read_at_plan(&self.context, id, "reading its settings", &mut diags).await;
+            let read = self
+                .context
+                .read_at_plan(id, "reading its settings", &mut diags)
+                .await;
             match read {
-                common::PlanRead::Found(c) if !c.is_gone() => cluster = Some(*c),
-                common::PlanRead::Found(_) | common::PlanRead::NotFound => {
-                    diags.push(cluster_not_found(id))
-                }
-                common::PlanRead::Unavailable => {}
+                PlanRead::Found(c) if !c.is_gone() => cluster = Some(*c),
+                PlanRead::Found(_) | PlanRead::NotFound => diags.push(cluster_not_found(id)),
+                PlanRead::Unavailable => {}
             }
         }
         if diags.has_errors() {
@@ -712,7 +713,7 @@ impl Resource for ClusterConfigResource {
                         "{id:?} is not a CloudHSM cluster id (pattern {}). Import with the \
                          cluster's id: terraform import cloudhsm_cluster_config.NAME \
                          cluster-abcdefghijk",
-                        common::CLUSTER_ID_PATTERN
+                        crate::cluster_id::CLUSTER_ID_PATTERN
                     ),
                 )
                 .into(),

@@ -19,7 +19,7 @@ use async_trait::async_trait;
 use crate::certs::{self, CertError, CertRole, Certificate};
 use crate::cloudhsm::workflows::{next_init_step, InitializeError};
 use crate::cloudhsm::{Cluster, ClusterState, Initialization};
-use crate::provider::ProviderContext;
+use crate::context::{PlanRead, ProviderContext};
 use crate::resources::common;
 use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::interface::{
@@ -222,7 +222,7 @@ fn initialized_with_other_certificate(cluster: &Cluster) -> Diagnostic {
 /// A failed or impossible initialization as a diagnostic on the attribute at fault.
 fn initialize_diagnostic(err: &InitializeError, cluster_id: &str) -> Diagnostic {
     match err {
-        InitializeError::NotFound => common::cluster_not_found(cluster_id),
+        InitializeError::NotFound => crate::aws_diagnostics::cluster_not_found(cluster_id),
         InitializeError::Deleted(c) => Diagnostic::error(
             "Cluster is deleted",
             format!(
@@ -259,15 +259,15 @@ fn initialize_diagnostic(err: &InitializeError, cluster_id: &str) -> Diagnostic 
         }
         InitializeError::OtherCertificate(c) => initialized_with_other_certificate(c),
         InitializeError::Describe(e) => {
-            common::api_diagnostic(e, cluster_id, "reading the cluster")
+            crate::aws_diagnostics::api_diagnostic(e, cluster_id, "reading the cluster")
         }
         InitializeError::Refused(e, _) => {
-            common::api_diagnostic(e, cluster_id, "initializing the cluster")
+            crate::aws_diagnostics::api_diagnostic(e, cluster_id, "initializing the cluster")
         }
         InitializeError::Wait {
             error,
             accepted: true,
-        } => common::wait_diagnostic(
+        } => crate::aws_diagnostics::wait_diagnostic(
             error,
             cluster_id,
             "waiting for the cluster to be initialized",
@@ -275,7 +275,7 @@ fn initialize_diagnostic(err: &InitializeError, cluster_id: &str) -> Diagnostic 
         InitializeError::Wait {
             error,
             accepted: false,
-        } => common::wait_diagnostic(
+        } => crate::aws_diagnostics::wait_diagnostic(
             error,
             cluster_id,
             "waiting for the cluster to be ready for initialization",
@@ -399,23 +399,26 @@ impl ClusterInitializationResource {
         if let Some(cluster_id) = inputs
             .cluster_id
             .known()
-            .filter(|id| common::is_cluster_id(id))
+            .filter(|id| crate::cluster_id::is_cluster_id(id))
         {
-            let read = common::read_at_plan(
-                &self.context,
-                cluster_id,
-                "checking the cluster for its initialization",
-                &mut diags,
-            )
-            .await;
+            let read = self
+                .context
+                .read_at_plan(
+                    cluster_id,
+                    "checking the cluster for its initialization",
+                    &mut diags,
+                )
+                .await;
             match read {
-                common::PlanRead::Found(cluster) => {
+                PlanRead::Found(cluster) => {
                     if let Err(e) = next_init_step(&cluster, signed.as_ref(), false) {
                         diags.push(initialize_diagnostic(&e, cluster_id));
                     }
                 }
-                common::PlanRead::NotFound => diags.push(common::cluster_not_found(cluster_id)),
-                common::PlanRead::Unavailable => {}
+                PlanRead::NotFound => {
+                    diags.push(crate::aws_diagnostics::cluster_not_found(cluster_id))
+                }
+                PlanRead::Unavailable => {}
             }
         }
         let id = match &inputs.cluster_id {
@@ -639,10 +642,13 @@ impl ClusterInitializationResource {
                     ..Default::default()
                 }
             }
-            Ok(None) => apply_error(prior.clone(), common::cluster_not_found(&label)),
+            Ok(None) => apply_error(
+                prior.clone(),
+                crate::aws_diagnostics::cluster_not_found(&label),
+            ),
             Err(e) => apply_error(
                 prior.clone(),
-                common::api_diagnostic(&e, &label, "reading the cluster"),
+                crate::aws_diagnostics::api_diagnostic(&e, &label, "reading the cluster"),
             ),
         }
     }
@@ -711,7 +717,7 @@ impl Resource for ClusterInitializationResource {
             Ok(i) => i,
             Err(d) => return d,
         };
-        let mut diags = common::validate_cluster_id(&inputs.cluster_id, CLUSTER_ID);
+        let mut diags = crate::cluster_id::validate_cluster_id(&inputs.cluster_id, CLUSTER_ID);
         diags.append(common::validate_timeouts(config, &TIMEOUT_OPERATIONS));
         let (_s, _a, cert_diags) = check_certificates(
             inputs.signed_cert.known().map(String::as_str),
@@ -798,7 +804,8 @@ impl Resource for ClusterInitializationResource {
             Err(e) => {
                 return keep(
                     current,
-                    common::api_diagnostic(&e, &cluster_id, "reading the cluster").into(),
+                    crate::aws_diagnostics::api_diagnostic(&e, &cluster_id, "reading the cluster")
+                        .into(),
                 )
             }
         };
@@ -839,9 +846,9 @@ impl Resource for ClusterInitializationResource {
 
     async fn import(&self, id: &str) -> ImportResponse {
         let id = id.trim();
-        if !common::is_cluster_id(id) {
+        if !crate::cluster_id::is_cluster_id(id) {
             return ImportResponse {
-                diagnostics: common::cluster_id_diagnostic(id, CLUSTER_ID).into(),
+                diagnostics: crate::cluster_id::cluster_id_diagnostic(id, CLUSTER_ID).into(),
                 ..Default::default()
             };
         }
