@@ -9,7 +9,6 @@ pub mod context;
 pub mod data_sources;
 pub mod dates;
 pub mod docs;
-pub mod duration;
 pub mod provider;
 pub mod resources;
 pub mod stop;

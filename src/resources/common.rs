@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use crate::duration;
 use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::duration;
 use tfplugin::schema::Attribute;
 use tfplugin::value::{Field, ObjectReader, Value};
 

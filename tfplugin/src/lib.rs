@@ -2,16 +2,28 @@
 //! diagnostics. It knows Terraform and nothing of any provider's domain.
 
 pub mod convert;
+pub mod data_source;
 pub mod diagnostics;
+pub mod duration;
 pub mod grpc;
 pub mod handshake;
 pub mod identity;
 pub mod interface;
 pub mod logging;
+pub mod model;
+pub mod plan_rules;
 pub mod proto;
+pub mod resource;
 pub mod schema;
 pub mod serve;
+pub mod timeouts;
 pub mod tls;
 pub mod value;
 
+pub use data_source::{serve_data_source, TypedDataSource};
 pub use identity::PluginIdentity;
+pub use model::Model;
+pub use resource::{serve_resource, Apply, Failure, Plan, TypedResource};
+pub use tfplugin_derive::Model;
+pub use timeouts::Timeouts;
+pub use value::Field;

@@ -1,0 +1,301 @@
+//! `#[derive(Model)]`: one Rust struct declares a Terraform schema and the typed model of its
+//! values, so that each attribute's name is written once.
+//!
+//! ```ignore
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Greeting {
+//!     /// The greeting's id.
+//!     #[tf(computed, keep)]
+//!     id: Field<String>,
+//!     /// Whom to greet. Changing it makes a new greeting.
+//!     #[tf(required, requires_replace)]
+//!     name: Field<String>,
+//!     #[tf(timeouts(create = "5m"))]
+//!     timeouts: Field<Timeouts>,
+//! }
+//! ```
+//!
+//! Every field is a `tfplugin::value::Field<T>` (null, unknown or known). The field's doc
+//! comment is the attribute's description. `#[tf(...)]` takes: `required`, `optional`,
+//! `computed`, `sensitive`, `requires_replace`, `keep` (a computed value kept on update),
+//! `nested` (a model, or a `Vec` / `BTreeMap` of models, as nested attributes),
+//! `same = path::to::fn` (semantic equality: `fn(&T, &T) -> bool`), `name = "attr"` (when
+//! the attribute's name is not the field's), `description = expr` (instead of the doc
+//! comment), and `timeouts(create = "30m", ...)` on a `Field<Timeouts>`.
+//!
+//! Generated: `Model` (schema, plan rules), `FromValue`, `IntoValue`, `AttributeType` (the
+//! struct as a nested object), and a constant per attribute name (`Greeting::NAME == "name"`).
+//! Knows nothing of any provider.
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as Tokens};
+use quote::{format_ident, quote};
+use syn::{
+    parse_macro_input, Attribute, Data, DeriveInput, Expr, ExprLit, Fields, GenericArgument, Ident,
+    Lit, LitStr, Meta, Path, PathArguments, Type,
+};
+
+/// See the crate documentation.
+#[proc_macro_derive(Model, attributes(tf))]
+pub fn derive_model(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    match expand(&input) {
+        Ok(tokens) => tokens.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// What `#[tf(...)]` and the doc comment say about one field.
+#[derive(Default)]
+struct FieldSpec {
+    required: bool,
+    optional: bool,
+    computed: bool,
+    sensitive: bool,
+    requires_replace: bool,
+    keep: bool,
+    nested: bool,
+    same: Option<Path>,
+    name: Option<LitStr>,
+    description: Option<Expr>,
+    timeouts: Option<Vec<(Ident, LitStr)>>,
+}
+
+fn doc_comment(attrs: &[Attribute]) -> Option<String> {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            Meta::NameValue(nv) => match &nv.value {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => Some(s.value().trim().to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let text = lines.join(" ").trim().to_string();
+    (!text.is_empty()).then_some(text)
+}
+
+fn field_spec(attrs: &[Attribute]) -> syn::Result<FieldSpec> {
+    let mut spec = FieldSpec::default();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("tf")) {
+        attr.parse_nested_meta(|meta| {
+            let flag = |set: &mut bool| {
+                *set = true;
+                Ok(())
+            };
+            let p = &meta.path;
+            if p.is_ident("required") {
+                flag(&mut spec.required)
+            } else if p.is_ident("optional") {
+                flag(&mut spec.optional)
+            } else if p.is_ident("computed") {
+                flag(&mut spec.computed)
+            } else if p.is_ident("sensitive") {
+                flag(&mut spec.sensitive)
+            } else if p.is_ident("requires_replace") {
+                flag(&mut spec.requires_replace)
+            } else if p.is_ident("keep") {
+                flag(&mut spec.keep)
+            } else if p.is_ident("nested") {
+                flag(&mut spec.nested)
+            } else if p.is_ident("same") {
+                spec.same = Some(meta.value()?.parse()?);
+                Ok(())
+            } else if p.is_ident("name") {
+                spec.name = Some(meta.value()?.parse()?);
+                Ok(())
+            } else if p.is_ident("description") {
+                spec.description = Some(meta.value()?.parse()?);
+                Ok(())
+            } else if p.is_ident("timeouts") {
+                let mut ops = Vec::new();
+                meta.parse_nested_meta(|op| {
+                    let ident = op
+                        .path
+                        .get_ident()
+                        .cloned()
+                        .ok_or_else(|| op.error("expected an operation name"))?;
+                    ops.push((ident, op.value()?.parse()?));
+                    Ok(())
+                })?;
+                spec.timeouts = Some(ops);
+                Ok(())
+            } else {
+                Err(meta.error("unknown tf attribute"))
+            }
+        })?;
+    }
+    Ok(spec)
+}
+
+/// `T` of `Wrapper<T>` when the type's last segment is `wrapper`.
+fn inner_of<'a>(ty: &'a Type, wrapper: &str) -> Option<&'a Type> {
+    let Type::Path(tp) = ty else { return None };
+    let last = tp.path.segments.last()?;
+    if last.ident != wrapper {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    args.args.iter().rev().find_map(|a| match a {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    })
+}
+
+fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
+    let name = &input.ident;
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new_spanned(
+            name,
+            "Model is derived for structs only",
+        ));
+    };
+    let Fields::Named(fields) = &data.fields else {
+        return Err(syn::Error::new_spanned(name, "Model needs named fields"));
+    };
+    let tf = quote!(::tfplugin);
+    let mut attributes = Vec::new();
+    let mut rules = Vec::new();
+    let mut reads = Vec::new();
+    let mut writes = Vec::new();
+    let mut consts = Vec::new();
+    for field in &fields.named {
+        let ident = field
+            .ident
+            .as_ref()
+            .ok_or_else(|| syn::Error::new_spanned(field, "Model needs named fields"))?;
+        let spec = field_spec(&field.attrs)?;
+        let plain = ident.to_string();
+        let plain = plain.strip_prefix("r#").unwrap_or(&plain).to_string();
+        let attr_name = spec
+            .name
+            .clone()
+            .unwrap_or_else(|| LitStr::new(&plain, Span::call_site()));
+        let inner = inner_of(&field.ty, "Field").ok_or_else(|| {
+            syn::Error::new_spanned(&field.ty, "Model fields are tfplugin::value::Field<T>")
+        })?;
+        let const_name = format_ident!("{}", plain.to_uppercase());
+        consts.push(quote! {
+            #[doc = concat!("The attribute name `", #attr_name, "`.")]
+            pub const #const_name: &'static str = #attr_name;
+        });
+        let schema = if let Some(ops) = &spec.timeouts {
+            let ops = ops.iter().map(|(op, default)| {
+                let op = op.to_string();
+                quote!((#op, #default))
+            });
+            quote!(#tf::timeouts::Timeouts::attribute(#attr_name, &[#(#ops),*]))
+        } else if spec.nested {
+            if let Some(elem) = inner_of(inner, "Vec") {
+                quote!(#tf::schema::Attribute::nested_list(#attr_name, <#elem as #tf::model::Model>::attributes()))
+            } else if let Some(elem) = inner_of(inner, "BTreeMap") {
+                quote!(#tf::schema::Attribute::nested_map(#attr_name, <#elem as #tf::model::Model>::attributes()))
+            } else {
+                quote!(#tf::schema::Attribute::nested_single(#attr_name, <#inner as #tf::model::Model>::attributes()))
+            }
+        } else {
+            quote!(#tf::schema::Attribute::typed(#attr_name, <#inner as #tf::model::ValueType>::value_type()))
+        };
+        let mut schema = schema;
+        for (on, method) in [
+            (spec.required, "required"),
+            (spec.optional, "optional"),
+            (spec.computed, "computed"),
+            (spec.sensitive, "sensitive"),
+        ] {
+            if on {
+                let m = Ident::new(method, Span::call_site());
+                schema = quote!(#schema.#m());
+            }
+        }
+        if let Some(d) = &spec.description {
+            schema = quote!(#schema.description(#d));
+        } else if let Some(d) = doc_comment(&field.attrs) {
+            schema = quote!(#schema.description(#d));
+        }
+        if spec.timeouts.is_some() && !(spec.required || spec.optional || spec.computed) {
+            // Optional and computed: Terraform 1.0 crashes planning an optional-only nested
+            // attribute that the configuration leaves out.
+            schema = quote!(#schema.optional().computed());
+        }
+        attributes.push(schema);
+        let same = match &spec.same {
+            Some(f) => quote! {
+                ::core::option::Option::Some(|a: &#tf::value::Value, b: &#tf::value::Value| {
+                    let root = #tf::diagnostics::AttributePath::root();
+                    match (
+                        <#inner as #tf::value::FromValue>::from_value(a, &root),
+                        <#inner as #tf::value::FromValue>::from_value(b, &root),
+                    ) {
+                        (::core::result::Result::Ok(a), ::core::result::Result::Ok(b)) => #f(&a, &b),
+                        _ => false,
+                    }
+                })
+            },
+            None => quote!(::core::option::Option::None),
+        };
+        let computed = spec.computed || spec.timeouts.is_some();
+        let configurable = spec.required || spec.optional || spec.timeouts.is_some();
+        let requires_replace = spec.requires_replace;
+        let keep = spec.keep;
+        let timeouts = match &spec.timeouts {
+            Some(ops) => {
+                let ops = ops.iter().map(|(op, default)| {
+                    let op = op.to_string();
+                    quote!((#op, #default))
+                });
+                quote!(::core::option::Option::Some(&[#(#ops),*]))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        rules.push(quote! {
+            #tf::model::AttributeRules {
+                name: #attr_name,
+                computed: #computed,
+                configurable: #configurable,
+                keep_on_update: #keep,
+                requires_replace: #requires_replace,
+                same: #same,
+                timeouts: #timeouts,
+            }
+        });
+        reads.push(quote!(#ident: reader.get(#attr_name)?));
+        writes.push(quote!(.set(#attr_name, self.#ident)));
+    }
+    Ok(quote! {
+        impl #name {
+            #(#consts)*
+        }
+
+        impl #tf::model::Model for #name {
+            fn attributes() -> ::std::vec::Vec<#tf::schema::Attribute> {
+                ::std::vec![#(#attributes),*]
+            }
+            fn rules() -> ::std::vec::Vec<#tf::model::AttributeRules> {
+                ::std::vec![#(#rules),*]
+            }
+        }
+
+        impl #tf::value::FromValue for #name {
+            fn from_value(
+                value: &#tf::value::Value,
+                path: &#tf::diagnostics::AttributePath,
+            ) -> ::core::result::Result<Self, #tf::value::ValueError> {
+                let reader = #tf::value::ObjectReader::new(value, path.clone())?;
+                ::core::result::Result::Ok(#name { #(#reads),* })
+            }
+        }
+
+        impl #tf::value::IntoValue for #name {
+            fn into_value(self) -> #tf::value::Value {
+                #tf::value::ObjectBuilder::new() #(#writes)* .build()
+            }
+        }
+    })
+}

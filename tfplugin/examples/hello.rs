@@ -1,0 +1,159 @@
+//! A whole provider written with `tfplugin` alone: resource `hello_greeting` keeps a greeting
+//! for a name, in memory. Build it and point Terraform's `dev_overrides` at the binary
+//! (`cargo build -p tfplugin --example hello`, named `terraform-provider-hello` there).
+//! Walk-through in ARCHITECTURE.md ("Adding a resource").
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tfplugin::diagnostics::{Diagnostic, Diagnostics};
+use tfplugin::interface::{DataSource, Provider, Resource};
+use tfplugin::schema::{Block, Schema};
+use tfplugin::serve::{serve, ServeOptions};
+use tfplugin::value::Value;
+use tfplugin::{serve_resource, Apply, Failure, Field, Model, Plan, PluginIdentity, Timeouts};
+
+/// One greeting: the schema and the values, each attribute named once.
+#[derive(Clone, Debug, Default, Model)]
+pub struct Greeting {
+    /// Set to the name.
+    #[tf(computed, keep)]
+    pub id: Field<String>,
+    /// Whom to greet. Changing it makes a new greeting.
+    #[tf(required, requires_replace)]
+    pub name: Field<String>,
+    /// The word of greeting; `Hello` when left out.
+    #[tf(optional, computed)]
+    pub word: Field<String>,
+    /// The whole greeting, e.g. `Hello, world!`.
+    #[tf(computed)]
+    pub text: Field<String>,
+    #[tf(timeouts(create = "1m"))]
+    pub timeouts: Field<Timeouts>,
+}
+
+/// The resource: its lifecycle on typed values. Plan rules, timeouts and nulls are the
+/// adapter's business.
+pub struct GreetingResource;
+
+fn greet(mut g: Greeting) -> Greeting {
+    let word = g.word.known().cloned().unwrap_or_else(|| "Hello".into());
+    let name = g.name.known().cloned().unwrap_or_default();
+    g.text = Field::Known(format!("{word}, {name}!"));
+    g.word = Field::Known(word);
+    g.id = Field::Known(name);
+    g
+}
+
+#[async_trait]
+impl tfplugin::TypedResource for GreetingResource {
+    type Model = Greeting;
+    const TYPE_NAME: &'static str = "hello_greeting";
+
+    fn description(&self) -> String {
+        "A greeting for a name.".into()
+    }
+
+    async fn validate(&self, config: &Greeting) -> Diagnostics {
+        match config.name.known() {
+            Some(n) if n.trim().is_empty() => Diagnostic::error(
+                "Empty name",
+                "Whom should the greeting greet? Set name to a non-empty text.",
+            )
+            .at(tfplugin::diagnostics::AttributePath::attr(Greeting::NAME))
+            .into(),
+            _ => Diagnostics::new(),
+        }
+    }
+
+    async fn modify_plan(&self, plan: &mut Plan<Greeting>) {
+        // The id is the name, known as soon as the name is.
+        if plan.is_create() {
+            plan.planned.id = plan.planned.name.clone();
+        }
+    }
+
+    async fn create(
+        &self,
+        planned: Greeting,
+        _: Apply<Greeting>,
+    ) -> Result<Greeting, Failure<Greeting>> {
+        Ok(greet(planned))
+    }
+
+    async fn read(&self, current: Greeting) -> Result<Option<Greeting>, Diagnostics> {
+        Ok(Some(current))
+    }
+
+    async fn update(
+        &self,
+        _: Greeting,
+        planned: Greeting,
+        _: Apply<Greeting>,
+    ) -> Result<Greeting, Failure<Greeting>> {
+        Ok(greet(planned))
+    }
+
+    async fn import(&self, id: &str) -> Result<Greeting, Diagnostics> {
+        Ok(greet(Greeting {
+            name: Field::Known(id.into()),
+            ..Default::default()
+        }))
+    }
+}
+
+/// The provider: no configuration, one resource.
+pub struct HelloProvider;
+
+#[async_trait]
+impl Provider for HelloProvider {
+    fn type_name(&self) -> &'static str {
+        "hello"
+    }
+    fn schema(&self) -> Schema {
+        Schema::new(Block::new(Vec::new()).description("Greetings, kept in state."))
+    }
+    fn resources(&self) -> Vec<Arc<dyn Resource>> {
+        vec![serve_resource(GreetingResource)]
+    }
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        Vec::new()
+    }
+    async fn validate_config(&self, _: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+    async fn configure(&self, _: &Value, _: &str) -> Diagnostics {
+        Diagnostics::new()
+    }
+    fn stop(&self) {}
+}
+
+pub const IDENTITY: PluginIdentity = PluginIdentity {
+    name: "terraform-provider-hello",
+    source_address: "registry.terraform.io/example/hello",
+    log_module: "provider.hello",
+    log_targets: &["hello"],
+    transport_var: "HELLO_PLUGIN_TRANSPORT",
+};
+
+#[allow(dead_code)] // the tests include this file for its provider, not its main
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tfplugin::logging::init(IDENTITY);
+    let debug = std::env::args().any(|a| a == "--debug");
+    match serve(
+        Arc::new(HelloProvider),
+        ServeOptions {
+            debug,
+            identity: IDENTITY,
+        },
+    )
+    .await
+    {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Typed data sources: a data source declares its model (see [`crate::model`]) and reads it
+//! from its configuration on typed values; the adapter serves it through the raw interface.
+//!
+//! Knows the raw interface, values and models; knows nothing of gRPC or of any provider.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::interface::{DataSource, DataSourceReadResponse};
+use crate::model::{decode, Model};
+use crate::schema::{Block, Schema};
+use crate::value::{IntoValue, Value};
+
+/// A data source on typed values.
+#[async_trait]
+pub trait TypedDataSource: Send + Sync + 'static {
+    /// The data source's attributes: schema and values.
+    type Model: Model + Send + Sync + 'static;
+    /// Full type name, e.g. `example_greeting`.
+    const TYPE_NAME: &'static str;
+
+    /// What the data source reads (the schema's description, Markdown).
+    fn description(&self) -> String;
+
+    /// Static checks of the configuration (values may be unknown).
+    async fn validate(&self, _config: &Self::Model) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Reads what the configuration names: the state, with any warnings; or the errors.
+    async fn read(&self, config: Self::Model) -> Result<(Self::Model, Diagnostics), Diagnostics>;
+}
+
+/// Serves a [`TypedDataSource`] through the raw [`DataSource`] interface.
+pub struct DataSourceAdapter<D: TypedDataSource> {
+    data_source: D,
+    _model: PhantomData<D::Model>,
+}
+
+/// `data_source` as the raw interface the server wants.
+pub fn serve_data_source<D: TypedDataSource>(data_source: D) -> Arc<dyn DataSource> {
+    Arc::new(DataSourceAdapter {
+        data_source,
+        _model: PhantomData,
+    })
+}
+
+fn model_of<M: Model>(value: &Value) -> Result<Option<M>, Diagnostics> {
+    decode::<M>(value).map_err(|e| Diagnostic::from(e).into())
+}
+
+#[async_trait]
+impl<D: TypedDataSource> DataSource for DataSourceAdapter<D> {
+    fn type_name(&self) -> &'static str {
+        D::TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(Block::new(D::Model::attributes()).description(self.data_source.description()))
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        match model_of::<D::Model>(config) {
+            Ok(Some(m)) => self.data_source.validate(&m).await,
+            Ok(None) => Diagnostics::new(),
+            Err(d) => d,
+        }
+    }
+
+    async fn read(&self, config: &Value) -> DataSourceReadResponse {
+        let fail = |diagnostics| DataSourceReadResponse {
+            state: Value::Null,
+            diagnostics,
+        };
+        let config = match model_of::<D::Model>(config) {
+            Ok(Some(m)) => m,
+            Ok(None) => return fail(Diagnostics::new()),
+            Err(d) => return fail(d),
+        };
+        match self.data_source.read(config).await {
+            Ok((state, diagnostics)) => DataSourceReadResponse {
+                state: state.into_value(),
+                diagnostics,
+            },
+            Err(d) => fail(d),
+        }
+    }
+}

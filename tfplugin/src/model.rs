@@ -1,0 +1,95 @@
+//! Typed models: a Rust struct that declares a Terraform schema and carries its values.
+//! `#[derive(Model)]` (from `tfplugin-derive`, re-exported as [`crate::Model`]) writes the
+//! impls; this module holds the traits and the plan rules the derive records per attribute.
+//!
+//! Knows schemas and values; knows nothing of gRPC or of any provider.
+
+use std::collections::BTreeMap;
+
+use crate::schema::Attribute;
+use crate::value::{FromValue, IntoValue, Number, Type, Value};
+
+/// A struct of attributes: the schema it declares, and how the plan treats each attribute.
+/// Reading and writing values come from [`FromValue`] and [`IntoValue`].
+pub trait Model: FromValue + IntoValue + Sized {
+    /// The attributes, in the order of the struct's fields.
+    fn attributes() -> Vec<Attribute>;
+    /// How planning treats each attribute, in the same order.
+    fn rules() -> Vec<AttributeRules>;
+}
+
+/// Semantic equality of two values of one attribute: true when a change between them is no
+/// change (e.g. two PEM texts of the same certificate).
+pub type SameFn = fn(&Value, &Value) -> bool;
+
+/// How planning treats one attribute.
+#[derive(Clone, Copy, Debug)]
+pub struct AttributeRules {
+    /// The attribute's name.
+    pub name: &'static str,
+    /// The provider may set it (computed, or optional and computed).
+    pub computed: bool,
+    /// The configuration may set it (required or optional).
+    pub configurable: bool,
+    /// A computed value that stays as it was across an update (an id, say); otherwise a
+    /// computed value the configuration does not set is unknown in a plan that changes
+    /// anything.
+    pub keep_on_update: bool,
+    /// A new value means a new object (Terraform replaces it).
+    pub requires_replace: bool,
+    /// Semantic equality: when the new value is the same as the prior one, the prior one
+    /// is kept and no change is planned.
+    pub same: Option<SameFn>,
+    /// For the `timeouts` attribute: the operations and their default durations.
+    pub timeouts: Option<&'static [(&'static str, &'static str)]>,
+}
+
+/// A Rust type that maps to a Terraform value type.
+pub trait ValueType {
+    /// The Terraform type.
+    fn value_type() -> Type;
+}
+
+impl ValueType for String {
+    fn value_type() -> Type {
+        Type::String
+    }
+}
+
+impl ValueType for bool {
+    fn value_type() -> Type {
+        Type::Bool
+    }
+}
+
+impl ValueType for Number {
+    fn value_type() -> Type {
+        Type::Number
+    }
+}
+
+impl ValueType for f64 {
+    fn value_type() -> Type {
+        Type::Number
+    }
+}
+
+impl<T: ValueType> ValueType for Vec<T> {
+    fn value_type() -> Type {
+        Type::list(T::value_type())
+    }
+}
+
+impl<T: ValueType> ValueType for BTreeMap<String, T> {
+    fn value_type() -> Type {
+        Type::map(T::value_type())
+    }
+}
+
+/// Reads a model from a value (an object, or null for an absent resource).
+pub fn decode<M: Model>(value: &Value) -> Result<Option<M>, crate::value::ValueError> {
+    if value.is_null() {
+        return Ok(None);
+    }
+    M::from_value(value, &crate::diagnostics::AttributePath::root()).map(Some)
+}

@@ -1,0 +1,243 @@
+//! Terraform's rules for planning a resource, applied to values by the attributes' rules
+//! (see [`AttributeRules`]): what a create plans unknown, when an update keeps the prior
+//! state, which computed values an update cannot promise, what forces a replacement, and
+//! that `timeouts` is what the configuration says. Pure functions of values.
+//!
+//! Knows values, paths and attribute rules; knows nothing of gRPC or of any provider.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostics::AttributePath;
+use crate::model::AttributeRules;
+use crate::value::Value;
+
+/// What the rules make of a proposed new state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuledPlan {
+    /// The planned state.
+    pub planned: Value,
+    /// Attributes whose change needs a new object.
+    pub requires_replace: Vec<AttributePath>,
+    /// A new object is planned: a create, or a replacement.
+    pub creating: bool,
+}
+
+fn get<'a>(object: &'a Value, name: &str) -> &'a Value {
+    static NULL: Value = Value::Null;
+    object.get(name).unwrap_or(&NULL)
+}
+
+/// Plans `proposed` (Terraform's proposed new state: the configuration merged with the prior
+/// state) by `rules`. `prior` is null on create.
+///
+/// - `timeouts` is planned as configured, never kept from the prior state.
+/// - An attribute with semantic equality keeps its prior value when the new one is the same.
+/// - A changed `requires_replace` attribute plans a replacement.
+/// - Creating: every computed value the configuration does not set is unknown.
+/// - Updating with a change to any configurable attribute: every computed value the
+///   configuration does not set is unknown, unless it is kept on update.
+/// - Updating with no change: the plan is the prior state.
+pub fn apply_rules(
+    rules: &[AttributeRules],
+    prior: &Value,
+    proposed: &Value,
+    config: &Value,
+) -> RuledPlan {
+    let mut planned: BTreeMap<String, Value> = match proposed.peel() {
+        Value::Object(m) => m.clone(),
+        _ => BTreeMap::new(),
+    };
+    for r in rules.iter().filter(|r| r.timeouts.is_some()) {
+        planned.insert(r.name.to_string(), get(config, r.name).clone());
+    }
+    let mut requires_replace = Vec::new();
+    let creating = if prior.is_null() {
+        true
+    } else {
+        for r in rules {
+            let (old, new) = (
+                get(prior, r.name),
+                planned.get(r.name).unwrap_or(&Value::Null),
+            );
+            if let Some(same) = r.same {
+                if !old.is_null()
+                    && old.is_wholly_known()
+                    && !new.is_null()
+                    && new.is_wholly_known()
+                    && old != new
+                    && same(old, new)
+                {
+                    planned.insert(r.name.to_string(), old.clone());
+                }
+            }
+        }
+        for r in rules.iter().filter(|r| r.requires_replace) {
+            if planned.get(r.name).unwrap_or(&Value::Null) != get(prior, r.name) {
+                requires_replace.push(AttributePath::attr(r.name));
+            }
+        }
+        !requires_replace.is_empty()
+    };
+    let unset =
+        |r: &AttributeRules| r.computed && r.timeouts.is_none() && get(config, r.name).is_null();
+    if creating {
+        for r in rules.iter().filter(|r| unset(r)) {
+            planned.insert(r.name.to_string(), Value::unknown());
+        }
+    } else {
+        let changed = rules
+            .iter()
+            .filter(|r| r.configurable)
+            .any(|r| planned.get(r.name).unwrap_or(&Value::Null) != get(prior, r.name));
+        for r in rules.iter().filter(|r| unset(r)) {
+            let value = if changed && !r.keep_on_update {
+                Value::unknown()
+            } else {
+                get(prior, r.name).clone()
+            };
+            planned.insert(r.name.to_string(), value);
+        }
+    }
+    RuledPlan {
+        planned: Value::Object(planned),
+        requires_replace,
+        creating,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(name: &'static str) -> AttributeRules {
+        AttributeRules {
+            name,
+            computed: false,
+            configurable: true,
+            keep_on_update: false,
+            requires_replace: false,
+            same: None,
+            timeouts: None,
+        }
+    }
+
+    fn rules() -> Vec<AttributeRules> {
+        vec![
+            AttributeRules {
+                computed: true,
+                configurable: false,
+                keep_on_update: true,
+                ..rule("id")
+            },
+            AttributeRules {
+                requires_replace: true,
+                ..rule("name")
+            },
+            AttributeRules {
+                same: Some(|a, b| a.as_str().map(str::trim) == b.as_str().map(str::trim)),
+                ..rule("text")
+            },
+            AttributeRules {
+                computed: true,
+                ..rule("size")
+            },
+            AttributeRules {
+                computed: true,
+                configurable: false,
+                ..rule("status")
+            },
+            AttributeRules {
+                computed: true,
+                timeouts: Some(&[("create", "1m")]),
+                ..rule("timeouts")
+            },
+        ]
+    }
+
+    fn object(pairs: &[(&str, Value)]) -> Value {
+        Value::object(pairs.iter().cloned())
+    }
+
+    fn prior() -> Value {
+        object(&[
+            ("id", Value::string("g-1")),
+            ("name", Value::string("world")),
+            ("text", Value::string("hello")),
+            ("size", Value::from_i64(5)),
+            ("status", Value::string("ready")),
+            ("timeouts", Value::Null),
+        ])
+    }
+
+    fn with(base: &Value, name: &str, value: Value) -> Value {
+        let mut m = match base {
+            Value::Object(m) => m.clone(),
+            _ => BTreeMap::new(),
+        };
+        m.insert(name.into(), value);
+        Value::Object(m)
+    }
+
+    /// A configuration that sets `name` and `text` only.
+    fn config(name: &str, text: &str) -> Value {
+        object(&[
+            ("id", Value::Null),
+            ("name", Value::string(name)),
+            ("text", Value::string(text)),
+            ("size", Value::Null),
+            ("status", Value::Null),
+            ("timeouts", Value::Null),
+        ])
+    }
+
+    #[test]
+    fn a_create_plans_unset_computed_values_unknown() {
+        let cfg = config("world", "hello");
+        let p = apply_rules(&rules(), &Value::Null, &cfg, &cfg);
+        assert!(p.creating && p.requires_replace.is_empty());
+        for name in ["id", "size", "status"] {
+            assert!(get(&p.planned, name).is_unknown(), "{name}");
+        }
+        assert_eq!(get(&p.planned, "timeouts"), &Value::Null);
+    }
+
+    #[test]
+    fn no_change_plans_the_prior_state() {
+        // Semantically the same text: no change either.
+        let proposed = with(&prior(), "text", Value::string(" hello "));
+        let p = apply_rules(&rules(), &prior(), &proposed, &config("world", " hello "));
+        assert_eq!(p.planned, prior());
+        assert!(!p.creating);
+    }
+
+    #[test]
+    fn a_change_makes_unpromised_computed_values_unknown() {
+        let proposed = with(&prior(), "text", Value::string("bye"));
+        let p = apply_rules(&rules(), &prior(), &proposed, &config("world", "bye"));
+        assert_eq!(
+            get(&p.planned, "id"),
+            &Value::string("g-1"),
+            "kept on update"
+        );
+        assert!(get(&p.planned, "status").is_unknown());
+        assert!(
+            get(&p.planned, "size").is_unknown(),
+            "computed and not configured"
+        );
+        // A timeouts change alone is a change too, and is planned as configured.
+        let t = object(&[("create", Value::string("5m"))]);
+        let cfg = with(&config("world", "hello"), "timeouts", t.clone());
+        let p = apply_rules(&rules(), &prior(), &prior(), &cfg);
+        assert_eq!(get(&p.planned, "timeouts"), &t);
+        assert!(get(&p.planned, "status").is_unknown());
+    }
+
+    #[test]
+    fn a_requires_replace_change_plans_a_new_object() {
+        let proposed = with(&prior(), "name", Value::string("moon"));
+        let p = apply_rules(&rules(), &prior(), &proposed, &config("moon", "hello"));
+        assert!(p.creating);
+        assert_eq!(p.requires_replace, vec![AttributePath::attr("name")]);
+        assert!(get(&p.planned, "id").is_unknown());
+    }
+}

@@ -1,0 +1,135 @@
+//! The example provider (examples/hello.rs) driven through the raw resource interface, as the
+//! gRPC server drives it: the typed layer applies Terraform's plan rules for it.
+
+#[path = "../examples/hello.rs"]
+mod hello;
+
+use tfplugin::diagnostics::AttributePath;
+use tfplugin::interface::{ApplyRequest, PlanRequest, ReadRequest, Resource};
+use tfplugin::serve_resource;
+use tfplugin::value::Value;
+
+fn config(name: &str, word: Option<&str>, create_timeout: Option<&str>) -> Value {
+    Value::object([
+        ("id", Value::Null),
+        ("name", Value::string(name)),
+        ("word", word.map_or(Value::Null, Value::string)),
+        ("text", Value::Null),
+        (
+            "timeouts",
+            create_timeout.map_or(Value::Null, |t| {
+                Value::object([("create", Value::string(t))])
+            }),
+        ),
+    ])
+}
+
+/// Terraform's proposed new state: the configuration, with prior values for the computed
+/// attributes it leaves null.
+fn proposed(prior: &Value, config: &Value) -> Value {
+    let Value::Object(mut m) = config.clone() else {
+        unreachable!()
+    };
+    for name in ["id", "word", "text", "timeouts"] {
+        if m[name].is_null() {
+            m.insert(name.into(), prior.get(name).cloned().unwrap_or(Value::Null));
+        }
+    }
+    Value::Object(m)
+}
+
+async fn plan(
+    r: &dyn Resource,
+    prior: &Value,
+    config: &Value,
+) -> tfplugin::interface::PlanResponse {
+    r.plan(PlanRequest {
+        prior_state: prior.clone(),
+        proposed_new_state: if config.is_null() {
+            Value::Null
+        } else {
+            proposed(prior, config)
+        },
+        config: config.clone(),
+        prior_private: Vec::new(),
+    })
+    .await
+}
+
+async fn apply(r: &dyn Resource, prior: &Value, planned: &Value, config: &Value) -> Value {
+    let resp = r
+        .apply(ApplyRequest {
+            prior_state: prior.clone(),
+            planned_state: planned.clone(),
+            config: config.clone(),
+            planned_private: Vec::new(),
+        })
+        .await;
+    assert!(!resp.diagnostics.has_errors(), "{:?}", resp.diagnostics);
+    resp.new_state
+}
+
+#[tokio::test]
+async fn the_typed_layer_plans_by_terraform_rules() {
+    let r = serve_resource(hello::GreetingResource);
+    let r = r.as_ref();
+    assert!(r.schema().check().is_ok());
+
+    // Create: the id is known early (the plan hook), the rest computed is unknown.
+    let cfg = config("world", None, None);
+    let p = plan(r, &Value::Null, &cfg).await;
+    assert_eq!(p.planned_state.get("id"), Some(&Value::string("world")));
+    assert!(p.planned_state.get("text").is_some_and(Value::is_unknown));
+    assert!(p.planned_state.get("word").is_some_and(Value::is_unknown));
+    let state = apply(r, &Value::Null, &p.planned_state, &cfg).await;
+    assert_eq!(state.get("text"), Some(&Value::string("Hello, world!")));
+
+    // No change: the prior state. A read keeps it.
+    assert_eq!(plan(r, &state, &cfg).await.planned_state, state);
+    let read = r
+        .read(ReadRequest {
+            current_state: state.clone(),
+            private: Vec::new(),
+        })
+        .await;
+    assert_eq!(read.new_state, state);
+
+    // An update: the id is kept, the text it cannot promise is unknown.
+    let cfg2 = config("world", Some("Hi"), None);
+    let p = plan(r, &state, &cfg2).await;
+    assert_eq!(p.planned_state.get("id"), Some(&Value::string("world")));
+    assert!(p.planned_state.get("text").is_some_and(Value::is_unknown));
+    let updated = apply(r, &state, &p.planned_state, &cfg2).await;
+    assert_eq!(updated.get("text"), Some(&Value::string("Hi, world!")));
+
+    // Another name: a replacement.
+    let p = plan(r, &updated, &config("moon", Some("Hi"), None)).await;
+    assert_eq!(p.requires_replace, vec![AttributePath::attr("name")]);
+
+    // Destroy plans null; import fills the model.
+    assert!(plan(r, &updated, &Value::Null)
+        .await
+        .planned_state
+        .is_null());
+    let imported = r.import("moon").await;
+    assert_eq!(
+        imported.states[0].get("text"),
+        Some(&Value::string("Hello, moon!"))
+    );
+}
+
+#[tokio::test]
+async fn validation_points_at_the_attribute_and_checks_timeouts() {
+    let r = serve_resource(hello::GreetingResource);
+    let d = r.validate(&config(" ", None, Some("soon"))).await;
+    let paths: Vec<String> = d
+        .errors()
+        .filter_map(|e| e.attribute.as_ref().map(ToString::to_string))
+        .collect();
+    assert!(paths.contains(&"name".to_string()), "{paths:?}");
+    assert!(paths.contains(&"timeouts.create".to_string()), "{paths:?}");
+    assert!(r
+        .validate(&config("world", None, Some("90s")))
+        .await
+        .is_empty());
+}
