@@ -30,6 +30,17 @@ pub fn cluster_id_diagnostic(id: &str, attribute: &str) -> Diagnostic {
     .at(AttributePath::attr(attribute))
 }
 
+/// The error for an import id that is not a cluster id, for resource type `type_name`.
+pub fn cluster_id_import_diagnostic(id: &str, type_name: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Invalid import id",
+        format!(
+            "{id:?} is not a CloudHSM cluster id (pattern {CLUSTER_ID_PATTERN}). Import with the \
+             cluster's id: terraform import {type_name}.NAME cluster-abcdefghijk"
+        ),
+    )
+}
+
 /// Checks a `cluster_id` attribute when it is known.
 pub fn validate_cluster_id(id: &Field<String>, attribute: &str) -> Diagnostics {
     match id.known() {

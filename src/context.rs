@@ -55,6 +55,16 @@ impl ProviderContext {
         })
     }
 
+    /// A context whose provider configuration is not known yet (plan-time reads are
+    /// skipped), for tests.
+    #[cfg(test)]
+    pub fn deferred() -> Arc<Self> {
+        Arc::new(ProviderContext {
+            client: RwLock::new(ClientState::Deferred),
+            stop: StopSignal::new(),
+        })
+    }
+
     /// The client for plan-time reads: `Ok(None)` when the provider configuration is not
     /// known yet (reads are then skipped and the checks run at apply).
     pub async fn plan_client(&self) -> Result<Option<CloudHsm>, Diagnostics> {

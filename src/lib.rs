@@ -12,3 +12,5 @@ pub mod docs;
 pub mod provider;
 pub mod resources;
 pub mod stop;
+#[cfg(test)]
+pub(crate) mod test_support;

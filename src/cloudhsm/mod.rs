@@ -17,7 +17,7 @@ pub use backoff::Backoff;
 pub use client::{ApiError, AssumeRole, ClientSettings, CloudHsm, ErrorKind, SettingsError};
 pub use cluster::{
     Cluster, ClusterCertificates, ClusterChange, ClusterState, Desired, Hsm, HsmTypeChange,
-    Initialization, RetentionPolicy,
+    Initialization, RetentionPolicy, RETENTION_TYPE,
 };
 pub use wait::{FirstLook, Progress, WaitError};
 pub use workflows::{InitializeError, Initialized, Modified, ModifyError};

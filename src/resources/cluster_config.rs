@@ -2,35 +2,29 @@
 //! place with `ModifyCluster`.
 //!
 //! - validate: `hsm_type` shape (and a warning for a type we do not know yet), retention
-//!   7..379 whole days of type `DAYS`, the timeouts, the cluster id; each on its attribute.
-//! - plan: an omitted setting keeps what the cluster has (read at plan time on create); a
-//!   set one that differs is an in-place update; an HSM type migration carries a warning, a
-//!   rollback after its window closed is an error on `hsm_type`. On update, what the apply
-//!   may report differently is unknown, so saved plans survive harmless drift.
-//! - apply: the AWS layer's modify-and-wait (only the fields that differ, retried while the
-//!   cluster or an HSM is busy), then the state as the cluster reports it.
+//!   7..379 whole days of type `DAYS`, the cluster id; each on its attribute.
+//! - plan: an omitted setting keeps what the cluster has (read at plan time on create); an
+//!   HSM type migration carries a warning, a rollback after its window closed is an error on
+//!   `hsm_type`. The typed layer makes unknown what an update cannot promise, so saved plans
+//!   survive harmless drift.
+//! - apply: the AWS layer's modify-and-wait, then the state as the cluster reports it.
 //! - read: refreshes both settings, so console changes show up as drift.
 //! - destroy: no API call; the settings stay on the cluster.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
+use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::value::Number;
+use tfplugin::{Apply, Failure, Field, Model, Plan, Timeouts, TypedResource};
 
 use crate::aws_diagnostics::{api_diagnostic, cluster_not_found, wait_diagnostic};
 use crate::certs;
-use crate::cloudhsm::{Cluster, Desired, ErrorKind, HsmTypeChange, Initialization, ModifyError};
-use crate::cluster_id::{is_cluster_id, validate_cluster_id};
-use crate::context::{PlanRead, ProviderContext};
-use crate::resources::common::{self, timeouts_attribute, validate_timeouts};
-use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
-use tfplugin::interface::{
-    ApplyRequest, ApplyResponse, ImportResponse, PlanRequest, PlanResponse, ReadRequest,
-    ReadResponse, Resource,
+use crate::cloudhsm::{
+    Cluster, Desired, ErrorKind, HsmTypeChange, Initialization, ModifyError, RETENTION_TYPE,
 };
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Field, Number, ObjectBuilder, ObjectReader, Value};
+use crate::cluster_id::{cluster_id_import_diagnostic, is_cluster_id, validate_cluster_id};
+use crate::context::{PlanRead, ProviderContext};
 
 /// HSM types CloudHSM offers today; others that match the pattern get a warning only.
 pub const KNOWN_HSM_TYPES: &[&str] = &["hsm1.medium", "hsm2m.medium"];
@@ -40,17 +34,53 @@ pub const HSM_TYPE_MAX_LEN: usize = 32;
 /// Backup retention bounds, in days, inclusive.
 pub const MIN_RETENTION_DAYS: i64 = 7;
 pub const MAX_RETENTION_DAYS: i64 = 379;
-/// The only retention type the API knows.
-pub const RETENTION_TYPE: &str = "DAYS";
 
-/// Default waits. An HSM type migration replaces the hardware of every HSM, which can take
-/// a long time on a large cluster.
-const DEFAULT_CREATE_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
-const DEFAULT_UPDATE_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
-const TIMEOUTS: [(&str, Duration); 2] = [
-    ("create", DEFAULT_CREATE_TIMEOUT),
-    ("update", DEFAULT_UPDATE_TIMEOUT),
-];
+/// The resource's attributes. An HSM type migration replaces the hardware of every HSM,
+/// which can take a long time on a large cluster: hence the long default timeouts.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct ClusterConfig {
+    /// The cluster id (the same as `cluster_id`).
+    #[tf(computed, keep)]
+    pub id: Field<String>,
+    /// Id of the cluster to configure, e.g. `cluster-jxhlf7644ne`. Changing it configures
+    /// another cluster (a replacement; the old one keeps its settings).
+    #[tf(required, requires_replace)]
+    pub cluster_id: Field<String>,
+    /// HSM type of the cluster: `hsm1.medium` or `hsm2m.medium`. Changing it migrates every
+    /// HSM in place (the cluster is in `MODIFY_IN_PROGRESS` meanwhile) and opens a rollback
+    /// window, see `hsm_type_rollback_expiration`. Left out: the cluster keeps its type.
+    #[tf(optional, computed)]
+    pub hsm_type: Field<String>,
+    /// How long CloudHSM keeps the cluster's backups. Left out: the cluster keeps its policy.
+    #[tf(optional, computed, nested)]
+    pub backup_retention_policy: Field<BackupRetention>,
+    /// Cluster state after the last apply or refresh, e.g. `ACTIVE`.
+    #[tf(computed)]
+    pub state: Field<String>,
+    /// CloudHSM's description of the state, if any.
+    #[tf(computed)]
+    pub state_message: Field<String>,
+    /// The cluster's backup policy, e.g. `DEFAULT`.
+    #[tf(computed)]
+    pub backup_policy: Field<String>,
+    /// After an HSM type migration: until when (RFC 3339) the cluster can be rolled back to
+    /// its previous type by setting `hsm_type` back. Null when no rollback is possible.
+    #[tf(computed)]
+    pub hsm_type_rollback_expiration: Field<String>,
+    #[tf(timeouts(create = "2h", update = "2h"))]
+    pub timeouts: Field<Timeouts>,
+}
+
+/// `backup_retention_policy`.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct BackupRetention {
+    /// Retention type. Only `DAYS` exists; the default.
+    #[tf(optional, computed)]
+    pub r#type: Field<String>,
+    /// How many days CloudHSM keeps backups: a whole number from 7 to 379.
+    #[tf(required)]
+    pub value: Field<Number>,
+}
 
 pub struct ClusterConfigResource {
     context: Arc<ProviderContext>,
@@ -62,9 +92,13 @@ impl ClusterConfigResource {
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// Pure rules: validation, the field diff, the plan, the state
-// ---------------------------------------------------------------------------------------
+fn attr(name: &str) -> AttributePath {
+    AttributePath::attr(name)
+}
+
+fn retention_path(field: &str) -> AttributePath {
+    attr(ClusterConfig::BACKUP_RETENTION_POLICY).then_attr(field)
+}
 
 /// True when `t` matches `((p|)hsm[0-9][a-z.]*\.[a-zA-Z]+)` and has at most 32 characters.
 pub fn is_hsm_type(t: &str) -> bool {
@@ -91,7 +125,7 @@ pub fn is_hsm_type(t: &str) -> bool {
 /// Checks a known `hsm_type`: an error for a malformed one, a warning for a well-formed one
 /// this provider does not know yet.
 pub fn validate_hsm_type(hsm_type: &Field<String>) -> Diagnostics {
-    let path = AttributePath::attr("hsm_type");
+    let path = attr(ClusterConfig::HSM_TYPE);
     match hsm_type.known() {
         Some(t) if !is_hsm_type(t) => Diagnostic::error(
             "Invalid HSM type",
@@ -118,122 +152,104 @@ pub fn validate_hsm_type(hsm_type: &Field<String>) -> Diagnostics {
     }
 }
 
-/// Checks a `backup_retention_policy` object (any part may be null or unknown).
-pub fn validate_retention(policy: &Value) -> Diagnostics {
+/// Checks a `backup_retention_policy` (any part may be null or unknown).
+pub fn validate_retention(policy: &Field<BackupRetention>) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    let base = AttributePath::attr("backup_retention_policy");
-    let Ok(reader) = ObjectReader::new(policy, base.clone()) else {
+    let Some(policy) = policy.known() else {
         return diags; // null or unknown: nothing to check yet
     };
-    match reader.get::<Field<String>>("type") {
-        Ok(Field::Known(t)) if t != RETENTION_TYPE => diags.push(
+    if let Some(t) = policy.r#type.known().filter(|t| *t != RETENTION_TYPE) {
+        diags.push(
             Diagnostic::error(
                 "Invalid backup retention type",
                 format!(
                     "backup_retention_policy.type = {t:?} is not a retention type: CloudHSM \
-                     knows only \"{RETENTION_TYPE}\". Set type = \"{RETENTION_TYPE}\" or \
-                     leave it out."
+                     knows only \"{RETENTION_TYPE}\". Set type = \"{RETENTION_TYPE}\" or leave \
+                     it out."
                 ),
             )
-            .at(reader.path_of("type")),
-        ),
-        Ok(_) => {}
-        Err(e) => diags.push(Diagnostic::from(e)),
+            .at(retention_path(BackupRetention::TYPE)),
+        );
     }
-    match reader.get::<Field<Number>>("value") {
-        Ok(Field::Known(n)) => {
-            let days = n.as_i64().filter(|_| n.is_whole());
-            let problem = match days {
-                _ if !n.is_whole() => Some("is not a whole number of days"),
-                Some(d) if (MIN_RETENTION_DAYS..=MAX_RETENTION_DAYS).contains(&d) => None,
-                _ => Some("is out of range"),
-            };
-            if let Some(problem) = problem {
-                diags.push(
-                    Diagnostic::error(
-                        "Invalid backup retention",
-                        format!(
-                            "backup_retention_policy.value = {n} {problem}: CloudHSM keeps \
-                             backups for {MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS} days. \
-                             Set value to a whole number in that range."
-                        ),
-                    )
-                    .at(reader.path_of("value")),
-                );
-            }
+    if let Some(n) = policy.value.known() {
+        let problem = match n.as_i64().filter(|_| n.is_whole()) {
+            _ if !n.is_whole() => Some("is not a whole number of days"),
+            Some(d) if (MIN_RETENTION_DAYS..=MAX_RETENTION_DAYS).contains(&d) => None,
+            _ => Some("is out of range"),
+        };
+        if let Some(problem) = problem {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid backup retention",
+                    format!(
+                        "backup_retention_policy.value = {n} {problem}: CloudHSM keeps backups \
+                         for {MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS} days. Set value to a \
+                         whole number in that range."
+                    ),
+                )
+                .at(retention_path(BackupRetention::VALUE)),
+            );
         }
-        Ok(_) => {}
-        Err(e) => diags.push(Diagnostic::from(e)),
     }
     diags
 }
 
 /// The settings the configuration asks for (at apply, where every value is known). Omitted
-/// or still unknown settings are left alone.
-pub fn desired_from_config(config: &Value) -> Result<Desired, Diagnostic> {
-    let reader = ObjectReader::new(config, AttributePath::root())?;
-    let hsm_type = reader.get::<Field<String>>("hsm_type")?.into_known();
-    let retention_days = match ObjectReader::new(
-        reader.value("backup_retention_policy"),
-        reader.path_of("backup_retention_policy"),
-    ) {
-        Ok(policy) => match policy.get::<Field<Number>>("value")? {
-            Field::Known(n) => Some(n.as_i64().filter(|_| n.is_whole()).ok_or_else(|| {
-                Diagnostic::error(
-                    "Invalid backup retention",
-                    format!(
-                        "{n} is not a whole number of days between {MIN_RETENTION_DAYS} \
-                         and {MAX_RETENTION_DAYS}."
-                    ),
-                )
-                .at(policy.path_of("value"))
-            })?),
-            _ => None,
-        },
-        Err(_) => None,
+/// settings are left alone.
+pub fn desired_from_config(config: &ClusterConfig) -> Result<Desired, Diagnostic> {
+    let days = match config.backup_retention_policy.known().map(|p| &p.value) {
+        Some(Field::Known(n)) => Some(n.as_i64().filter(|_| n.is_whole()).ok_or_else(|| {
+            Diagnostic::error(
+                "Invalid backup retention",
+                format!(
+                    "{n} is not a whole number of days between {MIN_RETENTION_DAYS} and \
+                     {MAX_RETENTION_DAYS}."
+                ),
+            )
+            .at(retention_path(BackupRetention::VALUE))
+        })?),
+        _ => None,
     };
     Ok(Desired {
-        hsm_type,
-        retention_days,
+        hsm_type: config.hsm_type.known().cloned(),
+        retention_days: days,
     })
 }
 
-/// The `backup_retention_policy` value for a cluster (null when it reports none).
-fn retention_value(cluster: &Cluster) -> Value {
-    match &cluster.backup_retention {
-        Some(policy) => ObjectBuilder::new()
-            .set(
-                "type",
-                if policy.kind.is_empty() {
-                    RETENTION_TYPE
-                } else {
-                    policy.kind.as_str()
-                },
-            )
-            .set("value", Number::parse(&policy.value))
-            .build(),
-        None => Value::Null,
-    }
+/// The cluster's `backup_retention_policy` (null when it reports none).
+fn retention_of(cluster: &Cluster) -> Field<BackupRetention> {
+    cluster.backup_retention.as_ref().map_or(Field::Null, |p| {
+        Field::Known(BackupRetention {
+            r#type: Field::Known(if p.kind.is_empty() {
+                RETENTION_TYPE.to_string()
+            } else {
+                p.kind.clone()
+            }),
+            value: Number::parse(&p.value).into(),
+        })
+    })
 }
 
 /// The resource state for `cluster`, keeping the user's `timeouts`.
-pub fn state_from_cluster(cluster_id: &str, cluster: &Cluster, timeouts: Value) -> Value {
-    ObjectBuilder::new()
-        .set("id", cluster_id)
-        .set("cluster_id", cluster_id)
-        .set("hsm_type", cluster.hsm_type.clone())
-        .set("backup_retention_policy", retention_value(cluster))
-        .set("state", cluster.state.as_str())
-        .set("state_message", cluster.state_message.clone())
-        .set("backup_policy", cluster.backup_policy.clone())
-        .set(
-            "hsm_type_rollback_expiration",
-            cluster
-                .hsm_type_rollback_expiration
-                .map(crate::dates::rfc3339),
-        )
-        .set("timeouts", timeouts)
-        .build()
+pub fn state_from_cluster(
+    cluster_id: &str,
+    cluster: &Cluster,
+    timeouts: Field<Timeouts>,
+) -> ClusterConfig {
+    ClusterConfig {
+        id: Field::Known(cluster_id.to_string()),
+        cluster_id: Field::Known(cluster_id.to_string()),
+        hsm_type: cluster.hsm_type.clone().into(),
+        backup_retention_policy: retention_of(cluster),
+        state: Field::Known(cluster.state.as_str().to_string()),
+        state_message: cluster.state_message.clone().into(),
+        backup_policy: cluster.backup_policy.clone().into(),
+        hsm_type_rollback_expiration: cluster
+            .hsm_type_rollback_expiration
+            .map(crate::dates::rfc3339)
+            .into(),
+        timeouts,
+    }
 }
 
 /// The warning a plan carries when it migrates the HSM type.
@@ -249,20 +265,23 @@ fn migration_warning(from: &str, to: &str) -> Diagnostic {
              that time the migration is permanent."
         ),
     )
-    .at(AttributePath::attr("hsm_type"))
+    .at(attr(ClusterConfig::HSM_TYPE))
 }
 
 /// What a plan says about changing the HSM type of `cluster_id` from `from` to `to`, given
-/// the rollback expiration the cluster reports (`None`: the cluster was not read).
+/// the cluster as read at plan time (`None`: not read).
 fn hsm_type_change_diagnostic(
     cluster_id: &str,
     from: &str,
     to: &str,
     cluster: Option<&Cluster>,
 ) -> Option<Diagnostic> {
-    let expiration = cluster.and_then(|c| c.hsm_type_rollback_expiration);
-    let change = HsmTypeChange::classify(from, to, expiration);
-    let path = AttributePath::attr("hsm_type");
+    let change = HsmTypeChange::classify(
+        from,
+        to,
+        cluster.and_then(|c| c.hsm_type_rollback_expiration),
+    );
+    let path = attr(ClusterConfig::HSM_TYPE);
     match change {
         HsmTypeChange::Same | HsmTypeChange::Unknown => None,
         HsmTypeChange::Migration => Some(migration_warning(from, to)),
@@ -312,491 +331,6 @@ fn hsm_type_change_diagnostic(
     }
 }
 
-/// The computed attributes that describe the cluster as it is after apply.
-const STATUS_ATTRIBUTES: [&str; 4] = [
-    "state",
-    "state_message",
-    "backup_policy",
-    "hsm_type_rollback_expiration",
-];
-/// The settings a configuration may leave out (then the cluster keeps its own).
-const SETTINGS: [&str; 2] = ["hsm_type", "backup_retention_policy"];
-
-/// The outcome of planning, before the RPC answer is assembled.
-#[derive(Debug, Default)]
-pub struct Planned {
-    pub state: Value,
-    pub requires_replace: Vec<AttributePath>,
-    pub diagnostics: Diagnostics,
-}
-
-/// Plans a create or update. `cluster` is the cluster as read at plan time (on create or
-/// replacement, and on an HSM type change; `None` when it could not be read).
-///
-/// On update, every attribute the apply may report differently from today is unknown: the
-/// status attributes always (the cluster may go from INITIALIZED to ACTIVE, or a rollback
-/// window may close, between plan and apply), and the settings the configuration leaves out.
-/// A saved plan therefore applies cleanly after harmless changes out of band.
-pub fn plan_state(
-    prior: &Value,
-    proposed: &Value,
-    config: &Value,
-    cluster: Option<&Cluster>,
-) -> Planned {
-    let mut out = Planned::default();
-    let mut planned: BTreeMap<String, Value> = match proposed.peel() {
-        Value::Object(m) => m.clone(),
-        other => {
-            out.diagnostics.push(Diagnostic::error(
-                "Unexpected proposed state",
-                format!(
-                    "Terraform proposed {} for cloudhsm_cluster_config instead of an object. \
-                     This is a bug; please report it.",
-                    other.kind_name()
-                ),
-            ));
-            return out;
-        }
-    };
-    let get = |m: &BTreeMap<String, Value>, k: &str| m.get(k).cloned().unwrap_or(Value::Null);
-    let cluster_id = get(&planned, "cluster_id");
-    planned.insert(
-        "id".into(),
-        match cluster_id.as_str() {
-            Some(id) => Value::string(id),
-            None => Value::unknown(),
-        },
-    );
-    let creating = prior.is_null();
-    let replacing = !creating && prior.get("cluster_id") != Some(&cluster_id);
-    if replacing {
-        out.requires_replace.push(AttributePath::attr("cluster_id"));
-    }
-    let fresh = creating || replacing;
-
-    // Settings the configuration leaves out: what the cluster has (create), else unknown.
-    if get(&planned, "hsm_type").is_null() && fresh {
-        let from_cluster = cluster.and_then(|c| c.hsm_type.clone());
-        planned.insert(
-            "hsm_type".into(),
-            from_cluster.map_or_else(Value::unknown, Value::String),
-        );
-    }
-    let mut retention = get(&planned, "backup_retention_policy");
-    if retention.is_null() && fresh {
-        retention = cluster.map_or_else(Value::unknown, retention_value);
-    }
-    if let Value::Object(policy) = &mut retention {
-        if policy.get("type").is_none_or(Value::is_null) {
-            policy.insert("type".into(), Value::string(RETENTION_TYPE));
-        }
-    }
-    planned.insert("backup_retention_policy".into(), retention);
-
-    // `timeouts` is computed only to work around Terraform 1.0.x; it is what the
-    // configuration says, never a value kept from the prior state.
-    planned.insert(
-        "timeouts".into(),
-        config.get("timeouts").cloned().unwrap_or(Value::Null),
-    );
-
-    let label = cluster_id.as_str().unwrap_or("(unknown)");
-    let hsm_type = get(&planned, "hsm_type");
-    let from_type = match cluster.and_then(|c| c.hsm_type.clone()) {
-        Some(t) => Some(t),
-        None if !fresh => prior
-            .get("hsm_type")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        None => None,
-    };
-    if let (Some(from), Some(to)) = (from_type.as_deref(), hsm_type.as_str()) {
-        out.diagnostics
-            .extend(hsm_type_change_diagnostic(label, from, to, cluster));
-    }
-    if fresh {
-        for name in STATUS_ATTRIBUTES {
-            planned.insert(name.into(), Value::unknown());
-        }
-    } else {
-        let changes = SETTINGS
-            .iter()
-            .chain(std::iter::once(&"timeouts"))
-            .any(|&name| planned.get(name) != prior.get(name));
-        if changes {
-            for name in STATUS_ATTRIBUTES {
-                planned.insert(name.into(), Value::unknown());
-            }
-            for name in SETTINGS {
-                if config.get(name).is_none_or(Value::is_null) {
-                    planned.insert(name.into(), Value::unknown());
-                }
-            }
-        } else {
-            // Nothing to apply: the plan is the prior state.
-            for name in STATUS_ATTRIBUTES {
-                planned.insert(name.into(), prior.get(name).cloned().unwrap_or(Value::Null));
-            }
-        }
-    }
-    out.state = Value::Object(planned);
-    out
-}
-
-/// The private plan data of a destroy plan that carried [`destroy_warning`].
-const DESTROY_WARNED: &[u8] = b"cloudhsm_cluster_config:destroy-warned";
-
-fn destroy_warning(cluster_id: &str) -> Diagnostic {
-    Diagnostic::warning(
-        "Cluster settings stay as they are",
-        format!(
-            "Removing cloudhsm_cluster_config only removes it from the Terraform state: \
-             cluster {cluster_id} keeps its HSM type and backup retention, and no API call is \
-             made. Change them with a new cloudhsm_cluster_config or in the CloudHSM console."
-        ),
-    )
-}
-
-// ---------------------------------------------------------------------------------------
-// The resource
-// ---------------------------------------------------------------------------------------
-
-#[async_trait]
-impl Resource for ClusterConfigResource {
-    fn type_name(&self) -> &'static str {
-        "cloudhsm_cluster_config"
-    }
-
-    fn schema(&self) -> Schema {
-        Schema::new(Block {
-            description: "The HSM type and backup retention of an AWS CloudHSM v2 cluster, \
-                          changed in place with `ModifyCluster`. An HSM type change \
-                          (`hsm1.medium` to `hsm2m.medium`) migrates the cluster without \
-                          destroying it or its keys. Removing this resource leaves the \
-                          settings as they are."
-                .to_string(),
-            attributes: vec![
-                Attribute::string("id")
-                    .computed()
-                    .description("The cluster id (the same as `cluster_id`)."),
-                Attribute::string("cluster_id").required().description(
-                    "Id of the cluster to configure, e.g. `cluster-jxhlf7644ne`. Changing it \
-                     configures another cluster (a replacement; the old one keeps its settings).",
-                ),
-                Attribute::string("hsm_type")
-                    .optional()
-                    .computed()
-                    .description(
-                        "HSM type of the cluster: `hsm1.medium` or `hsm2m.medium`. Changing it \
-                     migrates every HSM in place (the cluster is in `MODIFY_IN_PROGRESS` \
-                     meanwhile) and opens a rollback window, see \
-                     `hsm_type_rollback_expiration`. Left out: the cluster keeps its type.",
-                    ),
-                Attribute::nested_single(
-                    "backup_retention_policy",
-                    vec![
-                        Attribute::string("type")
-                            .optional()
-                            .computed()
-                            .description("Retention type. Only `DAYS` exists; the default."),
-                        Attribute::number("value").required().description(
-                            "How many days CloudHSM keeps backups: a whole number from 7 to 379.",
-                        ),
-                    ],
-                )
-                .optional()
-                .computed()
-                .description(
-                    "How long CloudHSM keeps the cluster's backups. Left out: the cluster \
-                     keeps its policy.",
-                ),
-                Attribute::string("state")
-                    .computed()
-                    .description("Cluster state after the last apply or refresh, e.g. `ACTIVE`."),
-                Attribute::string("state_message")
-                    .computed()
-                    .description("CloudHSM's description of the state, if any."),
-                Attribute::string("backup_policy")
-                    .computed()
-                    .description("The cluster's backup policy, e.g. `DEFAULT`."),
-                Attribute::string("hsm_type_rollback_expiration")
-                    .computed()
-                    .description(
-                        "After an HSM type migration: until when (RFC 3339) the cluster can be \
-                         rolled back to its previous type by setting `hsm_type` back. Null \
-                         when no rollback is possible.",
-                    ),
-                // Optional + computed (planned as configured, see `plan_state`): Terraform
-                // 1.0.x crashes planning an optional, non-computed nested attribute that
-                // the configuration leaves out.
-                timeouts_attribute(&TIMEOUTS),
-            ],
-            ..Default::default()
-        })
-    }
-
-    async fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = Diagnostics::new();
-        let reader = match ObjectReader::new(config, AttributePath::root()) {
-            Ok(r) => r,
-            Err(e) => return Diagnostic::from(e).into(),
-        };
-        match reader.get::<Field<String>>("cluster_id") {
-            Ok(id) => diags.append(validate_cluster_id(&id, "cluster_id")),
-            Err(e) => diags.push(Diagnostic::from(e)),
-        }
-        match reader.get::<Field<String>>("hsm_type") {
-            Ok(t) => diags.append(validate_hsm_type(&t)),
-            Err(e) => diags.push(Diagnostic::from(e)),
-        }
-        diags.append(validate_retention(reader.value("backup_retention_policy")));
-        diags.append(validate_timeouts(config, &TIMEOUTS));
-        diags
-    }
-
-    async fn plan(&self, request: PlanRequest) -> PlanResponse {
-        if request.proposed_new_state.is_null() {
-            let cluster_id = request
-                .prior_state
-                .get("cluster_id")
-                .and_then(Value::as_str)
-                .unwrap_or("the cluster")
-                .to_string();
-            return PlanResponse {
-                planned_state: Value::Null,
-                // Tells apply that the user has seen the warning already.
-                planned_private: DESTROY_WARNED.to_vec(),
-                diagnostics: destroy_warning(&cluster_id).into(),
-                ..Default::default()
-            };
-        }
-        let creating = request.prior_state.is_null();
-        let cluster_id = request
-            .proposed_new_state
-            .get("cluster_id")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        let replacing = !creating
-            && request
-                .prior_state
-                .get("cluster_id")
-                .and_then(Value::as_str)
-                != cluster_id.as_deref();
-        let mut diags = Diagnostics::new();
-        // On create (or replacement) read the cluster, when possible, to show what an
-        // omitted setting will be and to catch a wrong id before apply; on an HSM type
-        // change, to know whether a rollback window is still open.
-        let type_changes = request
-            .config
-            .get("hsm_type")
-            .and_then(Value::as_str)
-            .is_some_and(|t| {
-                request.prior_state.get("hsm_type").and_then(Value::as_str) != Some(t)
-            });
-        let mut cluster = None;
-        if let (true, Some(id)) = (creating || replacing || type_changes, cluster_id.as_deref()) {
-            let read = self
-                .context
-                .read_at_plan(id, "reading its settings", &mut diags)
-                .await;
-            match read {
-                PlanRead::Found(c) if !c.is_gone() => cluster = Some(*c),
-                PlanRead::Found(_) | PlanRead::NotFound => diags.push(cluster_not_found(id)),
-                PlanRead::Unavailable => {}
-            }
-        }
-        if diags.has_errors() {
-            return PlanResponse {
-                planned_state: request.proposed_new_state,
-                diagnostics: diags,
-                ..Default::default()
-            };
-        }
-        let planned = plan_state(
-            &request.prior_state,
-            &request.proposed_new_state,
-            &request.config,
-            cluster.as_ref(),
-        );
-        diags.append(planned.diagnostics);
-        PlanResponse {
-            planned_state: planned.state,
-            requires_replace: planned.requires_replace,
-            planned_private: Vec::new(),
-            diagnostics: diags,
-        }
-    }
-
-    async fn apply(&self, request: ApplyRequest) -> ApplyResponse {
-        if request.planned_state.is_null() {
-            // Destroy: nothing to call. Terraform >= 1.3 plans destroys and has shown the
-            // warning then; older versions do not, so say it here unless the plan did.
-            let cluster_id = request
-                .prior_state
-                .get("cluster_id")
-                .and_then(Value::as_str)
-                .unwrap_or("the cluster")
-                .to_string();
-            tracing::info!(cluster_id, "cluster config removed from state; no API call");
-            let diagnostics = if request.planned_private == DESTROY_WARNED {
-                Diagnostics::new()
-            } else {
-                destroy_warning(&cluster_id).into()
-            };
-            return ApplyResponse {
-                new_state: Value::Null,
-                diagnostics,
-                ..Default::default()
-            };
-        }
-        self.converge(&request).await
-    }
-
-    async fn read(&self, request: ReadRequest) -> ReadResponse {
-        let current = request.current_state;
-        let keep = |current: Value, diagnostics: Diagnostics| ReadResponse {
-            new_state: current,
-            private: request.private.clone(),
-            diagnostics,
-        };
-        let Some(cluster_id) = current
-            .get("cluster_id")
-            .or_else(|| current.get("id"))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-        else {
-            return keep(
-                current,
-                Diagnostic::error(
-                    "State without a cluster id",
-                    "The state of this cloudhsm_cluster_config has no cluster_id, so it cannot \
-                     be refreshed. Remove it with `terraform state rm` and import it again \
-                     with its cluster id.",
-                )
-                .into(),
-            );
-        };
-        let client = match self.context.client().await {
-            Ok(c) => c,
-            Err(d) => return keep(current, d),
-        };
-        match client.describe(&cluster_id).await {
-            Ok(Some(cluster)) if !cluster.is_gone() => {
-                let timeouts = current.get("timeouts").cloned().unwrap_or(Value::Null);
-                keep(
-                    state_from_cluster(&cluster_id, &cluster, timeouts),
-                    Diagnostics::new(),
-                )
-            }
-            Ok(_) => {
-                tracing::info!(
-                    cluster_id,
-                    "cluster is gone; removing its config from state"
-                );
-                keep(Value::Null, Diagnostics::new())
-            }
-            Err(e) => {
-                let d = api_diagnostic(&e, &cluster_id, "refreshing the cluster's settings");
-                keep(current, d.into())
-            }
-        }
-    }
-
-    async fn import(&self, id: &str) -> ImportResponse {
-        let id = id.trim();
-        if !is_cluster_id(id) {
-            return ImportResponse {
-                states: Vec::new(),
-                diagnostics: Diagnostic::error(
-                    "Invalid import id",
-                    format!(
-                        "{id:?} is not a CloudHSM cluster id (pattern {}). Import with the \
-                         cluster's id: terraform import cloudhsm_cluster_config.NAME \
-                         cluster-abcdefghijk",
-                        crate::cluster_id::CLUSTER_ID_PATTERN
-                    ),
-                )
-                .into(),
-            };
-        }
-        ImportResponse {
-            states: vec![ObjectBuilder::new()
-                .set("id", id)
-                .set("cluster_id", id)
-                .build()],
-            diagnostics: Diagnostics::new(),
-        }
-    }
-}
-
-impl ClusterConfigResource {
-    /// Create and update: the AWS layer's modify-and-wait, then the state as the cluster
-    /// really is (or, when nothing changed, as it was).
-    async fn converge(&self, request: &ApplyRequest) -> ApplyResponse {
-        let creating = request.prior_state.is_null();
-        let untouched = if creating {
-            Value::Null
-        } else {
-            request.prior_state.clone()
-        };
-        let fail = |state: Value, d: Diagnostic| ApplyResponse {
-            new_state: state,
-            diagnostics: d.into(),
-            ..Default::default()
-        };
-        let planned = match ObjectReader::new(&request.planned_state, AttributePath::root()) {
-            Ok(r) => r,
-            Err(e) => return fail(untouched, e.into()),
-        };
-        let cluster_id: String = match planned.get("cluster_id") {
-            Ok(id) => id,
-            Err(e) => return fail(untouched, e.into()),
-        };
-        let timeouts = planned.value("timeouts").clone();
-        let desired = match desired_from_config(&request.config) {
-            Ok(d) => d,
-            Err(d) => return fail(untouched, d),
-        };
-        let (operation, default) = if creating {
-            ("create", DEFAULT_CREATE_TIMEOUT)
-        } else {
-            ("update", DEFAULT_UPDATE_TIMEOUT)
-        };
-        let timeout = match common::timeout(&request.planned_state, operation, default) {
-            Ok(t) => t,
-            Err(d) => return fail(untouched, d),
-        };
-        let client = match self.context.client().await {
-            Ok(c) => c,
-            Err(d) => {
-                return ApplyResponse {
-                    new_state: untouched,
-                    diagnostics: d,
-                    ..Default::default()
-                }
-            }
-        };
-        match client.modify_and_wait(&cluster_id, &desired, timeout).await {
-            Ok(done) => ApplyResponse {
-                new_state: state_from_cluster(&cluster_id, &done.cluster, timeouts),
-                ..Default::default()
-            },
-            Err(err) => {
-                let diagnostic = modify_diagnostic(&err, &cluster_id);
-                // Once CloudHSM accepted a change, or on update, the state is the cluster
-                // as last seen; a create that changed nothing leaves no state behind.
-                let state = match err.last_seen() {
-                    Some(c) if !creating || err.change_accepted().is_some() => {
-                        state_from_cluster(&cluster_id, c, timeouts)
-                    }
-                    _ => untouched,
-                };
-                fail(state, diagnostic)
-            }
-        }
-    }
-}
-
 /// A failed modification as a diagnostic, on `hsm_type` when CloudHSM refused that.
 fn modify_diagnostic(err: &ModifyError, cluster_id: &str) -> Diagnostic {
     match err {
@@ -825,7 +359,7 @@ fn modify_diagnostic(err: &ModifyError, cluster_id: &str) -> Diagnostic {
             }
             match error.kind() {
                 ErrorKind::InvalidRequest if change.hsm_type.is_some() => {
-                    d.at(AttributePath::attr("hsm_type"))
+                    d.at(attr(ClusterConfig::HSM_TYPE))
                 }
                 _ => d,
             }
@@ -841,25 +375,215 @@ fn modify_diagnostic(err: &ModifyError, cluster_id: &str) -> Diagnostic {
             let mut d = wait_diagnostic(error, cluster_id, &what);
             if let Some(t) = change.as_ref().and_then(|c| c.hsm_type.as_deref()) {
                 d.detail.push_str(&format!(
-                    " The HSM type change to {t} has started and continues in CloudHSM; \
-                     the state records the cluster as last seen."
+                    " The HSM type change to {t} has started and continues in CloudHSM; the \
+                     state records the cluster as last seen."
                 ));
             }
             d
         }
-        ModifyError::NotApplied { cluster, .. } => Diagnostic::error(
-            "The cluster did not reach the expected state",
-            format!(
+        ModifyError::NotApplied { cluster, .. } => {
+            Diagnostic::error(
+                "The cluster did not reach the expected state",
+                format!(
                 "Cluster {cluster_id}: the cluster is {} again but has HSM type {} and {} days \
                  of backup retention, not what was requested; CloudHSM may have rolled the \
                  change back. Check the cluster's events, then run `terraform apply` again.",
                 cluster.state,
                 cluster.hsm_type.as_deref().unwrap_or("(none)"),
-                cluster
-                    .retention_days()
-                    .map_or_else(|| "(unknown)".to_string(), |d| d.to_string()),
+                cluster.retention_days().map_or_else(|| "(unknown)".to_string(), |d| d.to_string()),
             ),
-        ),
+            )
+        }
+    }
+}
+
+impl ClusterConfigResource {
+    /// Create and update: the AWS layer's modify-and-wait, then the state as the cluster
+    /// really is. Once CloudHSM accepted a change, or on update, a failure still records the
+    /// cluster as last seen; a create that changed nothing leaves no state behind.
+    async fn converge(
+        &self,
+        planned: ClusterConfig,
+        apply: Apply<ClusterConfig>,
+        creating: bool,
+    ) -> Result<ClusterConfig, Failure<ClusterConfig>> {
+        let cluster_id = planned.cluster_id.known().cloned().unwrap_or_default();
+        let desired = desired_from_config(&apply.config).map_err(Failure::unchanged)?;
+        let client = self.context.client().await.map_err(Failure::unchanged)?;
+        let timeout = apply
+            .timeout
+            .unwrap_or(std::time::Duration::from_secs(2 * 3600));
+        match client.modify_and_wait(&cluster_id, &desired, timeout).await {
+            Ok(done) => Ok(state_from_cluster(
+                &cluster_id,
+                &done.cluster,
+                planned.timeouts,
+            )),
+            Err(err) => {
+                let diagnostic = modify_diagnostic(&err, &cluster_id);
+                match err.last_seen() {
+                    Some(c) if !creating || err.change_accepted().is_some() => {
+                        Err(Failure::with_state(
+                            state_from_cluster(&cluster_id, c, planned.timeouts),
+                            diagnostic,
+                        ))
+                    }
+                    _ => Err(Failure::unchanged(diagnostic)),
+                }
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl TypedResource for ClusterConfigResource {
+    type Model = ClusterConfig;
+    const TYPE_NAME: &'static str = "cloudhsm_cluster_config";
+
+    fn description(&self) -> String {
+        "The HSM type and backup retention of an AWS CloudHSM v2 cluster, changed in place \
+         with `ModifyCluster`. An HSM type change (`hsm1.medium` to `hsm2m.medium`) migrates \
+         the cluster without destroying it or its keys. Removing this resource leaves the \
+         settings as they are."
+            .to_string()
+    }
+
+    async fn validate(&self, config: &ClusterConfig) -> Diagnostics {
+        let mut diags = validate_cluster_id(&config.cluster_id, ClusterConfig::CLUSTER_ID);
+        diags.append(validate_hsm_type(&config.hsm_type));
+        diags.append(validate_retention(&config.backup_retention_policy));
+        diags
+    }
+
+    async fn modify_plan(&self, plan: &mut Plan<ClusterConfig>) {
+        let Some(id) = plan.planned.cluster_id.known().cloned() else {
+            return;
+        };
+        let prior_type = plan
+            .prior
+            .as_ref()
+            .and_then(|p| p.hsm_type.known().cloned());
+        let type_changes = plan
+            .config
+            .hsm_type
+            .known()
+            .is_some_and(|t| prior_type.as_ref() != Some(t));
+        // On create read the cluster to show what an omitted setting will be and to catch a
+        // wrong id before apply; on an HSM type change, to know the rollback window.
+        let mut cluster = None;
+        if plan.is_create() || type_changes {
+            let read = self
+                .context
+                .read_at_plan(&id, "reading its settings", &mut plan.diagnostics)
+                .await;
+            match read {
+                PlanRead::Found(c) if !c.is_gone() => cluster = Some(*c),
+                PlanRead::Found(_) | PlanRead::NotFound => {
+                    plan.diagnostics.push(cluster_not_found(&id));
+                    return;
+                }
+                PlanRead::Unavailable => {}
+            }
+        }
+        let creating = plan.is_create();
+        let planned = &mut plan.planned;
+        if creating {
+            planned.id = Field::Known(id.clone());
+            if let Some(c) = &cluster {
+                if plan.config.hsm_type.is_null() {
+                    planned.hsm_type = c.hsm_type.clone().into();
+                }
+                if plan.config.backup_retention_policy.is_null() {
+                    planned.backup_retention_policy = retention_of(c);
+                }
+            }
+        }
+        if let Field::Known(policy) = &mut planned.backup_retention_policy {
+            if policy.r#type.is_null() {
+                policy.r#type = Field::Known(RETENTION_TYPE.to_string());
+            }
+        }
+        let from = cluster
+            .as_ref()
+            .and_then(|c| c.hsm_type.clone())
+            .or(prior_type);
+        if let (Some(from), Some(to)) = (from, planned.hsm_type.known()) {
+            plan.diagnostics
+                .extend(hsm_type_change_diagnostic(&id, &from, to, cluster.as_ref()));
+        }
+    }
+
+    fn destroy_warning(&self, prior: &ClusterConfig) -> Option<Diagnostic> {
+        let cluster_id = prior
+            .cluster_id
+            .known()
+            .map_or("the cluster", String::as_str);
+        Some(Diagnostic::warning(
+            "Cluster settings stay as they are",
+            format!(
+                "Removing cloudhsm_cluster_config only removes it from the Terraform state: \
+                 cluster {cluster_id} keeps its HSM type and backup retention, and no API call \
+                 is made. Change them with a new cloudhsm_cluster_config or in the CloudHSM \
+                 console."
+            ),
+        ))
+    }
+
+    async fn create(
+        &self,
+        planned: ClusterConfig,
+        apply: Apply<ClusterConfig>,
+    ) -> Result<ClusterConfig, Failure<ClusterConfig>> {
+        self.converge(planned, apply, true).await
+    }
+
+    async fn update(
+        &self,
+        _prior: ClusterConfig,
+        planned: ClusterConfig,
+        apply: Apply<ClusterConfig>,
+    ) -> Result<ClusterConfig, Failure<ClusterConfig>> {
+        self.converge(planned, apply, false).await
+    }
+
+    async fn read(&self, current: ClusterConfig) -> Result<Option<ClusterConfig>, Diagnostics> {
+        let Some(cluster_id) = current.cluster_id.known().or(current.id.known()).cloned() else {
+            return Err(Diagnostic::error(
+                "State without a cluster id",
+                "The state of this cloudhsm_cluster_config has no cluster_id, so it cannot be \
+                 refreshed. Remove it with `terraform state rm` and import it again with its \
+                 cluster id.",
+            )
+            .into());
+        };
+        let client = self.context.client().await?;
+        match client.describe(&cluster_id).await {
+            Ok(Some(c)) if !c.is_gone() => {
+                Ok(Some(state_from_cluster(&cluster_id, &c, current.timeouts)))
+            }
+            Ok(_) => {
+                tracing::info!(
+                    cluster_id,
+                    "cluster is gone; removing its config from state"
+                );
+                Ok(None)
+            }
+            Err(e) => {
+                Err(api_diagnostic(&e, &cluster_id, "refreshing the cluster's settings").into())
+            }
+        }
+    }
+
+    async fn import(&self, id: &str) -> Result<ClusterConfig, Diagnostics> {
+        let id = id.trim();
+        if !is_cluster_id(id) {
+            return Err(cluster_id_import_diagnostic(id, Self::TYPE_NAME).into());
+        }
+        Ok(ClusterConfig {
+            id: Field::Known(id.to_string()),
+            cluster_id: Field::Known(id.to_string()),
+            ..Default::default()
+        })
     }
 }
 
@@ -867,10 +591,17 @@ fn modify_diagnostic(err: &ModifyError, cluster_id: &str) -> Diagnostic {
 mod tests {
     use super::*;
     use crate::cloudhsm::{ClusterState, RetentionPolicy};
+    use crate::test_support::{emulated_aws, plan};
+    use cloudhsm_emulator::{ClusterSpec, Timings};
+    use tfplugin::interface::{ApplyRequest, PlanRequest, Resource};
+    use tfplugin::serve_resource;
+    use tfplugin::value::{IntoValue, Value};
+
+    const ID: &str = "cluster-abcdefghijk";
 
     fn cluster(hsm_type: &str, days: i64) -> Cluster {
         Cluster {
-            id: "cluster-abcdefghijk".into(),
+            id: ID.into(),
             state: ClusterState::Active,
             hsm_type: Some(hsm_type.into()),
             backup_retention: Some(RetentionPolicy {
@@ -882,21 +613,39 @@ mod tests {
         }
     }
 
-    fn policy(kind: Value, days: Value) -> Value {
-        Value::object([("type", kind), ("value", days)])
+    fn policy(kind: Field<String>, days: &str) -> Field<BackupRetention> {
+        Field::Known(BackupRetention {
+            r#type: kind,
+            value: Number::parse(days).into(),
+        })
     }
 
-    fn config(hsm_type: Value, retention: Value) -> Value {
-        Value::object([
-            ("cluster_id", Value::string("cluster-abcdefghijk")),
-            ("hsm_type", hsm_type),
-            ("backup_retention_policy", retention),
-        ])
+    /// A configuration with these settings (`Field::Null`: left out).
+    fn config(hsm_type: Field<String>, retention: Field<BackupRetention>) -> ClusterConfig {
+        ClusterConfig {
+            cluster_id: Field::Known(ID.into()),
+            hsm_type,
+            backup_retention_policy: retention,
+            ..Default::default()
+        }
+    }
+
+    fn known(s: &str) -> Field<String> {
+        Field::Known(s.into())
     }
 
     fn only(d: &Diagnostics) -> &Diagnostic {
         assert_eq!(d.len(), 1, "{d:?}");
         d.iter().next().expect("one diagnostic")
+    }
+
+    /// The resource with a provider whose configuration is not known yet: no API calls.
+    fn offline() -> Arc<dyn Resource> {
+        serve_resource(ClusterConfigResource::new(ProviderContext::deferred()))
+    }
+
+    fn prior_state() -> Value {
+        state_from_cluster(ID, &cluster("hsm1.medium", 90), Field::Null).into_value()
     }
 
     #[test]
@@ -925,65 +674,53 @@ mod tests {
 
     #[test]
     fn hsm_type_errors_and_warnings_point_at_the_attribute() {
-        let d = validate_hsm_type(&Field::Known("hsm1-medium".into()));
+        let d = validate_hsm_type(&known("hsm1-medium"));
         let e = only(&d);
         assert!(e.is_error());
-        assert_eq!(e.attribute, Some(AttributePath::attr("hsm_type")));
+        assert_eq!(e.attribute, Some(attr("hsm_type")));
         assert!(e.detail.contains("hsm1-medium") && e.detail.contains("hsm2m.medium"));
-
-        let d = validate_hsm_type(&Field::Known("hsm3.large".into()));
+        let d = validate_hsm_type(&known("hsm3.large"));
         let w = only(&d);
         assert!(!w.is_error(), "a well-formed new type is only a warning");
-        assert_eq!(w.attribute, Some(AttributePath::attr("hsm_type")));
-
-        assert!(validate_hsm_type(&Field::Known("hsm2m.medium".into())).is_empty());
+        assert_eq!(w.attribute, Some(attr("hsm_type")));
+        assert!(validate_hsm_type(&known("hsm2m.medium")).is_empty());
         assert!(validate_hsm_type(&Field::Unknown).is_empty());
         assert!(validate_hsm_type(&Field::Null).is_empty());
     }
 
     #[test]
     fn retention_is_whole_days_in_range_of_type_days() {
-        let value_path = AttributePath::attr("backup_retention_policy").then_attr("value");
+        let value_path = retention_path("value");
         for days in ["6", "380", "0", "-7", "7.5", "30.25", "1e100"] {
-            let p = policy(Value::Null, Value::Number(Number::parse(days).unwrap()));
-            let d = validate_retention(&p);
+            let d = validate_retention(&policy(Field::Null, days));
             let e = only(&d);
             assert!(e.is_error(), "{days}");
             assert_eq!(e.attribute.as_ref(), Some(&value_path), "{days}");
             assert!(e.detail.contains("7 to 379"), "{}", e.detail);
         }
-        assert!(only(&validate_retention(&policy(
-            Value::Null,
-            Value::Number(Number::parse("7.5").unwrap())
-        )))
-        .detail
-        .contains("whole"));
-        for days in [7, 90, 379] {
-            assert!(
-                validate_retention(&policy(Value::string("DAYS"), Value::from_i64(days)))
-                    .is_empty()
-            );
+        assert!(only(&validate_retention(&policy(Field::Null, "7.5")))
+            .detail
+            .contains("whole"));
+        for days in ["7", "90", "379"] {
+            assert!(validate_retention(&policy(known("DAYS"), days)).is_empty());
         }
-        let d = validate_retention(&policy(Value::string("WEEKS"), Value::from_i64(10)));
+        let d = validate_retention(&policy(known("WEEKS"), "10"));
         let e = only(&d);
-        assert_eq!(
-            e.attribute,
-            Some(AttributePath::attr("backup_retention_policy").then_attr("type"))
-        );
+        assert_eq!(e.attribute, Some(retention_path("type")));
         assert!(e.detail.contains("WEEKS") && e.detail.contains("DAYS"));
         // Not known yet: nothing to say.
-        assert!(validate_retention(&Value::Null).is_empty());
-        assert!(validate_retention(&Value::unknown()).is_empty());
-        assert!(validate_retention(&policy(Value::unknown(), Value::unknown())).is_empty());
+        assert!(validate_retention(&Field::Null).is_empty());
+        assert!(validate_retention(&Field::Unknown).is_empty());
+        let unknown = Field::Known(BackupRetention {
+            r#type: Field::Unknown,
+            value: Field::Unknown,
+        });
+        assert!(validate_retention(&unknown).is_empty());
     }
 
     #[tokio::test]
     async fn validate_collects_every_problem_on_its_attribute() {
-        let r = ClusterConfigResource::new(ProviderContext::new());
-        let mut bad = config(
-            Value::string("nope"),
-            policy(Value::string("DAYS"), Value::from_i64(400)),
-        );
+        let mut bad = config(known("nope"), policy(known("DAYS"), "400")).into_value();
         if let Value::Object(m) = &mut bad {
             m.insert("cluster_id".into(), Value::string("cluster-x"));
             m.insert(
@@ -991,7 +728,7 @@ mod tests {
                 Value::object([("update", Value::string("soon"))]),
             );
         }
-        let d = r.validate(&bad).await;
+        let d = offline().validate(&bad).await;
         let paths: Vec<String> = d
             .errors()
             .filter_map(|e| e.attribute.as_ref().map(ToString::to_string))
@@ -1003,247 +740,225 @@ mod tests {
             "backup_retention_policy.value",
             "timeouts.update",
         ] {
-            assert!(
-                paths.iter().any(|p| p == want),
-                "{want} missing in {paths:?}"
-            );
+            assert!(paths.contains(&want.to_string()), "{want} in {paths:?}");
         }
-        let good = config(
-            Value::string("hsm2m.medium"),
-            policy(Value::Null, Value::from_i64(90)),
-        );
-        assert!(r.validate(&good).await.is_empty());
     }
 
     #[test]
     fn desired_comes_from_known_config_only() {
-        let d = desired_from_config(&config(
-            Value::string("hsm2m.medium"),
-            policy(Value::Null, Value::from_i64(30)),
-        ))
-        .unwrap();
+        let d =
+            desired_from_config(&config(known("hsm2m.medium"), policy(Field::Null, "30"))).unwrap();
         assert_eq!(d.hsm_type.as_deref(), Some("hsm2m.medium"));
         assert_eq!(d.retention_days, Some(30));
-        let d = desired_from_config(&config(Value::Null, Value::Null)).unwrap();
+        let d = desired_from_config(&config(Field::Null, Field::Null)).unwrap();
         assert_eq!(d, Desired::default());
-        let err = desired_from_config(&config(
-            Value::Null,
-            policy(Value::Null, Value::Number(Number::parse("30.5").unwrap())),
-        ))
-        .unwrap_err();
-        assert_eq!(
-            err.attribute,
-            Some(AttributePath::attr("backup_retention_policy").then_attr("value"))
-        );
+        let err =
+            desired_from_config(&config(Field::Null, policy(Field::Null, "30.5"))).unwrap_err();
+        assert_eq!(err.attribute, Some(retention_path("value")));
     }
 
     #[test]
     fn state_mirrors_the_cluster() {
         let mut c = cluster("hsm2m.medium", 30);
         c.hsm_type_rollback_expiration = Some(1_700_000_000);
-        let s = state_from_cluster("cluster-abcdefghijk", &c, Value::Null);
+        let s = state_from_cluster(ID, &c, Field::Null);
+        assert_eq!(s.id, known(ID));
+        assert_eq!(s.hsm_type, known("hsm2m.medium"));
+        assert_eq!(s.backup_retention_policy, policy(known("DAYS"), "30"));
         assert_eq!(
-            s.get("id").and_then(Value::as_str),
-            Some("cluster-abcdefghijk")
+            s.hsm_type_rollback_expiration,
+            known("2023-11-14T22:13:20Z")
         );
-        assert_eq!(
-            s.get("hsm_type").and_then(Value::as_str),
-            Some("hsm2m.medium")
-        );
-        assert_eq!(
-            s.get("backup_retention_policy"),
-            Some(&policy(Value::string("DAYS"), Value::from_i64(30)))
-        );
-        assert_eq!(
-            s.get("hsm_type_rollback_expiration")
-                .and_then(Value::as_str),
-            Some("2023-11-14T22:13:20Z")
-        );
-        assert_eq!(s.get("state").and_then(Value::as_str), Some("ACTIVE"));
-        assert_eq!(s.get("state_message"), Some(&Value::Null));
+        assert_eq!(s.state, known("ACTIVE"));
+        assert_eq!(s.state_message, Field::Null);
     }
 
-    fn prior_state() -> Value {
-        state_from_cluster(
-            "cluster-abcdefghijk",
-            &cluster("hsm1.medium", 90),
-            Value::Null,
-        )
-    }
-
-    /// Terraform's proposed new state: the prior state with the configuration's values.
-    fn proposed(prior: &Value, hsm_type: Value, retention: Value) -> Value {
-        let mut m = match prior {
-            Value::Object(m) => m.clone(),
-            _ => BTreeMap::new(),
-        };
-        if !hsm_type.is_null() {
-            m.insert("hsm_type".into(), hsm_type);
-        }
-        if !retention.is_null() {
-            m.insert("backup_retention_policy".into(), retention);
-        }
-        m.insert("cluster_id".into(), Value::string("cluster-abcdefghijk"));
-        Value::Object(m)
-    }
-
-    /// Plans with a configuration that sets no timeouts.
-    fn plan_of(prior: &Value, proposed: &Value, cluster: Option<&Cluster>) -> Planned {
-        plan_state(prior, proposed, &Value::Null, cluster)
-    }
-
-    #[test]
-    fn timeouts_are_planned_as_configured_never_kept_from_prior() {
+    #[tokio::test]
+    async fn timeouts_are_planned_as_configured_never_kept_from_prior() {
+        let r = offline();
         let mut prior = prior_state();
         let old = Value::object([("update", Value::string("5m"))]);
         if let Value::Object(m) = &mut prior {
-            m.insert("timeouts".into(), old.clone());
+            m.insert("timeouts".into(), old);
         }
-        // Terraform proposes the prior value for an omitted optional+computed attribute.
-        let next = proposed(&prior, Value::Null, Value::Null);
-        assert_eq!(next.get("timeouts"), Some(&old));
-        let p = plan_state(
+        let p = plan::<ClusterConfig>(
+            r.as_ref(),
             &prior,
-            &next,
-            &Value::object([("timeouts", Value::Null)]),
-            None,
-        );
-        assert_eq!(p.state.get("timeouts"), Some(&Value::Null));
+            &config(Field::Null, Field::Null).into_value(),
+        )
+        .await;
+        assert_eq!(p.planned_state.get("timeouts"), Some(&Value::Null));
         let new = Value::object([("update", Value::string("1h"))]);
-        let p = plan_state(
-            &prior,
-            &next,
-            &Value::object([("timeouts", new.clone())]),
-            None,
-        );
-        assert_eq!(p.state.get("timeouts"), Some(&new));
+        let mut cfg = config(Field::Null, Field::Null).into_value();
+        if let Value::Object(m) = &mut cfg {
+            m.insert("timeouts".into(), new.clone());
+        }
+        let p = plan::<ClusterConfig>(r.as_ref(), &prior, &cfg).await;
+        assert_eq!(p.planned_state.get("timeouts"), Some(&new));
     }
 
-    #[test]
-    fn create_plans_omitted_settings_from_the_cluster_or_unknown() {
-        let c = cluster("hsm1.medium", 90);
-        let p = plan_of(
-            &Value::Null,
-            &proposed(&Value::Null, Value::Null, Value::Null),
-            Some(&c),
-        );
-        assert!(p.diagnostics.is_empty());
+    #[tokio::test]
+    async fn create_plans_omitted_settings_from_the_cluster_or_unknown() {
+        let aws = emulated_aws(Timings::instant()).await;
+        let id = aws.control.seed_cluster(ClusterSpec {
+            state: Some("ACTIVE".into()),
+            backup_retention_days: Some(90),
+            ..Default::default()
+        });
+        let r = serve_resource(ClusterConfigResource::new(aws.context.clone()));
+        let cfg = |hsm_type, retention| {
+            let mut c = config(hsm_type, retention);
+            c.cluster_id = known(&id);
+            c.into_value()
+        };
+        let p =
+            plan::<ClusterConfig>(r.as_ref(), &Value::Null, &cfg(Field::Null, Field::Null)).await;
+        assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+        assert_eq!(p.planned_state.get("id"), Some(&Value::string(&id)));
         assert_eq!(
-            p.state.get("id").and_then(Value::as_str),
-            Some("cluster-abcdefghijk")
+            p.planned_state.get("hsm_type"),
+            Some(&Value::string("hsm1.medium"))
         );
         assert_eq!(
-            p.state.get("hsm_type").and_then(Value::as_str),
-            Some("hsm1.medium")
+            p.planned_state.get("backup_retention_policy"),
+            Some(&policy(known("DAYS"), "90").into_value())
         );
-        assert_eq!(
-            p.state.get("backup_retention_policy"),
-            Some(&policy(Value::string("DAYS"), Value::from_i64(90)))
-        );
-        for name in STATUS_ATTRIBUTES {
-            assert!(p.state.get(name).is_some_and(Value::is_unknown), "{name}");
+        for name in [
+            "state",
+            "state_message",
+            "backup_policy",
+            "hsm_type_rollback_expiration",
+        ] {
+            assert!(
+                p.planned_state.get(name).is_some_and(Value::is_unknown),
+                "{name}"
+            );
         }
         // Provider configuration unknown at plan: the settings are unknown too.
-        let p = plan_of(
+        let p = plan::<ClusterConfig>(
+            offline().as_ref(),
             &Value::Null,
-            &proposed(&Value::Null, Value::Null, Value::Null),
-            None,
-        );
-        assert!(p.state.get("hsm_type").is_some_and(Value::is_unknown));
+            &cfg(Field::Null, Field::Null),
+        )
+        .await;
         assert!(p
-            .state
+            .planned_state
+            .get("hsm_type")
+            .is_some_and(Value::is_unknown));
+        assert!(p
+            .planned_state
             .get("backup_retention_policy")
             .is_some_and(Value::is_unknown));
         // Set ones are kept, the type defaults to DAYS, and a migration warns.
-        let p = plan_of(
+        let p = plan::<ClusterConfig>(
+            r.as_ref(),
             &Value::Null,
-            &proposed(
-                &Value::Null,
-                Value::string("hsm2m.medium"),
-                policy(Value::Null, Value::from_i64(30)),
-            ),
-            Some(&c),
-        );
+            &cfg(known("hsm2m.medium"), policy(Field::Null, "30")),
+        )
+        .await;
         assert_eq!(
-            p.state.get("backup_retention_policy"),
-            Some(&policy(Value::string("DAYS"), Value::from_i64(30)))
+            p.planned_state.get("backup_retention_policy"),
+            Some(&policy(known("DAYS"), "30").into_value())
         );
         let w = only(&p.diagnostics);
         assert!(!w.is_error());
-        assert_eq!(w.attribute, Some(AttributePath::attr("hsm_type")));
+        assert_eq!(w.attribute, Some(attr("hsm_type")));
         assert!(w.detail.contains("hsm1.medium") && w.detail.contains("rollback"));
+        // An unknown cluster is an error at plan, on cluster_id.
+        let p = plan::<ClusterConfig>(
+            r.as_ref(),
+            &Value::Null,
+            &config(Field::Null, Field::Null).into_value(),
+        )
+        .await;
+        assert_eq!(only(&p.diagnostics).attribute, Some(attr("cluster_id")));
+        assert_eq!(aws.control.call_count("ModifyCluster"), 0);
     }
 
-    /// Plans with a configuration that sets `hsm_type` and `retention` (null: left out).
-    fn plan_config(
-        prior: &Value,
-        hsm_type: Value,
-        retention: Value,
-        cluster: Option<&Cluster>,
-    ) -> Planned {
-        let next = proposed(prior, hsm_type.clone(), retention.clone());
-        plan_state(prior, &next, &config(hsm_type, retention), cluster)
-    }
-
-    #[test]
-    fn update_plans_unknown_what_apply_may_report_differently() {
+    #[tokio::test]
+    async fn update_plans_unknown_what_apply_may_report_differently() {
+        let r = offline();
         let prior = prior_state();
+        let plan_of = |hsm_type, retention| {
+            let r = r.clone();
+            let prior = prior.clone();
+            async move {
+                plan::<ClusterConfig>(
+                    r.as_ref(),
+                    &prior,
+                    &config(hsm_type, retention).into_value(),
+                )
+                .await
+            }
+        };
         // Nothing changes: the plan is the prior state.
-        let p = plan_config(&prior, Value::Null, Value::Null, None);
-        assert_eq!(p.state, prior);
+        let p = plan_of(Field::Null, Field::Null).await;
+        assert_eq!(p.planned_state, prior);
         assert!(p.requires_replace.is_empty() && p.diagnostics.is_empty());
-        let p = plan_config(&prior, Value::string("hsm1.medium"), Value::Null, None);
-        assert_eq!(p.state, prior, "a setting equal to the state is no change");
+        let p = plan_of(known("hsm1.medium"), Field::Null).await;
+        assert_eq!(
+            p.planned_state, prior,
+            "a setting equal to the state is no change"
+        );
         // Retention only: the status and the omitted hsm_type are unknown (a saved plan
         // must survive INITIALIZED -> ACTIVE or a new state message before apply).
-        let p = plan_config(
-            &prior,
-            Value::Null,
-            policy(Value::string("DAYS"), Value::from_i64(30)),
-            None,
-        );
+        let p = plan_of(Field::Null, policy(known("DAYS"), "30")).await;
         assert!(p.diagnostics.is_empty());
-        for name in STATUS_ATTRIBUTES.iter().chain(["hsm_type"].iter()) {
-            assert!(p.state.get(name).is_some_and(Value::is_unknown), "{name}");
+        for name in [
+            "state",
+            "state_message",
+            "backup_policy",
+            "hsm_type_rollback_expiration",
+            "hsm_type",
+        ] {
+            assert!(
+                p.planned_state.get(name).is_some_and(Value::is_unknown),
+                "{name}"
+            );
         }
+        assert_eq!(p.planned_state.get("id"), Some(&Value::string(ID)), "kept");
+        // HSM type: the set value is kept, the status unknown.
+        let p = plan_of(known("hsm2m.medium"), Field::Null).await;
         assert_eq!(
-            p.state.get("backup_retention_policy"),
-            Some(&policy(Value::string("DAYS"), Value::from_i64(30)))
+            p.planned_state.get("hsm_type"),
+            Some(&Value::string("hsm2m.medium"))
         );
-        // HSM type: the set value is kept, the status unknown, with the migration warning.
-        let p = plan_config(&prior, Value::string("hsm2m.medium"), Value::Null, None);
-        assert_eq!(
-            p.state.get("hsm_type").and_then(Value::as_str),
-            Some("hsm2m.medium")
-        );
-        for name in STATUS_ATTRIBUTES
-            .iter()
-            .chain(["backup_retention_policy"].iter())
-        {
-            assert!(p.state.get(name).is_some_and(Value::is_unknown), "{name}");
-        }
-        assert!(!only(&p.diagnostics).is_error());
+        assert!(p
+            .planned_state
+            .get("backup_retention_policy")
+            .is_some_and(Value::is_unknown));
     }
 
-    #[test]
-    fn a_rollback_needs_an_open_window() {
+    #[tokio::test]
+    async fn a_rollback_needs_an_open_window() {
+        let aws = emulated_aws(Timings::instant()).await;
+        let id = aws.control.seed_cluster(ClusterSpec {
+            state: Some("ACTIVE".into()),
+            hsm_type: Some("hsm2m.medium".into()),
+            ..Default::default()
+        });
+        let r = serve_resource(ClusterConfigResource::new(aws.context.clone()));
         let mut migrated = cluster("hsm2m.medium", 90);
-        let prior = state_from_cluster("cluster-abcdefghijk", &migrated, Value::Null);
-        let back =
-            |c: &Cluster| plan_config(&prior, Value::string("hsm1.medium"), Value::Null, Some(c));
+        migrated.id = id.clone();
+        let prior = state_from_cluster(&id, &migrated, Field::Null).into_value();
+        let mut back = config(known("hsm1.medium"), Field::Null);
+        back.cluster_id = known(&id);
+        let back = back.into_value();
         // Open: a warning that names the deadline.
-        migrated.hsm_type_rollback_expiration = Some(certs::now_unix() + 3600);
-        let p = back(&migrated);
+        aws.control
+            .set_rollback_window(&id, Some("hsm1.medium"), Some(3600));
+        let p = plan::<ClusterConfig>(r.as_ref(), &prior, &back).await;
         let w = only(&p.diagnostics);
         assert!(!w.is_error(), "{w:?}");
         assert!(w.detail.contains("open until"), "{}", w.detail);
-        // Closed (in the past), or no window at all: an error on hsm_type that says what to do.
-        for expiration in [Some(certs::now_unix() - 60), None] {
-            migrated.hsm_type_rollback_expiration = expiration;
-            let p = back(&migrated);
+        // Closed, or no window at all: an error on hsm_type that says what to do.
+        for expiration in [Some(-60), None] {
+            aws.control
+                .set_rollback_window(&id, expiration.map(|_| "hsm1.medium"), expiration);
+            let p = plan::<ClusterConfig>(r.as_ref(), &prior, &back).await;
             let e = only(&p.diagnostics);
             assert!(e.is_error(), "{expiration:?}");
-            assert_eq!(e.attribute, Some(AttributePath::attr("hsm_type")));
+            assert_eq!(e.attribute, Some(attr("hsm_type")));
             assert!(
                 e.detail.contains("keep hsm_type = \"hsm2m.medium\""),
                 "{}",
@@ -1251,30 +966,28 @@ mod tests {
             );
         }
         // Not read (provider configuration unknown): CloudHSM decides at apply.
-        let p = plan_config(&prior, Value::string("hsm1.medium"), Value::Null, None);
+        let p = plan::<ClusterConfig>(offline().as_ref(), &prior, &back).await;
         assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
     }
 
-    #[test]
-    fn another_cluster_id_is_a_replacement() {
+    #[tokio::test]
+    async fn another_cluster_id_is_a_replacement() {
         let prior = prior_state();
-        let mut next = proposed(&prior, Value::Null, Value::Null);
-        if let Value::Object(m) = &mut next {
-            m.insert("cluster_id".into(), Value::string("cluster-bbbbbbbbbbb"));
-        }
-        let p = plan_of(&prior, &next, Some(&cluster("hsm1.medium", 30)));
-        assert_eq!(p.requires_replace, vec![AttributePath::attr("cluster_id")]);
+        let mut next = config(Field::Null, Field::Null);
+        next.cluster_id = known("cluster-bbbbbbbbbbb");
+        let p = plan::<ClusterConfig>(offline().as_ref(), &prior, &next.into_value()).await;
+        assert_eq!(p.requires_replace, vec![attr("cluster_id")]);
         assert_eq!(
-            p.state.get("id").and_then(Value::as_str),
-            Some("cluster-bbbbbbbbbbb")
+            p.planned_state.get("id"),
+            Some(&Value::string("cluster-bbbbbbbbbbb"))
         );
-        assert!(p.state.get("state").is_some_and(Value::is_unknown));
+        assert!(p.planned_state.get("state").is_some_and(Value::is_unknown));
     }
 
     #[tokio::test]
     async fn destroy_and_import_call_nothing() {
         // An unconfigured provider: any API use would fail.
-        let r = ClusterConfigResource::new(ProviderContext::new());
+        let r = serve_resource(ClusterConfigResource::new(ProviderContext::new()));
         let plan = r
             .plan(PlanRequest {
                 prior_state: prior_state(),
@@ -1285,36 +998,27 @@ mod tests {
             .await;
         assert!(plan.planned_state.is_null());
         let w = only(&plan.diagnostics);
-        assert!(!w.is_error() && w.detail.contains("cluster-abcdefghijk"));
-        let applied = r
-            .apply(ApplyRequest {
-                prior_state: prior_state(),
-                planned_state: Value::Null,
-                config: Value::Null,
-                planned_private: Vec::new(),
-            })
-            .await;
-        assert!(applied.new_state.is_null());
+        assert!(!w.is_error() && w.detail.contains(ID));
+        let destroy = |private: Vec<u8>| ApplyRequest {
+            prior_state: prior_state(),
+            planned_state: Value::Null,
+            config: Value::Null,
+            planned_private: private,
+        };
         // Planned by an older Terraform (no destroy plan): apply gives the warning.
+        let applied = r.apply(destroy(Vec::new())).await;
+        assert!(applied.new_state.is_null());
         assert!(!only(&applied.diagnostics).is_error());
         // After a destroy plan that warned, apply does not say it twice.
-        let applied = r
-            .apply(ApplyRequest {
-                prior_state: prior_state(),
-                planned_state: Value::Null,
-                config: Value::Null,
-                planned_private: plan.planned_private.clone(),
-            })
-            .await;
+        let applied = r.apply(destroy(plan.planned_private.clone())).await;
         assert!(applied.new_state.is_null());
         assert!(applied.diagnostics.is_empty());
 
-        let imported = r.import("cluster-abcdefghijk").await;
+        let imported = r.import(ID).await;
         assert!(imported.diagnostics.is_empty());
-        assert_eq!(imported.states.len(), 1);
         assert_eq!(
-            imported.states[0].get("cluster_id").and_then(Value::as_str),
-            Some("cluster-abcdefghijk")
+            imported.states[0].get("cluster_id"),
+            Some(&Value::string(ID))
         );
         let bad = r.import("my-cluster").await;
         assert!(bad.states.is_empty());

@@ -7,10 +7,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use tfplugin::diagnostics::{Diagnostic, Diagnostics};
-use tfplugin::interface::{DataSource, Provider, Resource};
+use tfplugin::interface::{Provider, Resource};
 use tfplugin::schema::{Block, Schema};
 use tfplugin::serve::{serve, ServeOptions};
-use tfplugin::value::Value;
 use tfplugin::{serve_resource, Apply, Failure, Field, Model, Plan, PluginIdentity, Timeouts};
 
 /// One greeting: the schema and the values, each attribute named once.
@@ -116,16 +115,6 @@ impl Provider for HelloProvider {
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
         vec![serve_resource(GreetingResource)]
     }
-    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        Vec::new()
-    }
-    async fn validate_config(&self, _: &Value) -> Diagnostics {
-        Diagnostics::new()
-    }
-    async fn configure(&self, _: &Value, _: &str) -> Diagnostics {
-        Diagnostics::new()
-    }
-    fn stop(&self) {}
 }
 
 pub const IDENTITY: PluginIdentity = PluginIdentity {

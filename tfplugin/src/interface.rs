@@ -20,15 +20,24 @@ pub trait Provider: Send + Sync + 'static {
     fn type_name(&self) -> &'static str;
     /// The schema of the `provider` block.
     fn schema(&self) -> Schema;
+    /// The managed resources.
     fn resources(&self) -> Vec<Arc<dyn Resource>>;
-    fn data_sources(&self) -> Vec<Arc<dyn DataSource>>;
-    /// Checks the `provider` block (values may be unknown here).
-    async fn validate_config(&self, config: &Value) -> Diagnostics;
+    /// The data sources; none by default.
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        Vec::new()
+    }
+    /// Checks the `provider` block (values may be unknown here); nothing by default.
+    async fn validate_config(&self, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
     /// Configures the provider once Terraform knows the `provider` block's values (some
-    /// may still be unknown during plan).
-    async fn configure(&self, config: &Value, terraform_version: &str) -> Diagnostics;
-    /// `StopProvider`: end every operation in flight as soon as possible.
-    fn stop(&self);
+    /// may still be unknown during plan); nothing by default.
+    async fn configure(&self, _config: &Value, _terraform_version: &str) -> Diagnostics {
+        Diagnostics::new()
+    }
+    /// `StopProvider`: end every operation in flight as soon as possible; nothing to end by
+    /// default.
+    fn stop(&self) {}
 }
 
 /// A managed resource: one file in `src/resources/` implements this.

@@ -105,6 +105,25 @@ pub fn apply_rules(
     }
 }
 
+/// What Terraform proposes for `config` over `prior` (top-level attributes: a computed
+/// attribute the configuration leaves null keeps its prior value), for tests of resources
+/// that want to drive the plan as Terraform does.
+pub fn proposed_new_state(rules: &[AttributeRules], prior: &Value, config: &Value) -> Value {
+    if config.is_null() {
+        return Value::Null;
+    }
+    let mut proposed: BTreeMap<String, Value> = match config.peel() {
+        Value::Object(m) => m.clone(),
+        _ => BTreeMap::new(),
+    };
+    for r in rules.iter().filter(|r| r.computed) {
+        if get(config, r.name).is_null() {
+            proposed.insert(r.name.to_string(), get(prior, r.name).clone());
+        }
+    }
+    Value::Object(proposed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -138,8 +138,17 @@ pub trait TypedResource: Send + Sync + 'static {
     }
 
     /// The state for an import id (attributes left at their default are null); Terraform
-    /// reads it afterwards.
-    async fn import(&self, id: &str) -> Result<Self::Model, Diagnostics>;
+    /// reads it afterwards. By default the resource cannot be imported.
+    async fn import(&self, id: &str) -> Result<Self::Model, Diagnostics> {
+        Err(Diagnostic::error(
+            "Import is not supported",
+            format!(
+                "{} cannot be imported (id {id:?}); create it with terraform apply instead.",
+                Self::TYPE_NAME
+            ),
+        )
+        .into())
+    }
 }
 
 /// Private plan data of a destroy plan that already carried the destroy warning.

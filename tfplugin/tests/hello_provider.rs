@@ -6,8 +6,9 @@ mod hello;
 
 use tfplugin::diagnostics::AttributePath;
 use tfplugin::interface::{ApplyRequest, PlanRequest, ReadRequest, Resource};
-use tfplugin::serve_resource;
+use tfplugin::plan_rules::proposed_new_state;
 use tfplugin::value::Value;
+use tfplugin::{serve_resource, Model};
 
 fn config(name: &str, word: Option<&str>, create_timeout: Option<&str>) -> Value {
     Value::object([
@@ -24,20 +25,6 @@ fn config(name: &str, word: Option<&str>, create_timeout: Option<&str>) -> Value
     ])
 }
 
-/// Terraform's proposed new state: the configuration, with prior values for the computed
-/// attributes it leaves null.
-fn proposed(prior: &Value, config: &Value) -> Value {
-    let Value::Object(mut m) = config.clone() else {
-        unreachable!()
-    };
-    for name in ["id", "word", "text", "timeouts"] {
-        if m[name].is_null() {
-            m.insert(name.into(), prior.get(name).cloned().unwrap_or(Value::Null));
-        }
-    }
-    Value::Object(m)
-}
-
 async fn plan(
     r: &dyn Resource,
     prior: &Value,
@@ -45,11 +32,7 @@ async fn plan(
 ) -> tfplugin::interface::PlanResponse {
     r.plan(PlanRequest {
         prior_state: prior.clone(),
-        proposed_new_state: if config.is_null() {
-            Value::Null
-        } else {
-            proposed(prior, config)
-        },
+        proposed_new_state: proposed_new_state(&hello::Greeting::rules(), prior, config),
         config: config.clone(),
         prior_private: Vec::new(),
     })
