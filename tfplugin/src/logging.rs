@@ -171,14 +171,23 @@ impl Visit for JsonFields {
     }
 }
 
-/// Now, as RFC 3339 in UTC with a fraction of a second, the form hclog writes.
+/// Now, in the one form hclog reads back (`2006-01-02T15:04:05.000000Z`, microseconds):
+/// Terraform shows a line with any other timestamp as raw text instead of a log entry.
 fn timestamp_now() -> String {
     format_timestamp(time::OffsetDateTime::now_utc())
 }
 
 fn format_timestamp(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
 }
 
 #[cfg(test)]
