@@ -8,6 +8,7 @@ pub mod handshake;
 pub mod identity;
 pub mod interface;
 pub mod logging;
+pub mod path;
 pub mod proto;
 pub mod schema;
 pub mod serve;
