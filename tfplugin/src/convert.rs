@@ -1,7 +1,8 @@
 //! Translation between our protocol model (schema, diagnostics, paths, values) and the
 //! generated tfplugin6 protobuf types. The only place where both sides meet.
 
-use crate::diagnostics::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
+use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
+use crate::path::{AttributePath, PathStep};
 use crate::proto::tfplugin6 as pb;
 use crate::schema::{Attribute, AttributeKind, Block, BlockNesting, NestedBlock, Nesting, Schema};
 use crate::value::{self, Type, Value};

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::diagnostics::{AttributePath, Diagnostics};
+use crate::diagnostics::Diagnostics;
+use crate::path::AttributePath;
 use crate::schema::Schema;
 use crate::value::Value;
 

@@ -11,6 +11,7 @@ pub mod identity;
 pub mod interface;
 pub mod logging;
 pub mod model;
+pub mod path;
 pub mod plan_rules;
 pub mod proto;
 pub mod resource;

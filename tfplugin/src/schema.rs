@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::diagnostics::{AttributePath, PathStep};
+use crate::path::{AttributePath, PathStep};
 use crate::value::Type;
 
 /// The schema of a provider configuration, a resource or a data source.

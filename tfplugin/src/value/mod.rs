@@ -1,0 +1,35 @@
+//! cty values as Terraform sends and expects them: types, values (null, unknown, refined
+//! unknown, known), the msgpack and JSON wire forms of `DynamicValue`, stored resource state
+//! (JSON) read into the current schema ([`decode_stored_json`]: numbers keep every digit,
+//! attributes the schema no longer has are dropped at any depth), and typed access
+//! ([`FromValue`], [`IntoValue`], [`Field`], [`ObjectReader`], [`ObjectBuilder`]) so that
+//! resource code works with Rust types and never with bytes.
+//!
+//! The parts, from the bottom up (each knows only those below it, and [`crate::path`]):
+//! - `number`: [`Number`], exact decimal text;
+//! - `cty`: [`Type`], [`Value`], [`Refinements`];
+//! - `error`: [`ValueError`], the one error of all the parts above it;
+//! - `decode`: what reading either wire form shares;
+//! - `json`: the crate's one JSON parser, the type encoding, [`decode_json`],
+//!   [`decode_stored_json`];
+//! - `msgpack`: [`decode_msgpack`], [`encode_msgpack`];
+//! - `typed`: [`Field`], [`FromValue`], [`IntoValue`], [`ObjectReader`], [`ObjectBuilder`].
+//!
+//! This file only hands their names on, so that everything is reached as
+//! `tfplugin::value::…`. No part of this module knows protobuf or gRPC types (the dispatch
+//! layer hands it plain byte slices), schemas, diagnostics, or any provider's domain.
+
+mod cty;
+mod decode;
+mod error;
+mod json;
+mod msgpack;
+mod number;
+mod typed;
+
+pub use cty::{Refinements, Type, Value};
+pub use error::ValueError;
+pub use json::{decode_json, decode_stored_json, StoredState};
+pub use msgpack::{decode_msgpack, encode_msgpack};
+pub use number::Number;
+pub use typed::{Field, FromValue, IntoValue, ObjectBuilder, ObjectReader};
