@@ -397,7 +397,7 @@ impl Provider for CloudHsmProvider {
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
         vec![
-            Arc::new(ClusterInitializationResource::new(self.context.clone())),
+            tfplugin::serve_resource(ClusterInitializationResource::new(self.context.clone())),
             tfplugin::serve_resource(ClusterConfigResource::new(self.context.clone())),
         ]
     }

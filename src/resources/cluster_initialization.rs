@@ -5,43 +5,65 @@
 //! Plan checks everything it can before any API call changes anything: the two PEM values
 //! (one certificate each, self-signed anchor, certificate issued by the anchor, validity), and,
 //! when the cluster exists, that the certificate carries the public key of the cluster's CSR.
-//! Apply runs the AWS layer's initialize-and-wait workflow, which adopts a cluster that is
-//! already initializing or initialized with the same certificate (so a re-run after an
-//! interrupted apply never calls `InitializeCluster` twice) and waits out a cluster that is
-//! busy without a certificate. Destroy only forgets the resource: a cluster cannot be
-//! un-initialized.
+//! Apply runs the AWS layer's initialize-and-wait workflow, which adopts an initialization
+//! already running or done with the same certificate (a re-run never calls
+//! `InitializeCluster` twice). Destroy only forgets: a cluster cannot be un-initialized.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::{Apply, Failure, Field, Model, Plan, Timeouts, TypedResource};
 
+use crate::aws_diagnostics::{api_diagnostic, cluster_not_found, wait_diagnostic};
 use crate::certs::{self, CertError, CertRole, Certificate};
 use crate::cloudhsm::workflows::{next_init_step, InitializeError};
 use crate::cloudhsm::{Cluster, ClusterState, Initialization};
+use crate::cluster_id::{cluster_id_import_diagnostic, is_cluster_id, validate_cluster_id};
 use crate::context::{PlanRead, ProviderContext};
-use crate::resources::common;
-use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
-use tfplugin::interface::{
-    ApplyRequest, ApplyResponse, ImportResponse, PlanRequest, PlanResponse, ReadRequest,
-    ReadResponse, Resource,
-};
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Field, IntoValue, ObjectBuilder, ObjectReader, Value};
 
 const TYPE_NAME: &str = "cloudhsm_cluster_initialization";
 
-/// How long `create` may wait by default (CloudHSM initialization takes a few minutes).
-pub const DEFAULT_CREATE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
-
-const TIMEOUT_OPERATIONS: [(&str, Duration); 1] = [("create", DEFAULT_CREATE_TIMEOUT)];
-
-const CLUSTER_ID: &str = "cluster_id";
-const SIGNED_CERT: &str = "signed_cert";
-const TRUST_ANCHOR: &str = "trust_anchor";
-/// What CloudHSM reports about the cluster: unknown in a plan that changes anything, since
-/// the cluster may move on (INITIALIZED to ACTIVE, a new message) before the apply.
-const STATUS_ATTRIBUTES: [&str; 3] = ["state", "state_message", "cluster_certificate"];
+/// The resource's attributes.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct ClusterInitialization {
+    /// The cluster id (same as `cluster_id`).
+    #[tf(computed, keep)]
+    pub id: Field<String>,
+    /// Id of the cluster to initialize, e.g. `aws_cloudhsm_v2_cluster.this.cluster_id`
+    /// (pattern `cluster-[2-7a-zA-Z]{11,16}`). Changing it replaces this resource.
+    #[tf(required, requires_replace)]
+    pub cluster_id: Field<String>,
+    /// The cluster certificate in PEM form: the cluster's CSR (from the `cloudhsm_cluster`
+    /// data source) signed by the trust anchor, e.g. `tls_locally_signed_cert.cluster.cert_pem`
+    /// or `file("cluster.crt")`. Exactly one certificate, at most 5000 characters. Text around
+    /// the PEM block (such as `Bag Attributes` lines) is ignored: CloudHSM receives the PEM
+    /// block alone. Differences in PEM formatting only (line endings, trailing newline) are
+    /// not a change. It cannot be changed once the cluster is initialized.
+    #[tf(required, same = certs::same_certificate)]
+    pub signed_cert: Field<String>,
+    /// The self-signed root CA certificate (PEM) that issued `signed_cert`, e.g.
+    /// `tls_self_signed_cert.ca.cert_pem` or `file("customerCA.crt")`. Exactly one
+    /// certificate, at most 5000 characters. It cannot be changed once the cluster is
+    /// initialized (after an import it may be set, once shown to have issued the cluster's
+    /// certificate).
+    #[tf(required, same = certs::same_certificate)]
+    pub trust_anchor: Field<String>,
+    /// The cluster's state as CloudHSM reports it: `INITIALIZED` after this resource's apply,
+    /// `ACTIVE` once a crypto officer activated the cluster.
+    #[tf(computed)]
+    pub state: Field<String>,
+    /// CloudHSM's message about the cluster's state, if any.
+    #[tf(computed)]
+    pub state_message: Field<String>,
+    /// The cluster certificate as CloudHSM reports it (`Certificates.ClusterCertificate`)
+    /// after initialization.
+    #[tf(computed)]
+    pub cluster_certificate: Field<String>,
+    #[tf(timeouts(create = "30m"))]
+    pub timeouts: Field<Timeouts>,
+}
 
 pub struct ClusterInitializationResource {
     context: Arc<ProviderContext>,
@@ -53,78 +75,6 @@ impl ClusterInitializationResource {
     }
 }
 
-pub fn resource_schema() -> Schema {
-    Schema::new(Block {
-        description: "Initializes (claims) an AWS CloudHSM v2 cluster with `InitializeCluster`: \
-                      the cluster's CSR signed by your CA, and that CA's self-signed root \
-                      certificate as the trust anchor. Apply waits until the cluster is \
-                      `INITIALIZED`. Destroying this resource only removes it from the \
-                      Terraform state: a cluster cannot be un-initialized."
-            .to_string(),
-        attributes: vec![
-            Attribute::string("id")
-                .computed()
-                .description("The cluster id (same as `cluster_id`)."),
-            Attribute::string(CLUSTER_ID).required().description(
-                "Id of the cluster to initialize, e.g. \
-                 `aws_cloudhsm_v2_cluster.this.cluster_id` (pattern \
-                 `cluster-[2-7a-zA-Z]{11,16}`). Changing it replaces this resource.",
-            ),
-            Attribute::string(SIGNED_CERT).required().description(
-                "The cluster certificate in PEM form: the cluster's CSR (from the \
-                 `cloudhsm_cluster` data source) signed by the trust anchor, e.g. \
-                 `tls_locally_signed_cert.cluster.cert_pem` or `file(\"cluster.crt\")`. \
-                 Exactly one certificate, at most 5000 characters. Text around the PEM block \
-                 (such as `Bag Attributes` lines) is ignored: CloudHSM receives the PEM block \
-                 alone. Differences in PEM formatting only (line endings, trailing newline) \
-                 are not a change. It cannot be changed once the cluster is initialized.",
-            ),
-            Attribute::string(TRUST_ANCHOR).required().description(
-                "The self-signed root CA certificate (PEM) that issued `signed_cert`, e.g. \
-                 `tls_self_signed_cert.ca.cert_pem` or `file(\"customerCA.crt\")`. Exactly one \
-                 certificate, at most 5000 characters. It cannot be changed once the cluster \
-                 is initialized (after an import it may be set, once shown to have issued the \
-                 cluster's certificate).",
-            ),
-            Attribute::string("state").computed().description(
-                "The cluster's state as CloudHSM reports it: `INITIALIZED` after this \
-                 resource's apply, `ACTIVE` once a crypto officer activated the cluster.",
-            ),
-            Attribute::string("state_message")
-                .computed()
-                .description("CloudHSM's message about the cluster's state, if any."),
-            Attribute::string("cluster_certificate").computed().description(
-                "The cluster certificate as CloudHSM reports it (`Certificates.ClusterCertificate`) \
-                 after initialization.",
-            ),
-            // Optional+computed: Terraform 1.0's plan code crashes on a null nested
-            // attribute that is only optional (objchange.proposedNewNestedType); as
-            // optional+computed it is copied instead of walked. Plan keeps it equal to the
-            // configuration, so it behaves as a plain optional attribute.
-            common::timeouts_attribute(&TIMEOUT_OPERATIONS),
-        ],
-        ..Default::default()
-    })
-}
-
-/// The three user inputs, as read from a configuration, a plan or a state.
-struct Inputs {
-    cluster_id: Field<String>,
-    signed_cert: Field<String>,
-    trust_anchor: Field<String>,
-}
-
-impl Inputs {
-    fn read(object: &Value) -> Result<Inputs, Diagnostics> {
-        let r = ObjectReader::new(object, AttributePath::root())?;
-        Ok(Inputs {
-            cluster_id: r.get(CLUSTER_ID)?,
-            signed_cert: r.get(SIGNED_CERT)?,
-            trust_anchor: r.get(TRUST_ANCHOR)?,
-        })
-    }
-}
-
 fn attr(name: &str) -> AttributePath {
     AttributePath::attr(name)
 }
@@ -132,8 +82,8 @@ fn attr(name: &str) -> AttributePath {
 /// A certificate problem as an error on the attribute at fault.
 fn cert_diagnostic(err: &CertError, fallback: &str) -> Diagnostic {
     let attribute = match err.role() {
-        Some(CertRole::TrustAnchor) => TRUST_ANCHOR,
-        Some(CertRole::SignedCertificate) => SIGNED_CERT,
+        Some(CertRole::TrustAnchor) => ClusterInitialization::TRUST_ANCHOR,
+        Some(CertRole::SignedCertificate) => ClusterInitialization::SIGNED_CERT,
         None => fallback,
     };
     Diagnostic::error(err.short(), err.to_string()).at(attr(attribute))
@@ -150,43 +100,38 @@ enum Validity {
 /// Parses the known PEM values and checks them against each other. Returns the parsed
 /// certificates (when they parse) and one error per problem, on the attribute at fault.
 fn check_certificates(
-    signed_cert: Option<&str>,
-    trust_anchor: Option<&str>,
+    signed_cert: &Field<String>,
+    trust_anchor: &Field<String>,
     validity: Validity,
 ) -> (Option<Certificate>, Option<Certificate>, Diagnostics) {
     let mut diags = Diagnostics::new();
-    let signed = signed_cert.and_then(|pem| match certs::parse_certificate_pem(pem) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            diags.push(cert_diagnostic(&e, SIGNED_CERT));
-            None
-        }
-    });
-    let anchor = trust_anchor.and_then(|pem| match certs::parse_certificate_pem(pem) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            diags.push(cert_diagnostic(&e, TRUST_ANCHOR));
-            None
-        }
-    });
-    let mut anchor_ok = false;
+    let mut parse = |field: &Field<String>, attribute| {
+        field
+            .known()
+            .and_then(|pem| match certs::parse_certificate_pem(pem) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    diags.push(cert_diagnostic(&e, attribute));
+                    None
+                }
+            })
+    };
+    let signed = parse(signed_cert, ClusterInitialization::SIGNED_CERT);
+    let anchor = parse(trust_anchor, ClusterInitialization::TRUST_ANCHOR);
+    let at = |c: &Certificate| match validity {
+        Validity::At(now) => now,
+        Validity::Ignore => c.not_before_unix,
+    };
     if let Some(a) = &anchor {
-        let now = match validity {
-            Validity::At(now) => now,
-            Validity::Ignore => a.not_before_unix,
-        };
-        match certs::check_trust_anchor(a, now) {
-            Ok(()) => anchor_ok = true,
-            Err(e) => diags.push(cert_diagnostic(&e, TRUST_ANCHOR)),
-        }
-    }
-    if let (Some(s), Some(a), true) = (&signed, &anchor, anchor_ok) {
-        let now = match validity {
-            Validity::At(now) => now,
-            Validity::Ignore => s.not_before_unix,
-        };
-        if let Err(e) = certs::check_issued_by(s, a, now) {
-            diags.push(cert_diagnostic(&e, SIGNED_CERT));
+        match certs::check_trust_anchor(a, at(a)) {
+            Ok(()) => {
+                if let Some(s) = &signed {
+                    if let Err(e) = certs::check_issued_by(s, a, at(s)) {
+                        diags.push(cert_diagnostic(&e, ClusterInitialization::SIGNED_CERT));
+                    }
+                }
+            }
+            Err(e) => diags.push(cert_diagnostic(&e, ClusterInitialization::TRUST_ANCHOR)),
         }
     }
     (signed, anchor, diags)
@@ -204,35 +149,22 @@ fn certificates_differ(a: &str, b: &str) -> bool {
     }
 }
 
-fn initialized_with_other_certificate(cluster: &Cluster) -> Diagnostic {
-    Diagnostic::error(
-        "Cluster is already initialized with another certificate",
-        format!(
-            "Cluster {} is {} and its cluster certificate is not the one in signed_cert. A \
-             cluster is initialized once; CloudHSM cannot replace its certificate. Set \
-             signed_cert (and trust_anchor) to the certificates the cluster was initialized \
-             with, or import the cluster (terraform import {TYPE_NAME}.<name> {}) to see its \
-             certificate, or use a new cluster.",
-            cluster.id, cluster.state, cluster.id
-        ),
-    )
-    .at(attr(SIGNED_CERT))
-}
-
 /// A failed or impossible initialization as a diagnostic on the attribute at fault.
 fn initialize_diagnostic(err: &InitializeError, cluster_id: &str) -> Diagnostic {
+    let on_cluster_id = |summary: &str, detail: String| {
+        Diagnostic::error(summary, detail).at(attr(ClusterInitialization::CLUSTER_ID))
+    };
     match err {
-        InitializeError::NotFound => crate::aws_diagnostics::cluster_not_found(cluster_id),
-        InitializeError::Deleted(c) => Diagnostic::error(
+        InitializeError::NotFound => cluster_not_found(cluster_id),
+        InitializeError::Deleted(c) => on_cluster_id(
             "Cluster is deleted",
             format!(
                 "Cluster {cluster_id} is {}, so it cannot be initialized. Point cluster_id at \
                  an existing cluster (for example aws_cloudhsm_v2_cluster.this.cluster_id).",
                 c.state
             ),
-        )
-        .at(attr(CLUSTER_ID)),
-        InitializeError::NoHsm(_) => Diagnostic::error(
+        ),
+        InitializeError::NoHsm(_) => on_cluster_id(
             "Cluster has no HSM yet",
             format!(
                 "Cluster {cluster_id} is UNINITIALIZED but has no certificate signing request \
@@ -242,8 +174,7 @@ fn initialize_diagnostic(err: &InitializeError, cluster_id: &str) -> Diagnostic 
                  data source, or use depends_on), then sign that CSR and pass the certificate \
                  as signed_cert."
             ),
-        )
-        .at(attr(CLUSTER_ID)),
+        ),
         InitializeError::CsrUnreadable(_, e) => Diagnostic::error(
             "Cannot read the cluster's CSR",
             format!(
@@ -253,325 +184,224 @@ fn initialize_diagnostic(err: &InitializeError, cluster_id: &str) -> Diagnostic 
             ),
         ),
         InitializeError::CsrMismatch(_, e) => {
-            let mut d = cert_diagnostic(e, SIGNED_CERT);
+            let mut d = cert_diagnostic(e, ClusterInitialization::SIGNED_CERT);
             d.detail = format!("Cluster {cluster_id}: {}", d.detail);
             d
         }
-        InitializeError::OtherCertificate(c) => initialized_with_other_certificate(c),
-        InitializeError::Describe(e) => {
-            crate::aws_diagnostics::api_diagnostic(e, cluster_id, "reading the cluster")
-        }
-        InitializeError::Refused(e, _) => {
-            crate::aws_diagnostics::api_diagnostic(e, cluster_id, "initializing the cluster")
-        }
-        InitializeError::Wait {
-            error,
-            accepted: true,
-        } => crate::aws_diagnostics::wait_diagnostic(
-            error,
-            cluster_id,
-            "waiting for the cluster to be initialized",
-        ),
-        InitializeError::Wait {
-            error,
-            accepted: false,
-        } => crate::aws_diagnostics::wait_diagnostic(
-            error,
-            cluster_id,
-            "waiting for the cluster to be ready for initialization",
-        ),
-    }
-}
-
-/// The state object for `cluster`.
-fn state_value(
-    cluster_id: &str,
-    signed_cert: Value,
-    trust_anchor: Value,
-    cluster: &Cluster,
-    timeouts: Value,
-) -> Value {
-    ObjectBuilder::new()
-        .set("id", cluster_id)
-        .set(CLUSTER_ID, cluster_id)
-        .set(SIGNED_CERT, signed_cert)
-        .set(TRUST_ANCHOR, trust_anchor)
-        .set("state", cluster.state.as_str())
-        .set("state_message", cluster.state_message.clone())
-        .set(
-            "cluster_certificate",
-            cluster.certificates.cluster_certificate.clone(),
-        )
-        .set("timeouts", timeouts)
-        .build()
-}
-
-/// `object` with some attributes replaced.
-fn with_attributes(object: &Value, changes: Vec<(&str, Value)>) -> Value {
-    let mut out = match object {
-        Value::Object(m) => m.clone(),
-        _ => Default::default(),
-    };
-    for (name, value) in changes {
-        out.insert(name.to_string(), value);
-    }
-    Value::Object(out)
-}
-
-/// `object` with the status attributes unknown.
-fn with_status_unknown(object: &Value) -> Value {
-    with_attributes(
-        object,
-        STATUS_ATTRIBUTES
-            .iter()
-            .map(|name| (*name, Value::unknown()))
-            .collect(),
-    )
-}
-
-/// The destroy warning for the resource whose state is `prior`.
-fn destroy_warning_for(prior: &Value) -> Diagnostics {
-    let cluster_id = prior
-        .get(CLUSTER_ID)
-        .and_then(Value::as_str)
-        .unwrap_or("(unknown)");
-    destroy_warning(cluster_id).into()
-}
-
-fn destroy_warning(cluster_id: &str) -> Diagnostic {
-    Diagnostic::warning(
-        "The cluster stays initialized",
-        format!(
-            "Destroying {TYPE_NAME} makes no API call: CloudHSM cannot un-initialize a cluster, \
-             so cluster {cluster_id} keeps its certificate, HSMs and keys. Only Terraform's \
-             record is dropped. To manage it again, import it (terraform import \
-             {TYPE_NAME}.<name> {cluster_id}); to remove it, delete the cluster itself."
-        ),
-    )
-}
-
-fn known_or_error(field: &Field<String>, name: &str) -> Result<String, Diagnostic> {
-    match field {
-        Field::Known(s) => Ok(s.clone()),
-        Field::Unknown => Err(Diagnostic::error(
-            "Value not known at apply",
+        InitializeError::OtherCertificate(c) => Diagnostic::error(
+            "Cluster is already initialized with another certificate",
             format!(
-                "{name} is still unknown while applying. This is a bug in Terraform or in the \
-                 provider; please report it."
+                "Cluster {cluster_id} is {} and its cluster certificate is not the one in \
+                 signed_cert. A cluster is initialized once; CloudHSM cannot replace its \
+                 certificate. Set signed_cert (and trust_anchor) to the certificates the \
+                 cluster was initialized with, or import the cluster (terraform import \
+                 {TYPE_NAME}.<name> {cluster_id}) to see its certificate, or use a new \
+                 cluster.",
+                c.state
             ),
         )
-        .at(attr(name))),
-        Field::Null => Err(Diagnostic::error(
-            "Missing value",
-            format!("{name} is required; set it in the configuration."),
-        )
-        .at(attr(name))),
-    }
-}
-
-fn apply_error(state: Value, diags: impl Into<Diagnostics>) -> ApplyResponse {
-    ApplyResponse {
-        new_state: state,
-        diagnostics: diags.into(),
-        ..Default::default()
-    }
-}
-
-impl ClusterInitializationResource {
-    async fn plan_create(&self, proposed: Value) -> PlanResponse {
-        let mut diags = Diagnostics::new();
-        let inputs = match Inputs::read(&proposed) {
-            Ok(i) => i,
-            Err(d) => {
-                return PlanResponse {
-                    planned_state: proposed,
-                    diagnostics: d,
-                    ..Default::default()
-                }
-            }
-        };
-        let (signed, _anchor, cert_diags) = check_certificates(
-            inputs.signed_cert.known().map(String::as_str),
-            inputs.trust_anchor.known().map(String::as_str),
-            Validity::At(certs::now_unix()),
-        );
-        diags.append(cert_diags);
-        if let Some(cluster_id) = inputs
-            .cluster_id
-            .known()
-            .filter(|id| crate::cluster_id::is_cluster_id(id))
-        {
-            let read = self
-                .context
-                .read_at_plan(
-                    cluster_id,
-                    "checking the cluster for its initialization",
-                    &mut diags,
-                )
-                .await;
-            match read {
-                PlanRead::Found(cluster) => {
-                    if let Err(e) = next_init_step(&cluster, signed.as_ref(), false) {
-                        diags.push(initialize_diagnostic(&e, cluster_id));
-                    }
-                }
-                PlanRead::NotFound => {
-                    diags.push(crate::aws_diagnostics::cluster_not_found(cluster_id))
-                }
-                PlanRead::Unavailable => {}
-            }
-        }
-        let id = match &inputs.cluster_id {
-            Field::Known(id) => Value::string(id.clone()),
-            _ => Value::unknown(),
-        };
-        let planned_state = with_attributes(&with_status_unknown(&proposed), vec![("id", id)]);
-        PlanResponse {
-            planned_state,
-            diagnostics: diags,
-            ..Default::default()
-        }
-    }
-
-    fn plan_update(&self, prior: Value, proposed: Value) -> PlanResponse {
-        let read = Inputs::read(&prior).and_then(|p| Ok((p, Inputs::read(&proposed)?)));
-        let (old, new) = match read {
-            Ok(pair) => pair,
-            Err(d) => {
-                return PlanResponse {
-                    planned_state: proposed,
-                    diagnostics: d,
-                    ..Default::default()
-                }
-            }
-        };
-        let cluster_label = old.cluster_id.known().cloned().unwrap_or_default();
-        if new.cluster_id != old.cluster_id {
-            // Another cluster: a new resource. Terraform plans the create half with a null
-            // prior state, where every check of a create runs.
-            let planned_state = with_attributes(
-                &with_status_unknown(&proposed),
-                vec![("id", Value::unknown())],
-            );
-            return PlanResponse {
-                planned_state,
-                requires_replace: vec![attr(CLUSTER_ID)],
-                ..Default::default()
+        .at(attr(ClusterInitialization::SIGNED_CERT)),
+        InitializeError::Describe(e) => api_diagnostic(e, cluster_id, "reading the cluster"),
+        InitializeError::Refused(e, _) => api_diagnostic(e, cluster_id, "initializing the cluster"),
+        InitializeError::Wait { error, accepted } => {
+            let waiting_for = if *accepted {
+                "waiting for the cluster to be initialized"
+            } else {
+                "waiting for the cluster to be ready for initialization"
             };
+            wait_diagnostic(error, cluster_id, waiting_for)
         }
-        let mut diags = Diagnostics::new();
-        let signed_cert = match (&old.signed_cert, &new.signed_cert) {
-            (Field::Known(p), Field::Known(n)) if p == n || certs::same_certificate(p, n) => {
-                Value::string(p.clone())
+    }
+}
+
+/// `model` with the status of `cluster`.
+fn with_status(mut model: ClusterInitialization, cluster: &Cluster) -> ClusterInitialization {
+    model.state = Field::Known(cluster.state.as_str().to_string());
+    model.state_message = cluster.state_message.clone().into();
+    model.cluster_certificate = cluster.certificates.cluster_certificate.clone().into();
+    model
+}
+
+/// The plan error for a changed certificate of an initialized cluster.
+fn certificate_change(cluster_id: &str, attribute: &str, old: &str, new: &str) -> Diagnostic {
+    let describe = |pem: &str| match certs::parse_certificate_pem(pem) {
+        Ok(c) => format!("subject \"{}\"", c.subject),
+        Err(e) => e.short().to_lowercase(),
+    };
+    let what = if attribute == ClusterInitialization::SIGNED_CERT {
+        "cluster certificate"
+    } else {
+        "trust anchor"
+    };
+    Diagnostic::error(
+        "Cannot change the certificates of an initialized cluster",
+        format!(
+            "Cluster {cluster_id} was initialized with the {attribute} in the state ({}), and the \
+             configuration now gives another one ({}). CloudHSM initializes a cluster once and \
+             cannot replace its {what}. Options: restore the previous value in the \
+             configuration; or, if the cluster was re-initialized outside Terraform, run \
+             `terraform state rm` for this resource and import it again; or create a new \
+             cluster (destroying a cluster destroys its keys) and initialize that one.",
+            describe(old),
+            describe(new),
+        ),
+    )
+    .at(attr(attribute))
+}
+
+/// What an update may change: only Terraform's record of the inputs. A certificate may not
+/// change; a trust anchor set after an import must have issued the cluster's certificate.
+fn check_update(prior: &ClusterInitialization, next: &ClusterInitialization) -> Diagnostics {
+    let label = prior.cluster_id.known().map_or("", String::as_str);
+    let mut diags = Diagnostics::new();
+    for (name, old, new) in [
+        (
+            ClusterInitialization::SIGNED_CERT,
+            &prior.signed_cert,
+            &next.signed_cert,
+        ),
+        (
+            ClusterInitialization::TRUST_ANCHOR,
+            &prior.trust_anchor,
+            &next.trust_anchor,
+        ),
+    ] {
+        if let (Field::Known(p), Field::Known(n)) = (old, new) {
+            if p != n && !certs::same_certificate(p, n) {
+                diags.push(certificate_change(label, name, p, n));
             }
-            (Field::Known(p), Field::Known(n)) => {
-                diags.push(certificate_change(&cluster_label, SIGNED_CERT, p, n));
-                Value::string(n.clone())
+        }
+    }
+    if let (Field::Null, Field::Known(_)) = (&prior.trust_anchor, &next.trust_anchor) {
+        // After an import: the anchor must be a self-signed root that issued the cluster's
+        // certificate. Validity windows are not checked for an existing cluster.
+        let (_s, _a, found) =
+            check_certificates(&next.signed_cert, &next.trust_anchor, Validity::Ignore);
+        diags.extend(found.into_iter().map(|mut d| {
+            if d.attribute == Some(attr(ClusterInitialization::SIGNED_CERT)) {
+                // The signed certificate is the cluster's own: the anchor is what is wrong.
+                d.attribute = Some(attr(ClusterInitialization::TRUST_ANCHOR));
+                d.detail = format!(
+                    "Cluster {label}: the trust anchor must be the CA certificate that issued \
+                     the cluster's certificate. {}",
+                    d.detail
+                );
             }
-            (_, Field::Known(n)) => Value::string(n.clone()),
-            (_, Field::Unknown) => Value::unknown(),
-            (_, Field::Null) => Value::Null,
-        };
-        let trust_anchor = match (&old.trust_anchor, &new.trust_anchor) {
-            (Field::Known(p), Field::Known(n)) if p == n || certs::same_certificate(p, n) => {
-                Value::string(p.clone())
-            }
-            (Field::Known(p), Field::Known(n)) => {
-                diags.push(certificate_change(&cluster_label, TRUST_ANCHOR, p, n));
-                Value::string(n.clone())
-            }
-            (_, Field::Known(n)) => {
-                // After an import: accepted once it is shown to have issued the certificate.
-                if let Some(signed) = signed_cert.as_str() {
-                    diags.append(anchor_for_existing(&cluster_label, signed, n));
-                }
-                Value::string(n.clone())
-            }
-            (_, Field::Unknown) => Value::unknown(),
-            (_, Field::Null) => Value::Null,
-        };
-        let keep = |name: &str| prior.get(name).cloned().unwrap_or(Value::Null);
-        let mut planned_state = with_attributes(
-            &proposed,
-            vec![
-                (SIGNED_CERT, signed_cert),
-                (TRUST_ANCHOR, trust_anchor),
-                ("id", keep("id")),
-                ("state", keep("state")),
-                ("state_message", keep("state_message")),
-                ("cluster_certificate", keep("cluster_certificate")),
-            ],
+            d
+        }));
+    }
+    diags
+}
+
+#[async_trait]
+impl TypedResource for ClusterInitializationResource {
+    type Model = ClusterInitialization;
+    const TYPE_NAME: &'static str = TYPE_NAME;
+
+    fn description(&self) -> String {
+        "Initializes (claims) an AWS CloudHSM v2 cluster with `InitializeCluster`: the \
+         cluster's CSR signed by your CA, and that CA's self-signed root certificate as the \
+         trust anchor. Apply waits until the cluster is `INITIALIZED`. Destroying this \
+         resource only removes it from the Terraform state: a cluster cannot be \
+         un-initialized."
+            .to_string()
+    }
+
+    async fn validate(&self, config: &ClusterInitialization) -> Diagnostics {
+        let mut diags = validate_cluster_id(&config.cluster_id, ClusterInitialization::CLUSTER_ID);
+        diags.append(
+            check_certificates(&config.signed_cert, &config.trust_anchor, Validity::Ignore).2,
         );
-        if planned_state != prior {
-            // An apply will happen: it reports the cluster as it is then.
-            planned_state = with_status_unknown(&planned_state);
-        }
-        PlanResponse {
-            planned_state,
-            diagnostics: diags,
-            ..Default::default()
+        diags
+    }
+
+    async fn modify_plan(&self, plan: &mut Plan<ClusterInitialization>) {
+        match &plan.prior {
+            // The create half of a replacement is planned again by Terraform, as a create.
+            Some(_) if plan.is_create() => {}
+            Some(prior) => {
+                let found = check_update(prior, &plan.planned);
+                plan.diagnostics.append(found);
+            }
+            None => {
+                plan.planned.id = plan.planned.cluster_id.clone();
+                let (signed, _anchor, found) = check_certificates(
+                    &plan.planned.signed_cert,
+                    &plan.planned.trust_anchor,
+                    Validity::At(certs::now_unix()),
+                );
+                plan.diagnostics.append(found);
+                let Some(id) = plan
+                    .planned
+                    .cluster_id
+                    .known()
+                    .filter(|id| is_cluster_id(id))
+                    .cloned()
+                else {
+                    return;
+                };
+                let read = self
+                    .context
+                    .read_at_plan(
+                        &id,
+                        "checking the cluster for its initialization",
+                        &mut plan.diagnostics,
+                    )
+                    .await;
+                match read {
+                    PlanRead::Found(cluster) => {
+                        if let Err(e) = next_init_step(&cluster, signed.as_ref(), false) {
+                            plan.diagnostics.push(initialize_diagnostic(&e, &id));
+                        }
+                    }
+                    PlanRead::NotFound => plan.diagnostics.push(cluster_not_found(&id)),
+                    PlanRead::Unavailable => {}
+                }
+            }
         }
     }
 
-    async fn apply_create(&self, planned: &Value) -> ApplyResponse {
-        let inputs = match Inputs::read(planned) {
-            Ok(i) => i,
-            Err(d) => return apply_error(Value::Null, d),
-        };
-        let known = (|| {
-            Ok::<_, Diagnostic>((
-                known_or_error(&inputs.cluster_id, CLUSTER_ID)?,
-                known_or_error(&inputs.signed_cert, SIGNED_CERT)?,
-                known_or_error(&inputs.trust_anchor, TRUST_ANCHOR)?,
-            ))
-        })();
-        let (cluster_id, signed_pem, anchor_pem) = match known {
-            Ok(k) => k,
-            Err(d) => return apply_error(Value::Null, d),
-        };
-        let timeouts = planned.get("timeouts").cloned().unwrap_or(Value::Null);
-        let timeout = match common::timeout(planned, "create", DEFAULT_CREATE_TIMEOUT) {
-            Ok(t) => t,
-            Err(d) => return apply_error(Value::Null, d),
-        };
-        // The state keeps the user's text; CloudHSM gets the parsed, canonical PEM.
-        let state_for = |cluster: &Cluster| {
-            state_value(
-                &cluster_id,
-                Value::string(signed_pem.clone()),
-                Value::string(anchor_pem.clone()),
-                cluster,
-                timeouts.clone(),
-            )
-        };
+    fn destroy_warning(&self, prior: &ClusterInitialization) -> Option<Diagnostic> {
+        let cluster_id = prior.cluster_id.known().map_or("(unknown)", String::as_str);
+        Some(Diagnostic::warning(
+            "The cluster stays initialized",
+            format!(
+                "Destroying {TYPE_NAME} makes no API call: CloudHSM cannot un-initialize a \
+                 cluster, so cluster {cluster_id} keeps its certificate, HSMs and keys. Only \
+                 Terraform's record is dropped. To manage it again, import it (terraform import \
+                 {TYPE_NAME}.<name> {cluster_id}); to remove it, delete the cluster itself."
+            ),
+        ))
+    }
 
-        // Every certificate check before any call that changes anything.
+    async fn create(
+        &self,
+        planned: ClusterInitialization,
+        apply: Apply<ClusterInitialization>,
+    ) -> Result<ClusterInitialization, Failure<ClusterInitialization>> {
+        let cluster_id = planned.cluster_id.known().cloned().unwrap_or_default();
+        // Every certificate check again before any call that changes anything.
         let (signed, anchor, diags) = check_certificates(
-            Some(&signed_pem),
-            Some(&anchor_pem),
+            &planned.signed_cert,
+            &planned.trust_anchor,
             Validity::At(certs::now_unix()),
         );
-        let (signed, anchor) = match (signed, anchor) {
-            (Some(s), Some(a)) if !diags.has_errors() => (s, a),
-            _ => return apply_error(Value::Null, diags),
+        let (Some(signed), Some(anchor), false) = (signed, anchor, diags.has_errors()) else {
+            return Err(Failure::unchanged(diags));
         };
-        let client = match self.context.client().await {
-            Ok(c) => c,
-            Err(d) => return apply_error(Value::Null, d),
-        };
+        let client = self.context.client().await.map_err(Failure::unchanged)?;
+        let timeout = apply.timeout.unwrap_or(Duration::from_secs(30 * 60));
+        // The state keeps the user's text; CloudHSM gets the parsed, canonical PEM.
         match client
             .initialize_and_wait(&cluster_id, &signed, &anchor, timeout)
             .await
         {
-            Ok(done) => ApplyResponse {
-                new_state: state_for(&done.cluster),
-                ..Default::default()
-            },
+            Ok(done) => Ok(with_status(planned, &done.cluster)),
             Err(err) => {
                 let diag = initialize_diagnostic(&err, &cluster_id);
                 match &err {
-                    // The initialization runs (or ran) in CloudHSM: Terraform keeps this state
-                    // (tainted) and a re-run adopts the cluster instead of calling again.
+                    // The initialization runs (or ran) in CloudHSM: Terraform keeps this
+                    // state (tainted) and a re-run adopts the cluster instead of calling again.
                     InitializeError::Wait {
                         error,
                         accepted: true,
@@ -581,233 +411,59 @@ impl ClusterInitializationResource {
                             state: ClusterState::InitializeInProgress,
                             ..Default::default()
                         });
-                        apply_error(state_for(&last), diag)
+                        Err(Failure::with_state(with_status(planned, &last), diag))
                     }
-                    _ => apply_error(Value::Null, diag),
+                    _ => Err(Failure::unchanged(diag)),
                 }
             }
         }
     }
 
     /// An update changes only Terraform's record (the inputs are checked against the
-    /// cluster's initialization, which cannot change); the status attributes are read anew.
-    async fn apply_update(&self, prior: &Value, planned: Value) -> ApplyResponse {
-        let read = Inputs::read(prior).and_then(|p| Ok((p, Inputs::read(&planned)?)));
-        let (old, new) = match read {
-            Ok(pair) => pair,
-            Err(d) => return apply_error(prior.clone(), d),
-        };
-        let label = old.cluster_id.known().cloned().unwrap_or_default();
-        let mut diags = Diagnostics::new();
-        if let (Field::Known(p), Field::Known(n)) = (&old.signed_cert, &new.signed_cert) {
-            if p != n && !certs::same_certificate(p, n) {
-                diags.push(certificate_change(&label, SIGNED_CERT, p, n));
-            }
-        }
-        match (&old.trust_anchor, &new.trust_anchor) {
-            (Field::Known(p), Field::Known(n)) if p != n && !certs::same_certificate(p, n) => {
-                diags.push(certificate_change(&label, TRUST_ANCHOR, p, n));
-            }
-            (Field::Known(_), Field::Known(_)) => {}
-            (_, Field::Known(n)) => {
-                if let Some(signed) = new.signed_cert.known() {
-                    diags.append(anchor_for_existing(&label, signed, n));
-                }
-            }
-            _ => {}
-        }
+    /// cluster's initialization, which cannot change); the status is read anew.
+    async fn update(
+        &self,
+        prior: ClusterInitialization,
+        planned: ClusterInitialization,
+        _apply: Apply<ClusterInitialization>,
+    ) -> Result<ClusterInitialization, Failure<ClusterInitialization>> {
+        let diags = check_update(&prior, &planned);
         if diags.has_errors() {
-            return apply_error(prior.clone(), diags);
+            return Err(Failure::unchanged(diags));
         }
-        let client = match self.context.client().await {
-            Ok(c) => c,
-            Err(d) => return apply_error(prior.clone(), d),
-        };
-        match client.describe(&label).await {
-            Ok(Some(cluster)) => {
-                let status: Vec<(&str, Value)> = vec![
-                    ("state", Value::string(cluster.state.as_str())),
-                    ("state_message", cluster.state_message.clone().into_value()),
-                    (
-                        "cluster_certificate",
-                        cluster
-                            .certificates
-                            .cluster_certificate
-                            .clone()
-                            .into_value(),
-                    ),
-                ];
-                ApplyResponse {
-                    new_state: with_attributes(&planned, status),
-                    ..Default::default()
-                }
-            }
-            Ok(None) => apply_error(
-                prior.clone(),
-                crate::aws_diagnostics::cluster_not_found(&label),
-            ),
-            Err(e) => apply_error(
-                prior.clone(),
-                crate::aws_diagnostics::api_diagnostic(&e, &label, "reading the cluster"),
-            ),
-        }
-    }
-}
-
-/// The plan error for a changed certificate of an initialized cluster.
-fn certificate_change(cluster_id: &str, attribute: &str, old: &str, new: &str) -> Diagnostic {
-    let describe = |pem: &str| match certs::parse_certificate_pem(pem) {
-        Ok(c) => format!("subject \"{}\"", c.subject),
-        Err(e) => e.short().to_lowercase(),
-    };
-    Diagnostic::error(
-        "Cannot change the certificates of an initialized cluster",
-        format!(
-            "Cluster {cluster_id} was initialized with the {attribute} in the state ({}), and the \
-             configuration now gives another one ({}). CloudHSM initializes a cluster once and \
-             cannot replace its {}. Options: restore the previous value in the configuration; \
-             or, if the cluster was re-initialized outside Terraform, run `terraform state rm` \
-             for this resource and import it again; or create a new cluster (destroying a \
-             cluster destroys its keys) and initialize that one.",
-            describe(old),
-            describe(new),
-            if attribute == SIGNED_CERT {
-                "cluster certificate"
-            } else {
-                "trust anchor"
-            }
-        ),
-    )
-    .at(attr(attribute))
-}
-
-/// Checks a trust anchor set for an existing (imported) cluster: it must be a self-signed
-/// root that issued the cluster's certificate. Validity windows are not checked here.
-fn anchor_for_existing(cluster_id: &str, signed_pem: &str, anchor_pem: &str) -> Diagnostics {
-    let (_s, _a, diags) = check_certificates(Some(signed_pem), Some(anchor_pem), Validity::Ignore);
-    diags
-        .into_iter()
-        .map(|mut d| {
-            if d.attribute == Some(attr(SIGNED_CERT)) {
-                // The signed certificate is the cluster's own: the anchor is what is wrong.
-                d.attribute = Some(attr(TRUST_ANCHOR));
-                d.detail = format!(
-                    "Cluster {cluster_id}: the trust anchor must be the CA certificate that issued \
-                     the cluster's certificate. {}",
-                    d.detail
-                );
-            }
-            d
-        })
-        .collect()
-}
-
-#[async_trait]
-impl Resource for ClusterInitializationResource {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        resource_schema()
-    }
-
-    async fn validate(&self, config: &Value) -> Diagnostics {
-        let inputs = match Inputs::read(config) {
-            Ok(i) => i,
-            Err(d) => return d,
-        };
-        let mut diags = crate::cluster_id::validate_cluster_id(&inputs.cluster_id, CLUSTER_ID);
-        diags.append(common::validate_timeouts(config, &TIMEOUT_OPERATIONS));
-        let (_s, _a, cert_diags) = check_certificates(
-            inputs.signed_cert.known().map(String::as_str),
-            inputs.trust_anchor.known().map(String::as_str),
-            Validity::Ignore,
-        );
-        diags.append(cert_diags);
-        diags
-    }
-
-    async fn plan(&self, request: PlanRequest) -> PlanResponse {
-        if request.proposed_new_state.is_null() {
-            return PlanResponse {
-                planned_state: Value::Null,
-                diagnostics: destroy_warning_for(&request.prior_state),
-                ..Default::default()
-            };
-        }
-        // `timeouts` is what the configuration says (it is computed only for Terraform 1.0).
-        let timeouts = request
-            .config
-            .get("timeouts")
-            .cloned()
-            .unwrap_or(Value::Null);
-        let proposed = with_attributes(&request.proposed_new_state, vec![("timeouts", timeouts)]);
-        if request.prior_state.is_null() {
-            self.plan_create(proposed).await
-        } else {
-            self.plan_update(request.prior_state, proposed)
+        let cluster_id = prior.cluster_id.known().cloned().unwrap_or_default();
+        let client = self.context.client().await.map_err(Failure::unchanged)?;
+        match client.describe(&cluster_id).await {
+            Ok(Some(cluster)) => Ok(with_status(planned, &cluster)),
+            Ok(None) => Err(Failure::unchanged(cluster_not_found(&cluster_id))),
+            Err(e) => Err(Failure::unchanged(api_diagnostic(
+                &e,
+                &cluster_id,
+                "reading the cluster",
+            ))),
         }
     }
 
-    async fn apply(&self, request: ApplyRequest) -> ApplyResponse {
-        if request.planned_state.is_null() {
-            return ApplyResponse {
-                new_state: Value::Null,
-                diagnostics: destroy_warning_for(&request.prior_state),
-                ..Default::default()
-            };
-        }
-        if request.prior_state.is_null() {
-            self.apply_create(&request.planned_state).await
-        } else {
-            self.apply_update(&request.prior_state, request.planned_state)
-                .await
-        }
-    }
-
-    async fn read(&self, request: ReadRequest) -> ReadResponse {
-        let current = request.current_state;
-        let keep = |current: Value, diags: Diagnostics| ReadResponse {
-            new_state: current,
-            diagnostics: diags,
-            ..Default::default()
+    async fn read(
+        &self,
+        current: ClusterInitialization,
+    ) -> Result<Option<ClusterInitialization>, Diagnostics> {
+        let Some(cluster_id) = current.cluster_id.known().cloned() else {
+            return Err(Diagnostic::error(
+                "No cluster id in state",
+                "The state of this resource has no cluster_id, so the provider cannot read the \
+                 cluster. Remove it with `terraform state rm` and import the cluster.",
+            )
+            .into());
         };
-        if current.is_null() {
-            return keep(current, Diagnostics::new());
-        }
-        let inputs = match Inputs::read(&current) {
-            Ok(i) => i,
-            Err(d) => return keep(current, d),
-        };
-        let Some(cluster_id) = inputs.cluster_id.known().cloned() else {
-            return keep(
-                current,
-                Diagnostic::error(
-                    "No cluster id in state",
-                    "The state of this resource has no cluster_id, so the provider cannot read \
-                     the cluster. Remove it with `terraform state rm` and import the cluster.",
-                )
-                .into(),
-            );
-        };
-        let client = match self.context.client().await {
-            Ok(c) => c,
-            Err(d) => return keep(current, d),
-        };
+        let client = self.context.client().await?;
         let cluster = match client.describe(&cluster_id).await {
             Ok(Some(c)) => c,
             Ok(None) => {
                 tracing::info!(cluster_id, "cluster is gone; removing it from state");
-                return keep(Value::Null, Diagnostics::new());
+                return Ok(None);
             }
-            Err(e) => {
-                return keep(
-                    current,
-                    crate::aws_diagnostics::api_diagnostic(&e, &cluster_id, "reading the cluster")
-                        .into(),
-                )
-            }
+            Err(e) => return Err(api_diagnostic(&e, &cluster_id, "reading the cluster").into()),
         };
         // Only a cluster that shows it is not initialized (or is gone) leaves the state; a
         // busy or degraded one without a certificate in view is kept as it was recorded.
@@ -818,84 +474,89 @@ impl Resource for ClusterInitializationResource {
             );
         if cluster.is_gone() || proven_uninitialized {
             tracing::info!(cluster_id, state = %cluster.state, "cluster is not initialized; removing it from state");
-            return keep(Value::Null, Diagnostics::new());
+            return Ok(None);
         }
-        let reported = cluster.certificates.cluster_certificate.clone();
-        let signed_cert = match (&inputs.signed_cert, &reported) {
+        let recorded = current.cluster_certificate.clone();
+        let mut state = with_status(current, &cluster);
+        match (
+            &state.signed_cert,
+            &cluster.certificates.cluster_certificate,
+        ) {
+            // Re-initialized out of band: show the certificate it has now.
             (Field::Known(mine), Some(theirs)) if certificates_differ(mine, theirs) => {
-                // Re-initialized out of band: show the certificate it has now.
-                Value::string(theirs.clone())
+                state.signed_cert = Field::Known(theirs.clone())
             }
-            (Field::Known(mine), _) => Value::string(mine.clone()),
-            (_, Some(theirs)) => Value::string(theirs.clone()),
-            (_, None) => Value::Null,
-        };
-        let trust_anchor = current.get(TRUST_ANCHOR).cloned().unwrap_or(Value::Null);
-        let timeouts = current.get("timeouts").cloned().unwrap_or(Value::Null);
-        let mut state = state_value(&cluster_id, signed_cert, trust_anchor, &cluster, timeouts);
-        if reported.is_none() {
-            // Not in view right now (busy or degraded): keep the recorded certificate.
-            let recorded = current
-                .get("cluster_certificate")
-                .cloned()
-                .unwrap_or(Value::Null);
-            state = with_attributes(&state, vec![("cluster_certificate", recorded)]);
+            (Field::Known(_), _) => {}
+            (_, theirs) => state.signed_cert = theirs.clone().into(),
         }
-        keep(state, Diagnostics::new())
+        if cluster.certificates.cluster_certificate.is_none() {
+            // Not in view right now (busy or degraded): keep the recorded certificate.
+            state.cluster_certificate = recorded;
+        }
+        Ok(Some(state))
     }
 
-    async fn import(&self, id: &str) -> ImportResponse {
+    async fn import(&self, id: &str) -> Result<ClusterInitialization, Diagnostics> {
         let id = id.trim();
-        if !crate::cluster_id::is_cluster_id(id) {
-            return ImportResponse {
-                diagnostics: crate::cluster_id::cluster_id_diagnostic(id, CLUSTER_ID).into(),
-                ..Default::default()
-            };
+        if !is_cluster_id(id) {
+            return Err(cluster_id_import_diagnostic(id, TYPE_NAME).into());
         }
-        // A clear word for the clusters that have nothing to import; other failures are left
-        // to the read that follows.
+        // A clear word for the clusters that have nothing to import; other failures are
+        // left to the read that follows.
         if let Ok(client) = self.context.client().await {
             if let Ok(Some(cluster)) = client.describe(id).await {
                 if cluster.initialization() == Initialization::NotYet {
-                    return ImportResponse {
-                        diagnostics: Diagnostic::error(
-                            "Cluster is not initialized",
-                            format!(
-                                "Cluster {id} is {} without a cluster certificate: there is no \
-                                 initialization to import. Remove the import and let \
-                                 `terraform apply` initialize it with this resource.",
-                                cluster.state
-                            ),
-                        )
-                        .into(),
-                        ..Default::default()
-                    };
+                    return Err(Diagnostic::error(
+                        "Cluster is not initialized",
+                        format!(
+                            "Cluster {id} is {} without a cluster certificate: there is no \
+                             initialization to import. Remove the import and let `terraform \
+                             apply` initialize it with this resource.",
+                            cluster.state
+                        ),
+                    )
+                    .into());
                 }
             }
         }
-        let state = ObjectBuilder::new()
-            .set("id", id)
-            .set(CLUSTER_ID, id)
-            .set(SIGNED_CERT, Value::Null)
-            .set(TRUST_ANCHOR, Value::Null)
-            .set("state", Value::Null)
-            .set("state_message", Value::Null)
-            .set("cluster_certificate", Value::Null)
-            .set("timeouts", Value::Null)
-            .build();
-        ImportResponse {
-            states: vec![state],
+        Ok(ClusterInitialization {
+            id: Field::Known(id.to_string()),
+            cluster_id: Field::Known(id.to_string()),
             ..Default::default()
-        }
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cloudhsm::{Backoff, ClientSettings, CloudHsm};
-    use crate::stop::StopSignal;
-    use cloudhsm_emulator::{ClusterSpec, Control, Emulator, EmulatorConfig, Timings};
+    use crate::test_support::{
+        self as support, assert_known_values_kept, emulated_aws, EmulatedAws,
+    };
+    use cloudhsm_emulator::{ClusterSpec, Control, Timings};
+    use tfplugin::interface::{ApplyResponse, PlanResponse, ReadRequest, Resource};
+    use tfplugin::serve_resource;
+    use tfplugin::value::{ObjectBuilder, Value};
+
+    const CLUSTER_ID: &str = ClusterInitialization::CLUSTER_ID;
+    const SIGNED_CERT: &str = ClusterInitialization::SIGNED_CERT;
+    const TRUST_ANCHOR: &str = ClusterInitialization::TRUST_ANCHOR;
+
+    fn k(pem: &str) -> Field<String> {
+        Field::Known(pem.to_string())
+    }
+
+    /// `object` with some attributes replaced.
+    fn with_attributes(object: &Value, changes: Vec<(&str, Value)>) -> Value {
+        let mut out = match object {
+            Value::Object(m) => m.clone(),
+            _ => Default::default(),
+        };
+        for (name, value) in changes {
+            out.insert(name.to_string(), value);
+        }
+        Value::Object(out)
+    }
     use rcgen::{
         date_time_ymd, BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa,
         Issuer, KeyPair, SubjectPublicKeyInfo, PKCS_ECDSA_P256_SHA256,
@@ -963,18 +624,6 @@ mod tests {
         p.serialize_request(&key).unwrap().pem().unwrap()
     }
 
-    /// What Terraform checks after apply: every value known in the plan comes back unchanged.
-    fn assert_known_values_kept(planned: &Value, applied: &Value) {
-        let (Value::Object(p), Value::Object(a)) = (planned, applied) else {
-            panic!("objects expected: {planned:?} {applied:?}");
-        };
-        for (name, value) in p {
-            if !value.is_unknown() {
-                assert_eq!(a.get(name), Some(value), "{name}");
-            }
-        }
-    }
-
     fn only_error_at(d: &Diagnostics, attribute: &str) -> Diagnostic {
         let errors: Vec<&Diagnostic> = d.errors().collect();
         assert_eq!(errors.len(), 1, "{d:?}");
@@ -989,15 +638,15 @@ mod tests {
         let csr = some_csr();
         let good = sign(&csr, &ca, (2024, 2040));
 
-        let (s, a, d) = check_certificates(Some(&good), Some(&ca.pem), Validity::At(now));
+        let (s, a, d) = check_certificates(&k(&good), &k(&ca.pem), Validity::At(now));
         assert!(d.is_empty(), "{d:?}");
         assert!(s.is_some() && a.is_some());
 
         // issued by another CA with the same name: the signature check catches it
         let impostor = root_ca("Example Root CA");
         let (_, _, d) = check_certificates(
-            Some(&sign(&csr, &impostor, (2024, 2040))),
-            Some(&ca.pem),
+            &k(&sign(&csr, &impostor, (2024, 2040))),
+            &k(&ca.pem),
             Validity::At(now),
         );
         let e = only_error_at(&d, SIGNED_CERT);
@@ -1006,8 +655,8 @@ mod tests {
         // an anchor that is not self-signed
         let inter = intermediate_ca("Example Intermediate", &ca);
         let (_, _, d) = check_certificates(
-            Some(&sign(&csr, &inter, (2024, 2040))),
-            Some(&inter.pem),
+            &k(&sign(&csr, &inter, (2024, 2040))),
+            &k(&inter.pem),
             Validity::At(now),
         );
         let e = only_error_at(&d, TRUST_ANCHOR);
@@ -1016,41 +665,41 @@ mod tests {
 
         // expired: an error when creating, ignored for existing resources
         let expired = sign(&csr, &ca, (2020, 2021));
-        let (_, _, d) = check_certificates(Some(&expired), Some(&ca.pem), Validity::At(now));
+        let (_, _, d) = check_certificates(&k(&expired), &k(&ca.pem), Validity::At(now));
         assert_eq!(
             only_error_at(&d, SIGNED_CERT).summary,
             "Certificate has expired"
         );
-        let (_, _, d) = check_certificates(Some(&expired), Some(&ca.pem), Validity::Ignore);
+        let (_, _, d) = check_certificates(&k(&expired), &k(&ca.pem), Validity::Ignore);
         assert!(d.is_empty(), "{d:?}");
 
         // two certificates in one value, garbage, oversize: each on its own attribute
         let chain = format!("{good}{}", ca.pem);
-        let (_, _, d) = check_certificates(Some(&chain), Some(&ca.pem), Validity::At(now));
+        let (_, _, d) = check_certificates(&k(&chain), &k(&ca.pem), Validity::At(now));
         assert_eq!(
             only_error_at(&d, SIGNED_CERT).summary,
             "More than one certificate"
         );
-        let (_, _, d) = check_certificates(Some(&good), Some("garbage"), Validity::At(now));
+        let (_, _, d) = check_certificates(&k(&good), &k("garbage"), Validity::At(now));
         assert_eq!(
             only_error_at(&d, TRUST_ANCHOR).summary,
             "Not a PEM certificate"
         );
         let big = format!("{}\n{good}", "#".repeat(6000));
-        let (_, _, d) = check_certificates(Some(&big), Some(&ca.pem), Validity::At(now));
+        let (_, _, d) = check_certificates(&k(&big), &k(&ca.pem), Validity::At(now));
         assert_eq!(
             only_error_at(&d, SIGNED_CERT).summary,
             "Certificate is too long"
         );
 
         // unknown values are not checked
-        let (_, _, d) = check_certificates(None, Some(&ca.pem), Validity::At(now));
+        let (_, _, d) = check_certificates(&Field::Null, &k(&ca.pem), Validity::At(now));
         assert!(d.is_empty());
     }
 
     #[test]
     fn schema_is_valid_and_described() {
-        let s = resource_schema();
+        let s = serve_resource(ClusterInitializationResource::new(ProviderContext::new())).schema();
         s.check().expect("schema");
         for a in &s.block.attributes {
             assert!(!a.description.is_empty(), "{} has no description", a.name);
@@ -1062,42 +711,19 @@ mod tests {
     // ---- against the emulator ----------------------------------------------------------
 
     struct Fixture {
-        _emulator: Emulator,
+        _aws: EmulatedAws,
         control: Control,
-        resource: ClusterInitializationResource,
+        resource: Arc<dyn Resource>,
         context: Arc<ProviderContext>,
     }
 
     async fn fixture(timings: Timings) -> Fixture {
-        let emulator = Emulator::start_with(EmulatorConfig {
-            timings,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-        let settings = ClientSettings {
-            region: Some("us-east-1".into()),
-            access_key: Some("AKIDEXAMPLETEST".into()),
-            secret_key: Some("test-secret".into()),
-            endpoint: Some(emulator.endpoint_url()),
-            max_retries: Some(2),
-            ..Default::default()
-        };
-        let stop = StopSignal::new();
-        let client = CloudHsm::connect(&settings, stop.clone())
-            .await
-            .unwrap()
-            .with_backoff(Backoff {
-                first: Duration::from_millis(20),
-                factor: 1.5,
-                cap: Duration::from_millis(200),
-            });
-        let context = ProviderContext::with_client(client, stop);
+        let aws = emulated_aws(timings).await;
         Fixture {
-            control: emulator.control(),
-            _emulator: emulator,
-            resource: ClusterInitializationResource::new(context.clone()),
-            context,
+            control: aws.control.clone(),
+            resource: serve_resource(ClusterInitializationResource::new(aws.context.clone())),
+            context: aws.context.clone(),
+            _aws: aws,
         }
     }
 
@@ -1120,35 +746,15 @@ mod tests {
             .build()
     }
 
-    async fn plan(
-        r: &ClusterInitializationResource,
-        prior: Value,
-        proposed: Value,
-    ) -> PlanResponse {
-        r.plan(PlanRequest {
-            prior_state: prior,
-            config: proposed.clone(),
-            proposed_new_state: proposed,
-            prior_private: vec![],
-        })
-        .await
+    async fn plan(r: &Arc<dyn Resource>, prior: Value, config: Value) -> PlanResponse {
+        support::plan::<ClusterInitialization>(r.as_ref(), &prior, &config).await
     }
 
-    async fn apply(
-        r: &ClusterInitializationResource,
-        prior: Value,
-        planned: Value,
-    ) -> ApplyResponse {
-        r.apply(ApplyRequest {
-            prior_state: prior,
-            config: planned.clone(),
-            planned_state: planned,
-            planned_private: vec![],
-        })
-        .await
+    async fn apply(r: &Arc<dyn Resource>, prior: Value, planned: Value) -> ApplyResponse {
+        support::apply(r.as_ref(), &prior, &planned, &planned).await
     }
 
-    async fn read(r: &ClusterInitializationResource, state: Value) -> Value {
+    async fn read(r: &Arc<dyn Resource>, state: Value) -> Value {
         let resp = r
             .read(ReadRequest {
                 current_state: state,

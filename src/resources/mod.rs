@@ -1,6 +1,6 @@
-//! Managed resources, one file each: its schema and its lifecycle side by side.
-//! `common` holds what both share (cluster id rules, timeouts, error wording).
+//! Managed resources, one file each: the model (schema and values) and the lifecycle side by
+//! side, on the typed layer of `tfplugin`. What they share with the data source lives at the
+//! crate level (`cluster_id`, `aws_diagnostics`, `context`); their AWS work is in `cloudhsm`.
 
 pub mod cluster_config;
 pub mod cluster_initialization;
-pub mod common;
