@@ -4,7 +4,8 @@
 
 use tfplugin::diagnostics::{AttributePath, Diagnostic};
 
-use crate::cloudhsm::{ApiError, ErrorKind, WaitError};
+use crate::cloudhsm::workflows::InitializeError;
+use crate::cloudhsm::{ApiError, ErrorKind, Initialization, ModifyError, WaitError};
 
 /// An API failure as a diagnostic: the AWS error code and message, the cluster id, and what
 /// the user can do.
@@ -87,6 +88,148 @@ pub fn cluster_not_found(cluster_id: &str) -> Diagnostic {
         ),
     )
     .at(AttributePath::attr("cluster_id"))
+}
+
+/// A failed modification as a diagnostic, on `hsm_type` when CloudHSM refused that attribute.
+pub fn modify_diagnostic(
+    err: &ModifyError,
+    cluster_id: &str,
+    hsm_type: AttributePath,
+) -> Diagnostic {
+    match err {
+        ModifyError::NotFound => cluster_not_found(cluster_id),
+        ModifyError::Gone(c) => Diagnostic::error(
+            "The cluster cannot be configured",
+            format!(
+                "Cluster {cluster_id} is {}; it can no longer be modified.",
+                c.state
+            ),
+        ),
+        ModifyError::Describe(e) => api_diagnostic(e, cluster_id, "reading the cluster"),
+        ModifyError::Refused {
+            error,
+            cluster,
+            change,
+        } => {
+            let mut d = api_diagnostic(error, cluster_id, "changing the cluster's settings");
+            if cluster.initialization() == Initialization::NotYet {
+                d.detail.push_str(&format!(
+                    " The cluster is {} and not initialized yet; if CloudHSM accepts this \
+                     change only after initialization, make this resource depend on the \
+                     cloudhsm_cluster_initialization of the cluster (depends_on).",
+                    cluster.state
+                ));
+            }
+            match error.kind() {
+                ErrorKind::InvalidRequest if change.hsm_type.is_some() => d.at(hsm_type),
+                _ => d,
+            }
+        }
+        ModifyError::Wait { error, change } => {
+            let what = match change.as_ref().and_then(|c| c.hsm_type.as_deref()) {
+                Some(t) => format!("waiting for the HSM type change to {t} to finish"),
+                None if change.is_some() => {
+                    "waiting for the cluster to apply the new settings".to_string()
+                }
+                None => "waiting until the cluster can be modified".to_string(),
+            };
+            let mut d = wait_diagnostic(error, cluster_id, &what);
+            if let Some(t) = change.as_ref().and_then(|c| c.hsm_type.as_deref()) {
+                d.detail.push_str(&format!(
+                    " The HSM type change to {t} has started and continues in CloudHSM; the \
+                     state records the cluster as last seen."
+                ));
+            }
+            d
+        }
+        ModifyError::NotApplied { cluster, .. } => {
+            Diagnostic::error(
+                "The cluster did not reach the expected state",
+                format!(
+                "Cluster {cluster_id}: the cluster is {} again but has HSM type {} and {} days \
+                 of backup retention, not what was requested; CloudHSM may have rolled the \
+                 change back. Check the cluster's events, then run `terraform apply` again.",
+                cluster.state,
+                cluster.hsm_type.as_deref().unwrap_or("(none)"),
+                cluster.retention_days().map_or_else(|| "(unknown)".to_string(), |d| d.to_string()),
+            ),
+            )
+        }
+    }
+}
+
+/// Where a resource that initializes clusters holds the inputs an error can be about.
+pub struct InitializeAttributes {
+    pub cluster_id: AttributePath,
+    pub signed_cert: AttributePath,
+}
+
+/// A failed or impossible initialization as a diagnostic on the attribute at fault.
+pub fn initialize_diagnostic(
+    err: &InitializeError,
+    cluster_id: &str,
+    resource: &str,
+    at: InitializeAttributes,
+) -> Diagnostic {
+    let on_cluster_id = |summary: &str, detail: String| {
+        Diagnostic::error(summary, detail).at(at.cluster_id.clone())
+    };
+    match err {
+        InitializeError::NotFound => cluster_not_found(cluster_id),
+        InitializeError::Deleted(c) => on_cluster_id(
+            "Cluster is deleted",
+            format!(
+                "Cluster {cluster_id} is {}, so it cannot be initialized. Point cluster_id at \
+                 an existing cluster (for example aws_cloudhsm_v2_cluster.this.cluster_id).",
+                c.state
+            ),
+        ),
+        InitializeError::NoHsm(_) => on_cluster_id(
+            "Cluster has no HSM yet",
+            format!(
+                "Cluster {cluster_id} is UNINITIALIZED but has no certificate signing request \
+                 (CSR): the cluster has no HSM yet, and CloudHSM makes the CSR when the first \
+                 HSM is created. Create an HSM in the cluster (resource aws_cloudhsm_v2_hsm) \
+                 and make this resource depend on it (take the CSR from the cloudhsm_cluster \
+                 data source, or use depends_on), then sign that CSR and pass the certificate \
+                 as signed_cert."
+            ),
+        ),
+        InitializeError::CsrUnreadable(_, e) => Diagnostic::error(
+            "Cannot read the cluster's CSR",
+            format!(
+                "CloudHSM returned a CSR for cluster {cluster_id} that the provider cannot \
+                 read ({e}), so it cannot check signed_cert against it. Report this to the \
+                 provider's maintainers."
+            ),
+        ),
+        InitializeError::CsrMismatch(_, e) => {
+            Diagnostic::error(e.short(), format!("Cluster {cluster_id}: {e}")).at(at.signed_cert)
+        }
+        InitializeError::OtherCertificate(c) => Diagnostic::error(
+            "Cluster is already initialized with another certificate",
+            format!(
+                "Cluster {cluster_id} is {} and its cluster certificate is not the one in \
+                 signed_cert. A cluster is initialized once; CloudHSM cannot replace its \
+                 certificate. Set signed_cert (and trust_anchor) to the certificates the \
+                 cluster was initialized with, or import the cluster (terraform import \
+                 {resource}.<name> {cluster_id}) to see its certificate, or use a new \
+                 cluster.",
+                c.state
+            ),
+        )
+        .at(at.signed_cert),
+        InitializeError::Describe(e) => api_diagnostic(e, cluster_id, "reading the cluster"),
+        InitializeError::Refused(e, _) => api_diagnostic(e, cluster_id, "initializing the cluster"),
+        InitializeError::Wait { error, accepted } => {
+            let waiting_for = if *accepted {
+                "waiting for the cluster to be initialized"
+            } else {
+                "waiting for the cluster to be ready for initialization"
+            };
+            wait_diagnostic(error, cluster_id, waiting_for)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -201,6 +201,37 @@ impl Cluster {
     }
 }
 
+/// HSM types CloudHSM offers today; others that match the pattern get a warning only.
+pub const KNOWN_HSM_TYPES: &[&str] = &["hsm1.medium", "hsm2m.medium"];
+/// The API's HSM type pattern and length, as users read them in errors.
+pub const HSM_TYPE_PATTERN: &str = "((p|)hsm[0-9][a-z.]*\\.[a-zA-Z]+)";
+pub const HSM_TYPE_MAX_LEN: usize = 32;
+/// Backup retention bounds, in days, inclusive.
+pub const MIN_RETENTION_DAYS: i64 = 7;
+pub const MAX_RETENTION_DAYS: i64 = 379;
+
+/// True when `t` matches `((p|)hsm[0-9][a-z.]*\.[a-zA-Z]+)` and has at most 32 characters.
+pub fn is_hsm_type(t: &str) -> bool {
+    if t.len() > HSM_TYPE_MAX_LEN {
+        return false;
+    }
+    let rest = t.strip_prefix('p').unwrap_or(t);
+    let Some(rest) = rest.strip_prefix("hsm") else {
+        return false;
+    };
+    let mut chars = rest.chars();
+    if !chars.next().is_some_and(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    // `[a-z.]*` then `\.` then `[a-zA-Z]+`: the last '.' separates the two parts.
+    let Some((middle, last)) = chars.as_str().rsplit_once('.') else {
+        return false;
+    };
+    middle.chars().all(|c| c.is_ascii_lowercase() || c == '.')
+        && !last.is_empty()
+        && last.chars().all(|c| c.is_ascii_alphabetic())
+}
+
 /// HSM type migrations CloudHSM performs in place, from → to. Going back the other way is
 /// a rollback, possible only until `HsmTypeRollbackExpiration`.
 pub const HSM_TYPE_MIGRATIONS: &[(&str, &str)] = &[("hsm1.medium", "hsm2m.medium")];
@@ -370,6 +401,30 @@ mod tests {
             HsmTypeChange::classify("hsm2m.medium", "hsm9.large", None),
             HsmTypeChange::Unknown
         );
+    }
+
+    #[test]
+    fn hsm_types_follow_the_api_pattern() {
+        for good in ["hsm1.medium", "hsm2m.medium", "phsm3.large", "hsm9a.b.XL"] {
+            assert!(is_hsm_type(good), "{good}");
+        }
+        for bad in [
+            "",
+            "hsm1",
+            "hsm.medium",
+            "hsm1.",
+            "HSM1.medium",
+            "xhsm1.medium",
+            "hsm1.medium2",
+            "hsm1M.medium",
+            "hsm1.medium-x",
+        ] {
+            assert!(!is_hsm_type(bad), "{bad}");
+        }
+        let longest = format!("hsm1.{}", "a".repeat(27));
+        assert_eq!(longest.len(), 32);
+        assert!(is_hsm_type(&longest));
+        assert!(!is_hsm_type(&format!("{longest}a")), "33 characters");
     }
 
     #[test]

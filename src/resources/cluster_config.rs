@@ -18,22 +18,15 @@ use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::value::Number;
 use tfplugin::{Apply, Failure, Field, Model, Plan, Timeouts, TypedResource};
 
-use crate::aws_diagnostics::{api_diagnostic, cluster_not_found, wait_diagnostic};
+use crate::aws_diagnostics::{api_diagnostic, cluster_not_found, modify_diagnostic};
 use crate::certs;
-use crate::cloudhsm::{
-    Cluster, Desired, ErrorKind, HsmTypeChange, Initialization, ModifyError, RETENTION_TYPE,
+use crate::cloudhsm::cluster::{
+    is_hsm_type, HSM_TYPE_MAX_LEN, HSM_TYPE_PATTERN, KNOWN_HSM_TYPES, MAX_RETENTION_DAYS,
+    MIN_RETENTION_DAYS,
 };
+use crate::cloudhsm::{Cluster, Desired, HsmTypeChange, RETENTION_TYPE};
 use crate::cluster_id::{cluster_id_import_diagnostic, is_cluster_id, validate_cluster_id};
 use crate::context::{PlanRead, ProviderContext};
-
-/// HSM types CloudHSM offers today; others that match the pattern get a warning only.
-pub const KNOWN_HSM_TYPES: &[&str] = &["hsm1.medium", "hsm2m.medium"];
-/// The API's HSM type pattern and length, as users read them in errors.
-pub const HSM_TYPE_PATTERN: &str = "((p|)hsm[0-9][a-z.]*\\.[a-zA-Z]+)";
-pub const HSM_TYPE_MAX_LEN: usize = 32;
-/// Backup retention bounds, in days, inclusive.
-pub const MIN_RETENTION_DAYS: i64 = 7;
-pub const MAX_RETENTION_DAYS: i64 = 379;
 
 /// The resource's attributes. An HSM type migration replaces the hardware of every HSM,
 /// which can take a long time on a large cluster: hence the long default timeouts.
@@ -98,28 +91,6 @@ fn attr(name: &str) -> AttributePath {
 
 fn retention_path(field: &str) -> AttributePath {
     attr(ClusterConfig::BACKUP_RETENTION_POLICY).then_attr(field)
-}
-
-/// True when `t` matches `((p|)hsm[0-9][a-z.]*\.[a-zA-Z]+)` and has at most 32 characters.
-pub fn is_hsm_type(t: &str) -> bool {
-    if t.len() > HSM_TYPE_MAX_LEN {
-        return false;
-    }
-    let rest = t.strip_prefix('p').unwrap_or(t);
-    let Some(rest) = rest.strip_prefix("hsm") else {
-        return false;
-    };
-    let mut chars = rest.chars();
-    if !chars.next().is_some_and(|c| c.is_ascii_digit()) {
-        return false;
-    }
-    // `[a-z.]*` then `\.` then `[a-zA-Z]+`: the last '.' separates the two parts.
-    let Some((middle, last)) = chars.as_str().rsplit_once('.') else {
-        return false;
-    };
-    middle.chars().all(|c| c.is_ascii_lowercase() || c == '.')
-        && !last.is_empty()
-        && last.chars().all(|c| c.is_ascii_alphabetic())
 }
 
 /// Checks a known `hsm_type`: an error for a malformed one, a warning for a well-formed one
@@ -331,72 +302,6 @@ fn hsm_type_change_diagnostic(
     }
 }
 
-/// A failed modification as a diagnostic, on `hsm_type` when CloudHSM refused that.
-fn modify_diagnostic(err: &ModifyError, cluster_id: &str) -> Diagnostic {
-    match err {
-        ModifyError::NotFound => cluster_not_found(cluster_id),
-        ModifyError::Gone(c) => Diagnostic::error(
-            "The cluster cannot be configured",
-            format!(
-                "Cluster {cluster_id} is {}; it can no longer be modified.",
-                c.state
-            ),
-        ),
-        ModifyError::Describe(e) => api_diagnostic(e, cluster_id, "reading the cluster"),
-        ModifyError::Refused {
-            error,
-            cluster,
-            change,
-        } => {
-            let mut d = api_diagnostic(error, cluster_id, "changing the cluster's settings");
-            if cluster.initialization() == Initialization::NotYet {
-                d.detail.push_str(&format!(
-                    " The cluster is {} and not initialized yet; if CloudHSM accepts this \
-                     change only after initialization, make this resource depend on the \
-                     cloudhsm_cluster_initialization of the cluster (depends_on).",
-                    cluster.state
-                ));
-            }
-            match error.kind() {
-                ErrorKind::InvalidRequest if change.hsm_type.is_some() => {
-                    d.at(attr(ClusterConfig::HSM_TYPE))
-                }
-                _ => d,
-            }
-        }
-        ModifyError::Wait { error, change } => {
-            let what = match change.as_ref().and_then(|c| c.hsm_type.as_deref()) {
-                Some(t) => format!("waiting for the HSM type change to {t} to finish"),
-                None if change.is_some() => {
-                    "waiting for the cluster to apply the new settings".to_string()
-                }
-                None => "waiting until the cluster can be modified".to_string(),
-            };
-            let mut d = wait_diagnostic(error, cluster_id, &what);
-            if let Some(t) = change.as_ref().and_then(|c| c.hsm_type.as_deref()) {
-                d.detail.push_str(&format!(
-                    " The HSM type change to {t} has started and continues in CloudHSM; the \
-                     state records the cluster as last seen."
-                ));
-            }
-            d
-        }
-        ModifyError::NotApplied { cluster, .. } => {
-            Diagnostic::error(
-                "The cluster did not reach the expected state",
-                format!(
-                "Cluster {cluster_id}: the cluster is {} again but has HSM type {} and {} days \
-                 of backup retention, not what was requested; CloudHSM may have rolled the \
-                 change back. Check the cluster's events, then run `terraform apply` again.",
-                cluster.state,
-                cluster.hsm_type.as_deref().unwrap_or("(none)"),
-                cluster.retention_days().map_or_else(|| "(unknown)".to_string(), |d| d.to_string()),
-            ),
-            )
-        }
-    }
-}
-
 impl ClusterConfigResource {
     /// Create and update: the AWS layer's modify-and-wait, then the state as the cluster
     /// really is. Once CloudHSM accepted a change, or on update, a failure still records the
@@ -420,7 +325,8 @@ impl ClusterConfigResource {
                 planned.timeouts,
             )),
             Err(err) => {
-                let diagnostic = modify_diagnostic(&err, &cluster_id);
+                let diagnostic =
+                    modify_diagnostic(&err, &cluster_id, attr(ClusterConfig::HSM_TYPE));
                 match err.last_seen() {
                     Some(c) if !creating || err.change_accepted().is_some() => {
                         Err(Failure::with_state(
@@ -646,30 +552,6 @@ mod tests {
 
     fn prior_state() -> Value {
         state_from_cluster(ID, &cluster("hsm1.medium", 90), Field::Null).into_value()
-    }
-
-    #[test]
-    fn hsm_types_follow_the_api_pattern() {
-        for good in ["hsm1.medium", "hsm2m.medium", "phsm3.large", "hsm9a.b.XL"] {
-            assert!(is_hsm_type(good), "{good}");
-        }
-        for bad in [
-            "",
-            "hsm1",
-            "hsm.medium",
-            "hsm1.",
-            "HSM1.medium",
-            "xhsm1.medium",
-            "hsm1.medium2",
-            "hsm1M.medium",
-            "hsm1.medium-x",
-        ] {
-            assert!(!is_hsm_type(bad), "{bad}");
-        }
-        let longest = format!("hsm1.{}", "a".repeat(27));
-        assert_eq!(longest.len(), 32);
-        assert!(is_hsm_type(&longest));
-        assert!(!is_hsm_type(&format!("{longest}a")), "33 characters");
     }
 
     #[test]

@@ -16,7 +16,9 @@ use async_trait::async_trait;
 use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::{Apply, Failure, Field, Model, Plan, Timeouts, TypedResource};
 
-use crate::aws_diagnostics::{api_diagnostic, cluster_not_found, wait_diagnostic};
+use crate::aws_diagnostics::{
+    api_diagnostic, cluster_not_found, initialize_diagnostic, InitializeAttributes,
+};
 use crate::certs::{self, CertError, CertRole, Certificate};
 use crate::cloudhsm::workflows::{next_init_step, InitializeError};
 use crate::cloudhsm::{Cluster, ClusterState, Initialization};
@@ -149,68 +151,11 @@ fn certificates_differ(a: &str, b: &str) -> bool {
     }
 }
 
-/// A failed or impossible initialization as a diagnostic on the attribute at fault.
-fn initialize_diagnostic(err: &InitializeError, cluster_id: &str) -> Diagnostic {
-    let on_cluster_id = |summary: &str, detail: String| {
-        Diagnostic::error(summary, detail).at(attr(ClusterInitialization::CLUSTER_ID))
-    };
-    match err {
-        InitializeError::NotFound => cluster_not_found(cluster_id),
-        InitializeError::Deleted(c) => on_cluster_id(
-            "Cluster is deleted",
-            format!(
-                "Cluster {cluster_id} is {}, so it cannot be initialized. Point cluster_id at \
-                 an existing cluster (for example aws_cloudhsm_v2_cluster.this.cluster_id).",
-                c.state
-            ),
-        ),
-        InitializeError::NoHsm(_) => on_cluster_id(
-            "Cluster has no HSM yet",
-            format!(
-                "Cluster {cluster_id} is UNINITIALIZED but has no certificate signing request \
-                 (CSR): the cluster has no HSM yet, and CloudHSM makes the CSR when the first \
-                 HSM is created. Create an HSM in the cluster (resource aws_cloudhsm_v2_hsm) \
-                 and make this resource depend on it (take the CSR from the cloudhsm_cluster \
-                 data source, or use depends_on), then sign that CSR and pass the certificate \
-                 as signed_cert."
-            ),
-        ),
-        InitializeError::CsrUnreadable(_, e) => Diagnostic::error(
-            "Cannot read the cluster's CSR",
-            format!(
-                "CloudHSM returned a CSR for cluster {cluster_id} that the provider cannot \
-                 read ({e}), so it cannot check signed_cert against it. Report this to the \
-                 provider's maintainers."
-            ),
-        ),
-        InitializeError::CsrMismatch(_, e) => {
-            let mut d = cert_diagnostic(e, ClusterInitialization::SIGNED_CERT);
-            d.detail = format!("Cluster {cluster_id}: {}", d.detail);
-            d
-        }
-        InitializeError::OtherCertificate(c) => Diagnostic::error(
-            "Cluster is already initialized with another certificate",
-            format!(
-                "Cluster {cluster_id} is {} and its cluster certificate is not the one in \
-                 signed_cert. A cluster is initialized once; CloudHSM cannot replace its \
-                 certificate. Set signed_cert (and trust_anchor) to the certificates the \
-                 cluster was initialized with, or import the cluster (terraform import \
-                 {TYPE_NAME}.<name> {cluster_id}) to see its certificate, or use a new \
-                 cluster.",
-                c.state
-            ),
-        )
-        .at(attr(ClusterInitialization::SIGNED_CERT)),
-        InitializeError::Describe(e) => api_diagnostic(e, cluster_id, "reading the cluster"),
-        InitializeError::Refused(e, _) => api_diagnostic(e, cluster_id, "initializing the cluster"),
-        InitializeError::Wait { error, accepted } => {
-            let waiting_for = if *accepted {
-                "waiting for the cluster to be initialized"
-            } else {
-                "waiting for the cluster to be ready for initialization"
-            };
-            wait_diagnostic(error, cluster_id, waiting_for)
-        }
+/// Where this resource's inputs are, for errors about them.
+fn attributes() -> InitializeAttributes {
+    InitializeAttributes {
+        cluster_id: attr(ClusterInitialization::CLUSTER_ID),
+        signed_cert: attr(ClusterInitialization::SIGNED_CERT),
     }
 }
 
@@ -351,7 +296,12 @@ impl TypedResource for ClusterInitializationResource {
                 match read {
                     PlanRead::Found(cluster) => {
                         if let Err(e) = next_init_step(&cluster, signed.as_ref(), false) {
-                            plan.diagnostics.push(initialize_diagnostic(&e, &id));
+                            plan.diagnostics.push(initialize_diagnostic(
+                                &e,
+                                &id,
+                                TYPE_NAME,
+                                attributes(),
+                            ));
                         }
                     }
                     PlanRead::NotFound => plan.diagnostics.push(cluster_not_found(&id)),
@@ -398,7 +348,7 @@ impl TypedResource for ClusterInitializationResource {
         {
             Ok(done) => Ok(with_status(planned, &done.cluster)),
             Err(err) => {
-                let diag = initialize_diagnostic(&err, &cluster_id);
+                let diag = initialize_diagnostic(&err, &cluster_id, TYPE_NAME, attributes());
                 match &err {
                     // The initialization runs (or ran) in CloudHSM: Terraform keeps this
                     // state (tainted) and a re-run adopts the cluster instead of calling again.
@@ -1110,7 +1060,7 @@ mod tests {
         c.certificates.cluster_certificate = Some(theirs);
         let e = next_init_step(&c, Some(&mine), true).unwrap_err();
         assert_eq!(
-            initialize_diagnostic(&e, &c.id).attribute,
+            initialize_diagnostic(&e, &c.id, TYPE_NAME, attributes()).attribute,
             Some(attr(SIGNED_CERT))
         );
         c.certificates.cluster_certificate = None;
@@ -1128,7 +1078,7 @@ mod tests {
         c.state = ClusterState::Deleted;
         let e = next_init_step(&c, Some(&mine), true).unwrap_err();
         assert_eq!(
-            initialize_diagnostic(&e, &c.id).attribute,
+            initialize_diagnostic(&e, &c.id, TYPE_NAME, attributes()).attribute,
             Some(attr(CLUSTER_ID))
         );
         c.state = ClusterState::Uninitialized;
