@@ -403,7 +403,9 @@ impl Provider for CloudHsmProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        vec![Arc::new(ClusterDataSource::new(self.context.clone()))]
+        vec![tfplugin::serve_data_source(ClusterDataSource::new(
+            self.context.clone(),
+        ))]
     }
 
     async fn validate_config(&self, config: &Value) -> Diagnostics {

@@ -2,18 +2,170 @@
 //! that a module needs — above all the certificate signing request (CSR) to sign before
 //! `cloudhsm_cluster_initialization` can claim the cluster.
 //!
-//! Knows Terraform values and our CloudHSM client types; never the AWS SDK or gRPC.
+//! Knows the typed layer of `tfplugin` and our CloudHSM client types; never the AWS SDK or
+//! gRPC.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-
-use crate::cloudhsm::{Cluster, Hsm};
-use crate::context::ProviderContext;
 use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
-use tfplugin::interface::{DataSource, DataSourceReadResponse};
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Field, ObjectBuilder, ObjectReader, Type, Value};
+use tfplugin::value::Number;
+use tfplugin::{Field, Model, TypedDataSource};
+
+use crate::aws_diagnostics::{api_diagnostic, cluster_not_found};
+use crate::cloudhsm::{Cluster, Hsm};
+use crate::cluster_id::{
+    cluster_id_diagnostic, is_cluster_id, validate_cluster_id, CLUSTER_ID_PATTERN,
+};
+use crate::context::ProviderContext;
+use crate::dates::rfc3339;
+
+/// What the data source shows of one cluster. Everything but `cluster_id` is read-only.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct ClusterData {
+    #[tf(
+        required,
+        description = format!(
+            "Id of the cluster to read, e.g. `cluster-jxhlf7644ne` (pattern \
+             `{CLUSTER_ID_PATTERN}`). A cluster that does not exist in the provider's region \
+             is an error."
+        )
+    )]
+    pub cluster_id: Field<String>,
+    /// The cluster id (same as `cluster_id`).
+    #[tf(computed)]
+    pub id: Field<String>,
+    /// Cluster state, e.g. `UNINITIALIZED`, `INITIALIZED`, `ACTIVE`, `MODIFY_IN_PROGRESS`,
+    /// `DEGRADED`.
+    #[tf(computed)]
+    pub state: Field<String>,
+    /// CloudHSM's explanation of the state, when it gives one.
+    #[tf(computed)]
+    pub state_message: Field<String>,
+    /// The cluster's certificate signing request (PEM), the same as
+    /// `certificates.cluster_csr`: present once the first HSM exists and until the cluster is
+    /// initialized. Offered at the top level because Terraform before 1.2.7 cannot reference
+    /// into nested attributes.
+    #[tf(computed)]
+    pub cluster_csr: Field<String>,
+    /// The signed cluster certificate (PEM) after initialization, the same as
+    /// `certificates.cluster_certificate`.
+    #[tf(computed)]
+    pub cluster_certificate: Field<String>,
+    /// Type of the cluster's HSMs, e.g. `hsm1.medium` or `hsm2m.medium`.
+    #[tf(computed)]
+    pub hsm_type: Field<String>,
+    /// After an HSM type change: until when (RFC 3339) the change can still be rolled back.
+    /// Null otherwise.
+    #[tf(computed)]
+    pub hsm_type_rollback_expiration: Field<String>,
+    /// Cluster mode as CloudHSM reports it (`FIPS` or `NON_FIPS`).
+    #[tf(computed)]
+    pub mode: Field<String>,
+    /// IP addressing of the cluster's network interfaces (`IPV4` or `DUALSTACK`).
+    #[tf(computed)]
+    pub network_type: Field<String>,
+    /// Id of the VPC the cluster lives in.
+    #[tf(computed)]
+    pub vpc_id: Field<String>,
+    /// Id of the security group CloudHSM made for the cluster's HSMs.
+    #[tf(computed)]
+    pub security_group_id: Field<String>,
+    /// The cluster's subnets: availability zone to subnet id, e.g.
+    /// `{ "eu-west-1a" = "subnet-0123456789abcdef0" }`.
+    #[tf(computed)]
+    pub subnet_mapping: Field<BTreeMap<String, String>>,
+    /// Backup policy (`DEFAULT` today: CloudHSM backs the cluster up automatically).
+    #[tf(computed)]
+    pub backup_policy: Field<String>,
+    /// How long CloudHSM keeps the cluster's backups. Null when the cluster reports no
+    /// retention policy.
+    #[tf(computed, nested)]
+    pub backup_retention_policy: Field<RetentionData>,
+    /// The cluster's certificates, for signing the CSR and for checking the HSM's identity.
+    /// Each is null when CloudHSM does not report it.
+    #[tf(computed, nested)]
+    pub certificates: Field<CertificatesData>,
+    /// The cluster's HSMs, in the order CloudHSM lists them. Empty until the first HSM is
+    /// created.
+    #[tf(computed, nested)]
+    pub hsms: Field<Vec<HsmData>>,
+    /// Id of the backup the cluster was restored from, if any.
+    #[tf(computed)]
+    pub source_backup_id: Field<String>,
+    /// When the cluster was created (RFC 3339).
+    #[tf(computed)]
+    pub create_timestamp: Field<String>,
+    /// The cluster's tags.
+    #[tf(computed)]
+    pub tags: Field<BTreeMap<String, String>>,
+}
+
+/// `backup_retention_policy`.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct RetentionData {
+    /// Unit of the retention period; `DAYS` today.
+    #[tf(computed)]
+    pub r#type: Field<String>,
+    /// How many days CloudHSM keeps backups (7 to 379).
+    #[tf(computed)]
+    pub value: Field<Number>,
+}
+
+/// `certificates`.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct CertificatesData {
+    /// The cluster's certificate signing request, PEM. Present only while the cluster is
+    /// `UNINITIALIZED` and has its first HSM; sign it with your CA and give the result to
+    /// `cloudhsm_cluster_initialization`.
+    #[tf(computed)]
+    pub cluster_csr: Field<String>,
+    /// The cluster certificate (the signed CSR), PEM, once the cluster is initialized.
+    #[tf(computed)]
+    pub cluster_certificate: Field<String>,
+    /// The certificate of the HSM that made the CSR, PEM.
+    #[tf(computed)]
+    pub hsm_certificate: Field<String>,
+    /// AWS's hardware certificate for the HSM, PEM.
+    #[tf(computed)]
+    pub aws_hardware_certificate: Field<String>,
+    /// The HSM manufacturer's hardware certificate, PEM.
+    #[tf(computed)]
+    pub manufacturer_hardware_certificate: Field<String>,
+}
+
+/// One of `hsms`.
+#[derive(Clone, Debug, Default, PartialEq, Model)]
+pub struct HsmData {
+    /// Id of the HSM, e.g. `hsm-abcdefghijk`.
+    #[tf(computed)]
+    pub hsm_id: Field<String>,
+    /// Availability zone the HSM runs in.
+    #[tf(computed)]
+    pub availability_zone: Field<String>,
+    /// Subnet of the HSM's network interface.
+    #[tf(computed)]
+    pub subnet_id: Field<String>,
+    /// Id of the HSM's elastic network interface (ENI).
+    #[tf(computed)]
+    pub eni_id: Field<String>,
+    /// IPv4 address of the HSM's network interface: where CloudHSM clients connect.
+    #[tf(computed)]
+    pub eni_ip: Field<String>,
+    /// IPv6 address of the HSM's network interface, for `DUALSTACK` clusters.
+    #[tf(computed)]
+    pub eni_ipv6: Field<String>,
+    /// Type of this HSM.
+    #[tf(computed)]
+    pub hsm_type: Field<String>,
+    /// HSM state, e.g. `CREATE_IN_PROGRESS`, `ACTIVE`, `DEGRADED`.
+    #[tf(computed)]
+    pub state: Field<String>,
+    /// CloudHSM's explanation of the HSM's state, when it gives one.
+    #[tf(computed)]
+    pub state_message: Field<String>,
+}
 
 pub struct ClusterDataSource {
     context: Arc<ProviderContext>,
@@ -25,350 +177,114 @@ impl ClusterDataSource {
     }
 }
 
-/// A read-only string attribute.
-fn computed_string(name: &str, description: &str) -> Attribute {
-    Attribute::string(name).computed().description(description)
+fn hsm_data(hsm: &Hsm) -> HsmData {
+    HsmData {
+        hsm_id: Field::Known(hsm.id.clone()),
+        availability_zone: hsm.availability_zone.clone().into(),
+        subnet_id: hsm.subnet_id.clone().into(),
+        eni_id: hsm.eni_id.clone().into(),
+        eni_ip: hsm.eni_ip.clone().into(),
+        eni_ipv6: hsm.eni_ipv6.clone().into(),
+        hsm_type: hsm.hsm_type.clone().into(),
+        state: hsm.state.clone().into(),
+        state_message: hsm.state_message.clone().into(),
+    }
 }
 
-/// The schema of `cloudhsm_cluster`.
-pub fn schema() -> Schema {
-    Schema::new(Block {
-        description: "Reads one CloudHSM v2 cluster with `DescribeClusters`: its state, HSM \
-                      type, network placement, backup settings, HSMs and certificates. This is \
-                      how a configuration gets the cluster's certificate signing request \
-                      (`certificates.cluster_csr`) to sign before \
-                      `cloudhsm_cluster_initialization` initializes the cluster."
-            .to_string(),
-        attributes: vec![
-            Attribute::string("cluster_id")
-                .required()
-                .description(format!(
-                    "Id of the cluster to read, e.g. `cluster-jxhlf7644ne` (pattern \
-                 `{}`). A cluster that does not exist in the provider's region is an error.",
-                    crate::cluster_id::CLUSTER_ID_PATTERN
-                )),
-            computed_string("id", "The cluster id (same as `cluster_id`)."),
-            computed_string(
-                "state",
-                "Cluster state, e.g. `UNINITIALIZED`, `INITIALIZED`, `ACTIVE`, \
-                 `MODIFY_IN_PROGRESS`, `DEGRADED`.",
-            ),
-            computed_string(
-                "state_message",
-                "CloudHSM's explanation of the state, when it gives one.",
-            ),
-            computed_string(
-                "cluster_csr",
-                "The cluster's certificate signing request (PEM), the same as \
-                 `certificates.cluster_csr`: present once the first HSM exists and until the \
-                 cluster is initialized. Offered at the top level because Terraform before \
-                 1.2.7 cannot reference into nested attributes.",
-            ),
-            computed_string(
-                "cluster_certificate",
-                "The signed cluster certificate (PEM) after initialization, the same as \
-                 `certificates.cluster_certificate`.",
-            ),
-            computed_string(
-                "hsm_type",
-                "Type of the cluster's HSMs, e.g. `hsm1.medium` or `hsm2m.medium`.",
-            ),
-            computed_string(
-                "hsm_type_rollback_expiration",
-                "After an HSM type change: until when (RFC 3339) the change can still be \
-                 rolled back. Null otherwise.",
-            ),
-            computed_string(
-                "mode",
-                "Cluster mode as CloudHSM reports it (`FIPS` or `NON_FIPS`).",
-            ),
-            computed_string(
-                "network_type",
-                "IP addressing of the cluster's network interfaces (`IPV4` or `DUALSTACK`).",
-            ),
-            computed_string("vpc_id", "Id of the VPC the cluster lives in."),
-            computed_string(
-                "security_group_id",
-                "Id of the security group CloudHSM made for the cluster's HSMs.",
-            ),
-            Attribute::typed("subnet_mapping", Type::map(Type::String))
-                .computed()
-                .description(
-                    "The cluster's subnets: availability zone to subnet id, e.g. \
-                     `{ \"eu-west-1a\" = \"subnet-0123456789abcdef0\" }`.",
-                ),
-            computed_string(
-                "backup_policy",
-                "Backup policy (`DEFAULT` today: CloudHSM backs the cluster up \
-                 automatically).",
-            ),
-            Attribute::nested_single(
-                "backup_retention_policy",
-                vec![
-                    computed_string("type", "Unit of the retention period; `DAYS` today."),
-                    Attribute::number("value")
-                        .computed()
-                        .description("How many days CloudHSM keeps backups (7 to 379)."),
-                ],
-            )
-            .computed()
-            .description(
-                "How long CloudHSM keeps the cluster's backups. Null when the cluster \
-                 reports no retention policy.",
-            ),
-            Attribute::nested_single(
-                "certificates",
-                vec![
-                    computed_string(
-                        "cluster_csr",
-                        "The cluster's certificate signing request, PEM. Present only while \
-                         the cluster is `UNINITIALIZED` and has its first HSM; sign it with \
-                         your CA and give the result to `cloudhsm_cluster_initialization`.",
-                    ),
-                    computed_string(
-                        "cluster_certificate",
-                        "The cluster certificate (the signed CSR), PEM, once the cluster is \
-                         initialized.",
-                    ),
-                    computed_string(
-                        "hsm_certificate",
-                        "The certificate of the HSM that made the CSR, PEM.",
-                    ),
-                    computed_string(
-                        "aws_hardware_certificate",
-                        "AWS's hardware certificate for the HSM, PEM.",
-                    ),
-                    computed_string(
-                        "manufacturer_hardware_certificate",
-                        "The HSM manufacturer's hardware certificate, PEM.",
-                    ),
-                ],
-            )
-            .computed()
-            .description(
-                "The cluster's certificates, for signing the CSR and for checking the HSM's \
-                 identity. Each is null when CloudHSM does not report it.",
-            ),
-            Attribute::nested_list(
-                "hsms",
-                vec![
-                    computed_string("hsm_id", "Id of the HSM, e.g. `hsm-abcdefghijk`."),
-                    computed_string("availability_zone", "Availability zone the HSM runs in."),
-                    computed_string("subnet_id", "Subnet of the HSM's network interface."),
-                    computed_string("eni_id", "Id of the HSM's elastic network interface (ENI)."),
-                    computed_string(
-                        "eni_ip",
-                        "IPv4 address of the HSM's network interface: where CloudHSM \
-                         clients connect.",
-                    ),
-                    computed_string(
-                        "eni_ipv6",
-                        "IPv6 address of the HSM's network interface, for `DUALSTACK` \
-                         clusters.",
-                    ),
-                    computed_string("hsm_type", "Type of this HSM."),
-                    computed_string(
-                        "state",
-                        "HSM state, e.g. `CREATE_IN_PROGRESS`, `ACTIVE`, `DEGRADED`.",
-                    ),
-                    computed_string(
-                        "state_message",
-                        "CloudHSM's explanation of the HSM's state, when it gives one.",
-                    ),
-                ],
-            )
-            .computed()
-            .description(
-                "The cluster's HSMs, in the order CloudHSM lists them. Empty until the first \
-                 HSM is created.",
-            ),
-            computed_string(
-                "source_backup_id",
-                "Id of the backup the cluster was restored from, if any.",
-            ),
-            computed_string(
-                "create_timestamp",
-                "When the cluster was created (RFC 3339).",
-            ),
-            Attribute::typed("tags", Type::map(Type::String))
-                .computed()
-                .description("The cluster's tags."),
-        ],
-        ..Default::default()
-    })
-}
-
-/// The one input, as Terraform gave it.
-fn cluster_id_of(config: &Value) -> Result<Field<String>, Diagnostics> {
-    let reader = ObjectReader::new(config, AttributePath::root()).map_err(Diagnostics::from)?;
-    reader.get("cluster_id").map_err(Diagnostics::from)
-}
-
-fn opt(v: &Option<String>) -> Value {
-    v.as_ref().map_or(Value::Null, |s| Value::string(s.clone()))
-}
-
-fn string_map(m: &std::collections::BTreeMap<String, String>) -> Value {
-    Value::Map(
-        m.iter()
-            .map(|(k, v)| (k.clone(), Value::string(v.clone())))
-            .collect(),
-    )
-}
-
-fn hsm_value(hsm: &Hsm) -> Value {
-    ObjectBuilder::new()
-        .set("hsm_id", hsm.id.clone())
-        .set("availability_zone", opt(&hsm.availability_zone))
-        .set("subnet_id", opt(&hsm.subnet_id))
-        .set("eni_id", opt(&hsm.eni_id))
-        .set("eni_ip", opt(&hsm.eni_ip))
-        .set("eni_ipv6", opt(&hsm.eni_ipv6))
-        .set("hsm_type", opt(&hsm.hsm_type))
-        .set("state", opt(&hsm.state))
-        .set("state_message", opt(&hsm.state_message))
-        .build()
-}
-
-/// The data source's state for `cluster`, with a warning for anything CloudHSM reported
-/// in a shape we could not represent.
-pub fn cluster_state(cluster_id: &str, cluster: &Cluster) -> (Value, Diagnostics) {
+/// The data source's state for `cluster`, with a warning for anything CloudHSM reported in
+/// a shape we could not represent.
+pub fn cluster_data(cluster_id: &str, cluster: &Cluster) -> (ClusterData, Diagnostics) {
     let mut diags = Diagnostics::new();
-    let retention = match &cluster.backup_retention {
-        None => Value::Null,
-        Some(policy) => {
-            let value = match cluster.retention_days() {
-                Some(days) => Value::from_i64(days),
-                None => {
-                    diags.push(
-                        Diagnostic::warning(
-                            "Unexpected backup retention value",
-                            format!(
-                                "Cluster {cluster_id} reports a backup retention value of \
-                                 {:?}, which is not a whole number of days, so \
-                                 backup_retention_policy.value is null. Please report this \
-                                 to the provider's maintainers.",
-                                policy.value
-                            ),
-                        )
-                        .at(AttributePath::attr("backup_retention_policy").then_attr("value")),
-                    );
-                    Value::Null
-                }
-            };
-            ObjectBuilder::new()
-                .set("type", policy.kind.clone())
-                .set("value", value)
-                .build()
+    let retention = cluster.backup_retention.as_ref().map(|policy| {
+        let days = cluster.retention_days();
+        if days.is_none() {
+            diags.push(
+                Diagnostic::warning(
+                    "Unexpected backup retention value",
+                    format!(
+                        "Cluster {cluster_id} reports a backup retention value of {:?}, which \
+                         is not a whole number of days, so backup_retention_policy.value is \
+                         null. Please report this to the provider's maintainers.",
+                        policy.value
+                    ),
+                )
+                .at(AttributePath::attr(ClusterData::BACKUP_RETENTION_POLICY)
+                    .then_attr(RetentionData::VALUE)),
+            );
         }
+        RetentionData {
+            r#type: Field::Known(policy.kind.clone()),
+            value: days.map(Number::from_i64).into(),
+        }
+    });
+    let c = &cluster.certificates;
+    let data = ClusterData {
+        cluster_id: Field::Known(cluster_id.to_string()),
+        id: Field::Known(cluster.id.clone()),
+        state: Field::Known(cluster.state.as_str().to_string()),
+        state_message: cluster.state_message.clone().into(),
+        cluster_csr: c.cluster_csr.clone().into(),
+        cluster_certificate: c.cluster_certificate.clone().into(),
+        hsm_type: cluster.hsm_type.clone().into(),
+        hsm_type_rollback_expiration: cluster.hsm_type_rollback_expiration.map(rfc3339).into(),
+        mode: cluster.mode.clone().into(),
+        network_type: cluster.network_type.clone().into(),
+        vpc_id: cluster.vpc_id.clone().into(),
+        security_group_id: cluster.security_group.clone().into(),
+        subnet_mapping: Field::Known(cluster.subnet_mapping.clone()),
+        backup_policy: cluster.backup_policy.clone().into(),
+        backup_retention_policy: retention.into(),
+        certificates: Field::Known(CertificatesData {
+            cluster_csr: c.cluster_csr.clone().into(),
+            cluster_certificate: c.cluster_certificate.clone().into(),
+            hsm_certificate: c.hsm_certificate.clone().into(),
+            aws_hardware_certificate: c.aws_hardware_certificate.clone().into(),
+            manufacturer_hardware_certificate: c.manufacturer_hardware_certificate.clone().into(),
+        }),
+        hsms: Field::Known(cluster.hsms.iter().map(hsm_data).collect()),
+        source_backup_id: cluster.source_backup_id.clone().into(),
+        create_timestamp: cluster.create_timestamp.map(rfc3339).into(),
+        tags: Field::Known(cluster.tags.clone()),
     };
-    let certs = &cluster.certificates;
-    let certificates = ObjectBuilder::new()
-        .set("cluster_csr", opt(&certs.cluster_csr))
-        .set("cluster_certificate", opt(&certs.cluster_certificate))
-        .set("hsm_certificate", opt(&certs.hsm_certificate))
-        .set(
-            "aws_hardware_certificate",
-            opt(&certs.aws_hardware_certificate),
-        )
-        .set(
-            "manufacturer_hardware_certificate",
-            opt(&certs.manufacturer_hardware_certificate),
-        )
-        .build();
-    let state = ObjectBuilder::new()
-        .set("cluster_id", cluster_id)
-        .set("id", cluster.id.clone())
-        .set("state", cluster.state.as_str())
-        .set("state_message", opt(&cluster.state_message))
-        .set("hsm_type", opt(&cluster.hsm_type))
-        .set(
-            "hsm_type_rollback_expiration",
-            cluster
-                .hsm_type_rollback_expiration
-                .map(crate::dates::rfc3339),
-        )
-        .set("mode", opt(&cluster.mode))
-        .set("network_type", opt(&cluster.network_type))
-        .set("vpc_id", opt(&cluster.vpc_id))
-        .set("security_group_id", opt(&cluster.security_group))
-        .set("subnet_mapping", string_map(&cluster.subnet_mapping))
-        .set("backup_policy", opt(&cluster.backup_policy))
-        .set("backup_retention_policy", retention)
-        .set("cluster_csr", opt(&certs.cluster_csr))
-        .set("cluster_certificate", opt(&certs.cluster_certificate))
-        .set("certificates", certificates)
-        .set(
-            "hsms",
-            Value::List(cluster.hsms.iter().map(hsm_value).collect()),
-        )
-        .set("source_backup_id", opt(&cluster.source_backup_id))
-        .set(
-            "create_timestamp",
-            cluster.create_timestamp.map(crate::dates::rfc3339),
-        )
-        .set("tags", string_map(&cluster.tags))
-        .build();
-    (state, diags)
+    (data, diags)
 }
 
 #[async_trait]
-impl DataSource for ClusterDataSource {
-    fn type_name(&self) -> &'static str {
-        "cloudhsm_cluster"
+impl TypedDataSource for ClusterDataSource {
+    type Model = ClusterData;
+    const TYPE_NAME: &'static str = "cloudhsm_cluster";
+
+    fn description(&self) -> String {
+        "Reads one CloudHSM v2 cluster with `DescribeClusters`: its state, HSM type, network \
+         placement, backup settings, HSMs and certificates. This is how a configuration gets \
+         the cluster's certificate signing request (`certificates.cluster_csr`) to sign before \
+         `cloudhsm_cluster_initialization` initializes the cluster."
+            .to_string()
     }
 
-    fn schema(&self) -> Schema {
-        schema()
+    async fn validate(&self, config: &ClusterData) -> Diagnostics {
+        validate_cluster_id(&config.cluster_id, ClusterData::CLUSTER_ID)
     }
 
-    async fn validate(&self, config: &Value) -> Diagnostics {
-        match cluster_id_of(config) {
-            Ok(id) => crate::cluster_id::validate_cluster_id(&id, "cluster_id"),
-            Err(d) => d,
+    async fn read(&self, config: ClusterData) -> Result<(ClusterData, Diagnostics), Diagnostics> {
+        let Some(cluster_id) = config.cluster_id.known().cloned() else {
+            return Err(Diagnostic::error(
+                "cluster_id is not known",
+                "The cloudhsm_cluster data source needs a cluster_id to read a cluster, but \
+                 Terraform passed none. Give cluster_id a value (for example \
+                 aws_cloudhsm_v2_cluster.<name>.cluster_id).",
+            )
+            .at(AttributePath::attr(ClusterData::CLUSTER_ID))
+            .into());
+        };
+        if !is_cluster_id(&cluster_id) {
+            return Err(cluster_id_diagnostic(&cluster_id, ClusterData::CLUSTER_ID).into());
         }
-    }
-
-    async fn read(&self, config: &Value) -> DataSourceReadResponse {
-        let fail = |diagnostics: Diagnostics| DataSourceReadResponse {
-            state: Value::Null,
-            diagnostics,
-        };
-        let cluster_id = match cluster_id_of(config) {
-            Ok(Field::Known(id)) => id,
-            Ok(_) => {
-                return fail(
-                    Diagnostic::error(
-                        "cluster_id is not known",
-                        "The cloudhsm_cluster data source needs a cluster_id to read a \
-                         cluster, but Terraform passed none. Give cluster_id a value (for \
-                         example aws_cloudhsm_v2_cluster.<name>.cluster_id).",
-                    )
-                    .at(AttributePath::attr("cluster_id"))
-                    .into(),
-                )
-            }
-            Err(d) => return fail(d),
-        };
-        if !crate::cluster_id::is_cluster_id(&cluster_id) {
-            return fail(
-                crate::cluster_id::cluster_id_diagnostic(&cluster_id, "cluster_id").into(),
-            );
-        }
-        let client = match self.context.client().await {
-            Ok(c) => c,
-            Err(d) => return fail(d),
-        };
+        let client = self.context.client().await?;
         match client.describe(&cluster_id).await {
-            Ok(Some(cluster)) => {
-                let (state, diagnostics) = cluster_state(&cluster_id, &cluster);
-                DataSourceReadResponse { state, diagnostics }
-            }
-            Ok(None) => fail(crate::aws_diagnostics::cluster_not_found(&cluster_id).into()),
-            Err(e) => fail(
-                crate::aws_diagnostics::api_diagnostic(&e, &cluster_id, "reading the cluster")
-                    .into(),
-            ),
+            Ok(Some(cluster)) => Ok(cluster_data(&cluster_id, &cluster)),
+            Ok(None) => Err(cluster_not_found(&cluster_id).into()),
+            Err(e) => Err(api_diagnostic(&e, &cluster_id, "reading the cluster").into()),
         }
     }
 }
@@ -376,14 +292,15 @@ impl DataSource for ClusterDataSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cloudhsm::{ClusterCertificates, RetentionPolicy};
-    use tfplugin::schema::AttributeKind;
-    use tfplugin::value::{decode_msgpack, encode_msgpack};
+    use crate::cloudhsm::{ClusterCertificates, ClusterState, RetentionPolicy};
+    use tfplugin::schema::{Attribute, AttributeKind};
+    use tfplugin::serve_data_source;
+    use tfplugin::value::{decode_msgpack, encode_msgpack, IntoValue, Value};
 
     fn sample() -> Cluster {
         Cluster {
             id: "cluster-jxhlf7644ne".into(),
-            state: crate::cloudhsm::ClusterState::Uninitialized,
+            state: ClusterState::Uninitialized,
             hsm_type: Some("hsm1.medium".into()),
             backup_retention: Some(RetentionPolicy {
                 kind: "DAYS".into(),
@@ -407,7 +324,7 @@ mod tests {
 
     #[test]
     fn every_attribute_has_a_description_and_the_schema_is_sound() {
-        let s = schema();
+        let s = serve_data_source(ClusterDataSource::new(ProviderContext::new())).schema();
         s.check().expect("schema is well formed");
         fn walk(attrs: &[Attribute], prefix: &str) {
             for a in attrs {
@@ -434,22 +351,26 @@ mod tests {
 
     #[test]
     fn state_fits_the_schema_and_carries_the_csr() {
-        let (state, diags) = cluster_state("cluster-jxhlf7644ne", &sample());
+        let (data, diags) = cluster_data("cluster-jxhlf7644ne", &sample());
         assert!(diags.is_empty(), "{diags:?}");
-        let ty = schema().value_type();
+        let state = data.into_value();
+        let ty = serve_data_source(ClusterDataSource::new(ProviderContext::new()))
+            .schema()
+            .value_type();
         let bytes = encode_msgpack(&state, &ty).expect("state encodes with the schema type");
         let back = decode_msgpack(&bytes, &ty).expect("decodes");
         assert_eq!(back, state);
+        let csr = Some("-----BEGIN CERTIFICATE REQUEST-----");
         assert_eq!(
             state
                 .get("certificates")
                 .and_then(|c| c.get("cluster_csr"))
                 .and_then(Value::as_str),
-            Some("-----BEGIN CERTIFICATE REQUEST-----")
+            csr
         );
         assert_eq!(
             state.get("cluster_csr").and_then(Value::as_str),
-            Some("-----BEGIN CERTIFICATE REQUEST-----"),
+            csr,
             "top-level copy for Terraform before 1.2.7"
         );
         assert_eq!(
@@ -486,31 +407,31 @@ mod tests {
             kind: "DAYS".into(),
             value: "ninety".into(),
         });
-        let (state, diags) = cluster_state("cluster-jxhlf7644ne", &c);
+        let (data, diags) = cluster_data("cluster-jxhlf7644ne", &c);
         assert!(!diags.has_errors());
         assert_eq!(diags.len(), 1);
-        assert!(state
-            .get("backup_retention_policy")
-            .and_then(|p| p.get("value"))
-            .is_some_and(Value::is_null));
+        assert_eq!(
+            data.backup_retention_policy.known().map(|p| &p.value),
+            Some(&Field::Null)
+        );
     }
 
     #[tokio::test]
     async fn validate_rejects_a_malformed_id_on_the_attribute() {
-        let ds = ClusterDataSource::new(ProviderContext::new());
-        let d = ds
-            .validate(&Value::object([(
-                "cluster_id",
-                Value::string("my-cluster"),
-            )]))
-            .await;
+        let ds = serve_data_source(ClusterDataSource::new(ProviderContext::new()));
+        let config = |id: Value| {
+            let mut c = ClusterData::default().into_value();
+            if let Value::Object(m) = &mut c {
+                m.insert("cluster_id".into(), id);
+            }
+            c
+        };
+        let d = ds.validate(&config(Value::string("my-cluster"))).await;
         assert!(d.has_errors());
         let diag = d.iter().next().expect("one diagnostic");
         assert_eq!(diag.attribute, Some(AttributePath::attr("cluster_id")));
         assert!(diag.detail.contains("my-cluster"), "{}", diag.detail);
-        let ok = ds
-            .validate(&Value::object([("cluster_id", Value::unknown())]))
-            .await;
+        let ok = ds.validate(&config(Value::unknown())).await;
         assert!(ok.is_empty(), "unknown ids are checked later: {ok:?}");
     }
 }
