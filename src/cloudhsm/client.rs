@@ -6,6 +6,7 @@
 //! No Terraform types here. Secrets from the settings never appear in an error or a log line.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::profile::ProfileFileCredentialsProvider;
@@ -24,6 +25,7 @@ use super::backoff::Backoff;
 use super::cluster::{
     Cluster, ClusterCertificates, ClusterChange, ClusterState, Hsm, RetentionPolicy,
 };
+use super::coalesce::{Coalescer, Fetch, Gathering};
 use crate::stop::StopSignal;
 
 /// How long one attempt of an API call may take before the SDK gives up on it (and
@@ -197,6 +199,7 @@ pub struct CloudHsm {
     pinned: Option<CancellationToken>,
     deadline: Option<Instant>,
     pub(super) backoff: Backoff,
+    reads: Arc<Coalescer>,
 }
 
 impl CloudHsm {
@@ -296,6 +299,7 @@ impl CloudHsm {
             pinned: None,
             deadline: None,
             backoff: Backoff::default(),
+            reads: Arc::new(Coalescer::new(Gathering::default())),
         })
     }
 
@@ -329,10 +333,20 @@ impl CloudHsm {
         self.stop_token().is_cancelled()
     }
 
-    /// The cluster with this id, or `None` when CloudHSM does not know it.
+    /// The cluster with this id, or `None` when CloudHSM does not know it. Concurrent
+    /// reads share DescribeClusters calls (see [`super::coalesce`]).
     pub async fn describe(&self, cluster_id: &str) -> Result<Option<Cluster>, ApiError> {
-        let mut found = self.describe_many(&[cluster_id.to_string()]).await?;
-        Ok(found.remove(cluster_id))
+        let batch_client = CloudHsm {
+            pinned: None,
+            deadline: None,
+            ..self.clone()
+        };
+        let fetch: Fetch = Arc::new(move |ids: Vec<String>| {
+            let client = batch_client.clone();
+            Box::pin(async move { client.describe_many(&ids).await.map(Arc::new) })
+        });
+        self.bounded("DescribeClusters", self.reads.read(cluster_id, &fetch))
+            .await?
     }
 
     /// Many clusters in as few DescribeClusters calls as the API allows.

@@ -1,5 +1,5 @@
 //! The only door to AWS. [`client`] builds the CloudHSM v2 client and makes the calls
-//! ([`backoff`] times its polls);
+//! ([`backoff`] times its polls, [`coalesce`] lets concurrent reads share one call);
 //! [`cluster`] is the cluster as our own types (the [`ClusterState`] enum and the rules of
 //! what a state means); [`wait`] polls with backoff through transient errors until a
 //! deadline; [`workflows`] runs initialize-and-wait and modify-and-wait.
@@ -10,6 +10,7 @@
 pub mod backoff;
 pub mod client;
 pub mod cluster;
+pub mod coalesce;
 pub mod wait;
 pub mod workflows;
 

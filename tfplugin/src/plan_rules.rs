@@ -20,6 +20,9 @@ pub struct RuledPlan {
     pub requires_replace: Vec<AttributePath>,
     /// A new object is planned: a create, or a replacement.
     pub creating: bool,
+    /// On update, the configurable attributes whose planned value differs from the prior
+    /// one (empty: the plan is the prior state).
+    pub changed: Vec<&'static str>,
 }
 
 fn get<'a>(object: &'a Value, name: &str) -> &'a Value {
@@ -80,17 +83,22 @@ pub fn apply_rules(
     };
     let unset =
         |r: &AttributeRules| r.computed && r.timeouts.is_none() && get(config, r.name).is_null();
+    let mut changed = Vec::new();
     if creating {
         for r in rules.iter().filter(|r| unset(r)) {
             planned.insert(r.name.to_string(), Value::unknown());
         }
     } else {
-        let changed = rules
+        // A computed attribute the configuration leaves out is never a change (Terraform
+        // proposes null for such nested attributes, where the state has a value).
+        changed = rules
             .iter()
-            .filter(|r| r.configurable)
-            .any(|r| planned.get(r.name).unwrap_or(&Value::Null) != get(prior, r.name));
+            .filter(|r| r.configurable && !unset(r))
+            .filter(|r| planned.get(r.name).unwrap_or(&Value::Null) != get(prior, r.name))
+            .map(|r| r.name)
+            .collect();
         for r in rules.iter().filter(|r| unset(r)) {
-            let value = if changed && !r.keep_on_update {
+            let value = if !changed.is_empty() && !r.keep_on_update {
                 Value::unknown()
             } else {
                 get(prior, r.name).clone()
@@ -102,6 +110,7 @@ pub fn apply_rules(
         planned: Value::Object(planned),
         requires_replace,
         creating,
+        changed,
     }
 }
 
@@ -249,6 +258,15 @@ mod tests {
         let p = apply_rules(&rules(), &prior(), &prior(), &cfg);
         assert_eq!(get(&p.planned, "timeouts"), &t);
         assert!(get(&p.planned, "status").is_unknown());
+    }
+
+    #[test]
+    fn an_unset_computed_attribute_proposed_null_is_no_change() {
+        // Terraform proposes null for an optional+computed nested attribute left out.
+        let proposed = with(&prior(), "size", Value::Null);
+        let p = apply_rules(&rules(), &prior(), &proposed, &config("world", "hello"));
+        assert_eq!(p.planned, prior());
+        assert!(p.changed.is_empty());
     }
 
     #[test]

@@ -284,6 +284,13 @@ impl<R: TypedResource> Resource for ResourceAdapter<R> {
             &request.proposed_new_state,
             &request.config,
         );
+        if !ruled.changed.is_empty() {
+            tracing::debug!(
+                type_name = R::TYPE_NAME,
+                changed = ?ruled.changed,
+                "update planned: these attributes differ from the state"
+            );
+        }
         let decoded = (|| {
             Ok::<_, Diagnostics>((
                 model_of::<R::Model>(&request.prior_state)?,
