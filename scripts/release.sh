@@ -10,11 +10,12 @@
 #        PROFILE=dev ./scripts/release.sh         (reuse the debug build, e.g. in tests)
 #        DIST_DIR=/elsewhere ./scripts/release.sh
 #
-# Linux amd64 (x86_64-unknown-linux-gnu, the host here) is built and tested. Other platforms
-# build the same way when their Rust target and linker are installed, e.g.
-#   rustup target add aarch64-unknown-linux-gnu   (plus a cross linker)  -> linux_arm64
-#   on a Mac: --target aarch64-apple-darwin / x86_64-apple-darwin        -> darwin_arm64 / darwin_amd64
-#   --target x86_64-pc-windows-gnu                                        -> windows_amd64 (.exe inside)
+# Platforms: linux_amd64 (x86_64-unknown-linux-gnu) is the only platform this project builds
+# and tests. Without --target the script builds for the machine it runs on; --target passes
+# another Rust target triple to cargo and names the archive after it (e.g.
+# aarch64-apple-darwin -> darwin_arm64), which needs that target's std and linker installed.
+# An archive for any platform other than linux_amd64 is NOT tested, and the script says so
+# when it builds one: test it on that platform yourself before publishing it.
 # For the public registry, sign the SHA256SUMS file with your GPG key
 # (gpg --detach-sign dist/..._SHA256SUMS) and upload all of dist/ as a GitHub release.
 set -euo pipefail
@@ -32,7 +33,7 @@ while [ $# -gt 0 ]; do
     --target) [ $# -ge 2 ] || { echo "release: --target needs a Rust target triple" >&2; exit 2; }
               targets+=("$2"); shift 2 ;;
     --target=*) targets+=("${1#--target=}"); shift ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^[^#]/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "release: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -74,6 +75,8 @@ os_arch() {
 
 host="$(rustc -vV | sed -n 's/^host: //p')"
 [ ${#targets[@]} -gt 0 ] || targets=("$host")
+# The one target the project builds and tests; see the header.
+tested_target=x86_64-unknown-linux-gnu
 
 mkdir -p "$dist"
 rm -f "$dist/${name}_${version}_"*
@@ -82,6 +85,9 @@ trap 'rm -rf "$stage"' EXIT
 
 for target in "${targets[@]}"; do
   platform="$(os_arch "$target")"
+  if [ "$target" != "$tested_target" ]; then
+    echo "release: warning: $target ($platform) is not built or tested by this project; test the archive on $platform before publishing it" >&2
+  fi
   if [ "$target" = "$host" ]; then
     cargo build --locked "${cargo_profile[@]}" -p "$name" --bin "$name"
     built="$target_root/$profile_dir/$name"

@@ -22,8 +22,8 @@ usage: cloudhsm-emulator [--port N] [--sts-port N] [--seed-cluster] [--url-file 
 Serves the CloudHSM v2 API (AWS JSON 1.1, SigV4 required) on 127.0.0.1 with a control API
 under /_emulator/, and an STS emulation (AssumeRole, GetCallerIdentity) on another port.
 Prints ENDPOINT=http://127.0.0.1:PORT (then CLUSTER_ID=... with --seed-cluster), then
-STS_ENDPOINT=http://127.0.0.1:PORT, one per line on stdout. Stops on SIGINT, SIGTERM or
-POST /_emulator/shutdown.
+STS_ENDPOINT=http://127.0.0.1:PORT, one per line on stdout. Stops on SIGINT or SIGTERM
+(Ctrl-C on Windows) or POST /_emulator/shutdown.
 
   --port N         port of the CloudHSM API (default 0: a free port)
   --sts-port N     port of the STS emulation (default 0: a free port)
@@ -171,13 +171,21 @@ fn run_server(options: Options) -> Result<(), String> {
     })
 }
 
-/// The signals that stop the emulator, watched from before the ENDPOINT line is printed so
-/// that a script which signals right after reading it is not lost.
+/// The signals that stop the emulator (SIGINT and SIGTERM on unix, Ctrl-C on Windows),
+/// watched from before the ENDPOINT line is printed so that a script which signals right
+/// after reading it is not lost.
+#[cfg(unix)]
 struct StopSignals {
     term: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
 }
 
+#[cfg(windows)]
+struct StopSignals {
+    ctrl_c: tokio::signal::windows::CtrlC,
+}
+
+#[cfg(unix)]
 fn stop_signals() -> Result<StopSignals, String> {
     use tokio::signal::unix::{signal, SignalKind};
     Ok(StopSignals {
@@ -186,10 +194,27 @@ fn stop_signals() -> Result<StopSignals, String> {
     })
 }
 
+#[cfg(windows)]
+fn stop_signals() -> Result<StopSignals, String> {
+    Ok(StopSignals {
+        ctrl_c: tokio::signal::windows::ctrl_c()
+            .map_err(|e| format!("cannot watch Ctrl-C: {e}"))?,
+    })
+}
+
+#[cfg(unix)]
 async fn wait_for_stop(emulator: &Emulator, mut signals: StopSignals) {
     tokio::select! {
         _ = signals.int.recv() => {}
         _ = signals.term.recv() => {}
+        _ = emulator.shutdown_requested() => {}
+    }
+}
+
+#[cfg(windows)]
+async fn wait_for_stop(emulator: &Emulator, mut signals: StopSignals) {
+    tokio::select! {
+        _ = signals.ctrl_c.recv() => {}
         _ = emulator.shutdown_requested() => {}
     }
 }

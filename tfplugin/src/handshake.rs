@@ -1,8 +1,12 @@
 //! The go-plugin handshake: what Terraform tells us in the environment when it starts the
 //! plugin, and the one line we answer on stdout.
 //!
+//! The transport is go-plugin's choice: on unix a unix socket (TCP on loopback when the
+//! plugin's transport variable says `tcp`), on other systems always TCP on loopback.
+//!
 //! Knows the handshake's words and numbers; knows nothing of gRPC or TLS.
 
+#[cfg(unix)]
 use std::path::PathBuf;
 
 use base64::Engine as _;
@@ -42,7 +46,8 @@ pub enum HandshakeError {
 /// Where the plugin should listen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transport {
-    /// A unix socket in this directory (go-plugin's default on unix).
+    /// A unix socket in this directory (go-plugin's default on unix; unix only).
+    #[cfg(unix)]
     Unix { dir: PathBuf },
     /// TCP on 127.0.0.1, on the first free port of this range.
     Tcp { min_port: u16, max_port: u16 },
@@ -79,27 +84,7 @@ impl Handshake {
             });
         }
         let protocol_version = negotiate(get("PLUGIN_PROTOCOL_VERSIONS").as_deref())?;
-        let tcp_wanted = !cfg!(unix)
-            || get(identity.transport_var)
-                .map(|v| v.eq_ignore_ascii_case("tcp"))
-                .unwrap_or(false);
-        let transport = if tcp_wanted {
-            let min_port = port(&get, "PLUGIN_MIN_PORT", 10_000)?;
-            let max_port = port(&get, "PLUGIN_MAX_PORT", 25_000)?;
-            if min_port > max_port {
-                return Err(HandshakeError::EmptyPortRange {
-                    min: min_port,
-                    max: max_port,
-                });
-            }
-            Transport::Tcp { min_port, max_port }
-        } else {
-            let dir = get("PLUGIN_UNIX_SOCKET_DIR")
-                .filter(|d| !d.is_empty())
-                .map(PathBuf::from)
-                .unwrap_or_else(std::env::temp_dir);
-            Transport::Unix { dir }
-        };
+        let transport = transport(identity, &get)?;
         let client_cert_pem = get("PLUGIN_CLIENT_CERT").filter(|c| !c.trim().is_empty());
         Ok(Handshake {
             protocol_version,
@@ -107,6 +92,38 @@ impl Handshake {
             client_cert_pem,
         })
     }
+}
+
+/// A unix socket in `PLUGIN_UNIX_SOCKET_DIR` (or the temporary directory) unless the plugin's
+/// transport variable asks for `tcp`; on other systems TCP, as go-plugin does there.
+fn transport(
+    identity: &PluginIdentity,
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Transport, HandshakeError> {
+    #[cfg(unix)]
+    {
+        let tcp_wanted = get(identity.transport_var)
+            .map(|v| v.eq_ignore_ascii_case("tcp"))
+            .unwrap_or(false);
+        if !tcp_wanted {
+            let dir = get("PLUGIN_UNIX_SOCKET_DIR")
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from)
+                .unwrap_or_else(std::env::temp_dir);
+            return Ok(Transport::Unix { dir });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = identity; // only unix has a choice to make
+    let min_port = port(get, "PLUGIN_MIN_PORT", 10_000)?;
+    let max_port = port(get, "PLUGIN_MAX_PORT", 25_000)?;
+    if min_port > max_port {
+        return Err(HandshakeError::EmptyPortRange {
+            min: min_port,
+            max: max_port,
+        });
+    }
+    Ok(Transport::Tcp { min_port, max_port })
 }
 
 fn port(
@@ -208,14 +225,21 @@ mod tests {
             true,
         )
         .unwrap();
-        if cfg!(unix) {
-            assert_eq!(
-                h.transport,
-                Transport::Unix {
-                    dir: "/run/x".into()
-                }
-            );
-        }
+        #[cfg(unix)]
+        assert_eq!(
+            h.transport,
+            Transport::Unix {
+                dir: "/run/x".into()
+            }
+        );
+        #[cfg(not(unix))]
+        assert_eq!(
+            h.transport,
+            Transport::Tcp {
+                min_port: 10_000,
+                max_port: 25_000
+            }
+        );
         assert_eq!(h.client_cert_pem.as_deref(), Some("PEM"));
         let h = Handshake::from_lookup(
             &EXAMPLE,

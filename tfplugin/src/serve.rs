@@ -1,15 +1,17 @@
 //! Runs a [`Provider`] as a go-plugin gRPC server: reads the handshake, listens on a unix
-//! socket (or loopback TCP), wraps connections in mutual TLS when Terraform asks for it,
-//! serves the tfplugin6 provider plus go-plugin's controller, stdio and broker services and
-//! the gRPC health service, prints the handshake line, and shuts down gracefully.
+//! socket (or loopback TCP; on systems other than unix always loopback TCP), wraps
+//! connections in mutual TLS when Terraform asks for it, serves the tfplugin6 provider plus
+//! go-plugin's controller, stdio and broker services and the gRPC health service, prints the
+//! handshake line, and shuts down gracefully.
 //!
 //! Stopping works as go-plugin's does. `GRPCController.Shutdown` (Terraform's way to end the
-//! plugin) and SIGTERM first call [`Provider::stop`], so that long waits in flight end and
-//! answer, then shut down gracefully: requests in flight answer first, then the socket is
-//! removed. SIGINT is ignored (logged at debug level): a Ctrl-C in the terminal reaches
-//! Terraform and the plugin alike, and Terraform stops the plugin itself with `StopProvider`
-//! and `Shutdown`; only in `--debug` mode, where a developer runs the plugin in a terminal,
-//! does SIGINT stop it. The plugin also stops when its parent process goes away.
+//! plugin) and, on unix, SIGTERM first call [`Provider::stop`], so that long waits in flight
+//! end and answer, then shut down gracefully: requests in flight answer first, then the
+//! socket is removed. SIGINT (on Windows, Ctrl-C) is ignored (logged at debug level): a Ctrl-C
+//! in the terminal reaches Terraform and the plugin alike, and Terraform stops the plugin
+//! itself with `StopProvider` and `Shutdown`; only in `--debug` mode, where a developer runs
+//! the plugin in a terminal, does it stop the plugin. On unix the plugin also stops when its
+//! parent process goes away; elsewhere there is no such watch.
 //!
 //! The unix socket lives in a directory of its own, created with an unpredictable name
 //! (16 bytes of OS randomness) and mode 0700, so nobody else can reach or replace it; an
@@ -20,6 +22,7 @@
 
 use std::io;
 use std::panic::AssertUnwindSafe;
+#[cfg(unix)]
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -27,7 +30,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, UnixListener};
+use tokio::net::TcpListener;
+#[cfg(unix)]
+use tokio::net::UnixListener;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
@@ -49,6 +54,7 @@ const MAX_MESSAGE_BYTES: usize = 256 << 20;
 pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How many fresh random socket directory names are tried before giving up.
+#[cfg(unix)]
 const SOCKET_NAME_ATTEMPTS: usize = 5;
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +69,7 @@ pub enum ServeError {
         #[source]
         source: io::Error,
     },
+    #[cfg(unix)]
     #[error("the operating system gave no random bytes for the socket name: {0}")]
     Random(getrandom::Error),
     #[error("the gRPC server stopped with an error: {0}")]
@@ -72,8 +79,8 @@ pub enum ServeError {
 /// How the process was started, and who it is.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
-    /// `--debug`: no magic cookie needed, no TLS, SIGINT stops the plugin, and the reattach
-    /// line is printed for a developer instead of the handshake line.
+    /// `--debug`: no magic cookie needed, no TLS, SIGINT (Ctrl-C) stops the plugin, and the
+    /// reattach line is printed for a developer instead of the handshake line.
     pub debug: bool,
     /// The plugin's name, source address and environment words.
     pub identity: PluginIdentity,
@@ -86,8 +93,7 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
     // Watch signals before anything else: a Ctrl-C during start-up must not kill the plugin
     // (outside --debug), and a SIGTERM right after the handshake line is not lost.
     let signals = watch_signals(provider.clone(), shutdown.clone(), options.debug);
-    let orphan_watch =
-        (!options.debug).then(|| tokio::spawn(watch_parent(provider.clone(), shutdown.clone())));
+    let orphan_watch = watch_parent(provider.clone(), shutdown.clone(), options.debug);
     let result = run(provider, &options, handshake, shutdown.clone(), |line| {
         use std::io::Write as _;
         println!("{line}");
@@ -135,6 +141,7 @@ async fn run(
         sender,
         shutdown.clone(),
     ));
+    #[cfg(unix)]
     let _socket = bound.socket;
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
@@ -200,6 +207,7 @@ async fn run(
 }
 
 enum Listener {
+    #[cfg(unix)]
     Unix(UnixListener),
     Tcp(TcpListener),
 }
@@ -210,11 +218,13 @@ struct Bound {
     network: &'static str,
     address: String,
     /// The unix socket's files, removed when this is dropped.
+    #[cfg(unix)]
     socket: Option<SocketFiles>,
 }
 
 async fn listen(transport: &Transport) -> Result<Bound, ServeError> {
     match transport {
+        #[cfg(unix)]
         Transport::Unix { dir } => {
             let (listener, files) = bind_unix(dir, random_name)?;
             let address = files.socket.display().to_string();
@@ -234,6 +244,7 @@ async fn listen(transport: &Transport) -> Result<Bound, ServeError> {
                             listener: Listener::Tcp(listener),
                             network: "tcp",
                             address: format!("127.0.0.1:{port}"),
+                            #[cfg(unix)]
                             socket: None,
                         });
                     }
@@ -249,6 +260,7 @@ async fn listen(transport: &Transport) -> Result<Bound, ServeError> {
 }
 
 /// An unpredictable file name: `plugin-` and 16 bytes of OS randomness in hex.
+#[cfg(unix)]
 fn random_name() -> Result<String, ServeError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(ServeError::Random)?;
@@ -257,12 +269,14 @@ fn random_name() -> Result<String, ServeError> {
 }
 
 /// The private directory holding the socket, and the socket in it.
+#[cfg(unix)]
 #[derive(Debug)]
 struct SocketFiles {
     dir: PathBuf,
     socket: PathBuf,
 }
 
+#[cfg(unix)]
 impl Drop for SocketFiles {
     /// Removes the socket and then its directory (only if empty: nothing else is deleted).
     fn drop(&mut self) {
@@ -274,6 +288,7 @@ impl Drop for SocketFiles {
 /// Creates a new directory named by `name()` in `parent`, readable by the owner only, and
 /// binds the socket `sock` inside it. A name that already exists (whatever it is: a file, a
 /// directory, a symlink someone planted) is left alone and another name is tried.
+#[cfg(unix)]
 fn bind_unix(
     parent: &Path,
     mut name: impl FnMut() -> Result<String, ServeError>,
@@ -325,6 +340,7 @@ async fn accept_loop(
             _ = shutdown.cancelled() => return,
             a = async {
                 match &listener {
+                    #[cfg(unix)]
                     Listener::Unix(l) => l.accept().await.map(|(s, _)| Box::pin(s) as Pin<Box<dyn Io>>),
                     Listener::Tcp(l) => l.accept().await.map(|(s, _)| {
                         let _ = s.set_nodelay(true);
@@ -383,38 +399,18 @@ fn stop_provider(provider: &dyn Provider) {
     }
 }
 
-/// SIGTERM: stop work in flight, then shut down gracefully (requests in flight finish and
-/// answer first). SIGINT: ignored, as go-plugin plugins do, because Terraform stops the
-/// plugin itself after a Ctrl-C; in `debug` mode it is handled like SIGTERM. The handlers are
-/// installed before this returns, so no signal that arrives later is lost or fatal.
+/// Once a stopping signal arrives (see [`stop_signal`]): stop work in flight, then shut down
+/// gracefully (requests in flight finish and answer first). The handlers are installed before
+/// this returns, so no signal that arrives later is lost or fatal.
 fn watch_signals(
     provider: Arc<dyn Provider>,
     shutdown: CancellationToken,
     debug: bool,
 ) -> tokio::task::JoinHandle<()> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let handlers = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    );
+    let signal = stop_signal(debug);
     tokio::spawn(async move {
-        let (Ok(mut term), Ok(mut int)) = handlers else {
-            tracing::warn!("could not install signal handlers");
+        let Some(name) = signal.await else {
             return;
-        };
-        let name = loop {
-            tokio::select! {
-                _ = term.recv() => break "SIGTERM",
-                _ = int.recv() => {
-                    if debug {
-                        break "SIGINT";
-                    }
-                    tracing::debug!(
-                        signal = "SIGINT",
-                        "ignored: Terraform stops the plugin with StopProvider and Shutdown"
-                    );
-                }
-            }
         };
         tracing::info!(signal = name, "stopping");
         stop_provider(&*provider);
@@ -422,10 +418,88 @@ fn watch_signals(
     })
 }
 
+/// On unix, SIGTERM stops the plugin. SIGINT is ignored, as go-plugin plugins do, because
+/// Terraform stops the plugin itself after a Ctrl-C; in `debug` mode it stops the plugin too.
+/// Installs the handlers now; the future answers the name of the signal that stops the
+/// plugin, or `None` when the handlers could not be installed.
+#[cfg(unix)]
+fn stop_signal(debug: bool) -> impl std::future::Future<Output = Option<&'static str>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let handlers = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    );
+    async move {
+        let (Ok(mut term), Ok(mut int)) = handlers else {
+            tracing::warn!("could not install signal handlers");
+            return None;
+        };
+        loop {
+            tokio::select! {
+                _ = term.recv() => return Some("SIGTERM"),
+                _ = int.recv() => {
+                    if debug {
+                        return Some("SIGINT");
+                    }
+                    tracing::debug!(
+                        signal = "SIGINT",
+                        "ignored: Terraform stops the plugin with StopProvider and Shutdown"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Windows has no SIGTERM or SIGINT; Ctrl-C is handled as SIGINT is on unix: ignored, as
+/// go-plugin plugins do, because Terraform stops the plugin itself after a Ctrl-C; in `debug`
+/// mode it stops the plugin. Installs the handler now, and it stays installed, so a Ctrl-C
+/// never falls through to Windows' default handler, which would end the process at once.
+#[cfg(windows)]
+fn stop_signal(debug: bool) -> impl std::future::Future<Output = Option<&'static str>> {
+    let handler = tokio::signal::windows::ctrl_c();
+    async move {
+        let Ok(mut ctrl_c) = handler else {
+            tracing::warn!("could not install the Ctrl-C handler");
+            return None;
+        };
+        loop {
+            ctrl_c.recv().await?;
+            if debug {
+                return Some("Ctrl-C");
+            }
+            tracing::debug!(
+                signal = "Ctrl-C",
+                "ignored: Terraform stops the plugin with StopProvider and Shutdown"
+            );
+        }
+    }
+}
+
 /// Terraform normally ends the plugin with `Shutdown`; if Terraform itself dies (a crash,
-/// SIGKILL), the plugin would live on as an orphan holding its pipes. Stop when the parent
-/// process changes.
-async fn watch_parent(provider: Arc<dyn Provider>, shutdown: CancellationToken) {
+/// SIGKILL), the plugin would live on as an orphan holding its pipes. Outside `debug` mode,
+/// stop when the parent process changes.
+#[cfg(unix)]
+fn watch_parent(
+    provider: Arc<dyn Provider>,
+    shutdown: CancellationToken,
+    debug: bool,
+) -> Option<tokio::task::JoinHandle<()>> {
+    (!debug).then(|| tokio::spawn(watch_parent_id(provider, shutdown)))
+}
+
+/// Other systems have no portable parent-process id to watch: no watch.
+#[cfg(not(unix))]
+fn watch_parent(
+    _provider: Arc<dyn Provider>,
+    _shutdown: CancellationToken,
+    _debug: bool,
+) -> Option<tokio::task::JoinHandle<()>> {
+    None
+}
+
+#[cfg(unix)]
+async fn watch_parent_id(provider: Arc<dyn Provider>, shutdown: CancellationToken) {
     let parent = std::os::unix::process::parent_id();
     loop {
         tokio::select! {
@@ -603,6 +677,7 @@ mod tests {
         assert_eq!(entry["Addr"]["String"], "/tmp/p");
     }
 
+    #[cfg(unix)]
     #[test]
     fn socket_names_are_random() {
         let a = random_name().expect("random");
@@ -618,11 +693,13 @@ mod tests {
     }
 
     /// Names from a list, as `bind_unix` asks for them.
+    #[cfg(unix)]
     fn names(list: &[&str]) -> impl FnMut() -> Result<String, ServeError> {
         let mut list: Vec<String> = list.iter().rev().map(|s| s.to_string()).collect();
         move || Ok(list.pop().unwrap_or_else(|| "exhausted".into()))
     }
 
+    #[cfg(unix)]
     #[tokio::test]
     async fn the_socket_never_reuses_or_replaces_an_existing_path() {
         use std::os::unix::fs::PermissionsExt as _;
@@ -672,9 +749,11 @@ mod tests {
     }
 
     /// Trusts exactly one server certificate, as go-plugin's client does.
+    #[cfg(unix)]
     #[derive(Debug)]
     struct Pinned(Vec<u8>, rustls::crypto::WebPkiSupportedAlgorithms);
 
+    #[cfg(unix)]
     impl rustls::client::danger::ServerCertVerifier for Pinned {
         fn verify_server_cert(
             &self,
@@ -711,6 +790,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_client_that_never_finishes_the_tls_handshake_is_dropped() {
         use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
@@ -786,11 +866,13 @@ mod tests {
 
     /// A provider whose one resource's apply waits (up to ten minutes) until `stop` is called,
     /// like an apply polling a cluster.
+    #[cfg(unix)]
     struct Waiter {
         stop: CancellationToken,
         applying: Arc<tokio::sync::Notify>,
     }
 
+    #[cfg(unix)]
     fn waiter_schema() -> crate::schema::Schema {
         use crate::schema::{Attribute, Block, Schema};
         Schema::new(Block {
@@ -799,6 +881,7 @@ mod tests {
         })
     }
 
+    #[cfg(unix)]
     #[async_trait::async_trait]
     impl Provider for Waiter {
         fn type_name(&self) -> &'static str {
@@ -834,6 +917,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     #[async_trait::async_trait]
     impl crate::interface::Resource for Waiter {
         fn type_name(&self) -> &'static str {
@@ -871,6 +955,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn shutdown_during_a_long_wait_stops_the_wait_and_ends_the_server() {
         use crate::value::{self, Value};
