@@ -45,7 +45,7 @@ pub struct ClusterConfig {
     #[tf(optional, computed)]
     pub hsm_type: Field<String>,
     /// How long CloudHSM keeps the cluster's backups. Left out: the cluster keeps its policy.
-    #[tf(optional, computed, nested)]
+    #[tf(optional, computed, nested, same = same_retention)]
     pub backup_retention_policy: Field<BackupRetention>,
     /// Cluster state after the last apply or refresh, e.g. `ACTIVE`.
     #[tf(computed)]
@@ -73,6 +73,18 @@ pub struct BackupRetention {
     /// How many days CloudHSM keeps backups: a whole number from 7 to 379.
     #[tf(required)]
     pub value: Field<Number>,
+}
+
+/// Two retention policies are the same when their days are, an omitted type being `DAYS`
+/// (Terraform before 1.3 proposes the omitted type as null where the state says `DAYS`).
+fn same_retention(a: &BackupRetention, b: &BackupRetention) -> bool {
+    let kind = |p: &BackupRetention| {
+        p.r#type
+            .known()
+            .cloned()
+            .unwrap_or_else(|| RETENTION_TYPE.into())
+    };
+    a.value == b.value && kind(a) == kind(b)
 }
 
 pub struct ClusterConfigResource {
