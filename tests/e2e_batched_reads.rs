@@ -33,6 +33,7 @@ async fn a_refresh_of_thirty_resources_makes_at_most_three_describe_calls() {
         &[("TF_LOG_PROVIDER", "debug")],
     );
     assert!(run.stdout.contains("No changes"), "{}", run.all());
+    std::fs::write("/tmp/order.log", run.stderr.as_bytes()).ok();
     let calls = control.calls("DescribeClusters");
     let ids: usize = calls
         .iter()

@@ -332,6 +332,11 @@ fn describe_clusters(shared: &Shared, input: &Value) -> Result<Value, ApiError> 
             .ok_or_else(|| ApiError::invalid(format!("NextToken {token:?} is invalid")))?,
     };
     let store = shared.store();
+    if let (true, Some(ids)) = (store.behaviour.unknown_id_not_found, &cluster_ids) {
+        if let Some(unknown) = ids.iter().find(|id| store.get(id).is_none()) {
+            return Err(not_found(unknown));
+        }
+    }
     let expired = store.behaviour.expired_rollback;
     let mut matching = store
         .clusters

@@ -99,6 +99,10 @@ pub struct Behaviour {
     /// Whether `ModifyCluster` and `InitializeCluster` are refused as busy while any HSM of
     /// the cluster is `*_IN_PROGRESS` (the cluster itself may look stable). Default `false`.
     pub refuse_while_hsm_busy: bool,
+    /// Whether `DescribeClusters` with a `clusterIds` filter naming a cluster that does not
+    /// exist answers `CloudHsmResourceNotFoundException` for the whole call (instead of
+    /// leaving it out of the list). Default `false`.
+    pub unknown_id_not_found: bool,
 }
 
 impl Default for Behaviour {
@@ -111,6 +115,7 @@ impl Default for Behaviour {
             expired_rollback: ExpiredRollback::Hide,
             deny_assume_role: Vec::new(),
             refuse_while_hsm_busy: false,
+            unknown_id_not_found: false,
         }
     }
 }

@@ -21,7 +21,7 @@
 //! | `POST /_emulator/clusters/{id}/complete` | finish pending transitions now |
 //! | `POST /_emulator/timings` | `{AllMs?, CreateMs?, InitializeMs?, ModifyMs?, CreateHsmMs?, DeleteMs?, UpdateMs?, RollbackWindowMs?}` (`AllMs` sets every transition, not the rollback window) |
 //! | `GET /_emulator/timings` | the same fields |
-//! | `POST /_emulator/behaviour` (or `behavior`) | `{ModifyUninitialized?, BusyMessage? (null clears), ExpiredRollback?: Hide/ShowPast, DenyAssumeRole?: [role ARNs], RefuseWhileHsmBusy?}`; absent fields keep their value; answers the whole behaviour |
+//! | `POST /_emulator/behaviour` (or `behavior`) | `{ModifyUninitialized?, BusyMessage? (null clears), ExpiredRollback?: Hide/ShowPast, DenyAssumeRole?: [role ARNs], RefuseWhileHsmBusy?, UnknownIdNotFound?}`; absent fields keep their value; answers the whole behaviour |
 //! | `GET /_emulator/behaviour` (or `behavior`) | the same fields |
 //! | `POST /_emulator/faults` | `{Operation?, Kind: Throttle/InternalError/Latency/DropConnection/LoseResponse/Hang/ResetMidResponse, LatencyMs?, one of NextCalls / Rate / ForMs (default NextCalls 1)}` |
 //! | `DELETE /_emulator/faults` | clears every fault |
@@ -434,6 +434,7 @@ fn behaviour_json(b: &Behaviour) -> Value {
         },
         "DenyAssumeRole": b.deny_assume_role,
         "RefuseWhileHsmBusy": b.refuse_while_hsm_busy,
+        "UnknownIdNotFound": b.unknown_id_not_found,
     })
 }
 
@@ -445,6 +446,9 @@ fn set_behaviour(control: &Control, body: &Value) -> Answer {
     }
     if let Some(v) = field_bool(body, &["RefuseWhileHsmBusy", "refuse_while_hsm_busy"])? {
         b.refuse_while_hsm_busy = v;
+    }
+    if let Some(v) = field_bool(body, &["UnknownIdNotFound", "unknown_id_not_found"])? {
+        b.unknown_id_not_found = v;
     }
     for name in ["BusyMessage", "busy_message"] {
         match body.get(name) {

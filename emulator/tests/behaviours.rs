@@ -637,7 +637,7 @@ async fn behaviours_states_rollback_windows_and_timings_over_http() {
     assert_eq!(status, 200);
     assert_eq!(
         v,
-        serde_json::json!({"ModifyUninitialized": true, "BusyMessage": null, "ExpiredRollback": "Hide", "DenyAssumeRole": [], "RefuseWhileHsmBusy": false})
+        serde_json::json!({"ModifyUninitialized": true, "BusyMessage": null, "ExpiredRollback": "Hide", "DenyAssumeRole": [], "RefuseWhileHsmBusy": false, "UnknownIdNotFound": false})
     );
     let (status, v) = control_call(
         addr,
@@ -655,6 +655,7 @@ async fn behaviours_states_rollback_windows_and_timings_over_http() {
             expired_rollback: ExpiredRollback::ShowPast,
             deny_assume_role: vec!["arn:aws:iam::123456789012:role/no".into()],
             refuse_while_hsm_busy: true,
+            unknown_id_not_found: false,
         }
     );
     let (status, v) = control_call(

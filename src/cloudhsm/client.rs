@@ -31,6 +31,8 @@ use crate::stop::StopSignal;
 /// How long one attempt of an API call may take before the SDK gives up on it (and
 /// retries): a request that is never answered must not hang an apply or a refresh.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+/// The most clusters one DescribeClusters call answers (its `MaxResults` limit).
+const PAGE_SIZE: usize = 25;
 /// How long opening a connection may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -212,12 +214,14 @@ impl CloudHsm {
         settings: &ClientSettings,
         stop: StopSignal,
     ) -> Result<CloudHsm, SettingsError> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(CONNECT_TIMEOUT)
-                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                .build(),
-        );
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(https_client())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                    .build(),
+            );
         if let Some(region) = &settings.region {
             loader = loader.region(Region::new(region.clone()));
         }
@@ -349,11 +353,49 @@ impl CloudHsm {
             .await?
     }
 
-    /// Many clusters in as few DescribeClusters calls as the API allows.
+    /// Many clusters in as few DescribeClusters calls as the API allows: one call per 25 ids
+    /// (the API's page size), the calls side by side. A cluster CloudHSM does not know is
+    /// simply missing from the answer.
     pub async fn describe_many(
         &self,
         cluster_ids: &[String],
     ) -> Result<BTreeMap<String, Cluster>, ApiError> {
+        let chunks = cluster_ids
+            .chunks(PAGE_SIZE)
+            .map(|chunk| self.describe_chunk(chunk));
+        let mut out = BTreeMap::new();
+        for found in futures_util::future::join_all(chunks).await {
+            out.extend(found?);
+        }
+        Ok(out)
+    }
+
+    /// One chunk of ids. Some regions answer a filter holding an unknown id with not-found
+    /// for the whole call: then each id is asked on its own, so that one unknown cluster is
+    /// "not found" for its reader only.
+    async fn describe_chunk(&self, ids: &[String]) -> Result<BTreeMap<String, Cluster>, ApiError> {
+        match self.describe_pages(ids).await {
+            Err(e) if e.kind() == ErrorKind::NotFound && ids.len() > 1 => {
+                let one_by_one = ids
+                    .iter()
+                    .map(|id| self.describe_pages(std::slice::from_ref(id)));
+                let mut out = BTreeMap::new();
+                for found in futures_util::future::join_all(one_by_one).await {
+                    match found {
+                        Ok(found) => out.extend(found),
+                        Err(e) if e.kind() == ErrorKind::NotFound => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(out)
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(BTreeMap::new()),
+            other => other,
+        }
+    }
+
+    /// DescribeClusters for these ids, following NextToken.
+    async fn describe_pages(&self, ids: &[String]) -> Result<BTreeMap<String, Cluster>, ApiError> {
         const OP: &str = "DescribeClusters";
         let mut out = BTreeMap::new();
         let mut next: Option<String> = None;
@@ -361,21 +403,14 @@ impl CloudHsm {
             let call = self
                 .client
                 .describe_clusters()
-                .filters("clusterIds", cluster_ids.to_vec())
-                .max_results(25)
+                .filters("clusterIds", ids.to_vec())
+                .max_results(PAGE_SIZE as i32)
                 .set_next_token(next.clone())
                 .send();
-            let resp = match self.bounded(OP, call).await? {
-                Ok(r) => r,
-                Err(e) => {
-                    let err = ApiError::from_sdk(OP, e);
-                    // Some regions answer an unknown id with not-found instead of an empty list.
-                    if err.kind() == ErrorKind::NotFound {
-                        return Ok(out);
-                    }
-                    return Err(err);
-                }
-            };
+            let resp = self
+                .bounded(OP, call)
+                .await?
+                .map_err(|e| ApiError::from_sdk(OP, e))?;
             for c in resp.clusters() {
                 let cluster = cluster_from_sdk(c);
                 out.insert(cluster.id.clone(), cluster);
@@ -463,6 +498,17 @@ impl CloudHsm {
             out = call => Ok(out),
         }
     }
+}
+
+/// The HTTPS client for AWS (CloudHSM, STS, credential providers): rustls with ring, whose
+/// randomness comes straight from the operating system. With aws-lc, the SDK's default, the
+/// first connection of every process first spends tens of milliseconds of CPU seeding a
+/// jitter-entropy generator, and Terraform starts the provider several times per plan.
+fn https_client() -> aws_sdk_cloudhsmv2::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 fn cluster_from_sdk(c: &aws_sdk_cloudhsmv2::types::Cluster) -> Cluster {
@@ -565,5 +611,45 @@ mod tests {
         }
         .is_transient());
         assert!(!ApiError::Cancelled { operation: "X" }.is_transient());
+    }
+}
+
+#[cfg(test)]
+mod batching_tests {
+    use crate::test_support::emulated_aws;
+    use cloudhsm_emulator::{Behaviour, ClusterSpec, Timings};
+
+    #[tokio::test]
+    async fn reads_together_share_calls_and_an_unknown_id_is_not_found_for_its_reader_only() {
+        let aws = emulated_aws(Timings::instant()).await;
+        let ids: Vec<String> = (0..30)
+            .map(|_| aws.control.seed_cluster(ClusterSpec::default()))
+            .collect();
+        let client = aws.context.client().await.expect("client");
+        // Some regions refuse a whole filtered call that names an unknown cluster.
+        aws.control.set_behaviour(Behaviour {
+            unknown_id_not_found: true,
+            ..Behaviour::default()
+        });
+        let unknown = "cluster-zzzzzzzzzzz".to_string();
+        let reads = ids
+            .iter()
+            .chain(std::iter::once(&unknown))
+            .map(|id| client.describe(id));
+        let answers = futures_util::future::join_all(reads).await;
+        for (id, answer) in ids.iter().zip(&answers) {
+            assert_eq!(
+                answer.as_ref().expect("read").as_ref().map(|c| &c.id),
+                Some(id)
+            );
+        }
+        assert!(
+            matches!(answers.last(), Some(Ok(None))),
+            "{:?}",
+            answers.last()
+        );
+        // One batch: 31 ids in chunks of 25 side by side, then one by one for the chunk
+        // CloudHSM refused because of the unknown id.
+        assert_eq!(aws.control.call_count("DescribeClusters"), 2 + 6);
     }
 }

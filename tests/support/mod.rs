@@ -179,7 +179,7 @@ impl Workspace {
     }
 
     /// `terraform <args>` with the workspace's hermetic environment, output piped.
-    fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
+    pub fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut cmd = Command::new(&self.terraform);
         cmd.args(args)
             .current_dir(self.dir.path())

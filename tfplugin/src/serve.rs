@@ -822,7 +822,7 @@ mod tests {
             .expect("connect");
 
         // Meanwhile a real client is served.
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
         let verifier = Arc::new(Pinned(
             server.cert_der.to_vec(),
             provider.signature_verification_algorithms,

@@ -68,7 +68,15 @@ pub fn server_config(
 ) -> Result<Arc<rustls::ServerConfig>, TlsError> {
     let expected = CertificateDer::from_pem_slice(client_cert_pem.as_bytes())
         .map_err(|e| TlsError::ClientCert(e.to_string()))?;
-    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    // ring for what needs randomness (our key, the handshake): it reads the operating
+    // system's generator directly, where aws-lc first seeds a jitter-entropy generator for
+    // tens of milliseconds. aws-lc to verify Terraform's client signature: go-plugin's client
+    // certificates use ECDSA P-521, which ring cannot verify (verifying needs no randomness).
+    let provider = rustls::crypto::CryptoProvider {
+        signature_verification_algorithms: rustls::crypto::aws_lc_rs::default_provider()
+            .signature_verification_algorithms,
+        ..rustls::crypto::ring::default_provider()
+    };
     let verifier = Arc::new(ExactClientCert {
         expected: expected.to_vec(),
         algorithms: provider.signature_verification_algorithms,
@@ -158,8 +166,7 @@ mod tests {
             expected: CertificateDer::from_pem_slice(pem.as_bytes())
                 .unwrap()
                 .to_vec(),
-            algorithms: rustls::crypto::aws_lc_rs::default_provider()
-                .signature_verification_algorithms,
+            algorithms: rustls::crypto::ring::default_provider().signature_verification_algorithms,
         };
         let now = UnixTime::now();
         assert!(verifier
