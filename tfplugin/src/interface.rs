@@ -17,7 +17,7 @@ use crate::value::Value;
 /// The provider itself: its configuration and the resources and data sources it serves.
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
-    /// The provider's type name, the prefix of its resource type names (`cloudhsm`).
+    /// The provider's type name, the prefix of its resource type names (e.g. `example`).
     fn type_name(&self) -> &'static str;
     /// The schema of the `provider` block.
     fn schema(&self) -> Schema;
@@ -44,7 +44,7 @@ pub trait Provider: Send + Sync + 'static {
 /// A managed resource: one file in `src/resources/` implements this.
 #[async_trait]
 pub trait Resource: Send + Sync + 'static {
-    /// Full type name, e.g. `cloudhsm_cluster_config`.
+    /// Full type name, e.g. `example_greeting`.
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
     /// Static checks of the configuration, before any plan (values may be unknown).

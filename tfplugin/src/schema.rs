@@ -2,7 +2,7 @@
 //! nested), nested blocks, and the cty type of the values they describe. Resource code
 //! builds schemas with the builders here; the dispatch layer translates them to the wire.
 //!
-//! This module must not know protobuf or gRPC types and knows nothing of AWS or CloudHSM.
+//! This module must not know protobuf or gRPC types and knows nothing of any provider's domain.
 //! Descriptions are Markdown (the protocol sends them marked as such).
 
 use std::collections::{BTreeMap, HashSet};

@@ -17,6 +17,8 @@ use rustls::{DigitallySignedStruct, DistinguishedName, SignatureScheme};
 pub enum TlsError {
     #[error("could not generate the plugin's TLS certificate: {0}")]
     Generate(#[from] rcgen::Error),
+    #[error("could not make the plugin's TLS key: {0}")]
+    Key(&'static str),
     #[error("PLUGIN_CLIENT_CERT does not hold a PEM certificate: {0}")]
     ClientCert(String),
     #[error("could not build the TLS configuration: {0}")]
@@ -29,19 +31,62 @@ pub struct ServerIdentity {
     key_der: PrivatePkcs8KeyDer<'static>,
 }
 
+/// An ECDSA P-256 key held by ring. Key generation and signing draw their randomness from
+/// the operating system through ring: aws-lc (which rcgen and rustls may pick instead) first
+/// seeds a jitter-entropy generator for tens of milliseconds, on every plugin start.
+struct RingKey {
+    pair: ring::signature::EcdsaKeyPair,
+    pkcs8: Vec<u8>,
+    rng: ring::rand::SystemRandom,
+}
+
+impl RingKey {
+    fn generate() -> Result<RingKey, TlsError> {
+        use ring::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING as ALG};
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ALG, &rng)
+            .map_err(|_| TlsError::Key("no randomness from the operating system"))?;
+        let pair = EcdsaKeyPair::from_pkcs8(&ALG, pkcs8.as_ref(), &rng)
+            .map_err(|_| TlsError::Key("the new P-256 key was rejected"))?;
+        Ok(RingKey {
+            pair,
+            pkcs8: pkcs8.as_ref().to_vec(),
+            rng,
+        })
+    }
+}
+
+impl rcgen::PublicKeyData for RingKey {
+    fn der_bytes(&self) -> &[u8] {
+        use ring::signature::KeyPair as _;
+        self.pair.public_key().as_ref()
+    }
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
+impl rcgen::SigningKey for RingKey {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        self.pair
+            .sign(&self.rng, msg)
+            .map(|s| s.as_ref().to_vec())
+            .map_err(|_| rcgen::Error::RemoteKeyError)
+    }
+}
+
 impl ServerIdentity {
     /// A self-signed ECDSA P-256 certificate for `localhost`, which is the name go-plugin's
     /// client checks.
     pub fn generate() -> Result<Self, TlsError> {
-        let key = rcgen::KeyPair::generate()?;
+        let key = RingKey::generate()?;
         let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()])?;
         params
             .distinguished_name
             .push(rcgen::DnType::CommonName, "localhost");
-        params.distinguished_name.push(
-            rcgen::DnType::OrganizationName,
-            "terraform-provider-cloudhsm",
-        );
+        params
+            .distinguished_name
+            .push(rcgen::DnType::OrganizationName, "Terraform plugin");
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         params.key_usages = vec![
             rcgen::KeyUsagePurpose::DigitalSignature,
@@ -55,7 +100,7 @@ impl ServerIdentity {
         let cert = params.self_signed(&key)?;
         Ok(ServerIdentity {
             cert_der: cert.der().clone(),
-            key_der: PrivatePkcs8KeyDer::from(key.serialize_der()),
+            key_der: PrivatePkcs8KeyDer::from(key.pkcs8),
         })
     }
 }
