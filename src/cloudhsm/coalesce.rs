@@ -5,9 +5,9 @@
 //! an error reaches every reader of that batch.
 //!
 //! How long a batch gathers: Terraform reads with a fixed parallelism, so when a batch of k
-//! reads is answered, about k new reads follow within milliseconds. The next batch gathers
-//! until it has as many ids as the last one, or no read joined for a short quiet gap (longer
-//! right after a batch, shorter for a first read), and never longer than a cap.
+//! reads is answered, about k new reads follow within milliseconds. In such a burst, the next
+//! batch gathers until it has as many ids as the burst's largest batch, or no read joined for
+//! a quiet gap; outside one, until a shorter quiet gap; never longer than a cap.
 //!
 //! The batch's call runs in a task of its own, so a reader that stops waiting (Terraform
 //! asked the provider to stop, a deadline passed) never strands the others.
@@ -68,8 +68,8 @@ struct Batch {
 struct Shared {
     /// The batch that still takes ids.
     gathering: Option<Arc<Batch>>,
-    /// The size of the last batch answered, and when.
-    last: Option<(usize, Instant)>,
+    /// The largest batch of the current burst of reads, and when the last batch was answered.
+    burst: Option<(usize, Instant)>,
 }
 
 /// Gathers reads into batches. Shared by every copy of one client.
@@ -85,7 +85,7 @@ impl Coalescer {
         Coalescer {
             shared: Arc::new(Mutex::new(Shared {
                 gathering: None,
-                last: None,
+                burst: None,
             })),
             flight: Arc::new(tokio::sync::Mutex::new(())),
             gathering,
@@ -152,11 +152,13 @@ async fn send(
     fetch: Fetch,
 ) {
     let started = Instant::now();
+    // In a burst, expect as many reads as its largest batch so far (a lone read now and then
+    // is no burst: single reads are waited on only for the short gap).
     let expected = shared
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .last
-        .filter(|(_, at)| at.elapsed() < gathering.follow_for)
+        .burst
+        .filter(|(size, at)| *size >= 2 && at.elapsed() < gathering.follow_for)
         .map(|(size, _)| size);
     let gap = if expected.is_some() {
         gathering.follow_gap
@@ -203,7 +205,14 @@ async fn send(
     );
     let size = ids.len();
     let answer = fetch(ids).await;
-    shared.lock().unwrap_or_else(PoisonError::into_inner).last = Some((size, Instant::now()));
+    {
+        let mut shared = shared.lock().unwrap_or_else(PoisonError::into_inner);
+        let largest = match shared.burst {
+            Some((largest, at)) if at.elapsed() < gathering.follow_for => largest.max(size),
+            _ => size,
+        };
+        shared.burst = Some((largest, Instant::now()));
+    }
     batch.answer.send_replace(Some(answer));
 }
 
