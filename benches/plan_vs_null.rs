@@ -228,6 +228,12 @@ async fn main() {
         control.clear_calls();
         tokio::task::block_in_place(|| timed(ours.command(&plan, &[])));
         let calls = control.call_count("DescribeClusters");
+        let sizes: Vec<usize> = control
+            .calls("DescribeClusters")
+            .iter()
+            .map(|c| c["Filters"]["clusterIds"].as_array().map_or(0, Vec::len))
+            .collect();
+        println!("N = {n}: DescribeClusters per refresh, clusters in each: {sizes:?}");
 
         control.inject(Fault {
             operation: Some("DescribeClusters".into()),
