@@ -168,6 +168,7 @@ struct Row {
     plan_ratio: f64,
     calls: usize,
     latency_ratio: f64,
+    wide_latency_ratio: f64,
     rss_ratio: f64,
 }
 
@@ -240,10 +241,18 @@ async fn main() {
             kind: FaultKind::Latency(LATENCY),
             trigger: Trigger::Rate(1.0),
         });
-        let mut t_slow = Vec::new();
+        let (mut t_slow, mut t_slow_wide) = (Vec::new(), Vec::new());
+        let wide = [
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-lock=false",
+            "-parallelism=100",
+        ];
         tokio::task::block_in_place(|| {
             for _ in 0..ROUNDS {
                 t_slow.push(timed(ours.command(&plan, &[])).0);
+                t_slow_wide.push(timed(ours.command(&wide, &[])).0);
             }
         });
         control.clear_faults();
@@ -253,6 +262,7 @@ async fn main() {
             plan_ratio: ours_median / null_median,
             calls,
             latency_ratio: median(t_slow) / ours_median,
+            wide_latency_ratio: median(t_slow_wide) / ours_median,
             rss_ratio: rss_ours as f64 / rss_null.max(1) as f64,
         });
     }
@@ -280,6 +290,10 @@ async fn main() {
     println!(
         "| plan with 50 ms per call / with 0 ms | {:.2} | {:.2} | ≤ 1.2 |",
         rows[0].latency_ratio, rows[1].latency_ratio
+    );
+    println!(
+        "| the same with -parallelism=100 / with 0 ms (default parallelism) | {:.2} | {:.2} | |",
+        rows[0].wide_latency_ratio, rows[1].wide_latency_ratio
     );
     println!(
         "| peak RSS of a provider process, ours / Go null | {:.2} | {:.2} | ≤ 0.75 |",
