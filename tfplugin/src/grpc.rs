@@ -221,8 +221,33 @@ fn one_item<T: Send + 'static>(item: T) -> Response<OneItemStream<T>> {
 /// fit it (Terraform reads a JSON DynamicValue as well as msgpack, so not a digit of a number
 /// can change), otherwise msgpack of the state with the attributes the schema no longer has
 /// left out, at every depth.
-fn upgrade_json(json: Vec<u8>, type_name: &str, ty: &Type) -> Result<pb::DynamicValue, Diagnostic> {
-    let stored = value::decode_stored_json(&json, ty).map_err(|e| {
+/// A state of an older schema version: read against the current schema, then the resource's
+/// upgrade hook.
+fn upgrade_older(
+    r: &Served<dyn Resource>,
+    from_version: i64,
+    json: &[u8],
+    type_name: &str,
+) -> Result<pb::DynamicValue, Diagnostic> {
+    let stored = stored_state(json, type_name, &r.value_type)?;
+    let upgraded = r
+        .implementation
+        .upgrade_state(from_version, stored.value)
+        .map_err(|d| {
+            d.into_iter().find(Diagnostic::is_error).unwrap_or_else(|| {
+                Diagnostic::error(
+                    "Could not upgrade the stored state",
+                    format!(
+                        "The {type_name} resource refused its state of version {from_version}."
+                    ),
+                )
+            })
+        })?;
+    convert::encode(&upgraded, &r.value_type, "upgraded state")
+}
+
+fn stored_state(json: &[u8], type_name: &str, ty: &Type) -> Result<value::StoredState, Diagnostic> {
+    value::decode_stored_json(json, ty).map_err(|e| {
         Diagnostic::error(
             "Could not read the stored state",
             format!(
@@ -231,7 +256,11 @@ fn upgrade_json(json: Vec<u8>, type_name: &str, ty: &Type) -> Result<pb::Dynamic
                 e.message()
             ),
         )
-    })?;
+    })
+}
+
+fn upgrade_json(json: Vec<u8>, type_name: &str, ty: &Type) -> Result<pb::DynamicValue, Diagnostic> {
+    let stored = stored_state(&json, type_name, ty)?;
     if stored.fits_as_is() {
         return Ok(pb::DynamicValue {
             msgpack: Vec::new(),
@@ -436,6 +465,8 @@ impl pb::provider_server::Provider for ProviderService {
             }
             let upgraded = if raw.json.is_empty() {
                 convert::encode(&Value::Null, &r.value_type, "upgraded state")
+            } else if request.version < r.schema.version {
+                upgrade_older(r, request.version, &raw.json, &request.type_name)
             } else {
                 upgrade_json(raw.json, &request.type_name, &r.value_type)
             };

@@ -53,6 +53,13 @@ pub trait Resource: Send + Sync + 'static {
     async fn apply(&self, request: ApplyRequest) -> ApplyResponse;
     async fn read(&self, request: ReadRequest) -> ReadResponse;
     async fn import(&self, id: &str) -> ImportResponse;
+    /// Brings a stored state written with schema version `from_version` (older than the
+    /// schema's) to the current schema. `state` has been read against the current schema
+    /// already (attributes it no longer has are dropped, missing ones are null). By default
+    /// the state is kept as it is.
+    fn upgrade_state(&self, _from_version: i64, state: Value) -> Result<Value, Diagnostics> {
+        Ok(state)
+    }
 }
 
 /// A data source: one file in `src/data_sources/` implements this.

@@ -94,9 +94,16 @@ pub trait TypedResource: Send + Sync + 'static {
     /// What the resource is for (the schema's description, Markdown).
     fn description(&self) -> String;
 
-    /// The schema version (raise it with a stored-state upgrade in mind).
+    /// The schema version (raise it together with [`TypedResource::upgrade`]).
     fn schema_version(&self) -> i64 {
         0
+    }
+
+    /// Brings a stored state of an older schema version to the current model (it arrives read
+    /// against the current schema: attributes no longer there are dropped, new ones null).
+    /// By default the state is kept as it is.
+    fn upgrade(&self, _from_version: i64, state: Self::Model) -> Result<Self::Model, Diagnostics> {
+        Ok(state)
     }
 
     /// Static checks of the configuration (values may be unknown). `timeouts` durations are
@@ -388,6 +395,13 @@ impl<R: TypedResource> Resource for ResourceAdapter<R> {
             },
             Err(d) => keep(d),
         }
+    }
+
+    fn upgrade_state(&self, from_version: i64, state: Value) -> Result<Value, Diagnostics> {
+        let model = model_of::<R::Model>(&state)?.ok_or_else(Diagnostics::new)?;
+        self.resource
+            .upgrade(from_version, model)
+            .map(IntoValue::into_value)
     }
 
     async fn import(&self, id: &str) -> ImportResponse {

@@ -116,3 +116,74 @@ async fn validation_points_at_the_attribute_and_checks_timeouts() {
         .await
         .is_empty());
 }
+
+/// The greeting at schema version 1, whose upgrade from version 0 fills in the word.
+struct VersionedGreeting;
+
+#[async_trait::async_trait]
+impl tfplugin::TypedResource for VersionedGreeting {
+    type Model = hello::Greeting;
+    const TYPE_NAME: &'static str = "hello_versioned";
+
+    fn description(&self) -> String {
+        "A greeting whose stored states of version 0 lack a word.".into()
+    }
+
+    fn schema_version(&self) -> i64 {
+        1
+    }
+
+    fn upgrade(
+        &self,
+        from_version: i64,
+        mut state: hello::Greeting,
+    ) -> Result<hello::Greeting, tfplugin::diagnostics::Diagnostics> {
+        if from_version == 0 && state.word.is_null() {
+            state.word = tfplugin::Field::Known("Hello".into());
+        }
+        Ok(state)
+    }
+
+    async fn create(
+        &self,
+        planned: hello::Greeting,
+        _: tfplugin::Apply<hello::Greeting>,
+    ) -> Result<hello::Greeting, tfplugin::Failure<hello::Greeting>> {
+        Ok(planned)
+    }
+
+    async fn read(
+        &self,
+        current: hello::Greeting,
+    ) -> Result<Option<hello::Greeting>, tfplugin::diagnostics::Diagnostics> {
+        Ok(Some(current))
+    }
+
+    async fn update(
+        &self,
+        _: hello::Greeting,
+        planned: hello::Greeting,
+        _: tfplugin::Apply<hello::Greeting>,
+    ) -> Result<hello::Greeting, tfplugin::Failure<hello::Greeting>> {
+        Ok(planned)
+    }
+}
+
+#[test]
+fn an_older_stored_state_goes_through_the_upgrade_hook() {
+    let r = serve_resource(VersionedGreeting);
+    assert_eq!(r.schema().version, 1);
+    let old = config("world", None, None);
+    let upgraded = r.upgrade_state(0, old).expect("upgraded");
+    assert_eq!(upgraded.get("word"), Some(&Value::string("Hello")));
+    // The default import refuses, saying why.
+    let imported = futures_executor_block(r.import("x"));
+    assert!(imported.diagnostics.has_errors());
+}
+
+fn futures_executor_block<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime")
+        .block_on(f)
+}
