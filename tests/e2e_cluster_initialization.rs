@@ -13,7 +13,7 @@ use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
     SubjectPublicKeyInfo, PKCS_ECDSA_P256_SHA256,
 };
-use support::{descendants, error_blocks, flat, resource_hcl, seed_and_sign, sign_for, Workspace};
+use support::{error_blocks, flat, resource_hcl, seed_and_sign, sign_for, Workspace};
 use terraform_provider_cloudhsm::certs;
 
 const ADDRESS: &str = "cloudhsm_cluster_initialization.this";
@@ -385,35 +385,14 @@ async fn ctrl_c_mid_wait_stops_at_once_and_the_next_apply_picks_it_up() {
 
     let apply = ws.spawn(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     let waiting = tokio::task::block_in_place(|| {
-        for _ in 0..600 {
-            if control.call_count("InitializeCluster") == 1 {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        false
+        support::wait_until(|| control.call_count("InitializeCluster") == 1)
     });
     assert!(waiting, "apply reached InitializeCluster");
     std::thread::sleep(Duration::from_millis(500));
-    // Ctrl-C as a terminal sends it: SIGINT to Terraform and everything it started (older
-    // Terraform runs as a wrapper plus a child; the provider plugin gets it too).
-    let mut pids = vec![apply.id()];
-    pids.extend(descendants(apply.id()));
-    for pid in &pids {
-        let _ = std::process::Command::new("kill")
-            .args(["-INT", &pid.to_string()])
-            .status();
-    }
-    let output = tokio::task::block_in_place(|| apply.wait_with_output()).expect("terraform ends");
-    let text = flat(&format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    ));
-    assert!(
-        !output.status.success(),
-        "an interrupted apply fails: {text}"
-    );
+    let (status, stdout, stderr) =
+        tokio::task::block_in_place(|| support::interrupt_like_a_terminal(apply));
+    let text = flat(&format!("{stdout}\n{stderr}"));
+    assert!(!status.success(), "an interrupted apply fails: {text}");
     assert!(
         text.contains("Interrupted while waiting for the cluster"),
         "says what happened: {text}"

@@ -376,3 +376,35 @@ pub fn descendants(pid: u32) -> Vec<u32> {
     }
     found
 }
+
+/// Waits (up to 30 s) until `reached` says so; false if it never does.
+pub fn wait_until(mut reached: impl FnMut() -> bool) -> bool {
+    for _ in 0..1500 {
+        if reached() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    false
+}
+
+/// Ctrl-C as a terminal sends it: SIGINT to `child` and to everything it started (older
+/// Terraform runs as a wrapper plus a child; the provider plugin gets it too). Then waits
+/// for the child and answers its whole output, stdout then stderr.
+pub fn interrupt_like_a_terminal(
+    child: std::process::Child,
+) -> (std::process::ExitStatus, String, String) {
+    let mut pids = vec![child.id()];
+    pids.extend(descendants(child.id()));
+    for pid in &pids {
+        let _ = std::process::Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status();
+    }
+    let output = child.wait_with_output().expect("terraform ends");
+    (
+        output.status,
+        String::from_utf8_lossy(&output.stdout).to_string(),
+        String::from_utf8_lossy(&output.stderr).to_string(),
+    )
+}
