@@ -7,6 +7,8 @@ use crate::proto::tfplugin6 as pb;
 use crate::schema::{Attribute, AttributeKind, Block, BlockNesting, NestedBlock, Nesting, Schema};
 use crate::value::{self, Type, Value};
 
+/// A schema as Terraform receives it. Every block carries the schema's version, and every
+/// description is marked as Markdown.
 pub fn schema(s: &Schema) -> pb::Schema {
     pb::Schema {
         version: s.version,
@@ -82,6 +84,7 @@ fn attribute(a: &Attribute) -> pb::schema::Attribute {
     }
 }
 
+/// An attribute path as Terraform receives it, step for step.
 pub fn path(p: &AttributePath) -> pb::AttributePath {
     use pb::attribute_path::step::Selector;
     pb::AttributePath {
@@ -99,6 +102,7 @@ pub fn path(p: &AttributePath) -> pb::AttributePath {
     }
 }
 
+/// A diagnostic as Terraform receives it. A root path is sent as no path at all.
 pub fn diagnostic(d: &Diagnostic) -> pb::Diagnostic {
     let severity = match d.severity {
         Severity::Error => pb::diagnostic::Severity::Error,
@@ -116,11 +120,14 @@ pub fn diagnostic(d: &Diagnostic) -> pb::Diagnostic {
     }
 }
 
+/// Every diagnostic, in order, as Terraform receives them.
 pub fn diagnostics(ds: &Diagnostics) -> Vec<pb::Diagnostic> {
     ds.iter().map(diagnostic).collect()
 }
 
-/// Decodes a DynamicValue of the given type; an absent value is null.
+/// Decodes a `DynamicValue` of type `ty`, from msgpack or else from JSON; an absent or empty
+/// value is null. On failure, an error diagnostic that names the value as `what` (e.g.
+/// "prior state").
 pub fn decode(dv: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostic> {
     let result = match dv {
         Some(d) if !d.msgpack.is_empty() => value::decode_msgpack(&d.msgpack, ty),
@@ -138,7 +145,8 @@ pub fn decode(dv: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Va
     })
 }
 
-/// Encodes a value as msgpack for Terraform.
+/// Encodes a value of type `ty` as msgpack for Terraform. On failure (the value does not
+/// fit the type), an error diagnostic that names the value as `what`.
 pub fn encode(v: &Value, ty: &Type, what: &str) -> Result<pb::DynamicValue, Diagnostic> {
     value::encode_msgpack(v, ty)
         .map(|msgpack| pb::DynamicValue {

@@ -1,17 +1,22 @@
 //! Go-style duration strings (`"30m"`, `"1h30m"`, `"90s"`, `"1.5h"`), the form Terraform
-//! users write in `timeouts` blocks and the AWS provider's `assume_role.duration`.
+//! users write in `timeouts` blocks and in other duration attributes.
 
 use std::time::Duration;
 
+/// A text that is not a Go duration. Its message says what to write instead.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 #[error(
     "{input:?} is not a duration: write a number followed by a unit, such as \"90s\", \"30m\", \"1h30m\" (units: ms, s, m, h)"
 )]
 pub struct DurationError {
+    /// The text as given.
     pub input: String,
 }
 
-/// Parses a Go duration. Negative durations and an empty string are refused.
+/// Parses a Go duration: numbers (decimals allowed) each followed by a unit (`ns`, `us` or
+/// `µs`, `ms`, `s`, `m`, `h`), or a bare `0`. Spaces around it are ignored. Negative
+/// durations, an empty string, a number without a unit and durations longer than 10¹²
+/// seconds are refused.
 pub fn parse(input: &str) -> Result<Duration, DurationError> {
     let err = || DurationError {
         input: input.to_string(),

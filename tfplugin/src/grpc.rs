@@ -58,6 +58,9 @@ pub struct ProviderService {
 }
 
 impl ProviderService {
+    /// Asks `provider` once for its schema, resources and data sources, and each of those
+    /// for its type name and schema; later changes to what the provider returns are not
+    /// seen. Of two resources (or data sources) with the same type name, the last one wins.
     pub fn new(provider: Arc<dyn Provider>) -> Self {
         let provider_schema = provider.schema();
         let provider_type = provider_schema.value_type();

@@ -13,8 +13,10 @@ use base64::Engine as _;
 
 use crate::identity::PluginIdentity;
 
-/// The environment variable holding the magic cookie, and the value Terraform sets.
+/// The environment variable holding the magic cookie, which tells the plugin that Terraform
+/// started it.
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
+/// The magic cookie's value that Terraform sets.
 pub const MAGIC_COOKIE_VALUE: &str =
     "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 
@@ -23,24 +25,46 @@ pub const CORE_PROTOCOL_VERSION: u32 = 1;
 /// The Terraform plugin protocol major version we speak.
 pub const PLUGIN_PROTOCOL_VERSION: u32 = 6;
 
+/// Why the plugin cannot start from what the environment says. The message is meant for the
+/// person who ran it.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum HandshakeError {
+    /// The magic cookie is missing or wrong: someone ran the plugin by hand.
     #[error(
         "{name} is a Terraform plugin, not a command to run by hand.\n\
          Terraform or OpenTofu starts it by itself: declare the provider in required_providers \
          and run `terraform init`.\n\
          To debug the provider, run it with --debug and export the TF_REATTACH_PROVIDERS line it prints."
     )]
-    NotStartedByTerraform { name: &'static str },
+    NotStartedByTerraform {
+        /// The plugin's executable name, from [`PluginIdentity::name`].
+        name: &'static str,
+    },
+    /// Terraform offered protocol versions, none of them ours.
     #[error(
         "this provider speaks Terraform plugin protocol {PLUGIN_PROTOCOL_VERSION}, but Terraform \
          offered only protocol version(s) {offered}. Use Terraform 1.0 or later (or OpenTofu)."
     )]
-    NoCommonProtocol { offered: String },
+    NoCommonProtocol {
+        /// `PLUGIN_PROTOCOL_VERSIONS` as Terraform set it.
+        offered: String,
+    },
+    /// `PLUGIN_MIN_PORT` or `PLUGIN_MAX_PORT` is not a port number.
     #[error("{var} must be a port number, got {value:?}")]
-    BadPort { var: &'static str, value: String },
+    BadPort {
+        /// The variable's name.
+        var: &'static str,
+        /// Its value.
+        value: String,
+    },
+    /// The TCP port range is empty.
     #[error("PLUGIN_MIN_PORT ({min}) is greater than PLUGIN_MAX_PORT ({max})")]
-    EmptyPortRange { min: u16, max: u16 },
+    EmptyPortRange {
+        /// `PLUGIN_MIN_PORT` (10000 when unset).
+        min: u16,
+        /// `PLUGIN_MAX_PORT` (25000 when unset).
+        max: u16,
+    },
 }
 
 /// Where the plugin should listen.
@@ -48,15 +72,25 @@ pub enum HandshakeError {
 pub enum Transport {
     /// A unix socket in this directory (go-plugin's default on unix; unix only).
     #[cfg(unix)]
-    Unix { dir: PathBuf },
+    Unix {
+        /// `PLUGIN_UNIX_SOCKET_DIR`, or the system's temporary directory when unset.
+        dir: PathBuf,
+    },
     /// TCP on 127.0.0.1, on the first free port of this range.
-    Tcp { min_port: u16, max_port: u16 },
+    Tcp {
+        /// The lowest port to try.
+        min_port: u16,
+        /// The highest port to try (included).
+        max_port: u16,
+    },
 }
 
 /// What Terraform told us through the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handshake {
+    /// The plugin protocol version agreed on (always [`PLUGIN_PROTOCOL_VERSION`]).
     pub protocol_version: u32,
+    /// Where to listen.
     pub transport: Transport,
     /// Terraform's client certificate (PEM) when AutoMTLS is on.
     pub client_cert_pem: Option<String>,

@@ -3,7 +3,10 @@
 //! [`Diagnostics`].
 //!
 //! Nothing here mentions gRPC, protobuf or msgpack (the server translates), and nothing
-//! mentions AWS (the provider code implements these traits).
+//! mentions any provider's domain (the provider code implements these traits).
+//!
+//! Private data (`*private` below) is opaque bytes a resource keeps beside an object's state:
+//! Terraform stores them and hands them back with the next plan, apply or read of it.
 
 use std::sync::Arc;
 
@@ -41,17 +44,24 @@ pub trait Provider: Send + Sync + 'static {
     fn stop(&self) {}
 }
 
-/// A managed resource: one file in `src/resources/` implements this.
+/// A managed resource, in raw values. Most resources implement
+/// [`TypedResource`](crate::resource::TypedResource) instead and are served through
+/// [`serve_resource`](crate::resource::serve_resource), which implements this.
 #[async_trait]
 pub trait Resource: Send + Sync + 'static {
     /// Full type name, e.g. `example_greeting`.
     fn type_name(&self) -> &'static str;
+    /// The resource's schema; asked once, when the server starts.
     fn schema(&self) -> Schema;
     /// Static checks of the configuration, before any plan (values may be unknown).
     async fn validate(&self, config: &Value) -> Diagnostics;
+    /// Plans a create, an update or a destroy (`PlanResourceChange`).
     async fn plan(&self, request: PlanRequest) -> PlanResponse;
+    /// Carries out a planned create, update or destroy (`ApplyResourceChange`).
     async fn apply(&self, request: ApplyRequest) -> ApplyResponse;
+    /// Refreshes the state from the real object (`ReadResource`).
     async fn read(&self, request: ReadRequest) -> ReadResponse;
+    /// The state for an import id (`ImportResourceState`).
     async fn import(&self, id: &str) -> ImportResponse;
     /// Brings a stored state written with schema version `from_version` (older than the
     /// schema's) to the current schema. `state` has been read against the current schema
@@ -62,74 +72,109 @@ pub trait Resource: Send + Sync + 'static {
     }
 }
 
-/// A data source: one file in `src/data_sources/` implements this.
+/// A data source, in raw values. Most data sources implement
+/// [`TypedDataSource`](crate::data_source::TypedDataSource) instead and are served through
+/// [`serve_data_source`](crate::data_source::serve_data_source), which implements this.
 #[async_trait]
 pub trait DataSource: Send + Sync + 'static {
+    /// Full type name, e.g. `example_greeting`.
     fn type_name(&self) -> &'static str;
+    /// The data source's schema; asked once, when the server starts.
     fn schema(&self) -> Schema;
+    /// Static checks of the configuration (values may be unknown).
     async fn validate(&self, config: &Value) -> Diagnostics;
+    /// Reads the data source for its configuration (`ReadDataSource`).
     async fn read(&self, config: &Value) -> DataSourceReadResponse;
 }
 
+/// What [`Resource::plan`] gets.
 #[derive(Clone, Debug)]
 pub struct PlanRequest {
     /// Null when the resource is being created.
     pub prior_state: Value,
-    /// Null when the resource is being destroyed.
+    /// Terraform's proposal: the configuration merged with the prior state. Null when the
+    /// resource is being destroyed.
     pub proposed_new_state: Value,
+    /// The configuration (values may be unknown).
     pub config: Value,
+    /// The private data stored with the prior state.
     pub prior_private: Vec<u8>,
 }
 
+/// What [`Resource::plan`] answers.
 #[derive(Clone, Debug, Default)]
 pub struct PlanResponse {
+    /// The state the apply is to produce, with unknown values where only the apply will
+    /// tell; null for a destroy.
     pub planned_state: Value,
+    /// Attributes whose change needs a new object; a non-empty list plans a replacement.
     pub requires_replace: Vec<AttributePath>,
+    /// Private data handed to the apply of this plan.
     pub planned_private: Vec<u8>,
+    /// Problems and notes for the user; an error fails the plan.
     pub diagnostics: Diagnostics,
 }
 
+/// What [`Resource::apply`] gets.
 #[derive(Clone, Debug)]
 pub struct ApplyRequest {
     /// Null when the resource is being created.
     pub prior_state: Value,
-    /// Null when the resource is being destroyed.
+    /// The state the plan promised. Null when the resource is being destroyed.
     pub planned_state: Value,
+    /// The configuration (every value known).
     pub config: Value,
+    /// The plan's private data ([`PlanResponse::planned_private`]).
     pub planned_private: Vec<u8>,
 }
 
+/// What [`Resource::apply`] answers.
 #[derive(Clone, Debug, Default)]
 pub struct ApplyResponse {
-    /// Null when the resource is gone (after a destroy).
+    /// The object as it now is, also after a failure. Null when the resource is gone (after
+    /// a destroy).
     pub new_state: Value,
+    /// Private data to store with the new state.
     pub private: Vec<u8>,
+    /// Problems and notes for the user; an error fails the apply.
     pub diagnostics: Diagnostics,
 }
 
+/// What [`Resource::read`] gets.
 #[derive(Clone, Debug)]
 pub struct ReadRequest {
+    /// The state as Terraform holds it.
     pub current_state: Value,
+    /// The private data stored with it.
     pub private: Vec<u8>,
 }
 
+/// What [`Resource::read`] answers.
 #[derive(Clone, Debug, Default)]
 pub struct ReadResponse {
     /// Null when the remote object is gone: Terraform then plans to create it.
     pub new_state: Value,
+    /// Private data to store with the refreshed state.
     pub private: Vec<u8>,
+    /// Problems and notes for the user; an error fails the refresh.
     pub diagnostics: Diagnostics,
 }
 
+/// What [`Resource::import`] answers.
 #[derive(Clone, Debug, Default)]
 pub struct ImportResponse {
     /// The imported state objects (usually one); Terraform reads each afterwards.
     pub states: Vec<Value>,
+    /// Problems and notes for the user; an error fails the import.
     pub diagnostics: Diagnostics,
 }
 
+/// What [`DataSource::read`] answers.
 #[derive(Clone, Debug, Default)]
 pub struct DataSourceReadResponse {
+    /// The data source's values: its configuration with the computed attributes filled in.
+    /// Not sent when the diagnostics hold an error.
     pub state: Value,
+    /// Problems and notes for the user; an error fails the read.
     pub diagnostics: Diagnostics,
 }

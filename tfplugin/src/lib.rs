@@ -1,5 +1,14 @@
 //! The Terraform plugin protocol layer: handshake, gRPC dispatch, values, schema and
 //! diagnostics. It knows Terraform and nothing of any provider's domain.
+//!
+//! A provider declares each resource's attributes once, as a struct with `#[derive(Model)]`
+//! (see [`model`]), implements [`TypedResource`] (or [`TypedDataSource`]) on it, lists the
+//! resources in its [`interface::Provider`] through [`serve_resource`] (or
+//! [`serve_data_source`]), and hands the provider to [`serve::serve`] in `main`, together
+//! with its [`PluginIdentity`]. [`logging::init`] sends `tracing` events to Terraform's log.
+//! `examples/hello.rs` is a whole provider in a page.
+
+#![warn(missing_docs)]
 
 pub mod convert;
 pub mod data_source;

@@ -21,7 +21,8 @@ use tracing_subscriber::Layer;
 use crate::identity::PluginIdentity;
 
 /// Picks the level from `TF_LOG_PROVIDER`, then `TF_LOG` (as Terraform names them:
-/// TRACE, DEBUG, INFO, WARN, ERROR, OFF; JSON means TRACE). Unset means WARN.
+/// TRACE, DEBUG, INFO, WARN, ERROR, OFF; JSON means TRACE). Unset means WARN; `None`
+/// means OFF.
 pub fn level_from_env() -> Option<Level> {
     let raw = std::env::var("TF_LOG_PROVIDER")
         .ok()

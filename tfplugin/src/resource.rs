@@ -62,6 +62,8 @@ pub struct Apply<M> {
 pub struct Failure<M> {
     /// The object as it is now; `None`: as it was before (nothing on create).
     pub state: Option<M>,
+    /// Why. Hold at least one error: these are passed on as they are, and without an error
+    /// Terraform takes the answer for a success.
     pub diagnostics: Diagnostics,
 }
 
@@ -122,6 +124,8 @@ pub trait TypedResource: Send + Sync + 'static {
         None
     }
 
+    /// Creates the object `planned` describes (unknown values are the ones to fill in) and
+    /// returns its state, every value known. On failure, what was made so far, if anything.
     async fn create(
         &self,
         planned: Self::Model,
@@ -132,6 +136,8 @@ pub trait TypedResource: Send + Sync + 'static {
     /// `Err`: the state is kept as it was.
     async fn read(&self, current: Self::Model) -> Result<Option<Self::Model>, Diagnostics>;
 
+    /// Changes the object from `prior` to `planned` (unknown values are the ones to fill
+    /// in) and returns its state, every value known. On failure, the object as it now is.
     async fn update(
         &self,
         prior: Self::Model,

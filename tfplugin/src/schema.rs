@@ -15,6 +15,7 @@ use crate::value::Type;
 pub struct Schema {
     /// The resource's state version; bump it when the stored state changes shape.
     pub version: i64,
+    /// The top-level block: the attributes and nested blocks.
     pub block: Block,
 }
 
@@ -75,7 +76,9 @@ impl Schema {
 
     /// Checks the rules Terraform enforces when it loads a schema: every attribute is
     /// exactly one of required, optional, computed or optional+computed; names are unique
-    /// within their block and lower_snake_case; nested attributes are not empty.
+    /// within their block and lower_snake_case; nested attributes are not empty; nested
+    /// blocks' item limits make sense; the version is not negative. The error lists every
+    /// problem. Nothing in this crate calls it: call it in a test of each schema.
     pub fn check(&self) -> Result<(), String> {
         let mut problems = Vec::new();
         check_block(&self.block, &AttributePath::root(), &mut problems);
@@ -99,10 +102,13 @@ enum Scope<'a> {
 /// A block: attributes and nested blocks.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Block {
+    /// The attributes, in order.
     pub attributes: Vec<Attribute>,
+    /// The nested block types, in order.
     pub blocks: Vec<NestedBlock>,
     /// Markdown.
     pub description: String,
+    /// Terraform warns when a configuration uses it.
     pub deprecated: bool,
 }
 
@@ -149,8 +155,11 @@ impl Block {
 /// A nested block type (`name { ... }` in HCL).
 #[derive(Clone, Debug, PartialEq)]
 pub struct NestedBlock {
+    /// The block's name, as written in HCL.
     pub type_name: String,
+    /// What each block holds.
     pub block: Block,
+    /// How the block repeats.
     pub nesting: BlockNesting,
     /// 0 = no minimum.
     pub min_items: i64,
@@ -192,9 +201,13 @@ impl NestedBlock {
 /// How a nested block repeats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BlockNesting {
+    /// At most one block; null when absent.
     Single,
+    /// Any number of blocks, in order: a list of objects.
     List,
+    /// Any number of blocks, in no order: a set of objects.
     Set,
+    /// Blocks with one label each: a map of objects by label.
     Map,
     /// Like `Single`, but never null: an absent block reads as an object of nulls.
     Group,
@@ -203,23 +216,34 @@ pub enum BlockNesting {
 /// One attribute of a block or of a nested attribute.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Attribute {
+    /// The attribute's name (lower_snake_case).
     pub name: String,
+    /// What the attribute holds.
     pub kind: AttributeKind,
     /// Markdown.
     pub description: String,
+    /// The configuration must set it.
     pub required: bool,
+    /// The configuration may set it.
     pub optional: bool,
+    /// The provider sets it (with `optional`: when the configuration does not).
     pub computed: bool,
+    /// Terraform hides it in plans and output.
     pub sensitive: bool,
+    /// Terraform warns when a configuration uses it.
     pub deprecated: bool,
 }
 
 /// What an attribute holds: a value of a cty type, or nested attributes.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AttributeKind {
+    /// A value of this type.
     Type(Type),
+    /// Objects of these attributes (`name = { ... }` in HCL).
     Nested {
+        /// How the objects repeat.
         nesting: Nesting,
+        /// The attributes of each object.
         attributes: Vec<Attribute>,
     },
 }
@@ -227,9 +251,13 @@ pub enum AttributeKind {
 /// How nested attributes repeat.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Nesting {
+    /// One object.
     Single,
+    /// A list of objects.
     List,
+    /// A set of objects.
     Set,
+    /// A map of objects by key.
     Map,
 }
 
@@ -373,8 +401,8 @@ impl Attribute {
     }
 }
 
-/// Strips the Markdown that descriptions use: `code`, [text](url), **bold**, *em*, _em_
-/// (underscores inside words, as in `cluster_id`, stay).
+/// Strips the Markdown that descriptions use: `` `code` ``, `[text](url)`, `**bold**`,
+/// `*em*`, `_em_` (underscores inside words, as in `cluster_id`, stay).
 pub fn markdown_to_plain(markdown: &str) -> String {
     let chars: Vec<char> = markdown.chars().collect();
     let mut out = String::with_capacity(markdown.len());

@@ -13,20 +13,26 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixT
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{DigitallySignedStruct, DistinguishedName, SignatureScheme};
 
+/// Why AutoMTLS could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
+    /// The server certificate could not be made.
     #[error("could not generate the plugin's TLS certificate: {0}")]
     Generate(#[from] rcgen::Error),
+    /// The server's key could not be made.
     #[error("could not make the plugin's TLS key: {0}")]
     Key(&'static str),
+    /// Terraform's client certificate is not a PEM certificate.
     #[error("PLUGIN_CLIENT_CERT does not hold a PEM certificate: {0}")]
     ClientCert(String),
+    /// rustls refused the configuration.
     #[error("could not build the TLS configuration: {0}")]
     Config(#[from] rustls::Error),
 }
 
 /// The server's certificate and key, made fresh for this process.
 pub struct ServerIdentity {
+    /// The certificate (DER), sent to Terraform in the handshake line.
     pub cert_der: CertificateDer<'static>,
     key_der: PrivatePkcs8KeyDer<'static>,
 }

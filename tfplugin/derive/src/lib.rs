@@ -1,31 +1,10 @@
-//! `#[derive(Model)]`: one Rust struct declares a Terraform schema and the typed model of its
-//! values, so that each attribute's name is written once.
+//! `#[derive(Model)]` for `tfplugin`: one Rust struct declares a Terraform schema and the
+//! typed model of its values, so that each attribute's name is written once. The derive's
+//! own documentation (re-exported as `tfplugin::Model`) says how to use it.
 //!
-//! ```ignore
-//! #[derive(Clone, Debug, Default, Model)]
-//! struct Greeting {
-//!     /// The greeting's id.
-//!     #[tf(computed, keep)]
-//!     id: Field<String>,
-//!     /// Whom to greet. Changing it makes a new greeting.
-//!     #[tf(required, requires_replace)]
-//!     name: Field<String>,
-//!     #[tf(timeouts(create = "5m"))]
-//!     timeouts: Field<Timeouts>,
-//! }
-//! ```
-//!
-//! Every field is a `tfplugin::value::Field<T>` (null, unknown or known). The field's doc
-//! comment is the attribute's description. `#[tf(...)]` takes: `required`, `optional`,
-//! `computed`, `sensitive`, `requires_replace`, `keep` (a computed value kept on update),
-//! `nested` (a model, or a `Vec` / `BTreeMap` of models, as nested attributes),
-//! `same = path::to::fn` (semantic equality: `fn(&T, &T) -> bool`), `name = "attr"` (when
-//! the attribute's name is not the field's), `description = expr` (instead of the doc
-//! comment), and `timeouts(create = "30m", ...)` on a `Field<Timeouts>`.
-//!
-//! Generated: `Model` (schema, plan rules), `FromValue`, `IntoValue`, `AttributeType` (the
-//! struct as a nested object), and a constant per attribute name (`Greeting::NAME == "name"`).
 //! Knows nothing of any provider.
+
+#![warn(missing_docs)]
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as Tokens};
@@ -35,7 +14,40 @@ use syn::{
     Lit, LitStr, Meta, Path, PathArguments, Type,
 };
 
-/// See the crate documentation.
+/// Derives `tfplugin::model::Model` for a struct: the struct declares a Terraform schema and
+/// carries its values, so that each attribute's name is written once.
+///
+/// ```ignore
+/// #[derive(Clone, Debug, Default, Model)]
+/// struct Greeting {
+///     /// The greeting's id.
+///     #[tf(computed, keep)]
+///     id: Field<String>,
+///     /// Whom to greet. Changing it makes a new greeting.
+///     #[tf(required, requires_replace)]
+///     name: Field<String>,
+///     #[tf(timeouts(create = "5m"))]
+///     timeouts: Field<Timeouts>,
+/// }
+/// ```
+///
+/// The struct has named fields, each a `tfplugin::value::Field<T>` (null, unknown or
+/// known); anything else is a compile error. Without `nested`, `T` implements
+/// `tfplugin::model::ValueType` (`String`, `bool`, `Number`, `f64`, and `Vec` or
+/// `BTreeMap<String, _>` of those). The field's doc comment is the attribute's description.
+///
+/// `#[tf(...)]` takes: `required`, `optional`, `computed`, `sensitive`, `requires_replace`,
+/// `keep` (a computed value kept on update), `nested` (a model, or a `Vec` / `BTreeMap` of
+/// models, as nested attributes), `same = path::to::fn` (semantic equality:
+/// `fn(&T, &T) -> bool`), `name = "attr"` (when the attribute's name is not the field's),
+/// `description = expr` (instead of the doc comment), and `timeouts(create = "30m", ...)` on
+/// a `Field<Timeouts>` (an optional and computed attribute). The flags are not checked
+/// against each other here: check the schema with `tfplugin::schema::Schema::check` in a
+/// test.
+///
+/// Generated: `Model` (schema, plan rules), `FromValue`, `IntoValue`, and a constant per
+/// field, named after the field in upper case and holding the attribute's name
+/// (`Greeting::NAME == "name"`).
 #[proc_macro_derive(Model, attributes(tf))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
