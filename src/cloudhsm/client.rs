@@ -14,9 +14,7 @@ use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::BehaviorVersion;
-use aws_sdk_cloudhsmv2::config::http::HttpResponse;
 use aws_sdk_cloudhsmv2::config::{Credentials, Region, SharedCredentialsProvider};
-use aws_sdk_cloudhsmv2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudhsmv2::types::{BackupRetentionPolicy, BackupRetentionType};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -26,6 +24,7 @@ use super::cluster::{
     Cluster, ClusterCertificates, ClusterChange, ClusterState, Hsm, RetentionPolicy,
 };
 use super::coalesce::{Coalescer, Fetch, Gathering};
+pub use super::error::{ApiError, ErrorKind};
 use crate::stop::StopSignal;
 
 /// How long one attempt of an API call may take before the SDK gives up on it (and
@@ -89,103 +88,6 @@ pub enum SettingsError {
          neither to use the standard credential chain (environment, profile, SSO, instance role)"
     )]
     HalfCredentials { only: &'static str },
-}
-
-/// How an API call failed, in the words of the service.
-#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
-pub enum ApiError {
-    #[error("CloudHSM refused {operation}: {code}: {message}")]
-    Service {
-        operation: &'static str,
-        kind: ErrorKind,
-        code: String,
-        message: String,
-        /// The HTTP status of the answer, when there was one.
-        status: Option<u16>,
-    },
-    #[error("could not complete {operation} with the CloudHSM API: {detail}")]
-    Transport {
-        operation: &'static str,
-        detail: String,
-    },
-    #[error("{operation} got no answer before the operation's deadline ({after_secs} s)")]
-    DeadlineReached {
-        operation: &'static str,
-        after_secs: u64,
-    },
-    #[error("{operation} was cancelled because Terraform asked the provider to stop")]
-    Cancelled { operation: &'static str },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    NotFound,
-    InvalidRequest,
-    AccessDenied,
-    Throttling,
-    Internal,
-    Other,
-}
-
-impl ApiError {
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            ApiError::Service { kind, .. } => *kind,
-            _ => ErrorKind::Other,
-        }
-    }
-
-    /// A failure that says nothing about the request itself (throttling, a service fault,
-    /// the network): the same call may well succeed a little later.
-    pub fn is_transient(&self) -> bool {
-        match self {
-            ApiError::Service { kind, status, .. } => {
-                matches!(kind, ErrorKind::Throttling | ErrorKind::Internal)
-                    || status.is_some_and(|s| s >= 500 || s == 429)
-            }
-            ApiError::Transport { .. } => true,
-            ApiError::DeadlineReached { .. } | ApiError::Cancelled { .. } => false,
-        }
-    }
-
-    fn from_sdk<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> ApiError
-    where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-    {
-        if let SdkError::ServiceError(service) = &err {
-            let e = service.err();
-            let code = e.code().unwrap_or("UnknownError").to_string();
-            let message = e.message().unwrap_or("no message").to_string();
-            let kind = match code.as_str() {
-                "CloudHsmResourceNotFoundException" => ErrorKind::NotFound,
-                "CloudHsmInvalidRequestException" => ErrorKind::InvalidRequest,
-                "CloudHsmAccessDeniedException" | "AccessDeniedException" => {
-                    ErrorKind::AccessDenied
-                }
-                "ThrottlingException"
-                | "ThrottledException"
-                | "TooManyRequestsException"
-                | "RequestLimitExceeded"
-                | "Throttling" => ErrorKind::Throttling,
-                "CloudHsmInternalFailureException"
-                | "CloudHsmServiceException"
-                | "InternalFailure"
-                | "ServiceUnavailable" => ErrorKind::Internal,
-                _ => ErrorKind::Other,
-            };
-            return ApiError::Service {
-                operation,
-                kind,
-                code,
-                message,
-                status: Some(service.raw().status().as_u16()),
-            };
-        }
-        ApiError::Transport {
-            operation,
-            detail: DisplayErrorContext(&err).to_string(),
-        }
-    }
 }
 
 /// The CloudHSM client the resources share.
@@ -589,28 +491,6 @@ mod tests {
         assert!(!printed.contains("very-secret"));
         assert!(!printed.contains("session-token"));
         assert!(!printed.contains("AKIAEXAMPLE"));
-    }
-
-    #[test]
-    fn transient_errors_are_the_ones_worth_retrying() {
-        let service = |kind, status| ApiError::Service {
-            operation: "DescribeClusters",
-            kind,
-            code: "X".into(),
-            message: "m".into(),
-            status,
-        };
-        assert!(service(ErrorKind::Throttling, Some(400)).is_transient());
-        assert!(service(ErrorKind::Internal, Some(500)).is_transient());
-        assert!(service(ErrorKind::Other, Some(503)).is_transient());
-        assert!(!service(ErrorKind::InvalidRequest, Some(400)).is_transient());
-        assert!(!service(ErrorKind::AccessDenied, Some(400)).is_transient());
-        assert!(ApiError::Transport {
-            operation: "X",
-            detail: "reset".into()
-        }
-        .is_transient());
-        assert!(!ApiError::Cancelled { operation: "X" }.is_transient());
     }
 }
 

@@ -23,8 +23,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::client::ApiError;
 use super::cluster::Cluster;
+use super::error::ApiError;
 
 /// The answer of one batch: every cluster found, by id, or the error of the call.
 pub type BatchAnswer = Result<Arc<BTreeMap<String, Cluster>>, ApiError>;

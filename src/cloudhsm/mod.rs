@@ -1,4 +1,5 @@
 //! The only door to AWS. [`client`] builds the CloudHSM v2 client and makes the calls
+//! ([`error`] says how they failed)
 //! ([`backoff`] times its polls, [`coalesce`] lets concurrent reads share one call);
 //! [`cluster`] is the cluster as our own types (the [`ClusterState`] enum and the rules of
 //! what a state means); [`wait`] polls with backoff through transient errors until a
@@ -11,14 +12,16 @@ pub mod backoff;
 pub mod client;
 pub mod cluster;
 pub mod coalesce;
+pub mod error;
 pub mod wait;
 pub mod workflows;
 
 pub use backoff::Backoff;
-pub use client::{ApiError, AssumeRole, ClientSettings, CloudHsm, ErrorKind, SettingsError};
+pub use client::{AssumeRole, ClientSettings, CloudHsm, SettingsError};
 pub use cluster::{
     Cluster, ClusterCertificates, ClusterChange, ClusterState, Desired, Hsm, HsmTypeChange,
     Initialization, RetentionPolicy, RETENTION_TYPE,
 };
+pub use error::{ApiError, ErrorKind};
 pub use wait::{FirstLook, Progress, WaitError};
 pub use workflows::{InitializeError, Initialized, Modified, ModifyError};

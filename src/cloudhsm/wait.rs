@@ -10,8 +10,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::backoff::jitter_seed;
-use super::client::{ApiError, CloudHsm};
+use super::client::CloudHsm;
 use super::cluster::Cluster;
+use super::error::ApiError;
 
 /// What a waiter's check says about a cluster it just read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,7 +210,7 @@ mod tests {
             })),
             last_error: Some(ApiError::Service {
                 operation: "DescribeClusters",
-                kind: super::super::client::ErrorKind::Throttling,
+                kind: super::super::error::ErrorKind::Throttling,
                 code: "ThrottlingException".into(),
                 message: "Rate exceeded".into(),
                 status: Some(400),

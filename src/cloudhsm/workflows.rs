@@ -13,8 +13,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::client::{ApiError, CloudHsm};
+use super::client::CloudHsm;
 use super::cluster::{Cluster, ClusterChange, ClusterState, Desired, Initialization};
+use super::error::ApiError;
 use super::wait::{FirstLook, Progress, WaitError};
 use crate::certs::{self, CertError, Certificate};
 
