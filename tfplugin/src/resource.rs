@@ -42,6 +42,19 @@ pub struct Plan<M> {
 }
 
 impl<M> Plan<M> {
+    /// A plan as the adapter hands it to [`TypedResource::modify_plan`], for testing a plan
+    /// hook on its own: `creating` says a new object is planned (create or replacement).
+    pub fn new(prior: Option<M>, config: M, planned: M, creating: bool) -> Self {
+        Plan {
+            prior,
+            config,
+            planned,
+            requires_replace: Vec::new(),
+            diagnostics: Diagnostics::new(),
+            creating,
+        }
+    }
+
     /// A new object is planned: a create, or the create half of a replacement.
     pub fn is_create(&self) -> bool {
         self.creating

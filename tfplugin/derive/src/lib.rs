@@ -41,9 +41,10 @@ use syn::{
 /// models, as nested attributes), `same = path::to::fn` (semantic equality:
 /// `fn(&T, &T) -> bool`), `name = "attr"` (when the attribute's name is not the field's),
 /// `description = expr` (instead of the doc comment), and `timeouts(create = "30m", ...)` on
-/// a `Field<Timeouts>` (an optional and computed attribute). The flags are not checked
-/// against each other here: check the schema with `tfplugin::schema::Schema::check` in a
-/// test.
+/// a `Field<Timeouts>` (an optional and computed attribute, alone). Combinations Terraform
+/// refuses, or that mean nothing (`required` with `computed`, `keep` without `computed`,
+/// `requires_replace` on a value the configuration cannot set, no presence flag at all), do
+/// not compile.
 ///
 /// Generated: `Model` (schema, plan rules), `FromValue`, `IntoValue`, and a constant per
 /// field, named after the field in upper case and holding the attribute's name
@@ -144,6 +145,28 @@ fn field_spec(attrs: &[Attribute]) -> syn::Result<FieldSpec> {
     Ok(spec)
 }
 
+/// Refuses flag combinations Terraform would refuse (or that mean nothing), at compile time.
+fn check_flags(spec: &FieldSpec, field: &syn::Field) -> syn::Result<()> {
+    let problem = if spec.timeouts.is_some() {
+        (spec.required || spec.optional || spec.computed || spec.requires_replace || spec.keep)
+            .then_some("`timeouts(...)` stands alone: it is optional and computed by itself")
+    } else if spec.required && (spec.optional || spec.computed) {
+        Some("`required` cannot be combined with `optional` or `computed`")
+    } else if !(spec.required || spec.optional || spec.computed) {
+        Some("say whether the attribute is `required`, `optional` or `computed`")
+    } else if spec.keep && !spec.computed {
+        Some("`keep` is for computed values (it keeps them across updates)")
+    } else if spec.requires_replace && !(spec.required || spec.optional) {
+        Some("`requires_replace` is for values the configuration sets")
+    } else {
+        None
+    };
+    match problem {
+        Some(p) => Err(syn::Error::new_spanned(field, p)),
+        None => Ok(()),
+    }
+}
+
 /// `T` of `Wrapper<T>` when the type's last segment is `wrapper`.
 fn inner_of<'a>(ty: &'a Type, wrapper: &str) -> Option<&'a Type> {
     let Type::Path(tp) = ty else { return None };
@@ -183,6 +206,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             .as_ref()
             .ok_or_else(|| syn::Error::new_spanned(field, "Model needs named fields"))?;
         let spec = field_spec(&field.attrs)?;
+        check_flags(&spec, field)?;
         let plain = ident.to_string();
         let plain = plain.strip_prefix("r#").unwrap_or(&plain).to_string();
         let attr_name = spec
@@ -310,4 +334,40 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(field: syn::Field) -> Result<(), String> {
+        let spec = field_spec(&field.attrs).map_err(|e| e.to_string())?;
+        check_flags(&spec, &field).map_err(|e| e.to_string())
+    }
+
+    fn field(attrs: Tokens) -> syn::Field {
+        let named: syn::FieldsNamed = syn::parse_quote!({ #attrs pub x: Field<String> });
+        named.named.into_iter().next().expect("one field")
+    }
+
+    #[test]
+    fn flag_combinations_terraform_refuses_do_not_compile() {
+        assert!(check(field(quote!(#[tf(required, requires_replace)]))).is_ok());
+        assert!(check(field(quote!(#[tf(optional, computed)]))).is_ok());
+        assert!(check(field(quote!(#[tf(computed, keep)]))).is_ok());
+        assert!(check(field(quote!(#[tf(timeouts(create = "1m"))]))).is_ok());
+        for bad in [
+            quote!(#[tf(required, computed)]),
+            quote!(#[tf(sensitive)]),
+            quote!(#[tf(optional, keep)]),
+            quote!(#[tf(computed, requires_replace)]),
+            quote!(#[tf(optional, timeouts(create = "1m"))]),
+        ] {
+            assert!(check(field(bad.clone())).is_err(), "{bad}");
+        }
+        assert!(
+            check(field(quote!(#[tf(optional, fancy)]))).is_err(),
+            "unknown flag"
+        );
+    }
 }
