@@ -10,11 +10,11 @@
 
 #![warn(missing_docs)]
 
-pub mod convert;
+mod convert;
 pub mod data_source;
 pub mod diagnostics;
 pub mod duration;
-pub mod grpc;
+mod grpc;
 pub mod handshake;
 pub mod identity;
 pub mod interface;
@@ -27,7 +27,7 @@ pub mod resource;
 pub mod schema;
 pub mod serve;
 pub mod timeouts;
-pub mod tls;
+mod tls;
 pub mod value;
 
 pub use data_source::{serve_data_source, TypedDataSource};

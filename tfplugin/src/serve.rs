@@ -45,7 +45,8 @@ use crate::identity::PluginIdentity;
 use crate::interface::Provider;
 use crate::proto::plugin as goplugin;
 use crate::proto::tfplugin6 as pb;
-use crate::tls::{self, ServerIdentity, TlsError};
+pub use crate::tls::TlsError;
+use crate::tls::{self, ServerIdentity};
 
 /// Largest gRPC message accepted or sent; schemas and states are far smaller.
 const MAX_MESSAGE_BYTES: usize = 256 << 20;
