@@ -75,14 +75,6 @@ pub enum InitializeError {
     Wait { error: WaitError, accepted: bool },
 }
 
-/// A successful initialization.
-#[derive(Debug, Clone)]
-pub struct Initialized {
-    pub cluster: Cluster,
-    /// Whether this run called InitializeCluster (false: adopted).
-    pub called: bool,
-}
-
 /// Decides what to do with `cluster` for `signed` (the parsed signed certificate; `None` when
 /// it is not known yet, at plan). With `strict` a missing CSR with no HSM on its way is an
 /// error; otherwise (plan with an unknown certificate) the HSM may still come.
@@ -209,7 +201,7 @@ impl CloudHsm {
         signed: &Certificate,
         anchor: &Certificate,
         timeout: Duration,
-    ) -> Result<Initialized, InitializeError> {
+    ) -> Result<Cluster, InitializeError> {
         let deadline = Instant::now() + timeout;
         let client = self.for_operation(Some(deadline));
         let remaining = || deadline.saturating_duration_since(Instant::now());
@@ -235,7 +227,6 @@ impl CloudHsm {
 
         let mut cluster = look("reading the cluster").await?;
         let mut strict = false;
-        let mut called = false;
         let mut retries = 0u32;
         loop {
             match next_init_step(&cluster, Some(signed), strict)? {
@@ -276,7 +267,6 @@ impl CloudHsm {
                     let error = match sent {
                         Ok(state) => {
                             tracing::debug!(cluster_id, %state, "InitializeCluster accepted");
-                            called = true;
                             cluster.state = state;
                             cluster.certificates.cluster_csr = None;
                             break;
@@ -358,7 +348,7 @@ impl CloudHsm {
             }
         }
         tracing::info!(cluster_id, state = %cluster.state, "cluster initialized");
-        Ok(Initialized { cluster, called })
+        Ok(cluster)
     }
 
     /// Sleeps for `pause`, cut short by the operation's deadline or a stop.
@@ -378,15 +368,6 @@ impl CloudHsm {
 // ---------------------------------------------------------------------------------------
 // Modification
 // ---------------------------------------------------------------------------------------
-
-/// A finished modification.
-#[derive(Debug, Clone)]
-pub struct Modified {
-    /// The cluster as it is afterwards.
-    pub cluster: Cluster,
-    /// What was sent (empty: nothing differed, no call was made).
-    pub change: ClusterChange,
-}
 
 /// Why a modification did not finish.
 #[derive(Debug, Clone, PartialEq)]
@@ -454,7 +435,7 @@ impl CloudHsm {
         cluster_id: &str,
         desired: &Desired,
         timeout: Duration,
-    ) -> Result<Modified, ModifyError> {
+    ) -> Result<Cluster, ModifyError> {
         let deadline = Instant::now() + timeout;
         let client = self.for_operation(Some(deadline));
         let remaining = || deadline.saturating_duration_since(Instant::now());
@@ -529,7 +510,7 @@ impl CloudHsm {
             if desired.is_met_by(&cluster) && !cluster.is_busy() {
                 // The change went through; only its answer was lost.
                 tracing::info!(cluster_id, error = %error, "ModifyCluster reported an error but the cluster has the requested settings");
-                return Ok(Modified { cluster, change });
+                return Ok(cluster);
             }
             let busy = cluster.has_work_running();
             let worth_retrying =
@@ -578,7 +559,7 @@ impl CloudHsm {
             change = desired.change_from(&cluster);
         }
         if change.is_empty() {
-            return Ok(Modified { cluster, change });
+            return Ok(cluster);
         }
 
         // 3. Stable again with the requested settings.
@@ -605,7 +586,7 @@ impl CloudHsm {
             })
             .await;
         match (settled, not_applied) {
-            (Ok(cluster), _) => Ok(Modified { cluster, change }),
+            (Ok(cluster), _) => Ok(cluster),
             (Err(_), Some(cluster)) => Err(ModifyError::NotApplied {
                 cluster: Box::new(cluster),
                 change,

@@ -331,11 +331,7 @@ impl ClusterConfigResource {
             .timeout
             .unwrap_or(std::time::Duration::from_secs(2 * 3600));
         match client.modify_and_wait(&cluster_id, &desired, timeout).await {
-            Ok(done) => Ok(state_from_cluster(
-                &cluster_id,
-                &done.cluster,
-                planned.timeouts,
-            )),
+            Ok(cluster) => Ok(state_from_cluster(&cluster_id, &cluster, planned.timeouts)),
             Err(err) => {
                 let diagnostic =
                     modify_diagnostic(&err, &cluster_id, attr(ClusterConfig::HSM_TYPE));

@@ -346,7 +346,7 @@ impl TypedResource for ClusterInitializationResource {
             .initialize_and_wait(&cluster_id, &signed, &anchor, timeout)
             .await
         {
-            Ok(done) => Ok(with_status(planned, &done.cluster)),
+            Ok(cluster) => Ok(with_status(planned, &cluster)),
             Err(err) => {
                 let diag = initialize_diagnostic(&err, &cluster_id, TYPE_NAME, attributes());
                 match &err {
