@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::Diagnostics;
 use crate::interface::{DataSource, DataSourceReadResponse};
-use crate::model::{decode, Model};
+use crate::model::{model_of, Model};
 use crate::schema::{Block, Schema};
 use crate::value::{IntoValue, Value};
 
@@ -46,10 +46,6 @@ pub fn serve_data_source<D: TypedDataSource>(data_source: D) -> Arc<dyn DataSour
         data_source,
         _model: PhantomData,
     })
-}
-
-fn model_of<M: Model>(value: &Value) -> Result<Option<M>, Diagnostics> {
-    decode::<M>(value).map_err(|e| Diagnostic::from(e).into())
 }
 
 #[async_trait]

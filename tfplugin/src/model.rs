@@ -93,3 +93,11 @@ pub fn decode<M: Model>(value: &Value) -> Result<Option<M>, crate::value::ValueE
     }
     M::from_value(value, &crate::diagnostics::AttributePath::root()).map(Some)
 }
+
+/// [`decode`] for the adapters: the value as a model, or an error diagnostic saying what did
+/// not fit.
+pub(crate) fn model_of<M: Model>(
+    value: &Value,
+) -> Result<Option<M>, crate::diagnostics::Diagnostics> {
+    decode::<M>(value).map_err(|e| crate::diagnostics::Diagnostic::from(e).into())
+}

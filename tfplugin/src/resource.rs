@@ -18,7 +18,7 @@ use crate::interface::{
     ApplyRequest, ApplyResponse, ImportResponse, PlanRequest, PlanResponse, ReadRequest,
     ReadResponse, Resource,
 };
-use crate::model::{decode, Model};
+use crate::model::{model_of, Model};
 use crate::plan_rules::apply_rules;
 use crate::schema::{Block, Schema};
 use crate::timeouts::{self, Timeouts};
@@ -192,11 +192,6 @@ pub fn serve_resource<R: TypedResource>(resource: R) -> Arc<dyn Resource> {
         resource: Arc::new(resource),
         _model: PhantomData,
     })
-}
-
-/// The value as a model, or an error diagnostic saying what did not fit.
-fn model_of<M: Model>(value: &Value) -> Result<Option<M>, Diagnostics> {
-    decode::<M>(value).map_err(|e| Diagnostic::from(e).into())
 }
 
 /// The timeout of `operation` from the model's `timeouts` attribute, if it declares one.
