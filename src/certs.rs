@@ -692,6 +692,15 @@ pub fn same_certificate(a: &str, b: &str) -> bool {
     }
 }
 
+/// Whether two PEM values hold different certificates (both parse, and their DER differs). A
+/// value that does not parse as one certificate is not taken as proof of a difference.
+pub fn certificates_differ(a: &str, b: &str) -> bool {
+    match (parse_certificate_pem(a), parse_certificate_pem(b)) {
+        (Ok(a), Ok(b)) => a.der != b.der,
+        _ => false,
+    }
+}
+
 /// The current time, seconds since the Unix epoch.
 pub fn now_unix() -> i64 {
     match SystemTime::now().duration_since(UNIX_EPOCH) {

@@ -89,7 +89,7 @@ pub fn next_init_step(
     match cluster.initialization() {
         Initialization::Done | Initialization::InProgress => {
             if let (Some(s), Some(current)) = (signed, &cluster.certificates.cluster_certificate) {
-                if certificates_differ(current, s) {
+                if certs::certificates_differ(current, &s.to_pem()) {
                     return Err(InitializeError::OtherCertificate(Box::new(cluster.clone())));
                 }
             }
@@ -118,12 +118,6 @@ pub fn next_init_step(
             _ => Ok(InitStep::WaitUntilSettled),
         },
     }
-}
-
-/// True when the PEM value holds a certificate other than `cert`. A value that does not
-/// parse is not taken as proof of a difference.
-fn certificates_differ(pem: &str, cert: &Certificate) -> bool {
-    certs::parse_certificate_pem(pem).is_ok_and(|c| c.der != cert.der)
 }
 
 /// Waiting for the CSR: the cluster being created, or its first HSM.
@@ -343,7 +337,7 @@ impl CloudHsm {
                 })?;
         }
         if let Some(current) = &cluster.certificates.cluster_certificate {
-            if certificates_differ(current, signed) {
+            if certs::certificates_differ(current, &signed.to_pem()) {
                 return Err(InitializeError::OtherCertificate(Box::new(cluster)));
             }
         }

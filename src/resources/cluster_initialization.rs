@@ -139,18 +139,6 @@ fn check_certificates(
     (signed, anchor, diags)
 }
 
-/// True when both PEM values hold a certificate and the certificates differ. A value that
-/// does not parse as one certificate is not taken as proof of a difference.
-fn certificates_differ(a: &str, b: &str) -> bool {
-    match (
-        certs::parse_certificate_pem(a),
-        certs::parse_certificate_pem(b),
-    ) {
-        (Ok(a), Ok(b)) => a.der != b.der,
-        _ => false,
-    }
-}
-
 /// Where this resource's inputs are, for errors about them.
 fn attributes() -> InitializeAttributes {
     InitializeAttributes {
@@ -433,7 +421,7 @@ impl TypedResource for ClusterInitializationResource {
             &cluster.certificates.cluster_certificate,
         ) {
             // Re-initialized out of band: show the certificate it has now.
-            (Field::Known(mine), Some(theirs)) if certificates_differ(mine, theirs) => {
+            (Field::Known(mine), Some(theirs)) if certs::certificates_differ(mine, theirs) => {
                 state.signed_cert = Field::Known(theirs.clone())
             }
             (Field::Known(_), _) => {}
