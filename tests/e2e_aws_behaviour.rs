@@ -12,7 +12,7 @@ use std::time::Duration;
 use cloudhsm_emulator::{
     Behaviour, ClusterSpec, Control, ExpiredRollback, Fault, FaultKind, Timings, Trigger,
 };
-use support::{flat, resource_hcl, seed_and_sign, sign_for, Workspace};
+use support::{flat, init_with_timeout, resource_hcl, seed_and_sign, sign_for, Workspace};
 use terraform_provider_cloudhsm::certs;
 
 const INIT: &str = "cloudhsm_cluster_initialization.this";
@@ -22,13 +22,6 @@ const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/deploy";
 fn attr(ws: &Workspace, address: &str, name: &str) -> Option<String> {
     ws.resource(address)
         .and_then(|r| r[name].as_str().map(str::to_string))
-}
-
-/// An initialization whose `timeouts.create` is `timeout`.
-fn init_with_timeout(cluster_id: &str, timeout: &str) -> String {
-    format!(
-        "resource \"cloudhsm_cluster_initialization\" \"this\" {{\n  cluster_id   = \"{cluster_id}\"\n  signed_cert  = file(\"cluster.crt\")\n  trust_anchor = file(\"customerCA.crt\")\n  timeouts = {{ create = \"{timeout}\" }}\n}}\n"
-    )
 }
 
 /// A `cloudhsm_cluster_config` with the given settings (`None`: left out).

@@ -13,7 +13,9 @@ use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
     SubjectPublicKeyInfo, PKCS_ECDSA_P256_SHA256,
 };
-use support::{error_blocks, flat, resource_hcl, seed_and_sign, sign_for, Workspace};
+use support::{
+    error_blocks, flat, init_with_timeout, resource_hcl, seed_and_sign, sign_for, Workspace,
+};
 use terraform_provider_cloudhsm::certs;
 
 const ADDRESS: &str = "cloudhsm_cluster_initialization.this";
@@ -300,12 +302,7 @@ async fn timeout_is_reported_and_the_next_apply_picks_it_up() {
     let control = emulator.control();
     let ws = Workspace::new(tf, &emulator.endpoint_url());
     let (id, _cert, _anchor) = seed_and_sign(&control, &ws);
-    let with_timeout = |t: &str| {
-        format!(
-            "resource \"cloudhsm_cluster_initialization\" \"this\" {{\n  cluster_id   = \"{id}\"\n  signed_cert  = file(\"cluster.crt\")\n  trust_anchor = file(\"customerCA.crt\")\n  timeouts = {{ create = \"{t}\" }}\n}}\n"
-        )
-    };
-    ws.write(&with_timeout("2s"));
+    ws.write(&init_with_timeout(&id, "2s"));
 
     let run = ws.apply().fails();
     let text = flat(&run.all());
@@ -320,7 +317,7 @@ async fn timeout_is_reported_and_the_next_apply_picks_it_up() {
     );
 
     // The next apply replaces the tainted object by adopting the running initialization.
-    ws.write(&with_timeout("1m"));
+    ws.write(&init_with_timeout(&id, "1m"));
     ws.apply().ok();
     assert_eq!(control.call_count("InitializeCluster"), 1);
     assert_eq!(state_attr(&ws, "state").as_deref(), Some("INITIALIZED"));

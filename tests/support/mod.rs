@@ -320,6 +320,14 @@ pub fn resource_hcl(name: &str, cluster_id: &str, cert_file: &str, anchor_file: 
     )
 }
 
+/// `cloudhsm_cluster_initialization.this` on the files `seed_and_sign` writes, with
+/// `timeouts.create` set to `timeout`.
+pub fn init_with_timeout(cluster_id: &str, timeout: &str) -> String {
+    format!(
+        "resource \"cloudhsm_cluster_initialization\" \"this\" {{\n  cluster_id   = \"{cluster_id}\"\n  signed_cert  = file(\"cluster.crt\")\n  trust_anchor = file(\"customerCA.crt\")\n  timeouts = {{ create = \"{timeout}\" }}\n}}\n"
+    )
+}
+
 /// A seeded UNINITIALIZED cluster with an HSM, and the files `cluster.crt` / `customerCA.crt`
 /// holding a certificate signed for its CSR and the self-signed root that signed it.
 pub fn seed_and_sign(control: &Control, ws: &Workspace) -> (String, String, String) {
