@@ -3,7 +3,11 @@
 //!
 //! - `terraform plan` (with refresh) of N `cloudhsm_cluster_config` against N `null_resource`;
 //! - DescribeClusters calls per refresh of N resources (exact counts);
-//! - the same plan with 50 ms added to every DescribeClusters, against 0 ms;
+//! - the same plan with 50 ms added to every DescribeClusters, against 0 ms, and what that
+//!   latency added measured in the round trips Terraform's own scheduling forces (it reads
+//!   `PARALLELISM` resources at a time and starts the next ones only when those answered, so
+//!   a refresh of N costs at least N / 10 round trips one after the other, whatever a
+//!   provider does);
 //! - process start to handshake line (AutoMTLS on), ours against the Go provider's;
 //! - peak resident memory of a provider process during a plan, ours against the Go one's.
 //!
@@ -28,6 +32,8 @@ use support::Workspace;
 const ROUNDS: usize = 7;
 const HANDSHAKES: usize = 25;
 const LATENCY: Duration = Duration::from_millis(50);
+/// Terraform's default `-parallelism`.
+const PARALLELISM: usize = 10;
 const MAGIC_COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -168,6 +174,7 @@ struct Row {
     plan_ratio: f64,
     calls: usize,
     latency_ratio: f64,
+    latency_per_forced_trip: f64,
     wide_latency_ratio: f64,
     rss_ratio: f64,
 }
@@ -257,11 +264,15 @@ async fn main() {
         });
         control.clear_faults();
         let (ours_median, null_median) = (median(t_ours), median(t_null));
+        let slow_median = median(t_slow);
+        let forced_trips = n.div_ceil(PARALLELISM) as f64;
         rows.push(Row {
             n,
             plan_ratio: ours_median / null_median,
             calls,
-            latency_ratio: median(t_slow) / ours_median,
+            latency_ratio: slow_median / ours_median,
+            latency_per_forced_trip: (slow_median - ours_median)
+                / (forced_trips * LATENCY.as_secs_f64()),
             wide_latency_ratio: median(t_slow_wide) / ours_median,
             rss_ratio: rss_ours as f64 / rss_null.max(1) as f64,
         });
@@ -288,8 +299,12 @@ async fn main() {
         rows[0].calls, rows[1].calls
     );
     println!(
-        "| plan with 50 ms per call / with 0 ms | {:.2} | {:.2} | ≤ 1.2 |",
+        "| plan with 50 ms per call / with 0 ms | {:.2} | {:.2} | ≤ 1.2 as filed (out of reach, see README) |",
         rows[0].latency_ratio, rows[1].latency_ratio
+    );
+    println!(
+        "| time the 50 ms added / (N / {PARALLELISM} round trips of 50 ms) | {:.2} | {:.2} | ≤ 1.2 proposed |",
+        rows[0].latency_per_forced_trip, rows[1].latency_per_forced_trip
     );
     println!(
         "| the same with -parallelism=100 / with 0 ms (default parallelism) | {:.2} | {:.2} | |",
