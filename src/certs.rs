@@ -17,7 +17,10 @@
 //! Signatures are verified with x509-parser (aws-lc-rs underneath). What that verifier cannot
 //! check (an algorithm, curve or RSA key size it does not implement, RSA-PSS parameters other
 //! than the usual ones) is told apart from a signature that does not verify:
-//! [`CertError::UnsupportedSignature`] says which algorithm or key, and what to do.
+//! [`CertError::UnsupportedSignature`] says which algorithm or key. It is the one error that
+//! says nothing is known to be wrong ([`CertError::cannot_check`]): the checks report it only
+//! when every other check passed, and callers show it as a warning, since CloudHSM checks the
+//! chain itself when `InitializeCluster` runs and refuses it without changing anything.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -421,7 +424,7 @@ pub enum CertError {
     /// The signature cannot be checked here: the verifier does not implement its algorithm,
     /// curve or key size. This says nothing about whether the signature is right.
     #[error(
-        "This provider cannot check the signature of the {} (subject \"{}\"): {why}. So it cannot confirm before InitializeCluster that {}; this does not mean the signature is wrong. {} Signatures it can check: RSA keys of 2048 to 8192 bits with SHA-256, SHA-384 or SHA-512 (PKCS #1 v1.5, or PSS with MGF1 on the same hash and a salt as long as the hash), ECDSA keys on P-256 or P-384 with SHA-256 or SHA-384, and Ed25519.",
+        "This provider cannot check the signature of the {} (subject \"{}\"): {why}. So it cannot confirm before InitializeCluster that {}; this does not mean the signature is wrong. Apply goes on: CloudHSM checks the certificates itself when InitializeCluster runs, and if it refuses them the cluster is left as it was. {} Signatures it can check: RSA keys of 2048 to 8192 bits with SHA-256, SHA-384 or SHA-512 (PKCS #1 v1.5, or PSS with MGF1 on the same hash and a salt as long as the hash), ECDSA keys on P-256 or P-384 with SHA-256 or SHA-384, and Ed25519.",
         .role.noun(), name(.subject), unsupported_consequence(*.role), unsupported_advice(*.role)
     )]
     UnsupportedSignature {
@@ -531,6 +534,13 @@ impl CertError {
         }
     }
 
+    /// Whether this only says that a signature could not be checked
+    /// ([`CertError::UnsupportedSignature`]): nothing is known to be wrong, so it is a warning
+    /// for the caller, not an error. The checks return it only when every other check passed.
+    pub fn cannot_check(&self) -> bool {
+        matches!(self, CertError::UnsupportedSignature { .. })
+    }
+
     /// Which `InitializeCluster` input a check found at fault, for the errors of
     /// [`check_trust_anchor`], [`check_issued_by`] and [`check_matches_csr`]. Parse errors give
     /// `None`: the caller knows which value it parsed.
@@ -594,7 +604,9 @@ pub fn parse_csr_pem(pem: &str) -> Result<CertificateRequest, CertError> {
 }
 
 /// Checks that `c` can serve as the trust anchor: self-signed (issuer equals subject, and the
-/// signature verifies with its own public key) and valid at `now_unix`.
+/// signature verifies with its own public key) and valid at `now_unix`. A signature that
+/// cannot be checked is reported last, when everything else passed
+/// ([`CertError::cannot_check`]).
 pub fn check_trust_anchor(c: &Certificate, now_unix: i64) -> Result<(), CertError> {
     if !c.is_self_issued() {
         return Err(CertError::TrustAnchorNotSelfIssued {
@@ -603,12 +615,27 @@ pub fn check_trust_anchor(c: &Certificate, now_unix: i64) -> Result<(), CertErro
         });
     }
     let x = parse_cert_der(&c.der)?;
-    verify_signed_by(&x, &x, CertRole::TrustAnchor, &c.subject, || {
+    let verified = verify_signed_by(&x, &x, CertRole::TrustAnchor, &c.subject, || {
         CertError::TrustAnchorBadSignature {
             subject: c.subject.clone(),
         }
-    })?;
-    check_validity(c, CertRole::TrustAnchor, now_unix)
+    });
+    unchecked_last(verified, || {
+        check_validity(c, CertRole::TrustAnchor, now_unix)
+    })
+}
+
+/// `verified`, unless it only says the signature cannot be checked: then the `rest` of the
+/// checks first, and that last if they pass.
+fn unchecked_last(
+    verified: Result<(), CertError>,
+    rest: impl FnOnce() -> Result<(), CertError>,
+) -> Result<(), CertError> {
+    match verified {
+        Err(e) if e.cannot_check() => rest().and(Err(e)),
+        Err(e) => Err(e),
+        Ok(()) => rest(),
+    }
 }
 
 /// Verifies `cert`'s signature with `signer`'s public key. A signature made with an
@@ -647,7 +674,8 @@ fn verify_signed_by(
 
 /// Checks that `signed` was issued by `anchor` (its issuer name is the anchor's subject and its
 /// signature verifies with the anchor's public key) and that `signed` is valid at `now_unix`.
-/// The anchor itself is checked by [`check_trust_anchor`].
+/// A signature that cannot be checked is reported last, as in [`check_trust_anchor`], which
+/// checks the anchor itself.
 pub fn check_issued_by(
     signed: &Certificate,
     anchor: &Certificate,
@@ -662,13 +690,15 @@ pub fn check_issued_by(
     }
     let x = parse_cert_der(&signed.der)?;
     let a = parse_cert_der(&anchor.der)?;
-    verify_signed_by(&x, &a, CertRole::SignedCertificate, &signed.subject, || {
+    let verified = verify_signed_by(&x, &a, CertRole::SignedCertificate, &signed.subject, || {
         CertError::SignatureMismatch {
             subject: signed.subject.clone(),
             anchor_subject: anchor.subject.clone(),
         }
-    })?;
-    check_validity(signed, CertRole::SignedCertificate, now_unix)
+    });
+    unchecked_last(verified, || {
+        check_validity(signed, CertRole::SignedCertificate, now_unix)
+    })
 }
 
 /// Checks that `signed` carries the public key of `csr` (the same SubjectPublicKeyInfo).
@@ -1100,10 +1130,10 @@ fn unsupported_consequence(role: CertRole) -> &'static str {
 fn unsupported_advice(role: CertRole) -> &'static str {
     match role {
         CertRole::TrustAnchor => {
-            "To use this provider, create the root CA certificate again with a key and signature algorithm it can check (then sign the cluster's CSR with it)."
+            "To have it checked at plan time, create the root CA certificate with a key and signature algorithm this provider can check (then sign the cluster's CSR with it)."
         }
         CertRole::SignedCertificate => {
-            "To use this provider, sign the cluster's CSR again with a signature algorithm it can check (your CA's key decides which ones it can use)."
+            "To have it checked at plan time, sign the cluster's CSR with a signature algorithm this provider can check (your CA's key decides which ones it can use)."
         }
     }
 }
@@ -2173,7 +2203,9 @@ mod tests {
                 "2048 to 8192 bits",
                 "cannot check the signature of the trust anchor",
                 "does not mean the signature is wrong",
-                "create the root CA certificate again",
+                "Apply goes on",
+                "the cluster is left as it was",
+                "To have it checked at plan time, create the root CA certificate",
             ] {
                 assert!(text.contains(needle), "{needle:?} missing from: {text}");
             }
@@ -2222,7 +2254,11 @@ mod tests {
         assert_eq!(err.role(), Some(CertRole::SignedCertificate));
         assert_eq!(err.short(), "Cannot verify the certificate's signature");
         let text = err.to_string();
-        assert!(text.contains("sign the cluster's CSR again"), "{text}");
+        assert!(
+            text.contains("sign the cluster's CSR with a signature"),
+            "{text}"
+        );
+        assert!(err.cannot_check());
         assert!(!text.contains("different key"), "{text}");
 
         // An algorithm nobody named: its OID.
@@ -2233,6 +2269,25 @@ mod tests {
             err.to_string().contains("OID 1.2.840.10045.4.3.127"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_signature_that_cannot_be_checked_comes_after_every_other_check() {
+        let p521 = cert(&root_ca_with("Example P-521 Root", &rcgen::PKCS_ECDSA_P521_SHA512).pem);
+        let err = check_trust_anchor(&p521, NOW).unwrap_err();
+        assert!(err.cannot_check(), "{err:?}");
+        // Expired and unverifiable: the expiry is what is wrong, and it is what is reported.
+        let err = check_trust_anchor(&p521, p521.not_after_unix + 1).unwrap_err();
+        assert!(matches!(err, CertError::Expired { .. }), "{err:?}");
+        assert!(!err.cannot_check());
+        // Not self-issued comes first too.
+        let signed = cert(&sign_csr(
+            &cluster_csr().1,
+            &root_ca("Example Root CA"),
+            (2024, 1, 1),
+            (2030, 1, 1),
+        ));
+        assert!(!check_trust_anchor(&signed, NOW).unwrap_err().cannot_check());
     }
 
     #[test]

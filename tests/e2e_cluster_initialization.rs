@@ -8,7 +8,7 @@ mod support;
 
 use std::time::Duration;
 
-use cloudhsm_emulator::{ClusterSpec, Fault, FaultKind, Timings};
+use cloudhsm_emulator::{Behaviour, CaKey, ClusterSpec, Fault, FaultKind, Timings};
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
     SubjectPublicKeyInfo, PKCS_ECDSA_P256_SHA256,
@@ -410,4 +410,71 @@ async fn ctrl_c_mid_wait_stops_at_once_and_the_next_apply_picks_it_up() {
     assert_eq!(control.call_count("InitializeCluster"), 1);
     assert_eq!(state_attr(&ws, "state").as_deref(), Some("INITIALIZED"));
     assert!(ws.plan_is_empty());
+}
+
+/// A CA this provider cannot check (ECDSA P-521, valid X.509): one warning at plan time, on
+/// the trust anchor, and CloudHSM decides at apply. Refused: an error with CloudHSM's words,
+/// the cluster left UNINITIALIZED, nothing in the state. Accepted: initialized.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ca_this_provider_cannot_check_is_a_warning_and_cloudhsm_decides() {
+    let Some(tf) = support::terraform() else {
+        return;
+    };
+    let emulator = support::emulator(None).await;
+    let control = emulator.control();
+    let ws = Workspace::new(tf, &emulator.endpoint_url());
+    let id = control.seed_cluster(ClusterSpec::default());
+    let csr = control.cluster_csr_pem(&id).expect("the cluster has a CSR");
+    let signed = cloudhsm_emulator::sign_csr_with(&csr, CaKey::EcdsaP521).expect("sign");
+    ws.write_file("cluster.crt", &signed.signed_cert_pem);
+    ws.write_file("customerCA.crt", &signed.trust_anchor_pem);
+    ws.write(&resource_hcl("this", &id, "cluster.crt", "customerCA.crt"));
+
+    let out = flat(&ws.plan().ok().all());
+    assert_eq!(
+        out.matches("Warning: Cannot verify the trust anchor's signature")
+            .count(),
+        1,
+        "{out}"
+    );
+    assert!(out.contains("ECDSA key on the curve P-521"), "{out}");
+    assert!(out.contains("Apply goes on"), "{out}");
+    assert!(
+        !out.contains("Cannot verify the certificate's signature"),
+        "{out}"
+    );
+    assert!(out.contains("1 to add"), "{out}");
+    assert_eq!(control.call_count("InitializeCluster"), 0);
+
+    // Emulated CloudHSM refuses signatures it cannot check (its default).
+    let run = ws.apply().fails();
+    let errors = error_blocks(&run);
+    assert_eq!(errors.len(), 1, "{}", run.all());
+    let error = flat(&errors[0]);
+    // The plan's warning is shown with it, once: the likely reason.
+    assert_eq!(
+        flat(&run.all())
+            .matches("Warning: Cannot verify the trust anchor's signature")
+            .count(),
+        1,
+        "{}",
+        run.all()
+    );
+    assert!(
+        error.contains("signature algorithm") && error.contains("not supported"),
+        "{error}"
+    );
+    assert_eq!(control.call_count("InitializeCluster"), 1);
+    let cluster = control.cluster_json(&id).expect("cluster");
+    assert_eq!(cluster["State"], "UNINITIALIZED", "{cluster}");
+    assert!(ws.resource(ADDRESS).is_none(), "nothing in the state");
+
+    // Emulated CloudHSM takes them: initialized.
+    control.set_behaviour(Behaviour {
+        accept_unverifiable_signatures: true,
+        ..Behaviour::default()
+    });
+    ws.apply().ok();
+    assert_eq!(control.call_count("InitializeCluster"), 2);
+    assert_eq!(state_attr(&ws, "state").as_deref(), Some("INITIALIZED"));
 }

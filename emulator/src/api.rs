@@ -381,6 +381,11 @@ fn initialize_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError>
     let duration = store.timings.initialize;
     let busy_message = store.behaviour.busy_message.clone();
     let refuse_while_hsm_busy = store.behaviour.refuse_while_hsm_busy;
+    let unverifiable = if store.behaviour.accept_unverifiable_signatures {
+        pki::Unverifiable::Accept
+    } else {
+        pki::Unverifiable::Refuse
+    };
     let cluster = get_mut(&mut store, id)?;
     if refuse_while_hsm_busy && cluster.hsms.iter().any(|h| is_in_progress(&h.state)) {
         return Err(busy(
@@ -406,7 +411,8 @@ fn initialize_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError>
             )))
         }
     };
-    pki::check_initialization(&spki, signed_cert, trust_anchor).map_err(ApiError::invalid)?;
+    pki::check_initialization(&spki, signed_cert, trust_anchor, unverifiable)
+        .map_err(ApiError::invalid)?;
     cluster.set_state("INITIALIZE_IN_PROGRESS");
     cluster.pending = Some(Pending {
         due: Instant::now() + duration,

@@ -103,11 +103,17 @@ pub struct Behaviour {
     /// exist answers `CloudHsmResourceNotFoundException` for the whole call (instead of
     /// leaving it out of the list). Default `false`.
     pub unknown_id_not_found: bool,
+    /// Whether `InitializeCluster` accepts a certificate whose signature the emulator cannot
+    /// check (an algorithm or curve its verifier lacks, e.g. ECDSA P-521). Default `false`:
+    /// refused with `CloudHsmInvalidRequestException` naming the unsupported signature. AWS
+    /// does not document which algorithms it takes.
+    pub accept_unverifiable_signatures: bool,
 }
 
 impl Default for Behaviour {
     /// `ModifyCluster` accepted on UNINITIALIZED clusters, busy refusals naming the state,
-    /// expired rollback windows hidden, every role may be assumed.
+    /// expired rollback windows hidden, every role may be assumed, signatures that cannot be
+    /// checked refused.
     fn default() -> Behaviour {
         Behaviour {
             modify_uninitialized: true,
@@ -116,6 +122,7 @@ impl Default for Behaviour {
             deny_assume_role: Vec::new(),
             refuse_while_hsm_busy: false,
             unknown_id_not_found: false,
+            accept_unverifiable_signatures: false,
         }
     }
 }

@@ -21,7 +21,7 @@
 //! | `POST /_emulator/clusters/{id}/complete` | finish pending transitions now |
 //! | `POST /_emulator/timings` | `{AllMs?, CreateMs?, InitializeMs?, ModifyMs?, CreateHsmMs?, DeleteMs?, UpdateMs?, RollbackWindowMs?}` (`AllMs` sets every transition, not the rollback window) |
 //! | `GET /_emulator/timings` | the same fields |
-//! | `POST /_emulator/behaviour` (or `behavior`) | `{ModifyUninitialized?, BusyMessage? (null clears), ExpiredRollback?: Hide/ShowPast, DenyAssumeRole?: [role ARNs], RefuseWhileHsmBusy?, UnknownIdNotFound?}`; absent fields keep their value; answers the whole behaviour |
+//! | `POST /_emulator/behaviour` (or `behavior`) | `{ModifyUninitialized?, BusyMessage? (null clears), ExpiredRollback?: Hide/ShowPast, DenyAssumeRole?: [role ARNs], RefuseWhileHsmBusy?, UnknownIdNotFound?, AcceptUnverifiableSignatures?}`; absent fields keep their value; answers the whole behaviour |
 //! | `GET /_emulator/behaviour` (or `behavior`) | the same fields |
 //! | `POST /_emulator/faults` | `{Operation?, Kind: Throttle/InternalError/Latency/DropConnection/LoseResponse/Hang/ResetMidResponse, LatencyMs?, one of NextCalls / Rate / ForMs (default NextCalls 1)}` |
 //! | `DELETE /_emulator/faults` | clears every fault |
@@ -435,6 +435,7 @@ fn behaviour_json(b: &Behaviour) -> Value {
         "DenyAssumeRole": b.deny_assume_role,
         "RefuseWhileHsmBusy": b.refuse_while_hsm_busy,
         "UnknownIdNotFound": b.unknown_id_not_found,
+        "AcceptUnverifiableSignatures": b.accept_unverifiable_signatures,
     })
 }
 
@@ -449,6 +450,15 @@ fn set_behaviour(control: &Control, body: &Value) -> Answer {
     }
     if let Some(v) = field_bool(body, &["UnknownIdNotFound", "unknown_id_not_found"])? {
         b.unknown_id_not_found = v;
+    }
+    if let Some(v) = field_bool(
+        body,
+        &[
+            "AcceptUnverifiableSignatures",
+            "accept_unverifiable_signatures",
+        ],
+    )? {
+        b.accept_unverifiable_signatures = v;
     }
     for name in ["BusyMessage", "busy_message"] {
         match body.get(name) {

@@ -44,7 +44,7 @@ pub use config::{
 pub use control::Control;
 pub use error::{ApiError, PkiError, StsError};
 pub use faults::{Fault, FaultKind, Trigger};
-pub use pki::{sign_csr, SignedMaterial};
+pub use pki::{sign_csr, sign_csr_with, CaKey, SignedMaterial};
 
 /// A running emulator: the CloudHSM API (with the control API) and the STS emulation, each
 /// on its own port. Dropping it stops both servers (without waiting).

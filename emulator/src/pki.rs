@@ -11,8 +11,10 @@ use rcgen::{
 };
 use x509_parser::certificate::X509Certificate;
 use x509_parser::certification_request::X509CertificationRequest;
+use x509_parser::error::X509Error;
 use x509_parser::pem::Pem;
 use x509_parser::prelude::FromDer;
+use x509_parser::x509::SubjectPublicKeyInfo as PublicKeyInfo;
 
 use crate::error::PkiError;
 
@@ -29,9 +31,25 @@ pub struct SignedMaterial {
     pub signed_cert_pem: String,
 }
 
+/// The key of a customer CA made by [`sign_csr_with`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CaKey {
+    /// ECDSA on P-256 with SHA-256: what [`sign_csr`] uses.
+    #[default]
+    EcdsaP256,
+    /// ECDSA on P-521 with SHA-512: valid X.509 that neither the emulator's nor the
+    /// provider's verifier can check.
+    EcdsaP521,
+}
+
 /// Signs `csr_pem` with a fresh self-signed CA (ECDSA P-256), as a customer would with
 /// their own CA. The certificate keeps the CSR's subject and public key.
 pub fn sign_csr(csr_pem: &str) -> Result<SignedMaterial, PkiError> {
+    sign_csr_with(csr_pem, CaKey::EcdsaP256)
+}
+
+/// [`sign_csr`] with a CA of the given kind of key.
+pub fn sign_csr_with(csr_pem: &str, key: CaKey) -> Result<SignedMaterial, PkiError> {
     let pem = single_pem(csr_pem, "CERTIFICATE REQUEST").map_err(PkiError::NotACsr)?;
     let (_, csr) = X509CertificationRequest::from_der(&pem.contents)
         .map_err(|e| PkiError::NotACsr(e.to_string()))?;
@@ -41,7 +59,11 @@ pub fn sign_csr(csr_pem: &str) -> Result<SignedMaterial, PkiError> {
     let subject = distinguished_name(&info.subject);
     let public_key = SubjectPublicKeyInfo::from_der(info.subject_pki.raw)?;
 
-    let ca = new_root("Customer Root CA", "cloudhsm-emulator customer")?;
+    let algorithm = match key {
+        CaKey::EcdsaP256 => &PKCS_ECDSA_P256_SHA256,
+        CaKey::EcdsaP521 => &rcgen::PKCS_ECDSA_P521_SHA512,
+    };
+    let ca = new_root_with("Customer Root CA", "cloudhsm-emulator customer", algorithm)?;
     let mut params = CertificateParams::default();
     params.distinguished_name = subject;
     params.serial_number = Some(random_serial());
@@ -138,12 +160,42 @@ fn public_key_der(csr_pem: &str) -> Result<Vec<u8>, String> {
     Ok(csr.certification_request_info.subject_pki.raw.to_vec())
 }
 
+/// What `InitializeCluster` does with a signature the emulator cannot check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Unverifiable {
+    Accept,
+    Refuse,
+}
+
+/// Whether `cert`'s signature verifies with `key` (its own when `None`): `Ok(false)` when it
+/// does not, `Err` with the message when the verifier cannot check it and `unverifiable`
+/// refuses that.
+fn signature_holds(
+    field: &str,
+    cert: &X509Certificate<'_>,
+    key: Option<&PublicKeyInfo<'_>>,
+    unverifiable: Unverifiable,
+) -> Result<bool, String> {
+    match cert.verify_signature(key) {
+        Ok(()) => Ok(true),
+        Err(X509Error::SignatureUnsupportedAlgorithm) => match unverifiable {
+            Unverifiable::Accept => Ok(true),
+            Unverifiable::Refuse => Err(format!(
+                "{field}'s signature algorithm ({}) is not supported",
+                cert.signature_algorithm.algorithm.to_id_string()
+            )),
+        },
+        Err(_) => Ok(false),
+    }
+}
+
 /// Applies the `InitializeCluster` certificate rules. `Err` carries the message for a
 /// `CloudHsmInvalidRequestException`.
 pub(crate) fn check_initialization(
     csr_spki_der: &[u8],
     signed_cert: &str,
     trust_anchor: &str,
+    unverifiable: Unverifiable,
 ) -> Result<(), String> {
     let anchor_pem = certificate_pem("TrustAnchor", trust_anchor)?;
     let signed_pem = certificate_pem("SignedCert", signed_cert)?;
@@ -157,7 +209,7 @@ pub(crate) fn check_initialization(
             anchor.subject()
         ));
     }
-    if anchor.verify_signature(None).is_err() {
+    if !signature_holds("TrustAnchor", &anchor, None, unverifiable)? {
         return Err(
             "TrustAnchor must be a self-signed root certificate, but its signature does not verify with its own public key"
                 .to_string(),
@@ -176,7 +228,12 @@ pub(crate) fn check_initialization(
             anchor.subject()
         ));
     }
-    if signed.verify_signature(Some(anchor.public_key())).is_err() {
+    if !signature_holds(
+        "SignedCert",
+        &signed,
+        Some(anchor.public_key()),
+        unverifiable,
+    )? {
         return Err(
             "SignedCert's signature does not verify with the TrustAnchor's public key".to_string(),
         );
@@ -241,7 +298,15 @@ fn new_root(
     common_name: &str,
     organization: &str,
 ) -> Result<CertifiedIssuer<'static, KeyPair>, PkiError> {
-    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
+    new_root_with(common_name, organization, &PKCS_ECDSA_P256_SHA256)
+}
+
+fn new_root_with(
+    common_name: &str,
+    organization: &str,
+    algorithm: &'static rcgen::SignatureAlgorithm,
+) -> Result<CertifiedIssuer<'static, KeyPair>, PkiError> {
+    let key = KeyPair::generate_for(algorithm)?;
     let mut params = CertificateParams::default();
     params
         .distinguished_name
@@ -292,8 +357,30 @@ mod tests {
             &material.spki_der,
             &signed.signed_cert_pem,
             &signed.trust_anchor_pem,
+            Unverifiable::Refuse,
         )
         .expect("accepted");
+    }
+
+    #[test]
+    fn a_signature_the_emulator_cannot_check_is_refused_or_accepted_as_configured() {
+        let auth = Authorities::new().expect("authorities");
+        let material = cluster_material("hsm-abcdefghijk", &auth).expect("material");
+        let signed = sign_csr_with(&material.csr_pem, CaKey::EcdsaP521).expect("sign");
+        let check = |unverifiable| {
+            check_initialization(
+                &material.spki_der,
+                &signed.signed_cert_pem,
+                &signed.trust_anchor_pem,
+                unverifiable,
+            )
+        };
+        let err = check(Unverifiable::Refuse).expect_err("refused");
+        assert!(
+            err.contains("TrustAnchor's signature algorithm") && err.contains("not supported"),
+            "{err}"
+        );
+        check(Unverifiable::Accept).expect("accepted");
     }
 
     #[test]
@@ -302,8 +389,13 @@ mod tests {
         let material = cluster_material("hsm-abcdefghijk", &auth).expect("material");
         let signed = sign_csr(&material.csr_pem).expect("sign");
         let chain = format!("{}\n{}", signed.signed_cert_pem, signed.trust_anchor_pem);
-        let err = check_initialization(&material.spki_der, &chain, &signed.trust_anchor_pem)
-            .expect_err("refused");
+        let err = check_initialization(
+            &material.spki_der,
+            &chain,
+            &signed.trust_anchor_pem,
+            Unverifiable::Refuse,
+        )
+        .expect_err("refused");
         assert!(err.contains("exactly one"), "{err}");
     }
 }

@@ -637,13 +637,13 @@ async fn behaviours_states_rollback_windows_and_timings_over_http() {
     assert_eq!(status, 200);
     assert_eq!(
         v,
-        serde_json::json!({"ModifyUninitialized": true, "BusyMessage": null, "ExpiredRollback": "Hide", "DenyAssumeRole": [], "RefuseWhileHsmBusy": false, "UnknownIdNotFound": false})
+        serde_json::json!({"ModifyUninitialized": true, "BusyMessage": null, "ExpiredRollback": "Hide", "DenyAssumeRole": [], "RefuseWhileHsmBusy": false, "UnknownIdNotFound": false, "AcceptUnverifiableSignatures": false})
     );
     let (status, v) = control_call(
         addr,
         "POST",
         "/_emulator/behaviour",
-        r#"{"ModifyUninitialized":false,"BusyMessage":"busy","ExpiredRollback":"ShowPast","DenyAssumeRole":["arn:aws:iam::123456789012:role/no"],"RefuseWhileHsmBusy":true}"#,
+        r#"{"ModifyUninitialized":false,"BusyMessage":"busy","ExpiredRollback":"ShowPast","DenyAssumeRole":["arn:aws:iam::123456789012:role/no"],"RefuseWhileHsmBusy":true,"AcceptUnverifiableSignatures":true}"#,
     )
     .await;
     assert_eq!(status, 200, "{v}");
@@ -656,6 +656,7 @@ async fn behaviours_states_rollback_windows_and_timings_over_http() {
             deny_assume_role: vec!["arn:aws:iam::123456789012:role/no".into()],
             refuse_while_hsm_busy: true,
             unknown_id_not_found: false,
+            accept_unverifiable_signatures: true,
         }
     );
     let (status, v) = control_call(

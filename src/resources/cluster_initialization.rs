@@ -81,14 +81,20 @@ fn attr(name: &str) -> AttributePath {
     AttributePath::attr(name)
 }
 
-/// A certificate problem as an error on the attribute at fault.
+/// A certificate problem on the attribute at fault: an error, or a warning when the problem is
+/// only that a signature cannot be checked here (CloudHSM still checks it when it initializes).
 fn cert_diagnostic(err: &CertError, fallback: &str) -> Diagnostic {
     let attribute = match err.role() {
         Some(CertRole::TrustAnchor) => ClusterInitialization::TRUST_ANCHOR,
         Some(CertRole::SignedCertificate) => ClusterInitialization::SIGNED_CERT,
         None => fallback,
     };
-    Diagnostic::error(err.short(), err.to_string()).at(attr(attribute))
+    let diagnostic = if err.cannot_check() {
+        Diagnostic::warning(err.short(), err.to_string())
+    } else {
+        Diagnostic::error(err.short(), err.to_string())
+    };
+    diagnostic.at(attr(attribute))
 }
 
 /// When validity windows are checked: at `now` (creating), or not at all (existing
@@ -100,7 +106,9 @@ enum Validity {
 }
 
 /// Parses the known PEM values and checks them against each other. Returns the parsed
-/// certificates (when they parse) and one error per problem, on the attribute at fault.
+/// certificates (when they parse) and one error per problem, on the attribute at fault; a
+/// signature that cannot be checked is a warning, once (a cluster certificate signed by an
+/// anchor whose own signature cannot be checked is, most likely, for the same reason).
 fn check_certificates(
     signed_cert: &Field<String>,
     trust_anchor: &Field<String>,
@@ -125,15 +133,23 @@ fn check_certificates(
         Validity::Ignore => c.not_before_unix,
     };
     if let Some(a) = &anchor {
-        match certs::check_trust_anchor(a, at(a)) {
-            Ok(()) => {
-                if let Some(s) = &signed {
-                    if let Err(e) = certs::check_issued_by(s, a, at(s)) {
-                        diags.push(cert_diagnostic(&e, ClusterInitialization::SIGNED_CERT));
-                    }
+        let anchor_unchecked = match certs::check_trust_anchor(a, at(a)) {
+            Ok(()) => false,
+            Err(e) => {
+                diags.push(cert_diagnostic(&e, ClusterInitialization::TRUST_ANCHOR));
+                if !e.cannot_check() {
+                    return (signed, anchor, diags);
                 }
+                true
             }
-            Err(e) => diags.push(cert_diagnostic(&e, ClusterInitialization::TRUST_ANCHOR)),
+        };
+        if let Some(s) = &signed {
+            match certs::check_issued_by(s, a, at(s)) {
+                Err(e) if !(anchor_unchecked && e.cannot_check()) => {
+                    diags.push(cert_diagnostic(&e, ClusterInitialization::SIGNED_CERT));
+                }
+                _ => {}
+            }
         }
     }
     (signed, anchor, diags)
@@ -242,9 +258,15 @@ impl TypedResource for ClusterInitializationResource {
 
     async fn validate(&self, config: &ClusterInitialization) -> Diagnostics {
         let mut diags = validate_cluster_id(&config.cluster_id, ClusterInitialization::CLUSTER_ID);
-        diags.append(
-            check_certificates(&config.signed_cert, &config.trust_anchor, Validity::Ignore).2,
-        );
+        // Errors only: a warning is the plan's to give (Terraform shows both, so it would
+        // come twice).
+        let (_, _, found) =
+            check_certificates(&config.signed_cert, &config.trust_anchor, Validity::Ignore);
+        for diagnostic in found.into_vec() {
+            if diagnostic.is_error() {
+                diags.push(diagnostic);
+            }
+        }
         diags
     }
 
@@ -530,7 +552,11 @@ mod tests {
     }
 
     fn root_ca(cn: &str) -> Ca {
-        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+        root_ca_with(cn, &PKCS_ECDSA_P256_SHA256)
+    }
+
+    fn root_ca_with(cn: &str, algorithm: &'static rcgen::SignatureAlgorithm) -> Ca {
+        let key = KeyPair::generate_for(algorithm).unwrap();
         let params = ca_params(cn);
         let pem = params.self_signed(&key).unwrap().pem();
         Ca { params, key, pem }
@@ -567,6 +593,59 @@ mod tests {
         assert_eq!(errors.len(), 1, "{d:?}");
         assert_eq!(errors[0].attribute, Some(attr(attribute)), "{d:?}");
         errors[0].clone()
+    }
+
+    #[test]
+    fn a_signature_that_cannot_be_checked_is_one_warning_and_the_other_checks_still_run() {
+        let now = certs::now_unix();
+        // P-521: valid X.509 that this provider's verifier does not implement.
+        let ca = root_ca_with("Example P-521 Root", &rcgen::PKCS_ECDSA_P521_SHA512);
+        let csr = some_csr();
+        let (s, a, d) = check_certificates(
+            &k(&sign(&csr, &ca, (2024, 2040))),
+            &k(&ca.pem),
+            Validity::At(now),
+        );
+        assert!(s.is_some() && a.is_some());
+        assert!(!d.has_errors(), "{d:?}");
+        let warnings: Vec<&Diagnostic> = d.warnings().collect();
+        assert_eq!(
+            warnings.len(),
+            1,
+            "one warning, not one per certificate: {d:?}"
+        );
+        assert_eq!(warnings[0].attribute, Some(attr(TRUST_ANCHOR)));
+        assert_eq!(
+            warnings[0].summary,
+            "Cannot verify the trust anchor's signature"
+        );
+        assert!(
+            warnings[0].detail.contains("Apply goes on"),
+            "{}",
+            warnings[0].detail
+        );
+
+        // The signed certificate's other checks still run: expired is an error.
+        let (_, _, d) = check_certificates(
+            &k(&sign(&csr, &ca, (2020, 2021))),
+            &k(&ca.pem),
+            Validity::At(now),
+        );
+        assert_eq!(
+            only_error_at(&d, SIGNED_CERT).summary,
+            "Certificate has expired"
+        );
+        // And so does the issuer check.
+        let other = root_ca("Another Root");
+        let (_, _, d) = check_certificates(
+            &k(&sign(&csr, &other, (2024, 2040))),
+            &k(&ca.pem),
+            Validity::At(now),
+        );
+        assert_eq!(
+            only_error_at(&d, SIGNED_CERT).summary,
+            "Certificate not issued by the trust anchor"
+        );
     }
 
     #[test]
