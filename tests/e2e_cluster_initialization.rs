@@ -14,7 +14,8 @@ use rcgen::{
     SubjectPublicKeyInfo, PKCS_ECDSA_P256_SHA256,
 };
 use support::{
-    error_blocks, flat, init_with_timeout, resource_hcl, seed_and_sign, sign_for, Workspace,
+    error_blocks, flat, init_with_timeout, resource_hcl, seed_and_sign, seed_and_sign_with,
+    sign_for, Workspace,
 };
 use terraform_provider_cloudhsm::certs;
 
@@ -423,11 +424,7 @@ async fn a_ca_this_provider_cannot_check_is_a_warning_and_cloudhsm_decides() {
     let emulator = support::emulator(None).await;
     let control = emulator.control();
     let ws = Workspace::new(tf, &emulator.endpoint_url());
-    let id = control.seed_cluster(ClusterSpec::default());
-    let csr = control.cluster_csr_pem(&id).expect("the cluster has a CSR");
-    let signed = cloudhsm_emulator::sign_csr_with(&csr, CaKey::EcdsaP521).expect("sign");
-    ws.write_file("cluster.crt", &signed.signed_cert_pem);
-    ws.write_file("customerCA.crt", &signed.trust_anchor_pem);
+    let (id, _, _) = seed_and_sign_with(&control, &ws, CaKey::EcdsaP521);
     ws.write(&resource_hcl("this", &id, "cluster.crt", "customerCA.crt"));
 
     let out = flat(&ws.plan().ok().all());

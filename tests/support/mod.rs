@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cloudhsm_emulator::{ClusterSpec, Control, Emulator, EmulatorConfig, Timings};
+use cloudhsm_emulator::{CaKey, ClusterSpec, Control, Emulator, EmulatorConfig, Timings};
 
 pub const SOURCE: &str = "registry.terraform.io/cloudhsm-iac/cloudhsm";
 
@@ -331,16 +331,29 @@ pub fn init_with_timeout(cluster_id: &str, timeout: &str) -> String {
 /// A seeded UNINITIALIZED cluster with an HSM, and the files `cluster.crt` / `customerCA.crt`
 /// holding a certificate signed for its CSR and the self-signed root that signed it.
 pub fn seed_and_sign(control: &Control, ws: &Workspace) -> (String, String, String) {
+    seed_and_sign_with(control, ws, CaKey::default())
+}
+
+/// [`seed_and_sign`] with a CA of the given kind of key.
+pub fn seed_and_sign_with(
+    control: &Control,
+    ws: &Workspace,
+    key: CaKey,
+) -> (String, String, String) {
     let id = control.seed_cluster(ClusterSpec::default());
-    let (cert, anchor) = sign_for(control, &id);
+    let (cert, anchor) = sign_for_with(control, &id, key);
     ws.write_file("cluster.crt", &cert);
     ws.write_file("customerCA.crt", &anchor);
     (id, cert, anchor)
 }
 
 pub fn sign_for(control: &Control, id: &str) -> (String, String) {
+    sign_for_with(control, id, CaKey::default())
+}
+
+fn sign_for_with(control: &Control, id: &str, key: CaKey) -> (String, String) {
     let csr = control.cluster_csr_pem(id).expect("cluster has a CSR");
-    let m = cloudhsm_emulator::sign_csr(&csr).expect("sign the CSR");
+    let m = cloudhsm_emulator::sign_csr_with(&csr, key).expect("sign the CSR");
     (m.signed_cert_pem, m.trust_anchor_pem)
 }
 
