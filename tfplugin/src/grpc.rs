@@ -55,41 +55,43 @@ pub struct ProviderService {
     provider_type: Type,
     resources: HashMap<String, Served<dyn Resource>>,
     data_sources: HashMap<String, Served<dyn DataSource>>,
+    /// What is wrong with the schemas (rules Terraform enforces, type names given twice):
+    /// errors answered to GetProviderSchema and GetMetadata, so that Terraform stops with
+    /// them before using any of it.
+    schema_problems: Vec<pb::Diagnostic>,
 }
 
 impl ProviderService {
     /// Asks `provider` once for its schema, resources and data sources, and each of those
     /// for its type name and schema; later changes to what the provider returns are not
-    /// seen. Of two resources (or data sources) with the same type name, the last one wins.
+    /// seen. Every schema is checked ([`Schema::check`]), and a type name must be given once
+    /// per kind; a problem is an error in the answer to GetProviderSchema.
     pub fn new(provider: Arc<dyn Provider>) -> Self {
+        let mut schema_problems = Vec::new();
         let provider_schema = provider.schema();
+        if let Err(problems) = provider_schema.check() {
+            schema_problems.push(invalid_schema("the provider configuration", &problems));
+        }
         let provider_type = provider_schema.value_type();
-        let resources = provider
-            .resources()
-            .into_iter()
-            .map(|r| {
-                (
-                    r.type_name().to_string(),
-                    Served::new(r.clone(), r.schema()),
-                )
-            })
-            .collect();
-        let data_sources = provider
-            .data_sources()
-            .into_iter()
-            .map(|d| {
-                (
-                    d.type_name().to_string(),
-                    Served::new(d.clone(), d.schema()),
-                )
-            })
-            .collect();
+        let resources = served(
+            "resource",
+            provider.resources(),
+            |r| (r.type_name(), r.schema()),
+            &mut schema_problems,
+        );
+        let data_sources = served(
+            "data source",
+            provider.data_sources(),
+            |d| (d.type_name(), d.schema()),
+            &mut schema_problems,
+        );
         ProviderService {
             provider,
             provider_schema,
             provider_type,
             resources,
             data_sources,
+            schema_problems,
         }
     }
 
@@ -119,6 +121,46 @@ impl ProviderService {
             .get(type_name)
             .ok_or_else(|| unknown_type("data source", type_name))
     }
+}
+
+/// The resources (or data sources) by type name, with their schemas; a schema that breaks
+/// Terraform's rules, or a type name given twice, is a problem (the first of two is kept).
+fn served<T: ?Sized>(
+    kind: &str,
+    implementations: Vec<Arc<T>>,
+    describe: impl Fn(&T) -> (&'static str, Schema),
+    problems: &mut Vec<pb::Diagnostic>,
+) -> HashMap<String, Served<T>> {
+    let mut by_name: HashMap<String, Served<T>> = HashMap::new();
+    for implementation in implementations {
+        let (type_name, schema) = describe(&implementation);
+        if let Err(found) = schema.check() {
+            problems.push(invalid_schema(&format!("the {kind} {type_name}"), &found));
+        }
+        if by_name.contains_key(type_name) {
+            problems.push(convert::diagnostic(&Diagnostic::error(
+                format!("The {kind} type {type_name:?} is defined twice"),
+                format!(
+                    "This provider build lists two {kind}s named {type_name:?}, so Terraform \
+                     cannot tell which one a configuration means. This is a bug in the \
+                     provider: report it to its maintainers."
+                ),
+            )));
+            continue;
+        }
+        by_name.insert(type_name.to_string(), Served::new(implementation, schema));
+    }
+    by_name
+}
+
+fn invalid_schema(what: &str, problems: &str) -> pb::Diagnostic {
+    convert::diagnostic(&Diagnostic::error(
+        format!("Invalid schema for {what}"),
+        format!(
+            "The schema this provider build declares for {what} breaks rules Terraform \
+             enforces: {problems}. This is a bug in the provider: report it to its maintainers."
+        ),
+    ))
 }
 
 fn capabilities() -> pb::ServerCapabilities {
@@ -304,6 +346,7 @@ impl pb::provider_server::Provider for ProviderService {
                         type_name: t.clone(),
                     })
                     .collect(),
+                diagnostics: self.schema_problems.clone(),
                 ..Default::default()
             }
         };
@@ -332,6 +375,7 @@ impl pb::provider_server::Provider for ProviderService {
                     .map(|(t, s)| (t.clone(), convert::schema(&s.schema)))
                     .collect(),
                 server_capabilities: Some(capabilities()),
+                diagnostics: self.schema_problems.clone(),
                 ..Default::default()
             }
         };
@@ -1146,6 +1190,123 @@ mod tests {
         async fn import(&self, _id: &str) -> ImportResponse {
             ImportResponse::default()
         }
+    }
+
+    /// A resource that only has a name and a schema.
+    struct Thing(&'static str, Schema);
+
+    #[async_trait]
+    impl Resource for Thing {
+        fn type_name(&self) -> &'static str {
+            self.0
+        }
+        fn schema(&self) -> Schema {
+            self.1.clone()
+        }
+        async fn validate(&self, _config: &Value) -> Diagnostics {
+            Diagnostics::new()
+        }
+        async fn plan(&self, _r: PlanRequest) -> PlanResponse {
+            PlanResponse::default()
+        }
+        async fn apply(&self, _r: ApplyRequest) -> ApplyResponse {
+            ApplyResponse::default()
+        }
+        async fn read(&self, _r: ReadRequest) -> ReadResponse {
+            ReadResponse::default()
+        }
+        async fn import(&self, _id: &str) -> ImportResponse {
+            ImportResponse::default()
+        }
+    }
+
+    struct Listing(Vec<Arc<dyn Resource>>);
+
+    #[async_trait]
+    impl Provider for Listing {
+        fn type_name(&self) -> &'static str {
+            "listing"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new(Block::default())
+        }
+        fn resources(&self) -> Vec<Arc<dyn Resource>> {
+            self.0.clone()
+        }
+        async fn validate_config(&self, _config: &Value) -> Diagnostics {
+            Diagnostics::new()
+        }
+        async fn configure(&self, _config: &Value, _v: &str) -> Diagnostics {
+            Diagnostics::new()
+        }
+        fn stop(&self) {}
+    }
+
+    #[tokio::test]
+    async fn schema_mistakes_and_names_given_twice_are_errors_of_get_provider_schema() {
+        let flagless = Schema::new(Block {
+            attributes: vec![Attribute::string("name")],
+            ..Default::default()
+        });
+        let service = ProviderService::new(Arc::new(Listing(vec![
+            Arc::new(Thing("listing_a", schema())),
+            Arc::new(Thing("listing_a", Schema::new(Block::default()))),
+            Arc::new(Thing("listing_bad", flagless)),
+        ])));
+        let answer = service
+            .get_provider_schema(Request::new(pb::get_provider_schema::Request {}))
+            .await
+            .unwrap()
+            .into_inner();
+        let summaries: Vec<&str> = answer
+            .diagnostics
+            .iter()
+            .map(|d| d.summary.as_str())
+            .collect();
+        assert_eq!(
+            summaries,
+            vec![
+                "The resource type \"listing_a\" is defined twice",
+                "Invalid schema for the resource listing_bad",
+            ]
+        );
+        assert!(answer
+            .diagnostics
+            .iter()
+            .all(|d| d.severity == pb::diagnostic::Severity::Error as i32));
+        assert!(
+            answer.diagnostics[1].detail.contains("name"),
+            "{}",
+            answer.diagnostics[1].detail
+        );
+        // The first of the two is the one served.
+        assert_eq!(
+            answer.resource_schemas["listing_a"]
+                .block
+                .as_ref()
+                .unwrap()
+                .attributes
+                .len(),
+            2
+        );
+        let metadata = service
+            .get_metadata(Request::new(pb::get_metadata::Request {}))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(metadata.diagnostics, answer.diagnostics);
+
+        // A sound provider answers none.
+        let sound = ProviderService::new(Arc::new(Listing(vec![Arc::new(Thing(
+            "listing_a",
+            schema(),
+        ))])));
+        let answer = sound
+            .get_provider_schema(Request::new(pb::get_provider_schema::Request {}))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(answer.diagnostics.is_empty(), "{:?}", answer.diagnostics);
     }
 
     #[tokio::test]

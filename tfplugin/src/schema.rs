@@ -78,7 +78,8 @@ impl Schema {
     /// exactly one of required, optional, computed or optional+computed; names are unique
     /// within their block and lower_snake_case; nested attributes are not empty; nested
     /// blocks' item limits make sense; the version is not negative. The error lists every
-    /// problem. Nothing in this crate calls it: call it in a test of each schema.
+    /// problem. The server checks every schema when it starts and answers the problems as
+    /// errors to GetProviderSchema; a test of each schema finds them sooner.
     pub fn check(&self) -> Result<(), String> {
         let mut problems = Vec::new();
         check_block(&self.block, &AttributePath::root(), &mut problems);
