@@ -28,6 +28,7 @@ pub const PLUGIN_PROTOCOL_VERSION: u32 = 6;
 /// Why the plugin cannot start from what the environment says. The message is meant for the
 /// person who ran it.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HandshakeError {
     /// The magic cookie is missing or wrong: someone ran the plugin by hand.
     #[error(

@@ -61,6 +61,7 @@ const SOCKET_NAME_ATTEMPTS: usize = 5;
 /// Why [`serve`] could not start, or stopped with an error. The message is meant for the
 /// person who ran the plugin.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ServeError {
     /// What Terraform set in the environment is missing or wrong.
     #[error("{0}")]

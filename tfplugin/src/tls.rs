@@ -15,6 +15,7 @@ use rustls::{DigitallySignedStruct, DistinguishedName, SignatureScheme};
 
 /// Why AutoMTLS could not be set up.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TlsError {
     /// The server certificate could not be made.
     #[error("could not generate the plugin's TLS certificate: {0}")]

@@ -13,6 +13,7 @@ use crate::path::AttributePath;
 /// travels separately ([`ValueError::path`]) so that a diagnostic can point at it. The
 /// `Display` form puts both together for logs.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ValueError {
     /// A value is required but it is null.
     #[error("{}", with_path(Some(path), &self.message()))]
