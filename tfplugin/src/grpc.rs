@@ -21,7 +21,7 @@ use crate::convert;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::interface::{ApplyRequest, DataSource, PlanRequest, Provider, ReadRequest, Resource};
 use crate::proto::tfplugin6 as pb;
-use crate::schema::Schema;
+use crate::schema::{Schema, SchemaError};
 use crate::value::{self, Type, Value};
 
 type Reply<T> = Result<Response<T>, Status>;
@@ -153,7 +153,7 @@ fn served<T: ?Sized>(
     by_name
 }
 
-fn invalid_schema(what: &str, problems: &str) -> pb::Diagnostic {
+fn invalid_schema(what: &str, problems: &SchemaError) -> pb::Diagnostic {
     convert::diagnostic(&Diagnostic::error(
         format!("Invalid schema for {what}"),
         format!(

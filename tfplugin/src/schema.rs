@@ -80,7 +80,7 @@ impl Schema {
     /// blocks' item limits make sense; the version is not negative. The error lists every
     /// problem. The server checks every schema when it starts and answers the problems as
     /// errors to GetProviderSchema; a test of each schema finds them sooner.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), SchemaError> {
         let mut problems = Vec::new();
         check_block(&self.block, &AttributePath::root(), &mut problems);
         if self.version < 0 {
@@ -89,8 +89,23 @@ impl Schema {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(problems.join("; "))
+            Err(SchemaError { problems })
         }
+    }
+}
+
+/// What [`Schema::check`] found wrong: each problem in words, naming the attribute.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .problems.join("; "))]
+pub struct SchemaError {
+    /// One sentence fragment per problem, in the order of the schema.
+    pub problems: Vec<String>,
+}
+
+impl SchemaError {
+    /// Whether one of the problems mentions `text`.
+    pub fn mentions(&self, text: &str) -> bool {
+        self.problems.iter().any(|p| p.contains(text))
     }
 }
 
@@ -655,7 +670,7 @@ mod tests {
             .required()
             .computed()]));
         let err = bad.check().unwrap_err();
-        assert!(err.contains("\"id\""), "{err}");
+        assert!(err.mentions("\"id\""), "{err}");
 
         let neither = Schema::new(Block::new(vec![Attribute::string("x")]));
         assert!(neither.check().is_err());
@@ -664,22 +679,22 @@ mod tests {
             Attribute::string("a").optional(),
             Attribute::number("a").computed(),
         ]));
-        assert!(dup.check().unwrap_err().contains("more than once"));
+        assert!(dup.check().unwrap_err().mentions("more than once"));
 
         let camel = Schema::new(Block::new(vec![Attribute::string("clusterId").optional()]));
-        assert!(camel.check().unwrap_err().contains("lower_snake_case"));
+        assert!(camel.check().unwrap_err().mentions("lower_snake_case"));
 
         let empty = Schema::new(Block::new(vec![
             Attribute::nested_single("p", vec![]).optional()
         ]));
-        assert!(empty.check().unwrap_err().contains("no nested attributes"));
+        assert!(empty.check().unwrap_err().mentions("no nested attributes"));
 
         let deep = Schema::new(Block::new(vec![Attribute::nested_single(
             "p",
             vec![Attribute::string("v").required().optional()],
         )
         .optional()]));
-        assert!(deep.check().unwrap_err().contains("\"p.v\""));
+        assert!(deep.check().unwrap_err().mentions("\"p.v\""));
 
         let clash = Schema::new(Block::new(vec![Attribute::string("t").optional()]).block(
             NestedBlock::new("t", BlockNesting::List, Block::new(vec![])),

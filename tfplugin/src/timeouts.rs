@@ -38,12 +38,12 @@ impl Timeouts {
     }
 
     /// The duration configured for `operation`, else `default`.
-    pub fn get(&self, operation: &str, default: &str) -> Result<Duration, String> {
+    pub fn get(&self, operation: &str, default: &str) -> Result<Duration, duration::DurationError> {
         let text = match self.0.get(operation) {
             Some(Field::Known(t)) => t.as_str(),
             _ => default,
         };
-        duration::parse(text).map_err(|e| e.to_string())
+        duration::parse(text)
     }
 }
 
