@@ -338,6 +338,10 @@ fn describe_clusters(shared: &Shared, input: &Value) -> Result<Value, ApiError> 
         }
     }
     let expired = store.behaviour.expired_rollback;
+    let max_results = store
+        .behaviour
+        .page_limit
+        .map_or(max_results, |limit| max_results.min(limit.max(1)));
     let mut matching = store
         .clusters
         .iter()

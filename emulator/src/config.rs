@@ -108,6 +108,10 @@ pub struct Behaviour {
     /// refused with `CloudHsmInvalidRequestException` naming the unsupported signature. AWS
     /// does not document which algorithms it takes.
     pub accept_unverifiable_signatures: bool,
+    /// When set, `DescribeClusters` answers at most this many clusters a page, whatever
+    /// `MaxResults` asks (with a `NextToken` for the rest): AWS documents that a page may
+    /// hold only a subset. Default `None`: pages as full as `MaxResults` allows.
+    pub page_limit: Option<usize>,
 }
 
 impl Default for Behaviour {
@@ -123,6 +127,7 @@ impl Default for Behaviour {
             refuse_while_hsm_busy: false,
             unknown_id_not_found: false,
             accept_unverifiable_signatures: false,
+            page_limit: None,
         }
     }
 }

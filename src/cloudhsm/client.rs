@@ -296,11 +296,14 @@ impl CloudHsm {
         }
     }
 
-    /// DescribeClusters for these ids, following NextToken.
+    /// DescribeClusters for these ids, following NextToken (a page may hold fewer clusters
+    /// than asked for, even none); a token that comes back a second time ends it with an
+    /// error instead of a loop.
     async fn describe_pages(&self, ids: &[String]) -> Result<BTreeMap<String, Cluster>, ApiError> {
         const OP: &str = "DescribeClusters";
         let mut out = BTreeMap::new();
         let mut next: Option<String> = None;
+        let mut seen_tokens = std::collections::HashSet::new();
         loop {
             let call = self
                 .client
@@ -318,7 +321,17 @@ impl CloudHsm {
                 out.insert(cluster.id.clone(), cluster);
             }
             match resp.next_token() {
-                Some(t) if !t.is_empty() => next = Some(t.to_string()),
+                Some(t) if !t.is_empty() => {
+                    if !seen_tokens.insert(t.to_string()) {
+                        return Err(ApiError::Transport {
+                            operation: OP,
+                            detail: "the API answered a NextToken it had already given, so \
+                                     paging would never end"
+                                .to_string(),
+                        });
+                    }
+                    next = Some(t.to_string());
+                }
                 _ => return Ok(out),
             }
         }
@@ -531,5 +544,35 @@ mod batching_tests {
         // One batch: 31 ids in chunks of 25 side by side, then one by one for the chunk
         // CloudHSM refused because of the unknown id.
         assert_eq!(aws.control.call_count("DescribeClusters"), 2 + 6);
+    }
+
+    #[tokio::test]
+    async fn short_pages_are_followed_to_the_end() {
+        let aws = emulated_aws(Timings::instant()).await;
+        let ids: Vec<String> = (0..7)
+            .map(|_| aws.control.seed_cluster(ClusterSpec::default()))
+            .collect();
+        let client = aws.context.client().await.expect("client");
+        // AWS may answer fewer clusters a page than MaxResults asks for.
+        aws.control.set_behaviour(Behaviour {
+            page_limit: Some(2),
+            ..Behaviour::default()
+        });
+        let answers =
+            futures_util::future::join_all(ids.iter().map(|id| client.describe(id))).await;
+        for (id, answer) in ids.iter().zip(&answers) {
+            assert_eq!(
+                answer.as_ref().expect("read").as_ref().map(|c| &c.id),
+                Some(id)
+            );
+        }
+        // One batch of 7 ids: four pages of at most 2, each asking for the next.
+        let calls = aws.control.calls("DescribeClusters");
+        assert_eq!(calls.len(), 4, "{calls:?}");
+        assert!(calls[0].get("NextToken").is_none());
+        assert!(calls[1..].iter().all(|c| c["NextToken"].is_string()));
+        assert!(calls
+            .iter()
+            .all(|c| c["Filters"]["clusterIds"].as_array().map(Vec::len) == Some(7)));
     }
 }
