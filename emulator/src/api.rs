@@ -332,6 +332,19 @@ fn describe_clusters(shared: &Shared, input: &Value) -> Result<Value, ApiError> 
             .ok_or_else(|| ApiError::invalid(format!("NextToken {token:?} is invalid")))?,
     };
     let store = shared.store();
+    if let Some(limit) = store.behaviour.filter_value_limit {
+        for (name, values) in [
+            ("clusterIds", &cluster_ids),
+            ("vpcIds", &vpc_ids),
+            ("states", &states),
+        ] {
+            if let Some(n) = values.as_ref().map(Vec::len).filter(|n| *n > limit) {
+                return Err(ApiError::invalid(format!(
+                    "Filters.{name} holds {n} values; at most {limit} are allowed"
+                )));
+            }
+        }
+    }
     if let (true, Some(ids)) = (store.behaviour.unknown_id_not_found, &cluster_ids) {
         if let Some(unknown) = ids.iter().find(|id| store.get(id).is_none()) {
             return Err(not_found(unknown));

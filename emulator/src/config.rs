@@ -112,6 +112,10 @@ pub struct Behaviour {
     /// `MaxResults` asks (with a `NextToken` for the rest): AWS documents that a page may
     /// hold only a subset. Default `None`: pages as full as `MaxResults` allows.
     pub page_limit: Option<usize>,
+    /// When set, `DescribeClusters` refuses (`CloudHsmInvalidRequestException`) a filter
+    /// holding more values than this. AWS documents no such limit, nor its absence. Default
+    /// `None`: any number.
+    pub filter_value_limit: Option<usize>,
 }
 
 impl Default for Behaviour {
@@ -128,6 +132,7 @@ impl Default for Behaviour {
             unknown_id_not_found: false,
             accept_unverifiable_signatures: false,
             page_limit: None,
+            filter_value_limit: None,
         }
     }
 }

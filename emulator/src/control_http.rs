@@ -21,7 +21,7 @@
 //! | `POST /_emulator/clusters/{id}/complete` | finish pending transitions now |
 //! | `POST /_emulator/timings` | `{AllMs?, CreateMs?, InitializeMs?, ModifyMs?, CreateHsmMs?, DeleteMs?, UpdateMs?, RollbackWindowMs?}` (`AllMs` sets every transition, not the rollback window) |
 //! | `GET /_emulator/timings` | the same fields |
-//! | `POST /_emulator/behaviour` (or `behavior`) | `{ModifyUninitialized?, BusyMessage? (null clears), ExpiredRollback?: Hide/ShowPast, DenyAssumeRole?: [role ARNs], RefuseWhileHsmBusy?, UnknownIdNotFound?, AcceptUnverifiableSignatures?, PageLimit? (null clears)}`; absent fields keep their value; answers the whole behaviour |
+//! | `POST /_emulator/behaviour` (or `behavior`) | `{ModifyUninitialized?, BusyMessage? (null clears), ExpiredRollback?: Hide/ShowPast, DenyAssumeRole?: [role ARNs], RefuseWhileHsmBusy?, UnknownIdNotFound?, AcceptUnverifiableSignatures?, PageLimit?, FilterValueLimit? (null clears either)}`; absent fields keep their value; answers the whole behaviour |
 //! | `GET /_emulator/behaviour` (or `behavior`) | the same fields |
 //! | `POST /_emulator/faults` | `{Operation?, Kind: Throttle/InternalError/Latency/DropConnection/LoseResponse/Hang/ResetMidResponse, LatencyMs?, one of NextCalls / Rate / ForMs (default NextCalls 1)}` |
 //! | `DELETE /_emulator/faults` | clears every fault |
@@ -437,6 +437,7 @@ fn behaviour_json(b: &Behaviour) -> Value {
         "UnknownIdNotFound": b.unknown_id_not_found,
         "AcceptUnverifiableSignatures": b.accept_unverifiable_signatures,
         "PageLimit": b.page_limit,
+        "FilterValueLimit": b.filter_value_limit,
     })
 }
 
@@ -461,14 +462,27 @@ fn set_behaviour(control: &Control, body: &Value) -> Answer {
     )? {
         b.accept_unverifiable_signatures = v;
     }
-    for name in ["PageLimit", "page_limit"] {
-        match body.get(name) {
-            None => {}
-            Some(Value::Null) => b.page_limit = None,
-            Some(v) => match v.as_u64() {
-                Some(n) if n >= 1 => b.page_limit = Some(n as usize),
-                _ => return Err(bad("PageLimit must be a number of 1 or more, or null")),
-            },
+    for (names, slot) in [
+        (["PageLimit", "page_limit"], &mut b.page_limit),
+        (
+            ["FilterValueLimit", "filter_value_limit"],
+            &mut b.filter_value_limit,
+        ),
+    ] {
+        for name in names {
+            match body.get(name) {
+                None => {}
+                Some(Value::Null) => *slot = None,
+                Some(v) => match v.as_u64() {
+                    Some(n) if n >= 1 => *slot = Some(n as usize),
+                    _ => {
+                        return Err(bad(format!(
+                            "{} must be a number of 1 or more, or null",
+                            names[0]
+                        )))
+                    }
+                },
+            }
         }
     }
     for name in ["BusyMessage", "busy_message"] {

@@ -637,13 +637,13 @@ async fn behaviours_states_rollback_windows_and_timings_over_http() {
     assert_eq!(status, 200);
     assert_eq!(
         v,
-        serde_json::json!({"ModifyUninitialized": true, "BusyMessage": null, "ExpiredRollback": "Hide", "DenyAssumeRole": [], "RefuseWhileHsmBusy": false, "UnknownIdNotFound": false, "AcceptUnverifiableSignatures": false, "PageLimit": null})
+        serde_json::json!({"ModifyUninitialized": true, "BusyMessage": null, "ExpiredRollback": "Hide", "DenyAssumeRole": [], "RefuseWhileHsmBusy": false, "UnknownIdNotFound": false, "AcceptUnverifiableSignatures": false, "PageLimit": null, "FilterValueLimit": null})
     );
     let (status, v) = control_call(
         addr,
         "POST",
         "/_emulator/behaviour",
-        r#"{"ModifyUninitialized":false,"BusyMessage":"busy","ExpiredRollback":"ShowPast","DenyAssumeRole":["arn:aws:iam::123456789012:role/no"],"RefuseWhileHsmBusy":true,"AcceptUnverifiableSignatures":true,"PageLimit":2}"#,
+        r#"{"ModifyUninitialized":false,"BusyMessage":"busy","ExpiredRollback":"ShowPast","DenyAssumeRole":["arn:aws:iam::123456789012:role/no"],"RefuseWhileHsmBusy":true,"AcceptUnverifiableSignatures":true,"PageLimit":2,"filter_value_limit":5}"#,
     )
     .await;
     assert_eq!(status, 200, "{v}");
@@ -658,6 +658,7 @@ async fn behaviours_states_rollback_windows_and_timings_over_http() {
             unknown_id_not_found: false,
             accept_unverifiable_signatures: true,
             page_limit: Some(2),
+            filter_value_limit: Some(5),
         }
     );
     let (status, v) = control_call(
@@ -675,6 +676,7 @@ async fn behaviours_states_rollback_windows_and_timings_over_http() {
         r#"{"ModifyUninitialized":1}"#,
         r#"{"DenyAssumeRole":"x"}"#,
         r#"{"PageLimit":0}"#,
+        r#"{"FilterValueLimit":"many"}"#,
     ] {
         let (status, _) = control_call(addr, "POST", "/_emulator/behaviour", bad).await;
         assert_eq!(status, 400, "{bad}");

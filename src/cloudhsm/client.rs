@@ -6,6 +6,9 @@
 //! No Terraform types here. Secrets from the settings never appear in an error or a log line.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -90,6 +93,9 @@ pub enum SettingsError {
     HalfCredentials { only: &'static str },
 }
 
+/// Clusters found by id, or why the call failed.
+type Found = Result<BTreeMap<String, Cluster>, ApiError>;
+
 /// The CloudHSM client the resources share.
 ///
 /// A plain client watches the provider's stop signal per call. [`CloudHsm::for_operation`]
@@ -104,6 +110,9 @@ pub struct CloudHsm {
     deadline: Option<Instant>,
     pub(super) backoff: Backoff,
     reads: Arc<Coalescer>,
+    /// How many ids one DescribeClusters names: the API's page size, lowered when a region
+    /// refuses a filter that long.
+    ids_per_call: Arc<AtomicUsize>,
 }
 
 impl CloudHsm {
@@ -206,6 +215,7 @@ impl CloudHsm {
             deadline: None,
             backoff: Backoff::default(),
             reads: Arc::new(Coalescer::new(Gathering::default())),
+            ids_per_call: Arc::new(AtomicUsize::new(PAGE_SIZE)),
         })
     }
 
@@ -256,14 +266,15 @@ impl CloudHsm {
     }
 
     /// Many clusters in as few DescribeClusters calls as the API allows: one call per 25 ids
-    /// (the API's page size), the calls side by side. A cluster CloudHSM does not know is
-    /// simply missing from the answer.
+    /// (the API's page size; fewer once a region refused that many), the calls side by side.
+    /// A cluster CloudHSM does not know is simply missing from the answer.
     pub async fn describe_many(
         &self,
         cluster_ids: &[String],
     ) -> Result<BTreeMap<String, Cluster>, ApiError> {
+        let per_call = self.ids_per_call.load(Ordering::Relaxed).max(1);
         let chunks = cluster_ids
-            .chunks(PAGE_SIZE)
+            .chunks(per_call)
             .map(|chunk| self.describe_chunk(chunk));
         let mut out = BTreeMap::new();
         for found in futures_util::future::join_all(chunks).await {
@@ -272,28 +283,39 @@ impl CloudHsm {
         Ok(out)
     }
 
-    /// One chunk of ids. Some regions answer a filter holding an unknown id with not-found
-    /// for the whole call: then each id is asked on its own, so that one unknown cluster is
-    /// "not found" for its reader only.
-    async fn describe_chunk(&self, ids: &[String]) -> Result<BTreeMap<String, Cluster>, ApiError> {
-        match self.describe_pages(ids).await {
-            Err(e) if e.kind() == ErrorKind::NotFound && ids.len() > 1 => {
-                let one_by_one = ids
-                    .iter()
-                    .map(|id| self.describe_pages(std::slice::from_ref(id)));
-                let mut out = BTreeMap::new();
-                for found in futures_util::future::join_all(one_by_one).await {
-                    match found {
-                        Ok(found) => out.extend(found),
-                        Err(e) if e.kind() == ErrorKind::NotFound => {}
-                        Err(e) => return Err(e),
+    /// One chunk of ids. A refusal of a call naming several ids that may be about one of
+    /// them or about how many there are (not found, invalid request, validation; AWS
+    /// documents neither a limit nor whether an unknown id fails the whole call) splits the
+    /// chunk in halves, asked side by side, down to single ids: an unknown cluster is then
+    /// "not found" for its reader only. A refusal other than not-found also lowers how many
+    /// ids later calls name, to the larger half.
+    fn describe_chunk<'a>(
+        &'a self,
+        ids: &'a [String],
+    ) -> Pin<Box<dyn Future<Output = Found> + Send + 'a>> {
+        Box::pin(async move {
+            match self.describe_pages(ids).await {
+                Err(e) if e.kind() == ErrorKind::NotFound && ids.len() == 1 => Ok(BTreeMap::new()),
+                Err(e) if ids.len() > 1 && e.may_be_about_the_filter() => {
+                    let larger_half = ids.len() - ids.len() / 2;
+                    if e.kind() != ErrorKind::NotFound {
+                        tracing::debug!(
+                            ids = ids.len(),
+                            error = %e,
+                            "DescribeClusters refused a filter of this many ids; asking for fewer"
+                        );
+                        self.ids_per_call.fetch_min(larger_half, Ordering::Relaxed);
                     }
+                    let (first, second) = ids.split_at(larger_half);
+                    let (first, second) =
+                        tokio::join!(self.describe_chunk(first), self.describe_chunk(second));
+                    let mut out = first?;
+                    out.extend(second?);
+                    Ok(out)
                 }
-                Ok(out)
+                other => other,
             }
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(BTreeMap::new()),
-            other => other,
-        }
+        })
     }
 
     /// DescribeClusters for these ids, following NextToken (a page may hold fewer clusters
@@ -541,9 +563,43 @@ mod batching_tests {
             "{:?}",
             answers.last()
         );
-        // One batch: 31 ids in chunks of 25 side by side, then one by one for the chunk
-        // CloudHSM refused because of the unknown id.
-        assert_eq!(aws.control.call_count("DescribeClusters"), 2 + 6);
+        // One batch: 31 ids in chunks of 25 and 6 side by side; the chunk CloudHSM refused
+        // because of the unknown id (the last, in id order) is split in halves until the
+        // unknown id stands alone: 3 + 3, then 2 + 1.
+        assert_eq!(aws.control.call_count("DescribeClusters"), 2 + 2 + 2);
+    }
+
+    #[tokio::test]
+    async fn a_region_that_takes_fewer_ids_per_filter_is_still_read_and_then_asked_for_fewer() {
+        let aws = emulated_aws(Timings::instant()).await;
+        let ids: Vec<String> = (0..30)
+            .map(|_| aws.control.seed_cluster(ClusterSpec::default()))
+            .collect();
+        let client = aws.context.client().await.expect("client");
+        aws.control.set_behaviour(Behaviour {
+            filter_value_limit: Some(4),
+            ..Behaviour::default()
+        });
+        for _ in 0..2 {
+            aws.control.clear_calls();
+            let answers =
+                futures_util::future::join_all(ids.iter().map(|id| client.describe(id))).await;
+            for (id, answer) in ids.iter().zip(&answers) {
+                assert_eq!(
+                    answer.as_ref().expect("read").as_ref().map(|c| &c.id),
+                    Some(id)
+                );
+            }
+        }
+        // The first batch learned (refusals of 25, 13, 12, 7, 6 and 5 ids; the larger halves
+        // of 6 and 5 are 3): the second names 3 ids a call and is never refused.
+        let sizes: Vec<usize> = aws
+            .control
+            .calls("DescribeClusters")
+            .iter()
+            .map(|c| c["Filters"]["clusterIds"].as_array().map_or(0, Vec::len))
+            .collect();
+        assert_eq!(sizes, vec![3; 10]);
     }
 
     #[tokio::test]

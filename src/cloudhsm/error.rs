@@ -61,6 +61,19 @@ impl ApiError {
         }
     }
 
+    /// A refusal of a DescribeClusters call that may be about its filter (an id in it, or
+    /// how many ids it holds) rather than about the caller or the service: splitting the
+    /// filter may get an answer.
+    pub fn may_be_about_the_filter(&self) -> bool {
+        match self {
+            ApiError::Service { kind, code, .. } => {
+                matches!(kind, ErrorKind::NotFound | ErrorKind::InvalidRequest)
+                    || code == "ValidationException"
+            }
+            _ => false,
+        }
+    }
+
     pub(super) fn from_sdk<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> ApiError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
