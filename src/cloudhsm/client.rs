@@ -307,10 +307,10 @@ impl CloudHsm {
                         self.ids_per_call.fetch_min(larger_half, Ordering::Relaxed);
                     }
                     let (first, second) = ids.split_at(larger_half);
-                    let (first, second) =
-                        tokio::join!(self.describe_chunk(first), self.describe_chunk(second));
-                    let mut out = first?;
-                    out.extend(second?);
+                    // The first error ends the other half too: it is the batch's answer.
+                    let (mut out, rest) =
+                        tokio::try_join!(self.describe_chunk(first), self.describe_chunk(second))?;
+                    out.extend(rest);
                     Ok(out)
                 }
                 other => other,
