@@ -74,6 +74,19 @@ impl ValueType for f64 {
     }
 }
 
+/// Whole numbers: a Terraform number; reading one that is not whole, or out of the type's
+/// range, is an error on the attribute.
+macro_rules! whole_number_value_type {
+    ($($t:ty),*) => {$(
+        impl ValueType for $t {
+            fn value_type() -> Type {
+                Type::Number
+            }
+        }
+    )*};
+}
+whole_number_value_type!(i64, i32, u32, u64);
+
 impl<T: ValueType> ValueType for Vec<T> {
     fn value_type() -> Type {
         Type::list(T::value_type())

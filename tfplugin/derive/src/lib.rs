@@ -33,18 +33,20 @@ use syn::{
 ///
 /// The struct has named fields, each a `tfplugin::value::Field<T>` (null, unknown or
 /// known); anything else is a compile error. Without `nested`, `T` implements
-/// `tfplugin::model::ValueType` (`String`, `bool`, `Number`, `f64`, and `Vec` or
-/// `BTreeMap<String, _>` of those). The field's doc comment is the attribute's description.
+/// `tfplugin::model::ValueType` (`String`, `bool`, `Number`, `f64`, `i64`, `i32`, `u64`,
+/// `u32`, and `Vec` or `BTreeMap<String, _>` of those). The field's doc comment is the
+/// attribute's description.
 ///
-/// `#[tf(...)]` takes: `required`, `optional`, `computed`, `sensitive`, `requires_replace`,
+/// `#[tf(...)]` takes: `required`, `optional`, `computed`, `sensitive`, `deprecated`
+/// (Terraform warns when a configuration sets it), `requires_replace`,
 /// `keep` (a computed value kept on update), `nested` (a model, or a `Vec` / `BTreeMap` of
 /// models, as nested attributes), `same = path::to::fn` (semantic equality:
 /// `fn(&T, &T) -> bool`), `name = "attr"` (when the attribute's name is not the field's),
 /// `description = expr` (instead of the doc comment), and `timeouts(create = "30m", ...)` on
 /// a `Field<Timeouts>` (an optional and computed attribute, alone). Combinations Terraform
 /// refuses, or that mean nothing (`required` with `computed`, `keep` without `computed`,
-/// `requires_replace` on a value the configuration cannot set, no presence flag at all), do
-/// not compile.
+/// `requires_replace` or `deprecated` on a value the configuration cannot set, no presence
+/// flag at all), do not compile.
 ///
 /// Generated: `Model` (schema, plan rules), `FromValue`, `IntoValue`, and a constant per
 /// field, named after the field in upper case and holding the attribute's name
@@ -65,6 +67,7 @@ struct FieldSpec {
     optional: bool,
     computed: bool,
     sensitive: bool,
+    deprecated: bool,
     requires_replace: bool,
     keep: bool,
     nested: bool,
@@ -109,6 +112,8 @@ fn field_spec(attrs: &[Attribute]) -> syn::Result<FieldSpec> {
                 flag(&mut spec.computed)
             } else if p.is_ident("sensitive") {
                 flag(&mut spec.sensitive)
+            } else if p.is_ident("deprecated") {
+                flag(&mut spec.deprecated)
             } else if p.is_ident("requires_replace") {
                 flag(&mut spec.requires_replace)
             } else if p.is_ident("keep") {
@@ -158,6 +163,8 @@ fn check_flags(spec: &FieldSpec, field: &syn::Field) -> syn::Result<()> {
         Some("`keep` is for computed values (it keeps them across updates)")
     } else if spec.requires_replace && !(spec.required || spec.optional) {
         Some("`requires_replace` is for values the configuration sets")
+    } else if spec.deprecated && !(spec.required || spec.optional) {
+        Some("`deprecated` is for values the configuration sets (Terraform warns when one does)")
     } else {
         None
     };
@@ -244,6 +251,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             (spec.optional, "optional"),
             (spec.computed, "computed"),
             (spec.sensitive, "sensitive"),
+            (spec.deprecated, "deprecated"),
         ] {
             if on {
                 let m = Ident::new(method, Span::call_site());
@@ -356,12 +364,14 @@ mod tests {
         assert!(check(field(quote!(#[tf(optional, computed)]))).is_ok());
         assert!(check(field(quote!(#[tf(computed, keep)]))).is_ok());
         assert!(check(field(quote!(#[tf(timeouts(create = "1m"))]))).is_ok());
+        assert!(check(field(quote!(#[tf(optional, deprecated)]))).is_ok());
         for bad in [
             quote!(#[tf(required, computed)]),
             quote!(#[tf(sensitive)]),
             quote!(#[tf(optional, keep)]),
             quote!(#[tf(computed, requires_replace)]),
             quote!(#[tf(optional, timeouts(create = "1m"))]),
+            quote!(#[tf(computed, deprecated)]),
         ] {
             assert!(check(field(bad.clone())).is_err(), "{bad}");
         }
