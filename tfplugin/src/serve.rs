@@ -54,6 +54,10 @@ const MAX_MESSAGE_BYTES: usize = 256 << 20;
 /// How long a client may take to complete its TLS handshake before it is dropped.
 pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long requests still running at shutdown may take to answer (the provider was asked
+/// to stop them) before the server ends without them.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// How many fresh random socket directory names are tried before giving up.
 #[cfg(unix)]
 const SOCKET_NAME_ATTEMPTS: usize = 5;
@@ -105,11 +109,18 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
     // (outside --debug), and a SIGTERM right after the handshake line is not lost.
     let signals = watch_signals(provider.clone(), shutdown.clone(), options.debug);
     let orphan_watch = watch_parent(provider.clone(), shutdown.clone(), options.debug);
-    let result = run(provider, &options, handshake, shutdown.clone(), |line| {
-        use std::io::Write as _;
-        println!("{line}");
-        let _ = io::stdout().flush();
-    })
+    let result = run(
+        provider,
+        &options,
+        handshake,
+        shutdown.clone(),
+        SHUTDOWN_GRACE,
+        |line| {
+            use std::io::Write as _;
+            println!("{line}");
+            let _ = io::stdout().flush();
+        },
+    )
     .await;
     shutdown.cancel();
     signals.abort();
@@ -120,12 +131,14 @@ pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result
 }
 
 /// Listens, announces the address through `announce` (the handshake or reattach line) and
-/// serves until `shutdown` is cancelled (by `GRPCController.Shutdown` or by the caller).
+/// serves until `shutdown` is cancelled (by `GRPCController.Shutdown` or by the caller) and
+/// the requests still running have answered, or `grace` has passed.
 async fn run(
     provider: Arc<dyn Provider>,
     options: &ServeOptions,
     handshake: Handshake,
     shutdown: CancellationToken,
+    grace: Duration,
     announce: impl FnOnce(&str),
 ) -> Result<(), ServeError> {
     let tls = match (&handshake.client_cert_pem, options.debug) {
@@ -205,12 +218,24 @@ async fn run(
     }
     tracing::info!(network, address, tls = tls.is_some(), "plugin serving");
 
-    let result = router
-        .serve_with_incoming_shutdown(
-            ReceiverStream::new(receiver),
-            shutdown.clone().cancelled_owned(),
-        )
-        .await;
+    let serving = router.serve_with_incoming_shutdown(
+        ReceiverStream::new(receiver),
+        shutdown.clone().cancelled_owned(),
+    );
+    let grace_over = async {
+        shutdown.cancelled().await;
+        tokio::time::sleep(grace).await;
+    };
+    let result = tokio::select! {
+        result = serving => result,
+        () = grace_over => {
+            tracing::warn!(
+                grace_secs = grace.as_secs_f64(),
+                "requests still running after shutdown ignored the stop; ending without them"
+            );
+            Ok(())
+        }
+    };
     shutdown.cancel();
     accept_task.abort();
     tracing::info!("plugin stopped");
@@ -881,6 +906,8 @@ mod tests {
     struct Waiter {
         stop: CancellationToken,
         applying: Arc<tokio::sync::Notify>,
+        /// Whether its apply ends when the provider is asked to stop.
+        honours_stop: bool,
     }
 
     #[cfg(unix)]
@@ -905,6 +932,7 @@ mod tests {
             vec![Arc::new(Waiter {
                 stop: self.stop.clone(),
                 applying: self.applying.clone(),
+                honours_stop: self.honours_stop,
             })]
         }
         fn data_sources(&self) -> Vec<Arc<dyn crate::interface::DataSource>> {
@@ -952,8 +980,15 @@ mod tests {
                 new_state: request.planned_state,
                 ..Default::default()
             };
+            let stopped = async {
+                if self.honours_stop {
+                    self.stop.cancelled().await
+                } else {
+                    std::future::pending().await
+                }
+            };
             tokio::select! {
-                _ = self.stop.cancelled() => out.diagnostics.error("Stopped", "The wait was stopped."),
+                _ = stopped => out.diagnostics.error("Stopped", "The wait was stopped."),
                 _ = tokio::time::sleep(Duration::from_secs(600)) => {}
             }
             out
@@ -966,15 +1001,30 @@ mod tests {
         }
     }
 
+    /// What came of a Shutdown sent while an apply waits: the apply's answer, the server's
+    /// end, and the socket's path.
     #[cfg(unix)]
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn shutdown_during_a_long_wait_stops_the_wait_and_ends_the_server() {
+    struct AfterShutdown {
+        apply: tokio::task::JoinHandle<
+            Result<tonic::Response<pb::apply_resource_change::Response>, tonic::Status>,
+        >,
+        server: tokio::task::JoinHandle<Result<(), ServeError>>,
+        socket: String,
+    }
+
+    /// Serves a provider whose apply waits (ending on stop when `honours_stop`), starts an
+    /// apply, and sends GRPCController.Shutdown once it waits.
+    #[cfg(unix)]
+    async fn shutdown_during_an_apply(
+        honours_stop: bool,
+        grace: Duration,
+        parent: &Path,
+    ) -> AfterShutdown {
         use crate::value::{self, Value};
-        let parent = tempfile::tempdir().expect("tempdir");
         let handshake = Handshake {
             protocol_version: 6,
             transport: Transport::Unix {
-                dir: parent.path().to_path_buf(),
+                dir: parent.to_path_buf(),
             },
             client_cert_pem: None,
         };
@@ -982,6 +1032,7 @@ mod tests {
         let provider = Arc::new(Waiter {
             stop: CancellationToken::new(),
             applying: applying.clone(),
+            honours_stop,
         });
         let (line_tx, line_rx) = tokio::sync::oneshot::channel::<String>();
         let server = tokio::spawn(async move {
@@ -993,6 +1044,7 @@ mod tests {
                 },
                 handshake,
                 CancellationToken::new(),
+                grace,
                 move |line| {
                     let _ = line_tx.send(line.to_string());
                 },
@@ -1039,8 +1091,19 @@ mod tests {
             .shutdown(goplugin::Empty {})
             .await
             .expect("shutdown answers");
+        AfterShutdown {
+            apply,
+            server,
+            socket,
+        }
+    }
 
-        let answer = tokio::time::timeout(Duration::from_secs(5), apply)
+    #[cfg(unix)]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn shutdown_during_a_long_wait_stops_the_wait_and_ends_the_server() {
+        let parent = tempfile::tempdir().expect("tempdir");
+        let after = shutdown_during_an_apply(true, SHUTDOWN_GRACE, parent.path()).await;
+        let answer = tokio::time::timeout(Duration::from_secs(5), after.apply)
             .await
             .expect("the apply answers promptly after Shutdown")
             .expect("task")
@@ -1048,11 +1111,27 @@ mod tests {
             .into_inner();
         assert_eq!(answer.diagnostics.len(), 1, "{:?}", answer.diagnostics);
         assert_eq!(answer.diagnostics[0].summary, "Stopped");
-        let served = tokio::time::timeout(Duration::from_secs(5), server)
+        let served = tokio::time::timeout(Duration::from_secs(5), after.server)
             .await
             .expect("the server ends promptly after Shutdown")
             .expect("task");
         assert!(served.is_ok(), "{served:?}");
-        assert!(!Path::new(&socket).exists(), "socket removed");
+        assert!(!Path::new(&after.socket).exists(), "socket removed");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_that_ignores_the_stop_does_not_keep_the_server_past_its_grace() {
+        let parent = tempfile::tempdir().expect("tempdir");
+        let grace = Duration::from_millis(300);
+        let after = shutdown_during_an_apply(false, grace, parent.path()).await;
+        // The apply would wait ten minutes; the server ends once the grace is over.
+        let served = tokio::time::timeout(Duration::from_secs(10), after.server)
+            .await
+            .expect("the server ends after its grace")
+            .expect("task");
+        assert!(served.is_ok(), "{served:?}");
+        assert!(!Path::new(&after.socket).exists(), "socket removed");
+        after.apply.abort();
     }
 }
