@@ -1,6 +1,10 @@
 //! Protocol tests: start the real provider binary the way Terraform does (environment,
 //! handshake line on stdout), connect over its unix socket or TCP port with mutual TLS,
 //! and speak gRPC to it.
+//!
+//! Unix only: the plugin's unix socket, its permissions and its signals are part of what is
+//! tested (on Windows the plugin listens on loopback TCP, and these tests do not run).
+#![cfg(unix)]
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
