@@ -56,12 +56,9 @@ fn has_certificate(control: &Control, id: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_or_degraded_uninitialized_cluster_is_waited_on_then_initialized() {
-    let Some(tf) = support::terraform() else {
+    let Some((_emulator, control, ws)) = support::setup(None).await else {
         return;
     };
-    let emulator = support::emulator(None).await;
-    let control = emulator.control();
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
     for (busy, then) in [
         ("UPDATE_IN_PROGRESS", None),
         ("DEGRADED", Some("UNINITIALIZED")),
@@ -91,12 +88,9 @@ async fn a_busy_or_degraded_uninitialized_cluster_is_waited_on_then_initialized(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cluster_that_stays_busy_without_a_certificate_ends_with_an_honest_error() {
-    let Some(tf) = support::terraform() else {
+    let Some((_emulator, control, ws)) = support::setup(None).await else {
         return;
     };
-    let emulator = support::emulator(None).await;
-    let control = emulator.control();
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
     let (id, _cert, _anchor) = seed_and_sign(&control, &ws);
     assert!(control.force_state(&id, "MODIFY_IN_PROGRESS"));
     ws.write(&init_with_timeout(&id, "3s"));
@@ -123,17 +117,15 @@ async fn a_cluster_that_stays_busy_without_a_certificate_ends_with_an_honest_err
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn config_and_initialization_of_one_cluster_without_a_dependency_both_happen() {
-    let Some(tf) = support::terraform() else {
-        return;
-    };
     // A backup retention change keeps the (uninitialized) cluster UPDATE_IN_PROGRESS a while.
-    let emulator = support::emulator(Some(Timings {
+    let Some((_emulator, control, ws)) = support::setup(Some(Timings {
         update: Duration::from_secs(3),
         ..Timings::instant()
     }))
-    .await;
-    let control = emulator.control();
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
+    .await
+    else {
+        return;
+    };
     let (id, _cert, _anchor) = seed_and_sign(&control, &ws);
     ws.write(&format!(
         "{}\n{}",
@@ -156,12 +148,9 @@ async fn config_and_initialization_of_one_cluster_without_a_dependency_both_happ
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn text_around_the_pem_block_is_not_sent_and_causes_no_diff() {
-    let Some(tf) = support::terraform() else {
+    let Some((_emulator, control, ws)) = support::setup(None).await else {
         return;
     };
-    let emulator = support::emulator(None).await;
-    let control = emulator.control();
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
     let (id, cert, anchor) = seed_and_sign(&control, &ws);
     // What `openssl pkcs12 -nokeys` prints: attribute lines with ':' (outside the API's
     // pattern) before the PEM block.
@@ -204,12 +193,9 @@ fn data_source_config(provider: &str, cluster_id: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn assume_role_calls_sts_at_its_own_endpoint_and_cloudhsm_with_the_role() {
-    let Some(tf) = support::terraform() else {
+    let Some((emulator, control, ws)) = support::setup(None).await else {
         return;
     };
-    let emulator = support::emulator(None).await;
-    let control = emulator.control();
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
     let id = control.seed_cluster(ClusterSpec::default());
     let sts = emulator.sts_endpoint_url();
     let base = "  region     = \"us-east-1\"\n  access_key = \"AKIDBASECREDENTIAL\"\n  secret_key = \"base-secret\"\n";
@@ -252,12 +238,9 @@ async fn assume_role_calls_sts_at_its_own_endpoint_and_cloudhsm_with_the_role() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_profile_in_the_provider_block_wins_over_keys_in_the_environment() {
-    let Some(tf) = support::terraform() else {
+    let Some((emulator, control, ws)) = support::setup(None).await else {
         return;
     };
-    let emulator = support::emulator(None).await;
-    let control = emulator.control();
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
     let id = control.seed_cluster(ClusterSpec::default());
     ws.write_file(
         "credentials",
@@ -301,16 +284,14 @@ async fn a_profile_in_the_provider_block_wins_over_keys_in_the_environment() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_that_is_never_answered_ends_at_the_deadline() {
-    let Some(tf) = support::terraform() else {
-        return;
-    };
-    let emulator = support::emulator(Some(Timings {
+    let Some((_emulator, control, ws)) = support::setup(Some(Timings {
         initialize: Duration::from_secs(600),
         ..Timings::instant()
     }))
-    .await;
-    let control = emulator.control();
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
+    .await
+    else {
+        return;
+    };
     let (id, _cert, _anchor) = seed_and_sign(&control, &ws);
     ws.write(&init_with_timeout(&id, "5s"));
 
@@ -376,16 +357,14 @@ async fn a_request_that_is_never_answered_ends_at_the_deadline() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_faults_and_resets_during_a_wait_do_not_end_it() {
-    let Some(tf) = support::terraform() else {
-        return;
-    };
-    let emulator = support::emulator(Some(Timings {
+    let Some((_emulator, control, ws)) = support::setup(Some(Timings {
         initialize: Duration::from_secs(4),
         ..Timings::instant()
     }))
-    .await;
-    let control = emulator.control();
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
+    .await
+    else {
+        return;
+    };
     let (id, _cert, _anchor) = seed_and_sign(&control, &ws);
     ws.write(&init_with_timeout(&id, "2m"));
     ws.plan_saved("tfplan").ok();
@@ -425,12 +404,9 @@ async fn throttling_faults_and_resets_during_a_wait_do_not_end_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn saved_plans_apply_after_harmless_changes_out_of_band() {
-    let Some(tf) = support::terraform() else {
+    let Some((_emulator, control, ws)) = support::setup(None).await else {
         return;
     };
-    let emulator = support::emulator(None).await;
-    let control = emulator.control();
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
 
     // cloudhsm_cluster_config: INITIALIZED -> ACTIVE between plan and apply.
     let id = initialized_cluster(&control, "hsm1.medium");
@@ -477,12 +453,9 @@ async fn saved_plans_apply_after_harmless_changes_out_of_band() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn busy_refusals_in_any_words_are_waited_out_and_real_refusals_reported() {
-    let Some(tf) = support::terraform() else {
+    let Some((_emulator, control, ws)) = support::setup(None).await else {
         return;
     };
-    let emulator = support::emulator(None).await;
-    let control = emulator.control();
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
     control.set_behaviour(Behaviour {
         refuse_while_hsm_busy: true,
         busy_message: Some("Request rejected.".into()),
@@ -525,12 +498,9 @@ async fn busy_refusals_in_any_words_are_waited_out_and_real_refusals_reported() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rollback_after_its_window_closed_is_a_plan_error_on_hsm_type() {
-    let Some(tf) = support::terraform() else {
+    let Some((_emulator, control, ws)) = support::setup(None).await else {
         return;
     };
-    let emulator = support::emulator(None).await;
-    let control = emulator.control();
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
     let id = initialized_cluster(&control, "hsm2m.medium");
     ws.write(&config_hcl(&id, Some("hsm2m.medium"), None));
     ws.apply().ok();
@@ -598,16 +568,14 @@ async fn a_rollback_after_its_window_closed_is_a_plan_error_on_hsm_type() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_with_several_resources_in_flight_is_handled_through_terraform() {
-    let Some(tf) = support::terraform() else {
-        return;
-    };
-    let emulator = support::emulator(Some(Timings {
+    let Some((_emulator, control, ws)) = support::setup(Some(Timings {
         initialize: Duration::from_secs(600),
         ..Timings::instant()
     }))
-    .await;
-    let control = emulator.control();
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
+    .await
+    else {
+        return;
+    };
     let mut body = String::new();
     let mut ids = Vec::new();
     for n in 0..3 {

@@ -5,16 +5,12 @@
 mod support;
 
 use cloudhsm_emulator::{Behaviour, ClusterSpec};
-use support::Workspace;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refresh_of_thirty_resources_makes_at_most_three_describe_calls() {
-    let Some(tf) = support::terraform() else {
+    let Some((_emulator, control, ws)) = support::setup(None).await else {
         return;
     };
-    let emulator = support::emulator(None).await;
-    let control = emulator.control();
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
     let mut body = String::new();
     for n in 0..30 {
         let id = control.seed_cluster(ClusterSpec {

@@ -28,12 +28,9 @@ fn state_attr(ws: &Workspace, attr: &str) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn initialize_adopt_import_destroy_and_drift() {
-    let Some(tf) = support::terraform() else {
+    let Some((_emulator, control, ws)) = support::setup(None).await else {
         return;
     };
-    let emulator = support::emulator(None).await;
-    let control = emulator.control();
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
     let (id, cert, anchor) = seed_and_sign(&control, &ws);
     ws.write(&resource_hcl("this", &id, "cluster.crt", "customerCA.crt"));
 
@@ -211,12 +208,9 @@ fn sign_with(csr_pem: &str, ca: &Intermediate) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plan_refuses_wrong_key_bad_anchor_and_missing_hsm_on_the_right_attribute() {
-    let Some(tf) = support::terraform() else {
+    let Some((_emulator, control, ws)) = support::setup(None).await else {
         return;
     };
-    let emulator = support::emulator(None).await;
-    let control = emulator.control();
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
 
     // wrong_key: a certificate signed for another cluster's CSR
     let a = control.seed_cluster(ClusterSpec::default());
@@ -292,16 +286,14 @@ async fn plan_refuses_wrong_key_bad_anchor_and_missing_hsm_on_the_right_attribut
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeout_is_reported_and_the_next_apply_picks_it_up() {
-    let Some(tf) = support::terraform() else {
-        return;
-    };
-    let emulator = support::emulator(Some(Timings {
+    let Some((_emulator, control, ws)) = support::setup(Some(Timings {
         initialize: Duration::from_secs(4),
         ..Timings::instant()
     }))
-    .await;
-    let control = emulator.control();
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
+    .await
+    else {
+        return;
+    };
     let (id, _cert, _anchor) = seed_and_sign(&control, &ws);
     ws.write(&init_with_timeout(&id, "2s"));
 
@@ -327,12 +319,9 @@ async fn timeout_is_reported_and_the_next_apply_picks_it_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_initialize_response_is_adopted_not_repeated_blindly() {
-    let Some(tf) = support::terraform() else {
+    let Some((_emulator, control, ws)) = support::setup(None).await else {
         return;
     };
-    let emulator = support::emulator(None).await;
-    let control = emulator.control();
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
     let (id, cert, _anchor) = seed_and_sign(&control, &ws);
     ws.write(&resource_hcl("this", &id, "cluster.crt", "customerCA.crt"));
 
@@ -367,17 +356,15 @@ async fn a_lost_initialize_response_is_adopted_not_repeated_blindly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_mid_wait_stops_at_once_and_the_next_apply_picks_it_up() {
-    let Some(tf) = support::terraform() else {
-        return;
-    };
     // Initialization takes ten minutes here: only an interrupt can end the first apply.
-    let emulator = support::emulator(Some(Timings {
+    let Some((_emulator, control, ws)) = support::setup(Some(Timings {
         initialize: Duration::from_secs(600),
         ..Timings::instant()
     }))
-    .await;
-    let control = emulator.control();
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
+    .await
+    else {
+        return;
+    };
     let (id, _cert, _anchor) = seed_and_sign(&control, &ws);
     ws.write(&resource_hcl("this", &id, "cluster.crt", "customerCA.crt"));
 
@@ -418,12 +405,9 @@ async fn ctrl_c_mid_wait_stops_at_once_and_the_next_apply_picks_it_up() {
 /// the cluster left UNINITIALIZED, nothing in the state. Accepted: initialized.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ca_this_provider_cannot_check_is_a_warning_and_cloudhsm_decides() {
-    let Some(tf) = support::terraform() else {
+    let Some((_emulator, control, ws)) = support::setup(None).await else {
         return;
     };
-    let emulator = support::emulator(None).await;
-    let control = emulator.control();
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
     let (id, _, _) = seed_and_sign_with(&control, &ws, CaKey::EcdsaP521);
     ws.write(&resource_hcl("this", &id, "cluster.crt", "customerCA.crt"));
 

@@ -14,11 +14,9 @@ const REQUIRED: &str = r#"terraform {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn terraform_reads_the_schema_and_validates_the_provider_block() {
-    let Some(tf) = support::terraform() else {
+    let Some((emulator, _, ws)) = support::setup(None).await else {
         return;
     };
-    let emulator = support::emulator(None).await;
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
 
     // The schema as Terraform sees it.
     ws.write("");
@@ -69,11 +67,9 @@ async fn terraform_reads_the_schema_and_validates_the_provider_block() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_region_fails_the_plan_with_how_to_set_one() {
-    let Some(tf) = support::terraform() else {
+    let Some((emulator, _, ws)) = support::setup(None).await else {
         return;
     };
-    let emulator = support::emulator(None).await;
-    let ws = Workspace::new(tf, &emulator.endpoint_url());
     let config = format!(
         "{REQUIRED}\nprovider \"cloudhsm\" {{\n  access_key = \"AKIDTEST\"\n  secret_key = \"test-secret\"\n  endpoints  = {{ cloudhsmv2 = \"{}\" }}\n}}\n\ndata \"cloudhsm_cluster\" \"x\" {{\n  cluster_id = \"cluster-abcdefghijk\"\n}}\n",
         emulator.endpoint_url()

@@ -68,6 +68,18 @@ pub async fn emulator(timings: Option<Timings>) -> Emulator {
     Emulator::start_with(config).await.expect("emulator starts")
 }
 
+/// What most end-to-end tests start with: the Terraform CLI, an emulator started as
+/// [`emulator`] does, its control handle and a workspace pointed at it; `None` when there is
+/// no Terraform CLI outside CI (see [`terraform`]). Bind the emulator to a name (not `_`) for
+/// the whole test: dropping it stops the emulator.
+pub async fn setup(timings: Option<Timings>) -> Option<(Emulator, Control, Workspace)> {
+    let tf = terraform()?;
+    let emulator = emulator(timings).await;
+    let control = emulator.control();
+    let ws = Workspace::new(tf, &emulator.endpoint_url());
+    Some((emulator, control, ws))
+}
+
 /// What a Terraform command printed and how it ended.
 #[derive(Debug)]
 pub struct Run {
