@@ -93,6 +93,28 @@ pub enum SettingsError {
     HalfCredentials { only: &'static str },
 }
 
+/// The token of the next DescribeClusters page (`None`: that was the last page). A token
+/// given a second time is an error: following it would never end.
+fn next_page(
+    seen: &mut std::collections::HashSet<String>,
+    token: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    match token {
+        Some(t) if !t.is_empty() => {
+            if !seen.insert(t.to_string()) {
+                return Err(ApiError::Transport {
+                    operation: "DescribeClusters",
+                    detail: "the API answered a NextToken it had already given, so paging \
+                             would never end"
+                        .to_string(),
+                });
+            }
+            Ok(Some(t.to_string()))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Clusters found by id, or why the call failed.
 type Found = Result<BTreeMap<String, Cluster>, ApiError>;
 
@@ -342,19 +364,9 @@ impl CloudHsm {
                 let cluster = cluster_from_sdk(c);
                 out.insert(cluster.id.clone(), cluster);
             }
-            match resp.next_token() {
-                Some(t) if !t.is_empty() => {
-                    if !seen_tokens.insert(t.to_string()) {
-                        return Err(ApiError::Transport {
-                            operation: OP,
-                            detail: "the API answered a NextToken it had already given, so \
-                                     paging would never end"
-                                .to_string(),
-                        });
-                    }
-                    next = Some(t.to_string());
-                }
-                _ => return Ok(out),
+            next = next_page(&mut seen_tokens, resp.next_token())?;
+            if next.is_none() {
+                return Ok(out);
             }
         }
     }
@@ -513,6 +525,18 @@ fn cluster_from_sdk(c: &aws_sdk_cloudhsmv2::types::Cluster) -> Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paging_ends_on_no_token_or_an_empty_one_and_refuses_a_token_seen_before() {
+        let mut seen = std::collections::HashSet::new();
+        assert_eq!(next_page(&mut seen, None), Ok(None));
+        assert_eq!(next_page(&mut seen, Some("")), Ok(None));
+        assert_eq!(next_page(&mut seen, Some("a")), Ok(Some("a".into())));
+        assert_eq!(next_page(&mut seen, Some("b")), Ok(Some("b".into())));
+        let err = next_page(&mut seen, Some("a")).unwrap_err();
+        assert!(err.to_string().contains("already given"), "{err}");
+        assert!(err.is_transient());
+    }
 
     #[test]
     fn settings_debug_hides_secrets() {
