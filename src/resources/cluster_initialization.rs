@@ -227,7 +227,7 @@ fn check_update(prior: &ClusterInitialization, next: &ClusterInitialization) -> 
         let (_s, _a, found) =
             check_certificates(&next.signed_cert, &next.trust_anchor, Validity::Ignore);
         diags.extend(found.into_iter().map(|mut d| {
-            if d.attribute == Some(attr(ClusterInitialization::SIGNED_CERT)) {
+            if d.is_error() && d.attribute == Some(attr(ClusterInitialization::SIGNED_CERT)) {
                 // The signed certificate is the cluster's own: the anchor is what is wrong.
                 d.attribute = Some(attr(ClusterInitialization::TRUST_ANCHOR));
                 d.detail = format!(
