@@ -222,7 +222,24 @@ async fn main() {
         });
         let plan = ["plan", "-input=false", "-no-color", "-lock=false"];
 
+        let wide = [
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-lock=false",
+            "-parallelism=100",
+        ];
+        let latency = || {
+            control.inject(Fault {
+                operation: Some("DescribeClusters".into()),
+                kind: FaultKind::Latency(LATENCY),
+                trigger: Trigger::Rate(1.0),
+            })
+        };
+        // Every figure of a round is taken in the same stretch of time, so that a slower
+        // moment of the machine weighs on both sides of each ratio.
         let (mut t_ours, mut t_null, mut rss_ours, mut rss_null) = (vec![], vec![], 0, 0);
+        let (mut t_slow, mut t_slow_wide) = (Vec::new(), Vec::new());
         tokio::task::block_in_place(|| {
             for _ in 0..ROUNDS {
                 let (t, rss) = timed(ours.command(&plan, &[]));
@@ -231,38 +248,34 @@ async fn main() {
                 let (t, rss) = timed(null.command(&plan));
                 t_null.push(t);
                 rss_null = rss_null.max(rss);
+                latency();
+                t_slow.push(timed(ours.command(&plan, &[])).0);
+                t_slow_wide.push(timed(ours.command(&wide, &[])).0);
+                control.clear_faults();
             }
         });
+        let batch_sizes = || -> Vec<usize> {
+            control
+                .calls("DescribeClusters")
+                .iter()
+                .map(|c| c["Filters"]["clusterIds"].as_array().map_or(0, Vec::len))
+                .collect()
+        };
         control.clear_calls();
         tokio::task::block_in_place(|| timed(ours.command(&plan, &[])));
         let calls = control.call_count("DescribeClusters");
-        let sizes: Vec<usize> = control
-            .calls("DescribeClusters")
-            .iter()
-            .map(|c| c["Filters"]["clusterIds"].as_array().map_or(0, Vec::len))
-            .collect();
-        println!("N = {n}: DescribeClusters per refresh, clusters in each: {sizes:?}");
-
-        control.inject(Fault {
-            operation: Some("DescribeClusters".into()),
-            kind: FaultKind::Latency(LATENCY),
-            trigger: Trigger::Rate(1.0),
-        });
-        let (mut t_slow, mut t_slow_wide) = (Vec::new(), Vec::new());
-        let wide = [
-            "plan",
-            "-input=false",
-            "-no-color",
-            "-lock=false",
-            "-parallelism=100",
-        ];
-        tokio::task::block_in_place(|| {
-            for _ in 0..ROUNDS {
-                t_slow.push(timed(ours.command(&plan, &[])).0);
-                t_slow_wide.push(timed(ours.command(&wide, &[])).0);
-            }
-        });
+        println!(
+            "N = {n}: DescribeClusters per refresh, clusters in each: {:?}",
+            batch_sizes()
+        );
+        latency();
+        control.clear_calls();
+        tokio::task::block_in_place(|| timed(ours.command(&plan, &[])));
         control.clear_faults();
+        println!(
+            "N = {n}, 50 ms per call: DescribeClusters per refresh, clusters in each: {:?}",
+            batch_sizes()
+        );
         let (ours_median, null_median) = (median(t_ours), median(t_null));
         let slow_median = median(t_slow);
         let forced_trips = n.div_ceil(PARALLELISM) as f64;
