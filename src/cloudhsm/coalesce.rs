@@ -4,10 +4,14 @@
 //! its own cluster; a cluster missing from the answer is "not found" for that reader only;
 //! an error reaches every reader of that batch.
 //!
-//! How long a batch gathers: Terraform reads with a fixed parallelism, so when a batch of k
-//! reads is answered, about k new reads follow within milliseconds. In such a burst, the next
-//! batch gathers until it has as many ids as the burst's largest batch, or no read joined for
-//! a quiet gap; outside one, until a shorter quiet gap; never longer than a cap.
+//! How long a batch gathers: Terraform reads with a fixed parallelism (10 by default), so
+//! while a burst of reads is under way, as many reads wait at once as that parallelism, and
+//! when some are answered as many new ones follow within milliseconds. In a burst, a batch
+//! gathers until it has as many ids as the most reads seen waiting at once, or no read joined
+//! for a quiet gap; outside one, until a shorter quiet gap; never longer than a cap. A batch
+//! that had to wait for the call in flight gathers again for a moment once that call is
+//! answered, so that the readers it answered, whose next reads come right after, join it:
+//! a wave of reads split once (its first reads came far apart) does not stay split.
 //!
 //! The batch's call runs in a task of its own, so a reader that stops waiting (Terraform
 //! asked the provider to stop, a deadline passed) never strands the others.
@@ -68,8 +72,30 @@ struct Batch {
 struct Shared {
     /// The batch that still takes ids.
     gathering: Option<Arc<Batch>>,
-    /// The largest batch of the current burst of reads, and when the last batch was answered.
-    burst: Option<(usize, Instant)>,
+    /// Reads waiting for an answer now.
+    waiting: usize,
+    /// The most reads seen waiting at once since reads were last quiet: Terraform's
+    /// parallelism, as far as this burst shows it.
+    peak: usize,
+    /// When the last batch was answered (a burst is under way while that is recent).
+    answered_at: Option<Instant>,
+}
+
+impl Shared {
+    fn in_burst(&self, gathering: &Gathering) -> bool {
+        self.answered_at
+            .is_some_and(|at| at.elapsed() < gathering.follow_for)
+    }
+}
+
+/// A read counted in [`Shared::waiting`] until it is dropped (answered or abandoned).
+struct Waiting(Arc<Mutex<Shared>>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        let mut shared = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        shared.waiting = shared.waiting.saturating_sub(1);
+    }
 }
 
 /// Gathers reads into batches. Shared by every copy of one client.
@@ -85,7 +111,9 @@ impl Coalescer {
         Coalescer {
             shared: Arc::new(Mutex::new(Shared {
                 gathering: None,
-                burst: None,
+                waiting: 0,
+                peak: 0,
+                answered_at: None,
             })),
             flight: Arc::new(tokio::sync::Mutex::new(())),
             gathering,
@@ -95,9 +123,15 @@ impl Coalescer {
     /// Waits for the batch holding `id` to be answered. The caller bounds the wait (deadline,
     /// stop); dropping it leaves the batch to the others.
     pub async fn read(&self, id: &str, fetch: &Fetch) -> Result<Option<Cluster>, ApiError> {
-        let (batch, leads) = {
+        let (batch, leads, _waiting) = {
             let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
-            match shared.gathering.as_ref() {
+            if shared.waiting == 0 && !shared.in_burst(&self.gathering) {
+                shared.peak = 0;
+            }
+            shared.waiting += 1;
+            shared.peak = shared.peak.max(shared.waiting);
+            let waiting = Waiting(self.shared.clone());
+            let (batch, leads) = match shared.gathering.as_ref() {
                 Some(batch) => {
                     let mut ids = batch.ids.lock().unwrap_or_else(PoisonError::into_inner);
                     ids.0.insert(id.to_string());
@@ -113,7 +147,8 @@ impl Coalescer {
                     shared.gathering = Some(batch.clone());
                     (batch, true)
                 }
-            }
+            };
+            (batch, leads, waiting)
         };
         let mut answer = batch.answer.subscribe();
         if leads {
@@ -142,8 +177,9 @@ impl Coalescer {
     }
 }
 
-/// The leader's work: gather (see the module doc), wait for the call in flight, close the
-/// batch (later reads start the next one), fetch it, and answer everyone.
+/// The leader's work: gather (see the module doc), wait for the call in flight (and gather
+/// again for a moment if it had to), close the batch (later reads start the next one), fetch
+/// it, and answer everyone.
 async fn send(
     batch: Arc<Batch>,
     shared: Arc<Mutex<Shared>>,
@@ -151,36 +187,32 @@ async fn send(
     gathering: Gathering,
     fetch: Fetch,
 ) {
-    let started = Instant::now();
-    // In a burst, expect as many reads as its largest batch so far (a lone read now and then
-    // is no burst: single reads are waited on only for the short gap).
-    let expected = shared
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .burst
-        .filter(|(size, at)| *size >= 2 && at.elapsed() < gathering.follow_for)
-        .map(|(size, _)| size);
-    let gap = if expected.is_some() {
+    // In a burst, expect as many reads as were seen waiting at once (a lone read now and
+    // then is no burst: single reads are waited on only for the short gap).
+    let expected = || {
+        let shared = shared.lock().unwrap_or_else(PoisonError::into_inner);
+        Some(shared.peak).filter(|peak| *peak >= 2 && shared.in_burst(&gathering))
+    };
+    let first = expected();
+    let gap = if first.is_some() {
         gathering.follow_gap
     } else {
         gathering.first_gap
     };
-    loop {
-        let (count, last_join) = {
-            let ids = batch.ids.lock().unwrap_or_else(PoisonError::into_inner);
-            (ids.0.len(), ids.1)
-        };
-        if expected.is_some_and(|e| count >= e) {
-            break;
+    gather(&batch, first, gap, Instant::now(), &gathering).await;
+    let _flight = match flight.clone().try_lock_owned() {
+        Ok(free) => free,
+        Err(_) => {
+            let taken = flight.lock_owned().await;
+            // The call in flight was just answered: in a burst, its readers' next reads
+            // come now.
+            if let Some(more) = expected() {
+                let from = Instant::now();
+                gather(&batch, Some(more), gathering.follow_gap, from, &gathering).await;
+            }
+            taken
         }
-        let close_at = (last_join + gap).min(started + gathering.cap);
-        if Instant::now() >= close_at {
-            break;
-        }
-        // Wake at the quiet deadline, or sooner to look at the count again.
-        tokio::time::sleep_until(close_at.min(Instant::now() + Duration::from_millis(1))).await;
-    }
-    let _flight = flight.lock_owned().await;
+    };
     {
         let mut shared = shared.lock().unwrap_or_else(PoisonError::into_inner);
         if shared
@@ -203,17 +235,38 @@ async fn send(
         clusters = ids.len(),
         "DescribeClusters for a batch of reads"
     );
-    let size = ids.len();
     let answer = fetch(ids).await;
-    {
-        let mut shared = shared.lock().unwrap_or_else(PoisonError::into_inner);
-        let largest = match shared.burst {
-            Some((largest, at)) if at.elapsed() < gathering.follow_for => largest.max(size),
-            _ => size,
-        };
-        shared.burst = Some((largest, Instant::now()));
-    }
+    shared
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .answered_at = Some(Instant::now());
     batch.answer.send_replace(Some(answer));
+}
+
+/// Lets ids join `batch` until it holds `expected` of them, or none joined for `gap` (counted
+/// from the later of the last join and `from`), or `cap` has passed since `from`.
+async fn gather(
+    batch: &Batch,
+    expected: Option<usize>,
+    gap: Duration,
+    from: Instant,
+    gathering: &Gathering,
+) {
+    loop {
+        let (count, last_join) = {
+            let ids = batch.ids.lock().unwrap_or_else(PoisonError::into_inner);
+            (ids.0.len(), ids.1)
+        };
+        if expected.is_some_and(|e| count >= e) {
+            return;
+        }
+        let close_at = (last_join.max(from) + gap).min(from + gathering.cap);
+        if Instant::now() >= close_at {
+            return;
+        }
+        // Wake at the quiet deadline, or sooner to look at the count again.
+        tokio::time::sleep_until(close_at.min(Instant::now() + Duration::from_millis(1))).await;
+    }
 }
 
 #[cfg(test)]
@@ -304,6 +357,76 @@ mod tests {
             assert!(r.await.unwrap().unwrap().is_some());
         }
         assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    /// Reads the way Terraform makes them: `n` resources, `parallelism` at a time, each
+    /// read started a moment after a slot frees; the second half of the first wave starts
+    /// `stall` later than the first half. Returns the size of each call's batch.
+    async fn terraform_like(
+        n: usize,
+        parallelism: usize,
+        stall: Duration,
+        latency: Duration,
+    ) -> Vec<usize> {
+        let sizes = Arc::new(Mutex::new(Vec::new()));
+        let fetch: Fetch = {
+            let sizes = sizes.clone();
+            Arc::new(move |ids: Vec<String>| {
+                let sizes = sizes.clone();
+                Box::pin(async move {
+                    sizes.lock().unwrap().push(ids.len());
+                    tokio::time::sleep(latency).await;
+                    Ok(Arc::new(
+                        ids.into_iter()
+                            .map(|id| {
+                                (
+                                    id.clone(),
+                                    Cluster {
+                                        id,
+                                        ..Default::default()
+                                    },
+                                )
+                            })
+                            .collect(),
+                    ))
+                })
+            })
+        };
+        let c = Arc::new(Coalescer::new(Gathering::default()));
+        let slots = Arc::new(tokio::sync::Semaphore::new(parallelism));
+        let mut reads = Vec::new();
+        for i in 0..n {
+            let (c, fetch, slots) = (c.clone(), fetch.clone(), slots.clone());
+            let permit = slots.acquire_owned().await.unwrap();
+            reads.push(tokio::spawn(async move {
+                if (parallelism / 2..parallelism).contains(&i) {
+                    tokio::time::sleep(stall).await;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                let found = c.read(&format!("cluster-{i:011}"), &fetch).await;
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                drop(permit);
+                found.unwrap().is_some()
+            }));
+        }
+        for r in reads {
+            assert!(r.await.unwrap());
+        }
+        let sizes = sizes.lock().unwrap().clone();
+        sizes
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_wave_split_once_heals_instead_of_staying_split() {
+        // The first wave's halves come 40 ms apart: more than the quiet gap, so it is split.
+        // With a call taking 30 ms, each half's readers come back while the other half's
+        // call is in flight: without gathering again once that call is answered, every wave
+        // after stays split (12 calls of 5, each a round trip of its own).
+        let sizes =
+            terraform_like(60, 10, Duration::from_millis(40), Duration::from_millis(30)).await;
+        assert_eq!(sizes.iter().sum::<usize>(), 60);
+        assert!(sizes.len() <= 8, "{sizes:?}");
+        assert!(sizes.iter().filter(|s| **s == 10).count() >= 4, "{sizes:?}");
     }
 
     #[tokio::test]
