@@ -1153,7 +1153,10 @@ mod tests {
             Schema::new(Block::default())
         }
         fn resources(&self) -> Vec<Arc<dyn Resource>> {
-            vec![Arc::new(Boom), Arc::new(Nested)]
+            vec![
+                Arc::new(Boom),
+                Arc::new(Thing("boom_nested", nested_schema())),
+            ]
         }
         fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
             Vec::new()
@@ -1337,9 +1340,7 @@ mod tests {
         assert!(plan.diagnostics[0].detail.contains("kaboom in plan"));
     }
 
-    /// A resource with nested attributes and blocks of every nesting.
-    struct Nested;
-
+    /// A schema with nested attributes and blocks of every nesting.
     fn nested_schema() -> Schema {
         use crate::schema::{BlockNesting, NestedBlock};
         let inner = || vec![Attribute::number("n").optional()];
@@ -1363,31 +1364,6 @@ mod tests {
                 Block::new(inner()),
             )),
         )
-    }
-
-    #[async_trait]
-    impl Resource for Nested {
-        fn type_name(&self) -> &'static str {
-            "boom_nested"
-        }
-        fn schema(&self) -> Schema {
-            nested_schema()
-        }
-        async fn validate(&self, _config: &Value) -> Diagnostics {
-            Diagnostics::new()
-        }
-        async fn plan(&self, _r: PlanRequest) -> PlanResponse {
-            PlanResponse::default()
-        }
-        async fn apply(&self, _r: ApplyRequest) -> ApplyResponse {
-            ApplyResponse::default()
-        }
-        async fn read(&self, _r: ReadRequest) -> ReadResponse {
-            ReadResponse::default()
-        }
-        async fn import(&self, _id: &str) -> ImportResponse {
-            ImportResponse::default()
-        }
     }
 
     async fn upgrade(
