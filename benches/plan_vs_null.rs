@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cloudhsm_emulator::{ClusterSpec, Fault, FaultKind, Timings, Trigger};
+use cloudhsm_emulator::{Fault, FaultKind, Timings, Trigger};
 use support::Workspace;
 
 const ROUNDS: usize = 7;
@@ -51,15 +51,11 @@ struct NullWorkspace {
 impl NullWorkspace {
     fn new(terraform: &Path, null_dir: &Path, n: usize) -> NullWorkspace {
         let dir = tempfile::tempdir().expect("tempdir");
-        let cli_config = dir.path().join("terraformrc");
-        std::fs::write(
-            &cli_config,
-            format!(
-                "provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/hashicorp/null\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-                null_dir.display()
-            ),
-        )
-        .expect("cli config");
+        let cli_config = support::write_dev_overrides(
+            dir.path(),
+            "registry.terraform.io/hashicorp/null",
+            null_dir,
+        );
         let mut main = String::from(
             "terraform {\n  required_providers {\n    null = { source = \"hashicorp/null\" }\n  }\n}\n",
         );
@@ -204,17 +200,7 @@ async fn main() {
     let mut rows = Vec::new();
     for n in [10usize, 100] {
         let ours = Workspace::new(terraform.clone(), &emulator.endpoint_url());
-        let mut body = String::new();
-        for i in 0..n {
-            let id = control.seed_cluster(ClusterSpec {
-                state: Some("ACTIVE".into()),
-                ..Default::default()
-            });
-            body.push_str(&format!(
-                "resource \"cloudhsm_cluster_config\" \"c{i}\" {{\n  cluster_id = \"{id}\"\n}}\n"
-            ));
-        }
-        ours.write(&body);
+        ours.write(&support::cluster_configs(&control, n));
         tokio::task::block_in_place(|| ours.apply().ok());
         let null = NullWorkspace::new(&terraform, &null_dir, n);
         tokio::task::block_in_place(|| {
@@ -254,19 +240,12 @@ async fn main() {
                 control.clear_faults();
             }
         });
-        let batch_sizes = || -> Vec<usize> {
-            control
-                .calls("DescribeClusters")
-                .iter()
-                .map(|c| c["Filters"]["clusterIds"].as_array().map_or(0, Vec::len))
-                .collect()
-        };
         control.clear_calls();
         tokio::task::block_in_place(|| timed(ours.command(&plan, &[])));
         let calls = control.call_count("DescribeClusters");
         println!(
             "N = {n}: DescribeClusters per refresh, clusters in each: {:?}",
-            batch_sizes()
+            support::describe_batch_sizes(&control)
         );
         latency();
         control.clear_calls();
@@ -274,7 +253,7 @@ async fn main() {
         control.clear_faults();
         println!(
             "N = {n}, 50 ms per call: DescribeClusters per refresh, clusters in each: {:?}",
-            batch_sizes()
+            support::describe_batch_sizes(&control)
         );
         let (ours_median, null_median) = (median(t_ours), median(t_null));
         let slow_median = median(t_slow);
@@ -303,29 +282,42 @@ async fn main() {
     println!();
     println!("| figure | N = {} | N = {} | goal |", rows[0].n, rows[1].n);
     println!("| --- | --- | --- | --- |");
-    println!(
-        "| plan time, ours / Go null | {:.2} | {:.2} | ≤ 1.0 at N = 100 |",
-        rows[0].plan_ratio, rows[1].plan_ratio
+    let row = |figure: &str, of: &dyn Fn(&Row) -> String, goal: &str| {
+        println!(
+            "| {figure} | {} | {} | {goal} |",
+            of(&rows[0]),
+            of(&rows[1])
+        );
+    };
+    row(
+        "plan time, ours / Go null",
+        &|r| format!("{:.2}", r.plan_ratio),
+        "≤ 1.0 at N = 100",
     );
-    println!(
-        "| DescribeClusters calls per refresh | {} | {} | ≤ 10 at N = 100 |",
-        rows[0].calls, rows[1].calls
+    row(
+        "DescribeClusters calls per refresh",
+        &|r| r.calls.to_string(),
+        "≤ 10 at N = 100",
     );
-    println!(
-        "| plan with 50 ms per call / with 0 ms | {:.2} | {:.2} | ≤ 1.2 as filed (out of reach, see README) |",
-        rows[0].latency_ratio, rows[1].latency_ratio
+    row(
+        "plan with 50 ms per call / with 0 ms",
+        &|r| format!("{:.2}", r.latency_ratio),
+        "≤ 1.2 as filed (out of reach, see README)",
     );
-    println!(
-        "| time the 50 ms added / (N / {PARALLELISM} round trips of 50 ms) | {:.2} | {:.2} | ≤ 1.2 proposed |",
-        rows[0].latency_per_forced_trip, rows[1].latency_per_forced_trip
+    row(
+        &format!("time the 50 ms added / (N / {PARALLELISM} round trips of 50 ms)"),
+        &|r| format!("{:.2}", r.latency_per_forced_trip),
+        "≤ 1.2 proposed",
     );
-    println!(
-        "| the same with -parallelism=100 / with 0 ms (default parallelism) | {:.2} | {:.2} | |",
-        rows[0].wide_latency_ratio, rows[1].wide_latency_ratio
+    row(
+        "the same with -parallelism=100 / with 0 ms (default parallelism)",
+        &|r| format!("{:.2}", r.wide_latency_ratio),
+        "",
     );
-    println!(
-        "| peak RSS of a provider process, ours / Go null | {:.2} | {:.2} | ≤ 0.75 |",
-        rows[0].rss_ratio, rows[1].rss_ratio
+    row(
+        "peak RSS of a provider process, ours / Go null",
+        &|r| format!("{:.2}", r.rss_ratio),
+        "≤ 0.75",
     );
     println!("| start to handshake (AutoMTLS), ours / Go null | {handshake_ratio:.2} | | ≤ 0.25 |");
 }

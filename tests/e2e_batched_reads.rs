@@ -4,42 +4,29 @@
 
 mod support;
 
-use cloudhsm_emulator::{Behaviour, ClusterSpec};
+use cloudhsm_emulator::Behaviour;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refresh_of_thirty_resources_makes_at_most_three_describe_calls() {
     let Some((_emulator, control, ws)) = support::setup(None).await else {
         return;
     };
-    let mut body = String::new();
-    for n in 0..30 {
-        let id = control.seed_cluster(ClusterSpec {
-            state: Some("ACTIVE".into()),
-            ..Default::default()
-        });
-        body.push_str(&format!(
-            "resource \"cloudhsm_cluster_config\" \"c{n}\" {{\n  cluster_id = \"{id}\"\n}}\n"
-        ));
-    }
-    ws.write(&body);
+    ws.write(&support::cluster_configs(&control, 30));
     ws.apply().ok();
     control.clear_calls();
     let run = ws.run(&["plan", "-input=false", "-no-color"]);
     assert!(run.stdout.contains("No changes"), "{}", run.all());
-    let calls = control.calls("DescribeClusters");
-    let ids: usize = calls
-        .iter()
-        .map(|c| c["Filters"]["clusterIds"].as_array().map_or(0, Vec::len))
-        .sum();
-    assert_eq!(ids, 30, "every resource was read once: {calls:?}");
+    let sizes = support::describe_batch_sizes(&control);
+    assert_eq!(
+        sizes.iter().sum::<usize>(),
+        30,
+        "every resource was read once: {:?}",
+        control.calls("DescribeClusters")
+    );
     assert!(
-        calls.len() <= 3,
-        "{} DescribeClusters calls for a refresh of 30 resources, of {:?} clusters",
-        calls.len(),
-        calls
-            .iter()
-            .map(|c| c["Filters"]["clusterIds"].as_array().map_or(0, Vec::len))
-            .collect::<Vec<_>>()
+        sizes.len() <= 3,
+        "{} DescribeClusters calls for a refresh of 30 resources, of {sizes:?} clusters",
+        sizes.len(),
     );
     assert_eq!(control.call_count("ModifyCluster"), 0);
 

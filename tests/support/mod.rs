@@ -80,6 +80,46 @@ pub async fn setup(timings: Option<Timings>) -> Option<(Emulator, Control, Works
     Some((emulator, control, ws))
 }
 
+/// Writes `dir/terraformrc`: a Terraform CLI configuration that takes provider `source` from
+/// `plugin_dir` (`dev_overrides`) and everything else from the registry. Returns its path.
+pub fn write_dev_overrides(dir: &Path, source: &str, plugin_dir: &Path) -> PathBuf {
+    let cli_config = dir.join("terraformrc");
+    std::fs::write(
+        &cli_config,
+        format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"{source}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            plugin_dir.display()
+        ),
+    )
+    .expect("cli config");
+    cli_config
+}
+
+/// `n` ACTIVE clusters seeded in the emulator, and a `cloudhsm_cluster_config` for each
+/// (`c0`, `c1`, …), as configuration text.
+pub fn cluster_configs(control: &Control, n: usize) -> String {
+    let mut body = String::new();
+    for i in 0..n {
+        let id = control.seed_cluster(ClusterSpec {
+            state: Some("ACTIVE".into()),
+            ..Default::default()
+        });
+        body.push_str(&format!(
+            "resource \"cloudhsm_cluster_config\" \"c{i}\" {{\n  cluster_id = \"{id}\"\n}}\n"
+        ));
+    }
+    body
+}
+
+/// How many cluster ids each recorded DescribeClusters call named, in call order.
+pub fn describe_batch_sizes(control: &Control) -> Vec<usize> {
+    control
+        .calls("DescribeClusters")
+        .iter()
+        .map(|c| c["Filters"]["clusterIds"].as_array().map_or(0, Vec::len))
+        .collect()
+}
+
 /// What a Terraform command printed and how it ended.
 #[derive(Debug)]
 pub struct Run {
@@ -125,15 +165,7 @@ impl Workspace {
             .parent()
             .expect("binary dir")
             .to_path_buf();
-        let cli_config = dir.path().join("terraformrc");
-        std::fs::write(
-            &cli_config,
-            format!(
-                "provider_installation {{\n  dev_overrides {{\n    \"{SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-                plugin_dir.display()
-            ),
-        )
-        .expect("cli config");
+        let cli_config = write_dev_overrides(dir.path(), SOURCE, &plugin_dir);
         Workspace {
             dir,
             terraform,
