@@ -5,7 +5,7 @@
 //!
 //! No Terraform types here. Secrets from the settings never appear in an error or a log line.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -95,10 +95,7 @@ pub enum SettingsError {
 
 /// The token of the next DescribeClusters page (`None`: that was the last page). A token
 /// given a second time is an error: following it would never end.
-fn next_page(
-    seen: &mut std::collections::HashSet<String>,
-    token: Option<&str>,
-) -> Result<Option<String>, ApiError> {
+fn next_page(seen: &mut HashSet<String>, token: Option<&str>) -> Result<Option<String>, ApiError> {
     match token {
         Some(t) if !t.is_empty() => {
             if !seen.insert(t.to_string()) {
@@ -290,10 +287,7 @@ impl CloudHsm {
     /// Many clusters in as few DescribeClusters calls as the API allows: one call per 25 ids
     /// (the API's page size; fewer once a region refused that many), the calls side by side.
     /// A cluster CloudHSM does not know is simply missing from the answer.
-    pub async fn describe_many(
-        &self,
-        cluster_ids: &[String],
-    ) -> Result<BTreeMap<String, Cluster>, ApiError> {
+    pub async fn describe_many(&self, cluster_ids: &[String]) -> Found {
         let per_call = self.ids_per_call.load(Ordering::Relaxed).max(1);
         let chunks = cluster_ids
             .chunks(per_call)
@@ -343,11 +337,11 @@ impl CloudHsm {
     /// DescribeClusters for these ids, following NextToken (a page may hold fewer clusters
     /// than asked for, even none); a token that comes back a second time ends it with an
     /// error instead of a loop.
-    async fn describe_pages(&self, ids: &[String]) -> Result<BTreeMap<String, Cluster>, ApiError> {
+    async fn describe_pages(&self, ids: &[String]) -> Found {
         const OP: &str = "DescribeClusters";
         let mut out = BTreeMap::new();
         let mut next: Option<String> = None;
-        let mut seen_tokens = std::collections::HashSet::new();
+        let mut seen_tokens = HashSet::new();
         loop {
             let call = self
                 .client
