@@ -262,11 +262,7 @@ impl TypedResource for ClusterInitializationResource {
         // come twice).
         let (_, _, found) =
             check_certificates(&config.signed_cert, &config.trust_anchor, Validity::Ignore);
-        for diagnostic in found.into_vec() {
-            if diagnostic.is_error() {
-                diags.push(diagnostic);
-            }
-        }
+        diags.extend(found.into_iter().filter(Diagnostic::is_error));
         diags
     }
 
