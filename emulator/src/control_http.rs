@@ -469,20 +469,13 @@ fn set_behaviour(control: &Control, body: &Value) -> Answer {
             &mut b.filter_value_limit,
         ),
     ] {
-        for name in names {
-            match body.get(name) {
-                None => {}
-                Some(Value::Null) => *slot = None,
-                Some(v) => match v.as_u64() {
-                    Some(n) if n >= 1 => *slot = Some(n as usize),
-                    _ => {
-                        return Err(bad(format!(
-                            "{} must be a number of 1 or more, or null",
-                            names[0]
-                        )))
-                    }
-                },
+        if names.iter().any(|n| body.get(*n).is_some_and(Value::is_null)) {
+            *slot = None;
+        } else if let Some(n) = field_u64(body, &names)? {
+            if n == 0 {
+                return Err(bad(format!("{} must be 1 or more, or null", names[0])));
             }
+            *slot = Some(n as usize);
         }
     }
     for name in ["BusyMessage", "busy_message"] {
