@@ -1145,32 +1145,6 @@ mod tests {
     }
 
     #[async_trait]
-    impl Provider for Boom {
-        fn type_name(&self) -> &'static str {
-            "boom"
-        }
-        fn schema(&self) -> Schema {
-            Schema::new(Block::default())
-        }
-        fn resources(&self) -> Vec<Arc<dyn Resource>> {
-            vec![
-                Arc::new(Boom),
-                Arc::new(Thing("boom_nested", nested_schema())),
-            ]
-        }
-        fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-            Vec::new()
-        }
-        async fn validate_config(&self, _config: &Value) -> Diagnostics {
-            panic!("kaboom in validate")
-        }
-        async fn configure(&self, _config: &Value, _v: &str) -> Diagnostics {
-            Diagnostics::new()
-        }
-        fn stop(&self) {}
-    }
-
-    #[async_trait]
     impl Resource for Boom {
         fn type_name(&self) -> &'static str {
             "boom_thing"
@@ -1223,12 +1197,21 @@ mod tests {
         }
     }
 
+    /// A provider serving these resources; its `validate_config` panics.
     struct Listing(Vec<Arc<dyn Resource>>);
+
+    /// The provider of the panic tests: `Boom` (whose plan panics) and a nested schema.
+    fn boom() -> Arc<Listing> {
+        Arc::new(Listing(vec![
+            Arc::new(Boom),
+            Arc::new(Thing("boom_nested", nested_schema())),
+        ]))
+    }
 
     #[async_trait]
     impl Provider for Listing {
         fn type_name(&self) -> &'static str {
-            "listing"
+            "boom"
         }
         fn schema(&self) -> Schema {
             Schema::new(Block::default())
@@ -1237,7 +1220,7 @@ mod tests {
             self.0.clone()
         }
         async fn validate_config(&self, _config: &Value) -> Diagnostics {
-            Diagnostics::new()
+            panic!("kaboom in validate")
         }
         async fn configure(&self, _config: &Value, _v: &str) -> Diagnostics {
             Diagnostics::new()
@@ -1252,9 +1235,9 @@ mod tests {
             ..Default::default()
         });
         let service = ProviderService::new(Arc::new(Listing(vec![
-            Arc::new(Thing("listing_a", schema())),
-            Arc::new(Thing("listing_a", Schema::new(Block::default()))),
-            Arc::new(Thing("listing_bad", flagless)),
+            Arc::new(Thing("boom_a", schema())),
+            Arc::new(Thing("boom_a", Schema::new(Block::default()))),
+            Arc::new(Thing("boom_bad", flagless)),
         ])));
         let answer = service
             .get_provider_schema(Request::new(pb::get_provider_schema::Request {}))
@@ -1269,8 +1252,8 @@ mod tests {
         assert_eq!(
             summaries,
             vec![
-                "The resource type \"listing_a\" is defined twice",
-                "Invalid schema for the resource listing_bad",
+                "The resource type \"boom_a\" is defined twice",
+                "Invalid schema for the resource boom_bad",
             ]
         );
         assert!(answer
@@ -1284,7 +1267,7 @@ mod tests {
         );
         // The first of the two is the one served.
         assert_eq!(
-            answer.resource_schemas["listing_a"]
+            answer.resource_schemas["boom_a"]
                 .block
                 .as_ref()
                 .unwrap()
@@ -1301,7 +1284,7 @@ mod tests {
 
         // A sound provider answers none.
         let sound = ProviderService::new(Arc::new(Listing(vec![Arc::new(Thing(
-            "listing_a",
+            "boom_a",
             schema(),
         ))])));
         let answer = sound
@@ -1314,7 +1297,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_panic_becomes_an_error_diagnostic() {
-        let service = ProviderService::new(Arc::new(Boom));
+        let service = ProviderService::new(boom());
         let answer = service
             .validate_provider_config(Request::new(pb::validate_provider_config::Request {
                 config: None,
@@ -1386,7 +1369,7 @@ mod tests {
 
     #[tokio::test]
     async fn upgrade_hands_back_state_that_fits_untouched() {
-        let service = ProviderService::new(Arc::new(Boom));
+        let service = ProviderService::new(boom());
         let json = br#"{"id": "x", "big": 12345678901234567890123,
             "single": {"n": 0.1000000000000000055511151231257827},
             "list": [{"n": 1}], "set": [], "map": {"a": {"n": 2}},
@@ -1410,7 +1393,7 @@ mod tests {
 
     #[tokio::test]
     async fn upgrade_drops_removed_nested_attributes_and_keeps_every_digit() {
-        let service = ProviderService::new(Arc::new(Boom));
+        let service = ProviderService::new(boom());
         let json = br#"{"id": "x", "big": 12345678901234567890123,
             "single": {"n": 0.1000000000000000055511151231257827, "old": 1},
             "list": [{"n": 1, "old": "a"}], "set": [{"n": 5, "old": true}],
@@ -1459,7 +1442,7 @@ mod tests {
 
     #[tokio::test]
     async fn upgrade_reads_json_state_and_drops_removed_attributes() {
-        let service = ProviderService::new(Arc::new(Boom));
+        let service = ProviderService::new(boom());
         let answer = service
             .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
                 type_name: "boom_thing".into(),
