@@ -469,7 +469,10 @@ fn set_behaviour(control: &Control, body: &Value) -> Answer {
             &mut b.filter_value_limit,
         ),
     ] {
-        if names.iter().any(|n| body.get(*n).is_some_and(Value::is_null)) {
+        if names
+            .iter()
+            .any(|n| body.get(*n).is_some_and(Value::is_null))
+        {
             *slot = None;
         } else if let Some(n) = field_u64(body, &names)? {
             if n == 0 {

@@ -1283,10 +1283,8 @@ mod tests {
         assert_eq!(metadata.diagnostics, answer.diagnostics);
 
         // A sound provider answers none.
-        let sound = ProviderService::new(Arc::new(Listing(vec![Arc::new(Thing(
-            "boom_a",
-            schema(),
-        ))])));
+        let sound =
+            ProviderService::new(Arc::new(Listing(vec![Arc::new(Thing("boom_a", schema()))])));
         let answer = sound
             .get_provider_schema(Request::new(pb::get_provider_schema::Request {}))
             .await
