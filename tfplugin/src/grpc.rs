@@ -1132,8 +1132,6 @@ mod tests {
     use crate::schema::{Attribute, Block};
     use async_trait::async_trait;
 
-    struct Boom;
-
     fn schema() -> Schema {
         Schema::new(Block {
             attributes: vec![
@@ -1144,33 +1142,8 @@ mod tests {
         })
     }
 
-    #[async_trait]
-    impl Resource for Boom {
-        fn type_name(&self) -> &'static str {
-            "boom_thing"
-        }
-        fn schema(&self) -> Schema {
-            schema()
-        }
-        async fn validate(&self, _config: &Value) -> Diagnostics {
-            Diagnostics::new()
-        }
-        async fn plan(&self, _r: PlanRequest) -> PlanResponse {
-            panic!("kaboom in plan")
-        }
-        async fn apply(&self, _r: ApplyRequest) -> ApplyResponse {
-            ApplyResponse::default()
-        }
-        async fn read(&self, _r: ReadRequest) -> ReadResponse {
-            ReadResponse::default()
-        }
-        async fn import(&self, _id: &str) -> ImportResponse {
-            ImportResponse::default()
-        }
-    }
-
-    /// A resource that only has a name and a schema.
-    struct Thing(&'static str, Schema);
+    /// A resource that only has a name and a schema; its plan panics when `.2` says so.
+    struct Thing(&'static str, Schema, bool);
 
     #[async_trait]
     impl Resource for Thing {
@@ -1184,6 +1157,9 @@ mod tests {
             Diagnostics::new()
         }
         async fn plan(&self, _r: PlanRequest) -> PlanResponse {
+            if self.2 {
+                panic!("kaboom in plan")
+            }
             PlanResponse::default()
         }
         async fn apply(&self, _r: ApplyRequest) -> ApplyResponse {
@@ -1200,11 +1176,11 @@ mod tests {
     /// A provider serving these resources; its `validate_config` panics.
     struct Listing(Vec<Arc<dyn Resource>>);
 
-    /// The provider of the panic tests: `Boom` (whose plan panics) and a nested schema.
+    /// The provider of the panic tests: `boom_thing` (whose plan panics) and a nested schema.
     fn boom() -> Arc<Listing> {
         Arc::new(Listing(vec![
-            Arc::new(Boom),
-            Arc::new(Thing("boom_nested", nested_schema())),
+            Arc::new(Thing("boom_thing", schema(), true)),
+            Arc::new(Thing("boom_nested", nested_schema(), false)),
         ]))
     }
 
@@ -1235,9 +1211,9 @@ mod tests {
             ..Default::default()
         });
         let service = ProviderService::new(Arc::new(Listing(vec![
-            Arc::new(Thing("boom_a", schema())),
-            Arc::new(Thing("boom_a", Schema::new(Block::default()))),
-            Arc::new(Thing("boom_bad", flagless)),
+            Arc::new(Thing("boom_a", schema(), false)),
+            Arc::new(Thing("boom_a", Schema::new(Block::default()), false)),
+            Arc::new(Thing("boom_bad", flagless, false)),
         ])));
         let answer = service
             .get_provider_schema(Request::new(pb::get_provider_schema::Request {}))
@@ -1283,8 +1259,11 @@ mod tests {
         assert_eq!(metadata.diagnostics, answer.diagnostics);
 
         // A sound provider answers none.
-        let sound =
-            ProviderService::new(Arc::new(Listing(vec![Arc::new(Thing("boom_a", schema()))])));
+        let sound = ProviderService::new(Arc::new(Listing(vec![Arc::new(Thing(
+            "boom_a",
+            schema(),
+            false,
+        ))])));
         let answer = sound
             .get_provider_schema(Request::new(pb::get_provider_schema::Request {}))
             .await
