@@ -31,6 +31,12 @@ pub fn api_diagnostic(err: &ApiError, cluster_id: &str, doing: &str) -> Diagnost
                  the command again to pick up where this one stopped, or raise `timeouts`."
             }
             ApiError::Cancelled { .. } => "Run the command again to pick up where this one stopped.",
+            ApiError::Unreadable { .. } => {
+                "Something answered in place of the CloudHSM API, or in a format this provider \
+                 does not know. Check that the endpoint (endpoints.cloudhsmv2, \
+                 AWS_ENDPOINT_URL_CLOUDHSM_V2, a proxy) is the CloudHSM API of the region; if it \
+                 is, report this message to the provider's maintainers."
+            }
             ApiError::Service { .. } => "",
         },
     };
@@ -39,6 +45,7 @@ pub fn api_diagnostic(err: &ApiError, cluster_id: &str, doing: &str) -> Diagnost
         ApiError::Transport { .. } => format!("Could not reach CloudHSM while {doing}"),
         ApiError::DeadlineReached { .. } => format!("No answer from CloudHSM while {doing}"),
         ApiError::Cancelled { .. } => format!("Stopped while {doing}"),
+        ApiError::Unreadable { .. } => format!("Unreadable answer from CloudHSM while {doing}"),
     };
     Diagnostic::error(
         summary,
@@ -219,6 +226,17 @@ pub fn initialize_diagnostic(
             ),
         )
         .at(at.signed_cert),
+        InitializeError::CertificateUnreadable(c) => Diagnostic::error(
+            "Cannot read the cluster's certificate",
+            format!(
+                "Cluster {cluster_id} is {} and shows a cluster certificate that the provider \
+                 cannot read, so it cannot tell whether the cluster was initialized with \
+                 signed_cert. Nothing was changed. Run the command again later; if this \
+                 persists, compare the certificate in the CloudHSM console with signed_cert.",
+                c.state
+            ),
+        )
+        .at(at.signed_cert),
         InitializeError::Describe(e) => api_diagnostic(e, cluster_id, "reading the cluster"),
         InitializeError::Refused(e, _) => api_diagnostic(e, cluster_id, "initializing the cluster"),
         InitializeError::Wait { error, accepted } => {
@@ -227,7 +245,18 @@ pub fn initialize_diagnostic(
             } else {
                 "waiting for the cluster to be ready for initialization"
             };
-            wait_diagnostic(error, cluster_id, waiting_for)
+            let mut d = wait_diagnostic(error, cluster_id, waiting_for);
+            if *accepted && !matches!(error, WaitError::Gone) {
+                d.detail.push_str(
+                    " InitializeCluster was sent and CloudHSM accepted it (or may have: its \
+                     answer did not arrive), so the resource stays in the state, marked \
+                     tainted; CloudHSM's reads can lag behind its writes. The next `terraform \
+                     apply` looks at the cluster first and adopts the initialization without \
+                     calling InitializeCluster again. Do not sign a new certificate for this \
+                     cluster.",
+                );
+            }
+            d
         }
     }
 }

@@ -722,12 +722,25 @@ pub fn same_certificate(a: &str, b: &str) -> bool {
     }
 }
 
-/// Whether two PEM values hold different certificates (both parse, and their DER differs). A
-/// value that does not parse as one certificate is not taken as proof of a difference.
-pub fn certificates_differ(a: &str, b: &str) -> bool {
+/// What comparing two PEM values can tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Comparison {
+    /// Both parse, and they are the same certificate.
+    Same,
+    /// Both parse, and they are different certificates.
+    Different,
+    /// One side (or both) is blank or does not parse as one certificate: nothing can be
+    /// concluded, neither "same" nor "different".
+    Unreadable,
+}
+
+/// Compares two PEM values by their certificates' DER. A side that cannot be read never
+/// compares as the same.
+pub fn compare_certificates(a: &str, b: &str) -> Comparison {
     match (parse_certificate_pem(a), parse_certificate_pem(b)) {
-        (Ok(a), Ok(b)) => a.der != b.der,
-        _ => false,
+        (Ok(a), Ok(b)) if a.der == b.der => Comparison::Same,
+        (Ok(_), Ok(_)) => Comparison::Different,
+        _ => Comparison::Unreadable,
     }
 }
 

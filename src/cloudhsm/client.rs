@@ -28,6 +28,7 @@ use super::cluster::{
 };
 use super::coalesce::{Coalescer, Fetch, Gathering};
 pub use super::error::{ApiError, ErrorKind};
+use super::workflows::Patience;
 use crate::stop::StopSignal;
 
 /// How long one attempt of an API call may take before the SDK gives up on it (and
@@ -37,6 +38,13 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
 const PAGE_SIZE: usize = 25;
 /// How long opening a connection may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one read of a cluster may take in all (every attempt, retry and page of its
+/// DescribeClusters call), so that an endpoint that never answers cannot hold a refresh,
+/// a data source, an import or a plan-time check for longer.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(120);
+/// The most DescribeClusters pages one call for a batch of ids follows. A batch names at
+/// most 25 ids, so an API that keeps answering pages past this is not converging.
+const MAX_PAGES: usize = 50;
 
 /// What the provider block (and the environment) says about reaching AWS.
 #[derive(Clone, Default)]
@@ -112,8 +120,16 @@ fn next_page(seen: &mut HashSet<String>, token: Option<&str>) -> Result<Option<S
     }
 }
 
-/// Clusters found by id, or why the call failed.
-type Found = Result<BTreeMap<String, Cluster>, ApiError>;
+/// Each id's own answer: its cluster, or the error of the call that was about it. An id
+/// missing from the map is a cluster CloudHSM does not know.
+pub type Found = BTreeMap<String, Result<Cluster, ApiError>>;
+
+/// Every id of `ids` answered with `error`.
+fn all_failed(ids: &[String], error: &ApiError) -> Found {
+    ids.iter()
+        .map(|id| (id.clone(), Err(error.clone())))
+        .collect()
+}
 
 /// The CloudHSM client the resources share.
 ///
@@ -132,6 +148,10 @@ pub struct CloudHsm {
     /// How many ids one DescribeClusters names: the API's page size, lowered when a region
     /// refuses a filter that long.
     ids_per_call: Arc<AtomicUsize>,
+    /// How long one read may take in all ([`READ_TIMEOUT`]).
+    read_timeout: Duration,
+    /// How long the workflows give reads to catch up with writes.
+    pub(super) patience: Patience,
 }
 
 impl CloudHsm {
@@ -235,7 +255,21 @@ impl CloudHsm {
             backoff: Backoff::default(),
             reads: Arc::new(Coalescer::new(Gathering::default())),
             ids_per_call: Arc::new(AtomicUsize::new(PAGE_SIZE)),
+            read_timeout: READ_TIMEOUT,
+            patience: Patience::default(),
         })
+    }
+
+    /// Overrides how long the workflows give reads to catch up with writes (tests).
+    pub fn with_patience(mut self, patience: Patience) -> Self {
+        self.patience = patience;
+        self
+    }
+
+    /// Overrides how long one read may take in all (tests).
+    pub fn with_read_timeout(mut self, read_timeout: Duration) -> Self {
+        self.read_timeout = read_timeout;
+        self
     }
 
     /// Overrides the poll timing (tests, benchmarks).
@@ -269,7 +303,8 @@ impl CloudHsm {
     }
 
     /// The cluster with this id, or `None` when CloudHSM does not know it. Concurrent
-    /// reads share DescribeClusters calls (see [`super::coalesce`]).
+    /// reads share DescribeClusters calls (see [`super::coalesce`]). A read gives up after
+    /// [`READ_TIMEOUT`] (or at the operation's deadline, when that is sooner).
     pub async fn describe(&self, cluster_id: &str) -> Result<Option<Cluster>, ApiError> {
         let batch_client = CloudHsm {
             pinned: None,
@@ -277,16 +312,29 @@ impl CloudHsm {
             ..self.clone()
         };
         let fetch: Fetch = Arc::new(move |ids: Vec<String>| {
-            let client = batch_client.clone();
-            Box::pin(async move { client.describe_many(&ids).await.map(Arc::new) })
+            // The batch's call has a deadline of its own: it holds the one call in flight.
+            let client = CloudHsm {
+                deadline: Some(Instant::now() + batch_client.read_timeout),
+                ..batch_client.clone()
+            };
+            Box::pin(async move { Ok(Arc::new(client.describe_many(&ids).await)) })
         });
-        self.bounded("DescribeClusters", self.reads.read(cluster_id, &fetch))
+        let read_deadline = Instant::now() + self.read_timeout;
+        let reader = CloudHsm {
+            deadline: Some(
+                self.deadline
+                    .map_or(read_deadline, |d| d.min(read_deadline)),
+            ),
+            ..self.clone()
+        };
+        reader
+            .bounded("DescribeClusters", self.reads.read(cluster_id, &fetch))
             .await?
     }
 
     /// Many clusters in as few DescribeClusters calls as the API allows: one call per 25 ids
     /// (the API's page size; fewer once a region refused that many), the calls side by side.
-    /// A cluster CloudHSM does not know is simply missing from the answer.
+    /// Each id gets its own answer; a cluster CloudHSM does not know is missing from it.
     pub async fn describe_many(&self, cluster_ids: &[String]) -> Found {
         let per_call = self.ids_per_call.load(Ordering::Relaxed).max(1);
         let chunks = cluster_ids
@@ -294,55 +342,57 @@ impl CloudHsm {
             .map(|chunk| self.describe_chunk(chunk));
         let mut out = BTreeMap::new();
         for found in futures_util::future::join_all(chunks).await {
-            out.extend(found?);
+            out.extend(found);
         }
-        Ok(out)
+        out
     }
 
     /// One chunk of ids. A refusal of a call naming several ids that may be about one of
     /// them or about how many there are (not found, invalid request, validation; AWS
     /// documents neither a limit nor whether an unknown id fails the whole call) splits the
     /// chunk in halves, asked side by side, down to single ids: an unknown cluster is then
-    /// "not found" for its reader only. A refusal other than not-found also lowers how many
-    /// ids later calls name, to the larger half.
+    /// "not found" for its reader only, and a refusal that follows one id down to a call of
+    /// its own is that id's answer only. Only when the halves were both answered in full
+    /// (so the smaller calls really helped) do later calls name fewer ids: the larger half.
     fn describe_chunk<'a>(
         &'a self,
         ids: &'a [String],
     ) -> Pin<Box<dyn Future<Output = Found> + Send + 'a>> {
         Box::pin(async move {
             match self.describe_pages(ids).await {
-                Err(e) if e.kind() == ErrorKind::NotFound && ids.len() == 1 => Ok(BTreeMap::new()),
+                Ok(found) => found.into_iter().map(|(id, c)| (id, Ok(c))).collect(),
+                Err(e) if e.kind() == ErrorKind::NotFound && ids.len() == 1 => BTreeMap::new(),
                 Err(e) if ids.len() > 1 && e.may_be_about_the_filter() => {
                     let larger_half = ids.len() - ids.len() / 2;
-                    if e.kind() != ErrorKind::NotFound {
-                        tracing::debug!(
-                            ids = ids.len(),
-                            error = %e,
-                            "DescribeClusters refused a filter of this many ids; asking for fewer"
-                        );
+                    tracing::debug!(
+                        ids = ids.len(),
+                        error = %e,
+                        "DescribeClusters refused a filter of this many ids; asking in halves"
+                    );
+                    let (first, second) = ids.split_at(larger_half);
+                    let (mut out, rest) =
+                        tokio::join!(self.describe_chunk(first), self.describe_chunk(second));
+                    out.extend(rest);
+                    let all_answered = out.values().all(Result::is_ok);
+                    if all_answered && e.kind() != ErrorKind::NotFound {
                         self.ids_per_call.fetch_min(larger_half, Ordering::Relaxed);
                     }
-                    let (first, second) = ids.split_at(larger_half);
-                    // The first error ends the other half too: it is the batch's answer.
-                    let (mut out, rest) =
-                        tokio::try_join!(self.describe_chunk(first), self.describe_chunk(second))?;
-                    out.extend(rest);
-                    Ok(out)
+                    out
                 }
-                other => other,
+                Err(e) => all_failed(ids, &e),
             }
         })
     }
 
     /// DescribeClusters for these ids, following NextToken (a page may hold fewer clusters
-    /// than asked for, even none); a token that comes back a second time ends it with an
-    /// error instead of a loop.
-    async fn describe_pages(&self, ids: &[String]) -> Found {
+    /// than asked for, even none); a token that comes back a second time, or more than
+    /// [`MAX_PAGES`] pages, ends it with an error instead of a loop.
+    async fn describe_pages(&self, ids: &[String]) -> Result<BTreeMap<String, Cluster>, ApiError> {
         const OP: &str = "DescribeClusters";
         let mut out = BTreeMap::new();
         let mut next: Option<String> = None;
         let mut seen_tokens = HashSet::new();
-        loop {
+        for _ in 0..MAX_PAGES {
             let call = self
                 .client
                 .describe_clusters()
@@ -363,6 +413,14 @@ impl CloudHsm {
                 return Ok(out);
             }
         }
+        Err(ApiError::Transport {
+            operation: OP,
+            detail: format!(
+                "the API kept answering further pages for {} cluster ids; stopped after \
+                 {MAX_PAGES} pages",
+                ids.len()
+            ),
+        })
     }
 
     /// InitializeCluster. Returns the state CloudHSM reports right after the call.
@@ -379,6 +437,8 @@ impl CloudHsm {
             .cluster_id(cluster_id)
             .signed_cert(signed_cert)
             .trust_anchor(trust_anchor)
+            .customize()
+            .config_override(without_retries())
             .send();
         let resp = self
             .bounded(OP, call)
@@ -409,8 +469,9 @@ impl CloudHsm {
                     .build(),
             );
         }
+        let call = call.customize().config_override(without_retries()).send();
         let resp = self
-            .bounded(OP, call.send())
+            .bounded(OP, call)
             .await?
             .map_err(|e| ApiError::from_sdk(OP, e))?;
         Ok(resp.cluster().map(cluster_from_sdk))
@@ -443,6 +504,13 @@ impl CloudHsm {
     }
 }
 
+/// The configuration of a write (InitializeCluster, ModifyCluster): no retries by the SDK.
+/// After a timeout, a reset or a 5xx the call may have taken effect, so it is not simply
+/// sent again: the workflow looks at the cluster first and decides (see `workflows`).
+fn without_retries() -> aws_sdk_cloudhsmv2::config::Builder {
+    aws_sdk_cloudhsmv2::config::Builder::new().retry_config(RetryConfig::disabled())
+}
+
 /// The HTTPS client for AWS (CloudHSM, STS, credential providers): rustls with ring, whose
 /// randomness comes straight from the operating system. With aws-lc, the SDK's default, the
 /// first connection of every process first spends tens of milliseconds of CPU seeding a
@@ -454,8 +522,10 @@ fn https_client() -> aws_sdk_cloudhsmv2::config::SharedHttpClient {
         .build_https()
 }
 
+/// The cluster in our types. AWS may send an empty string where a value is absent: blank
+/// means absent, everywhere (an empty `ClusterCertificate` is no certificate).
 fn cluster_from_sdk(c: &aws_sdk_cloudhsmv2::types::Cluster) -> Cluster {
-    let s = |v: Option<&str>| v.map(str::to_string);
+    let s = |v: Option<&str>| present(v).map(str::to_string);
     let certs = c.certificates();
     Cluster {
         id: c.cluster_id().unwrap_or_default().to_string(),
@@ -466,7 +536,7 @@ fn cluster_from_sdk(c: &aws_sdk_cloudhsmv2::types::Cluster) -> Cluster {
         state_message: s(c.state_message()),
         hsm_type: s(c.hsm_type()),
         hsm_type_rollback_expiration: c.hsm_type_rollback_expiration().map(|t| t.secs()),
-        backup_policy: c.backup_policy().map(|p| p.as_str().to_string()),
+        backup_policy: present(c.backup_policy().map(|p| p.as_str())).map(str::to_string),
         backup_retention: c.backup_retention_policy().map(|p| RetentionPolicy {
             kind: p
                 .r#type()
@@ -494,7 +564,7 @@ fn cluster_from_sdk(c: &aws_sdk_cloudhsmv2::types::Cluster) -> Cluster {
                 eni_ip: s(h.eni_ip()),
                 eni_ipv6: s(h.eni_ipv6()),
                 hsm_type: s(h.hsm_type()),
-                state: h.state().map(|s| s.as_str().to_string()),
+                state: present(h.state().map(|s| s.as_str())).map(str::to_string),
                 state_message: s(h.state_message()),
             })
             .collect(),
@@ -504,8 +574,8 @@ fn cluster_from_sdk(c: &aws_sdk_cloudhsmv2::types::Cluster) -> Cluster {
             .subnet_mapping()
             .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default(),
-        mode: c.mode().map(|m| m.as_str().to_string()),
-        network_type: c.network_type().map(|n| n.as_str().to_string()),
+        mode: present(c.mode().map(|m| m.as_str())).map(str::to_string),
+        network_type: present(c.network_type().map(|n| n.as_str())).map(str::to_string),
         source_backup_id: s(c.source_backup_id()),
         tags: c
             .tag_list()
@@ -514,6 +584,11 @@ fn cluster_from_sdk(c: &aws_sdk_cloudhsmv2::types::Cluster) -> Cluster {
             .collect(),
         create_timestamp: c.create_timestamp().map(|t| t.secs()),
     }
+}
+
+/// `v` unless it is blank.
+fn present(v: Option<&str>) -> Option<&str> {
+    v.filter(|s| !s.trim().is_empty())
 }
 
 #[cfg(test)]

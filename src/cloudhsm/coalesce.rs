@@ -1,8 +1,9 @@
 //! Read coalescing: concurrent reads of clusters share DescribeClusters calls. A batch goes
 //! out as one call with a `clusterIds` filter (paged by the client), one call at a time per
 //! client; reads that arrive while a call is in flight join the next batch. Each reader gets
-//! its own cluster; a cluster missing from the answer is "not found" for that reader only;
-//! an error reaches every reader of that batch.
+//! its own answer: its cluster, the error of the call that was about it, or "not found" when
+//! the cluster is missing from the answer; an error of the whole batch reaches each of its
+//! readers.
 //!
 //! How long a batch gathers: Terraform reads with a fixed parallelism (10 by default), so
 //! while a burst of reads is under way, as many reads wait at once as that parallelism, and
@@ -30,8 +31,9 @@ use tokio::time::Instant;
 use super::cluster::Cluster;
 use super::error::ApiError;
 
-/// The answer of one batch: every cluster found, by id, or the error of the call.
-pub type BatchAnswer = Result<Arc<BTreeMap<String, Cluster>>, ApiError>;
+/// The answer of one batch: each id's own answer (its cluster or its error; an id that is
+/// missing is a cluster CloudHSM does not know), or the error of the whole batch.
+pub type BatchAnswer = Result<Arc<BTreeMap<String, Result<Cluster, ApiError>>>, ApiError>;
 
 /// How a batch is fetched: one DescribeClusters (paged) for these ids.
 pub type Fetch =
@@ -167,7 +169,7 @@ impl Coalescer {
             .ok()
             .flatten();
         match answered {
-            Some(Ok(found)) => Ok(found.get(id).cloned()),
+            Some(Ok(found)) => found.get(id).cloned().transpose(),
             Some(Err(e)) => Err(e),
             None => Err(ApiError::Transport {
                 operation: "DescribeClusters",
@@ -304,7 +306,7 @@ mod tests {
                                 id: id.clone(),
                                 ..Default::default()
                             };
-                            (id, c)
+                            (id, Ok(c))
                         })
                         .collect(),
                 ))
@@ -381,10 +383,10 @@ mod tests {
                             .map(|id| {
                                 (
                                     id.clone(),
-                                    Cluster {
+                                    Ok(Cluster {
                                         id,
                                         ..Default::default()
-                                    },
+                                    }),
                                 )
                             })
                             .collect(),

@@ -1,8 +1,15 @@
 //! How a CloudHSM API call failed, in the words of the service, and whether trying again
-//! later may help. Knows the SDK's error shapes; nothing else of the client.
+//! later may help, or whether the call may have taken effect although no answer said so.
+//! Knows the SDK's error shapes; nothing else of the client.
+//!
+//! Errors never carry the SDK's internal `Debug` dumps: a failure is told as the chain of its
+//! causes' messages, and an answer the provider cannot read as its status and a short excerpt.
 
 use aws_sdk_cloudhsmv2::config::http::HttpResponse;
-use aws_sdk_cloudhsmv2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudhsmv2::error::{ProvideErrorMetadata, SdkError};
+
+/// How much of an unreadable answer's body an error quotes.
+const EXCERPT_CHARS: usize = 120;
 
 /// How an API call failed, in the words of the service.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -20,6 +27,18 @@ pub enum ApiError {
     Transport {
         operation: &'static str,
         detail: String,
+    },
+    /// An answer came, but not one the provider can read: a body that does not parse (a
+    /// field in another format, a proxy's HTML page).
+    #[error(
+        "the endpoint answered {operation} with HTTP {status} and a body the provider cannot \
+         read ({problem}); the body begins: {excerpt}"
+    )]
+    Unreadable {
+        operation: &'static str,
+        status: u16,
+        problem: String,
+        excerpt: String,
     },
     #[error("{operation} got no answer before the operation's deadline ({after_secs} s)")]
     DeadlineReached {
@@ -48,6 +67,17 @@ impl ApiError {
         }
     }
 
+    /// The operation that failed.
+    pub fn operation(&self) -> &'static str {
+        match self {
+            ApiError::Service { operation, .. }
+            | ApiError::Transport { operation, .. }
+            | ApiError::Unreadable { operation, .. }
+            | ApiError::DeadlineReached { operation, .. }
+            | ApiError::Cancelled { operation } => operation,
+        }
+    }
+
     /// A failure that says nothing about the request itself (throttling, a service fault,
     /// the network): the same call may well succeed a little later.
     pub fn is_transient(&self) -> bool {
@@ -56,8 +86,25 @@ impl ApiError {
                 matches!(kind, ErrorKind::Throttling | ErrorKind::Internal)
                     || status.is_some_and(|s| s >= 500 || s == 429)
             }
+            ApiError::Unreadable { status, .. } => *status >= 500 || *status == 429,
             ApiError::Transport { .. } => true,
             ApiError::DeadlineReached { .. } | ApiError::Cancelled { .. } => false,
+        }
+    }
+
+    /// Whether a write that failed this way may still have taken effect: the request may
+    /// have reached CloudHSM and only its answer was lost, cut off, unreadable or late (a
+    /// dropped connection, a timeout, a 5xx, an answer that does not parse). Such a call is
+    /// never simply sent again: the cluster is looked at first. A refusal with a reason
+    /// (4xx, throttling included) did not take effect.
+    pub fn may_have_taken_effect(&self) -> bool {
+        match self {
+            ApiError::Service { status, kind, .. } => {
+                status.is_some_and(|s| s >= 500) || *kind == ErrorKind::Internal
+            }
+            ApiError::Unreadable { status, .. } => *status < 400 || *status >= 500,
+            ApiError::Transport { .. } | ApiError::DeadlineReached { .. } => true,
+            ApiError::Cancelled { .. } => true,
         }
     }
 
@@ -78,40 +125,114 @@ impl ApiError {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        if let SdkError::ServiceError(service) = &err {
-            let e = service.err();
-            let code = e.code().unwrap_or("UnknownError").to_string();
-            let message = e.message().unwrap_or("no message").to_string();
-            let kind = match code.as_str() {
-                "CloudHsmResourceNotFoundException" => ErrorKind::NotFound,
-                "CloudHsmInvalidRequestException" => ErrorKind::InvalidRequest,
-                "CloudHsmAccessDeniedException" | "AccessDeniedException" => {
-                    ErrorKind::AccessDenied
+        match &err {
+            SdkError::ServiceError(service) => {
+                let e = service.err();
+                let raw = service.raw();
+                let status = raw.status().as_u16();
+                let Some(code) = e.code().filter(|c| !c.trim().is_empty()) else {
+                    // No error code: the body is not an AWS error (a proxy's page, say).
+                    return ApiError::Unreadable {
+                        operation,
+                        status,
+                        problem: "not an AWS error".to_string(),
+                        excerpt: excerpt(raw.body().bytes()),
+                    };
+                };
+                let message = e
+                    .message()
+                    .filter(|m| !m.trim().is_empty())
+                    .unwrap_or("no message")
+                    .to_string();
+                ApiError::Service {
+                    operation,
+                    kind: kind_of(code),
+                    code: code.to_string(),
+                    message,
+                    status: Some(status),
                 }
-                "ThrottlingException"
-                | "ThrottledException"
-                | "TooManyRequestsException"
-                | "RequestLimitExceeded"
-                | "Throttling" => ErrorKind::Throttling,
-                "CloudHsmInternalFailureException"
-                | "CloudHsmServiceException"
-                | "InternalFailure"
-                | "ServiceUnavailable" => ErrorKind::Internal,
-                _ => ErrorKind::Other,
-            };
-            return ApiError::Service {
+            }
+            SdkError::ResponseError(response) => {
+                let raw = response.raw();
+                ApiError::Unreadable {
+                    operation,
+                    status: raw.status().as_u16(),
+                    problem: causes(&err),
+                    excerpt: excerpt(raw.body().bytes()),
+                }
+            }
+            SdkError::TimeoutError(_) => ApiError::Transport {
                 operation,
-                kind,
-                code,
-                message,
-                status: Some(service.raw().status().as_u16()),
-            };
-        }
-        ApiError::Transport {
-            operation,
-            detail: DisplayErrorContext(&err).to_string(),
+                detail: format!(
+                    "no answer within the time allowed for one attempt ({})",
+                    causes(&err)
+                ),
+            },
+            _ => ApiError::Transport {
+                operation,
+                detail: causes(&err),
+            },
         }
     }
+}
+
+/// What an AWS error code means for the provider.
+fn kind_of(code: &str) -> ErrorKind {
+    match code {
+        "CloudHsmResourceNotFoundException" => ErrorKind::NotFound,
+        "CloudHsmInvalidRequestException" => ErrorKind::InvalidRequest,
+        "CloudHsmAccessDeniedException" | "AccessDeniedException" => ErrorKind::AccessDenied,
+        "ThrottlingException"
+        | "ThrottledException"
+        | "TooManyRequestsException"
+        | "RequestLimitExceeded"
+        | "Throttling" => ErrorKind::Throttling,
+        "CloudHsmInternalFailureException"
+        | "CloudHsmServiceException"
+        | "InternalFailure"
+        | "ServiceUnavailable" => ErrorKind::Internal,
+        _ => ErrorKind::Other,
+    }
+}
+
+/// The messages of an error and its causes, joined with ": ", each said once (the SDK's
+/// wrappers often repeat their source's words).
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        let text = text.trim();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(text)) {
+            parts.push(text.to_string());
+        }
+        next = e.source();
+    }
+    if parts.is_empty() {
+        "no detail".to_string()
+    } else {
+        parts.join(": ")
+    }
+}
+
+/// The first characters of a body, on one line, quoted; or a word for a body not at hand.
+fn excerpt(body: Option<&[u8]>) -> String {
+    let Some(bytes) = body.filter(|b| !b.is_empty()) else {
+        return "(empty)".to_string();
+    };
+    let text = String::from_utf8_lossy(bytes);
+    let flat: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut cut: String = flat.chars().take(EXCERPT_CHARS).collect();
+    if flat.chars().count() > EXCERPT_CHARS {
+        cut.push('…');
+    }
+    format!("{cut:?}")
 }
 
 #[cfg(test)]

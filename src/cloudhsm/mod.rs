@@ -24,4 +24,4 @@ pub use cluster::{
 };
 pub use error::{ApiError, ErrorKind};
 pub use wait::{FirstLook, Progress, WaitError};
-pub use workflows::{InitializeError, ModifyError};
+pub use workflows::{InitializeError, ModifyError, Patience};

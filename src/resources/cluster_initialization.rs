@@ -19,7 +19,7 @@ use tfplugin::{Apply, Failure, Field, Model, Plan, Timeouts, TypedResource};
 use crate::aws_diagnostics::{
     api_diagnostic, cluster_not_found, initialize_diagnostic, InitializeAttributes,
 };
-use crate::certs::{self, CertError, CertRole, Certificate};
+use crate::certs::{self, CertError, CertRole, Certificate, Comparison};
 use crate::cloudhsm::workflows::{next_init_step, InitializeError};
 use crate::cloudhsm::{Cluster, ClusterState, Initialization};
 use crate::cluster_id::{cluster_id_import_diagnostic, is_cluster_id, validate_cluster_id};
@@ -169,6 +169,71 @@ fn with_status(mut model: ClusterInitialization, cluster: &Cluster) -> ClusterIn
     model.state_message = cluster.state_message.clone().into();
     model.cluster_certificate = cluster.certificates.cluster_certificate.clone().into();
     model
+}
+
+/// Whether a read shows that the cluster recorded in `current` is not initialized, so the
+/// resource leaves the state. Only an UNINITIALIZED (or CREATE_IN_PROGRESS) cluster without a
+/// certificate shows that; a busy or degraded one may still be initialized. And a cluster
+/// cannot go back to UNINITIALIZED: when the state recorded it initialized and the read shows
+/// it UNINITIALIZED with the very CSR the recorded certificate was signed for, the read is
+/// older than the initialization (reads lag behind writes), so the record stays. A CSR with
+/// another key means the cluster was really reset (or replaced); none at all cannot tell.
+fn shows_no_initialization(current: &ClusterInitialization, cluster: &Cluster) -> bool {
+    let uninitialized = cluster.initialization() == Initialization::NotYet
+        && matches!(
+            cluster.state,
+            ClusterState::Uninitialized | ClusterState::CreateInProgress
+        );
+    if !uninitialized {
+        return false;
+    }
+    let recorded_initialized = current.cluster_certificate.known().is_some()
+        || current.state.known().is_some_and(|s| {
+            ClusterState::parse(s).is_busy() || s == "INITIALIZED" || s == "ACTIVE"
+        });
+    if !recorded_initialized {
+        return true;
+    }
+    let Some(signed) = current
+        .signed_cert
+        .known()
+        .and_then(|pem| certs::parse_certificate_pem(pem).ok())
+    else {
+        return false;
+    };
+    match cluster
+        .certificates
+        .cluster_csr
+        .as_deref()
+        .map(certs::parse_csr_pem)
+    {
+        Some(Ok(csr)) => certs::check_matches_csr(&signed, &csr).is_err(),
+        _ => false,
+    }
+}
+
+/// The state after InitializeCluster was (or may have been) accepted but the wait ended
+/// first. A last read that does not show the initialization yet lags behind the write: the
+/// state says what happened, INITIALIZE_IN_PROGRESS, so that a refresh keeps the resource
+/// and the next apply adopts it.
+fn accepted_status(
+    planned: ClusterInitialization,
+    last: Option<&Cluster>,
+    cluster_id: &str,
+) -> ClusterInitialization {
+    match last {
+        Some(c) if c.initialization() != Initialization::NotYet => with_status(planned, c),
+        _ => {
+            let mut model = planned;
+            model.state = Field::Known(ClusterState::InitializeInProgress.as_str().to_string());
+            model.state_message = Field::Known(format!(
+                "InitializeCluster was sent for cluster {cluster_id}; CloudHSM did not show the \
+                 initialization yet."
+            ));
+            model.cluster_certificate = Field::Null;
+            model
+        }
+    }
 }
 
 /// The plan error for a changed certificate of an initialized cluster.
@@ -361,14 +426,10 @@ impl TypedResource for ClusterInitializationResource {
                     InitializeError::Wait {
                         error,
                         accepted: true,
-                    } => {
-                        let last = error.last_seen().cloned().unwrap_or_else(|| Cluster {
-                            id: cluster_id.clone(),
-                            state: ClusterState::InitializeInProgress,
-                            ..Default::default()
-                        });
-                        Err(Failure::with_state(with_status(planned, &last), diag))
-                    }
+                    } => Err(Failure::with_state(
+                        accepted_status(planned, error.last_seen(), &cluster_id),
+                        diag,
+                    )),
                     _ => Err(Failure::unchanged(diag)),
                 }
             }
@@ -421,14 +482,7 @@ impl TypedResource for ClusterInitializationResource {
             }
             Err(e) => return Err(api_diagnostic(&e, &cluster_id, "reading the cluster").into()),
         };
-        // Only a cluster that shows it is not initialized (or is gone) leaves the state; a
-        // busy or degraded one without a certificate in view is kept as it was recorded.
-        let proven_uninitialized = cluster.initialization() == Initialization::NotYet
-            && matches!(
-                cluster.state,
-                ClusterState::Uninitialized | ClusterState::CreateInProgress
-            );
-        if cluster.is_gone() || proven_uninitialized {
+        if cluster.is_gone() || shows_no_initialization(&current, &cluster) {
             tracing::info!(cluster_id, state = %cluster.state, "cluster is not initialized; removing it from state");
             return Ok(None);
         }
@@ -438,11 +492,19 @@ impl TypedResource for ClusterInitializationResource {
             &state.signed_cert,
             &cluster.certificates.cluster_certificate,
         ) {
-            // Re-initialized out of band: show the certificate it has now.
-            (Field::Known(mine), Some(theirs)) if certs::certificates_differ(mine, theirs) => {
-                state.signed_cert = Field::Known(theirs.clone())
+            (Field::Known(mine), Some(theirs)) => {
+                match certs::compare_certificates(mine, theirs) {
+                    // Re-initialized out of band: show the certificate it has now.
+                    Comparison::Different => state.signed_cert = Field::Known(theirs.clone()),
+                    Comparison::Same => {}
+                    // What cannot be read is no reason to change the record.
+                    Comparison::Unreadable => {
+                        tracing::warn!(cluster_id, "the cluster certificate CloudHSM shows cannot be read; keeping the recorded one");
+                        state.cluster_certificate = recorded.clone();
+                    }
+                }
             }
-            (Field::Known(_), _) => {}
+            (Field::Known(_), None) => {}
             (_, theirs) => state.signed_cert = theirs.clone().into(),
         }
         if cluster.certificates.cluster_certificate.is_none() {
