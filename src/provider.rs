@@ -129,8 +129,10 @@ pub fn provider_schema() -> Schema {
             .optional()
             .description("Custom service endpoints."),
             Attribute::number("max_retries").optional().description(
-                "How many times a throttled or failed API call is retried with backoff \
-                 (default 3 as in the AWS SDK's standard mode).",
+                "How many times a throttled or failed read (DescribeClusters) is retried with \
+                 backoff (default 3 as in the AWS SDK's standard mode). Writes \
+                 (InitializeCluster, ModifyCluster) are never retried blindly: after a failure \
+                 the provider looks at the cluster first.",
             ),
         ],
         ..Default::default()

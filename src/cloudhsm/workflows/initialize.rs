@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use super::super::client::CloudHsm;
 use super::super::cluster::{Cluster, ClusterState, Initialization};
-use super::super::error::ApiError;
+use super::super::error::{ApiError, ErrorKind};
 use super::super::wait::{FirstLook, Progress, WaitError};
 use super::{retry_pause, MAX_RETRIES};
 use crate::certs::{self, CertError, Certificate, Comparison};
@@ -382,8 +382,15 @@ impl Initializing<'_> {
         let mut now = self
             .look("reading the cluster after InitializeCluster was refused")
             .await?;
-        if now.initialization() == Initialization::NotYet && self.sent == Sent::Maybe {
-            // An earlier attempt may have taken effect, and reads may not show it yet.
+        let unexplained = now.state == ClusterState::Uninitialized
+            && !now.has_work_running()
+            && error.kind() == ErrorKind::InvalidRequest;
+        if now.initialization() == Initialization::NotYet
+            && (self.sent == Sent::Maybe || unexplained)
+        {
+            // An earlier attempt (ours, or a run that was interrupted) may have taken
+            // effect, and reads may not show it yet: a refusal of an UNINITIALIZED cluster
+            // that looks idle is what a cluster already initializing answers.
             now = self.watch_for_initialization().await?;
         }
         if now.initialization() != Initialization::NotYet {
