@@ -16,7 +16,9 @@
 //! The unix socket lives in a directory of its own, created with an unpredictable name
 //! (16 bytes of OS randomness) and mode 0700, so nobody else can reach or replace it; an
 //! existing path is never reused or removed. A client that does not finish its TLS handshake
-//! within [`TLS_HANDSHAKE_TIMEOUT`] is dropped.
+//! within [`TLS_HANDSHAKE_TIMEOUT`] is dropped, and at most [`MAX_TLS_HANDSHAKES`] are in
+//! progress at once. A failed accept (too many open files, say) is retried after a pause
+//! that grows from 5 ms to 1 s, never in a busy loop.
 //!
 //! Knows processes, sockets and gRPC; knows nothing of what the provider does.
 
@@ -361,69 +363,197 @@ fn bind_unix(
     Ok((listener, files))
 }
 
-/// Accepts connections and completes each TLS handshake in its own task, so a slow or
-/// hostile client cannot hold up the others; a handshake that takes longer than
-/// `handshake_timeout` is abandoned and its connection dropped.
+/// Where the accept loop takes connections from: the unix or TCP listener, or a test's
+/// script.
+trait Accept: Send + Sync + 'static {
+    /// The next connection, or the operating system's reason for not giving one (too many
+    /// open files, a connection aborted before it was accepted, ...).
+    fn accept(&self) -> impl std::future::Future<Output = io::Result<Pin<Box<dyn Io>>>> + Send;
+
+    /// Waits `delay` before the next accept after a failed one. Tests replace the clock here.
+    fn pause(&self, delay: Duration) -> impl std::future::Future<Output = ()> + Send {
+        tokio::time::sleep(delay)
+    }
+}
+
+impl Accept for Listener {
+    async fn accept(&self) -> io::Result<Pin<Box<dyn Io>>> {
+        match self {
+            #[cfg(unix)]
+            Listener::Unix(l) => l
+                .accept()
+                .await
+                .map(|(s, _)| Box::pin(s) as Pin<Box<dyn Io>>),
+            Listener::Tcp(l) => l.accept().await.map(|(s, _)| {
+                let _ = s.set_nodelay(true);
+                Box::pin(s) as Pin<Box<dyn Io>>
+            }),
+        }
+    }
+}
+
+/// Turns an accepted connection into a secure one: the TLS handshake, or a test's stand-in.
+trait Handshaker: Clone + Send + Sync + 'static {
+    /// Completes the handshake on `stream`; the error says why it failed.
+    fn handshake(
+        &self,
+        stream: Pin<Box<dyn Io>>,
+    ) -> impl std::future::Future<Output = io::Result<Pin<Box<dyn Io>>>> + Send;
+}
+
+impl Handshaker for tokio_rustls::TlsAcceptor {
+    fn handshake(
+        &self,
+        stream: Pin<Box<dyn Io>>,
+    ) -> impl std::future::Future<Output = io::Result<Pin<Box<dyn Io>>>> + Send {
+        let accepting = self.accept(stream);
+        async move { Ok(Box::pin(accepting.await?) as Pin<Box<dyn Io>>) }
+    }
+}
+
+/// How many TLS handshakes may be in progress at once. Clients that connect and then stall
+/// would otherwise each hold a socket, a task and handshake state for up to
+/// [`TLS_HANDSHAKE_TIMEOUT`], without limit; past this bound new connections wait in the
+/// listen backlog until a handshake ends (done, failed or timed out). Established
+/// connections do not count. Terraform opens one or two connections, so it never waits.
+const MAX_TLS_HANDSHAKES: usize = 16;
+
+/// The pause after the first of a run of failed accepts; each further failure doubles it.
+const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(5);
+
+/// The longest pause between failed accepts.
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+
+/// The pauses between failed accepts, as Go's `net/http` server takes them: 5 ms, doubling
+/// up to 1 s, and back to 5 ms after a successful accept. Without them an error that
+/// persists (too many open files) would make the accept loop spin on a core.
+#[derive(Debug, Default)]
+struct AcceptBackoff {
+    /// The last pause taken; zero when the last accept succeeded.
+    last: Duration,
+}
+
+impl AcceptBackoff {
+    /// One more failure in a row: how long to pause before accepting again.
+    fn failed(&mut self) -> Duration {
+        self.last = if self.last.is_zero() {
+            ACCEPT_BACKOFF_MIN
+        } else {
+            (self.last * 2).min(ACCEPT_BACKOFF_MAX)
+        };
+        self.last
+    }
+
+    /// An accept succeeded: the next failure pauses the shortest time again.
+    fn succeeded(&mut self) {
+        self.last = Duration::ZERO;
+    }
+}
+
+/// The next connection from `listener`, pausing after each failed accept as `backoff`
+/// says; `None` once `shutdown` is cancelled, even in the middle of a pause.
+async fn accept_next(
+    listener: &impl Accept,
+    backoff: &mut AcceptBackoff,
+    shutdown: &CancellationToken,
+) -> Option<Pin<Box<dyn Io>>> {
+    loop {
+        let accepted = tokio::select! {
+            _ = shutdown.cancelled() => return None,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok(stream) => {
+                backoff.succeeded();
+                return Some(stream);
+            }
+            Err(e) => {
+                let pause = backoff.failed();
+                tracing::warn!(error = %e, retry_in = ?pause, "accepting a connection failed; trying again after a pause");
+                tokio::select! {
+                    _ = shutdown.cancelled() => return None,
+                    () = listener.pause(pause) => {}
+                }
+            }
+        }
+    }
+}
+
+/// Accepts connections and, with TLS, completes each handshake in its own task, so a slow
+/// or hostile client cannot hold up the others; at most [`MAX_TLS_HANDSHAKES`] run at once,
+/// and one that takes longer than `handshake_timeout` is abandoned and its connection
+/// dropped. Failed accepts are retried after a pause (see [`AcceptBackoff`]). Ends when
+/// `shutdown` is cancelled or the server is gone.
 async fn accept_loop(
-    listener: Listener,
-    acceptor: Option<tokio_rustls::TlsAcceptor>,
+    listener: impl Accept,
+    handshaker: Option<impl Handshaker>,
     handshake_timeout: Duration,
     sender: mpsc::Sender<io::Result<Connection>>,
     shutdown: CancellationToken,
 ) {
+    let mut backoff = AcceptBackoff::default();
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_TLS_HANDSHAKES));
     loop {
-        let accepted: io::Result<Pin<Box<dyn Io>>> = tokio::select! {
+        let Some(handshaker) = &handshaker else {
+            let Some(stream) = accept_next(&listener, &mut backoff, &shutdown).await else {
+                return;
+            };
+            if sender.send(Ok(Connection(stream))).await.is_err() {
+                return;
+            }
+            continue;
+        };
+        // A handshake slot before the connection: while every slot is taken, new
+        // connections wait in the listen backlog, holding nothing of ours.
+        let slot = tokio::select! {
             _ = shutdown.cancelled() => return,
-            a = async {
-                match &listener {
-                    #[cfg(unix)]
-                    Listener::Unix(l) => l.accept().await.map(|(s, _)| Box::pin(s) as Pin<Box<dyn Io>>),
-                    Listener::Tcp(l) => l.accept().await.map(|(s, _)| {
-                        let _ = s.set_nodelay(true);
-                        Box::pin(s) as Pin<Box<dyn Io>>
-                    }),
-                }
-            } => a,
+            slot = slots.clone().acquire_owned() => slot,
         };
-        let stream = match accepted {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(error = %e, "accepting a connection failed");
-                continue;
-            }
+        let Ok(slot) = slot else {
+            return; // never closed
         };
-        match &acceptor {
-            None => {
-                if sender.send(Ok(Connection(stream))).await.is_err() {
-                    return;
-                }
-            }
-            Some(acceptor) => {
-                let acceptor = acceptor.clone();
-                let sender = sender.clone();
-                let shutdown = shutdown.clone();
-                tokio::spawn(async move {
-                    let handshake =
-                        tokio::time::timeout(handshake_timeout, acceptor.accept(stream));
-                    let outcome = tokio::select! {
-                        _ = shutdown.cancelled() => return,
-                        outcome = handshake => outcome,
-                    };
-                    match outcome {
-                        Ok(Ok(tls)) => {
-                            let _ = sender.send(Ok(Connection(Box::pin(tls)))).await;
-                        }
-                        Ok(Err(e)) => {
-                            tracing::warn!(error = %e, "refused a connection that failed the TLS handshake")
-                        }
-                        Err(_) => tracing::warn!(
-                            timeout_s = handshake_timeout.as_secs_f64(),
-                            "dropped a connection that did not complete the TLS handshake in time"
-                        ),
-                    }
-                });
-            }
+        let Some(stream) = accept_next(&listener, &mut backoff, &shutdown).await else {
+            return;
+        };
+        tokio::spawn(secure(
+            handshaker.clone(),
+            stream,
+            slot,
+            handshake_timeout,
+            sender.clone(),
+            shutdown.clone(),
+        ));
+    }
+}
+
+/// Completes the handshake on `stream` within `handshake_timeout`, gives back its `slot`,
+/// and hands the connection to the server, or logs why it was dropped.
+async fn secure(
+    handshaker: impl Handshaker,
+    stream: Pin<Box<dyn Io>>,
+    slot: tokio::sync::OwnedSemaphorePermit,
+    handshake_timeout: Duration,
+    sender: mpsc::Sender<io::Result<Connection>>,
+    shutdown: CancellationToken,
+) {
+    let handshake = tokio::time::timeout(handshake_timeout, handshaker.handshake(stream));
+    let outcome = tokio::select! {
+        _ = shutdown.cancelled() => return,
+        outcome = handshake => outcome,
+    };
+    // The handshake is over, however it ended: the next connection may start its own.
+    drop(slot);
+    match outcome {
+        Ok(Ok(secured)) => {
+            let _ = sender.send(Ok(Connection(secured))).await;
         }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "refused a connection that failed the TLS handshake")
+        }
+        Err(_) => tracing::warn!(
+            timeout_s = handshake_timeout.as_secs_f64(),
+            "dropped a connection that did not complete the TLS handshake in time"
+        ),
     }
 }
 
@@ -1133,5 +1263,298 @@ mod tests {
         assert!(served.is_ok(), "{served:?}");
         assert!(!Path::new(&after.socket).exists(), "socket removed");
         after.apply.abort();
+    }
+
+    /// What one accept gives: a connection or an error.
+    type Accepted = io::Result<Pin<Box<dyn Io>>>;
+
+    /// A listener that plays a script of accepts (connections and errors), then waits
+    /// forever. It records the pause the loop asks for after each failed accept; a pause
+    /// ends at once, or never when `endless_pauses` (so that only shutdown can end it).
+    #[derive(Clone, Default)]
+    struct Scripted {
+        script: Arc<std::sync::Mutex<std::collections::VecDeque<Accepted>>>,
+        pauses: Arc<std::sync::Mutex<Vec<Duration>>>,
+        endless_pauses: bool,
+        /// Told when the script is used up.
+        exhausted: Arc<tokio::sync::Notify>,
+        /// Told when a pause begins.
+        pausing: Arc<tokio::sync::Notify>,
+    }
+
+    impl Scripted {
+        fn new(script: impl IntoIterator<Item = Accepted>) -> Self {
+            Scripted {
+                script: Arc::new(std::sync::Mutex::new(script.into_iter().collect())),
+                ..Default::default()
+            }
+        }
+        fn pauses(&self) -> Vec<Duration> {
+            self.pauses.lock().expect("lock").clone()
+        }
+    }
+
+    impl Accept for Scripted {
+        fn accept(&self) -> impl std::future::Future<Output = io::Result<Pin<Box<dyn Io>>>> + Send {
+            let next = self.script.lock().expect("lock").pop_front();
+            let exhausted = self.exhausted.clone();
+            async move {
+                match next {
+                    Some(step) => step,
+                    None => {
+                        exhausted.notify_one();
+                        std::future::pending().await
+                    }
+                }
+            }
+        }
+        fn pause(&self, delay: Duration) -> impl std::future::Future<Output = ()> + Send {
+            self.pauses.lock().expect("lock").push(delay);
+            let (endless, pausing) = (self.endless_pauses, self.pausing.clone());
+            async move {
+                pausing.notify_one();
+                if endless {
+                    std::future::pending::<()>().await;
+                }
+            }
+        }
+    }
+
+    fn too_many_open_files() -> Accepted {
+        Err(io::Error::other("Too many open files (os error 24)"))
+    }
+
+    /// A connection for the script, and its other end (kept open by the test).
+    fn connection() -> (Accepted, tokio::io::DuplexStream) {
+        let (ours, theirs) = tokio::io::duplex(64);
+        (Ok(Box::pin(ours)), theirs)
+    }
+
+    /// A generous bound on waits that must end, so a broken loop fails rather than hangs.
+    const MUST_HAPPEN: Duration = Duration::from_secs(10);
+
+    #[tokio::test]
+    async fn failed_accepts_pause_longer_each_time_up_to_a_second_and_start_over_after_a_success() {
+        let (accepted, _other_end) = connection();
+        let listener = Scripted::new(
+            std::iter::repeat_with(too_many_open_files)
+                .take(10)
+                .chain([accepted])
+                .chain(std::iter::repeat_with(too_many_open_files).take(2)),
+        );
+        let (sender, mut receiver) = mpsc::channel(4);
+        let shutdown = CancellationToken::new();
+        let exhausted = listener.exhausted.clone();
+        let task = tokio::spawn(accept_loop(
+            listener.clone(),
+            None::<tokio_rustls::TlsAcceptor>,
+            TLS_HANDSHAKE_TIMEOUT,
+            sender,
+            shutdown.clone(),
+        ));
+        let served = tokio::time::timeout(MUST_HAPPEN, receiver.recv())
+            .await
+            .expect("the connection after the errors is served")
+            .expect("open channel");
+        assert!(served.is_ok());
+        tokio::time::timeout(MUST_HAPPEN, exhausted.notified())
+            .await
+            .expect("the script is played to its end");
+
+        let ms = Duration::from_millis;
+        assert_eq!(
+            listener.pauses(),
+            [
+                ms(5),
+                ms(10),
+                ms(20),
+                ms(40),
+                ms(80),
+                ms(160),
+                ms(320),
+                ms(640),
+                ms(1000),
+                ms(1000),
+                // A connection was accepted: the next failures start over.
+                ms(5),
+                ms(10),
+            ]
+        );
+        shutdown.cancel();
+        tokio::time::timeout(MUST_HAPPEN, task)
+            .await
+            .expect("the loop ends on shutdown")
+            .expect("task");
+    }
+
+    #[tokio::test]
+    async fn shutdown_ends_the_accept_loop_during_a_pause() {
+        for tls in [false, true] {
+            let listener = Scripted {
+                endless_pauses: true,
+                ..Scripted::new([too_many_open_files()])
+            };
+            let (sender, _receiver) = mpsc::channel(4);
+            let shutdown = CancellationToken::new();
+            let pausing = listener.pausing.clone();
+            let task = tokio::spawn(accept_loop(
+                listener.clone(),
+                tls.then(Stalling::default),
+                TLS_HANDSHAKE_TIMEOUT,
+                sender,
+                shutdown.clone(),
+            ));
+            tokio::time::timeout(MUST_HAPPEN, pausing.notified())
+                .await
+                .expect("the loop pauses after the failed accept");
+            shutdown.cancel();
+            tokio::time::timeout(MUST_HAPPEN, task)
+                .await
+                .expect("the loop ends without waiting for its pause to end")
+                .expect("task");
+        }
+    }
+
+    /// A TLS handshake stand-in that waits until the test releases it, then succeeds;
+    /// it counts the handshakes in progress and the most seen at once, and reports each
+    /// start.
+    #[derive(Clone)]
+    struct Stalling {
+        release: Arc<tokio::sync::Semaphore>,
+        in_progress: Arc<std::sync::atomic::AtomicUsize>,
+        most: Arc<std::sync::atomic::AtomicUsize>,
+        started: mpsc::UnboundedSender<()>,
+        /// Kept so that `started` stays open when a test does not listen.
+        _started: Arc<std::sync::Mutex<mpsc::UnboundedReceiver<()>>>,
+    }
+
+    impl Default for Stalling {
+        fn default() -> Self {
+            let (started, receiver) = mpsc::unbounded_channel();
+            Stalling {
+                release: Arc::new(tokio::sync::Semaphore::new(0)),
+                in_progress: Default::default(),
+                most: Default::default(),
+                started,
+                _started: Arc::new(std::sync::Mutex::new(receiver)),
+            }
+        }
+    }
+
+    /// Counts a handshake out of `in_progress` when it ends, or is dropped on its timeout.
+    struct InProgress(Arc<std::sync::atomic::AtomicUsize>);
+
+    impl Drop for InProgress {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    impl Handshaker for Stalling {
+        fn handshake(
+            &self,
+            stream: Pin<Box<dyn Io>>,
+        ) -> impl std::future::Future<Output = io::Result<Pin<Box<dyn Io>>>> + Send {
+            use std::sync::atomic::Ordering::SeqCst;
+            let this = self.clone();
+            async move {
+                let now = this.in_progress.fetch_add(1, SeqCst) + 1;
+                let _counted = InProgress(this.in_progress.clone());
+                this.most.fetch_max(now, SeqCst);
+                let _ = this.started.send(());
+                let released = this.release.acquire().await.map_err(io::Error::other)?;
+                released.forget();
+                Ok(stream)
+            }
+        }
+    }
+
+    /// Starts the accept loop over one more stalling handshake than [`MAX_TLS_HANDSHAKES`]
+    /// allows, and waits until that many have started.
+    async fn one_handshake_too_many(
+        handshake_timeout: Duration,
+    ) -> (
+        Stalling,
+        mpsc::UnboundedReceiver<()>,
+        mpsc::Receiver<io::Result<Connection>>,
+        CancellationToken,
+        Vec<tokio::io::DuplexStream>,
+    ) {
+        let (script, other_ends): (Vec<_>, Vec<_>) =
+            (0..=MAX_TLS_HANDSHAKES).map(|_| connection()).unzip();
+        let (started_tx, mut started) = mpsc::unbounded_channel();
+        let handshaker = Stalling {
+            started: started_tx,
+            ..Stalling::default()
+        };
+        let (sender, receiver) = mpsc::channel(4);
+        let shutdown = CancellationToken::new();
+        tokio::spawn(accept_loop(
+            Scripted::new(script),
+            Some(handshaker.clone()),
+            handshake_timeout,
+            sender,
+            shutdown.clone(),
+        ));
+        for _ in 0..MAX_TLS_HANDSHAKES {
+            tokio::time::timeout(MUST_HAPPEN, started.recv())
+                .await
+                .expect("a handshake starts")
+                .expect("open channel");
+        }
+        (handshaker, started, receiver, shutdown, other_ends)
+    }
+
+    #[tokio::test]
+    async fn at_most_max_tls_handshakes_are_in_progress_and_the_next_starts_when_one_ends() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let (handshaker, mut started, mut receiver, shutdown, _other_ends) =
+            one_handshake_too_many(TLS_HANDSHAKE_TIMEOUT).await;
+
+        // The connection past the bound waits while every slot is taken (a wait this
+        // short can only let the test pass wrongly, never fail it wrongly).
+        let early = tokio::time::timeout(Duration::from_millis(200), started.recv()).await;
+        assert!(early.is_err(), "a handshake past the bound started");
+        assert_eq!(handshaker.in_progress.load(SeqCst), MAX_TLS_HANDSHAKES);
+
+        // One handshake finishes: its connection is served, holds no slot, and the waiting
+        // connection's handshake starts.
+        handshaker.release.add_permits(1);
+        let served = tokio::time::timeout(MUST_HAPPEN, receiver.recv())
+            .await
+            .expect("the secured connection is served")
+            .expect("open channel");
+        assert!(served.is_ok());
+        tokio::time::timeout(MUST_HAPPEN, started.recv())
+            .await
+            .expect("the waiting handshake starts once one has ended")
+            .expect("open channel");
+        assert_eq!(handshaker.most.load(SeqCst), MAX_TLS_HANDSHAKES);
+
+        // The rest finish too, and every connection is served.
+        handshaker.release.add_permits(MAX_TLS_HANDSHAKES);
+        for _ in 0..MAX_TLS_HANDSHAKES {
+            let served = tokio::time::timeout(MUST_HAPPEN, receiver.recv())
+                .await
+                .expect("served")
+                .expect("open channel");
+            assert!(served.is_ok());
+        }
+        assert_eq!(handshaker.most.load(SeqCst), MAX_TLS_HANDSHAKES);
+        shutdown.cancel();
+    }
+
+    #[tokio::test]
+    async fn a_tls_handshake_that_times_out_gives_its_slot_to_the_next_connection() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let (handshaker, mut started, _receiver, shutdown, _other_ends) =
+            one_handshake_too_many(Duration::from_millis(100)).await;
+        // No handshake is ever released: they all time out, and the waiting one starts.
+        tokio::time::timeout(MUST_HAPPEN, started.recv())
+            .await
+            .expect("the waiting handshake starts once the others have timed out")
+            .expect("open channel");
+        assert_eq!(handshaker.most.load(SeqCst), MAX_TLS_HANDSHAKES);
+        shutdown.cancel();
     }
 }
