@@ -1426,6 +1426,37 @@ fn rfc3339(secs: &i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_certificate_that_cannot_be_read_is_never_the_same() {
+        let pem = rcgen::generate_simple_self_signed(vec!["x".to_string()])
+            .expect("cert")
+            .cert
+            .pem();
+        let other = rcgen::generate_simple_self_signed(vec!["y".to_string()])
+            .expect("cert")
+            .cert
+            .pem();
+        assert_eq!(
+            compare_certificates(&pem, &pem.replace('\n', "\r\n")),
+            Comparison::Same
+        );
+        assert_eq!(compare_certificates(&pem, &other), Comparison::Different);
+        for unreadable in [
+            "",
+            "   ",
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----",
+        ] {
+            assert_eq!(
+                compare_certificates(unreadable, &pem),
+                Comparison::Unreadable
+            );
+            assert_eq!(
+                compare_certificates(&pem, unreadable),
+                Comparison::Unreadable
+            );
+        }
+    }
     use rcgen::{
         date_time_ymd, BasicConstraints, CertificateParams, CertificateSigningRequestParams,
         DistinguishedName, DnType, IsCa, Issuer, KeyPair, SignatureAlgorithm,

@@ -16,6 +16,9 @@ pub mod error;
 pub mod wait;
 pub mod workflows;
 
+#[cfg(test)]
+mod consistency_tests;
+
 pub use backoff::Backoff;
 pub use client::{AssumeRole, ClientSettings, CloudHsm, SettingsError};
 pub use cluster::{

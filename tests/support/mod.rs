@@ -59,12 +59,20 @@ pub fn provider_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-cloudhsm"))
 }
 
-/// Starts the emulator with instant transitions (or the given timings).
+/// Starts the emulator with instant transitions (or the given timings). With
+/// `E2E_READ_LAG_MS` set, every read lags that long behind every write
+/// (`Behaviour::read_lag`): a way to run the whole suite against eventually consistent reads.
 pub async fn emulator(timings: Option<Timings>) -> Emulator {
-    let config = EmulatorConfig {
+    let mut config = EmulatorConfig {
         timings: timings.unwrap_or_else(Timings::instant),
         ..Default::default()
     };
+    if let Some(ms) = std::env::var("E2E_READ_LAG_MS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        config.behaviour.read_lag = Some(std::time::Duration::from_millis(ms));
+    }
     Emulator::start_with(config).await.expect("emulator starts")
 }
 
