@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use serde_json::{json, Map, Value};
 
+use crate::config::Behaviour;
 use crate::control::Shared;
 use crate::error::ApiError;
 use crate::http::{read_body, response, Outcome, State};
@@ -17,10 +18,14 @@ use crate::input_rules::{
     is_cluster_id, is_hsm_type_shaped, CLUSTER_ID_PATTERN, CLUSTER_STATES, HSM_TYPE_PATTERN,
     KNOWN_HSM_TYPES,
 };
-use crate::intercept::{self, Gate, Refusal};
-use crate::model::{is_in_progress, Cluster, HsmPending, Pending, PendingKind, Store};
+use crate::intercept::{self, Delivery, Gate, Refusal};
+use crate::model::{
+    self, after, is_in_progress, Cluster, HsmPending, Pending, PendingKind, Store, TypeChange,
+    TypeStep,
+};
 use crate::pki;
 use crate::sigv4::{self, SigV4Error};
+use crate::unreadable;
 
 const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 const TARGET_PREFIX: &str = "BaldrApiService.";
@@ -81,6 +86,9 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Outcome {
                 "An internal error occurred (injected fault).",
             )))
         }
+        Gate::Refuse(Refusal::HtmlPage(status)) => {
+            return Outcome::Respond(intercept::html_page(status))
+        }
         Gate::Abandon(outcome) => return outcome,
     };
 
@@ -90,6 +98,10 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Outcome {
     let answer = match dispatch(&state.shared, &operation, &input) {
         Ok(output) => {
             tracing::debug!(operation, "ok");
+            let output = match delivery {
+                Delivery::Unreadable => unreadable::json_answer(output),
+                _ => output,
+            };
             response(StatusCode::OK, CONTENT_TYPE, output.to_string())
         }
         Err(e) => {
@@ -236,6 +248,26 @@ fn busy(busy_message: Option<&str>, default: String) -> ApiError {
     ApiError::invalid(busy_message.map_or(default, str::to_string))
 }
 
+/// The refusal while an HSM type change is under way, even before the cluster shows a busy
+/// state: the service is already working on it.
+fn type_change_busy(busy_message: Option<&str>, id: &str) -> ApiError {
+    busy(
+        busy_message,
+        format!(
+            "The cluster {id} is changing its HSM type; try again once that operation completes."
+        ),
+    )
+}
+
+/// A cluster in an API answer: with `""` for absent strings when
+/// [`Behaviour::blank_absent`] says so.
+fn answered(mut cluster: Value, behaviour: &Behaviour) -> Value {
+    if behaviour.blank_absent {
+        model::blank_absent(&mut cluster);
+    }
+    cluster
+}
+
 /// The pattern `SignedCert` and `TrustAnchor` must match, as the API documents it.
 const CERTIFICATE_PATTERN: &str = r"[a-zA-Z0-9+-/=\s]*";
 
@@ -345,12 +377,19 @@ fn describe_clusters(shared: &Shared, input: &Value) -> Result<Value, ApiError> 
             }
         }
     }
+    if let Some(refused) = cluster_ids.as_ref().and_then(|ids| {
+        ids.iter()
+            .find(|id| store.behaviour.refuse_describe_of.contains(id))
+    }) {
+        return Err(ApiError::invalid(format!(
+            "The cluster {refused} cannot be described in this request."
+        )));
+    }
     if let (true, Some(ids)) = (store.behaviour.unknown_id_not_found, &cluster_ids) {
         if let Some(unknown) = ids.iter().find(|id| store.get(id).is_none()) {
             return Err(not_found(unknown));
         }
     }
-    let expired = store.behaviour.expired_rollback;
     let max_results = store
         .behaviour
         .page_limit
@@ -361,13 +400,15 @@ fn describe_clusters(shared: &Shared, input: &Value) -> Result<Value, ApiError> 
         .filter(|c| c.seq >= start)
         .filter(|c| cluster_ids.as_ref().is_none_or(|ids| ids.contains(&c.id)))
         .filter(|c| vpc_ids.as_ref().is_none_or(|ids| ids.contains(&c.vpc_id)))
+        // The real state, even while a read lag shows an older one.
         .filter(|c| states.as_ref().is_none_or(|s| s.contains(&c.state)))
         .collect::<Vec<_>>();
     matching.sort_by_key(|c| c.seq);
+    let now = Instant::now();
     let page: Vec<Value> = matching
         .iter()
         .take(max_results)
-        .map(|c| c.to_json(expired))
+        .map(|c| answered(c.shown_json(&store.behaviour, now), &store.behaviour))
         .collect();
     let mut output = Map::new();
     output.insert("Clusters".into(), Value::Array(page));
@@ -396,14 +437,18 @@ fn initialize_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError>
     validate_certificate_fields(&[("signedCert", signed_cert), ("trustAnchor", trust_anchor)])?;
     let mut store = shared.store();
     let duration = store.timings.initialize;
-    let busy_message = store.behaviour.busy_message.clone();
-    let refuse_while_hsm_busy = store.behaviour.refuse_while_hsm_busy;
-    let unverifiable = if store.behaviour.accept_unverifiable_signatures {
+    let behaviour = store.behaviour.clone();
+    let busy_message = behaviour.busy_message.clone();
+    let refuse_while_hsm_busy = behaviour.refuse_while_hsm_busy;
+    let unverifiable = if behaviour.accept_unverifiable_signatures {
         pki::Unverifiable::Accept
     } else {
         pki::Unverifiable::Refuse
     };
     let cluster = get_mut(&mut store, id)?;
+    if cluster.type_change_pending() && !is_in_progress(&cluster.state) {
+        return Err(type_change_busy(busy_message.as_deref(), id));
+    }
     if refuse_while_hsm_busy && cluster.hsms.iter().any(|h| is_in_progress(&h.state)) {
         return Err(busy(
             busy_message.as_deref(),
@@ -430,6 +475,7 @@ fn initialize_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError>
     };
     pki::check_initialization(&spki, signed_cert, trust_anchor, unverifiable)
         .map_err(ApiError::invalid)?;
+    let before = cluster.before_write(&behaviour);
     cluster.set_state("INITIALIZE_IN_PROGRESS");
     cluster.pending = Some(Pending {
         due: Instant::now() + duration,
@@ -437,6 +483,7 @@ fn initialize_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError>
             certificate: signed_cert.to_string(),
         },
     });
+    cluster.after_write(before, &behaviour);
     Ok(json!({ "State": cluster.state, "StateMessage": cluster.state_message }))
 }
 
@@ -464,6 +511,9 @@ fn modify_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
                 cluster.state
             ),
         ));
+    }
+    if cluster.type_change_pending() {
+        return Err(type_change_busy(behaviour.busy_message.as_deref(), id));
     }
     if behaviour.refuse_while_hsm_busy && cluster.hsms.iter().any(|h| is_in_progress(&h.state)) {
         return Err(busy(
@@ -497,25 +547,13 @@ fn modify_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
         }
         _ => None,
     };
+    let before = cluster.before_write(&behaviour);
     if let Some(days) = days {
         cluster.backup_retention_days = days;
     }
     let resume = cluster.state.clone();
     if let Some((target, rollback)) = type_change {
-        cluster.set_state(if rollback {
-            "ROLLBACK_IN_PROGRESS"
-        } else {
-            "MODIFY_IN_PROGRESS"
-        });
-        cluster.pending = Some(Pending {
-            due: Instant::now() + timings.modify,
-            kind: PendingKind::ChangeHsmType {
-                target,
-                resume,
-                rollback,
-                window: timings.rollback_window,
-            },
-        });
+        start_type_change(cluster, target, rollback, &timings, &behaviour);
     } else if days.is_some() && !timings.update.is_zero() {
         // A retention-only change: busy for a while, then back where it was.
         cluster.set_state("UPDATE_IN_PROGRESS");
@@ -524,7 +562,63 @@ fn modify_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
             kind: PendingKind::Return { state: resume },
         });
     }
-    Ok(json!({ "Cluster": cluster.to_json(behaviour.expired_rollback) }))
+    cluster.after_write(before, &behaviour);
+    let shown = cluster.to_json(behaviour.expired_rollback);
+    Ok(json!({ "Cluster": answered(shown, &behaviour) }))
+}
+
+/// Starts an HSM type change (a migration, or a rollback) to `target`: each step shows at
+/// the time [`Behaviour::hsm_type_change`] gives it (the busy state at once by default, the
+/// rest at completion), and the change completes at the latest of them and
+/// [`Timings::modify`](crate::config::Timings::modify). The steps due at once show now.
+fn start_type_change(
+    cluster: &mut Cluster,
+    target: String,
+    rollback: bool,
+    timings: &crate::config::Timings,
+    behaviour: &Behaviour,
+) {
+    let now = Instant::now();
+    let order = &behaviour.hsm_type_change;
+    let timed = [
+        (order.cluster_type_after, TypeStep::ClusterType),
+        (order.hsm_types_after, TypeStep::HsmTypes),
+        (
+            order.rollback_expiration_after,
+            TypeStep::RollbackExpiration,
+        ),
+    ];
+    let due = [
+        Some(timings.modify),
+        order.busy_after,
+        order.cluster_type_after,
+        order.hsm_types_after,
+        order.rollback_expiration_after,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|d| after(now, d))
+    .max()
+    .unwrap_or(now);
+    let busy_at = order.busy_after.map_or(now, |d| after(now, d));
+    let mut steps = vec![(busy_at, TypeStep::Busy)];
+    steps.extend(
+        timed
+            .into_iter()
+            .map(|(d, step)| (d.map_or(due, |d| after(now, d)), step)),
+    );
+    cluster.pending = Some(Pending {
+        due,
+        kind: PendingKind::ChangeHsmType(TypeChange {
+            target,
+            from: cluster.hsm_type.clone(),
+            resume: cluster.state.clone(),
+            rollback,
+            window: timings.rollback_window,
+            steps,
+        }),
+    });
+    cluster.show_type_steps(now);
 }
 
 fn create_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
@@ -578,7 +672,8 @@ fn create_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
         due: Instant::now() + duration,
         kind: PendingKind::Create,
     });
-    let output = json!({ "Cluster": cluster.to_json(store.behaviour.expired_rollback) });
+    let shown = cluster.to_json(store.behaviour.expired_rollback);
+    let output = json!({ "Cluster": answered(shown, &store.behaviour) });
     store.clusters.push(cluster);
     Ok(output)
 }
@@ -614,12 +709,16 @@ fn create_hsm(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
     let ip = optional_str(input, "IpAddress")?.map(str::to_string);
     let mut store = shared.store();
     let duration = store.timings.create_hsm;
+    let behaviour = store.behaviour.clone();
     let index = store
         .clusters
         .iter()
         .position(|c| c.id == id)
         .ok_or_else(|| not_found(id))?;
     let cluster = &store.clusters[index];
+    if cluster.type_change_pending() && !is_in_progress(&cluster.state) {
+        return Err(type_change_busy(behaviour.busy_message.as_deref(), id));
+    }
     if !matches!(
         cluster.state.as_str(),
         "UNINITIALIZED" | "INITIALIZED" | "ACTIVE" | "DEGRADED"
@@ -656,11 +755,13 @@ fn create_hsm(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
     // Timed from now: key generation above may take a moment.
     hsm.pending = Some((Instant::now() + duration, HsmPending::Activate));
     let cluster = &mut store.clusters[index];
+    let before = cluster.before_write(&behaviour);
     if material.is_some() {
         cluster.material = material;
     }
     let output = json!({ "Hsm": hsm.to_json(id) });
     cluster.hsms.push(hsm);
+    cluster.after_write(before, &behaviour);
     Ok(output)
 }
 
@@ -674,7 +775,9 @@ fn delete_hsm(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
     }
     let mut store = shared.store();
     let duration = store.timings.delete;
+    let behaviour = store.behaviour.clone();
     let cluster = get_mut(&mut store, id)?;
+    let before = cluster.before_write(&behaviour);
     let Some(hsm) = cluster.hsms.iter_mut().find(|h| {
         hsm_id.is_some_and(|x| x == h.id)
             || eni_id.is_some_and(|x| x == h.eni_id)
@@ -687,16 +790,21 @@ fn delete_hsm(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
     hsm.state = "DELETE_IN_PROGRESS".to_string();
     hsm.state_message = "HSM is being deleted.".to_string();
     hsm.pending = Some((Instant::now() + duration, HsmPending::Remove));
-    Ok(json!({ "HsmId": hsm.id }))
+    let output = json!({ "HsmId": hsm.id });
+    cluster.after_write(before, &behaviour);
+    Ok(output)
 }
 
 fn delete_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
     let id = cluster_id(input)?;
     let mut store = shared.store();
     let duration = store.timings.delete;
-    let busy_message = store.behaviour.busy_message.clone();
-    let expired = store.behaviour.expired_rollback;
+    let behaviour = store.behaviour.clone();
+    let busy_message = behaviour.busy_message.clone();
     let cluster = get_mut(&mut store, id)?;
+    if cluster.type_change_pending() && !is_in_progress(&cluster.state) {
+        return Err(type_change_busy(busy_message.as_deref(), id));
+    }
     if cluster.state == "DELETED" {
         return Err(ApiError::invalid(format!(
             "The cluster {id} is already DELETED."
@@ -723,12 +831,15 @@ fn delete_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
             cluster.hsms.len()
         )));
     }
+    let before = cluster.before_write(&behaviour);
     cluster.set_state("DELETE_IN_PROGRESS");
     cluster.pending = Some(Pending {
         due: Instant::now() + duration,
         kind: PendingKind::Delete,
     });
-    Ok(json!({ "Cluster": cluster.to_json(expired) }))
+    cluster.after_write(before, &behaviour);
+    let shown = cluster.to_json(behaviour.expired_rollback);
+    Ok(json!({ "Cluster": answered(shown, &behaviour) }))
 }
 
 #[cfg(test)]

@@ -116,12 +116,58 @@ pub struct Behaviour {
     /// holding more values than this. AWS documents no such limit, nor its absence. Default
     /// `None`: any number.
     pub filter_value_limit: Option<usize>,
+    /// When set, every API write that changes a cluster (`InitializeCluster`,
+    /// `ModifyCluster`, `CreateHsm`, `DeleteHsm`, `DeleteCluster`) leaves `DescribeClusters`
+    /// showing the cluster as it was just before that write until this long after it: AWS
+    /// reads are eventually consistent. A further write while the older view is shown keeps
+    /// that view and moves its end to this long after the new write. The write paths, the
+    /// write's own answer, a `states` filter and [`Control::cluster_json`](crate::Control::cluster_json)
+    /// see the real cluster. Default `None`: reads are fresh.
+    pub read_lag: Option<Duration>,
+    /// When each part of an HSM type change (migration or rollback) shows, measured from the
+    /// `ModifyCluster` call that starts it. Default: all at once, as before.
+    pub hsm_type_change: HsmTypeChangeOrder,
+    /// When set, once an initialization completes (state INITIALIZED), `DescribeClusters`
+    /// leaves `Certificates.ClusterCertificate` out for this long. Default `None`: the
+    /// certificate shows with the state.
+    pub certificate_after: Option<Duration>,
+    /// Whether the clusters of API answers carry `""` where a string is absent
+    /// (`Certificates.ClusterCsr`, `ClusterCertificate`, `HsmCertificate`,
+    /// `AwsHardwareCertificate`, `ManufacturerHardwareCertificate`, and `SourceBackupId`)
+    /// instead of leaving the key out. Default `false`.
+    pub blank_absent: bool,
+    /// Cluster ids that `DescribeClusters` refuses to describe: a call whose `clusterIds`
+    /// filter names one of them is refused with `CloudHsmInvalidRequestException` naming the
+    /// id, whatever else the filter holds (one cluster's error failing a batched read).
+    /// Default empty.
+    pub refuse_describe_of: Vec<String>,
+}
+
+/// When the parts of an HSM type change show, each measured from the `ModifyCluster` call
+/// that starts it. The change completes (the cluster back in its state before) at the later
+/// of [`Timings::modify`] and every time that is set; each part flips at its own time, in
+/// whatever order the times give. While the change is pending, even before `busy_after`,
+/// `ModifyCluster`, `InitializeCluster`, `CreateHsm` and `DeleteCluster` are refused as busy.
+/// The default (all `None`) is the emulator's original order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HsmTypeChangeOrder {
+    /// When the state turns MODIFY_IN_PROGRESS (ROLLBACK_IN_PROGRESS for a rollback); until
+    /// then the cluster shows its state before. `None` = at once.
+    pub busy_after: Option<Duration>,
+    /// When the cluster's `HsmType` shows the target. `None` = when the change completes.
+    pub cluster_type_after: Option<Duration>,
+    /// When every HSM's `HsmType` shows the target. `None` = when the change completes.
+    pub hsm_types_after: Option<Duration>,
+    /// When `HsmTypeRollbackExpiration` appears (a migration) or disappears (a rollback).
+    /// `None` = when the change completes.
+    pub rollback_expiration_after: Option<Duration>,
 }
 
 impl Default for Behaviour {
     /// `ModifyCluster` accepted on UNINITIALIZED clusters, busy refusals naming the state,
     /// expired rollback windows hidden, every role may be assumed, signatures that cannot be
-    /// checked refused.
+    /// checked refused, fresh reads, HSM type changes shown all at once, certificates shown
+    /// with the state, absent strings left out, every cluster described.
     fn default() -> Behaviour {
         Behaviour {
             modify_uninitialized: true,
@@ -133,6 +179,11 @@ impl Default for Behaviour {
             accept_unverifiable_signatures: false,
             page_limit: None,
             filter_value_limit: None,
+            read_lag: None,
+            hsm_type_change: HsmTypeChangeOrder::default(),
+            certificate_after: None,
+            blank_absent: false,
+            refuse_describe_of: Vec::new(),
         }
     }
 }

@@ -173,7 +173,12 @@ impl Control {
             .collect()
     }
 
-    /// The cluster as `DescribeClusters` would show it now.
+    /// The real cluster now, in the API's shape: the truth, as `DescribeClusters` shows it
+    /// when no read-side behaviour is set. Never the view a
+    /// [`Behaviour::read_lag`] still shows, and unaffected by
+    /// [`Behaviour::certificate_after`] and [`Behaviour::blank_absent`] (which shape only
+    /// the API's answers); a passed rollback window follows
+    /// [`Behaviour::expired_rollback`].
     pub fn cluster_json(&self, id: &str) -> Option<Value> {
         let store = self.shared.store();
         let expired = store.behaviour.expired_rollback;
@@ -306,6 +311,7 @@ impl Control {
         self.with_cluster(id, |cluster, store| {
             cluster.pending = None;
             cluster.cluster_certificate = None;
+            cluster.certified_at = None;
             cluster.material = None;
             cluster.hsms.truncate(1);
             cluster.set_state("UNINITIALIZED");
@@ -325,7 +331,8 @@ impl Control {
         })
     }
 
-    /// Completes the cluster's pending transitions (and its HSMs') now.
+    /// Completes the cluster's pending transitions (and its HSMs') now, every step of an
+    /// HSM type change included, and ends a read lag on it: as if the time had passed.
     pub fn complete_transitions(&self, id: &str) -> bool {
         self.with_cluster(id, |cluster, _| cluster.complete_transitions())
     }
@@ -343,6 +350,12 @@ impl Control {
     /// Chooses among the behaviours AWS does not document, from now on.
     pub fn set_behaviour(&self, b: Behaviour) {
         self.shared.store().behaviour = b;
+    }
+
+    /// Sets [`Behaviour::read_lag`] alone, from the next write on (`None` also stops the
+    /// views still shown).
+    pub fn set_read_lag(&self, lag: Option<Duration>) {
+        self.shared.store().behaviour.read_lag = lag;
     }
 
     /// The current behaviours.

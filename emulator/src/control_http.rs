@@ -10,7 +10,7 @@
 //! | `GET /_emulator/health` | `{"Status":"ok"}` |
 //! | `POST /_emulator/clusters` | `{State?, HsmType?, WithHsm? (default true), BackupRetentionDays?, VpcId?, Tags? ({k:v} or [{Key,Value}]), ClusterId?}` -> `{"ClusterId"}` |
 //! | `GET /_emulator/clusters` | `{"Clusters":[…]}` (API shape) |
-//! | `GET /_emulator/clusters/{id}` | the cluster (API shape), 404 when unknown |
+//! | `GET /_emulator/clusters/{id}` | the real cluster (API shape; never a read lag's older view, no delayed certificate, no blanks), 404 when unknown |
 //! | `GET /_emulator/clusters/{id}/csr` | the CSR PEM (`text/plain`) |
 //! | `POST /_emulator/clusters/{id}/state` | `{"State":"ACTIVE"}` (certifies on a post-initialization state); `{State, "Certify":false}` = no certificate change; `{State, ForMs, Then?}` = busy for `ForMs`, then back to `Then` or the state before (no certificate change) |
 //! | `POST /_emulator/clusters/{id}/hsm-type` | `{"HsmType":"hsm2m.medium"}` |
@@ -18,12 +18,12 @@
 //! | `POST /_emulator/clusters/{id}/hsms` | `{"ActivateAfterMs":3000}`: an HSM CREATE_IN_PROGRESS, ACTIVE after that long -> `{"HsmId"}` |
 //! | `POST /_emulator/clusters/{id}/rollback` | `{"PreviousHsmType":"hsm1.medium" or null, "ExpiresInSecs":-60?}` (negative = expired; absent = the rollback window from now) |
 //! | `POST /_emulator/clusters/{id}/reset` | back to UNINITIALIZED with a fresh CSR |
-//! | `POST /_emulator/clusters/{id}/complete` | finish pending transitions now |
+//! | `POST /_emulator/clusters/{id}/complete` | finish pending transitions now (every step of an HSM type change) and end a read lag |
 //! | `POST /_emulator/timings` | `{AllMs?, CreateMs?, InitializeMs?, ModifyMs?, CreateHsmMs?, DeleteMs?, UpdateMs?, RollbackWindowMs?}` (`AllMs` sets every transition, not the rollback window) |
 //! | `GET /_emulator/timings` | the same fields |
-//! | `POST /_emulator/behaviour` (or `behavior`) | `{ModifyUninitialized?, BusyMessage? (null clears), ExpiredRollback?: Hide/ShowPast, DenyAssumeRole?: [role ARNs], RefuseWhileHsmBusy?, UnknownIdNotFound?, AcceptUnverifiableSignatures?, PageLimit?, FilterValueLimit? (null clears either)}`; absent fields keep their value; answers the whole behaviour |
+//! | `POST /_emulator/behaviour` (or `behavior`) | `{ModifyUninitialized?, BusyMessage? (null clears), ExpiredRollback?: Hide/ShowPast, DenyAssumeRole?: [role ARNs], RefuseWhileHsmBusy?, UnknownIdNotFound?, AcceptUnverifiableSignatures?, PageLimit?, FilterValueLimit?, ReadLagMs?, CertificateAfterMs? (null clears any of these four), HsmTypeChange?: {BusyAfterMs?, ClusterTypeAfterMs?, HsmTypesAfterMs?, RollbackExpirationAfterMs?} (replaced whole; absent or null members = None; null = all None), BlankAbsent?, RefuseDescribeOf?: [cluster ids]}`; absent fields keep their value; answers the whole behaviour |
 //! | `GET /_emulator/behaviour` (or `behavior`) | the same fields |
-//! | `POST /_emulator/faults` | `{Operation?, Kind: Throttle/InternalError/Latency/DropConnection/LoseResponse/Hang/ResetMidResponse, LatencyMs?, one of NextCalls / Rate / ForMs (default NextCalls 1)}` |
+//! | `POST /_emulator/faults` | `{Operation?, Kind: Throttle/InternalError/Latency/DropConnection/LoseResponse/Hang/ResetMidResponse/UnreadableAnswer/HtmlAnswer, LatencyMs? (Latency), Status? (HtmlAnswer, 200-599, default 502), one of NextCalls / Rate / ForMs (default NextCalls 1)}` |
 //! | `DELETE /_emulator/faults` | clears every fault |
 //! | `GET /_emulator/calls?operation=X` | `{"Operation","Count":n,"Calls":[bodies],"Attempts":n,"AccessKeys":[…]}`; without `operation`: `{"Count","Calls":[{Operation,Body,AccessKeyId}]}` |
 //! | `DELETE /_emulator/calls` | forgets the call record |
@@ -35,7 +35,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
-use crate::config::{Behaviour, ClusterSpec, ExpiredRollback, Timings};
+use crate::config::{Behaviour, ClusterSpec, ExpiredRollback, HsmTypeChangeOrder, Timings};
 use crate::control::Control;
 use crate::faults::{Fault, FaultKind, Trigger};
 use crate::http::{read_body, response, State};
@@ -438,7 +438,89 @@ fn behaviour_json(b: &Behaviour) -> Value {
         "AcceptUnverifiableSignatures": b.accept_unverifiable_signatures,
         "PageLimit": b.page_limit,
         "FilterValueLimit": b.filter_value_limit,
+        "ReadLagMs": b.read_lag.map(millis),
+        "HsmTypeChange": hsm_type_change_json(&b.hsm_type_change),
+        "CertificateAfterMs": b.certificate_after.map(millis),
+        "BlankAbsent": b.blank_absent,
+        "RefuseDescribeOf": b.refuse_describe_of,
     })
+}
+
+fn hsm_type_change_json(order: &HsmTypeChangeOrder) -> Value {
+    json!({
+        "BusyAfterMs": order.busy_after.map(millis),
+        "ClusterTypeAfterMs": order.cluster_type_after.map(millis),
+        "HsmTypesAfterMs": order.hsm_types_after.map(millis),
+        "RollbackExpirationAfterMs": order.rollback_expiration_after.map(millis),
+    })
+}
+
+/// Whether `body` holds one of `names` set to `null`.
+fn is_null_field(body: &Value, names: &[&str]) -> bool {
+    names
+        .iter()
+        .any(|n| body.get(*n).is_some_and(Value::is_null))
+}
+
+/// A duration in milliseconds named by `names`: `Ok(None)` when absent, `Ok(Some(None))`
+/// when null (cleared), `Ok(Some(Some(d)))` when set.
+fn field_opt_ms(
+    body: &Value,
+    names: &[&str],
+) -> Result<Option<Option<Duration>>, (StatusCode, String)> {
+    if is_null_field(body, names) {
+        return Ok(Some(None));
+    }
+    Ok(field_u64(body, names)?.map(|ms| Some(Duration::from_millis(ms))))
+}
+
+/// `HsmTypeChange: {BusyAfterMs?, ClusterTypeAfterMs?, HsmTypesAfterMs?,
+/// RollbackExpirationAfterMs?}`, replaced whole (absent or null members = `None`); `None`
+/// when absent from `body`.
+fn parse_hsm_type_change(body: &Value) -> Result<Option<HsmTypeChangeOrder>, (StatusCode, String)> {
+    let names = ["HsmTypeChange", "hsm_type_change"];
+    if is_null_field(body, &names) {
+        return Ok(Some(HsmTypeChangeOrder::default()));
+    }
+    let Some(order) = field(body, &names) else {
+        return Ok(None);
+    };
+    if !order.is_object() {
+        return Err(bad("HsmTypeChange must be an object of millisecond delays"));
+    }
+    let ms = |names: &[&str]| -> Result<Option<Duration>, (StatusCode, String)> {
+        Ok(field_u64(order, names)?.map(Duration::from_millis))
+    };
+    Ok(Some(HsmTypeChangeOrder {
+        busy_after: ms(&["BusyAfterMs", "busy_after_ms"])?,
+        cluster_type_after: ms(&["ClusterTypeAfterMs", "cluster_type_after_ms"])?,
+        hsm_types_after: ms(&["HsmTypesAfterMs", "hsm_types_after_ms"])?,
+        rollback_expiration_after: ms(&[
+            "RollbackExpirationAfterMs",
+            "rollback_expiration_after_ms",
+        ])?,
+    }))
+}
+
+/// A list of strings named by `names`; `None` when absent.
+fn field_str_list(
+    body: &Value,
+    names: &[&str],
+    what: &str,
+) -> Result<Option<Vec<String>>, (StatusCode, String)> {
+    match field(body, names) {
+        None => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| bad(format!("{} must be a list of {what}", names[0])))
+            })
+            .collect::<Result<_, _>>()
+            .map(Some),
+        Some(_) => Err(bad(format!("{} must be a list of {what}", names[0]))),
+    }
 }
 
 /// Partial update: absent fields keep their value; `BusyMessage: null` clears it.
@@ -500,22 +582,49 @@ fn set_behaviour(control: &Control, body: &Value) -> Answer {
             }
         };
     }
-    match field(body, &["DenyAssumeRole", "deny_assume_role"]) {
-        None => {}
-        Some(Value::Array(items)) => {
-            b.deny_assume_role = items
-                .iter()
-                .map(|v| {
-                    v.as_str()
-                        .map(str::to_string)
-                        .ok_or_else(|| bad("DenyAssumeRole must be a list of role ARNs"))
-                })
-                .collect::<Result<_, _>>()?;
-        }
-        Some(_) => return Err(bad("DenyAssumeRole must be a list of role ARNs")),
+    if let Some(roles) = field_str_list(body, &["DenyAssumeRole", "deny_assume_role"], "role ARNs")?
+    {
+        b.deny_assume_role = roles;
     }
+    set_read_behaviours(&mut b, body)?;
     control.set_behaviour(b.clone());
     ok(behaviour_json(&b))
+}
+
+/// The behaviours of the read path and of HSM type changes: `ReadLagMs`,
+/// `CertificateAfterMs`, `HsmTypeChange`, `BlankAbsent`, `RefuseDescribeOf`.
+fn set_read_behaviours(b: &mut Behaviour, body: &Value) -> Result<(), (StatusCode, String)> {
+    if let Some(lag) = field_opt_ms(body, &["ReadLagMs", "read_lag_ms"])? {
+        b.read_lag = lag;
+    }
+    if let Some(after) = field_opt_ms(body, &["CertificateAfterMs", "certificate_after_ms"])? {
+        b.certificate_after = after;
+    }
+    if let Some(order) = parse_hsm_type_change(body)? {
+        b.hsm_type_change = order;
+    }
+    if let Some(v) = field_bool(body, &["BlankAbsent", "blank_absent"])? {
+        b.blank_absent = v;
+    }
+    if let Some(ids) = field_str_list(
+        body,
+        &["RefuseDescribeOf", "refuse_describe_of"],
+        "cluster ids",
+    )? {
+        b.refuse_describe_of = ids;
+    }
+    Ok(())
+}
+
+/// `Status` of an `HtmlAnswer` fault: 200 to 599, default 502.
+fn html_status(b: &Value) -> Result<u16, (StatusCode, String)> {
+    match field_u64(b, &["Status", "status"])? {
+        None => Ok(502),
+        Some(n @ 200..=599) => Ok(n as u16),
+        Some(n) => Err(bad(format!(
+            "Status {n} must be an HTTP status between 200 and 599"
+        ))),
+    }
 }
 
 fn parse_fault(b: &Value) -> Result<Fault, (StatusCode, String)> {
@@ -527,6 +636,8 @@ fn parse_fault(b: &Value) -> Result<Fault, (StatusCode, String)> {
         "LoseResponse" => FaultKind::LoseResponse,
         "Hang" => FaultKind::Hang,
         "ResetMidResponse" => FaultKind::ResetMidResponse,
+        "UnreadableAnswer" => FaultKind::UnreadableAnswer,
+        "HtmlAnswer" => FaultKind::HtmlAnswer(html_status(b)?),
         "Latency" => {
             let ms = field_u64(b, &["LatencyMs", "latency_ms"])?
                 .ok_or_else(|| bad("a Latency fault needs LatencyMs"))?;
@@ -534,7 +645,7 @@ fn parse_fault(b: &Value) -> Result<Fault, (StatusCode, String)> {
         }
         other => {
             return Err(bad(format!(
-                "Kind {other:?} must be Throttle, InternalError, Latency, DropConnection, LoseResponse, Hang or ResetMidResponse"
+                "Kind {other:?} must be Throttle, InternalError, Latency, DropConnection, LoseResponse, Hang, ResetMidResponse, UnreadableAnswer or HtmlAnswer"
             )))
         }
     };

@@ -1,5 +1,5 @@
-//! Fault injection: throttling, internal failures, added latency, dropped connections, lost
-//! or truncated responses and requests never answered, applied to calls (CloudHSM API and
+//! Fault injection: throttling, internal failures, HTML error pages, added latency, dropped
+//! connections, lost, truncated or unreadable responses and requests never answered, applied to calls (CloudHSM API and
 //! STS alike) by operation, to the next N calls, at a random rate, or for a while.
 //!
 //! It decides which fault a call meets; carrying that out on a connection is the fault
@@ -44,6 +44,19 @@ pub enum FaultKind {
     /// the headers (with the full `Content-Length`) and only part of the body are sent, and
     /// the connection is closed: a reply cut off in the middle.
     ResetMidResponse,
+    /// The call is handled (and recorded, and changes what it changes), then a successful
+    /// answer is sent with HTTP 200 and a body the AWS SDK cannot parse. CloudHSM: the JSON
+    /// answer with every `CreateTimestamp` and `HsmTypeRollbackExpiration` (at any depth) an
+    /// HTTP-date string (`"Thu, 03 Dec 2026 12:00:00 GMT"`) instead of epoch seconds (the
+    /// SDK reads an ISO 8601 string as a timestamp all the same), or, in an answer with
+    /// neither, every top-level value the number 12345. STS: every `Expiration` the text 12345 instead of
+    /// an ISO 8601 date, or, in an answer with none, the root element renamed. An error
+    /// answer is sent as it is.
+    UnreadableAnswer,
+    /// The call is not handled: it is answered with this HTTP status (502 when it is not a
+    /// final status), `content-type: text/html` and a short HTML page, as a load balancer
+    /// in front of the service answers.
+    HtmlAnswer(u16),
 }
 
 /// Which calls a fault hits.

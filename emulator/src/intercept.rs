@@ -1,10 +1,11 @@
 //! What injected faults do to one call, the same for both listeners (CloudHSM API and STS):
 //! wait out added latency, then either stop the call before its handler
-//! (refuse, drop, hang) or let it through and decide how its answer is delivered (whole,
-//! lost, or cut off in the middle).
+//! (refuse, answer a load balancer's HTML error page, drop, hang) or let it through and
+//! decide how its answer is delivered (whole, unreadable, lost, or cut off in the middle).
 //!
 //! It decides and delivers but does not answer: each protocol renders a refusal in its own
-//! error shape, so it knows no protocol, handler or route.
+//! error shape (and makes its own answer unreadable), so it knows no protocol, handler or
+//! route. The HTML error page is no protocol's: it is made here.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,12 +13,12 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{header, HeaderValue, Response};
+use axum::http::{header, HeaderValue, Response, StatusCode};
 use hyper::body::{Bytes, Frame, SizeHint};
 
 use crate::control::Shared;
 use crate::faults::FaultKind;
-use crate::http::Outcome;
+use crate::http::{response, Outcome};
 
 /// How long a cut-off response waits after its partial body before the connection goes, so
 /// that the partial body is flushed to the client first.
@@ -39,6 +40,9 @@ pub(crate) enum Refusal {
     Throttle,
     /// The service's internal failure (HTTP 500).
     InternalError,
+    /// A load balancer's HTML error page with this status ([`html_page`]), the same for
+    /// every protocol.
+    HtmlPage(u16),
 }
 
 /// How a handled call's answer reaches the client.
@@ -46,6 +50,9 @@ pub(crate) enum Refusal {
 pub(crate) enum Delivery {
     /// Whole.
     Normal,
+    /// Whole, but a successful answer made unparseable by the protocol first (the handler
+    /// reads this); an error answer as it is.
+    Unreadable,
     /// Not at all: the connection is closed instead.
     Lose,
     /// Headers and part of the body, then the connection is closed.
@@ -63,6 +70,8 @@ pub(crate) async fn gate(shared: &Shared, operation: &str) -> Gate {
         None | Some(FaultKind::Latency(_)) => Gate::Handle(Delivery::Normal),
         Some(FaultKind::Throttle) => Gate::Refuse(Refusal::Throttle),
         Some(FaultKind::InternalError) => Gate::Refuse(Refusal::InternalError),
+        Some(FaultKind::HtmlAnswer(status)) => Gate::Refuse(Refusal::HtmlPage(status)),
+        Some(FaultKind::UnreadableAnswer) => Gate::Handle(Delivery::Unreadable),
         Some(FaultKind::DropConnection) => Gate::Abandon(Outcome::Drop),
         Some(FaultKind::Hang) => {
             tracing::debug!(operation, "request left unanswered (injected fault)");
@@ -77,6 +86,10 @@ pub(crate) async fn gate(shared: &Shared, operation: &str) -> Gate {
 pub(crate) async fn deliver(delivery: Delivery, response: Response<Body>) -> Outcome {
     match delivery {
         Delivery::Normal => Outcome::Respond(response),
+        Delivery::Unreadable => {
+            tracing::debug!("handled; answered unreadably (injected fault)");
+            Outcome::Respond(response)
+        }
         Delivery::Lose => {
             tracing::debug!("handled; response lost (injected fault)");
             Outcome::Drop
@@ -104,6 +117,32 @@ pub(crate) async fn deliver(delivery: Delivery, response: Response<Body>) -> Out
             ))
         }
     }
+}
+
+/// The status of an HTML error page when the one asked for cannot be sent (not a final
+/// status): 502.
+const DEFAULT_HTML_STATUS: StatusCode = StatusCode::BAD_GATEWAY;
+
+/// A load balancer's error page: `status` (502 when it is not a final HTTP status),
+/// `content-type: text/html`, a short HTML body naming the status.
+pub(crate) fn html_page(status: u16) -> Response<Body> {
+    let status = StatusCode::from_u16(status)
+        .ok()
+        .filter(|s| !s.is_informational())
+        .unwrap_or(DEFAULT_HTML_STATUS);
+    let title = format!(
+        "{} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Error")
+    );
+    tracing::debug!(%status, "answered with an HTML error page (injected fault)");
+    response(
+        status,
+        "text/html",
+        format!(
+            "<html><head><title>{title}</title></head><body><center><h1>{title}</h1></center></body></html>"
+        ),
+    )
 }
 
 /// The error that makes hyper abort the connection in the middle of a body.

@@ -12,7 +12,8 @@
 //! The crate root starts the servers and names what is public; no module of the crate
 //! imports it. Inside, knowledge flows one way: `server` (accept and route) over the
 //! handlers (`api`, `sts`, `control_http`), over the fault gate (`intercept`) and the HTTP
-//! plumbing (`http`), over the state (`control`, `model`) and the leaves.
+//! plumbing (`http`), over the state (`control`, `model`) and the leaves (among them
+//! `unreadable`, the answers the `UnreadableAnswer` fault spoils).
 
 mod api;
 pub mod config;
@@ -29,6 +30,7 @@ pub mod pki;
 mod server;
 mod sigv4;
 mod sts;
+mod unreadable;
 mod urlencoded;
 
 use std::io;
@@ -39,7 +41,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use config::{
-    Behaviour, ClusterSpec, EmulatorConfig, ExpiredRollback, Timings, DEFAULT_ROLLBACK_WINDOW,
+    Behaviour, ClusterSpec, EmulatorConfig, ExpiredRollback, HsmTypeChangeOrder, Timings,
+    DEFAULT_ROLLBACK_WINDOW,
 };
 pub use control::Control;
 pub use error::{ApiError, PkiError, StsError};

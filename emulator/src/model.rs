@@ -104,19 +104,87 @@ pub(crate) enum PendingKind {
     Create,
     /// INITIALIZE_IN_PROGRESS -> INITIALIZED, with this cluster certificate.
     Initialize { certificate: String },
-    /// MODIFY_IN_PROGRESS / ROLLBACK_IN_PROGRESS -> `resume`, with HSM type `target`; a
-    /// migration (not a rollback) can be rolled back for `window` after it completes.
-    ChangeHsmType {
-        target: String,
-        resume: String,
-        rollback: bool,
-        window: Duration,
-    },
+    /// An HSM type change, shown step by step, then back to its `resume` state.
+    ChangeHsmType(TypeChange),
     /// A busy state (UPDATE_IN_PROGRESS after a retention change, or one set by a test)
     /// -> `state`, with nothing else changed.
     Return { state: String },
     /// DELETE_IN_PROGRESS -> DELETED.
     Delete,
+}
+
+/// One part of an HSM type change, shown at its own time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TypeStep {
+    /// The state turns MODIFY_IN_PROGRESS (ROLLBACK_IN_PROGRESS for a rollback).
+    Busy,
+    /// The cluster's `HsmType` shows the target.
+    ClusterType,
+    /// Every HSM's `HsmType` shows the target.
+    HsmTypes,
+    /// `HsmTypeRollbackExpiration` appears (a migration) or goes (a rollback).
+    RollbackExpiration,
+}
+
+/// An HSM type change under way: from `from` to `target`, then back to the state `resume`;
+/// a migration (not a rollback) can be rolled back for `window` after it completes.
+#[derive(Clone, Debug)]
+pub(crate) struct TypeChange {
+    pub target: String,
+    pub from: String,
+    pub resume: String,
+    pub rollback: bool,
+    pub window: Duration,
+    /// The steps not shown yet, each with the time it shows; whatever is left shows when
+    /// the change completes.
+    pub steps: Vec<(Instant, TypeStep)>,
+}
+
+/// What `DescribeClusters` shows of a cluster instead of its real state after a write,
+/// while the configured read lag lasts.
+#[derive(Clone, Debug)]
+pub(crate) struct LaggedView {
+    /// The cluster as `DescribeClusters` showed it just before the write.
+    pub json: Value,
+    /// When the real cluster shows again.
+    pub until: Instant,
+}
+
+/// The longest a deadline is put off: a duration too long for the clock means "for a
+/// century".
+const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// `now + d`, or as far as the clock goes when that overflows.
+pub(crate) fn after(now: Instant, d: Duration) -> Instant {
+    now.checked_add(d)
+        .or_else(|| now.checked_add(FAR_FUTURE))
+        .unwrap_or(now)
+}
+
+/// The `Certificates` members that are strings, as [`blank_absent`] fills them.
+const CERTIFICATE_FIELDS: [&str; 5] = [
+    "ClusterCsr",
+    "ClusterCertificate",
+    "HsmCertificate",
+    "AwsHardwareCertificate",
+    "ManufacturerHardwareCertificate",
+];
+
+/// Puts `""` in a cluster's JSON where a string value is absent (the certificates and
+/// `SourceBackupId`), as [`Behaviour::blank_absent`] asks.
+pub(crate) fn blank_absent(cluster: &mut Value) {
+    let Some(obj) = cluster.as_object_mut() else {
+        return;
+    };
+    obj.entry("SourceBackupId").or_insert_with(|| json!(""));
+    let certificates = obj
+        .entry("Certificates")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Some(certificates) = certificates.as_object_mut() {
+        for field in CERTIFICATE_FIELDS {
+            certificates.entry(field).or_insert_with(|| json!(""));
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -150,6 +218,10 @@ pub(crate) struct Cluster {
     pub cluster_certificate: Option<String>,
     pub hsms: Vec<Hsm>,
     pub pending: Option<Pending>,
+    /// When an `InitializeCluster` last completed (for [`Behaviour::certificate_after`]).
+    pub certified_at: Option<Instant>,
+    /// What `DescribeClusters` shows instead, during a read lag.
+    pub lagged: Option<LaggedView>,
 }
 
 impl Cluster {
@@ -175,8 +247,22 @@ impl Cluster {
         self.previous_hsm_type.is_some() && self.rollback_expiration.is_some_and(|t| t > now)
     }
 
-    /// Completes whatever is due by `now`.
+    /// Whether an HSM type change is under way (even one not showing yet).
+    pub(crate) fn type_change_pending(&self) -> bool {
+        matches!(
+            &self.pending,
+            Some(Pending {
+                kind: PendingKind::ChangeHsmType(_),
+                ..
+            })
+        )
+    }
+
+    /// Completes whatever is due by `now`, and ends a read lag that is over.
     pub(crate) fn advance(&mut self, now: Instant) {
+        if self.lagged.as_ref().is_some_and(|v| v.until <= now) {
+            self.lagged = None;
+        }
         for hsm in &mut self.hsms {
             if let Some((due, HsmPending::Activate)) = &hsm.pending {
                 if *due <= now {
@@ -188,6 +274,7 @@ impl Cluster {
         }
         self.hsms
             .retain(|h| !matches!(&h.pending, Some((due, HsmPending::Remove)) if *due <= now));
+        self.show_type_steps(now);
         let due = matches!(&self.pending, Some(p) if p.due <= now);
         if !due {
             return;
@@ -199,26 +286,16 @@ impl Cluster {
             PendingKind::Create => self.set_state("UNINITIALIZED"),
             PendingKind::Initialize { certificate } => {
                 self.cluster_certificate = Some(certificate);
+                self.certified_at = Some(pending.due);
                 self.set_state("INITIALIZED");
             }
-            PendingKind::ChangeHsmType {
-                target,
-                resume,
-                rollback,
-                window,
-            } => {
-                if rollback {
-                    self.previous_hsm_type = None;
-                    self.rollback_expiration = None;
-                } else {
-                    self.previous_hsm_type = Some(self.hsm_type.clone());
-                    self.rollback_expiration = SystemTime::now().checked_add(window);
+            PendingKind::ChangeHsmType(change) => {
+                let mut steps = change.steps.clone();
+                steps.sort_by_key(|(at, _)| *at);
+                for (_, step) in steps {
+                    self.show_type_step(&change, step, pending.due);
                 }
-                for hsm in &mut self.hsms {
-                    hsm.hsm_type = target.clone();
-                }
-                self.hsm_type = target;
-                self.set_state(&resume);
+                self.set_state(&change.resume);
             }
             PendingKind::Delete => {
                 self.hsms.clear();
@@ -228,9 +305,60 @@ impl Cluster {
         }
     }
 
-    /// Finishes every pending transition now, whatever its deadline.
+    /// Shows the steps of a pending HSM type change that are due by `now`, in time order.
+    pub(crate) fn show_type_steps(&mut self, now: Instant) {
+        let Some(Pending {
+            due,
+            kind: PendingKind::ChangeHsmType(change),
+        }) = &mut self.pending
+        else {
+            return;
+        };
+        let completes_at = *due;
+        let (mut ready, later): (Vec<_>, Vec<_>) =
+            change.steps.drain(..).partition(|(at, _)| *at <= now);
+        change.steps = later;
+        ready.sort_by_key(|(at, _)| *at);
+        let change = change.clone();
+        for (_, step) in ready {
+            self.show_type_step(&change, step, completes_at);
+        }
+    }
+
+    /// Shows one step of `change`, which completes at `completes_at`.
+    fn show_type_step(&mut self, change: &TypeChange, step: TypeStep, completes_at: Instant) {
+        match step {
+            TypeStep::Busy => self.set_state(if change.rollback {
+                "ROLLBACK_IN_PROGRESS"
+            } else {
+                "MODIFY_IN_PROGRESS"
+            }),
+            TypeStep::ClusterType => self.hsm_type = change.target.clone(),
+            TypeStep::HsmTypes => {
+                for hsm in &mut self.hsms {
+                    hsm.hsm_type = change.target.clone();
+                }
+            }
+            TypeStep::RollbackExpiration if change.rollback => {
+                self.previous_hsm_type = None;
+                self.rollback_expiration = None;
+            }
+            TypeStep::RollbackExpiration => {
+                // The window runs from the completion, even when it shows before.
+                let until_completion = completes_at.saturating_duration_since(Instant::now());
+                self.previous_hsm_type = Some(change.from.clone());
+                self.rollback_expiration = SystemTime::now()
+                    .checked_add(until_completion)
+                    .and_then(|t| t.checked_add(change.window));
+            }
+        }
+    }
+
+    /// Finishes every pending transition now, whatever its deadline, and ends a read lag:
+    /// as if the time had passed.
     pub(crate) fn complete_transitions(&mut self) {
         let now = Instant::now();
+        self.lagged = None;
         if let Some(p) = &mut self.pending {
             p.due = now;
         }
@@ -296,6 +424,71 @@ impl Cluster {
             }
         }
         cluster
+    }
+
+    /// Whether [`Behaviour::certificate_after`] still hides the certificate at `now`.
+    pub(crate) fn certificate_hidden(
+        &self,
+        certificate_after: Option<Duration>,
+        now: Instant,
+    ) -> bool {
+        match (certificate_after, self.certified_at) {
+            (Some(d), Some(at)) => now < after(at, d),
+            _ => false,
+        }
+    }
+
+    /// The real cluster as `DescribeClusters` shows it at `now` (the certificate left out
+    /// while [`Behaviour::certificate_after`] says so), without any read lag.
+    pub(crate) fn described_json(&self, behaviour: &Behaviour, now: Instant) -> Value {
+        let mut json = self.to_json(behaviour.expired_rollback);
+        if self.certificate_hidden(behaviour.certificate_after, now) {
+            if let Some(certificates) = json.get_mut("Certificates").and_then(Value::as_object_mut)
+            {
+                certificates.remove("ClusterCertificate");
+            }
+        }
+        json
+    }
+
+    /// What `DescribeClusters` shows at `now`: the view from before the last writes while a
+    /// read lag lasts (and [`Behaviour::read_lag`] is still set), else [`Cluster::described_json`].
+    pub(crate) fn shown_json(&self, behaviour: &Behaviour, now: Instant) -> Value {
+        match &self.lagged {
+            Some(view) if behaviour.read_lag.is_some() && view.until > now => view.json.clone(),
+            _ => self.described_json(behaviour, now),
+        }
+    }
+
+    /// Before an API write: what `DescribeClusters` shows of the cluster now, when a read
+    /// lag is configured (to hand to [`Cluster::after_write`]).
+    pub(crate) fn before_write(&self, behaviour: &Behaviour) -> Option<Value> {
+        behaviour
+            .read_lag
+            .map(|_| self.described_json(behaviour, Instant::now()))
+    }
+
+    /// After an API write that succeeded: when it changed what `DescribeClusters` shows,
+    /// reads keep showing `before` (or the older view still shown) until the read lag has
+    /// passed from now.
+    pub(crate) fn after_write(&mut self, before: Option<Value>, behaviour: &Behaviour) {
+        let (Some(before), Some(lag)) = (before, behaviour.read_lag) else {
+            return;
+        };
+        let now = Instant::now();
+        if before == self.described_json(behaviour, now) {
+            return;
+        }
+        let until = after(now, lag);
+        match &mut self.lagged {
+            Some(view) if view.until > now => view.until = until,
+            _ => {
+                self.lagged = Some(LaggedView {
+                    json: before,
+                    until,
+                })
+            }
+        }
     }
 }
 
@@ -391,6 +584,8 @@ impl Store {
             cluster_certificate: None,
             hsms: Vec::new(),
             pending: None,
+            certified_at: None,
+            lagged: None,
         }
     }
 

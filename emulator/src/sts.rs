@@ -16,8 +16,9 @@ use crate::control::Shared;
 use crate::error::StsError;
 use crate::http::{read_body, response, Outcome, State};
 use crate::identity::{self, Issued};
-use crate::intercept::{self, Gate, Refusal};
+use crate::intercept::{self, Delivery, Gate, Refusal};
 use crate::sigv4::{self, SigV4Error};
+use crate::unreadable;
 use crate::urlencoded;
 
 /// The SigV4 signing name of STS.
@@ -77,6 +78,9 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Outcome {
                 "An internal error occurred (injected fault).",
             )))
         }
+        Gate::Refuse(Refusal::HtmlPage(status)) => {
+            return Outcome::Respond(intercept::html_page(status))
+        }
         Gate::Abandon(outcome) => return outcome,
     };
 
@@ -90,6 +94,10 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Outcome {
     let answer = match dispatch(&state.shared, &action, &form, &access_key_id) {
         Ok(xml) => {
             tracing::debug!(action, "ok");
+            let xml = match delivery {
+                Delivery::Unreadable => unreadable::xml_answer(&xml),
+                _ => xml,
+            };
             response(StatusCode::OK, CONTENT_TYPE, xml)
         }
         Err(e) => {

@@ -637,7 +637,7 @@ async fn behaviours_states_rollback_windows_and_timings_over_http() {
     assert_eq!(status, 200);
     assert_eq!(
         v,
-        serde_json::json!({"ModifyUninitialized": true, "BusyMessage": null, "ExpiredRollback": "Hide", "DenyAssumeRole": [], "RefuseWhileHsmBusy": false, "UnknownIdNotFound": false, "AcceptUnverifiableSignatures": false, "PageLimit": null, "FilterValueLimit": null})
+        serde_json::json!({"ModifyUninitialized": true, "BusyMessage": null, "ExpiredRollback": "Hide", "DenyAssumeRole": [], "RefuseWhileHsmBusy": false, "UnknownIdNotFound": false, "AcceptUnverifiableSignatures": false, "PageLimit": null, "FilterValueLimit": null, "ReadLagMs": null, "HsmTypeChange": {"BusyAfterMs": null, "ClusterTypeAfterMs": null, "HsmTypesAfterMs": null, "RollbackExpirationAfterMs": null}, "CertificateAfterMs": null, "BlankAbsent": false, "RefuseDescribeOf": []})
     );
     let (status, v) = control_call(
         addr,
@@ -659,6 +659,7 @@ async fn behaviours_states_rollback_windows_and_timings_over_http() {
             accept_unverifiable_signatures: true,
             page_limit: Some(2),
             filter_value_limit: Some(5),
+            ..Behaviour::default()
         }
     );
     let (status, v) = control_call(

@@ -6,7 +6,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use aws_sdk_cloudhsmv2::types::ClusterState;
+use aws_sdk_cloudhsmv2::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudhsmv2::types::{BackupRetentionPolicy, BackupRetentionType, ClusterState};
+use cloudhsm_emulator::{Behaviour, HsmTypeChangeOrder};
 use common::{client, describe_one, raw_http};
 use serde_json::Value;
 
@@ -176,6 +178,169 @@ async fn control_routes_seed_drift_time_fault_and_record() {
     tokio::time::timeout(Duration::from_secs(2), emulator.shutdown_requested())
         .await
         .expect("shutdown was requested");
+}
+
+#[tokio::test]
+async fn read_path_behaviours_over_http() {
+    let emulator = common::instant_emulator().await;
+    let addr = emulator.local_addr();
+    let control = emulator.control();
+    let client = client(&emulator);
+    let id = control.seed_cluster(cloudhsm_emulator::ClusterSpec {
+        with_hsm: false,
+        ..cloudhsm_emulator::ClusterSpec::default()
+    });
+    let refused = control.seed_cluster(cloudhsm_emulator::ClusterSpec::default());
+    let body = format!(
+        r#"{{"ReadLagMs":1500,"HsmTypeChange":{{"BusyAfterMs":100,"ClusterTypeAfterMs":0}},"CertificateAfterMs":250,"BlankAbsent":true,"RefuseDescribeOf":["{refused}"]}}"#
+    );
+    let (status, v) = call(addr, "POST", "/_emulator/behaviour", &body).await;
+    assert_eq!(status, 200, "{v}");
+    let expected = Behaviour {
+        read_lag: Some(Duration::from_millis(1500)),
+        hsm_type_change: HsmTypeChangeOrder {
+            busy_after: Some(Duration::from_millis(100)),
+            cluster_type_after: Some(Duration::ZERO),
+            ..HsmTypeChangeOrder::default()
+        },
+        certificate_after: Some(Duration::from_millis(250)),
+        blank_absent: true,
+        refuse_describe_of: vec![refused.clone()],
+        ..Behaviour::default()
+    };
+    assert_eq!(control.behaviour(), expected);
+    let (status, got) = call(addr, "GET", "/_emulator/behaviour", "").await;
+    assert_eq!(status, 200);
+    assert_eq!(got, v, "GET answers what POST did");
+    assert_eq!(v["ReadLagMs"], 1500);
+    assert_eq!(v["CertificateAfterMs"], 250);
+    assert_eq!(
+        v["HsmTypeChange"],
+        serde_json::json!({"BusyAfterMs": 100, "ClusterTypeAfterMs": 0, "HsmTypesAfterMs": null, "RollbackExpirationAfterMs": null})
+    );
+    assert_eq!(v["BlankAbsent"], true);
+    assert_eq!(v["RefuseDescribeOf"], serde_json::json!([refused]));
+
+    // Through the SDK: blanks, the refused id, the read lag; the control route shows the
+    // real cluster.
+    let c = describe_one(&client, &id).await;
+    assert_eq!(
+        c.certificates().and_then(|x| x.cluster_certificate()),
+        Some("")
+    );
+    let err = client
+        .describe_clusters()
+        .filters("clusterIds", vec![id.clone(), refused.clone()])
+        .send()
+        .await
+        .expect_err("refused");
+    assert!(
+        ProvideErrorMetadata::message(&err).is_some_and(|m| m.contains(&refused)),
+        "{err:?}"
+    );
+    client
+        .modify_cluster()
+        .cluster_id(&id)
+        .backup_retention_policy(
+            BackupRetentionPolicy::builder()
+                .r#type(BackupRetentionType::Days)
+                .value("30")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("accepted");
+    let c = describe_one(&client, &id).await;
+    assert_eq!(
+        c.backup_retention_policy().and_then(|r| r.value()),
+        Some("90")
+    );
+    let (status, v) = call(addr, "GET", &format!("/_emulator/clusters/{id}"), "").await;
+    assert_eq!(status, 200);
+    assert_eq!(v["BackupRetentionPolicy"]["Value"], "30");
+    assert!(
+        v["Certificates"].get("ClusterCertificate").is_none(),
+        "no blanks: {v}"
+    );
+
+    // HsmTypeChange is replaced whole; snake_case works.
+    let (status, v) = call(
+        addr,
+        "POST",
+        "/_emulator/behaviour",
+        r#"{"hsm_type_change":{"hsm_types_after_ms":5}}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        control.behaviour().hsm_type_change,
+        HsmTypeChangeOrder {
+            hsm_types_after: Some(Duration::from_millis(5)),
+            ..HsmTypeChangeOrder::default()
+        }
+    );
+    // Bad values are refused and change nothing.
+    for bad in [
+        r#"{"ReadLagMs":"soon"}"#,
+        r#"{"CertificateAfterMs":-1}"#,
+        r#"{"HsmTypeChange":5}"#,
+        r#"{"HsmTypeChange":{"BusyAfterMs":-1}}"#,
+        r#"{"BlankAbsent":"yes"}"#,
+        r#"{"RefuseDescribeOf":"cluster-x"}"#,
+        r#"{"RefuseDescribeOf":[1]}"#,
+        r#"{"ReadLagMs":null,"RefuseDescribeOf":[1]}"#,
+    ] {
+        let (status, v) = call(addr, "POST", "/_emulator/behaviour", bad).await;
+        assert_eq!(status, 400, "{bad}: {v}");
+    }
+    assert_eq!(
+        control.behaviour().read_lag,
+        Some(Duration::from_millis(1500))
+    );
+    // null clears.
+    let (status, v) = call(
+        addr,
+        "POST",
+        "/_emulator/behaviour",
+        r#"{"ReadLagMs":null,"CertificateAfterMs":null,"HsmTypeChange":null,"BlankAbsent":false,"RefuseDescribeOf":[]}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(control.behaviour(), Behaviour::default());
+}
+
+#[tokio::test]
+async fn unreadable_and_html_answers_over_http() {
+    let emulator = common::instant_emulator().await;
+    let addr = emulator.local_addr();
+    let post =
+        |body: &'static str| async move { call(addr, "POST", "/_emulator/faults", body).await };
+    for bad in [
+        r#"{"Kind":"HtmlAnswer","Status":99}"#,
+        r#"{"Kind":"HtmlAnswer","Status":600}"#,
+        r#"{"Kind":"HtmlAnswer","Status":"bad"}"#,
+    ] {
+        let (status, body) = post(bad).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    let client = client(&emulator);
+    let (status, _) = post(r#"{"Operation":"DescribeClusters","Kind":"HtmlAnswer"}"#).await;
+    assert_eq!(status, 200);
+    let err = client.describe_clusters().send().await.expect_err("HTML");
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(502));
+    let (status, _) = post(r#"{"Kind":"HtmlAnswer","Status":504}"#).await;
+    assert_eq!(status, 200);
+    let err = client.describe_clusters().send().await.expect_err("HTML");
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(504));
+    let (status, _) = post(r#"{"kind":"UnreadableAnswer","next_calls":1}"#).await;
+    assert_eq!(status, 200);
+    let err = client
+        .describe_clusters()
+        .send()
+        .await
+        .expect_err("unreadable");
+    assert!(matches!(err, SdkError::ResponseError(_)), "{err:?}");
+    client.describe_clusters().send().await.expect("spent");
 }
 
 fn unique_temp_dir(name: &str) -> std::path::PathBuf {

@@ -1,6 +1,7 @@
 //! Faults as the SDK sees them: timed faults, throttling bursts longer than the SDK's
-//! retries, requests never answered, responses cut off in the middle, and the attempt
-//! count that tells how many requests a client's retries really sent.
+//! retries, requests never answered, responses cut off in the middle, answers the SDK
+//! cannot read, a load balancer's HTML error pages, and the attempt count that tells how
+//! many requests a client's retries really sent.
 
 mod common;
 
@@ -344,6 +345,150 @@ async fn faults_over_http_take_hang_reset_and_for_ms_and_one_trigger_only() {
     assert_eq!(v["Count"], 2, "{v}");
     assert_eq!(v["AccessKeys"], serde_json::json!(["AKIDTEST", "AKIDTEST"]));
     assert_eq!(control.attempts("DescribeClusters"), 6);
+}
+
+#[tokio::test]
+async fn an_unreadable_answer_is_a_response_error_after_the_call_took_effect() {
+    let emulator = common::instant_emulator().await;
+    let control = emulator.control();
+    let client = client(&emulator);
+    let id = control.seed_cluster(ClusterSpec::default());
+
+    // Timestamps as HTTP-date strings where the SDK reads epoch seconds.
+    control.inject(Fault::next_calls(
+        Some("DescribeClusters"),
+        FaultKind::UnreadableAnswer,
+        1,
+    ));
+    let err = client
+        .describe_clusters()
+        .send()
+        .await
+        .expect_err("unreadable");
+    match &err {
+        SdkError::ResponseError(e) => assert_eq!(e.raw().status().as_u16(), 200),
+        other => panic!("expected a response error, got {other:?}"),
+    }
+    assert_eq!(control.call_count("DescribeClusters"), 1, "handled");
+
+    // No timestamp in the answer: numbers where strings belong. The call took effect.
+    let signed =
+        cloudhsm_emulator::sign_csr(&control.cluster_csr_pem(&id).expect("a CSR")).expect("sign");
+    control.inject(Fault::next_calls(
+        Some("InitializeCluster"),
+        FaultKind::UnreadableAnswer,
+        1,
+    ));
+    let err = client
+        .initialize_cluster()
+        .cluster_id(&id)
+        .signed_cert(&signed.signed_cert_pem)
+        .trust_anchor(&signed.trust_anchor_pem)
+        .send()
+        .await
+        .expect_err("unreadable");
+    assert!(matches!(err, SdkError::ResponseError(_)), "{err:?}");
+    assert_eq!(control.call_count("InitializeCluster"), 1);
+    assert_eq!(
+        control.cluster_json(&id).expect("cluster")["State"],
+        "INITIALIZED"
+    );
+
+    // An error answer is delivered as it is.
+    control.inject(Fault::next_calls(None, FaultKind::UnreadableAnswer, 1));
+    let err = client
+        .modify_cluster()
+        .cluster_id("cluster-zzzzzzzzzzz")
+        .hsm_type("hsm2m.medium")
+        .send()
+        .await
+        .expect_err("not found");
+    assert_eq!(err.code(), Some("CloudHsmResourceNotFoundException"));
+
+    // On the wire: the answer is JSON, with HTTP dates.
+    control.inject(Fault::next_calls(None, FaultKind::UnreadableAnswer, 1));
+    let auth = common::authorization_for("cloudhsm");
+    let (status, _, body) = raw_http(
+        emulator.local_addr(),
+        "POST",
+        "/",
+        &[
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("X-Amz-Target", "BaldrApiService.DescribeClusters"),
+            ("X-Amz-Date", "20250101T000000Z"),
+            ("Authorization", &auth),
+        ],
+        "{}",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let v: Value = serde_json::from_str(&body).expect("JSON");
+    let stamp = v["Clusters"][0]["CreateTimestamp"]
+        .as_str()
+        .expect("an HTTP-date string");
+    assert!(stamp.ends_with(" GMT") && stamp.contains(", "), "{stamp}");
+}
+
+#[tokio::test]
+async fn an_html_error_page_is_an_error_with_its_status_and_the_call_is_not_handled() {
+    let emulator = common::instant_emulator().await;
+    let control = emulator.control();
+    let id = control.seed_cluster(ClusterSpec::default());
+    control.inject(Fault::next_calls(
+        Some("ModifyCluster"),
+        FaultKind::HtmlAnswer(503),
+        1,
+    ));
+    let err = client(&emulator)
+        .modify_cluster()
+        .cluster_id(&id)
+        .backup_retention_policy(
+            BackupRetentionPolicy::builder()
+                .r#type(BackupRetentionType::Days)
+                .value("45")
+                .build(),
+        )
+        .send()
+        .await
+        .expect_err("an HTML page");
+    let raw = err.raw_response().expect("a response");
+    assert_eq!(raw.status().as_u16(), 503);
+    assert_eq!(raw.headers().get("content-type"), Some("text/html"));
+    assert_eq!(control.attempts("ModifyCluster"), 1);
+    assert_eq!(control.call_count("ModifyCluster"), 0, "not handled");
+    assert_eq!(
+        control.cluster_json(&id).expect("cluster")["BackupRetentionPolicy"]["Value"],
+        "90"
+    );
+
+    control.inject(Fault::next_calls(None, FaultKind::HtmlAnswer(502), 1));
+    let auth = common::authorization_for("cloudhsm");
+    let (status, head, body) = raw_http(
+        emulator.local_addr(),
+        "POST",
+        "/",
+        &[
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("X-Amz-Target", "BaldrApiService.DescribeClusters"),
+            ("X-Amz-Date", "20250101T000000Z"),
+            ("Authorization", &auth),
+        ],
+        "{}",
+    )
+    .await;
+    assert_eq!(status, 502);
+    assert!(head.contains("content-type: text/html"), "{head}");
+    assert_eq!(
+        body,
+        "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>"
+    );
+    // Retried like any 5xx: the second attempt is answered.
+    control.inject(Fault::next_calls(None, FaultKind::HtmlAnswer(502), 1));
+    client_with_attempts(&emulator, 2)
+        .describe_clusters()
+        .send()
+        .await
+        .expect("the retry is answered");
 }
 
 #[test]

@@ -408,6 +408,63 @@ async fn faults_apply_to_assume_role() {
         .expect("not throttled");
 }
 
+#[tokio::test]
+async fn unreadable_and_html_answers_apply_to_sts() {
+    let emulator = common::instant_emulator().await;
+    let control = emulator.control();
+    let assume = || {
+        sts_client(&emulator, 1)
+            .assume_role()
+            .role_arn(ROLE)
+            .role_session_name("s1")
+            .send()
+    };
+    control.inject(Fault::next_calls(None, FaultKind::HtmlAnswer(502), 1));
+    let err = assume().await.expect_err("an HTML page");
+    let raw = err.raw_response().expect("a response");
+    assert_eq!(raw.status().as_u16(), 502);
+    assert_eq!(raw.headers().get("content-type"), Some("text/html"));
+    assert_eq!(control.call_count("AssumeRole"), 0, "not handled");
+
+    // An Expiration that is no ISO 8601 date: handled, the credentials issued, unreadable.
+    control.inject(Fault::next_calls(
+        Some("AssumeRole"),
+        FaultKind::UnreadableAnswer,
+        1,
+    ));
+    // (The STS SDK reports an XML it cannot decode as an unhandled service error, with the
+    // 200 answer as its raw response.)
+    let err = assume().await.expect_err("unreadable");
+    assert_eq!(
+        err.raw_response().map(|r| r.status().as_u16()),
+        Some(200),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), None, "{err:?}");
+    assert_eq!(control.call_count("AssumeRole"), 1);
+    // No timestamp: the root element is renamed.
+    control.inject(Fault::next_calls(
+        Some("GetCallerIdentity"),
+        FaultKind::UnreadableAnswer,
+        1,
+    ));
+    let err = sts_client(&emulator, 1)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect_err("unreadable");
+    assert_eq!(
+        err.raw_response().map(|r| r.status().as_u16()),
+        Some(200),
+        "{err:?}"
+    );
+    sts_client(&emulator, 1)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("spent");
+}
+
 fn form_headers(auth: &str) -> Vec<(&str, &str)> {
     vec![
         ("Content-Type", "application/x-www-form-urlencoded"),
