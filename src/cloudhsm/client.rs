@@ -101,22 +101,36 @@ pub enum SettingsError {
     HalfCredentials { only: &'static str },
 }
 
-/// The token of the next DescribeClusters page (`None`: that was the last page). A token
-/// given a second time is an error: following it would never end.
-fn next_page(seen: &mut HashSet<String>, token: Option<&str>) -> Result<Option<String>, ApiError> {
-    match token {
-        Some(t) if !t.is_empty() => {
-            if !seen.insert(t.to_string()) {
-                return Err(ApiError::Transport {
-                    operation: "DescribeClusters",
-                    detail: "the API answered a NextToken it had already given, so paging \
-                             would never end"
-                        .to_string(),
-                });
-            }
-            Ok(Some(t.to_string()))
+/// Where paging through one DescribeClusters call stands: the tokens given so far.
+#[derive(Default)]
+struct Paging {
+    seen: HashSet<String>,
+}
+
+impl Paging {
+    /// The token of the next page after a page that answered `token` (`None`: that was the
+    /// last page). A token given a second time, or a page past [`MAX_PAGES`], is an error:
+    /// following it would never end.
+    fn next(&mut self, token: Option<&str>) -> Result<Option<String>, ApiError> {
+        let Some(t) = token.filter(|t| !t.is_empty()) else {
+            return Ok(None);
+        };
+        let stop = |detail: String| ApiError::Transport {
+            operation: "DescribeClusters",
+            detail,
+        };
+        if self.seen.len() + 1 >= MAX_PAGES {
+            return Err(stop(format!(
+                "the API kept answering further pages; stopped after {MAX_PAGES} pages"
+            )));
         }
-        _ => Ok(None),
+        if !self.seen.insert(t.to_string()) {
+            return Err(stop(
+                "the API answered a NextToken it had already given, so paging would never end"
+                    .to_string(),
+            ));
+        }
+        Ok(Some(t.to_string()))
     }
 }
 
@@ -391,8 +405,8 @@ impl CloudHsm {
         const OP: &str = "DescribeClusters";
         let mut out = BTreeMap::new();
         let mut next: Option<String> = None;
-        let mut seen_tokens = HashSet::new();
-        for _ in 0..MAX_PAGES {
+        let mut paging = Paging::default();
+        loop {
             let call = self
                 .client
                 .describe_clusters()
@@ -408,19 +422,11 @@ impl CloudHsm {
                 let cluster = cluster_from_sdk(c);
                 out.insert(cluster.id.clone(), cluster);
             }
-            next = next_page(&mut seen_tokens, resp.next_token())?;
+            next = paging.next(resp.next_token())?;
             if next.is_none() {
                 return Ok(out);
             }
         }
-        Err(ApiError::Transport {
-            operation: OP,
-            detail: format!(
-                "the API kept answering further pages for {} cluster ids; stopped after \
-                 {MAX_PAGES} pages",
-                ids.len()
-            ),
-        })
     }
 
     /// InitializeCluster. Returns the state CloudHSM reports right after the call.
@@ -597,14 +603,24 @@ mod tests {
 
     #[test]
     fn paging_ends_on_no_token_or_an_empty_one_and_refuses_a_token_seen_before() {
-        let mut seen = std::collections::HashSet::new();
-        assert_eq!(next_page(&mut seen, None), Ok(None));
-        assert_eq!(next_page(&mut seen, Some("")), Ok(None));
-        assert_eq!(next_page(&mut seen, Some("a")), Ok(Some("a".into())));
-        assert_eq!(next_page(&mut seen, Some("b")), Ok(Some("b".into())));
-        let err = next_page(&mut seen, Some("a")).unwrap_err();
+        let mut paging = Paging::default();
+        assert_eq!(paging.next(None), Ok(None));
+        assert_eq!(paging.next(Some("")), Ok(None));
+        assert_eq!(paging.next(Some("a")), Ok(Some("a".into())));
+        assert_eq!(paging.next(Some("b")), Ok(Some("b".into())));
+        let err = paging.next(Some("a")).unwrap_err();
         assert!(err.to_string().contains("already given"), "{err}");
         assert!(err.is_transient());
+    }
+
+    #[test]
+    fn paging_stops_after_max_pages_of_new_tokens() {
+        let mut paging = Paging::default();
+        for n in 1..MAX_PAGES {
+            assert!(paging.next(Some(&format!("t{n}"))).is_ok(), "page {n}");
+        }
+        let err = paging.next(Some("one-more")).unwrap_err();
+        assert!(err.to_string().contains("stopped after 50 pages"), "{err}");
     }
 
     #[test]
