@@ -154,11 +154,24 @@ impl ApiError {
             }
             SdkError::ResponseError(response) => {
                 let raw = response.raw();
+                let body = raw.body().bytes().filter(|b| !b.is_empty());
+                let declared = raw
+                    .headers()
+                    .get("content-length")
+                    .and_then(|n| n.trim().parse::<usize>().ok());
+                let whole = body.is_some_and(|b| declared.is_none_or(|n| n == b.len()));
+                if !whole {
+                    // Not a body in another format: the answer was cut off on the way.
+                    return ApiError::Transport {
+                        operation,
+                        detail: format!("the answer was cut off: {}", causes(&err)),
+                    };
+                }
                 ApiError::Unreadable {
                     operation,
                     status: raw.status().as_u16(),
                     problem: causes(&err),
-                    excerpt: excerpt(raw.body().bytes()),
+                    excerpt: excerpt(body),
                 }
             }
             SdkError::TimeoutError(_) => ApiError::Transport {

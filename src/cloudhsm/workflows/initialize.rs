@@ -354,15 +354,9 @@ impl Initializing<'_> {
                 return Ok(AfterSend::Initializing(cluster));
             }
             Err(e @ (ApiError::Cancelled { .. } | ApiError::DeadlineReached { .. })) => {
-                // The call may have reached CloudHSM: the resource stays (tainted), and the
-                // next run looks before it calls again.
-                return Err(InitializeError::Wait {
-                    error: WaitError::Api {
-                        error: e,
-                        last: Some(Box::new(cluster)),
-                    },
-                    accepted: true,
-                });
+                // No time left to look. Whether or not the call reached CloudHSM, the next
+                // run looks at the cluster first and adopts an initialization it finds.
+                return Err(InitializeError::Refused(e, Some(Box::new(cluster))));
             }
             Err(e) => e,
         };

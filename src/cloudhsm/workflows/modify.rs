@@ -338,6 +338,12 @@ impl Modifying<'_> {
                 if maybe_sent && watch.moved(&cluster) {
                     return Ok(watch);
                 }
+                if self.desired.is_met_by(&cluster) && !cluster.is_busy() {
+                    // Refused because the cluster already has the settings (an earlier
+                    // run's change, which a lagging read hid): the done rule decides.
+                    tracing::info!(cluster_id, error = %error, "ModifyCluster was refused but the cluster has the requested settings");
+                    return Ok(watch);
+                }
                 let busy = cluster.has_work_running();
                 let worth_retrying = (error.is_transient() || before.has_work_running())
                     && self.retries < MAX_RETRIES;
