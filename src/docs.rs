@@ -10,7 +10,7 @@
 //!
 //! [`render_schema`] turns any [`Schema`] into stable markdown: attributes sorted by name,
 //! grouped as Required / Optional / Read-Only, each nested attribute (or block) listed under
-//! its own heading, sensitive and deprecated ones marked. The test at the bottom fails when a
+//! its own heading, write-only, sensitive and deprecated ones marked. The test at the bottom fails when a
 //! page under `docs/` and the schemas disagree; `UPDATE_DOCS=1 cargo test docs` rewrites the
 //! generated regions.
 //!
@@ -181,6 +181,9 @@ fn list(out: &mut String, attributes: &[&Attribute], prefix: &str, queue: &mut V
         let mut labels = vec![type_label(a)];
         if a.optional && a.computed {
             labels.push("Computed when omitted".to_string());
+        }
+        if a.write_only {
+            labels.push("Write-only (Terraform 1.11 and later)".to_string());
         }
         if a.sensitive {
             labels.push("Sensitive".to_string());
@@ -519,6 +522,11 @@ mod tests {
                     .optional()
                     .sensitive()
                     .description("A secret."),
+                Attribute::string("password_wo")
+                    .optional()
+                    .sensitive()
+                    .write_only()
+                    .description("A secret, never stored."),
                 Attribute::typed("tags", Type::map(Type::String))
                     .optional()
                     .computed()
@@ -555,6 +563,7 @@ mod tests {
 ### Optional
 
 - `password` (String, Sensitive) A secret.
+- `password_wo` (String, Write-only (Terraform 1.11 and later), Sensitive) A secret, never stored.
 - `policy` (Attributes) A policy. (see [below for nested schema](#nested--policy))
 - `tags` (Map of String, Computed when omitted) Tags over two lines.
 

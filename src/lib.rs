@@ -11,6 +11,7 @@ pub mod dates;
 pub mod docs;
 pub mod provider;
 pub mod resources;
+pub mod signing;
 pub mod stop;
 #[cfg(test)]
 pub(crate) mod test_support;

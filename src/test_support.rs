@@ -61,6 +61,7 @@ pub async fn plan<M: Model>(r: &dyn Resource, prior: &Value, config: &Value) -> 
         proposed_new_state: proposed_new_state(&M::rules(), prior, config),
         config: config.clone(),
         prior_private: Vec::new(),
+        client_capabilities: tfplugin::interface::ClientCapabilities::with_write_only(),
     })
     .await
 }

@@ -614,7 +614,9 @@ mod tests {
                 Value::object([("update", Value::string("soon"))]),
             );
         }
-        let d = offline().validate(&bad).await;
+        let d = offline()
+            .validate(&bad, tfplugin::interface::ClientCapabilities::with_write_only())
+            .await;
         let paths: Vec<String> = d
             .errors()
             .filter_map(|e| e.attribute.as_ref().map(ToString::to_string))
@@ -876,6 +878,7 @@ mod tests {
                 proposed_new_state: Value::Null,
                 config: Value::Null,
                 prior_private: Vec::new(),
+                client_capabilities: tfplugin::interface::ClientCapabilities::with_write_only(),
             })
             .await;
         assert!(plan.planned_state.is_null());

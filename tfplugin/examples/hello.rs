@@ -27,6 +27,9 @@ pub struct Greeting {
     /// The whole greeting, e.g. `Hello, world!`.
     #[tf(computed)]
     pub text: Field<String>,
+    /// A secret told at create or update, never kept: only its length shows in `text`.
+    #[tf(optional, sensitive, write_only)]
+    pub greeting_secret_wo: Field<String>,
     #[tf(timeouts(create = "1m"))]
     pub timeouts: Field<Timeouts>,
 }
@@ -35,10 +38,12 @@ pub struct Greeting {
 /// adapter's business.
 pub struct GreetingResource;
 
-fn greet(mut g: Greeting) -> Greeting {
+/// Write-only values are in the configuration only (`Apply::config`), null in `planned`.
+fn greet(mut g: Greeting, secret: Option<&String>) -> Greeting {
     let word = g.word.known().cloned().unwrap_or_else(|| "Hello".into());
     let name = g.name.known().cloned().unwrap_or_default();
-    g.text = Field::Known(format!("{word}, {name}!"));
+    let told = secret.map_or(String::new(), |s| format!(" ({}-byte secret)", s.len()));
+    g.text = Field::Known(format!("{word}, {name}!{told}"));
     g.word = Field::Known(word);
     g.id = Field::Known(name);
     g
@@ -75,9 +80,9 @@ impl tfplugin::TypedResource for GreetingResource {
     async fn create(
         &self,
         planned: Greeting,
-        _: Apply<Greeting>,
+        apply: Apply<Greeting>,
     ) -> Result<Greeting, Failure<Greeting>> {
-        Ok(greet(planned))
+        Ok(greet(planned, apply.config.greeting_secret_wo.known()))
     }
 
     async fn read(&self, current: Greeting) -> Result<Option<Greeting>, Diagnostics> {
@@ -88,16 +93,17 @@ impl tfplugin::TypedResource for GreetingResource {
         &self,
         _: Greeting,
         planned: Greeting,
-        _: Apply<Greeting>,
+        apply: Apply<Greeting>,
     ) -> Result<Greeting, Failure<Greeting>> {
-        Ok(greet(planned))
+        Ok(greet(planned, apply.config.greeting_secret_wo.known()))
     }
 
     async fn import(&self, id: &str) -> Result<Greeting, Diagnostics> {
-        Ok(greet(Greeting {
+        let named = Greeting {
             name: Field::Known(id.into()),
             ..Default::default()
-        }))
+        };
+        Ok(greet(named, None))
     }
 }
 
@@ -129,20 +135,13 @@ pub const IDENTITY: PluginIdentity = PluginIdentity {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tfplugin::logging::init(IDENTITY);
-    let debug = std::env::args().any(|a| a == "--debug");
-    match serve(
-        Arc::new(HelloProvider),
-        ServeOptions {
-            debug,
-            identity: IDENTITY,
-        },
-    )
-    .await
-    {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::ExitCode::FAILURE
-        }
+    let options = ServeOptions {
+        debug: std::env::args().any(|a| a == "--debug"),
+        identity: IDENTITY,
+    };
+    if let Err(e) = serve(Arc::new(HelloProvider), options).await {
+        eprintln!("{e}");
+        return std::process::ExitCode::FAILURE;
     }
+    std::process::ExitCode::SUCCESS
 }

@@ -2,6 +2,7 @@
 //! generated tfplugin6 protobuf types. The only place where both sides meet.
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
+use crate::interface::ClientCapabilities;
 use crate::path::{AttributePath, PathStep};
 use crate::proto::tfplugin6 as pb;
 use crate::schema::{Attribute, AttributeKind, Block, BlockNesting, NestedBlock, Nesting, Schema};
@@ -80,8 +81,18 @@ fn attribute(a: &Attribute) -> pb::schema::Attribute {
         sensitive: a.sensitive,
         description_kind: pb::StringKind::Markdown as i32,
         deprecated: a.deprecated,
-        write_only: false,
+        write_only: a.write_only,
     }
+}
+
+/// What a request's `client_capabilities` announce; an absent message (a Terraform older
+/// than the field) announces nothing.
+pub fn client_capabilities(c: Option<&pb::ClientCapabilities>) -> ClientCapabilities {
+    c.map(|c| ClientCapabilities {
+        write_only_attributes_allowed: c.write_only_attributes_allowed,
+        deferral_allowed: c.deferral_allowed,
+    })
+    .unwrap_or_default()
 }
 
 /// An attribute path as Terraform receives it, step for step.
@@ -205,6 +216,21 @@ mod tests {
             pb::schema::object::NestingMode::Single as i32
         );
         assert!(attrs[1].r#type.is_empty());
+        assert!(!attrs[0].write_only);
+        let wo = schema(&Schema::new(Block::new(vec![Attribute::string("pw_wo")
+            .optional()
+            .write_only()])));
+        assert!(wo.block.expect("block").attributes[0].write_only);
+    }
+
+    #[test]
+    fn client_capabilities_absent_announce_nothing() {
+        assert_eq!(client_capabilities(None), ClientCapabilities::default());
+        let c = client_capabilities(Some(&pb::ClientCapabilities {
+            deferral_allowed: false,
+            write_only_attributes_allowed: true,
+        }));
+        assert!(c.write_only_attributes_allowed && !c.deferral_allowed);
     }
 
     #[test]

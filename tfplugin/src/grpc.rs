@@ -69,7 +69,7 @@ impl ProviderService {
     pub fn new(provider: Arc<dyn Provider>) -> Self {
         let mut schema_problems = Vec::new();
         let provider_schema = provider.schema();
-        if let Err(problems) = provider_schema.check() {
+        if let Err(problems) = check_no_write_only(&provider_schema) {
             schema_problems.push(invalid_schema("the provider configuration", &problems));
         }
         let provider_type = provider_schema.value_type();
@@ -77,12 +77,14 @@ impl ProviderService {
             "resource",
             provider.resources(),
             |r| (r.type_name(), r.schema()),
+            Schema::check,
             &mut schema_problems,
         );
         let data_sources = served(
             "data source",
             provider.data_sources(),
             |d| (d.type_name(), d.schema()),
+            check_no_write_only,
             &mut schema_problems,
         );
         ProviderService {
@@ -123,18 +125,38 @@ impl ProviderService {
     }
 }
 
+/// [`Schema::check`], and no write-only attribute: those are for managed resources only
+/// (a provider block or a data source has no state to keep them out of).
+fn check_no_write_only(schema: &Schema) -> Result<(), SchemaError> {
+    let mut problems = schema.check().err().map(|e| e.problems).unwrap_or_default();
+    if schema.block.has_write_only() {
+        problems.push(
+            "it has a write-only attribute, which only managed resources may have; make it \
+             a plain (sensitive) attribute"
+                .to_string(),
+        );
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(SchemaError { problems })
+    }
+}
+
 /// The resources (or data sources) by type name, with their schemas; a schema that breaks
-/// Terraform's rules, or a type name given twice, is a problem (the first of two is kept).
+/// Terraform's rules (`check`), or a type name given twice, is a problem (the first of two
+/// is kept).
 fn served<T: ?Sized>(
     kind: &str,
     implementations: Vec<Arc<T>>,
     describe: impl Fn(&T) -> (&'static str, Schema),
+    check: fn(&Schema) -> Result<(), SchemaError>,
     problems: &mut Vec<pb::Diagnostic>,
 ) -> HashMap<String, Served<T>> {
     let mut by_name: HashMap<String, Served<T>> = HashMap::new();
     for implementation in implementations {
         let (type_name, schema) = describe(&implementation);
-        if let Err(found) = schema.check() {
+        if let Err(found) = check(&schema) {
             problems.push(invalid_schema(&format!("the {kind} {type_name}"), &found));
         }
         if by_name.contains_key(type_name) {
@@ -426,7 +448,11 @@ impl pb::provider_server::Provider for ProviderService {
                     &r.value_type,
                     "resource configuration",
                 ) {
-                    Ok(config) => convert::diagnostics(&r.implementation.validate(&config).await),
+                    Ok(config) => {
+                        let client =
+                            convert::client_capabilities(request.client_capabilities.as_ref());
+                        convert::diagnostics(&r.implementation.validate(&config, client).await)
+                    }
                     Err(d) => one(d),
                 },
             };
@@ -674,6 +700,9 @@ impl pb::provider_server::Provider for ProviderService {
                     proposed_new_state,
                     config,
                     prior_private: request.prior_private.clone(),
+                    client_capabilities: convert::client_capabilities(
+                        request.client_capabilities.as_ref(),
+                    ),
                 })
                 .await;
             out.diagnostics = convert::diagnostics(&answer.diagnostics);
@@ -1127,7 +1156,9 @@ impl pb::provider_server::Provider for ProviderService {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::interface::{ApplyResponse, ImportResponse, PlanResponse, ReadResponse};
+    use crate::interface::{
+        ApplyResponse, ClientCapabilities, ImportResponse, PlanResponse, ReadResponse,
+    };
     use crate::proto::tfplugin6::provider_server::Provider as _;
     use crate::schema::{Attribute, Block};
     use async_trait::async_trait;
@@ -1153,14 +1184,20 @@ mod tests {
         fn schema(&self) -> Schema {
             self.1.clone()
         }
-        async fn validate(&self, _config: &Value) -> Diagnostics {
-            Diagnostics::new()
+        /// Answers what Terraform announced, as a warning.
+        async fn validate(&self, _config: &Value, client: ClientCapabilities) -> Diagnostics {
+            Diagnostic::warning(format!("{client:?}"), "").into()
         }
-        async fn plan(&self, _r: PlanRequest) -> PlanResponse {
+        /// Answers what Terraform announced, as a warning.
+        async fn plan(&self, r: PlanRequest) -> PlanResponse {
             if self.2 {
                 panic!("kaboom in plan")
             }
-            PlanResponse::default()
+            PlanResponse {
+                diagnostics: Diagnostic::warning(format!("{:?}", r.client_capabilities), "")
+                    .into(),
+                ..Default::default()
+            }
         }
         async fn apply(&self, _r: ApplyRequest) -> ApplyResponse {
             ApplyResponse::default()
@@ -1298,6 +1335,50 @@ mod tests {
             .expect("an answer")
             .into_inner();
         assert!(plan.diagnostics[0].detail.contains("kaboom in plan"));
+    }
+
+    #[tokio::test]
+    async fn client_capabilities_reach_validate_and_plan() {
+        let service = ProviderService::new(boom());
+        let announced = Some(pb::ClientCapabilities {
+            deferral_allowed: false,
+            write_only_attributes_allowed: true,
+        });
+        let with = format!("{:?}", ClientCapabilities::with_write_only());
+        let none = format!("{:?}", ClientCapabilities::default());
+        for (client_capabilities, expected) in [(announced, &with), (None, &none)] {
+            let validate = service
+                .validate_resource_config(Request::new(pb::validate_resource_config::Request {
+                    type_name: "boom_nested".into(),
+                    config: None,
+                    client_capabilities,
+                }))
+                .await
+                .expect("an answer")
+                .into_inner();
+            assert_eq!(&validate.diagnostics[0].summary, expected);
+            let plan = service
+                .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+                    type_name: "boom_nested".into(),
+                    client_capabilities,
+                    ..Default::default()
+                }))
+                .await
+                .expect("an answer")
+                .into_inner();
+            assert_eq!(&plan.diagnostics[0].summary, expected);
+        }
+    }
+
+    #[test]
+    fn write_only_attributes_are_for_managed_resources_only() {
+        let wo = Schema::new(Block::new(vec![Attribute::string("pw_wo")
+            .optional()
+            .write_only()]));
+        assert_eq!(wo.check(), Ok(()));
+        let err = check_no_write_only(&wo).unwrap_err();
+        assert!(err.mentions("only managed resources"), "{err}");
+        assert_eq!(check_no_write_only(&schema()), Ok(()));
     }
 
     /// A schema with nested attributes and blocks of every nesting.

@@ -54,8 +54,14 @@ pub trait Resource: Send + Sync + 'static {
     /// The resource's schema; asked once, when the server starts.
     fn schema(&self) -> Schema;
     /// Static checks of the configuration, before any plan (values may be unknown).
-    async fn validate(&self, config: &Value) -> Diagnostics;
-    /// Plans a create, an update or a destroy (`PlanResourceChange`).
+    /// `client` is what Terraform announced it can handle (`ValidateResourceConfig`'s
+    /// client capabilities): without `write_only_attributes_allowed`, a write-only value in
+    /// `config` must be refused, since that Terraform would store it.
+    async fn validate(&self, config: &Value, client: ClientCapabilities) -> Diagnostics;
+    /// Plans a create, an update or a destroy (`PlanResourceChange`). Every write-only
+    /// attribute must be null in the planned state (and in every state answered by apply,
+    /// read and import): [`Block::null_write_only`](crate::schema::Block::null_write_only)
+    /// does it. The typed adapter does it all.
     async fn plan(&self, request: PlanRequest) -> PlanResponse;
     /// Carries out a planned create, update or destroy (`ApplyResourceChange`).
     async fn apply(&self, request: ApplyRequest) -> ApplyResponse;
@@ -87,6 +93,30 @@ pub trait DataSource: Send + Sync + 'static {
     async fn read(&self, config: &Value) -> DataSourceReadResponse;
 }
 
+/// What Terraform announces it can handle, in a request's `client_capabilities`. The
+/// default (all false) is what a Terraform that sends none announces: Terraform before
+/// 1.11 for write-only attributes, Terraform 1.0 for anything.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClientCapabilities {
+    /// Terraform keeps write-only attributes out of plans and state (1.11 and later, in
+    /// `ValidateResourceConfig` and `PlanResourceChange`). Without it the schema's
+    /// `write_only` flag is ignored and a configured value would be stored like any other.
+    pub write_only_attributes_allowed: bool,
+    /// Terraform can take a deferred answer (this crate defers nothing).
+    pub deferral_allowed: bool,
+}
+
+impl ClientCapabilities {
+    /// What Terraform 1.11 and later announce to a resource's validate and plan (write-only
+    /// attributes allowed), for tests that drive a resource as such a Terraform does.
+    pub fn with_write_only() -> Self {
+        ClientCapabilities {
+            write_only_attributes_allowed: true,
+            deferral_allowed: false,
+        }
+    }
+}
+
 /// What [`Resource::plan`] gets.
 #[derive(Clone, Debug)]
 pub struct PlanRequest {
@@ -99,6 +129,8 @@ pub struct PlanRequest {
     pub config: Value,
     /// The private data stored with the prior state.
     pub prior_private: Vec<u8>,
+    /// What Terraform announced it can handle (`PlanResourceChange`'s client capabilities).
+    pub client_capabilities: ClientCapabilities,
 }
 
 /// What [`Resource::plan`] answers.
@@ -122,7 +154,9 @@ pub struct ApplyRequest {
     pub prior_state: Value,
     /// The state the plan promised. Null when the resource is being destroyed.
     pub planned_state: Value,
-    /// The configuration (every value known).
+    /// The configuration (every value known), write-only values included: the only place
+    /// an apply sees them. (`ApplyResourceChange` carries no client capabilities: the plan
+    /// refused what this Terraform could not keep out of state.)
     pub config: Value,
     /// The plan's private data ([`PlanResponse::planned_private`]).
     pub planned_private: Vec<u8>,

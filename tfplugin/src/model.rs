@@ -42,6 +42,9 @@ pub struct AttributeRules {
     pub same: Option<SameFn>,
     /// For the `timeouts` attribute: the operations and their default durations.
     pub timeouts: Option<&'static [(&'static str, &'static str)]>,
+    /// Write-only: the value is in the configuration only, null in every plan and state
+    /// (so a configured value is never a change).
+    pub write_only: bool,
 }
 
 /// A Rust type that maps to a Terraform value type.

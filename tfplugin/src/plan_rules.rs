@@ -33,6 +33,8 @@ fn get<'a>(object: &'a Value, name: &str) -> &'a Value {
 /// Plans `proposed` (Terraform's proposed new state: the configuration merged with the prior
 /// state) by `rules`. `prior` is null on create.
 ///
+/// - A write-only attribute is planned null: its value is in the configuration only, so it
+///   is never a change (nor a replacement) and never a perpetual diff.
 /// - `timeouts` is planned as configured, never kept from the prior state.
 /// - An attribute with semantic equality keeps its prior value when the new one is the same.
 /// - A changed `requires_replace` attribute plans a replacement.
@@ -50,6 +52,9 @@ pub fn apply_rules(
         Value::Object(m) => m.clone(),
         _ => BTreeMap::new(),
     };
+    for r in rules.iter().filter(|r| r.write_only) {
+        planned.insert(r.name.to_string(), Value::Null);
+    }
     for r in rules.iter().filter(|r| r.timeouts.is_some()) {
         planned.insert(r.name.to_string(), get(config, r.name).clone());
     }
@@ -115,8 +120,8 @@ pub fn apply_rules(
 }
 
 /// What Terraform proposes for `config` over `prior` (top-level attributes: a computed
-/// attribute the configuration leaves null keeps its prior value), for tests of resources
-/// that want to drive the plan as Terraform does.
+/// attribute the configuration leaves null keeps its prior value, a write-only one is
+/// null), for tests of resources that want to drive the plan as Terraform does.
 pub fn proposed_new_state(rules: &[AttributeRules], prior: &Value, config: &Value) -> Value {
     if config.is_null() {
         return Value::Null;
@@ -129,6 +134,9 @@ pub fn proposed_new_state(rules: &[AttributeRules], prior: &Value, config: &Valu
         if get(config, r.name).is_null() {
             proposed.insert(r.name.to_string(), get(prior, r.name).clone());
         }
+    }
+    for r in rules.iter().filter(|r| r.write_only) {
+        proposed.insert(r.name.to_string(), Value::Null);
     }
     Value::Object(proposed)
 }
@@ -146,6 +154,7 @@ mod tests {
             requires_replace: false,
             same: None,
             timeouts: None,
+            write_only: false,
         }
     }
 
@@ -179,6 +188,10 @@ mod tests {
                 timeouts: Some(&[("create", "1m")]),
                 ..rule("timeouts")
             },
+            AttributeRules {
+                write_only: true,
+                ..rule("secret_wo")
+            },
         ]
     }
 
@@ -194,6 +207,7 @@ mod tests {
             ("size", Value::from_i64(5)),
             ("status", Value::string("ready")),
             ("timeouts", Value::Null),
+            ("secret_wo", Value::Null),
         ])
     }
 
@@ -215,6 +229,7 @@ mod tests {
             ("size", Value::Null),
             ("status", Value::Null),
             ("timeouts", Value::Null),
+            ("secret_wo", Value::Null),
         ])
     }
 
@@ -276,5 +291,20 @@ mod tests {
         assert!(p.creating);
         assert_eq!(p.requires_replace, vec![AttributePath::attr("name")]);
         assert!(get(&p.planned, "id").is_unknown());
+    }
+
+    #[test]
+    fn a_configured_write_only_value_is_planned_null_and_never_a_change() {
+        let cfg = with(&config("world", "hello"), "secret_wo", Value::string("s3cret"));
+        // On create, and with Terraform's proposal or one that (wrongly) carries the value.
+        let p = apply_rules(&rules(), &Value::Null, &cfg, &cfg);
+        assert_eq!(get(&p.planned, "secret_wo"), &Value::Null);
+        let proposed = proposed_new_state(&rules(), &prior(), &cfg);
+        assert_eq!(get(&proposed, "secret_wo"), &Value::Null);
+        for proposed in [proposed, with(&prior(), "secret_wo", Value::string("s3cret"))] {
+            let p = apply_rules(&rules(), &prior(), &proposed, &cfg);
+            assert_eq!(p.planned, prior(), "no change");
+            assert!(p.changed.is_empty() && !p.creating);
+        }
     }
 }

@@ -2,7 +2,10 @@
 //! and implements create / read / update / delete (plus optional validate, plan hook and
 //! import) on typed values. The adapter owns Terraform's protocol rules: dispatch between
 //! create, update and destroy; the plan rules ([`crate::plan_rules`]); `timeouts`; the
-//! warning of a destroy that only forgets; private state; and the null rules of import.
+//! warning of a destroy that only forgets; private state; the null rules of import; and
+//! write-only attributes (null in every plan and state it answers, whatever resource code
+//! put there; refused, before any resource code runs, by a Terraform that does not announce
+//! support for them).
 //!
 //! Knows the raw interface, values and models; knows nothing of gRPC or of any provider.
 
@@ -15,8 +18,8 @@ use async_trait::async_trait;
 use crate::diagnostics::AttributePath;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::interface::{
-    ApplyRequest, ApplyResponse, ImportResponse, PlanRequest, PlanResponse, ReadRequest,
-    ReadResponse, Resource,
+    ApplyRequest, ApplyResponse, ClientCapabilities, ImportResponse, PlanRequest, PlanResponse,
+    ReadRequest, ReadResponse, Resource,
 };
 use crate::model::{model_of, Model};
 use crate::plan_rules::apply_rules;
@@ -30,9 +33,10 @@ use crate::value::{Field, FromValue, IntoValue, Value};
 pub struct Plan<M> {
     /// The prior state; `None` on create.
     pub prior: Option<M>,
-    /// The configuration (values may be unknown).
+    /// The configuration (values may be unknown), write-only values included.
     pub config: M,
-    /// The planned state, to refine.
+    /// The planned state, to refine. Write-only attributes are null here and are answered
+    /// null whatever the hook sets.
     pub planned: M,
     /// Attributes whose change needs a new object; a non-empty list plans a replacement.
     pub requires_replace: Vec<AttributePath>,
@@ -64,7 +68,9 @@ impl<M> Plan<M> {
 /// What create and update get besides the planned state.
 #[derive(Clone, Debug)]
 pub struct Apply<M> {
-    /// The configuration (every value known).
+    /// The configuration (every value known). The one place an apply sees the values of
+    /// write-only attributes: they are null in the planned state, and the adapter answers
+    /// them null in the new state whatever create or update return.
     pub config: M,
     /// The operation's timeout from `timeouts`, when the model declares one for it.
     pub timeout: Option<Duration>,
@@ -121,8 +127,10 @@ pub trait TypedResource: Send + Sync + 'static {
         Ok(state)
     }
 
-    /// Static checks of the configuration (values may be unknown). `timeouts` durations are
-    /// checked by the adapter.
+    /// Static checks of the configuration (values may be unknown), write-only values
+    /// included. `timeouts` durations are checked by the adapter, and so is whether this
+    /// Terraform supports write-only attributes (when it does not, a configured one is an
+    /// error and this is not called).
     async fn validate(&self, _config: &Self::Model) -> Diagnostics {
         Diagnostics::new()
     }
@@ -183,6 +191,8 @@ const DESTROY_WARNED: &[u8] = b"tfplugin:destroy-warned";
 /// Serves a [`TypedResource`] through the raw [`Resource`] interface.
 pub struct ResourceAdapter<R: TypedResource> {
     resource: Arc<R>,
+    /// The model's attributes, for the write-only rules.
+    attributes: Block,
     _model: PhantomData<R::Model>,
 }
 
@@ -190,8 +200,38 @@ pub struct ResourceAdapter<R: TypedResource> {
 pub fn serve_resource<R: TypedResource>(resource: R) -> Arc<dyn Resource> {
     Arc::new(ResourceAdapter {
         resource: Arc::new(resource),
+        attributes: Block::new(R::Model::attributes()),
         _model: PhantomData,
     })
+}
+
+/// The errors for write-only values in `config` when Terraform did not announce that it
+/// keeps them out of plans and state (Terraform before 1.11 ignores the schema's flag and
+/// would store them): one per value, on its attribute. None when it did.
+pub fn refuse_write_only(
+    attributes: &Block,
+    config: &Value,
+    client: ClientCapabilities,
+) -> Diagnostics {
+    if client.write_only_attributes_allowed {
+        return Diagnostics::new();
+    }
+    let mut diagnostics = Diagnostics::new();
+    for path in attributes.write_only_values(config) {
+        diagnostics.push(
+            Diagnostic::error(
+                "Write-only argument needs Terraform 1.11 or later",
+                format!(
+                    "{path} is a write-only argument, which needs Terraform 1.11 or later (this \
+                     Terraform does not support write-only arguments); nothing was stored. \
+                     Upgrade Terraform, or remove {path} from the configuration (and use the \
+                     resource's argument that is kept in state instead, where it has one)."
+                ),
+            )
+            .at(path),
+        );
+    }
+    diagnostics
 }
 
 /// The timeout of `operation` from the model's `timeouts` attribute, if it declares one.
@@ -275,12 +315,17 @@ impl<R: TypedResource> Resource for ResourceAdapter<R> {
             .with_version(self.resource.schema_version())
     }
 
-    async fn validate(&self, config: &Value) -> Diagnostics {
+    async fn validate(&self, config: &Value, client: ClientCapabilities) -> Diagnostics {
         let mut diagnostics = Diagnostics::new();
         for rule in R::Model::rules() {
             if let (Some(ops), Some(value)) = (rule.timeouts, config.get(rule.name)) {
                 diagnostics.append(timeouts::validate(value, rule.name, ops));
             }
+        }
+        let refused = refuse_write_only(&self.attributes, config, client);
+        if refused.has_errors() {
+            diagnostics.append(refused);
+            return diagnostics;
         }
         match model_of::<R::Model>(config) {
             Ok(Some(m)) => diagnostics.append(self.resource.validate(&m).await),
@@ -294,15 +339,28 @@ impl<R: TypedResource> Resource for ResourceAdapter<R> {
         if request.proposed_new_state.is_null() {
             return self.destroy_plan(&request.prior_state);
         }
+        // Terraform 1.11 proposes write-only attributes null already; an older one, or a
+        // test, may not.
+        let proposed = self
+            .attributes
+            .null_write_only(request.proposed_new_state.clone());
         let fail = |diagnostics: Diagnostics| PlanResponse {
-            planned_state: request.proposed_new_state.clone(),
+            planned_state: proposed.clone(),
             diagnostics,
             ..Default::default()
         };
+        let refused = refuse_write_only(
+            &self.attributes,
+            &request.config,
+            request.client_capabilities,
+        );
+        if refused.has_errors() {
+            return fail(refused);
+        }
         let ruled = apply_rules(
             &R::Model::rules(),
             &request.prior_state,
-            &request.proposed_new_state,
+            &proposed,
             &request.config,
         );
         if !ruled.changed.is_empty() {
@@ -335,7 +393,7 @@ impl<R: TypedResource> Resource for ResourceAdapter<R> {
         };
         self.resource.modify_plan(&mut plan).await;
         PlanResponse {
-            planned_state: plan.planned.into_value(),
+            planned_state: self.attributes.null_write_only(plan.planned.into_value()),
             requires_replace: plan.requires_replace,
             planned_private: request.prior_private,
             diagnostics: plan.diagnostics,
@@ -347,7 +405,7 @@ impl<R: TypedResource> Resource for ResourceAdapter<R> {
             return self.destroy(request).await;
         }
         let creating = request.prior_state.is_null();
-        let before = request.prior_state.clone();
+        let before = self.attributes.null_write_only(request.prior_state.clone());
         let fail = |diagnostics: Diagnostics| ApplyResponse {
             new_state: before.clone(),
             diagnostics,
@@ -376,14 +434,15 @@ impl<R: TypedResource> Resource for ResourceAdapter<R> {
             None => self.resource.create(planned, apply).await,
             Some(prior) => self.resource.update(prior, planned, apply).await,
         };
+        let null_write_only = |state: Value| self.attributes.null_write_only(state);
         match outcome {
             Ok(state) => ApplyResponse {
-                new_state: state.into_value(),
+                new_state: null_write_only(state.into_value()),
                 private: request.planned_private,
                 ..Default::default()
             },
             Err(failure) => ApplyResponse {
-                new_state: failure.state.map_or(before, IntoValue::into_value),
+                new_state: null_write_only(failure.state.map_or(before, IntoValue::into_value)),
                 private: request.planned_private,
                 diagnostics: failure.diagnostics,
             },
@@ -392,7 +451,9 @@ impl<R: TypedResource> Resource for ResourceAdapter<R> {
 
     async fn read(&self, request: ReadRequest) -> ReadResponse {
         let keep = |diagnostics: Diagnostics| ReadResponse {
-            new_state: request.current_state.clone(),
+            new_state: self
+                .attributes
+                .null_write_only(request.current_state.clone()),
             private: request.private.clone(),
             diagnostics,
         };
@@ -403,7 +464,9 @@ impl<R: TypedResource> Resource for ResourceAdapter<R> {
         };
         match self.resource.read(current).await {
             Ok(found) => ReadResponse {
-                new_state: found.map_or(Value::Null, IntoValue::into_value),
+                new_state: self
+                    .attributes
+                    .null_write_only(found.map_or(Value::Null, IntoValue::into_value)),
                 private: request.private.clone(),
                 diagnostics: Diagnostics::new(),
             },
@@ -415,13 +478,13 @@ impl<R: TypedResource> Resource for ResourceAdapter<R> {
         let model = model_of::<R::Model>(&state)?.ok_or_else(Diagnostics::new)?;
         self.resource
             .upgrade(from_version, model)
-            .map(IntoValue::into_value)
+            .map(|m| self.attributes.null_write_only(m.into_value()))
     }
 
     async fn import(&self, id: &str) -> ImportResponse {
         match self.resource.import(id).await {
             Ok(state) => ImportResponse {
-                states: vec![state.into_value()],
+                states: vec![self.attributes.null_write_only(state.into_value())],
                 diagnostics: Diagnostics::new(),
             },
             Err(diagnostics) => ImportResponse {

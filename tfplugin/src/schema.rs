@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::path::{AttributePath, PathStep};
-use crate::value::Type;
+use crate::value::{Type, Value};
 
 /// The schema of a provider configuration, a resource or a data source.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -77,12 +77,14 @@ impl Schema {
     /// Checks the rules Terraform enforces when it loads a schema: every attribute is
     /// exactly one of required, optional, computed or optional+computed; names are unique
     /// within their block and lower_snake_case; nested attributes are not empty; nested
-    /// blocks' item limits make sense; the version is not negative. The error lists every
+    /// blocks' item limits make sense; a write-only attribute is not computed, not a set of
+    /// nested attributes, and not inside a set (of nested attributes or blocks, at any
+    /// depth); the version is not negative. The error lists every
     /// problem. The server checks every schema when it starts and answers the problems as
     /// errors to GetProviderSchema; a test of each schema finds them sooner.
     pub fn check(&self) -> Result<(), SchemaError> {
         let mut problems = Vec::new();
-        check_block(&self.block, &AttributePath::root(), &mut problems);
+        check_block(&self.block, &AttributePath::root(), false, &mut problems);
         if self.version < 0 {
             problems.push(format!("the version is negative ({})", self.version));
         }
@@ -166,6 +168,133 @@ impl Block {
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
         self.attributes.iter().find(|a| a.name == name)
     }
+
+    /// True when an attribute anywhere in this block (in nested attributes and nested
+    /// blocks too) is write-only.
+    pub fn has_write_only(&self) -> bool {
+        fn any(attributes: &[Attribute]) -> bool {
+            attributes
+                .iter()
+                .any(|a| a.write_only || a.nested_attributes().is_some_and(any))
+        }
+        any(&self.attributes) || self.blocks.iter().any(|b| b.block.has_write_only())
+    }
+
+    /// `value` (an object of this block) with every write-only attribute null, at any
+    /// depth: what Terraform must get back in every planned, new, read and imported state.
+    /// What is unknown stays unknown (nothing inside it is known yet).
+    pub fn null_write_only(&self, mut value: Value) -> Value {
+        null_write_only_in(&self.attributes, &self.blocks, &mut value);
+        value
+    }
+
+    /// Where `value` (an object of this block, e.g. a configuration) holds a write-only
+    /// attribute that is not null (known or unknown), in schema order, with element keys:
+    /// the values an older Terraform would store, to be refused at their paths. An unknown
+    /// object or collection holding write-only attributes is not reported (nothing inside
+    /// it is known); elements of sets are not looked into ([`Schema::check`] refuses
+    /// write-only attributes there).
+    pub fn write_only_values(&self, value: &Value) -> Vec<AttributePath> {
+        let mut found = Vec::new();
+        write_only_values_in(
+            &self.attributes,
+            &self.blocks,
+            value,
+            &AttributePath::root(),
+            &mut found,
+        );
+        found
+    }
+}
+
+fn null_write_only_in(attributes: &[Attribute], blocks: &[NestedBlock], value: &mut Value) {
+    let map = match value {
+        Value::Object(map) => map,
+        Value::Dynamic(_, inner) => return null_write_only_in(attributes, blocks, inner),
+        _ => return,
+    };
+    for a in attributes {
+        let Some(v) = map.get_mut(&a.name) else {
+            continue;
+        };
+        if a.write_only {
+            *v = Value::Null;
+        } else if let Some(nested) = a.nested_attributes() {
+            for_each_object_mut(v, &mut |o| null_write_only_in(nested, &[], o));
+        }
+    }
+    for b in blocks {
+        if let Some(v) = map.get_mut(&b.type_name) {
+            for_each_object_mut(v, &mut |o| {
+                null_write_only_in(&b.block.attributes, &b.block.blocks, o)
+            });
+        }
+    }
+}
+
+/// Calls `f` on the object `value` is, or on each object element of the list, set or map.
+fn for_each_object_mut(value: &mut Value, f: &mut dyn FnMut(&mut Value)) {
+    match value {
+        Value::Object(_) => f(value),
+        Value::List(items) | Value::Set(items) => items.iter_mut().for_each(f),
+        Value::Map(items) => items.values_mut().for_each(f),
+        Value::Dynamic(_, inner) => for_each_object_mut(inner, f),
+        _ => {}
+    }
+}
+
+fn write_only_values_in(
+    attributes: &[Attribute],
+    blocks: &[NestedBlock],
+    value: &Value,
+    path: &AttributePath,
+    found: &mut Vec<AttributePath>,
+) {
+    let Value::Object(map) = value.peel() else {
+        return;
+    };
+    for a in attributes {
+        let Some(v) = map.get(&a.name) else {
+            continue;
+        };
+        let p = path.clone().then_attr(&a.name);
+        if a.write_only {
+            if !v.is_null() {
+                found.push(p);
+            }
+        } else if let Some(nested) = a.nested_attributes() {
+            for_each_object(v, &p, &mut |o, op| {
+                write_only_values_in(nested, &[], o, op, found)
+            });
+        }
+    }
+    for b in blocks {
+        if let Some(v) = map.get(&b.type_name) {
+            let p = path.clone().then_attr(&b.type_name);
+            for_each_object(v, &p, &mut |o, op| {
+                write_only_values_in(&b.block.attributes, &b.block.blocks, o, op, found)
+            });
+        }
+    }
+}
+
+/// Calls `f` on the object `value` is, or on each object element of the list or map, with
+/// its path (sets are skipped: their elements have no path of their own here).
+fn for_each_object(value: &Value, path: &AttributePath, f: &mut dyn FnMut(&Value, &AttributePath)) {
+    match value.peel() {
+        o @ Value::Object(_) => f(o, path),
+        Value::List(items) => {
+            for (i, item) in items.iter().enumerate() {
+                f(item, &path.clone().index(i64::try_from(i).unwrap_or(i64::MAX)));
+            }
+        }
+        Value::Map(items) => {
+            for (k, item) in items {
+                f(item, &path.clone().key(k.clone()));
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A nested block type (`name { ... }` in HCL).
@@ -248,6 +377,10 @@ pub struct Attribute {
     pub sensitive: bool,
     /// Terraform warns when a configuration uses it.
     pub deprecated: bool,
+    /// Write-only (Terraform 1.11 and later): the value is in the configuration during
+    /// validate, plan and apply, and null in every plan and state. Never computed, never
+    /// inside a set. See [`Block::null_write_only`] and [`Block::write_only_values`].
+    pub write_only: bool,
 }
 
 /// What an attribute holds: a value of a cty type, or nested attributes.
@@ -288,6 +421,7 @@ impl Attribute {
             computed: false,
             sensitive: false,
             deprecated: false,
+            write_only: false,
         }
     }
 
@@ -369,6 +503,14 @@ impl Attribute {
     /// Terraform warns when a configuration uses it.
     pub fn deprecated(mut self) -> Self {
         self.deprecated = true;
+        self
+    }
+
+    /// Write-only (Terraform 1.11 and later): the provider sees the configured value during
+    /// validate, plan and apply, and Terraform keeps it out of plans and state. Required or
+    /// optional, never computed, never inside a set.
+    pub fn write_only(mut self) -> Self {
+        self.write_only = true;
         self
     }
 
@@ -485,10 +627,12 @@ fn check_name(
     }
 }
 
-fn check_block(block: &Block, path: &AttributePath, problems: &mut Vec<String>) {
+/// `in_set`: the block's objects are elements of a set (at any depth above).
+fn check_block(block: &Block, path: &AttributePath, in_set: bool, problems: &mut Vec<String>) {
     let mut seen = HashSet::new();
     for a in &block.attributes {
-        check_attribute(a, &path.clone().then_attr(&a.name), &mut seen, problems);
+        let p = path.clone().then_attr(&a.name);
+        check_attribute(a, &p, in_set, &mut seen, problems);
     }
     for b in &block.blocks {
         let p = path.clone().then_attr(&b.type_name);
@@ -499,13 +643,15 @@ fn check_block(block: &Block, path: &AttributePath, problems: &mut Vec<String>) 
                 b.min_items, b.max_items
             ));
         }
-        check_block(&b.block, &p, problems);
+        let in_set = in_set || b.nesting == BlockNesting::Set;
+        check_block(&b.block, &p, in_set, problems);
     }
 }
 
 fn check_attribute(
     a: &Attribute,
     path: &AttributePath,
+    in_set: bool,
     seen: &mut HashSet<String>,
     problems: &mut Vec<String>,
 ) {
@@ -519,6 +665,33 @@ fn check_attribute(
             "attribute \"{path}\" is required and also optional or computed"
         )),
     }
+    let set_nested = matches!(
+        a.kind,
+        AttributeKind::Nested {
+            nesting: Nesting::Set,
+            ..
+        }
+    );
+    if a.write_only {
+        if a.computed {
+            problems.push(format!(
+                "attribute \"{path}\" is write-only and computed: a write-only value comes from \
+                 the configuration alone and is never in state; drop one of the two"
+            ));
+        }
+        if in_set {
+            problems.push(format!(
+                "attribute \"{path}\" is write-only inside a set: Terraform tells set elements \
+                 apart by their values, which a write-only value never has in state; use a list \
+                 or a map, or move the attribute out of the set"
+            ));
+        } else if set_nested {
+            problems.push(format!(
+                "attribute \"{path}\" is a write-only set of nested attributes: Terraform tells \
+                 set elements apart by their values; nest it as a list or a map instead"
+            ));
+        }
+    }
     if let AttributeKind::Nested { attributes, .. } = &a.kind {
         if attributes.is_empty() {
             problems.push(format!("attribute \"{path}\" has no nested attributes"));
@@ -528,6 +701,7 @@ fn check_attribute(
             check_attribute(
                 n,
                 &path.clone().then_attr(&n.name),
+                in_set || set_nested,
                 &mut nested_seen,
                 problems,
             );
@@ -700,6 +874,147 @@ mod tests {
             NestedBlock::new("t", BlockNesting::List, Block::new(vec![])),
         ));
         assert!(clash.check().is_err());
+    }
+
+    #[test]
+    fn check_refuses_write_only_where_terraform_does() {
+        let ok = Schema::new(
+            Block::new(vec![
+                Attribute::string("password_wo")
+                    .optional()
+                    .sensitive()
+                    .write_only(),
+                Attribute::nested_list(
+                    "users",
+                    vec![Attribute::string("secret_wo").required().write_only()],
+                )
+                .optional(),
+                Attribute::nested_single("p", vec![Attribute::string("x").optional()])
+                    .optional()
+                    .write_only(),
+            ])
+            .block(NestedBlock::new(
+                "login",
+                BlockNesting::List,
+                Block::new(vec![Attribute::string("token_wo").optional().write_only()]),
+            )),
+        );
+        assert_eq!(ok.check(), Ok(()));
+
+        let computed = Schema::new(Block::new(vec![Attribute::string("w")
+            .optional()
+            .computed()
+            .write_only()]));
+        assert!(computed.check().unwrap_err().mentions("write-only and computed"));
+
+        let in_set = Schema::new(Block::new(vec![Attribute::nested_list(
+            "outer",
+            vec![Attribute::nested_set(
+                "s",
+                vec![Attribute::nested_single(
+                    "deep",
+                    vec![Attribute::string("w").optional().write_only()],
+                )
+                .optional()],
+            )
+            .optional()],
+        )
+        .optional()]));
+        let err = in_set.check().unwrap_err();
+        assert!(err.mentions("\"outer.s.deep.w\" is write-only inside a set"), "{err}");
+
+        let set_nested = Schema::new(Block::new(vec![Attribute::nested_set(
+            "s",
+            vec![Attribute::string("x").optional()],
+        )
+        .optional()
+        .write_only()]));
+        assert!(set_nested
+            .check()
+            .unwrap_err()
+            .mentions("write-only set of nested attributes"));
+
+        let set_block = Schema::new(Block::new(vec![]).block(NestedBlock::new(
+            "b",
+            BlockNesting::Set,
+            Block::new(vec![]).block(NestedBlock::new(
+                "inner",
+                BlockNesting::Single,
+                Block::new(vec![Attribute::string("w").optional().write_only()]),
+            )),
+        )));
+        assert!(set_block
+            .check()
+            .unwrap_err()
+            .mentions("\"b.inner.w\" is write-only inside a set"));
+    }
+
+    #[test]
+    fn write_only_values_are_found_and_nulled_at_any_depth() {
+        let block = Block::new(vec![
+            Attribute::string("name").required(),
+            Attribute::string("top_wo").optional().write_only(),
+            Attribute::nested_list(
+                "users",
+                vec![
+                    Attribute::string("user").required(),
+                    Attribute::string("pw_wo").optional().write_only(),
+                ],
+            )
+            .optional(),
+            Attribute::nested_map(
+                "by_key",
+                vec![Attribute::string("k_wo").optional().write_only()],
+            )
+            .optional(),
+        ])
+        .block(NestedBlock::new(
+            "login",
+            BlockNesting::Single,
+            Block::new(vec![Attribute::string("token_wo").optional().write_only()]),
+        ));
+        assert!(block.has_write_only());
+        assert!(!Block::new(vec![Attribute::string("a").optional()]).has_write_only());
+        let user = |pw: Value| Value::object([("user", Value::string("u")), ("pw_wo", pw)]);
+        let value = Value::object([
+            ("name", Value::string("n")),
+            ("top_wo", Value::unknown()),
+            (
+                "users",
+                Value::List(vec![user(Value::Null), user(Value::string("s"))]),
+            ),
+            (
+                "by_key",
+                Value::Map(BTreeMap::from([(
+                    "a".to_string(),
+                    Value::object([("k_wo", Value::string("k"))]),
+                )])),
+            ),
+            (
+                "login",
+                Value::object([("token_wo", Value::string("t"))]),
+            ),
+        ]);
+        let found: Vec<String> = block
+            .write_only_values(&value)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            found,
+            ["top_wo", "users[1].pw_wo", "by_key[\"a\"].k_wo", "login.token_wo"]
+        );
+        let nulled = block.null_write_only(value);
+        assert!(block.write_only_values(&nulled).is_empty());
+        assert_eq!(nulled.get("name"), Some(&Value::string("n")));
+        assert_eq!(
+            nulled.get("users"),
+            Some(&Value::List(vec![user(Value::Null), user(Value::Null)]))
+        );
+        // Unknown stays unknown; null stays null.
+        let unknown_users = Value::object([("users", Value::unknown())]);
+        assert_eq!(block.null_write_only(unknown_users.clone()), unknown_users);
+        assert_eq!(block.null_write_only(Value::Null), Value::Null);
     }
 
     #[test]

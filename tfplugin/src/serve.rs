@@ -1095,7 +1095,11 @@ mod tests {
         fn schema(&self) -> crate::schema::Schema {
             waiter_schema()
         }
-        async fn validate(&self, _: &crate::value::Value) -> crate::diagnostics::Diagnostics {
+        async fn validate(
+            &self,
+            _: &crate::value::Value,
+            _: crate::interface::ClientCapabilities,
+        ) -> crate::diagnostics::Diagnostics {
             Default::default()
         }
         async fn plan(&self, _: crate::interface::PlanRequest) -> crate::interface::PlanResponse {

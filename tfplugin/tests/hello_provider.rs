@@ -5,7 +5,7 @@
 mod hello;
 
 use tfplugin::diagnostics::AttributePath;
-use tfplugin::interface::{ApplyRequest, PlanRequest, ReadRequest, Resource};
+use tfplugin::interface::{ApplyRequest, ClientCapabilities, PlanRequest, ReadRequest, Resource};
 use tfplugin::plan_rules::proposed_new_state;
 use tfplugin::value::Value;
 use tfplugin::{serve_resource, Model};
@@ -16,6 +16,7 @@ fn config(name: &str, word: Option<&str>, create_timeout: Option<&str>) -> Value
         ("name", Value::string(name)),
         ("word", word.map_or(Value::Null, Value::string)),
         ("text", Value::Null),
+        ("greeting_secret_wo", Value::Null),
         (
             "timeouts",
             create_timeout.map_or(Value::Null, |t| {
@@ -35,6 +36,7 @@ async fn plan(
         proposed_new_state: proposed_new_state(&hello::Greeting::rules(), prior, config),
         config: config.clone(),
         prior_private: Vec::new(),
+        client_capabilities: ClientCapabilities::with_write_only(),
     })
     .await
 }
@@ -104,7 +106,12 @@ async fn the_typed_layer_plans_by_terraform_rules() {
 #[tokio::test]
 async fn validation_points_at_the_attribute_and_checks_timeouts() {
     let r = serve_resource(hello::GreetingResource);
-    let d = r.validate(&config(" ", None, Some("soon"))).await;
+    let d = r
+        .validate(
+            &config(" ", None, Some("soon")),
+            ClientCapabilities::with_write_only(),
+        )
+        .await;
     let paths: Vec<String> = d
         .errors()
         .filter_map(|e| e.attribute.as_ref().map(ToString::to_string))
@@ -112,7 +119,10 @@ async fn validation_points_at_the_attribute_and_checks_timeouts() {
     assert!(paths.contains(&"name".to_string()), "{paths:?}");
     assert!(paths.contains(&"timeouts.create".to_string()), "{paths:?}");
     assert!(r
-        .validate(&config("world", None, Some("90s")))
+        .validate(
+            &config("world", None, Some("90s")),
+            ClientCapabilities::default()
+        )
         .await
         .is_empty());
 }

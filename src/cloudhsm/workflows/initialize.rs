@@ -259,7 +259,8 @@ impl Initializing<'_> {
     }
 
     /// Watches the cluster for up to [`super::Patience::unseen_write`] for a sign that an
-    /// initialization runs or is done; the last cluster seen.
+    /// initialization runs or is done, or for work that explains a refusal (the cluster or an
+    /// HSM busy, the cluster no longer UNINITIALIZED); the last cluster seen.
     async fn watch_for_initialization(&self) -> Result<Cluster, InitializeError> {
         let started = Instant::now();
         let grace = self.client.patience.unseen_write;
@@ -273,6 +274,8 @@ impl Initializing<'_> {
                 |c| {
                     if c.is_gone()
                         || c.initialization() != Initialization::NotYet
+                        || c.has_work_running()
+                        || c.state != ClusterState::Uninitialized
                         || started.elapsed() >= grace
                     {
                         Progress::Done

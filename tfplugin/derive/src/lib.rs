@@ -38,7 +38,9 @@ use syn::{
 /// attribute's description.
 ///
 /// `#[tf(...)]` takes: `required`, `optional`, `computed`, `sensitive`, `deprecated`
-/// (Terraform warns when a configuration sets it), `requires_replace`,
+/// (Terraform warns when a configuration sets it), `write_only` (Terraform 1.11 and later:
+/// the value is in the configuration only, null in every plan and state; resource code reads
+/// it from the configuration: `Plan::config`, `Apply::config`), `requires_replace`,
 /// `keep` (a computed value kept on update), `nested` (a model, or a `Vec` / `BTreeMap` of
 /// models, as nested attributes), `same = path::to::fn` (semantic equality:
 /// `fn(&T, &T) -> bool`), `name = "attr"` (when the attribute's name is not the field's),
@@ -46,7 +48,8 @@ use syn::{
 /// a `Field<Timeouts>` (an optional and computed attribute, alone). Combinations Terraform
 /// refuses, or that mean nothing (`required` with `computed`, `keep` without `computed`,
 /// `requires_replace` or `deprecated` on a value the configuration cannot set, no presence
-/// flag at all), do not compile.
+/// flag at all; `write_only` with `computed`, `keep`, `requires_replace`, `same` or
+/// `timeouts`), do not compile.
 ///
 /// Generated: `Model` (schema, plan rules), `FromValue`, `IntoValue`, and a constant per
 /// field, named after the field in upper case and holding the attribute's name
@@ -71,6 +74,7 @@ struct FieldSpec {
     requires_replace: bool,
     keep: bool,
     nested: bool,
+    write_only: bool,
     same: Option<Path>,
     name: Option<LitStr>,
     description: Option<Expr>,
@@ -120,6 +124,8 @@ fn field_spec(attrs: &[Attribute]) -> syn::Result<FieldSpec> {
                 flag(&mut spec.keep)
             } else if p.is_ident("nested") {
                 flag(&mut spec.nested)
+            } else if p.is_ident("write_only") {
+                flag(&mut spec.write_only)
             } else if p.is_ident("same") {
                 spec.same = Some(meta.value()?.parse()?);
                 Ok(())
@@ -153,8 +159,25 @@ fn field_spec(attrs: &[Attribute]) -> syn::Result<FieldSpec> {
 /// Refuses flag combinations Terraform would refuse (or that mean nothing), at compile time.
 fn check_flags(spec: &FieldSpec, field: &syn::Field) -> syn::Result<()> {
     let problem = if spec.timeouts.is_some() {
-        (spec.required || spec.optional || spec.computed || spec.requires_replace || spec.keep)
+        (spec.required
+            || spec.optional
+            || spec.computed
+            || spec.requires_replace
+            || spec.keep
+            || spec.write_only)
             .then_some("`timeouts(...)` stands alone: it is optional and computed by itself")
+    } else if spec.write_only && (spec.computed || spec.keep) {
+        Some(
+            "`write_only` cannot be `computed` (nor `keep`): a write-only value comes from the \
+             configuration alone and is never in state",
+        )
+    } else if spec.write_only && spec.requires_replace {
+        Some(
+            "`requires_replace` means nothing on a `write_only` attribute: its prior value is \
+             always null; put `requires_replace` on a companion `<name>_version` attribute",
+        )
+    } else if spec.write_only && spec.same.is_some() {
+        Some("`same = ...` means nothing on a `write_only` attribute: there is no prior value")
     } else if spec.required && (spec.optional || spec.computed) {
         Some("`required` cannot be combined with `optional` or `computed`")
     } else if !(spec.required || spec.optional || spec.computed) {
@@ -252,6 +275,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             (spec.computed, "computed"),
             (spec.sensitive, "sensitive"),
             (spec.deprecated, "deprecated"),
+            (spec.write_only, "write_only"),
         ] {
             if on {
                 let m = Ident::new(method, Span::call_site());
@@ -288,6 +312,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         let configurable = spec.required || spec.optional || spec.timeouts.is_some();
         let requires_replace = spec.requires_replace;
         let keep = spec.keep;
+        let write_only = spec.write_only;
         let timeouts = match &spec.timeouts {
             Some(ops) => {
                 let ops = ops.iter().map(|(op, default)| {
@@ -307,6 +332,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 requires_replace: #requires_replace,
                 same: #same,
                 timeouts: #timeouts,
+                write_only: #write_only,
             }
         });
         reads.push(quote!(#ident: reader.get(#attr_name)?));
@@ -365,7 +391,15 @@ mod tests {
         assert!(check(field(quote!(#[tf(computed, keep)]))).is_ok());
         assert!(check(field(quote!(#[tf(timeouts(create = "1m"))]))).is_ok());
         assert!(check(field(quote!(#[tf(optional, deprecated)]))).is_ok());
+        assert!(check(field(quote!(#[tf(optional, sensitive, write_only)]))).is_ok());
+        assert!(check(field(quote!(#[tf(required, write_only, deprecated)]))).is_ok());
         for bad in [
+            quote!(#[tf(optional, computed, write_only)]),
+            quote!(#[tf(computed, keep, write_only)]),
+            quote!(#[tf(optional, write_only, requires_replace)]),
+            quote!(#[tf(optional, write_only, same = same_text)]),
+            quote!(#[tf(write_only, timeouts(create = "1m"))]),
+            quote!(#[tf(write_only)]),
             quote!(#[tf(required, computed)]),
             quote!(#[tf(sensitive)]),
             quote!(#[tf(optional, keep)]),
