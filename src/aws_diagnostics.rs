@@ -6,6 +6,7 @@ use tfplugin::diagnostics::{AttributePath, Diagnostic};
 
 use crate::cloudhsm::workflows::InitializeError;
 use crate::cloudhsm::{ApiError, ErrorKind, Initialization, ModifyError, WaitError};
+use crate::signing::{SigningError, SigningRole};
 
 /// An API failure as a diagnostic: the AWS error code and message, the cluster id, and what
 /// the user can do.
@@ -169,6 +170,27 @@ pub fn modify_diagnostic(
 pub struct InitializeAttributes {
     pub cluster_id: AttributePath,
     pub signed_cert: AttributePath,
+    /// The CA private key, when the resource signs the CSR itself.
+    pub signing_key: AttributePath,
+    pub trust_anchor: AttributePath,
+    /// The signing settings (validity, subject), when the resource signs.
+    pub signing_settings: AttributePath,
+}
+
+/// A signing problem on the attribute at fault.
+pub fn signing_diagnostic(err: &SigningError, at: &InitializeAttributes) -> Diagnostic {
+    let path = match err.role() {
+        SigningRole::CaKey => Some(at.signing_key.clone()),
+        SigningRole::TrustAnchor => Some(at.trust_anchor.clone()),
+        SigningRole::Csr => Some(at.cluster_id.clone()),
+        SigningRole::Settings => Some(at.signing_settings.clone()),
+        SigningRole::Internal => None,
+    };
+    let d = Diagnostic::error(err.short(), err.to_string());
+    match path {
+        Some(p) => d.at(p),
+        None => d,
+    }
 }
 
 /// A failed or impossible initialization as a diagnostic on the attribute at fault.
@@ -237,6 +259,18 @@ pub fn initialize_diagnostic(
             ),
         )
         .at(at.signed_cert),
+        InitializeError::AlreadyInitialized(c) => on_cluster_id(
+            "Cluster is already initialized",
+            format!(
+                "Cluster {cluster_id} is {}: it was initialized already, so CloudHSM no longer \
+                 shows a CSR to sign. A one-time root can only sign the CSR of an \
+                 UNINITIALIZED cluster. To manage the existing initialization, import it \
+                 (terraform import cloudhsm_cluster_initialization.<name> {cluster_id}) with \
+                 the trust anchor it was initialized with.",
+                c.state
+            ),
+        ),
+        InitializeError::Signing(e) => signing_diagnostic(e, &at),
         InitializeError::Describe(e) => api_diagnostic(e, cluster_id, "reading the cluster"),
         InitializeError::Refused(e, _) => api_diagnostic(e, cluster_id, "initializing the cluster"),
         InitializeError::Wait { error, accepted } => {

@@ -12,6 +12,7 @@ use crate::context::{ClientState, ProviderContext};
 use crate::data_sources::cluster::ClusterDataSource;
 use crate::resources::cluster_config::ClusterConfigResource;
 use crate::resources::cluster_initialization::ClusterInitializationResource;
+use crate::resources::one_time_root::OneTimeRootResource;
 use async_trait::async_trait;
 use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::duration;
@@ -401,6 +402,7 @@ impl Provider for CloudHsmProvider {
         vec![
             tfplugin::serve_resource(ClusterInitializationResource::new(self.context.clone())),
             tfplugin::serve_resource(ClusterConfigResource::new(self.context.clone())),
+            tfplugin::serve_resource(OneTimeRootResource::new(self.context.clone())),
         ]
     }
 

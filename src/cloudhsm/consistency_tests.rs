@@ -207,10 +207,15 @@ async fn an_unreadable_answer_to_initialize_cluster_is_adopted_not_repeated() {
         1,
     ));
     let cluster = client
-        .initialize_and_wait(&id, &cert, &anchor, Duration::from_secs(60))
+        .initialize_and_wait(
+            &id,
+            super::workflows::Signing::Signed(&cert),
+            &anchor,
+            Duration::from_secs(60),
+        )
         .await
         .expect("initialized");
-    assert!(cluster.certificates.cluster_certificate.is_some());
+    assert!(cluster.cluster.certificates.cluster_certificate.is_some());
     assert_eq!(aws.control.attempts("InitializeCluster"), 1);
 }
 

@@ -17,13 +17,16 @@ use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::{Apply, Failure, Field, Model, Plan, Timeouts, TypedResource};
 
 use crate::aws_diagnostics::{
-    api_diagnostic, cluster_not_found, initialize_diagnostic, InitializeAttributes,
+    api_diagnostic, cluster_not_found, initialize_diagnostic, signing_diagnostic,
+    InitializeAttributes,
 };
 use crate::certs::{self, CertError, CertRole, Certificate, Comparison};
-use crate::cloudhsm::workflows::{next_init_step, InitializeError};
+use crate::cloudhsm::workflows::{next_init_step, InitializeError, Signing};
 use crate::cloudhsm::{Cluster, ClusterState, Initialization};
 use crate::cluster_id::{cluster_id_import_diagnostic, is_cluster_id, validate_cluster_id};
 use crate::context::{PlanRead, ProviderContext};
+use crate::signing::{self, CaKey, Validity};
+use zeroize::Zeroizing;
 
 const TYPE_NAME: &str = "cloudhsm_cluster_initialization";
 
@@ -42,9 +45,22 @@ pub struct ClusterInitialization {
     /// or `file("cluster.crt")`. Exactly one certificate, at most 5000 characters. Text around
     /// the PEM block (such as `Bag Attributes` lines) is ignored: CloudHSM receives the PEM
     /// block alone. Differences in PEM formatting only (line endings, trailing newline) are
-    /// not a change. It cannot be changed once the cluster is initialized.
-    #[tf(required, same = certs::same_certificate)]
+    /// not a change. It cannot be changed once the cluster is initialized. Leave it out when
+    /// the provider signs the CSR (`ca_private_key_wo`): it is then the certificate the
+    /// provider signed.
+    #[tf(optional, computed, keep, same = certs::same_certificate)]
     pub signed_cert: Field<String>,
+    /// The trust anchor's private key (PEM: PKCS #8, PKCS #1 or SEC1, unencrypted; RSA 2048 to
+    /// 4096 bits, or ECDSA P-256 / P-384), instead of `signed_cert`: the provider then reads
+    /// the cluster's CSR at apply, signs it with this key, and forgets the key. Write-only: it
+    /// is never in a plan, the state or a log. Give it from an ephemeral source (an
+    /// `ephemeral` resource of your secret store, or an ephemeral variable).
+    #[tf(optional, sensitive, write_only)]
+    pub ca_private_key_wo: Field<String>,
+    /// With `ca_private_key_wo`: how many days the cluster certificate the provider signs is
+    /// valid (default 3653, ten years, as in AWS's guide; never past the trust anchor's end).
+    #[tf(optional)]
+    pub certificate_validity_days: Field<i64>,
     /// The self-signed root CA certificate (PEM) that issued `signed_cert`, e.g.
     /// `tls_self_signed_cert.ca.cert_pem` or `file("customerCA.crt")`. Exactly one
     /// certificate, at most 5000 characters. It cannot be changed once the cluster is
@@ -100,7 +116,7 @@ fn cert_diagnostic(err: &CertError, fallback: &str) -> Diagnostic {
 /// When validity windows are checked: at `now` (creating), or not at all (existing
 /// resources, whose certificates may expire without anything to do about it).
 #[derive(Clone, Copy)]
-enum Validity {
+enum CheckAt {
     At(i64),
     Ignore,
 }
@@ -112,7 +128,7 @@ enum Validity {
 fn check_certificates(
     signed_cert: &Field<String>,
     trust_anchor: &Field<String>,
-    validity: Validity,
+    validity: CheckAt,
 ) -> (Option<Certificate>, Option<Certificate>, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut parse = |field: &Field<String>, attribute| {
@@ -129,8 +145,8 @@ fn check_certificates(
     let signed = parse(signed_cert, ClusterInitialization::SIGNED_CERT);
     let anchor = parse(trust_anchor, ClusterInitialization::TRUST_ANCHOR);
     let at = |c: &Certificate| match validity {
-        Validity::At(now) => now,
-        Validity::Ignore => c.not_before_unix,
+        CheckAt::At(now) => now,
+        CheckAt::Ignore => c.not_before_unix,
     };
     if let Some(a) = &anchor {
         let anchor_unchecked = match certs::check_trust_anchor(a, at(a)) {
@@ -160,7 +176,117 @@ fn attributes() -> InitializeAttributes {
     InitializeAttributes {
         cluster_id: attr(ClusterInitialization::CLUSTER_ID),
         signed_cert: attr(ClusterInitialization::SIGNED_CERT),
+        signing_key: attr(ClusterInitialization::CA_PRIVATE_KEY_WO),
+        trust_anchor: attr(ClusterInitialization::TRUST_ANCHOR),
+        signing_settings: attr(ClusterInitialization::CERTIFICATE_VALIDITY_DAYS),
     }
+}
+
+/// The most days a certificate the provider signs may be valid: 100 years.
+const MAX_VALIDITY_DAYS: i64 = 36_525;
+
+/// How the configuration asks for the cluster certificate, as far as plan time can tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Way {
+    /// `signed_cert` (possibly unknown yet).
+    Signed,
+    /// `ca_private_key_wo`: the provider signs.
+    WithKey,
+    /// Cannot tell yet (a value is unknown).
+    NotKnownYet,
+}
+
+/// Which way the configuration takes, and one error per mix-up, on the attribute.
+fn way_of(config: &ClusterInitialization) -> (Way, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let has = |f: &Field<String>| !f.is_null();
+    let way = match (has(&config.signed_cert), has(&config.ca_private_key_wo)) {
+        (true, true) => {
+            diags.push(
+                Diagnostic::error(
+                    "Both signed_cert and ca_private_key_wo are set",
+                    "Give either a certificate you signed (signed_cert), or the trust anchor's \
+                     private key so that the provider signs the cluster's CSR at apply \
+                     (ca_private_key_wo), not both. Remove one of them.",
+                )
+                .at(attr(ClusterInitialization::CA_PRIVATE_KEY_WO)),
+            );
+            Way::NotKnownYet
+        }
+        (false, false) => {
+            diags.push(
+                Diagnostic::error(
+                    "No cluster certificate and no signing key",
+                    "CloudHSM needs the cluster's CSR signed by the trust anchor. Set \
+                     signed_cert to a certificate you signed (for example from a \
+                     cloudhsm_one_time_root), or ca_private_key_wo to the trust anchor's \
+                     private key so that the provider signs the CSR at apply.",
+                )
+                .at(attr(ClusterInitialization::SIGNED_CERT)),
+            );
+            Way::NotKnownYet
+        }
+        (true, false) if config.signed_cert.is_unknown() => Way::NotKnownYet,
+        (true, false) => Way::Signed,
+        (false, true) => Way::WithKey,
+    };
+    if way != Way::WithKey && !config.certificate_validity_days.is_null() && diags.is_empty() {
+        if way == Way::Signed {
+            diags.push(
+                Diagnostic::error(
+                    "certificate_validity_days without ca_private_key_wo",
+                    "certificate_validity_days sets the validity of a certificate the provider \
+                     signs, but signed_cert is a certificate you signed: its validity is \
+                     already fixed. Remove certificate_validity_days.",
+                )
+                .at(attr(ClusterInitialization::CERTIFICATE_VALIDITY_DAYS)),
+            );
+        }
+    }
+    if let Some(days) = config.certificate_validity_days.known() {
+        if !(1..=MAX_VALIDITY_DAYS).contains(days) {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid certificate validity",
+                    format!(
+                        "certificate_validity_days = {days}: use a whole number of days from 1 \
+                         to {MAX_VALIDITY_DAYS} (the default is 3653, ten years)."
+                    ),
+                )
+                .at(attr(ClusterInitialization::CERTIFICATE_VALIDITY_DAYS)),
+            );
+        }
+    }
+    (way, diags)
+}
+
+/// The configured CA key, parsed and checked against the trust anchor (when both are
+/// known). The PEM text is copied into a buffer that is wiped when this returns.
+fn parse_key(
+    config: &ClusterInitialization,
+    anchor: Option<&Certificate>,
+) -> Result<Option<CaKey>, Diagnostics> {
+    let Some(pem) = config.ca_private_key_wo.known() else {
+        return Ok(None);
+    };
+    let pem = Zeroizing::new(pem.clone());
+    let key = signing::parse_ca_key(&pem)
+        .map_err(|e| Diagnostics::from(signing_diagnostic(&e, &attributes())))?;
+    if let Some(anchor) = anchor {
+        signing::check_key_matches(&key, anchor)
+            .map_err(|e| Diagnostics::from(signing_diagnostic(&e, &attributes())))?;
+    }
+    Ok(Some(key))
+}
+
+/// The validity of the certificate the provider signs.
+fn validity_of(config: &ClusterInitialization) -> Validity {
+    let days = config
+        .certificate_validity_days
+        .known()
+        .and_then(|d| u32::try_from(*d).ok())
+        .unwrap_or(signing::DEFAULT_VALIDITY_DAYS);
+    Validity::days_from_now(days)
 }
 
 /// `model` with the status of `cluster`.
@@ -290,7 +416,7 @@ fn check_update(prior: &ClusterInitialization, next: &ClusterInitialization) -> 
         // After an import: the anchor must be a self-signed root that issued the cluster's
         // certificate. Validity windows are not checked for an existing cluster.
         let (_s, _a, found) =
-            check_certificates(&next.signed_cert, &next.trust_anchor, Validity::Ignore);
+            check_certificates(&next.signed_cert, &next.trust_anchor, CheckAt::Ignore);
         diags.extend(found.into_iter().map(|mut d| {
             if d.is_error() && d.attribute == Some(attr(ClusterInitialization::SIGNED_CERT)) {
                 // The signed certificate is the cluster's own: the anchor is what is wrong.
@@ -323,11 +449,18 @@ impl TypedResource for ClusterInitializationResource {
 
     async fn validate(&self, config: &ClusterInitialization) -> Diagnostics {
         let mut diags = validate_cluster_id(&config.cluster_id, ClusterInitialization::CLUSTER_ID);
+        let (way, found) = way_of(config);
+        diags.append(found);
         // Errors only: a warning is the plan's to give (Terraform shows both, so it would
         // come twice).
-        let (_, _, found) =
-            check_certificates(&config.signed_cert, &config.trust_anchor, Validity::Ignore);
+        let (_, anchor, found) =
+            check_certificates(&config.signed_cert, &config.trust_anchor, CheckAt::Ignore);
         diags.extend(found.into_iter().filter(Diagnostic::is_error));
+        if way == Way::WithKey {
+            if let Err(found) = parse_key(config, anchor.as_ref()) {
+                diags.append(found);
+            }
+        }
         diags
     }
 
@@ -344,7 +477,7 @@ impl TypedResource for ClusterInitializationResource {
                 let (signed, _anchor, found) = check_certificates(
                     &plan.planned.signed_cert,
                     &plan.planned.trust_anchor,
-                    Validity::At(certs::now_unix()),
+                    CheckAt::At(certs::now_unix()),
                 );
                 plan.diagnostics.append(found);
                 let Some(id) = plan
@@ -366,7 +499,9 @@ impl TypedResource for ClusterInitializationResource {
                     .await;
                 match read {
                     PlanRead::Found(cluster) => {
-                        if let Err(e) = next_init_step(&cluster, signed.as_ref(), false) {
+                        // Signing at apply needs the CSR: without an HSM on its way, say so now.
+                        let signs = way_of(&plan.config).0 == Way::WithKey;
+                        if let Err(e) = next_init_step(&cluster, signed.as_ref(), signs) {
                             plan.diagnostics.push(initialize_diagnostic(
                                 &e,
                                 &id,
@@ -401,23 +536,46 @@ impl TypedResource for ClusterInitializationResource {
         apply: Apply<ClusterInitialization>,
     ) -> Result<ClusterInitialization, Failure<ClusterInitialization>> {
         let cluster_id = planned.cluster_id.known().cloned().unwrap_or_default();
-        // Every certificate check again before any call that changes anything.
-        let (signed, anchor, diags) = check_certificates(
+        // Every check again before any call that changes anything.
+        let (way, mut diags) = way_of(&apply.config);
+        let (signed, anchor, found) = check_certificates(
             &planned.signed_cert,
             &planned.trust_anchor,
-            Validity::At(certs::now_unix()),
+            CheckAt::At(certs::now_unix()),
         );
-        let (Some(signed), Some(anchor), false) = (signed, anchor, diags.has_errors()) else {
+        diags.append(found);
+        let key = match parse_key(&apply.config, anchor.as_ref()) {
+            Ok(key) => key,
+            Err(found) => {
+                diags.append(found);
+                None
+            }
+        };
+        let validity = validity_of(&apply.config);
+        let signing = match (way, &signed, &key) {
+            (Way::Signed, Some(signed), _) => Some(Signing::Signed(signed)),
+            (Way::WithKey, _, Some(key)) => Some(Signing::WithKey { key, validity }),
+            _ => None,
+        };
+        let (Some(signing), Some(anchor), false) = (signing, anchor, diags.has_errors()) else {
             return Err(Failure::unchanged(diags));
         };
         let client = self.context.client().await.map_err(Failure::unchanged)?;
         let timeout = apply.timeout.unwrap_or(Duration::from_secs(30 * 60));
         // The state keeps the user's text; CloudHSM gets the parsed, canonical PEM.
-        match client
-            .initialize_and_wait(&cluster_id, &signed, &anchor, timeout)
-            .await
-        {
-            Ok(cluster) => Ok(with_status(planned, &cluster)),
+        let done = client
+            .initialize_and_wait(&cluster_id, signing, &anchor, timeout)
+            .await;
+        // The CA key's last use: dropping it wipes it.
+        drop(key);
+        match done {
+            Ok(initialized) => {
+                let mut state = with_status(planned, &initialized.cluster);
+                if !state.signed_cert.is_known() {
+                    state.signed_cert = initialized.signed_cert.into();
+                }
+                Ok(state)
+            }
             Err(err) => {
                 let diag = initialize_diagnostic(&err, &cluster_id, TYPE_NAME, attributes());
                 match &err {
@@ -662,7 +820,7 @@ mod tests {
         let (s, a, d) = check_certificates(
             &k(&sign(&csr, &ca, (2024, 2040))),
             &k(&ca.pem),
-            Validity::At(now),
+            CheckAt::At(now),
         );
         assert!(s.is_some() && a.is_some());
         assert!(!d.has_errors(), "{d:?}");
@@ -687,7 +845,7 @@ mod tests {
         let (_, _, d) = check_certificates(
             &k(&sign(&csr, &ca, (2020, 2021))),
             &k(&ca.pem),
-            Validity::At(now),
+            CheckAt::At(now),
         );
         assert_eq!(
             only_error_at(&d, SIGNED_CERT).summary,
@@ -698,7 +856,7 @@ mod tests {
         let (_, _, d) = check_certificates(
             &k(&sign(&csr, &other, (2024, 2040))),
             &k(&ca.pem),
-            Validity::At(now),
+            CheckAt::At(now),
         );
         assert_eq!(
             only_error_at(&d, SIGNED_CERT).summary,
@@ -713,7 +871,7 @@ mod tests {
         let csr = some_csr();
         let good = sign(&csr, &ca, (2024, 2040));
 
-        let (s, a, d) = check_certificates(&k(&good), &k(&ca.pem), Validity::At(now));
+        let (s, a, d) = check_certificates(&k(&good), &k(&ca.pem), CheckAt::At(now));
         assert!(d.is_empty(), "{d:?}");
         assert!(s.is_some() && a.is_some());
 
@@ -722,7 +880,7 @@ mod tests {
         let (_, _, d) = check_certificates(
             &k(&sign(&csr, &impostor, (2024, 2040))),
             &k(&ca.pem),
-            Validity::At(now),
+            CheckAt::At(now),
         );
         let e = only_error_at(&d, SIGNED_CERT);
         assert_eq!(e.summary, "Certificate not issued by the trust anchor");
@@ -732,7 +890,7 @@ mod tests {
         let (_, _, d) = check_certificates(
             &k(&sign(&csr, &inter, (2024, 2040))),
             &k(&inter.pem),
-            Validity::At(now),
+            CheckAt::At(now),
         );
         let e = only_error_at(&d, TRUST_ANCHOR);
         assert_eq!(e.summary, "Trust anchor is not self-signed");
@@ -740,35 +898,35 @@ mod tests {
 
         // expired: an error when creating, ignored for existing resources
         let expired = sign(&csr, &ca, (2020, 2021));
-        let (_, _, d) = check_certificates(&k(&expired), &k(&ca.pem), Validity::At(now));
+        let (_, _, d) = check_certificates(&k(&expired), &k(&ca.pem), CheckAt::At(now));
         assert_eq!(
             only_error_at(&d, SIGNED_CERT).summary,
             "Certificate has expired"
         );
-        let (_, _, d) = check_certificates(&k(&expired), &k(&ca.pem), Validity::Ignore);
+        let (_, _, d) = check_certificates(&k(&expired), &k(&ca.pem), CheckAt::Ignore);
         assert!(d.is_empty(), "{d:?}");
 
         // two certificates in one value, garbage, oversize: each on its own attribute
         let chain = format!("{good}{}", ca.pem);
-        let (_, _, d) = check_certificates(&k(&chain), &k(&ca.pem), Validity::At(now));
+        let (_, _, d) = check_certificates(&k(&chain), &k(&ca.pem), CheckAt::At(now));
         assert_eq!(
             only_error_at(&d, SIGNED_CERT).summary,
             "More than one certificate"
         );
-        let (_, _, d) = check_certificates(&k(&good), &k("garbage"), Validity::At(now));
+        let (_, _, d) = check_certificates(&k(&good), &k("garbage"), CheckAt::At(now));
         assert_eq!(
             only_error_at(&d, TRUST_ANCHOR).summary,
             "Not a PEM certificate"
         );
         let big = format!("{}\n{good}", "#".repeat(6000));
-        let (_, _, d) = check_certificates(&k(&big), &k(&ca.pem), Validity::At(now));
+        let (_, _, d) = check_certificates(&k(&big), &k(&ca.pem), CheckAt::At(now));
         assert_eq!(
             only_error_at(&d, SIGNED_CERT).summary,
             "Certificate is too long"
         );
 
         // unknown values are not checked
-        let (_, _, d) = check_certificates(&Field::Null, &k(&ca.pem), Validity::At(now));
+        let (_, _, d) = check_certificates(&Field::Null, &k(&ca.pem), CheckAt::At(now));
         assert!(d.is_empty());
     }
 

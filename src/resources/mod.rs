@@ -4,3 +4,4 @@
 
 pub mod cluster_config;
 pub mod cluster_initialization;
+pub mod one_time_root;

@@ -17,6 +17,25 @@ use super::super::error::{ApiError, ErrorKind};
 use super::super::wait::{FirstLook, Progress, WaitError};
 use super::{retry_pause, MAX_RETRIES};
 use crate::certs::{self, CertError, Certificate, Comparison};
+use crate::signing::{self, CaKey, SigningError, Validity};
+
+/// Where InitializeCluster's `SignedCert` comes from.
+#[derive(Clone, Copy)]
+pub enum Signing<'a> {
+    /// A certificate signed beforehand for the cluster's CSR.
+    Signed(&'a Certificate),
+    /// The CSR as read at apply, signed here with the trust anchor's private key (which is
+    /// never stored), valid for `validity`.
+    WithKey { key: &'a CaKey, validity: Validity },
+}
+
+/// A cluster initialized as asked, and the cluster certificate it holds (as CloudHSM shows
+/// it, or as it was sent when CloudHSM does not show it yet).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Initialized {
+    pub cluster: Cluster,
+    pub signed_cert: Option<String>,
+}
 
 /// What to do next with a cluster that is to be initialized.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +70,10 @@ pub enum InitializeError {
     /// Initialized, but its cluster certificate cannot be read, so whether it is the signed
     /// certificate cannot be told.
     CertificateUnreadable(Box<Cluster>),
+    /// Initialized (or initializing) already, so it has no CSR left to sign.
+    AlreadyInitialized(Box<Cluster>),
+    /// Signing the CSR with the CA key failed; nothing was sent.
+    Signing(SigningError),
     /// Reading the cluster failed before anything was sent.
     Describe(ApiError),
     /// InitializeCluster was refused, or failed, and the cluster shows that nothing happened.
@@ -198,36 +221,105 @@ enum AfterSend {
 struct Initializing<'a> {
     client: &'a CloudHsm,
     cluster_id: &'a str,
-    signed: &'a Certificate,
-    anchor: &'a Certificate,
+    /// What to send; `None` when only the CSR is wanted.
+    signing: Option<Signing<'a>>,
+    anchor: Option<&'a Certificate>,
+    /// The certificate sent (or about to be) with InitializeCluster: signed once, so that a
+    /// repeated call sends the same one.
+    certificate: Option<Certificate>,
     sent: Sent,
     retries: u32,
 }
 
 impl CloudHsm {
-    /// Initializes `cluster_id` with `signed` and `anchor` and waits until it is initialized,
-    /// within `timeout`. A cluster that is already initializing or initialized with `signed`
-    /// is adopted without a second InitializeCluster; one that is busy or degraded without a
-    /// certificate is waited on until it is UNINITIALIZED again. The certificates are sent in
-    /// their canonical PEM form, whatever text surrounded them.
+    /// Initializes `cluster_id` with the certificate `signing` gives and `anchor`, and waits
+    /// until it is initialized, within `timeout`. A cluster that is already initializing or
+    /// initialized with that certificate (with the CA key: with a certificate the anchor
+    /// issued) is adopted without a second InitializeCluster; one that is busy or degraded
+    /// without a certificate is waited on until it is UNINITIALIZED again. The certificates
+    /// are sent in their canonical PEM form, whatever text surrounded them.
     pub async fn initialize_and_wait(
         &self,
         cluster_id: &str,
-        signed: &Certificate,
+        signing: Signing<'_>,
         anchor: &Certificate,
         timeout: Duration,
-    ) -> Result<Cluster, InitializeError> {
+    ) -> Result<Initialized, InitializeError> {
         let client = self.for_operation(Some(Instant::now() + timeout));
+        let certificate = match signing {
+            Signing::Signed(c) => Some(c.clone()),
+            Signing::WithKey { .. } => None,
+        };
         let mut run = Initializing {
             client: &client,
             cluster_id,
-            signed,
-            anchor,
+            signing: Some(signing),
+            anchor: Some(anchor),
+            certificate,
             sent: Sent::No,
             retries: 0,
         };
         let cluster = run.until_initializing().await?;
         run.until_initialized(cluster).await
+    }
+}
+
+impl CloudHsm {
+    /// The cluster's CSR as soon as it can be signed, within `timeout`: waits while the
+    /// cluster or its first HSM is being created, or while it is busy or degraded without a
+    /// certificate. A cluster that is initialized (or initializing) already has no CSR to
+    /// sign any more.
+    pub async fn csr_to_sign(
+        &self,
+        cluster_id: &str,
+        timeout: Duration,
+    ) -> Result<(Cluster, String), InitializeError> {
+        let client = self.for_operation(Some(Instant::now() + timeout));
+        let run = Initializing {
+            client: &client,
+            cluster_id,
+            signing: None,
+            anchor: None,
+            certificate: None,
+            sent: Sent::No,
+            retries: 0,
+        };
+        let mut cluster = run.look("reading the cluster").await?;
+        loop {
+            match next_init_step(&cluster, None, true)? {
+                InitStep::Initialize => {
+                    let csr = cluster.certificates.cluster_csr.clone().unwrap_or_default();
+                    return Ok((cluster, csr));
+                }
+                InitStep::Adopt => {
+                    return Err(InitializeError::AlreadyInitialized(Box::new(cluster)))
+                }
+                InitStep::WaitForCsr => {
+                    cluster = run
+                        .client
+                        .wait_for(
+                            cluster_id,
+                            "the cluster's CSR to appear",
+                            run.client.remaining(),
+                            csr_progress,
+                        )
+                        .await
+                        .map_err(|e| run.wait_error(e))?;
+                }
+                InitStep::WaitUntilSettled => {
+                    cluster = run
+                        .client
+                        .wait_for(
+                            cluster_id,
+                            "the cluster to be UNINITIALIZED so that its CSR can be signed",
+                            run.client.remaining(),
+                            settled_for_initialization,
+                        )
+                        .await
+                        .map_err(|e| run.wait_error(e))?;
+                }
+            }
+        }
     }
 }
 
@@ -295,7 +387,8 @@ impl Initializing<'_> {
         let mut cluster = self.look("reading the cluster").await?;
         let mut strict = false;
         loop {
-            match next_init_step(&cluster, Some(self.signed), strict)? {
+            let signs_itself = matches!(self.signing, Some(Signing::WithKey { .. }));
+            match next_init_step(&cluster, self.certificate.as_ref(), strict || signs_itself)? {
                 InitStep::Adopt => {
                     tracing::info!(cluster_id, state = %cluster.state, "adopting the cluster's initialization");
                     return Ok(cluster);
@@ -343,11 +436,9 @@ impl Initializing<'_> {
     /// Calls InitializeCluster once; on failure looks at the cluster before anything else.
     async fn send(&mut self, mut cluster: Cluster) -> Result<AfterSend, InitializeError> {
         let cluster_id = self.cluster_id;
+        let (signed, anchor) = self.to_send(&cluster)?;
         tracing::info!(cluster_id, "calling InitializeCluster");
-        let sent = self
-            .client
-            .initialize(cluster_id, &self.signed.to_pem(), &self.anchor.to_pem())
-            .await;
+        let sent = self.client.initialize(cluster_id, &signed, &anchor).await;
         let error = match sent {
             Ok(state) => {
                 tracing::debug!(cluster_id, %state, "InitializeCluster accepted");
@@ -398,6 +489,37 @@ impl Initializing<'_> {
         self.again_or_refused(error, now, worth_retrying).await
     }
 
+    /// The PEM texts to send: the signed certificate (signing the CSR of `cluster` with the
+    /// CA key the first time) and the trust anchor.
+    fn to_send(&mut self, cluster: &Cluster) -> Result<(String, String), InitializeError> {
+        // Only initialize_and_wait sends, and it always has an anchor.
+        let Some(anchor) = self.anchor else {
+            return Err(InitializeError::NoHsm(Box::new(cluster.clone())));
+        };
+        if self.certificate.is_none() {
+            let (Some(Signing::WithKey { key, validity }), Some(csr)) =
+                (self.signing, cluster.certificates.cluster_csr.as_deref())
+            else {
+                return Err(InitializeError::NoHsm(Box::new(cluster.clone())));
+            };
+            let pem =
+                signing::sign_csr(csr, key, anchor, validity).map_err(InitializeError::Signing)?;
+            let signed = certs::parse_certificate_pem(&pem)
+                .map_err(|e| InitializeError::CsrUnreadable(Box::new(cluster.clone()), e))?;
+            tracing::info!(
+                cluster_id = self.cluster_id,
+                "signed the cluster's CSR with the CA key"
+            );
+            self.certificate = Some(signed);
+        }
+        let signed = self
+            .certificate
+            .as_ref()
+            .map(Certificate::to_pem)
+            .unwrap_or_default();
+        Ok((signed, anchor.to_pem()))
+    }
+
     /// After a failed call that did not take effect: try again (after a pause, and once the
     /// cluster's HSMs are done when only they are busy) while the cluster is busy or trying
     /// again may help; otherwise the refusal is the answer.
@@ -444,7 +566,7 @@ impl Initializing<'_> {
 
     /// Waits until the cluster is initialized, then checks that its certificate is the
     /// signed one.
-    async fn until_initialized(&self, cluster: Cluster) -> Result<Cluster, InitializeError> {
+    async fn until_initialized(&self, cluster: Cluster) -> Result<Initialized, InitializeError> {
         let cluster_id = self.cluster_id;
         let ours = self.sent == Sent::Accepted;
         let mut judge = initialization_progress(ours, self.client.patience.certificate);
@@ -474,26 +596,60 @@ impl Initializing<'_> {
                     }
                 })?
         };
-        if let Some(current) = &cluster.certificates.cluster_certificate {
-            match certs::compare_certificates(current, &self.signed.to_pem()) {
-                Comparison::Same => {}
-                Comparison::Different => {
-                    return Err(InitializeError::OtherCertificate(Box::new(cluster)))
-                }
-                // Our own accepted call initialized it; its certificate is ours.
-                Comparison::Unreadable if ours => {
-                    tracing::warn!(
-                        cluster_id,
-                        "the cluster certificate CloudHSM shows cannot be read"
-                    );
-                }
-                Comparison::Unreadable => {
-                    return Err(InitializeError::CertificateUnreadable(Box::new(cluster)))
+        let current = cluster.certificates.cluster_certificate.clone();
+        match (&current, &self.certificate) {
+            (Some(current), Some(expected)) => {
+                match certs::compare_certificates(current, &expected.to_pem()) {
+                    Comparison::Same => {}
+                    Comparison::Different => {
+                        return Err(InitializeError::OtherCertificate(Box::new(cluster)))
+                    }
+                    // Our own accepted call initialized it; its certificate is ours.
+                    Comparison::Unreadable if ours => {
+                        tracing::warn!(
+                            cluster_id,
+                            "the cluster certificate CloudHSM shows cannot be read"
+                        );
+                    }
+                    Comparison::Unreadable => {
+                        return Err(InitializeError::CertificateUnreadable(Box::new(cluster)))
+                    }
                 }
             }
+            // Adopted with the CA key: the cluster's certificate must be one its anchor issued.
+            (Some(current), None) => self.check_issued_by_anchor(current, &cluster)?,
+            (None, _) => {}
         }
         tracing::info!(cluster_id, state = %cluster.state, "cluster initialized");
-        Ok(cluster)
+        let signed_cert = current.or_else(|| self.certificate.as_ref().map(Certificate::to_pem));
+        Ok(Initialized {
+            cluster,
+            signed_cert,
+        })
+    }
+
+    /// A cluster initialized by an earlier run with the CA key is this run's when the trust
+    /// anchor issued its certificate (its CSR is gone: the certificate is all there is).
+    fn check_issued_by_anchor(
+        &self,
+        current: &str,
+        cluster: &Cluster,
+    ) -> Result<(), InitializeError> {
+        let Ok(certificate) = certs::parse_certificate_pem(current) else {
+            return Err(InitializeError::CertificateUnreadable(Box::new(
+                cluster.clone(),
+            )));
+        };
+        let Some(anchor) = self.anchor else {
+            return Ok(());
+        };
+        match certs::check_issued_by(&certificate, anchor, certificate.not_before_unix) {
+            Ok(()) => Ok(()),
+            Err(e) if e.cannot_check() => Err(InitializeError::CertificateUnreadable(Box::new(
+                cluster.clone(),
+            ))),
+            Err(_) => Err(InitializeError::OtherCertificate(Box::new(cluster.clone()))),
+        }
     }
 }
 

@@ -23,7 +23,7 @@ use tokio::time::Instant;
 
 use super::client::CloudHsm;
 
-pub use initialize::{next_init_step, InitStep, InitializeError};
+pub use initialize::{next_init_step, InitStep, InitializeError, Initialized, Signing};
 pub use modify::ModifyError;
 
 /// How long the workflows give CloudHSM's reads to catch up with its writes.
