@@ -650,8 +650,8 @@ Read-Only:
         };
         assert_eq!(
             results.len(),
-            4,
-            "provider, 2 resources, 1 data source: {results:?}"
+            5,
+            "provider, 3 resources, 1 data source: {results:?}"
         );
         let stale: Vec<String> = results
             .iter()
