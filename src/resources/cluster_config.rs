@@ -615,7 +615,10 @@ mod tests {
             );
         }
         let d = offline()
-            .validate(&bad, tfplugin::interface::ClientCapabilities::with_write_only())
+            .validate(
+                &bad,
+                tfplugin::interface::ClientCapabilities::with_write_only(),
+            )
             .await;
         let paths: Vec<String> = d
             .errors()

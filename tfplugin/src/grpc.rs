@@ -1194,8 +1194,7 @@ mod tests {
                 panic!("kaboom in plan")
             }
             PlanResponse {
-                diagnostics: Diagnostic::warning(format!("{:?}", r.client_capabilities), "")
-                    .into(),
+                diagnostics: Diagnostic::warning(format!("{:?}", r.client_capabilities), "").into(),
                 ..Default::default()
             }
         }

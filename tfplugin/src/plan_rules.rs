@@ -295,13 +295,20 @@ mod tests {
 
     #[test]
     fn a_configured_write_only_value_is_planned_null_and_never_a_change() {
-        let cfg = with(&config("world", "hello"), "secret_wo", Value::string("s3cret"));
+        let cfg = with(
+            &config("world", "hello"),
+            "secret_wo",
+            Value::string("s3cret"),
+        );
         // On create, and with Terraform's proposal or one that (wrongly) carries the value.
         let p = apply_rules(&rules(), &Value::Null, &cfg, &cfg);
         assert_eq!(get(&p.planned, "secret_wo"), &Value::Null);
         let proposed = proposed_new_state(&rules(), &prior(), &cfg);
         assert_eq!(get(&proposed, "secret_wo"), &Value::Null);
-        for proposed in [proposed, with(&prior(), "secret_wo", Value::string("s3cret"))] {
+        for proposed in [
+            proposed,
+            with(&prior(), "secret_wo", Value::string("s3cret")),
+        ] {
             let p = apply_rules(&rules(), &prior(), &proposed, &cfg);
             assert_eq!(p.planned, prior(), "no change");
             assert!(p.changed.is_empty() && !p.creating);

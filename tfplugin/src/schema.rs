@@ -285,7 +285,10 @@ fn for_each_object(value: &Value, path: &AttributePath, f: &mut dyn FnMut(&Value
         o @ Value::Object(_) => f(o, path),
         Value::List(items) => {
             for (i, item) in items.iter().enumerate() {
-                f(item, &path.clone().index(i64::try_from(i).unwrap_or(i64::MAX)));
+                f(
+                    item,
+                    &path.clone().index(i64::try_from(i).unwrap_or(i64::MAX)),
+                );
             }
         }
         Value::Map(items) => {
@@ -905,7 +908,10 @@ mod tests {
             .optional()
             .computed()
             .write_only()]));
-        assert!(computed.check().unwrap_err().mentions("write-only and computed"));
+        assert!(computed
+            .check()
+            .unwrap_err()
+            .mentions("write-only and computed"));
 
         let in_set = Schema::new(Block::new(vec![Attribute::nested_list(
             "outer",
@@ -921,7 +927,10 @@ mod tests {
         )
         .optional()]));
         let err = in_set.check().unwrap_err();
-        assert!(err.mentions("\"outer.s.deep.w\" is write-only inside a set"), "{err}");
+        assert!(
+            err.mentions("\"outer.s.deep.w\" is write-only inside a set"),
+            "{err}"
+        );
 
         let set_nested = Schema::new(Block::new(vec![Attribute::nested_set(
             "s",
@@ -990,10 +999,7 @@ mod tests {
                     Value::object([("k_wo", Value::string("k"))]),
                 )])),
             ),
-            (
-                "login",
-                Value::object([("token_wo", Value::string("t"))]),
-            ),
+            ("login", Value::object([("token_wo", Value::string("t"))])),
         ]);
         let found: Vec<String> = block
             .write_only_values(&value)
@@ -1002,7 +1008,12 @@ mod tests {
             .collect();
         assert_eq!(
             found,
-            ["top_wo", "users[1].pw_wo", "by_key[\"a\"].k_wo", "login.token_wo"]
+            [
+                "top_wo",
+                "users[1].pw_wo",
+                "by_key[\"a\"].k_wo",
+                "login.token_wo"
+            ]
         );
         let nulled = block.null_write_only(value);
         assert!(block.write_only_values(&nulled).is_empty());
