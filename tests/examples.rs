@@ -12,30 +12,6 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `(major, minor, patch)` of a Terraform CLI.
-fn terraform_version(tf: &Path) -> (u32, u32, u32) {
-    let out = Command::new(tf)
-        .args(["version", "-json"])
-        .env("TF_CLI_CONFIG_FILE", "/dev/null")
-        .output()
-        .expect("terraform version runs");
-    let json: serde_json::Value =
-        serde_json::from_slice(&out.stdout).expect("terraform version -json is JSON");
-    let v = json["terraform_version"].as_str().unwrap_or_default();
-    let mut parts = v.split('.').map(|p| {
-        p.chars()
-            .take_while(char::is_ascii_digit)
-            .collect::<String>()
-            .parse::<u32>()
-            .unwrap_or(0)
-    });
-    (
-        parts.next().unwrap_or(0),
-        parts.next().unwrap_or(0),
-        parts.next().unwrap_or(0),
-    )
-}
-
 fn text(out: &Output) -> String {
     format!(
         "{}\n{}",
@@ -149,7 +125,7 @@ fn examples_with_only_our_provider_pass_validate() {
     let Some(tf) = support::terraform() else {
         return;
     };
-    let version = terraform_version(&tf);
+    let version = support::terraform_version(&tf);
     let mut validated = 0;
     for (example, oldest) in OWN_PROVIDER_ONLY {
         if version < *oldest {

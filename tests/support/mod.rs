@@ -54,6 +54,30 @@ fn which(name: &str) -> Option<PathBuf> {
     })
 }
 
+/// `(major, minor, patch)` of a Terraform CLI.
+pub fn terraform_version(tf: &Path) -> (u32, u32, u32) {
+    let out = std::process::Command::new(tf)
+        .args(["version", "-json"])
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .output()
+        .expect("terraform version runs");
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("terraform version -json is JSON");
+    let v = json["terraform_version"].as_str().unwrap_or_default();
+    let mut parts = v.split('.').map(|p| {
+        p.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse::<u32>()
+            .unwrap_or(0)
+    });
+    (
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+    )
+}
+
 /// The provider binary Cargo built for this test run.
 pub fn provider_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-cloudhsm"))
