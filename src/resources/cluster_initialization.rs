@@ -704,6 +704,9 @@ impl TypedResource for ClusterInitializationResource {
 }
 
 #[cfg(test)]
+mod signing_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::test_support::{
