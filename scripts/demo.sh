@@ -5,8 +5,9 @@
 #   ./scripts/demo.sh
 #
 # It builds the provider and the CloudHSM emulator (a stand-in for the AWS API), starts the
-# emulator with one new cluster, signs the cluster's certificate request with a throwaway CA,
-# and runs Terraform on examples/quickstart: init, apply, a plan that shows no changes, and a
+# emulator with one new cluster, and runs Terraform on examples/quickstart: init, apply (the
+# provider signs the cluster's certificate request with a one-time root whose key it then
+# destroys, initializes the cluster and configures it), a plan that shows no changes, and a
 # change of the backup retention applied in place. Everything happens in a temporary
 # directory that is removed at the end, and the emulator is stopped, even on Ctrl-C or error.
 #
@@ -27,7 +28,7 @@ say() { step=$((step + 1)); printf '\n%s==> %d. %s%s\n' "$bold" "$step" "$1" "$r
 note() { printf '    %s\n' "$@"; }
 die() { printf '\n%sdemo failed:%s %s\n' "$red" "$reset" "$1" >&2; exit 1; }
 
-for tool in cargo curl; do
+for tool in cargo; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is needed but not on PATH. Install it and run ./scripts/demo.sh again."
 done
 
@@ -93,16 +94,6 @@ note "The emulator speaks the CloudHSM v2 API at $endpoint, like AWS would."
 note "It holds cluster $cluster_id: UNINITIALIZED, with one HSM, type hsm1.medium,"
 note "backups kept 90 days. That is where aws_cloudhsm_v2_cluster and _hsm leave you."
 
-say "Signing the cluster's certificate request (CSR) with a throwaway CA"
-curl -fsS "$endpoint/_emulator/clusters/$cluster_id/csr" -o "$work/cluster.csr" \
-  || die "could not fetch the CSR from the emulator."
-"$bin/cloudhsm-emulator" sign-csr --csr "$work/cluster.csr" --out-dir "$work" >/dev/null \
-  || die "signing the CSR failed."
-note "customerCA.crt: your CA's certificate (the trust anchor)"
-note "cluster.crt:    the cluster's CSR signed by that CA"
-note "In real life the CSR comes from the cloudhsm_cluster data source and you sign it"
-note "with your own PKI (or the tls provider, as in examples/complete)."
-
 say "Preparing Terraform: the quickstart example and a local provider mirror"
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)"
 os_arch="$(uname -s | tr '[:upper:]' '[:lower:]')_$(uname -m | sed -e 's/x86_64/amd64/' -e 's/aarch64/arm64/')"
@@ -119,10 +110,8 @@ provider_installation {
 }
 EOF
 cat >"$work/quickstart/terraform.tfvars" <<EOF
-endpoint          = "$endpoint"
-cluster_id        = "$cluster_id"
-signed_cert_file  = "$work/cluster.crt"
-trust_anchor_file = "$work/customerCA.crt"
+endpoint   = "$endpoint"
+cluster_id = "$cluster_id"
 EOF
 export TF_CLI_CONFIG_FILE="$work/terraformrc" TF_IN_AUTOMATION=1 TF_INPUT=0 \
   CHECKPOINT_DISABLE=1 AWS_EC2_METADATA_DISABLED=true
@@ -137,9 +126,11 @@ tf init "${color[@]}" >"$work/init.log" 2>&1 || { cat "$work/init.log"; die "ter
 grep -E "Installed|Installing|initialized" "$work/init.log" | sed 's/^/    /' || true
 
 say "terraform apply: initialize the cluster and configure it"
-note "Terraform will check the certificates, call InitializeCluster and wait for the cluster"
-note "to be INITIALIZED, then call ModifyCluster to migrate the HSMs to hsm2m.medium in"
-note "place (the AWS provider would destroy the cluster for that) and wait again."
+note "cloudhsm_one_time_root reads the cluster's CSR, makes a root CA for this cluster alone,"
+note "signs the CSR and destroys the root's private key: no one will ever hold it. Then"
+note "Terraform calls InitializeCluster with the two certificates and waits for the cluster"
+note "to be INITIALIZED, then calls ModifyCluster to migrate the HSMs to hsm2m.medium in"
+note "place (the AWS provider would destroy the cluster for that) and waits again."
 tf apply -auto-approve "${color[@]}" || die "terraform apply failed (output above)."
 
 say "terraform plan: nothing left to do"

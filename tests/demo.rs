@@ -84,7 +84,8 @@ fn demo_initializes_configures_and_updates_in_place_then_cleans_up() {
     assert!(out.status.success(), "demo failed:\n{stdout}\n{stderr}");
     for expected in [
         "Installed cloudhsm-iac/cloudhsm",
-        "Apply complete! Resources: 2 added, 0 changed, 0 destroyed.",
+        "cloudhsm_one_time_root.this: Creation complete",
+        "Apply complete! Resources: 3 added, 0 changed, 0 destroyed.",
         "No changes.",
         "~ value = 90 -> 30",
         "Apply complete! Resources: 0 added, 1 changed, 0 destroyed.",

@@ -1,7 +1,7 @@
 //! The examples under `examples/` stay valid: `terraform fmt -check` on all of them, and
 //! `terraform validate` with only our provider (through `dev_overrides`) on every example
-//! that needs no other provider. `examples/complete` needs the AWS and TLS providers, so it
-//! gets the format check and a check that it still shows the whole flow.
+//! that needs no other provider. `examples/complete` and `examples/complete-own-ca` need the
+//! AWS provider, so they get the format check and a check that they still show the whole flow.
 
 mod support;
 
@@ -97,6 +97,7 @@ const OWN_PROVIDER_ONLY: &[(&str, (u32, u32, u32))] = &[
     ("provider", (1, 0, 0)),
     ("resources/cloudhsm_cluster_initialization", (1, 0, 0)),
     ("resources/cloudhsm_cluster_config", (1, 0, 0)),
+    ("resources/cloudhsm_one_time_root", (1, 0, 0)),
     ("data-sources/cloudhsm_cluster", (1, 2, 7)),
     ("quickstart", (1, 0, 0)),
 ];
@@ -171,27 +172,36 @@ fn validate_really_consults_the_provider() {
 }
 
 #[test]
-fn the_complete_example_shows_the_whole_aws_flow_and_says_it_needs_aws() {
-    let main = std::fs::read_to_string(root().join("examples/complete/main.tf"))
-        .expect("examples/complete/main.tf");
-    assert!(
-        main.contains("NEEDS AWS"),
-        "the example must say it needs AWS"
-    );
-    for part in [
+fn the_complete_examples_show_the_whole_aws_flow_with_no_ca_key_stored() {
+    let read = |dir: &str| {
+        std::fs::read_to_string(root().join(format!("examples/{dir}/main.tf")))
+            .unwrap_or_else(|e| panic!("examples/{dir}/main.tf: {e}"))
+    };
+    let common = [
+        "NEEDS AWS",
         "resource \"aws_cloudhsm_v2_cluster\"",
         "resource \"aws_cloudhsm_v2_hsm\"",
-        "data \"cloudhsm_cluster\"",
-        "data.cloudhsm_cluster.this.cluster_csr",
-        "resource \"tls_self_signed_cert\"",
-        "resource \"tls_locally_signed_cert\"",
         "resource \"cloudhsm_cluster_initialization\"",
         "resource \"cloudhsm_cluster_config\"",
+    ];
+    for (dir, parts) in [
+        ("complete", vec!["resource \"cloudhsm_one_time_root\"", "prevent_destroy"]),
+        (
+            "complete-own-ca",
+            vec![
+                "ephemeral \"aws_secretsmanager_secret_version\"",
+                "ca_private_key_wo = ephemeral.",
+            ],
+        ),
     ] {
-        assert!(
-            main.contains(part),
-            "examples/complete/main.tf lacks {part}"
-        );
+        let main = read(dir);
+        for part in common.iter().copied().chain(parts) {
+            assert!(main.contains(part), "examples/{dir}/main.tf lacks {part}");
+        }
+        // No CA key in the state: no tls provider, no terraform_data to keep a CSR.
+        for absent in ["tls_private_key", "tls_locally_signed_cert", "terraform_data"] {
+            assert!(!main.contains(absent), "examples/{dir}/main.tf has {absent}");
+        }
     }
 }
 

@@ -4,28 +4,25 @@
 # ../quickstart with ./scripts/demo.sh instead.
 # ---------------------------------------------------------------------------------------
 #
-# The whole flow, from nothing to an initialized and configured cluster:
+# The whole flow, from nothing to an initialized and configured cluster, with no CA private
+# key anywhere: not in a plan, not in the state, not on anyone's disk.
 #   1. aws_cloudhsm_v2_cluster + aws_cloudhsm_v2_hsm: the cluster and its first HSM
-#   2. data.cloudhsm_cluster: the cluster's certificate signing request (CSR)
-#   3. tls_*: a CA of your own, and the CSR signed by it
-#   4. cloudhsm_cluster_initialization: InitializeCluster with the signed certificate
-#   5. cloudhsm_cluster_config: HSM type and backup retention, changeable in place later
+#   2. cloudhsm_one_time_root: reads the cluster's CSR, makes a root CA for this cluster
+#      alone, signs the CSR with it and destroys the root's key. Only the root certificate
+#      (the trust anchor, customerCA.crt) and the cluster certificate remain.
+#   3. cloudhsm_cluster_initialization: InitializeCluster with those two certificates
+#   4. cloudhsm_cluster_config: HSM type and backup retention, changeable in place later
 #
-# The CA's private key ends up in the Terraform state. That is fine for a test cluster;
-# for production sign the CSR offline (or in your PKI) and pass the certificates in with
-# file(), as in ../resources/cloudhsm_cluster_initialization.
+# To sign with a CA of your own instead (its key in your secret store, never stored by
+# Terraform), see ../complete-own-ca.
 
 terraform {
-  required_version = ">= 1.4"
+  required_version = ">= 1.0"
 
   required_providers {
     aws = {
       source  = "hashicorp/aws"
       version = ">= 5.0"
-    }
-    tls = {
-      source  = "hashicorp/tls"
-      version = ">= 4.0"
     }
     cloudhsm = {
       source = "cloudhsm-iac/cloudhsm"
@@ -61,57 +58,31 @@ resource "aws_cloudhsm_v2_hsm" "first" {
   subnet_id  = var.subnet_ids[0]
 }
 
-# 2. The CSR. Read after the first HSM exists.
+# What CloudHSM says about the cluster (state, HSMs, network).
 data "cloudhsm_cluster" "this" {
   cluster_id = aws_cloudhsm_v2_hsm.first.cluster_id
 }
 
-# CloudHSM shows the CSR only until the cluster is initialized. Keep the first one seen, so
-# that later plans do not try to sign again.
-resource "terraform_data" "cluster_csr" {
-  input = data.cloudhsm_cluster.this.cluster_csr
+# 2. A root nobody holds. Its certificate is the cluster's trust anchor, and CloudHSM never
+# returns it: the state keeps it, the output below exports it, and prevent_destroy guards it.
+resource "cloudhsm_one_time_root" "this" {
+  cluster_id   = aws_cloudhsm_v2_hsm.first.cluster_id
+  common_name  = "Example CloudHSM root"
+  organization = "Example"
 
   lifecycle {
-    ignore_changes = [input]
+    prevent_destroy = true
   }
 }
 
-# 3. A throwaway CA and the signed cluster certificate.
-resource "tls_private_key" "ca" {
-  algorithm = "RSA"
-  rsa_bits  = 2048
-}
-
-resource "tls_self_signed_cert" "ca" {
-  private_key_pem       = tls_private_key.ca.private_key_pem
-  is_ca_certificate     = true
-  validity_period_hours = 24 * 365 * 10
-
-  subject {
-    common_name  = "Example CloudHSM customer CA"
-    organization = "Example"
-  }
-
-  allowed_uses = ["cert_signing", "crl_signing", "digital_signature"]
-}
-
-resource "tls_locally_signed_cert" "cluster" {
-  cert_request_pem      = terraform_data.cluster_csr.output
-  ca_private_key_pem    = tls_private_key.ca.private_key_pem
-  ca_cert_pem           = tls_self_signed_cert.ca.cert_pem
-  validity_period_hours = 24 * 365 * 10
-
-  allowed_uses = ["digital_signature", "key_encipherment"]
-}
-
-# 4. Initialize the cluster (waits until it is INITIALIZED).
+# 3. Initialize the cluster (waits until it is INITIALIZED).
 resource "cloudhsm_cluster_initialization" "this" {
-  cluster_id   = aws_cloudhsm_v2_cluster.this.cluster_id
-  signed_cert  = tls_locally_signed_cert.cluster.cert_pem
-  trust_anchor = tls_self_signed_cert.ca.cert_pem
+  cluster_id   = cloudhsm_one_time_root.this.cluster_id
+  signed_cert  = cloudhsm_one_time_root.this.signed_cert
+  trust_anchor = cloudhsm_one_time_root.this.root_certificate
 }
 
-# 5. Configure it. Change hsm_type or the retention later: applied in place.
+# 4. Configure it. Change hsm_type or the retention later: applied in place.
 resource "cloudhsm_cluster_config" "this" {
   cluster_id = cloudhsm_cluster_initialization.this.cluster_id
   hsm_type   = "hsm2m.medium"

@@ -6,7 +6,11 @@ output "cluster_state" {
   value = cloudhsm_cluster_initialization.this.state
 }
 
+output "vpc_id" {
+  value = data.cloudhsm_cluster.this.vpc_id
+}
+
 output "customer_ca_pem" {
-  description = "Save as customerCA.crt on every CloudHSM client host."
-  value       = tls_self_signed_cert.ca.cert_pem
+  description = "The trust anchor: save as customerCA.crt on every CloudHSM client host."
+  value       = cloudhsm_one_time_root.this.root_certificate
 }

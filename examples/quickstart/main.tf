@@ -3,8 +3,9 @@
 # Runs against the project's CloudHSM emulator (no AWS account, no cost):
 #   ./scripts/demo.sh           does everything below for you, or by hand:
 #   cargo run -p cloudhsm-emulator -- --seed-cluster      prints ENDPOINT=... CLUSTER_ID=...
-#   cargo run -p cloudhsm-emulator -- sign-csr --csr cluster.csr --out-dir .
 #   terraform apply -var endpoint=... -var cluster_id=...
+# No CA, no private key to handle: the provider signs the cluster's CSR with a root made for
+# this cluster alone and destroys that root's key at once.
 # Against AWS: drop `endpoints` and the fake keys from the provider block.
 
 terraform {
@@ -32,11 +33,17 @@ data "cloudhsm_cluster" "this" {
   cluster_id = var.cluster_id
 }
 
-# Claims the cluster: InitializeCluster with the signed CSR and the CA that signed it.
+# A root nobody holds: reads the cluster's CSR, signs it with a root CA made for this cluster,
+# and destroys the root's private key. The root certificate (the trust anchor) is kept.
+resource "cloudhsm_one_time_root" "this" {
+  cluster_id = var.cluster_id
+}
+
+# Claims the cluster: InitializeCluster with the signed CSR and the root that signed it.
 resource "cloudhsm_cluster_initialization" "this" {
-  cluster_id   = var.cluster_id
-  signed_cert  = file(var.signed_cert_file)
-  trust_anchor = file(var.trust_anchor_file)
+  cluster_id   = cloudhsm_one_time_root.this.cluster_id
+  signed_cert  = cloudhsm_one_time_root.this.signed_cert
+  trust_anchor = cloudhsm_one_time_root.this.root_certificate
 }
 
 # Configures it: HSM type (migrated in place) and how long backups are kept.

@@ -17,3 +17,8 @@ output "backup_retention_policy" {
   description = "How long CloudHSM keeps backups."
   value       = cloudhsm_cluster_config.this.backup_retention_policy
 }
+
+output "customer_ca_pem" {
+  description = "The cluster's trust anchor (customerCA.crt for clients): the one-time root's certificate."
+  value       = cloudhsm_one_time_root.this.root_certificate
+}

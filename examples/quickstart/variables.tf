@@ -8,18 +8,6 @@ variable "cluster_id" {
   type        = string
 }
 
-variable "signed_cert_file" {
-  description = "The cluster's CSR signed by your CA, PEM."
-  type        = string
-  default     = "cluster.crt"
-}
-
-variable "trust_anchor_file" {
-  description = "Your CA's self-signed certificate, PEM."
-  type        = string
-  default     = "customerCA.crt"
-}
-
 variable "hsm_type" {
   description = "HSM type the cluster should have."
   type        = string
