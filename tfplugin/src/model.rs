@@ -2,6 +2,59 @@
 //! `#[derive(Model)]` (from `tfplugin-derive`, re-exported as [`crate::Model`]) writes the
 //! impls; this module holds the traits and the plan rules the derive records per attribute.
 //!
+//! A write-only attribute (`#[tf(optional, write_only)]`, Terraform 1.11 and later) is read
+//! from the configuration (`validate`'s model, `Plan::config`, `Apply::config`); the adapter
+//! answers it null in every plan and state:
+//!
+//! ```
+//! use tfplugin::{Field, Model};
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Login {
+//!     /// Kept out of plans and state.
+//!     #[tf(optional, sensitive, write_only)]
+//!     password_wo: Field<String>,
+//!     /// Bump it to send the password again.
+//!     #[tf(optional)]
+//!     password_wo_version: Field<i64>,
+//! }
+//! assert!(Login::attributes()[0].write_only);
+//! ```
+//!
+//! What Terraform refuses for write-only attributes does not compile: `computed` (and so
+//! `keep`),
+//!
+//! ```compile_fail
+//! # use tfplugin::{Field, Model};
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Login {
+//!     #[tf(optional, computed, write_only)]
+//!     password_wo: Field<String>,
+//! }
+//! ```
+//!
+//! `requires_replace` (the prior value is always null: put it on the `_version` attribute),
+//!
+//! ```compile_fail
+//! # use tfplugin::{Field, Model};
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Login {
+//!     #[tf(optional, write_only, requires_replace)]
+//!     password_wo: Field<String>,
+//! }
+//! ```
+//!
+//! and semantic equality (there is no prior value to compare with).
+//!
+//! ```compile_fail
+//! # use tfplugin::{Field, Model};
+//! fn same(a: &String, b: &String) -> bool { a.trim() == b.trim() }
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Login {
+//!     #[tf(optional, write_only, same = same)]
+//!     password_wo: Field<String>,
+//! }
+//! ```
+//!
 //! Knows schemas and values; knows nothing of gRPC or of any provider.
 
 use std::collections::BTreeMap;

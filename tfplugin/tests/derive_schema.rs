@@ -17,6 +17,23 @@ pub struct Flags {
     pub secret: Field<String>,
     #[tf(computed, name = "serial", description = "Made by the provider.")]
     pub made: Field<i64>,
+    /// Told at apply, never kept.
+    #[tf(optional, sensitive, write_only)]
+    pub token_wo: Field<String>,
+    /// Nested attributes may be write-only too.
+    #[tf(optional, nested)]
+    pub logins: Field<Vec<Login>>,
+}
+
+/// A nested model with a write-only attribute.
+#[derive(Clone, Debug, Default, Model)]
+pub struct Login {
+    /// Who.
+    #[tf(required)]
+    pub user: Field<String>,
+    /// The password, never kept.
+    #[tf(required, write_only)]
+    pub password_wo: Field<String>,
 }
 
 #[test]
@@ -38,4 +55,14 @@ fn flags_reach_the_schema() {
     assert!(attr("serial").computed);
     assert_eq!(attr("serial").description, "Made by the provider.");
     assert_eq!(Flags::MADE, "serial");
+    assert!(!attr("secret").write_only);
+    assert!(attr("token_wo").write_only && attr("token_wo").sensitive);
+    let logins = attr("logins").nested_attributes().expect("nested");
+    assert!(logins
+        .iter()
+        .any(|a| a.name == "password_wo" && a.write_only && a.required));
+    assert!(!logins.iter().any(|a| a.name == "user" && a.write_only));
+    let rules = Flags::rules();
+    let rule = |name: &str| rules.iter().find(|r| r.name == name).expect("a rule");
+    assert!(rule("token_wo").write_only && !rule("secret").write_only);
 }
