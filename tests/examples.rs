@@ -185,7 +185,10 @@ fn the_complete_examples_show_the_whole_aws_flow_with_no_ca_key_stored() {
         "resource \"cloudhsm_cluster_config\"",
     ];
     for (dir, parts) in [
-        ("complete", vec!["resource \"cloudhsm_one_time_root\"", "prevent_destroy"]),
+        (
+            "complete",
+            vec!["resource \"cloudhsm_one_time_root\"", "prevent_destroy"],
+        ),
         (
             "complete-own-ca",
             vec![
@@ -199,8 +202,15 @@ fn the_complete_examples_show_the_whole_aws_flow_with_no_ca_key_stored() {
             assert!(main.contains(part), "examples/{dir}/main.tf lacks {part}");
         }
         // No CA key in the state: no tls provider, no terraform_data to keep a CSR.
-        for absent in ["tls_private_key", "tls_locally_signed_cert", "terraform_data"] {
-            assert!(!main.contains(absent), "examples/{dir}/main.tf has {absent}");
+        for absent in [
+            "tls_private_key",
+            "tls_locally_signed_cert",
+            "terraform_data",
+        ] {
+            assert!(
+                !main.contains(absent),
+                "examples/{dir}/main.tf has {absent}"
+            );
         }
     }
 }

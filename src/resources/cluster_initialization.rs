@@ -230,18 +230,16 @@ fn way_of(config: &ClusterInitialization) -> (Way, Diagnostics) {
         (true, false) => Way::Signed,
         (false, true) => Way::WithKey,
     };
-    if way != Way::WithKey && !config.certificate_validity_days.is_null() && diags.is_empty() {
-        if way == Way::Signed {
-            diags.push(
-                Diagnostic::error(
-                    "certificate_validity_days without ca_private_key_wo",
-                    "certificate_validity_days sets the validity of a certificate the provider \
-                     signs, but signed_cert is a certificate you signed: its validity is \
-                     already fixed. Remove certificate_validity_days.",
-                )
-                .at(attr(ClusterInitialization::CERTIFICATE_VALIDITY_DAYS)),
-            );
-        }
+    if way == Way::Signed && !config.certificate_validity_days.is_null() {
+        diags.push(
+            Diagnostic::error(
+                "certificate_validity_days without ca_private_key_wo",
+                "certificate_validity_days sets the validity of a certificate the provider \
+                 signs, but signed_cert is a certificate you signed: its validity is already \
+                 fixed. Remove certificate_validity_days.",
+            )
+            .at(attr(ClusterInitialization::CERTIFICATE_VALIDITY_DAYS)),
+        );
     }
     if let Some(days) = config.certificate_validity_days.known() {
         if !(1..=MAX_VALIDITY_DAYS).contains(days) {

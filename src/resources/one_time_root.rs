@@ -158,8 +158,10 @@ fn params(cluster_id: &str, m: &OneTimeRoot) -> Result<(RootParams, Validity), D
     }
     root.organization = m.organization.known().cloned();
     root.organizational_unit = m.organizational_unit.known().cloned();
-    root.validity = Validity::days_from_now(root_days);
-    let cert = Validity::days_from_now(cert_days);
+    // One "now" for both, so that equal day counts end at the same second.
+    let now = certs::now_unix();
+    root.validity = Validity::days_from(now, root_days);
+    let cert = Validity::days_from(now, cert_days);
     root.check(&cert).map_err(|e| setting_diagnostic(&e))?;
     Ok((root, cert))
 }

@@ -436,7 +436,7 @@ impl Initializing<'_> {
     /// Calls InitializeCluster once; on failure looks at the cluster before anything else.
     async fn send(&mut self, mut cluster: Cluster) -> Result<AfterSend, InitializeError> {
         let cluster_id = self.cluster_id;
-        let (signed, anchor) = self.to_send(&cluster)?;
+        let (signed, anchor) = self.texts_to_send(&cluster)?;
         tracing::info!(cluster_id, "calling InitializeCluster");
         let sent = self.client.initialize(cluster_id, &signed, &anchor).await;
         let error = match sent {
@@ -491,7 +491,7 @@ impl Initializing<'_> {
 
     /// The PEM texts to send: the signed certificate (signing the CSR of `cluster` with the
     /// CA key the first time) and the trust anchor.
-    fn to_send(&mut self, cluster: &Cluster) -> Result<(String, String), InitializeError> {
+    fn texts_to_send(&mut self, cluster: &Cluster) -> Result<(String, String), InitializeError> {
         // Only initialize_and_wait sends, and it always has an anchor.
         let Some(anchor) = self.anchor else {
             return Err(InitializeError::NoHsm(Box::new(cluster.clone())));
