@@ -304,7 +304,11 @@ async fn serves_the_provider_over_mutual_tls_on_a_unix_socket() {
     assert!(schema.diagnostics.is_empty(), "{:?}", schema.diagnostics);
     let caps = schema.server_capabilities.expect("capabilities");
     assert!(caps.plan_destroy && caps.get_provider_schema_optional);
-    for r in ["cloudhsm_cluster_initialization", "cloudhsm_cluster_config"] {
+    for r in [
+        "cloudhsm_cluster_initialization",
+        "cloudhsm_cluster_config",
+        "cloudhsm_one_time_root",
+    ] {
         assert!(schema.resource_schemas.contains_key(r), "missing {r}");
     }
     assert!(schema.data_source_schemas.contains_key("cloudhsm_cluster"));
@@ -325,7 +329,7 @@ async fn serves_the_provider_over_mutual_tls_on_a_unix_socket() {
         .await
         .expect("metadata")
         .into_inner();
-    assert_eq!(metadata.resources.len(), 2);
+    assert_eq!(metadata.resources.len(), 3);
 
     // A bad region is an error on `region`, and the message does not echo secrets.
     let bad = provider

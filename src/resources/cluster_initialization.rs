@@ -360,6 +360,34 @@ fn accepted_status(
     }
 }
 
+/// With the CA key in the configuration, the cluster's certificate (as last read) must be one
+/// the trust anchor issued: a cluster re-initialized with another CA outside Terraform is an
+/// error on `trust_anchor`, not a silent match.
+fn issued_by_anchor(
+    prior: &ClusterInitialization,
+    next: &ClusterInitialization,
+) -> Option<Diagnostic> {
+    let cluster_id = prior.cluster_id.known().map_or("", String::as_str);
+    let current = certs::parse_certificate_pem(prior.signed_cert.known()?).ok()?;
+    let anchor = certs::parse_certificate_pem(next.trust_anchor.known()?).ok()?;
+    match certs::check_issued_by(&current, &anchor, current.not_before_unix) {
+        Err(e) if !e.cannot_check() => Some(
+            Diagnostic::error(
+                "The cluster's certificate was not issued by this trust anchor",
+                format!(
+                    "Cluster {cluster_id} holds a cluster certificate (subject \"{}\") that the \
+                     trust anchor (subject \"{}\") did not issue: it was initialized with \
+                     another CA. CloudHSM cannot replace the certificate of an initialized \
+                     cluster. Set trust_anchor to the CA that issued it, or use a new cluster.",
+                    current.subject, anchor.subject
+                ),
+            )
+            .at(attr(ClusterInitialization::TRUST_ANCHOR)),
+        ),
+        _ => None,
+    }
+}
+
 /// The plan error for a changed certificate of an initialized cluster.
 fn certificate_change(cluster_id: &str, attribute: &str, old: &str, new: &str) -> Diagnostic {
     let describe = |pem: &str| match certs::parse_certificate_pem(pem) {
@@ -469,6 +497,9 @@ impl TypedResource for ClusterInitializationResource {
             Some(prior) => {
                 let found = check_update(prior, &plan.planned);
                 plan.diagnostics.append(found);
+                if way_of(&plan.config).0 == Way::WithKey {
+                    plan.diagnostics.extend(issued_by_anchor(prior, &plan.planned));
+                }
             }
             None => {
                 plan.planned.id = plan.planned.cluster_id.clone();

@@ -185,3 +185,31 @@ async fn a_terraform_without_write_only_arguments_is_refused_before_anything_run
     assert!(e.detail.contains("1.11"), "{}", e.detail);
     assert_eq!(aws.control.call_count("DescribeClusters"), 0);
 }
+
+#[test]
+fn with_the_key_a_cluster_initialized_by_another_ca_is_an_error_on_the_trust_anchor() {
+    let control_csr = {
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+        let params = CertificateParams::new(vec!["cluster".to_string()]).expect("params");
+        params
+            .serialize_request(&key)
+            .expect("csr")
+            .pem()
+            .expect("pem")
+    };
+    let theirs = cloudhsm_emulator::sign_csr(&control_csr).expect("signed by another CA");
+    let (_key, ours) = ca(&rcgen::PKCS_ECDSA_P256_SHA256);
+    let prior = ClusterInitialization {
+        cluster_id: Field::Known("cluster-abcdefghijk".into()),
+        signed_cert: Field::Known(theirs.signed_cert_pem.clone()),
+        ..Default::default()
+    };
+    let next = |anchor: &str| ClusterInitialization {
+        trust_anchor: Field::Known(anchor.to_string()),
+        ..prior.clone()
+    };
+    let d = issued_by_anchor(&prior, &next(&ours)).expect("an error");
+    assert!(d.is_error());
+    assert_eq!(d.attribute, Some(attr(ClusterInitialization::TRUST_ANCHOR)));
+    assert!(issued_by_anchor(&prior, &next(&theirs.trust_anchor_pem)).is_none());
+}
