@@ -498,7 +498,8 @@ impl TypedResource for ClusterInitializationResource {
                 let found = check_update(prior, &plan.planned);
                 plan.diagnostics.append(found);
                 if way_of(&plan.config).0 == Way::WithKey {
-                    plan.diagnostics.extend(issued_by_anchor(prior, &plan.planned));
+                    plan.diagnostics
+                        .extend(issued_by_anchor(prior, &plan.planned));
                 }
             }
             None => {
