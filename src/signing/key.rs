@@ -151,14 +151,7 @@ impl CaKey {
     }
 
     fn from_rsa(pair: RsaKeyPair, bits: u32) -> Result<CaKey, SigningError> {
-        let spki_der = pair
-            .public_key()
-            .as_der()
-            .map_err(|_| SigningError::Crypto {
-                operation: "encode the CA key's public key",
-            })?
-            .as_ref()
-            .to_vec();
+        let spki_der = spki(pair.public_key().as_der().map(|d| d.as_ref().to_vec()))?;
         Ok(CaKey {
             key_type: KeyType::Rsa { bits },
             signer: Signer::Rsa(pair),
@@ -167,14 +160,7 @@ impl CaKey {
     }
 
     fn from_ecdsa(pair: EcdsaKeyPair, key_type: KeyType) -> Result<CaKey, SigningError> {
-        let spki_der = pair
-            .public_key()
-            .as_der()
-            .map_err(|_| SigningError::Crypto {
-                operation: "encode the CA key's public key",
-            })?
-            .as_ref()
-            .to_vec();
+        let spki_der = spki(pair.public_key().as_der().map(|d| d.as_ref().to_vec()))?;
         Ok(CaKey {
             key_type,
             signer: Signer::Ecdsa(pair),
@@ -555,4 +541,11 @@ pub fn check_key_matches(key: &CaKey, anchor: &Certificate) -> Result<(), Signin
             key: key_words(key.key_type),
         })
     }
+}
+
+/// The public key info from aws-lc's encoding of it, or the error of a failed encoding.
+fn spki<E>(encoded: Result<Vec<u8>, E>) -> Result<Vec<u8>, SigningError> {
+    encoded.map_err(|_| SigningError::Crypto {
+        operation: "encode the CA key's public key",
+    })
 }
