@@ -93,3 +93,12 @@ pub fn assert_known_values_kept(planned: &Value, applied: &Value) {
         }
     }
 }
+
+/// How many cluster ids each recorded DescribeClusters call named, in order.
+pub fn describe_batch_sizes(control: &Control) -> Vec<usize> {
+    control
+        .calls("DescribeClusters")
+        .iter()
+        .map(|c| c["Filters"]["clusterIds"].as_array().map_or(0, Vec::len))
+        .collect()
+}

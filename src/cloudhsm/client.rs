@@ -724,12 +724,7 @@ mod batching_tests {
         }
         // The first batch learned (refusals of 25, 13, 12, 7, 6 and 5 ids; the larger halves
         // of 6 and 5 are 3): the second names 3 ids a call and is never refused.
-        let sizes: Vec<usize> = aws
-            .control
-            .calls("DescribeClusters")
-            .iter()
-            .map(|c| c["Filters"]["clusterIds"].as_array().map_or(0, Vec::len))
-            .collect();
+        let sizes = crate::test_support::describe_batch_sizes(&aws.control);
         assert_eq!(sizes, vec![3; 10]);
     }
 

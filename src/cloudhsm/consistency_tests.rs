@@ -106,12 +106,7 @@ async fn one_clusters_refusal_reaches_its_reader_only_and_later_calls_stay_whole
     aws.control.clear_calls();
     let answers = futures_util::future::join_all(ids.iter().map(|id| client.describe(id))).await;
     assert!(answers.iter().all(|a| matches!(a, Ok(Some(_)))));
-    let sizes: Vec<usize> = aws
-        .control
-        .calls("DescribeClusters")
-        .iter()
-        .map(|c| c["Filters"]["clusterIds"].as_array().map_or(0, Vec::len))
-        .collect();
+    let sizes = crate::test_support::describe_batch_sizes(&aws.control);
     assert_eq!(sizes, vec![10]);
 }
 
