@@ -28,7 +28,7 @@ use super::cluster::{
 };
 use super::coalesce::{Coalescer, Fetch, Gathering};
 pub use super::error::{ApiError, ErrorKind};
-use super::workflows::Patience;
+use super::patience::Patience;
 use crate::stop::StopSignal;
 
 /// How long one attempt of an API call may take before the SDK gives up on it (and

@@ -13,6 +13,7 @@ pub mod client;
 pub mod cluster;
 pub mod coalesce;
 pub mod error;
+pub mod patience;
 pub mod wait;
 pub mod workflows;
 
