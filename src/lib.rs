@@ -3,6 +3,7 @@
 
 pub mod aws_diagnostics;
 pub mod certs;
+pub mod clock;
 pub mod cloudhsm;
 pub mod cluster_id;
 pub mod context;

@@ -20,7 +20,7 @@ use tfplugin::value::Number;
 use tfplugin::{Apply, Failure, Field, Model, Plan, Timeouts, TypedResource};
 
 use crate::aws_diagnostics::{api_diagnostic, cluster_not_found, modify_diagnostic};
-use crate::certs;
+use crate::clock;
 use crate::cloudhsm::cluster::{
     is_hsm_type, HSM_TYPE_MAX_LEN, HSM_TYPE_PATTERN, KNOWN_HSM_TYPES, MAX_RETENTION_DAYS,
     MIN_RETENTION_DAYS,
@@ -273,7 +273,7 @@ fn hsm_type_change_diagnostic(
         HsmTypeChange::Rollback { .. } if cluster.is_none() => None,
         HsmTypeChange::Rollback {
             window_until: Some(until),
-        } if change.rollback_open(certs::now_unix()) => Some(
+        } if change.rollback_open(clock::now_unix()) => Some(
             Diagnostic::warning(
                 "HSM type rollback",
                 format!(
