@@ -45,6 +45,7 @@ pub use checks::{
 };
 pub use error::{CertError, CertRole};
 pub use kind::PemKind;
+pub(crate) use pem::shown_label;
 pub use pem::MAX_PEM_CHARS;
 pub use pem_problem::{Boundary, NotPemHint, PemProblem};
 pub use signatures::Unverifiable;

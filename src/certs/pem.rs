@@ -207,7 +207,7 @@ const MAX_SHOWN_LABEL: usize = 40;
 /// spaces, at most [`MAX_SHOWN_LABEL`] characters (`CERTIFICATE`, `X509 CRL`, `PKCS7`).
 /// Anything else may carry what it should not (a mangled BEGIN line can hold key material
 /// where the label should be), so it is described, never echoed.
-pub(super) fn shown_label(label: &str) -> Option<String> {
+pub(crate) fn shown_label(label: &str) -> Option<String> {
     let well_formed = !label.is_empty()
         && label.len() <= MAX_SHOWN_LABEL
         && label.split(' ').all(|word| {

@@ -265,18 +265,6 @@ fn not_pem_hint(input: &str) -> KeyNotPemHint {
     }
 }
 
-/// A PEM label fit to show: uppercase words of letters, digits and dots, at most 40
-/// characters, and not a private key's. Anything else may carry what it should not (a mangled
-/// BEGIN line can hold base64 where the label belongs), so it is described, never echoed.
-pub(super) fn shown_label(label: &str) -> Option<String> {
-    let well_formed = !label.is_empty()
-        && label.len() <= 40
-        && label.split(' ').all(|word| {
-            !word.is_empty()
-                && word
-                    .bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'.')
-        })
-        && !label.contains("PRIVATE");
-    well_formed.then(|| label.to_string())
-}
+/// A PEM label fit to show (the certificate checks' rule: uppercase words, at most 40
+/// characters, never a private key's); anything else is described, never echoed.
+pub(super) use crate::certs::shown_label;
