@@ -48,6 +48,7 @@ impl ProviderContext {
     }
 
     /// A context that is already configured with `client`, for tests.
+    #[cfg(test)]
     pub fn with_client(client: CloudHsm, stop: StopSignal) -> Arc<Self> {
         Arc::new(ProviderContext {
             client: RwLock::new(ClientState::Ready(client)),

@@ -43,10 +43,6 @@ impl CloudHsmProvider {
             context: ProviderContext::new(),
         }
     }
-
-    pub fn context(&self) -> Arc<ProviderContext> {
-        self.context.clone()
-    }
 }
 
 impl Default for CloudHsmProvider {

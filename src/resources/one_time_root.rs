@@ -30,7 +30,7 @@ use crate::aws_diagnostics::{
     api_diagnostic, cluster_not_found, initialize_diagnostic, InitializeAttributes,
 };
 use crate::certs;
-use crate::cloudhsm::workflows::{next_init_step, InitStep, InitializeError};
+use crate::cloudhsm::workflows::{next_init_step, CsrNeeded, InitStep, InitializeError};
 use crate::cloudhsm::{Cluster, ClusterState, Initialization};
 use crate::cluster_id::{is_cluster_id, validate_cluster_id};
 use crate::context::{PlanRead, ProviderContext};
@@ -275,7 +275,7 @@ impl TypedResource for OneTimeRootResource {
         };
         if plan.is_create() {
             // The CSR must be there, or on its way (the first HSM being created).
-            let err = match next_init_step(&cluster, None, true) {
+            let err = match next_init_step(&cluster, None, CsrNeeded::Now) {
                 Err(e) => Some(e),
                 Ok(InitStep::Adopt) => Some(InitializeError::AlreadyInitialized(cluster.clone())),
                 Ok(_) => None,

@@ -83,13 +83,23 @@ pub enum InitializeError {
     Wait { error: WaitError, accepted: bool },
 }
 
+/// Whether [`next_init_step`] needs the cluster's CSR now, or lets it come later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsrNeeded {
+    /// A missing CSR with no HSM on its way is an error ([`InitializeError::NoHsm`]).
+    Now,
+    /// At plan with an unknown certificate: the HSM may still come, so a missing CSR is
+    /// waited for ([`InitStep::WaitForCsr`]). A known signed certificate still needs it now.
+    MayComeLater,
+}
+
 /// Decides what to do with `cluster` for `signed` (the parsed signed certificate; `None` when
-/// it is not known yet, at plan). With `strict` a missing CSR with no HSM on its way is an
-/// error; otherwise (plan with an unknown certificate) the HSM may still come.
+/// it is not known yet, at plan). `csr`: whether a missing CSR with no HSM on its way is an
+/// error now ([`CsrNeeded::Now`]), or the HSM may still come ([`CsrNeeded::MayComeLater`]).
 pub fn next_init_step(
     cluster: &Cluster,
     signed: Option<&Certificate>,
-    strict: bool,
+    csr: CsrNeeded,
 ) -> Result<InitStep, InitializeError> {
     if cluster.is_gone() {
         return Err(InitializeError::Deleted(Box::new(cluster.clone())));
@@ -126,7 +136,7 @@ pub fn next_init_step(
                     Ok(InitStep::Initialize)
                 }
                 None if cluster.hsm_being_created() => Ok(InitStep::WaitForCsr),
-                None if strict || signed.is_some() => {
+                None if csr == CsrNeeded::Now || signed.is_some() => {
                     Err(InitializeError::NoHsm(Box::new(cluster.clone())))
                 }
                 None => Ok(InitStep::WaitForCsr),
@@ -286,7 +296,7 @@ impl CloudHsm {
         };
         let mut cluster = run.look("reading the cluster").await?;
         loop {
-            match next_init_step(&cluster, None, true)? {
+            match next_init_step(&cluster, None, CsrNeeded::Now)? {
                 InitStep::Initialize => {
                     let csr = cluster.certificates.cluster_csr.clone().unwrap_or_default();
                     return Ok((cluster, csr));
@@ -385,17 +395,22 @@ impl Initializing<'_> {
     async fn until_initializing(&mut self) -> Result<Cluster, InitializeError> {
         let cluster_id = self.cluster_id;
         let mut cluster = self.look("reading the cluster").await?;
-        let mut strict = false;
+        let mut waited_for_csr = false;
         loop {
             let signs_itself = matches!(self.signing, Some(Signing::WithKey { .. }));
-            match next_init_step(&cluster, self.certificate.as_ref(), strict || signs_itself)? {
+            let csr = if waited_for_csr || signs_itself {
+                CsrNeeded::Now
+            } else {
+                CsrNeeded::MayComeLater
+            };
+            match next_init_step(&cluster, self.certificate.as_ref(), csr)? {
                 InitStep::Adopt => {
                     tracing::info!(cluster_id, state = %cluster.state, "adopting the cluster's initialization");
                     return Ok(cluster);
                 }
                 InitStep::WaitForCsr => {
                     tracing::info!(cluster_id, state = %cluster.state, "waiting for the cluster's CSR");
-                    strict = true;
+                    waited_for_csr = true;
                     cluster = self
                         .client
                         .wait_for(
@@ -675,7 +690,7 @@ mod tests {
         ] {
             let c = cluster(state.clone());
             assert_eq!(
-                next_init_step(&c, None, true),
+                next_init_step(&c, None, CsrNeeded::Now),
                 Ok(InitStep::WaitUntilSettled),
                 "{state}"
             );
@@ -683,25 +698,40 @@ mod tests {
         }
         let mut c = cluster(ClusterState::ModifyInProgress);
         c.certificates.cluster_certificate = Some("pem".into());
-        assert_eq!(next_init_step(&c, None, true), Ok(InitStep::Adopt));
         assert_eq!(
-            next_init_step(&cluster(ClusterState::InitializeInProgress), None, true),
+            next_init_step(&c, None, CsrNeeded::Now),
+            Ok(InitStep::Adopt)
+        );
+        assert_eq!(
+            next_init_step(
+                &cluster(ClusterState::InitializeInProgress),
+                None,
+                CsrNeeded::Now
+            ),
             Ok(InitStep::Adopt)
         );
         assert!(matches!(
-            next_init_step(&cluster(ClusterState::Deleted), None, true),
+            next_init_step(&cluster(ClusterState::Deleted), None, CsrNeeded::Now),
             Err(InitializeError::Deleted(_))
         ));
         assert_eq!(
-            next_init_step(&cluster(ClusterState::CreateInProgress), None, true),
+            next_init_step(
+                &cluster(ClusterState::CreateInProgress),
+                None,
+                CsrNeeded::Now
+            ),
             Ok(InitStep::WaitForCsr)
         );
         assert!(matches!(
-            next_init_step(&cluster(ClusterState::Uninitialized), None, true),
+            next_init_step(&cluster(ClusterState::Uninitialized), None, CsrNeeded::Now),
             Err(InitializeError::NoHsm(_))
         ));
         assert_eq!(
-            next_init_step(&cluster(ClusterState::Uninitialized), None, false),
+            next_init_step(
+                &cluster(ClusterState::Uninitialized),
+                None,
+                CsrNeeded::MayComeLater
+            ),
             Ok(InitStep::WaitForCsr)
         );
     }

@@ -24,7 +24,7 @@ use tokio::time::Instant;
 use super::client::CloudHsm;
 pub use super::patience::Patience;
 
-pub use initialize::{next_init_step, InitStep, InitializeError, Initialized, Signing};
+pub use initialize::{next_init_step, CsrNeeded, InitStep, InitializeError, Initialized, Signing};
 pub use modify::ModifyError;
 
 /// How many times a refused or failed call is tried again when the cluster gives no reason
