@@ -41,7 +41,7 @@ pub struct ClusterInitialization {
     #[tf(required, requires_replace)]
     pub cluster_id: Field<String>,
     /// The cluster certificate in PEM form: the cluster's CSR (from the `cloudhsm_cluster`
-    /// data source) signed by the trust anchor, e.g. `tls_locally_signed_cert.cluster.cert_pem`
+    /// data source) signed by the trust anchor, e.g. `cloudhsm_one_time_root.this.signed_cert`
     /// or `file("cluster.crt")`. Exactly one certificate, at most 5000 characters. Text around
     /// the PEM block (such as `Bag Attributes` lines) is ignored: CloudHSM receives the PEM
     /// block alone. Differences in PEM formatting only (line endings, trailing newline) are
@@ -62,7 +62,7 @@ pub struct ClusterInitialization {
     #[tf(optional)]
     pub certificate_validity_days: Field<i64>,
     /// The self-signed root CA certificate (PEM) that issued `signed_cert`, e.g.
-    /// `tls_self_signed_cert.ca.cert_pem` or `file("customerCA.crt")`. Exactly one
+    /// `cloudhsm_one_time_root.this.root_certificate` or `file("customerCA.crt")`. Exactly one
     /// certificate, at most 5000 characters. It cannot be changed once the cluster is
     /// initialized (after an import it may be set, once shown to have issued the cluster's
     /// certificate).
