@@ -4,17 +4,31 @@
 
 mod support;
 
-use cloudhsm_emulator::Behaviour;
+use std::time::Duration;
 
+use cloudhsm_emulator::{Behaviour, Fault, FaultKind, Trigger};
+
+/// Terraform reads 10 resources at a time. Each wave of 10 shares one call; the very first
+/// reads of a refresh may go out without the rest of their wave (nothing tells the provider
+/// yet that more are coming), and the rest then wait for that answer and go out together. So
+/// 30 resources take 3 calls, or 4 when the first wave was split. DescribeClusters answers after 150 ms here, as AWS takes about that long:
+/// with an emulator that answers at once, how reads group depends on how promptly a loaded
+/// machine schedules Terraform, not on the provider.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refresh_of_thirty_resources_makes_at_most_three_describe_calls() {
+async fn a_refresh_of_thirty_resources_makes_at_most_four_describe_calls() {
     let Some((_emulator, control, ws)) = support::setup(None).await else {
         return;
     };
     ws.write(&support::cluster_configs(&control, 30));
     ws.apply().ok();
     control.clear_calls();
+    control.inject(Fault {
+        operation: Some("DescribeClusters".to_string()),
+        kind: FaultKind::Latency(Duration::from_millis(150)),
+        trigger: Trigger::Rate(1.0),
+    });
     let run = ws.run(&["plan", "-input=false", "-no-color"]);
+    control.clear_faults();
     assert!(run.stdout.contains("No changes"), "{}", run.all());
     let sizes = support::describe_batch_sizes(&control);
     assert_eq!(
@@ -24,7 +38,7 @@ async fn a_refresh_of_thirty_resources_makes_at_most_three_describe_calls() {
         control.calls("DescribeClusters")
     );
     assert!(
-        sizes.len() <= 3,
+        sizes.len() <= 4,
         "{} DescribeClusters calls for a refresh of 30 resources, of {sizes:?} clusters",
         sizes.len(),
     );

@@ -7,9 +7,11 @@
 //!
 //! How long a batch gathers: Terraform reads with a fixed parallelism (10 by default), so
 //! while a burst of reads is under way, as many reads wait at once as that parallelism, and
-//! when some are answered as many new ones follow within milliseconds. In a burst, a batch
-//! gathers until it has as many ids as the most reads seen waiting at once, or no read joined
-//! for a quiet gap; outside one, until a shorter quiet gap; never longer than a cap. A batch
+//! when some are answered as many new ones follow, within milliseconds on an idle machine and
+//! tens of milliseconds on a loaded one. In a burst, a batch gathers until it has as many ids
+//! as the most reads seen waiting at once (a quiet gap does not close it: Terraform's next
+//! reads come when its scheduler gets to them); outside one, until no read joined for a short
+//! quiet gap; never longer than a cap. A batch
 //! that had to wait for the call in flight gathers again for a moment once that call is
 //! answered, so that the readers it answered, whose next reads come right after, join it:
 //! a wave of reads split once (its first reads came far apart) does not stay split.
@@ -44,8 +46,6 @@ pub type Fetch =
 pub struct Gathering {
     /// Quiet gap that closes a batch with no recent batch before it (a lone read waits this).
     pub first_gap: Duration,
-    /// Quiet gap that closes a batch soon after another was answered.
-    pub follow_gap: Duration,
     /// How long after an answer the next batch still expects as many reads.
     pub follow_for: Duration,
     /// The most a batch gathers.
@@ -56,7 +56,6 @@ impl Default for Gathering {
     fn default() -> Self {
         Gathering {
             first_gap: Duration::from_millis(10),
-            follow_gap: Duration::from_millis(20),
             follow_for: Duration::from_millis(250),
             cap: Duration::from_millis(60),
         }
@@ -195,13 +194,7 @@ async fn send(
         let shared = shared.lock().unwrap_or_else(PoisonError::into_inner);
         Some(shared.peak).filter(|peak| *peak >= 2 && shared.in_burst(&gathering))
     };
-    let first = expected();
-    let gap = if first.is_some() {
-        gathering.follow_gap
-    } else {
-        gathering.first_gap
-    };
-    gather(&batch, first, gap, Instant::now(), &gathering).await;
+    gather(&batch, expected(), Instant::now(), &gathering).await;
     let _flight = match flight.clone().try_lock_owned() {
         Ok(free) => free,
         Err(_) => {
@@ -210,7 +203,7 @@ async fn send(
             // come now.
             if let Some(more) = expected() {
                 let from = Instant::now();
-                gather(&batch, Some(more), gathering.follow_gap, from, &gathering).await;
+                gather(&batch, Some(more), from, &gathering).await;
             }
             taken
         }
@@ -245,15 +238,10 @@ async fn send(
     batch.answer.send_replace(Some(answer));
 }
 
-/// Lets ids join `batch` until it holds `expected` of them, or none joined for `gap` (counted
-/// from the later of the last join and `from`), or `cap` has passed since `from`.
-async fn gather(
-    batch: &Batch,
-    expected: Option<usize>,
-    gap: Duration,
-    from: Instant,
-    gathering: &Gathering,
-) {
+/// Lets ids join `batch` until it holds `expected` of them, or (with nothing expected) none
+/// joined for the first gap, counted from the later of the last join and `from`; never longer
+/// than `cap` from `from`.
+async fn gather(batch: &Batch, expected: Option<usize>, from: Instant, gathering: &Gathering) {
     loop {
         let (count, last_join) = {
             let ids = batch.ids.lock().unwrap_or_else(PoisonError::into_inner);
@@ -262,7 +250,11 @@ async fn gather(
         if expected.is_some_and(|e| count >= e) {
             return;
         }
-        let close_at = (last_join.max(from) + gap).min(from + gathering.cap);
+        let cap_at = from + gathering.cap;
+        let close_at = match expected {
+            Some(_) => cap_at,
+            None => (last_join.max(from) + gathering.first_gap).min(cap_at),
+        };
         if Instant::now() >= close_at {
             return;
         }
@@ -279,7 +271,6 @@ mod tests {
     fn quick() -> Gathering {
         Gathering {
             first_gap: Duration::from_millis(5),
-            follow_gap: Duration::from_millis(5),
             follow_for: Duration::from_millis(1),
             cap: Duration::from_millis(10),
         }
