@@ -1,29 +1,43 @@
 #!/usr/bin/env bash
-# Builds release archives the way the Terraform Registry (and a filesystem_mirror) expects:
+# Builds and signs release archives the way the Terraform Registry (and a network or
+# filesystem mirror) expects:
 #
 #   dist/terraform-provider-cloudhsm_<version>_<os>_<arch>.zip   holding terraform-provider-cloudhsm_v<version>
 #   dist/terraform-provider-cloudhsm_<version>_SHA256SUMS        sha256 of every zip and the manifest
+#   dist/terraform-provider-cloudhsm_<version>_SHA256SUMS.sig    detached binary GPG signature of SHA256SUMS
 #   dist/terraform-provider-cloudhsm_<version>_manifest.json     copy of terraform-registry-manifest.json
 #   dist/terraform-registry-manifest.json                        {"version":1,"metadata":{"protocol_versions":["6.0"]}}
+#   dist/publish.txt                                             the files to upload; only for a signed release
 #
 # Usage: ./scripts/release.sh [--profile release|dev] [--target <rust target triple>]...
+#                             [--signing-key <gpg key id, fingerprint or email>] [--assemble]
 #        PROFILE=dev ./scripts/release.sh         (reuse the debug build, e.g. in tests)
 #        DIST_DIR=/elsewhere ./scripts/release.sh
+#        GPG_SIGNING_KEY=<key> ./scripts/release.sh   (same as --signing-key)
 #
-# Platforms: linux_amd64 (x86_64-unknown-linux-gnu) is the only platform this project builds
-# and tests. Without --target the script builds for the machine it runs on; --target passes
+# Signing: the Terraform Registry accepts a release only with SHA256SUMS.sig, and terraform
+# init checks that signature against the public key you gave the registry. With a signing
+# key (an RSA key in your GnuPG keyring; GPG_PASSPHRASE, if set, is its passphrase, and
+# GNUPGHOME chooses the keyring), the script signs, checks the signature with gpg --verify,
+# and writes publish.txt. Without one the release is unsigned: it says so, writes no
+# publish.txt, and must not be published. GnuPG comes from scripts/ensure-gnupg.sh.
+#
+# Platforms: without --target the script builds for the machine it runs on; --target passes
 # another Rust target triple to cargo and names the archive after it (e.g.
 # aarch64-apple-darwin -> darwin_arm64), which needs that target's std and linker installed.
-# An archive for any platform other than linux_amd64 is NOT tested, and the script says so
-# when it builds one: test it on that platform yourself before publishing it.
-# For the public registry, sign the SHA256SUMS file with your GPG key
-# (gpg --detach-sign dist/..._SHA256SUMS) and upload all of dist/ as a GitHub release.
+# TESTED_PLATFORMS (default: linux_amd64, the platform this project's own machines test)
+# names the platforms whose test suite ran; the script refuses to sign a release holding an
+# archive for any other platform. .github/workflows/release.yml builds each platform on its
+# own runner after ./scripts/test.sh passed there, and signs them together with --assemble:
+# no build, the zips already in DIST_DIR are checksummed and signed.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 profile="${PROFILE:-release}"
+signing_key="${GPG_SIGNING_KEY:-}"
+assemble=false
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -33,6 +47,10 @@ while [ $# -gt 0 ]; do
     --target) [ $# -ge 2 ] || { echo "release: --target needs a Rust target triple" >&2; exit 2; }
               targets+=("$2"); shift 2 ;;
     --target=*) targets+=("${1#--target=}"); shift ;;
+    --signing-key) [ $# -ge 2 ] || { echo "release: --signing-key needs a GPG key id, fingerprint or email" >&2; exit 2; }
+                   signing_key="$2"; shift 2 ;;
+    --signing-key=*) signing_key="${1#--signing-key=}"; shift ;;
+    --assemble) assemble=true; shift ;;
     -h|--help) sed -n '2,/^[^#]/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "release: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
@@ -42,8 +60,13 @@ case "$profile" in
   dev|debug) cargo_profile=(); profile_dir=debug ;;
   *) echo "release: PROFILE/--profile must be release or dev, not $profile" >&2; exit 2 ;;
 esac
+if $assemble && [ ${#targets[@]} -gt 0 ]; then
+  echo "release: --assemble signs the zips already in DIST_DIR and builds nothing; drop --target" >&2; exit 2
+fi
 
-for tool in cargo zip sha256sum; do
+tools=(sha256sum)
+$assemble || tools+=(cargo rustc zip)
+for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || { echo "release: $tool is needed but not on PATH; install it and retry" >&2; exit 1; }
 done
 
@@ -52,6 +75,9 @@ version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
 [ -n "$version" ] || { echo "release: no version = \"...\" line in Cargo.toml" >&2; exit 1; }
 dist="${DIST_DIR:-$root/dist}"
 target_root="${CARGO_TARGET_DIR:-$root/target}"
+sums="${name}_${version}_SHA256SUMS"
+# Platforms whose test suite ran (see the header), as " linux_amd64 darwin_arm64 ".
+tested=" $(echo "${TESTED_PLATFORMS:-linux_amd64}" | tr ',' ' ') "
 
 # Terraform's os_arch for a Rust target triple.
 os_arch() {
@@ -73,45 +99,111 @@ os_arch() {
   echo "${os}_${arch}"
 }
 
-host="$(rustc -vV | sed -n 's/^host: //p')"
-[ ${#targets[@]} -gt 0 ] || targets=("$host")
-# The one target the project builds and tests; see the header.
-tested_target=x86_64-unknown-linux-gnu
-
 mkdir -p "$dist"
-rm -f "$dist/${name}_${version}_"*
-stage="$(mktemp -d)"
-trap 'rm -rf "$stage"' EXIT
+# A previous run's signature or publish list must never outlive the files it vouched for.
+rm -f "$dist/$sums" "$dist/$sums.sig" "$dist/${name}_${version}_manifest.json" "$dist/publish.txt"
 
-for target in "${targets[@]}"; do
-  platform="$(os_arch "$target")"
-  if [ "$target" != "$tested_target" ]; then
-    echo "release: warning: $target ($platform) is not built or tested by this project; test the archive on $platform before publishing it" >&2
-  fi
-  if [ "$target" = "$host" ]; then
-    cargo build --locked "${cargo_profile[@]}" -p "$name" --bin "$name"
-    built="$target_root/$profile_dir/$name"
-  else
-    cargo build --locked "${cargo_profile[@]}" -p "$name" --bin "$name" --target "$target"
-    built="$target_root/$target/$profile_dir/$name"
-  fi
-  exe=""
-  case "$target" in *-windows-*) exe=".exe" ;; esac
-  [ -f "$built$exe" ] || { echo "release: cargo did not produce $built$exe" >&2; exit 1; }
-  dir="$stage/$platform"
-  mkdir -p "$dir"
-  cp "$built$exe" "$dir/${name}_v${version}${exe}"
-  chmod 0755 "$dir/${name}_v${version}${exe}"
-  zipfile="$dist/${name}_${version}_${platform}.zip"
-  (cd "$dir" && zip -q -X "$zipfile" "${name}_v${version}${exe}")
-  echo "release: built $zipfile"
+if ! $assemble; then
+  host="$(rustc -vV | sed -n 's/^host: //p')"
+  [ ${#targets[@]} -gt 0 ] || targets=("$host")
+  rm -f "$dist/${name}_${version}_"*.zip
+  stage="$(mktemp -d)"
+  trap 'rm -rf "$stage"' EXIT
+
+  for target in "${targets[@]}"; do
+    platform="$(os_arch "$target")"
+    case "$tested" in
+      *" $platform "*) ;;
+      *) echo "release: warning: $target ($platform) is not in TESTED_PLATFORMS ($(echo $tested)); run ./scripts/test.sh on $platform before publishing its archive" >&2 ;;
+    esac
+    if [ "$target" = "$host" ]; then
+      cargo build --locked ${cargo_profile[@]+"${cargo_profile[@]}"} -p "$name" --bin "$name"
+      built="$target_root/$profile_dir/$name"
+    else
+      cargo build --locked ${cargo_profile[@]+"${cargo_profile[@]}"} -p "$name" --bin "$name" --target "$target"
+      built="$target_root/$target/$profile_dir/$name"
+    fi
+    exe=""
+    case "$target" in *-windows-*) exe=".exe" ;; esac
+    [ -f "$built$exe" ] || { echo "release: cargo did not produce $built$exe" >&2; exit 1; }
+    dir="$stage/$platform"
+    mkdir -p "$dir"
+    cp "$built$exe" "$dir/${name}_v${version}${exe}"
+    chmod 0755 "$dir/${name}_v${version}${exe}"
+    zipfile="$dist/${name}_${version}_${platform}.zip"
+    (cd "$dir" && zip -q -X "$zipfile" "${name}_v${version}${exe}")
+    echo "release: built $zipfile"
+  done
+fi
+
+zips=()
+platforms=()
+for zip in "$dist/${name}_${version}_"*.zip; do
+  [ -f "$zip" ] || continue
+  zips+=("$(basename "$zip")")
+  platform="$(basename "$zip" .zip)"
+  platforms+=("${platform#"${name}_${version}_"}")
 done
+[ ${#zips[@]} -gt 0 ] || { echo "release: no ${name}_${version}_<os>_<arch>.zip in $dist to checksum" >&2; exit 1; }
 
 printf '{\n  "version": 1,\n  "metadata": {\n    "protocol_versions": ["6.0"]\n  }\n}\n' \
   >"$dist/terraform-registry-manifest.json"
 cp "$dist/terraform-registry-manifest.json" "$dist/${name}_${version}_manifest.json"
-(cd "$dist" && sha256sum "${name}_${version}_"*.zip "${name}_${version}_manifest.json" \
-  >"${name}_${version}_SHA256SUMS")
-echo "release: wrote $dist/${name}_${version}_SHA256SUMS and terraform-registry-manifest.json"
-echo "release: to try it, unzip into <mirror>/registry.terraform.io/cloudhsm-iac/cloudhsm/$version/<os_arch>/"
-echo "         and use provider_installation { filesystem_mirror { path = \"<mirror>\" } }"
+(cd "$dist" && sha256sum "${zips[@]}" "${name}_${version}_manifest.json" >"$sums")
+echo "release: wrote $dist/$sums and terraform-registry-manifest.json"
+
+if [ -z "$signing_key" ]; then
+  echo "release: WARNING: this release is UNSIGNED and cannot be published: the Terraform Registry" >&2
+  echo "release:   refuses a release without ${sums}.sig, and terraform init could not verify it." >&2
+  echo "release:   The archives are fine for a filesystem or network mirror you trust. To publish," >&2
+  echo "release:   run again with --signing-key <key id> or GPG_SIGNING_KEY=<key id> (see README, Releasing)." >&2
+  echo "release: no publish.txt written: nothing in $dist is marked publishable" >&2
+  exit 0
+fi
+
+for platform in "${platforms[@]}"; do
+  case "$tested" in
+    *" $platform "*) ;;
+    *) echo "release: not signing: $dist holds the $platform archive, but the test suite did not run on" \
+            "$platform (TESTED_PLATFORMS=$(echo $tested)). Run ./scripts/test.sh there and add it to" \
+            "TESTED_PLATFORMS (.github/workflows/release.yml does), or leave that archive out." >&2
+       exit 1 ;;
+  esac
+done
+
+gpg="$("$root/scripts/ensure-gnupg.sh")"
+# The key must be one secret key, and RSA: the Terraform Registry does not accept other kinds.
+keys="$("$gpg" --batch --with-colons --list-secret-keys -- "$signing_key" 2>/dev/null || true)"
+fingerprints="$(echo "$keys" | awk -F: '$1 == "sec" { getline; if ($1 == "fpr") print $10 }')"
+case "$(echo "$fingerprints" | grep -c .)" in
+  0) echo "release: no secret key \"$signing_key\" in the GnuPG keyring${GNUPGHOME:+ at $GNUPGHOME};" \
+          "import it (gpg --import) or name another one (gpg --list-secret-keys lists them)" >&2; exit 1 ;;
+  1) ;;
+  *) echo "release: \"$signing_key\" names several secret keys ($(echo $fingerprints));" \
+          "give the fingerprint of the one to sign with" >&2; exit 1 ;;
+esac
+fingerprint="$fingerprints"
+algorithm="$(echo "$keys" | awk -F: '$1 == "sec" { print $4; exit }')"
+if [ "$algorithm" != 1 ]; then
+  echo "release: key $fingerprint is not an RSA key (OpenPGP algorithm $algorithm); the Terraform" \
+       "Registry accepts RSA signing keys only. Make one: gpg --full-generate-key (RSA and RSA, 4096 bits)" >&2
+  exit 1
+fi
+
+passphrase=()
+[ -z "${GPG_PASSPHRASE:-}" ] || passphrase=(--pinentry-mode loopback --passphrase-fd 0)
+printf '%s' "${GPG_PASSPHRASE:-}" | "$gpg" --batch --yes ${passphrase[@]+"${passphrase[@]}"} \
+  --local-user "$fingerprint" --output "$dist/$sums.sig" --detach-sign "$dist/$sums"
+if ! "$gpg" --batch --verify "$dist/$sums.sig" "$dist/$sums" 2>/dev/null; then
+  rm -f "$dist/$sums.sig"
+  echo "release: gpg --verify does not accept the signature just made with $fingerprint; nothing is publishable" >&2
+  exit 1
+fi
+{
+  printf '%s\n' "${zips[@]}"
+  printf '%s\n' "$sums" "$sums.sig" "${name}_${version}_manifest.json"
+} >"$dist/publish.txt"
+echo "release: signed $sums with key $fingerprint (key ID ${fingerprint: -16})"
+echo "release: ready to publish ($(echo "${platforms[@]}")): upload the files listed in $dist/publish.txt"
+echo "         as the GitHub release v$version; the registry needs the public key once:"
+echo "         gpg --armor --export $fingerprint"
