@@ -396,24 +396,33 @@ mod tests {
         let earlier = Value::object([
             ("id", prefix.clone()),
             ("days", bounds.clone()),
-            ("list", Value::List(vec![Value::string("a"), prefix.clone()])),
+            (
+                "list",
+                Value::List(vec![Value::string("a"), prefix.clone()]),
+            ),
             ("short", Value::List(vec![prefix.clone()])),
             ("known", prefix.clone()),
             ("own", prefix.clone()),
-            (
-                "d",
-                Value::Dynamic(Type::Number, Box::new(bounds.clone())),
-            ),
+            ("d", Value::Dynamic(Type::Number, Box::new(bounds.clone()))),
         ]);
         let own = Value::Unknown(Refinements::not_null());
         let now = Value::object([
             ("id", Value::unknown()),
             ("days", Value::unknown()),
-            ("list", Value::List(vec![Value::string("b"), Value::unknown()])),
-            ("short", Value::List(vec![Value::unknown(), Value::unknown()])),
+            (
+                "list",
+                Value::List(vec![Value::string("b"), Value::unknown()]),
+            ),
+            (
+                "short",
+                Value::List(vec![Value::unknown(), Value::unknown()]),
+            ),
             ("known", Value::string("cluster-1")),
             ("own", own.clone()),
-            ("d", Value::Dynamic(Type::Number, Box::new(Value::unknown()))),
+            (
+                "d",
+                Value::Dynamic(Type::Number, Box::new(Value::unknown())),
+            ),
             ("new", Value::unknown()),
         ]);
         let kept = now.keep_refinements(&earlier);
@@ -435,7 +444,10 @@ mod tests {
             Some(&Value::Dynamic(Type::Number, Box::new(bounds)))
         );
         assert_eq!(kept.get("new"), Some(&Value::unknown()));
-        assert_eq!(Value::unknown().keep_refinements(&Value::Null), Value::unknown());
+        assert_eq!(
+            Value::unknown().keep_refinements(&Value::Null),
+            Value::unknown()
+        );
     }
 
     #[test]
