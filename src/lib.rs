@@ -9,7 +9,8 @@ pub mod cluster_id;
 pub mod context;
 pub mod data_sources;
 pub mod dates;
-pub mod docs;
+#[cfg(test)]
+mod docs;
 pub mod provider;
 pub mod resources;
 pub mod signing;

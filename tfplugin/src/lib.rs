@@ -13,6 +13,7 @@
 mod convert;
 pub mod data_source;
 pub mod diagnostics;
+pub mod docs;
 pub mod duration;
 mod grpc;
 pub mod handshake;

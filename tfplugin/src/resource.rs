@@ -392,8 +392,11 @@ impl<R: TypedResource> Resource for ResourceAdapter<R> {
             creating: ruled.creating,
         };
         self.resource.modify_plan(&mut plan).await;
+        // The model holds no refinements: an unknown still unknown after the hook keeps what
+        // the ruled plan (the configuration, through Terraform's proposal) knew about it.
+        let planned = plan.planned.into_value().keep_refinements(&ruled.planned);
         PlanResponse {
-            planned_state: self.attributes.null_write_only(plan.planned.into_value()),
+            planned_state: self.attributes.null_write_only(planned),
             requires_replace: plan.requires_replace,
             planned_private: request.prior_private,
             diagnostics: plan.diagnostics,

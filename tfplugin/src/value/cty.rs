@@ -264,6 +264,30 @@ impl Value {
         }
     }
 
+    /// This value with the refinements `earlier` had, where this value is a wholly unknown
+    /// value (no refinements of its own) and `earlier` an unknown at the same place: what was
+    /// known about a value stays known when it passes through code that cannot say it (a
+    /// typed [`super::Field`] holds no refinements). Objects and maps are matched by name,
+    /// lists, sets and tuples element by element when both have the same length, dynamic
+    /// values when their types agree; anything else is left as it is. It never adds a
+    /// refinement `earlier` did not have, so it can only keep promises already made.
+    pub fn keep_refinements(self, earlier: &Value) -> Value {
+        match (self, earlier) {
+            (Value::Unknown(r), Value::Unknown(known)) if r == Refinements::default() => {
+                Value::Unknown(known.clone())
+            }
+            (Value::Object(m), Value::Object(e)) => Value::Object(keep_by_name(m, e)),
+            (Value::Map(m), Value::Map(e)) => Value::Map(keep_by_name(m, e)),
+            (Value::List(v), Value::List(e)) => Value::List(keep_by_position(v, e)),
+            (Value::Set(v), Value::Set(e)) => Value::Set(keep_by_position(v, e)),
+            (Value::Tuple(v), Value::Tuple(e)) => Value::Tuple(keep_by_position(v, e)),
+            (Value::Dynamic(t, v), Value::Dynamic(te, e)) if t == *te => {
+                Value::Dynamic(t, Box::new(v.keep_refinements(e)))
+            }
+            (v, _) => v,
+        }
+    }
+
     /// A short name of the value's kind, for messages.
     pub fn kind_name(&self) -> &'static str {
         match self {
@@ -313,6 +337,35 @@ impl Value {
     }
 }
 
+/// [`Value::keep_refinements`] attribute by attribute (key by key).
+fn keep_by_name(
+    values: BTreeMap<String, Value>,
+    earlier: &BTreeMap<String, Value>,
+) -> BTreeMap<String, Value> {
+    values
+        .into_iter()
+        .map(|(k, v)| {
+            let v = match earlier.get(&k) {
+                Some(e) => v.keep_refinements(e),
+                None => v,
+            };
+            (k, v)
+        })
+        .collect()
+}
+
+/// [`Value::keep_refinements`] element by element, only when the lengths agree.
+fn keep_by_position(values: Vec<Value>, earlier: &[Value]) -> Vec<Value> {
+    if values.len() != earlier.len() {
+        return values;
+    }
+    values
+        .into_iter()
+        .zip(earlier)
+        .map(|(v, e)| v.keep_refinements(e))
+        .collect()
+}
+
 /// The one type all `values` imply, if they agree.
 fn same_type<'a>(mut values: impl Iterator<Item = &'a Value>) -> Option<Type> {
     let first = values.next()?.implied_type()?;
@@ -327,6 +380,75 @@ pub(super) static NULL: Value = Value::Null;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refinements_are_kept_where_a_plain_unknown_stands_in_the_same_place() {
+        let prefix = Value::Unknown(Refinements {
+            not_null: true,
+            string_prefix: Some("cluster-".into()),
+            ..Default::default()
+        });
+        let bounds = Value::Unknown(Refinements {
+            number_lower: Some((Number::from_i64(7), true)),
+            number_upper: Some((Number::from_i64(379), true)),
+            ..Default::default()
+        });
+        let earlier = Value::object([
+            ("id", prefix.clone()),
+            ("days", bounds.clone()),
+            (
+                "list",
+                Value::List(vec![Value::string("a"), prefix.clone()]),
+            ),
+            ("short", Value::List(vec![prefix.clone()])),
+            ("known", prefix.clone()),
+            ("own", prefix.clone()),
+            ("d", Value::Dynamic(Type::Number, Box::new(bounds.clone()))),
+        ]);
+        let own = Value::Unknown(Refinements::not_null());
+        let now = Value::object([
+            ("id", Value::unknown()),
+            ("days", Value::unknown()),
+            (
+                "list",
+                Value::List(vec![Value::string("b"), Value::unknown()]),
+            ),
+            (
+                "short",
+                Value::List(vec![Value::unknown(), Value::unknown()]),
+            ),
+            ("known", Value::string("cluster-1")),
+            ("own", own.clone()),
+            (
+                "d",
+                Value::Dynamic(Type::Number, Box::new(Value::unknown())),
+            ),
+            ("new", Value::unknown()),
+        ]);
+        let kept = now.keep_refinements(&earlier);
+        assert_eq!(kept.get("id"), Some(&prefix));
+        assert_eq!(kept.get("days"), Some(&bounds));
+        assert_eq!(
+            kept.get("list"),
+            Some(&Value::List(vec![Value::string("b"), prefix.clone()]))
+        );
+        // Not matched, known now, refined on its own, or nothing known before: left alone.
+        assert_eq!(
+            kept.get("short"),
+            Some(&Value::List(vec![Value::unknown(), Value::unknown()]))
+        );
+        assert_eq!(kept.get("known"), Some(&Value::string("cluster-1")));
+        assert_eq!(kept.get("own"), Some(&own));
+        assert_eq!(
+            kept.get("d"),
+            Some(&Value::Dynamic(Type::Number, Box::new(bounds)))
+        );
+        assert_eq!(kept.get("new"), Some(&Value::unknown()));
+        assert_eq!(
+            Value::unknown().keep_refinements(&Value::Null),
+            Value::unknown()
+        );
+    }
 
     #[test]
     fn sets_compare_without_order() {

@@ -7,12 +7,14 @@
 //!
 //! The parts, from the bottom up (each knows only those below it, and [`crate::path`]):
 //! - `number`: [`Number`], exact decimal text;
-//! - `cty`: [`Type`], [`Value`], [`Refinements`];
+//! - `cty`: [`Type`], [`Value`], [`Refinements`] ([`Value::keep_refinements`]: what was
+//!   known about an unknown stays known through code that cannot say it);
 //! - `error`: [`ValueError`], the one error of all the parts above it;
 //! - `decode`: what reading either wire form shares;
-//! - `json`: the crate's one JSON parser, the type encoding, [`decode_json`],
-//!   [`decode_stored_json`];
-//! - `msgpack`: [`decode_msgpack`], [`encode_msgpack`];
+//! - `json/`: the crate's one JSON parser (`parse`), the type encoding (`types`),
+//!   [`decode_json`] and [`decode_stored_json`] (`decode`); JSON has no unknown values;
+//! - `msgpack/`: raw reading (`read`), [`decode_msgpack`] (`decode`), [`encode_msgpack`]
+//!   (`encode`), unknowns and their refinements, both ways (`refinements`);
 //! - `typed`: [`Field`], [`FromValue`], [`IntoValue`], [`ObjectReader`], [`ObjectBuilder`].
 //!
 //! This file only hands their names on, so that everything is reached as

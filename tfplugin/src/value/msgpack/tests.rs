@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use super::*;
+use super::{decode_msgpack, encode_msgpack};
+use crate::path::AttributePath;
+use crate::value::{Number, Refinements, Type, Value, ValueError};
 
 fn roundtrip(v: &Value, ty: &Type) -> Value {
     let bytes = encode_msgpack(v, ty).unwrap();
@@ -299,4 +301,146 @@ fn numbers_of_stored_state_keep_every_digit() {
         ),
     )]);
     assert_eq!(roundtrip(&v, &ty), v);
+}
+
+/// Hand-built bytes of Terraform's wire format (object-wire-format.md, "refined unknown
+/// values"): read into refinements, and written back byte for byte.
+#[test]
+fn refinement_fixtures_both_ways() {
+    let both_ways = |bytes: &[u8], ty: &Type, expected: Refinements| {
+        let v = decode_msgpack(bytes, ty).unwrap();
+        assert_eq!(v, Value::Unknown(expected), "{bytes:02x?}");
+        assert_eq!(
+            encode_msgpack(&v, ty).unwrap(),
+            bytes.to_vec(),
+            "{bytes:02x?}"
+        );
+    };
+    // A number in 7..=379: ext8, 11 bytes, {3: [7, true], 4: [379, true]}.
+    both_ways(
+        &[
+            0xc7, 0x0b, 0x0c, 0x82, 0x03, 0x92, 0x07, 0xc3, 0x04, 0x92, 0xcd, 0x01, 0x7b, 0xc3,
+        ],
+        &Type::Number,
+        Refinements {
+            number_lower: Some((Number::from_i64(7), true)),
+            number_upper: Some((Number::from_i64(379), true)),
+            ..Default::default()
+        },
+    );
+    // Not null, above -1.5 (exclusive), a float bound: {1: false, 3: [-1.5, false]}.
+    both_ways(
+        &[
+            0xc7, 0x0f, 0x0c, 0x82, 0x01, 0xc2, 0x03, 0x92, 0xcb, 0xbf, 0xf8, 0, 0, 0, 0, 0, 0,
+            0xc2,
+        ],
+        &Type::Number,
+        Refinements {
+            not_null: true,
+            number_lower: Some((Number::parse("-1.5").unwrap(), false)),
+            ..Default::default()
+        },
+    );
+    // A prefix alone: fixext8 {2: "clus-"}.
+    both_ways(
+        &[0xd7, 0x0c, 0x81, 0x02, 0xa5, b'c', b'l', b'u', b's', b'-'],
+        &Type::String,
+        Refinements {
+            string_prefix: Some("clus-".into()),
+            ..Default::default()
+        },
+    );
+    // A list of 1 to 300 elements: {5: 1, 6: 300} (300 as uint16).
+    both_ways(
+        &[0xc7, 0x07, 0x0c, 0x82, 0x05, 0x01, 0x06, 0xcd, 0x01, 0x2c],
+        &Type::list(Type::String),
+        Refinements {
+            length_lower: Some(1),
+            length_upper: Some(300),
+            ..Default::default()
+        },
+    );
+    // A map, not null, at most 2: ext8, 5 bytes, {1: false, 6: 2}.
+    both_ways(
+        &[0xc7, 0x05, 0x0c, 0x82, 0x01, 0xc2, 0x06, 0x02],
+        &Type::map(Type::Bool),
+        Refinements {
+            not_null: true,
+            length_upper: Some(2),
+            ..Default::default()
+        },
+    );
+}
+
+#[test]
+fn refinements_that_say_nothing_or_do_not_apply_are_not_written() {
+    // As go-cty: an infinite bound, a length of at least 0, an empty prefix, a prefix on a
+    // number are no refinement; with nothing left, the value is extension type 0.
+    for (r, ty) in [
+        (
+            Refinements {
+                number_lower: Some((Number::from_f64(f64::NEG_INFINITY), true)),
+                ..Default::default()
+            },
+            Type::Number,
+        ),
+        (
+            Refinements {
+                length_lower: Some(0),
+                ..Default::default()
+            },
+            Type::set(Type::String),
+        ),
+        (
+            Refinements {
+                string_prefix: Some(String::new()),
+                ..Default::default()
+            },
+            Type::String,
+        ),
+        (
+            Refinements {
+                string_prefix: Some("x".into()),
+                length_upper: Some(1),
+                ..Default::default()
+            },
+            Type::Number,
+        ),
+    ] {
+        assert_eq!(
+            encode_msgpack(&Value::Unknown(r.clone()), &ty).unwrap(),
+            vec![0xd4, 0, 0],
+            "{r:?}"
+        );
+    }
+}
+
+#[test]
+fn a_long_prefix_is_cut_to_what_terraform_reads() {
+    let long = "é".repeat(200); // 400 bytes
+    let v = Value::Unknown(Refinements {
+        string_prefix: Some(long.clone()),
+        ..Default::default()
+    });
+    let bytes = encode_msgpack(&v, &Type::String).unwrap();
+    assert!(bytes.len() <= 3 + 1024, "{}", bytes.len());
+    let Value::Unknown(r) = decode_msgpack(&bytes, &Type::String).unwrap() else {
+        panic!("unknown")
+    };
+    let prefix = r.string_prefix.unwrap();
+    assert!(prefix.len() <= 256 && long.starts_with(&prefix), "{prefix}");
+    assert!(prefix.len() >= 250, "{}", prefix.len());
+}
+
+#[test]
+fn terraform_1_0_unknowns_read_and_written_as_before() {
+    // Terraform before 1.6 sends and reads extension type 0 only, with a one-byte payload.
+    let ty = Type::object([("a", Type::String), ("n", Type::Number)]);
+    let bytes = [0x82, 0xa1, b'a', 0xd4, 0, 0, 0xa1, b'n', 0xd4, 0, 0];
+    let v = decode_msgpack(&bytes, &ty).unwrap();
+    assert_eq!(
+        v,
+        Value::object([("a", Value::unknown()), ("n", Value::unknown())])
+    );
+    assert_eq!(encode_msgpack(&v, &ty).unwrap(), bytes.to_vec());
 }
