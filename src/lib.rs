@@ -6,12 +6,14 @@ pub mod certs;
 pub mod clock;
 pub mod cloudhsm;
 pub mod cluster_id;
+pub mod cluster_ref;
 pub mod context;
 pub mod data_sources;
 pub mod dates;
 pub mod docs;
 pub mod provider;
 pub mod resources;
+pub mod retention;
 pub mod signing;
 pub mod stop;
 #[cfg(test)]
