@@ -4,6 +4,7 @@
 //!
 //! Knows our client, `Cluster`, `certs` and `signing` (the CA key signs the CSR here, once);
 //! no Terraform types.
+
 use tokio::time::Instant;
 
 use super::watch::{
