@@ -1,6 +1,9 @@
 //! What CloudHSM said, in words for Terraform users: API failures, waits that ended early,
-//! and unknown clusters as diagnostics that name the cluster and say what to do. Shared by
-//! the resources, the data source and the provider context.
+//! and unknown objects as diagnostics that name the object (a [`Subject`]: "Cluster
+//! cluster-…" on `cluster_id`) and say what to do. Shared by the resources, the data source
+//! and the provider context.
+//!
+//! Knows our CloudHSM client's errors and Terraform diagnostics; not the resources.
 
 use tfplugin::diagnostics::{AttributePath, Diagnostic};
 
@@ -8,12 +11,59 @@ use crate::cloudhsm::workflows::InitializeError;
 use crate::cloudhsm::{ApiError, ErrorKind, Initialization, ModifyError, WaitError};
 use crate::signing::{SigningError, SigningRole};
 
-/// An API failure as a diagnostic: the AWS error code and message, the cluster id, and what
-/// the user can do.
-pub fn api_diagnostic(err: &ApiError, cluster_id: &str, doing: &str) -> Diagnostic {
+/// What a diagnostic is about: one CloudHSM object, the word users know it by, and the
+/// attribute whose value names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Subject<'a> {
+    /// The kind of object as running text has it, e.g. `cluster`.
+    pub noun: &'static str,
+    /// The object's id, e.g. `cluster-jxhlf7644ne`.
+    pub id: &'a str,
+    /// The attribute that names it, e.g. `cluster_id`.
+    pub attribute: &'static str,
+}
+
+impl<'a> Subject<'a> {
+    /// The cluster `id`, named by `cluster_id`.
+    pub fn cluster(id: &'a str) -> Self {
+        Subject {
+            noun: "cluster",
+            id,
+            attribute: "cluster_id",
+        }
+    }
+
+    /// The noun at the start of a sentence: `Cluster`.
+    pub fn noun_capitalized(&self) -> String {
+        let mut chars = self.noun.chars();
+        chars.next().map_or_else(String::new, |first| {
+            first.to_uppercase().chain(chars).collect()
+        })
+    }
+
+    /// The object as a detail starts with it: `Cluster cluster-jxhlf7644ne`.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.noun_capitalized(), self.id)
+    }
+
+    /// The attribute that names the object.
+    pub fn path(&self) -> AttributePath {
+        AttributePath::attr(self.attribute)
+    }
+}
+
+/// An API failure as a diagnostic: the AWS error code and message, the object it was about,
+/// and what the user can do.
+pub fn api_diagnostic(err: &ApiError, subject: &Subject, doing: &str) -> Diagnostic {
+    let not_found;
     let advice = match err.kind() {
         ErrorKind::NotFound => {
-            "Check that the cluster id is right and that the provider's region is the cluster's region."
+            let noun = subject.noun;
+            not_found = format!(
+                "Check that the {noun} id is right and that the provider's region is the \
+                 {noun}'s region."
+            );
+            not_found.as_str()
         }
         ErrorKind::AccessDenied => {
             "The credentials in use lack a cloudhsm: permission for this call; check the IAM policy."
@@ -50,7 +100,7 @@ pub fn api_diagnostic(err: &ApiError, cluster_id: &str, doing: &str) -> Diagnost
     };
     Diagnostic::error(
         summary,
-        format!("Cluster {cluster_id}: {err}. {advice}")
+        format!("{}: {err}. {advice}", subject.label())
             .trim_end()
             .to_string(),
     )
@@ -58,44 +108,51 @@ pub fn api_diagnostic(err: &ApiError, cluster_id: &str, doing: &str) -> Diagnost
 
 /// A waiting failure as a diagnostic that says what is still running and that a re-run
 /// continues from there.
-pub fn wait_diagnostic(err: &WaitError, cluster_id: &str, waiting_for: &str) -> Diagnostic {
+pub fn wait_diagnostic(err: &WaitError, subject: &Subject, waiting_for: &str) -> Diagnostic {
+    let (label, noun) = (subject.label(), subject.noun);
     match err {
-        WaitError::Api { error, .. } => api_diagnostic(error, cluster_id, waiting_for),
+        WaitError::Api { error, .. } => api_diagnostic(error, subject, waiting_for),
         WaitError::Gone => Diagnostic::error(
-            "Cluster disappeared",
-            format!("Cluster {cluster_id} was deleted while {waiting_for}."),
+            format!("{} disappeared", subject.noun_capitalized()),
+            format!("{label} was deleted while {waiting_for}."),
         ),
         WaitError::TimedOut { .. } => Diagnostic::error(
-            "Timed out waiting for the cluster",
+            format!("Timed out waiting for the {noun}"),
             format!(
-                "Cluster {cluster_id}: {err}. The change keeps running in CloudHSM; run \
-                 `terraform apply` again to pick it up, or raise the timeout in `timeouts`."
+                "{label}: {err}. The change keeps running in CloudHSM; run `terraform apply` \
+                 again to pick it up, or raise the timeout in `timeouts`."
             ),
         ),
         WaitError::Cancelled { .. } => Diagnostic::error(
-            "Interrupted while waiting for the cluster",
+            format!("Interrupted while waiting for the {noun}"),
             format!(
-                "Cluster {cluster_id}: {err}. The change keeps running in CloudHSM; run \
-                 `terraform apply` again to pick it up."
+                "{label}: {err}. The change keeps running in CloudHSM; run `terraform apply` \
+                 again to pick it up."
             ),
         ),
         WaitError::Failed { .. } => Diagnostic::error(
-            "The cluster did not reach the expected state",
-            format!("Cluster {cluster_id}: {err}."),
+            format!("The {noun} did not reach the expected state"),
+            format!("{label}: {err}."),
         ),
     }
 }
 
-/// The error for a cluster id CloudHSM does not know.
-pub fn cluster_not_found(cluster_id: &str) -> Diagnostic {
+/// The error for an id CloudHSM does not know, on the attribute that names it.
+pub fn not_found(subject: &Subject) -> Diagnostic {
+    let (id, noun) = (subject.id, subject.noun);
     Diagnostic::error(
-        "Cluster not found",
+        format!("{} not found", subject.noun_capitalized()),
         format!(
-            "CloudHSM has no cluster {cluster_id} in the provider's region. Check the id and the \
+            "CloudHSM has no {noun} {id} in the provider's region. Check the id and the \
              provider's region."
         ),
     )
-    .at(AttributePath::attr("cluster_id"))
+    .at(subject.path())
+}
+
+/// The error for a cluster id CloudHSM does not know.
+pub fn cluster_not_found(cluster_id: &str) -> Diagnostic {
+    not_found(&Subject::cluster(cluster_id))
 }
 
 /// A failed modification as a diagnostic, on `hsm_type` when CloudHSM refused that attribute.
@@ -104,6 +161,7 @@ pub fn modify_diagnostic(
     cluster_id: &str,
     hsm_type: AttributePath,
 ) -> Diagnostic {
+    let subject = Subject::cluster(cluster_id);
     match err {
         ModifyError::NotFound => cluster_not_found(cluster_id),
         ModifyError::Gone(c) => Diagnostic::error(
@@ -113,13 +171,13 @@ pub fn modify_diagnostic(
                 c.state
             ),
         ),
-        ModifyError::Describe(e) => api_diagnostic(e, cluster_id, "reading the cluster"),
+        ModifyError::Describe(e) => api_diagnostic(e, &subject, "reading the cluster"),
         ModifyError::Refused {
             error,
             cluster,
             change,
         } => {
-            let mut d = api_diagnostic(error, cluster_id, "changing the cluster's settings");
+            let mut d = api_diagnostic(error, &subject, "changing the cluster's settings");
             if cluster.initialization() == Initialization::NotYet {
                 d.detail.push_str(&format!(
                     " The cluster is {} and not initialized yet; if CloudHSM accepts this \
@@ -141,7 +199,7 @@ pub fn modify_diagnostic(
                 }
                 None => "waiting until the cluster can be modified".to_string(),
             };
-            let mut d = wait_diagnostic(error, cluster_id, &what);
+            let mut d = wait_diagnostic(error, &subject, &what);
             if let Some(t) = change.as_ref().and_then(|c| c.hsm_type.as_deref()) {
                 d.detail.push_str(&format!(
                     " The HSM type change to {t} has started and continues in CloudHSM; the \
@@ -200,6 +258,7 @@ pub fn initialize_diagnostic(
     resource: &str,
     at: InitializeAttributes,
 ) -> Diagnostic {
+    let subject = Subject::cluster(cluster_id);
     let on_cluster_id = |summary: &str, detail: String| {
         Diagnostic::error(summary, detail).at(at.cluster_id.clone())
     };
@@ -271,15 +330,15 @@ pub fn initialize_diagnostic(
             ),
         ),
         InitializeError::Signing(e) => signing_diagnostic(e, &at),
-        InitializeError::Describe(e) => api_diagnostic(e, cluster_id, "reading the cluster"),
-        InitializeError::Refused(e, _) => api_diagnostic(e, cluster_id, "initializing the cluster"),
+        InitializeError::Describe(e) => api_diagnostic(e, &subject, "reading the cluster"),
+        InitializeError::Refused(e, _) => api_diagnostic(e, &subject, "initializing the cluster"),
         InitializeError::Wait { error, accepted } => {
             let waiting_for = if *accepted {
                 "waiting for the cluster to be initialized"
             } else {
                 "waiting for the cluster to be ready for initialization"
             };
-            let mut d = wait_diagnostic(error, cluster_id, waiting_for);
+            let mut d = wait_diagnostic(error, &subject, waiting_for);
             if *accepted && !matches!(error, WaitError::Gone) {
                 d.detail.push_str(
                     " InitializeCluster was sent and CloudHSM accepted it (or may have: its \
@@ -308,7 +367,11 @@ mod tests {
             message: "bad cert".into(),
             status: Some(400),
         };
-        let d = api_diagnostic(&e, "cluster-abcdefghijk", "initializing the cluster");
+        let d = api_diagnostic(
+            &e,
+            &Subject::cluster("cluster-abcdefghijk"),
+            "initializing the cluster",
+        );
         assert!(d.summary.contains("CloudHsmInvalidRequestException"));
         assert!(d.detail.contains("cluster-abcdefghijk"));
         assert!(d.detail.contains("bad cert"));

@@ -1,6 +1,7 @@
 //! What the provider shares with its resources and data source: the CloudHSM client once
 //! the provider block is configured (or "deferred" while its arguments are unknown at plan
-//! time), plan-time reads of a cluster, and the stop signal that `StopProvider` fires.
+//! time), plan-time reads of a cluster (whose messages name what the caller says they are
+//! about, a [`Subject`]), and the stop signal that `StopProvider` fires.
 //!
 //! Knows Terraform diagnostics and our CloudHSM client; not the resources that use it.
 
@@ -8,10 +9,10 @@ use std::sync::Arc;
 
 use tokio::sync::RwLock;
 
-use crate::aws_diagnostics::api_diagnostic;
+use crate::aws_diagnostics::{api_diagnostic, Subject};
 use crate::cloudhsm::{ApiError, CloudHsm, Cluster};
 use crate::stop::StopSignal;
-use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::diagnostics::{Diagnostic, Diagnostics};
 
 /// What a plan-time read of a cluster found.
 pub enum PlanRead {
@@ -93,12 +94,13 @@ impl ProviderContext {
         }
     }
 
-    /// Reads a cluster to sharpen a plan. Such reads only sharpen it: when CloudHSM is
-    /// throttling, failing or unreachable, the plan goes on with a warning (apply runs the same
-    /// checks), so a bad minute cannot end an apply, which plans each resource again.
+    /// Reads the cluster `subject` names to sharpen a plan. Such reads only sharpen it: when
+    /// CloudHSM is throttling, failing or unreachable, the plan goes on with a warning (apply
+    /// runs the same checks), so a bad minute cannot end an apply, which plans each resource
+    /// again. A refusal is an error on the subject's attribute.
     pub async fn read_at_plan(
         &self,
-        cluster_id: &str,
+        subject: &Subject<'_>,
         doing: &str,
         diags: &mut Diagnostics,
     ) -> PlanRead {
@@ -110,23 +112,22 @@ impl ProviderContext {
                 return PlanRead::Unavailable;
             }
         };
-        match client.describe(cluster_id).await {
+        match client.describe(subject.id).await {
             Ok(Some(c)) => PlanRead::Found(Box::new(c)),
             Ok(None) => PlanRead::NotFound,
             Err(e) if e.is_transient() || matches!(e, ApiError::DeadlineReached { .. }) => {
                 diags.push(Diagnostic::warning(
-                    "Could not read the cluster at plan time",
+                    format!("Could not read the {} at plan time", subject.noun),
                     format!(
-                        "Cluster {cluster_id}: {e}. The plan goes on without {doing}; the same \
-                         checks run when the change is applied."
+                        "{}: {e}. The plan goes on without {doing}; the same checks run when \
+                         the change is applied.",
+                        subject.label()
                     ),
                 ));
                 PlanRead::Unavailable
             }
             Err(e) => {
-                diags.push(
-                    api_diagnostic(&e, cluster_id, doing).at(AttributePath::attr("cluster_id")),
-                );
+                diags.push(api_diagnostic(&e, subject, doing).at(subject.path()));
                 PlanRead::Unavailable
             }
         }

@@ -6,6 +6,7 @@ pub mod certs;
 pub mod clock;
 pub mod cloudhsm;
 pub mod cluster_id;
+pub mod cluster_ref;
 pub mod context;
 pub mod data_sources;
 pub mod dates;
@@ -13,6 +14,7 @@ pub mod dates;
 mod docs;
 pub mod provider;
 pub mod resources;
+pub mod retention;
 pub mod signing;
 pub mod stop;
 #[cfg(test)]

@@ -284,11 +284,8 @@ async fn a_profile_in_the_provider_block_wins_over_keys_in_the_environment() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_that_is_never_answered_ends_at_the_deadline() {
-    let Some((_emulator, control, ws)) = support::setup(Some(Timings {
-        initialize: Duration::from_secs(600),
-        ..Timings::instant()
-    }))
-    .await
+    let Some((_emulator, control, ws)) =
+        support::setup_initializing_for(Duration::from_secs(600)).await
     else {
         return;
     };
@@ -357,11 +354,8 @@ async fn a_request_that_is_never_answered_ends_at_the_deadline() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_faults_and_resets_during_a_wait_do_not_end_it() {
-    let Some((_emulator, control, ws)) = support::setup(Some(Timings {
-        initialize: Duration::from_secs(4),
-        ..Timings::instant()
-    }))
-    .await
+    let Some((_emulator, control, ws)) =
+        support::setup_initializing_for(Duration::from_secs(4)).await
     else {
         return;
     };
@@ -568,11 +562,8 @@ async fn a_rollback_after_its_window_closed_is_a_plan_error_on_hsm_type() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_with_several_resources_in_flight_is_handled_through_terraform() {
-    let Some((_emulator, control, ws)) = support::setup(Some(Timings {
-        initialize: Duration::from_secs(600),
-        ..Timings::instant()
-    }))
-    .await
+    let Some((_emulator, control, ws)) =
+        support::setup_initializing_for(Duration::from_secs(600)).await
     else {
         return;
     };

@@ -8,7 +8,7 @@ mod support;
 
 use std::time::Duration;
 
-use cloudhsm_emulator::{Behaviour, CaKey, ClusterSpec, Fault, FaultKind, Timings};
+use cloudhsm_emulator::{Behaviour, CaKey, ClusterSpec, Fault, FaultKind};
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
     SubjectPublicKeyInfo, PKCS_ECDSA_P256_SHA256,
@@ -286,11 +286,8 @@ async fn plan_refuses_wrong_key_bad_anchor_and_missing_hsm_on_the_right_attribut
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeout_is_reported_and_the_next_apply_picks_it_up() {
-    let Some((_emulator, control, ws)) = support::setup(Some(Timings {
-        initialize: Duration::from_secs(4),
-        ..Timings::instant()
-    }))
-    .await
+    let Some((_emulator, control, ws)) =
+        support::setup_initializing_for(Duration::from_secs(4)).await
     else {
         return;
     };
@@ -356,11 +353,8 @@ async fn a_lost_initialize_response_is_adopted_not_repeated_blindly() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_mid_wait_stops_at_once_and_the_next_apply_picks_it_up() {
     // Initialization takes ten minutes here: only an interrupt can end the first apply.
-    let Some((_emulator, control, ws)) = support::setup(Some(Timings {
-        initialize: Duration::from_secs(600),
-        ..Timings::instant()
-    }))
-    .await
+    let Some((_emulator, control, ws)) =
+        support::setup_initializing_for(Duration::from_secs(600)).await
     else {
         return;
     };

@@ -10,7 +10,7 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
-use cloudhsm_emulator::{ClusterSpec, Control, Timings};
+use cloudhsm_emulator::{ClusterSpec, Control};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
 use support::{flat, Workspace};
 use terraform_provider_cloudhsm::certs;
@@ -82,11 +82,8 @@ async fn a_one_time_root_initializes_the_cluster_and_only_certificates_are_store
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_after_initialize_cluster_was_accepted_loses_no_root_and_calls_it_once() {
     // The initialization takes ten minutes: the apply is killed while it waits.
-    let Some((_emulator, control, ws)) = support::setup(Some(Timings {
-        initialize: Duration::from_secs(600),
-        ..Timings::instant()
-    }))
-    .await
+    let Some((_emulator, control, ws)) =
+        support::setup_initializing_for(Duration::from_secs(600)).await
     else {
         return;
     };

@@ -136,11 +136,7 @@ async fn modify_on_an_uninitialized_cluster_can_be_refused() {
         .expect_err("refused");
     assert_eq!(code, "CloudHsmInvalidRequestException");
     assert!(message.contains("UNINITIALIZED"), "{message}");
-    let err = client
-        .modify_cluster()
-        .cluster_id(&id)
-        .hsm_type("hsm2m.medium")
-        .send()
+    let err = common::modify_hsm_type(&client, &id, "hsm2m.medium")
         .await
         .expect_err("refused too");
     assert_eq!(err.code(), Some("CloudHsmInvalidRequestException"));
@@ -434,11 +430,7 @@ async fn the_rollback_window_of_a_migration_follows_the_timings() {
         state: Some("ACTIVE".into()),
         ..ClusterSpec::default()
     });
-    client
-        .modify_cluster()
-        .cluster_id(&id)
-        .hsm_type("hsm2m.medium")
-        .send()
+    common::modify_hsm_type(&client, &id, "hsm2m.medium")
         .await
         .expect("migrate");
     let c = describe_one(&client, &id).await;
@@ -450,11 +442,7 @@ async fn the_rollback_window_of_a_migration_follows_the_timings() {
         c.hsm_type_rollback_expiration().is_none(),
         "hidden once passed"
     );
-    let err = client
-        .modify_cluster()
-        .cluster_id(&id)
-        .hsm_type("hsm1.medium")
-        .send()
+    let err = common::modify_hsm_type(&client, &id, "hsm1.medium")
         .await
         .expect_err("too late to roll back");
     assert_eq!(err.code(), Some("CloudHsmInvalidRequestException"));

@@ -295,11 +295,7 @@ async fn hsm_type_change_runs_through_modify_in_progress() {
         state: Some("ACTIVE".into()),
         ..ClusterSpec::default()
     });
-    let out = client
-        .modify_cluster()
-        .cluster_id(&id)
-        .hsm_type("hsm2m.medium")
-        .send()
+    let out = common::modify_hsm_type(&client, &id, "hsm2m.medium")
         .await
         .expect("migration starts");
     let cluster = out.cluster().expect("cluster");
@@ -346,11 +342,7 @@ async fn hsm_type_rules_migration_rollback_and_refusals() {
         ..ClusterSpec::default()
     });
     for bad in ["hsm3.huge", "not-a-type"] {
-        let err = client
-            .modify_cluster()
-            .cluster_id(&id)
-            .hsm_type(bad)
-            .send()
+        let err = common::modify_hsm_type(&client, &id, bad)
             .await
             .expect_err("refused");
         assert_eq!(err.code(), Some("CloudHsmInvalidRequestException"), "{bad}");
@@ -365,22 +357,14 @@ async fn hsm_type_rules_migration_rollback_and_refusals() {
     assert_eq!(err.code(), Some("CloudHsmInvalidRequestException"));
 
     // Migrate, then roll back within the window.
-    client
-        .modify_cluster()
-        .cluster_id(&id)
-        .hsm_type("hsm2m.medium")
-        .send()
+    common::modify_hsm_type(&client, &id, "hsm2m.medium")
         .await
         .expect("migrate");
     assert_eq!(
         describe_one(&client, &id).await.hsm_type(),
         Some("hsm2m.medium")
     );
-    let out = client
-        .modify_cluster()
-        .cluster_id(&id)
-        .hsm_type("hsm1.medium")
-        .send()
+    let out = common::modify_hsm_type(&client, &id, "hsm1.medium")
         .await
         .expect("roll back");
     assert_eq!(
@@ -397,11 +381,7 @@ async fn hsm_type_rules_migration_rollback_and_refusals() {
         hsm_type: Some("hsm2m.medium".into()),
         ..ClusterSpec::default()
     });
-    let err = client
-        .modify_cluster()
-        .cluster_id(&other)
-        .hsm_type("hsm1.medium")
-        .send()
+    let err = common::modify_hsm_type(&client, &other, "hsm1.medium")
         .await
         .expect_err("no downgrade");
     assert_eq!(err.code(), Some("CloudHsmInvalidRequestException"));

@@ -396,11 +396,7 @@ async fn an_unreadable_answer_is_a_response_error_after_the_call_took_effect() {
 
     // An error answer is delivered as it is.
     control.inject(Fault::next_calls(None, FaultKind::UnreadableAnswer, 1));
-    let err = client
-        .modify_cluster()
-        .cluster_id("cluster-zzzzzzzzzzz")
-        .hsm_type("hsm2m.medium")
-        .send()
+    let err = common::modify_hsm_type(&client, "cluster-zzzzzzzzzzz", "hsm2m.medium")
         .await
         .expect_err("not found");
     assert_eq!(err.code(), Some("CloudHsmResourceNotFoundException"));

@@ -225,11 +225,7 @@ async fn the_parts_of_an_hsm_type_change_show_in_the_order_the_times_give() {
         state: Some("ACTIVE".into()),
         ..ClusterSpec::default()
     });
-    let out = client
-        .modify_cluster()
-        .cluster_id(&id)
-        .hsm_type("hsm2m.medium")
-        .send()
+    let out = common::modify_hsm_type(&client, &id, "hsm2m.medium")
         .await
         .expect("the migration starts");
     // The answer: the new type at once, the state still ACTIVE, the HSMs not yet.
@@ -282,11 +278,7 @@ async fn the_parts_of_an_hsm_type_change_show_in_the_order_the_times_give() {
         },
         ..Behaviour::default()
     });
-    let out = client
-        .modify_cluster()
-        .cluster_id(&id)
-        .hsm_type("hsm1.medium")
-        .send()
+    let out = common::modify_hsm_type(&client, &id, "hsm1.medium")
         .await
         .expect("the rollback starts");
     let answer = out.cluster().expect("a cluster");

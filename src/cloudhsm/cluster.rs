@@ -206,9 +206,6 @@ pub const KNOWN_HSM_TYPES: &[&str] = &["hsm1.medium", "hsm2m.medium"];
 /// The API's HSM type pattern and length, as users read them in errors.
 pub const HSM_TYPE_PATTERN: &str = "((p|)hsm[0-9][a-z.]*\\.[a-zA-Z]+)";
 pub const HSM_TYPE_MAX_LEN: usize = 32;
-/// Backup retention bounds, in days, inclusive.
-pub const MIN_RETENTION_DAYS: i64 = 7;
-pub const MAX_RETENTION_DAYS: i64 = 379;
 
 /// True when `t` matches `((p|)hsm[0-9][a-z.]*\.[a-zA-Z]+)` and has at most 32 characters.
 pub fn is_hsm_type(t: &str) -> bool {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use cloudhsm_emulator::{Behaviour, ClusterSpec, Fault, FaultKind, Timings};
 
 use super::{ApiError, ClusterChange, Desired, Patience};
-use crate::aws_diagnostics::api_diagnostic;
+use crate::aws_diagnostics::{api_diagnostic, Subject};
 use crate::certs;
 use crate::test_support::{emulated_aws, EmulatedAws};
 
@@ -159,7 +159,7 @@ async fn an_answer_that_does_not_parse_is_said_to_be_unreadable_without_internal
     for internal in ["ResponseError", "extensions", "HttpInfo", "SdkBody", "{ "] {
         assert!(!text.contains(internal), "{internal} in {text}");
     }
-    let d = api_diagnostic(&err, &id, "reading the cluster");
+    let d = api_diagnostic(&err, &Subject::cluster(&id), "reading the cluster");
     assert!(
         d.summary.starts_with("Unreadable answer from CloudHSM"),
         "{}",
@@ -183,7 +183,7 @@ async fn an_answer_that_does_not_parse_is_said_to_be_unreadable_without_internal
         "{err:?}"
     );
     assert!(err.to_string().contains("Bad Gateway"), "{err}");
-    let d = api_diagnostic(&err, &id, "reading the cluster");
+    let d = api_diagnostic(&err, &Subject::cluster(&id), "reading the cluster");
     assert!(!d.summary.contains("Could not reach"), "{}", d.summary);
 }
 

@@ -9,17 +9,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::diagnostics::Diagnostics;
 use tfplugin::value::Number;
 use tfplugin::{Field, Model, TypedDataSource};
 
-use crate::aws_diagnostics::{api_diagnostic, cluster_not_found};
 use crate::cloudhsm::{Cluster, Hsm};
-use crate::cluster_id::{
-    cluster_id_diagnostic, is_cluster_id, validate_cluster_id, CLUSTER_ID_PATTERN,
-};
+use crate::cluster_id::{validate_cluster_id, CLUSTER_ID_PATTERN};
+use crate::cluster_ref::{self, attr};
 use crate::context::ProviderContext;
 use crate::dates::rfc3339;
+use crate::retention;
 
 /// What the data source shows of one cluster. Everything but `cluster_id` is read-only.
 #[derive(Clone, Debug, Default, PartialEq, Model)]
@@ -195,26 +194,14 @@ fn hsm_data(hsm: &Hsm) -> HsmData {
 /// a shape we could not represent.
 pub fn cluster_data(cluster_id: &str, cluster: &Cluster) -> (ClusterData, Diagnostics) {
     let mut diags = Diagnostics::new();
-    let retention = cluster.backup_retention.as_ref().map(|policy| {
-        let days = cluster.retention_days();
-        if days.is_none() {
-            diags.push(
-                Diagnostic::warning(
-                    "Unexpected backup retention value",
-                    format!(
-                        "Cluster {cluster_id} reports a backup retention value of {:?}, which \
-                         is not a whole number of days, so backup_retention_policy.value is \
-                         null. Please report this to the provider's maintainers.",
-                        policy.value
-                    ),
-                )
-                .at(AttributePath::attr(ClusterData::BACKUP_RETENTION_POLICY)
-                    .then_attr(RetentionData::VALUE)),
-            );
+    let retention = retention::reported(cluster).map(|policy| {
+        if policy.days.is_none() {
+            let path = attr(ClusterData::BACKUP_RETENTION_POLICY).then_attr(RetentionData::VALUE);
+            diags.push(retention::odd_value_warning(cluster_id, &policy.raw, path));
         }
         RetentionData {
-            r#type: Field::Known(policy.kind.clone()),
-            value: days.map(Number::from_i64).into(),
+            r#type: Field::Known(policy.kind),
+            value: policy.days.into(),
         }
     });
     let c = &cluster.certificates;
@@ -267,25 +254,15 @@ impl TypedDataSource for ClusterDataSource {
     }
 
     async fn read(&self, config: ClusterData) -> Result<(ClusterData, Diagnostics), Diagnostics> {
-        let Some(cluster_id) = config.cluster_id.known().cloned() else {
-            return Err(Diagnostic::error(
-                "cluster_id is not known",
-                "The cloudhsm_cluster data source needs a cluster_id to read a cluster, but \
-                 Terraform passed none. Give cluster_id a value (for example \
-                 aws_cloudhsm_v2_cluster.<name>.cluster_id).",
-            )
-            .at(AttributePath::attr(ClusterData::CLUSTER_ID))
-            .into());
-        };
-        if !is_cluster_id(&cluster_id) {
-            return Err(cluster_id_diagnostic(&cluster_id, ClusterData::CLUSTER_ID).into());
-        }
-        let client = self.context.client().await?;
-        match client.describe(&cluster_id).await {
-            Ok(Some(cluster)) => Ok(cluster_data(&cluster_id, &cluster)),
-            Ok(None) => Err(cluster_not_found(&cluster_id).into()),
-            Err(e) => Err(api_diagnostic(&e, &cluster_id, "reading the cluster").into()),
-        }
+        let cluster_id = cluster_ref::id_in_config(
+            &config.cluster_id,
+            Self::TYPE_NAME,
+            ClusterData::CLUSTER_ID,
+        )?;
+        let cluster =
+            cluster_ref::describe_existing(&self.context, &cluster_id, "reading the cluster")
+                .await?;
+        Ok(cluster_data(&cluster_id, &cluster))
     }
 }
 

@@ -19,15 +19,14 @@ use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::value::Number;
 use tfplugin::{Apply, Failure, Field, Model, Plan, Timeouts, TypedResource};
 
-use crate::aws_diagnostics::{api_diagnostic, cluster_not_found, modify_diagnostic};
+use crate::aws_diagnostics::{cluster_not_found, modify_diagnostic, Subject};
 use crate::clock;
-use crate::cloudhsm::cluster::{
-    is_hsm_type, HSM_TYPE_MAX_LEN, HSM_TYPE_PATTERN, KNOWN_HSM_TYPES, MAX_RETENTION_DAYS,
-    MIN_RETENTION_DAYS,
-};
+use crate::cloudhsm::cluster::{is_hsm_type, HSM_TYPE_MAX_LEN, HSM_TYPE_PATTERN, KNOWN_HSM_TYPES};
 use crate::cloudhsm::{Cluster, Desired, HsmTypeChange, RETENTION_TYPE};
-use crate::cluster_id::{cluster_id_import_diagnostic, is_cluster_id, validate_cluster_id};
+use crate::cluster_id::validate_cluster_id;
+use crate::cluster_ref::{self, attr};
 use crate::context::{PlanRead, ProviderContext};
+use crate::retention::{self, RetentionDays};
 
 /// The resource's attributes. An HSM type migration replaces the hardware of every HSM,
 /// which can take a long time on a large cluster: hence the long default timeouts.
@@ -98,10 +97,6 @@ impl ClusterConfigResource {
     }
 }
 
-fn attr(name: &str) -> AttributePath {
-    AttributePath::attr(name)
-}
-
 fn retention_path(field: &str) -> AttributePath {
     attr(ClusterConfig::BACKUP_RETENTION_POLICY).then_attr(field)
 }
@@ -142,37 +137,15 @@ pub fn validate_retention(policy: &Field<BackupRetention>) -> Diagnostics {
     let Some(policy) = policy.known() else {
         return diags; // null or unknown: nothing to check yet
     };
-    if let Some(t) = policy.r#type.known().filter(|t| *t != RETENTION_TYPE) {
-        diags.push(
-            Diagnostic::error(
-                "Invalid backup retention type",
-                format!(
-                    "backup_retention_policy.type = {t:?} is not a retention type: CloudHSM \
-                     knows only \"{RETENTION_TYPE}\". Set type = \"{RETENTION_TYPE}\" or leave \
-                     it out."
-                ),
-            )
-            .at(retention_path(BackupRetention::TYPE)),
-        );
+    if let Some(t) = policy.r#type.known() {
+        diags.extend(retention::type_diagnostic(
+            t,
+            retention_path(BackupRetention::TYPE),
+        ));
     }
     if let Some(n) = policy.value.known() {
-        let problem = match n.as_i64().filter(|_| n.is_whole()) {
-            _ if !n.is_whole() => Some("is not a whole number of days"),
-            Some(d) if (MIN_RETENTION_DAYS..=MAX_RETENTION_DAYS).contains(&d) => None,
-            _ => Some("is out of range"),
-        };
-        if let Some(problem) = problem {
-            diags.push(
-                Diagnostic::error(
-                    "Invalid backup retention",
-                    format!(
-                        "backup_retention_policy.value = {n} {problem}: CloudHSM keeps backups \
-                         for {MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS} days. Set value to a \
-                         whole number in that range."
-                    ),
-                )
-                .at(retention_path(BackupRetention::VALUE)),
-            );
+        if let Err(d) = RetentionDays::checked(n, retention_path(BackupRetention::VALUE)) {
+            diags.push(d);
         }
     }
     diags
@@ -182,16 +155,9 @@ pub fn validate_retention(policy: &Field<BackupRetention>) -> Diagnostics {
 /// settings are left alone.
 pub fn desired_from_config(config: &ClusterConfig) -> Result<Desired, Diagnostic> {
     let days = match config.backup_retention_policy.known().map(|p| &p.value) {
-        Some(Field::Known(n)) => Some(n.as_i64().filter(|_| n.is_whole()).ok_or_else(|| {
-            Diagnostic::error(
-                "Invalid backup retention",
-                format!(
-                    "{n} is not a whole number of days between {MIN_RETENTION_DAYS} and \
-                     {MAX_RETENTION_DAYS}."
-                ),
-            )
-            .at(retention_path(BackupRetention::VALUE))
-        })?),
+        Some(Field::Known(n)) => {
+            Some(RetentionDays::checked(n, retention_path(BackupRetention::VALUE))?.days())
+        }
         _ => None,
     };
     Ok(Desired {
@@ -202,14 +168,10 @@ pub fn desired_from_config(config: &ClusterConfig) -> Result<Desired, Diagnostic
 
 /// The cluster's `backup_retention_policy` (null when it reports none).
 fn retention_of(cluster: &Cluster) -> Field<BackupRetention> {
-    cluster.backup_retention.as_ref().map_or(Field::Null, |p| {
+    retention::reported(cluster).map_or(Field::Null, |p| {
         Field::Known(BackupRetention {
-            r#type: Field::Known(if p.kind.is_empty() {
-                RETENTION_TYPE.to_string()
-            } else {
-                p.kind.clone()
-            }),
-            value: Number::parse(&p.value).into(),
+            r#type: Field::Known(p.kind),
+            value: p.days.into(),
         })
     })
 }
@@ -389,7 +351,11 @@ impl TypedResource for ClusterConfigResource {
         if plan.is_create() || type_changes {
             let read = self
                 .context
-                .read_at_plan(&id, "reading its settings", &mut plan.diagnostics)
+                .read_at_plan(
+                    &Subject::cluster(&id),
+                    "reading its settings",
+                    &mut plan.diagnostics,
+                )
                 .await;
             match read {
                 PlanRead::Found(c) if !c.is_gone() => cluster = Some(*c),
@@ -457,41 +423,30 @@ impl TypedResource for ClusterConfigResource {
     }
 
     async fn read(&self, current: ClusterConfig) -> Result<Option<ClusterConfig>, Diagnostics> {
-        let Some(cluster_id) = current.cluster_id.known().or(current.id.known()).cloned() else {
-            return Err(Diagnostic::error(
-                "State without a cluster id",
-                "The state of this cloudhsm_cluster_config has no cluster_id, so it cannot be \
-                 refreshed. Remove it with `terraform state rm` and import it again with its \
-                 cluster id.",
-            )
-            .into());
-        };
-        let client = self.context.client().await?;
-        match client.describe(&cluster_id).await {
-            Ok(Some(c)) if !c.is_gone() => {
-                Ok(Some(state_from_cluster(&cluster_id, &c, current.timeouts)))
-            }
-            Ok(_) => {
+        let cluster_id = cluster_ref::id_in_state(
+            current.cluster_id.known().or(current.id.known()),
+            Self::TYPE_NAME,
+            "and import it again with its cluster id",
+        )?;
+        let doing = "refreshing the cluster's settings";
+        cluster_ref::refresh(&self.context, &cluster_id, doing, |c| {
+            if c.is_gone() {
                 tracing::info!(
                     cluster_id,
                     "cluster is gone; removing its config from state"
                 );
-                Ok(None)
+                return None;
             }
-            Err(e) => {
-                Err(api_diagnostic(&e, &cluster_id, "refreshing the cluster's settings").into())
-            }
-        }
+            Some(state_from_cluster(&cluster_id, &c, current.timeouts))
+        })
+        .await
     }
 
     async fn import(&self, id: &str) -> Result<ClusterConfig, Diagnostics> {
-        let id = id.trim();
-        if !is_cluster_id(id) {
-            return Err(cluster_id_import_diagnostic(id, Self::TYPE_NAME).into());
-        }
+        let id = cluster_ref::imported_id(id, Self::TYPE_NAME)?;
         Ok(ClusterConfig {
-            id: Field::Known(id.to_string()),
-            cluster_id: Field::Known(id.to_string()),
+            id: Field::Known(id.clone()),
+            cluster_id: Field::Known(id),
             ..Default::default()
         })
     }

@@ -1,6 +1,7 @@
 //! Managed resources, one file each: the model (schema and values) and the lifecycle side by
 //! side, on the typed layer of `tfplugin`. What they share with the data source lives at the
-//! crate level (`cluster_id`, `aws_diagnostics`, `context`); their AWS work is in `cloudhsm`.
+//! crate level (`cluster_id`, `cluster_ref`, `retention`, `aws_diagnostics`, `context`); their
+//! AWS work is in `cloudhsm`.
 
 pub mod cluster_config;
 pub mod cluster_initialization;

@@ -23,16 +23,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use tfplugin::{Apply, Failure, Field, Model, Plan, Timeouts, TypedResource};
 
 use crate::aws_diagnostics::{
-    api_diagnostic, cluster_not_found, initialize_diagnostic, InitializeAttributes,
+    cluster_not_found, initialize_diagnostic, InitializeAttributes, Subject,
 };
 use crate::certs;
 use crate::cloudhsm::workflows::{next_init_step, CsrNeeded, InitStep, InitializeError};
 use crate::cloudhsm::{Cluster, ClusterState, Initialization};
 use crate::cluster_id::{is_cluster_id, validate_cluster_id};
+use crate::cluster_ref::{self, attr};
 use crate::context::{PlanRead, ProviderContext};
 use crate::signing::{self, RootParams, SigningError, Validity};
 
@@ -90,10 +91,6 @@ impl OneTimeRootResource {
     pub fn new(context: Arc<ProviderContext>) -> Self {
         OneTimeRootResource { context }
     }
-}
-
-fn attr(name: &str) -> AttributePath {
-    AttributePath::attr(name)
 }
 
 /// Where this resource's inputs are, for errors about them.
@@ -263,7 +260,11 @@ impl TypedResource for OneTimeRootResource {
         }
         let read = self
             .context
-            .read_at_plan(&id, "checking the cluster's CSR", &mut plan.diagnostics)
+            .read_at_plan(
+                &Subject::cluster(&id),
+                "checking the cluster's CSR",
+                &mut plan.diagnostics,
+            )
             .await;
         let cluster = match read {
             PlanRead::Found(c) => c,
@@ -359,24 +360,19 @@ impl TypedResource for OneTimeRootResource {
     }
 
     async fn read(&self, current: OneTimeRoot) -> Result<Option<OneTimeRoot>, Diagnostics> {
-        let Some(cluster_id) = current.cluster_id.known().cloned() else {
-            return Err(Diagnostic::error(
-                "No cluster id in state",
-                "The state of this cloudhsm_one_time_root has no cluster_id. Remove it with \
-                 `terraform state rm` (keep a copy of its root_certificate first).",
-            )
-            .into());
-        };
-        let client = self.context.client().await?;
-        match client.describe(&cluster_id).await {
-            Ok(None) => Ok(None),
-            Ok(Some(c)) if signing_is_void(&current, &c) => {
+        let cluster_id = cluster_ref::id_in_state(
+            current.cluster_id.known(),
+            TYPE_NAME,
+            "(keep a copy of its root_certificate first)",
+        )?;
+        cluster_ref::refresh(&self.context, &cluster_id, "reading the cluster", |c| {
+            if signing_is_void(&current, &c) {
                 tracing::info!(cluster_id, state = %c.state, "the cluster no longer has the CSR this root signed; removing it from state");
-                Ok(None)
+                return None;
             }
-            Ok(Some(_)) => Ok(Some(current)),
-            Err(e) => Err(api_diagnostic(&e, &cluster_id, "reading the cluster").into()),
-        }
+            Some(current)
+        })
+        .await
     }
 
     async fn update(

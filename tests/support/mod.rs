@@ -112,6 +112,18 @@ pub async fn setup(timings: Option<Timings>) -> Option<(Emulator, Control, Works
     Some((emulator, control, ws))
 }
 
+/// [`setup`] with initializations that take `initialize` (every other transition instant):
+/// long enough to interrupt, or to outlast a resource's timeout.
+pub async fn setup_initializing_for(
+    initialize: std::time::Duration,
+) -> Option<(Emulator, Control, Workspace)> {
+    setup(Some(Timings {
+        initialize,
+        ..Timings::instant()
+    }))
+    .await
+}
+
 /// Writes `dir/terraformrc`: a Terraform CLI configuration that takes provider `source` from
 /// `plugin_dir` (`dev_overrides`) and everything else from the registry. Returns its path.
 pub fn write_dev_overrides(dir: &Path, source: &str, plugin_dir: &Path) -> PathBuf {

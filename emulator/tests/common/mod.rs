@@ -154,3 +154,22 @@ pub fn authorization_for(service: &str) -> String {
         "AWS4-HMAC-SHA256 Credential=AKIDTEST/20250101/us-east-1/{service}/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
     )
 }
+
+/// ModifyCluster with only a new HSM type for cluster `id`, as the SDK answers it.
+pub async fn modify_hsm_type(
+    client: &Client,
+    id: &str,
+    hsm_type: &str,
+) -> Result<
+    aws_sdk_cloudhsmv2::operation::modify_cluster::ModifyClusterOutput,
+    aws_sdk_cloudhsmv2::error::SdkError<
+        aws_sdk_cloudhsmv2::operation::modify_cluster::ModifyClusterError,
+    >,
+> {
+    client
+        .modify_cluster()
+        .cluster_id(id)
+        .hsm_type(hsm_type)
+        .send()
+        .await
+}

@@ -1,5 +1,6 @@
 use super::*;
 use crate::cloudhsm::{ClusterCertificates, ClusterState, RetentionPolicy};
+use tfplugin::diagnostics::AttributePath;
 use tfplugin::schema::{Attribute, AttributeKind};
 use tfplugin::serve_data_source;
 use tfplugin::value::{decode_msgpack, encode_msgpack, IntoValue, Value};

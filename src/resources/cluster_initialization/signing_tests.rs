@@ -2,9 +2,11 @@
 //! no API call; a good key signs the CSR read at apply; a re-run adopts by issuer.
 
 use super::*;
+use crate::cluster_ref::attr;
 use crate::test_support::{self as support, emulated_aws};
 use cloudhsm_emulator::{ClusterSpec, Timings};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
+use tfplugin::diagnostics::AttributePath;
 use tfplugin::interface::{ClientCapabilities, Resource};
 use tfplugin::serve_resource;
 use tfplugin::value::{IntoValue, Value};

@@ -1,4 +1,6 @@
 use super::*;
+use crate::cloudhsm::{Cluster, ClusterState};
+use crate::cluster_ref::attr;
 use crate::test_support::{self as support, assert_known_values_kept, emulated_aws, EmulatedAws};
 use cloudhsm_emulator::{ClusterSpec, Control, Timings};
 use tfplugin::interface::{ApplyResponse, PlanResponse, ReadRequest, Resource};
