@@ -10,11 +10,12 @@
 //! `InitializeCluster` twice). Destroy only forgets: a cluster cannot be un-initialized.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use async_trait::async_trait;
 use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
-use tfplugin::{Apply, Failure, Field, Model, Plan, Timeouts, TypedResource};
+use tfplugin::{
+    async_trait, ChangeRequest, Deletion, Failure, Field, Model, Plan, Success, Timeouts,
+    TypedResource,
+};
 
 use crate::aws_diagnostics::{
     api_diagnostic, cluster_not_found, initialize_diagnostic, signing_diagnostic,
@@ -551,24 +552,26 @@ impl TypedResource for ClusterInitializationResource {
         }
     }
 
-    fn destroy_warning(&self, prior: &ClusterInitialization) -> Option<Diagnostic> {
+    fn deletion(&self, prior: &ClusterInitialization) -> Deletion {
         let cluster_id = prior.cluster_id.known().map_or("(unknown)", String::as_str);
-        Some(Diagnostic::warning(
-            "The cluster stays initialized",
-            format!(
-                "Destroying {TYPE_NAME} makes no API call: CloudHSM cannot un-initialize a \
+        Deletion::Forget {
+            warning: Diagnostic::warning(
+                "The cluster stays initialized",
+                format!(
+                    "Destroying {TYPE_NAME} makes no API call: CloudHSM cannot un-initialize a \
                  cluster, so cluster {cluster_id} keeps its certificate, HSMs and keys. Only \
                  Terraform's record is dropped. To manage it again, import it (terraform import \
                  {TYPE_NAME}.<name> {cluster_id}); to remove it, delete the cluster itself."
+                ),
             ),
-        ))
+        }
     }
 
     async fn create(
         &self,
         planned: ClusterInitialization,
-        apply: Apply<ClusterInitialization>,
-    ) -> Result<ClusterInitialization, Failure<ClusterInitialization>> {
+        apply: ChangeRequest<ClusterInitialization>,
+    ) -> Result<Success<ClusterInitialization>, Failure<ClusterInitialization>> {
         let cluster_id = planned.cluster_id.known().cloned().unwrap_or_default();
         // Every check again before any call that changes anything.
         let (way, mut diags) = way_of(&apply.config);
@@ -595,10 +598,9 @@ impl TypedResource for ClusterInitializationResource {
             return Err(Failure::unchanged(diags));
         };
         let client = self.context.client().await.map_err(Failure::unchanged)?;
-        let timeout = apply.timeout.unwrap_or(Duration::from_secs(30 * 60));
         // The state keeps the user's text; CloudHSM gets the parsed, canonical PEM.
         let done = client
-            .initialize_and_wait(&cluster_id, signing, &anchor, timeout)
+            .initialize_and_wait(&cluster_id, signing, &anchor, apply.timeout)
             .await;
         // The CA key's last use: dropping it wipes it.
         drop(key);
@@ -608,7 +610,7 @@ impl TypedResource for ClusterInitializationResource {
                 if !state.signed_cert.is_known() {
                     state.signed_cert = initialized.signed_cert.into();
                 }
-                Ok(state)
+                Ok(state.into())
             }
             Err(err) => {
                 let diag = initialize_diagnostic(&err, &cluster_id, TYPE_NAME, attributes());
@@ -634,8 +636,8 @@ impl TypedResource for ClusterInitializationResource {
         &self,
         prior: ClusterInitialization,
         planned: ClusterInitialization,
-        _apply: Apply<ClusterInitialization>,
-    ) -> Result<ClusterInitialization, Failure<ClusterInitialization>> {
+        _apply: ChangeRequest<ClusterInitialization>,
+    ) -> Result<Success<ClusterInitialization>, Failure<ClusterInitialization>> {
         let diags = check_update(&prior, &planned);
         if diags.has_errors() {
             return Err(Failure::unchanged(diags));
@@ -643,7 +645,7 @@ impl TypedResource for ClusterInitializationResource {
         let cluster_id = prior.cluster_id.known().cloned().unwrap_or_default();
         let client = self.context.client().await.map_err(Failure::unchanged)?;
         match client.describe(&cluster_id).await {
-            Ok(Some(cluster)) => Ok(with_status(planned, &cluster)),
+            Ok(Some(cluster)) => Ok(with_status(planned, &cluster).into()),
             Ok(None) => Err(Failure::unchanged(cluster_not_found(&cluster_id))),
             Err(e) => Err(Failure::unchanged(api_diagnostic(
                 &e,
@@ -656,7 +658,7 @@ impl TypedResource for ClusterInitializationResource {
     async fn read(
         &self,
         current: ClusterInitialization,
-    ) -> Result<Option<ClusterInitialization>, Diagnostics> {
+    ) -> Result<Success<Option<ClusterInitialization>>, Diagnostics> {
         let Some(cluster_id) = current.cluster_id.known().cloned() else {
             return Err(Diagnostic::error(
                 "No cluster id in state",
@@ -670,13 +672,13 @@ impl TypedResource for ClusterInitializationResource {
             Ok(Some(c)) => c,
             Ok(None) => {
                 tracing::info!(cluster_id, "cluster is gone; removing it from state");
-                return Ok(None);
+                return Ok(None.into());
             }
             Err(e) => return Err(api_diagnostic(&e, &cluster_id, "reading the cluster").into()),
         };
         if cluster.is_gone() || shows_no_initialization(&current, &cluster) {
             tracing::info!(cluster_id, state = %cluster.state, "cluster is not initialized; removing it from state");
-            return Ok(None);
+            return Ok(None.into());
         }
         let recorded = current.cluster_certificate.clone();
         let mut state = with_status(current, &cluster);
@@ -703,7 +705,7 @@ impl TypedResource for ClusterInitializationResource {
             // Not in view right now (busy or degraded): keep the recorded certificate.
             state.cluster_certificate = recorded;
         }
-        Ok(Some(state))
+        Ok(Some(state).into())
     }
 
     async fn import(&self, id: &str) -> Result<ClusterInitialization, Diagnostics> {
