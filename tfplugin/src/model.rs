@@ -3,7 +3,7 @@
 //! impls; this module holds the traits and the plan rules the derive records per attribute.
 //!
 //! A write-only attribute (`#[tf(optional, write_only)]`, Terraform 1.11 and later) is read
-//! from the configuration (`validate`'s model, `Plan::config`, `Apply::config`); the adapter
+//! from the configuration (`validate`'s model, `Plan::config`, `ChangeRequest::config`); the adapter
 //! answers it null in every plan and state:
 //!
 //! ```

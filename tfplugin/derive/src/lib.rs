@@ -41,7 +41,7 @@ use syn::{
 /// `#[tf(...)]` takes: `required`, `optional`, `computed`, `sensitive`, `deprecated`
 /// (Terraform warns when a configuration sets it), `write_only` (Terraform 1.11 and later:
 /// the value is in the configuration only, null in every plan and state; resource code reads
-/// it from the configuration: `Plan::config`, `Apply::config`), `requires_replace`,
+/// it from the configuration: `Plan::config`, `ChangeRequest::config`), `requires_replace`,
 /// `keep` (a computed value kept on update), `nested` (a model, or a `Vec` / `BTreeMap` of
 /// models, as nested attributes), `same = path::to::fn` (semantic equality:
 /// `fn(&T, &T) -> bool`), `name = "attr"` (when the attribute's name is not the field's),

@@ -144,8 +144,11 @@ pub enum Deletion {
 pub struct Upgrader<M> {
     from_version: i64,
     prior_type: Type,
-    upgrade: Box<dyn Fn(&Value) -> Result<M, Diagnostics> + Send + Sync>,
+    upgrade: Box<UpgradeFn<M>>,
 }
+
+/// A stored state of the prior version, read into the current model.
+type UpgradeFn<M> = dyn Fn(&Value) -> Result<M, Diagnostics> + Send + Sync;
 
 impl<M> Upgrader<M> {
     /// The upgrader of states of `from_version`, read as `P`.
