@@ -18,6 +18,8 @@ use crate::schema::Schema;
 use crate::value::{Type, Value};
 
 /// The provider itself: its configuration and the resources and data sources it serves.
+/// Most providers implement [`TypedProvider`](crate::provider::TypedProvider) instead (the
+/// `provider` block as a model), which implements this.
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
     /// The provider's type name, the prefix of its resource type names (e.g. `example`).

@@ -42,6 +42,17 @@ pub struct ResourceAdapter<R: TypedResource> {
 /// [`Provider::resources`](crate::interface::Provider::resources)); serves nothing itself.
 pub fn adapt_resource<R: TypedResource>(resource: R) -> Arc<dyn Resource> {
     let upgraders = resource.upgraders();
+    for u in upgraders
+        .iter()
+        .filter(|u| u.from_version() >= resource.schema_version())
+    {
+        tracing::warn!(
+            type_name = R::TYPE_NAME,
+            from_version = u.from_version(),
+            schema_version = resource.schema_version(),
+            "an upgrader for a version not older than the schema's is never used"
+        );
+    }
     Arc::new(ResourceAdapter {
         resource: Arc::new(resource),
         attributes: Block::new(R::Model::attributes()),
