@@ -1,6 +1,6 @@
-//! The `cloudhsm` provider: its configuration block (named like the AWS provider's, so that
-//! module authors feel at home), the CloudHSM client built from it, and the list of
-//! resources and data sources it serves.
+//! The `cloudhsm` provider: its configuration block (a typed model, named like the AWS
+//! provider's arguments, so that module authors feel at home), the CloudHSM client built
+//! from it, and the list of resources and data sources it serves.
 //!
 //! Knows Terraform values and the [`CloudHsm`] client; never touches gRPC or bytes.
 
@@ -13,12 +13,13 @@ use crate::data_sources::cluster::ClusterDataSource;
 use crate::resources::cluster_config::ClusterConfigResource;
 use crate::resources::cluster_initialization::ClusterInitializationResource;
 use crate::resources::one_time_root::OneTimeRootResource;
-use async_trait::async_trait;
 use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::duration;
-use tfplugin::interface::{DataSource, Provider, Resource};
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::value::{Field, ObjectReader, Value, ValueError};
+use tfplugin::interface::{DataSource, Resource};
+use tfplugin::schema::Schema;
+use tfplugin::value::Field;
+use tfplugin::Model;
+use tfplugin::{adapt_data_source, adapt_resource, async_trait, ConfigureRequest};
 
 /// The provider's source address in the registry, as used in `required_providers`.
 pub const SOURCE_ADDRESS: &str = "registry.terraform.io/cloudhsm-iac/cloudhsm";
@@ -51,168 +52,97 @@ impl Default for CloudHsmProvider {
     }
 }
 
+/// What the provider is for: the `provider "cloudhsm"` block's description.
+const DESCRIPTION: &str = "The `cloudhsm` provider initializes and configures AWS CloudHSM v2 \
+                           clusters. It finds AWS credentials in the AWS provider's order: \
+                           `access_key` and `secret_key` here, then `profile` here, then the \
+                           environment variables, the shared config and credentials files (the \
+                           `AWS_PROFILE` or default profile), SSO, web identity, container and \
+                           instance roles; `assume_role` is applied on top of whichever was \
+                           found.";
+
+/// The schema of the `provider "cloudhsm"` block (from [`ProviderConfig`]).
 pub fn provider_schema() -> Schema {
-    Schema::new(Block {
-        description: "The `cloudhsm` provider initializes and configures AWS CloudHSM v2 \
-                      clusters. It finds AWS credentials in the AWS provider's order: \
-                      `access_key` and `secret_key` here, then `profile` here, then the \
-                      environment variables, the shared config and credentials files (the \
-                      `AWS_PROFILE` or default profile), SSO, web identity, container and \
-                      instance roles; `assume_role` is applied on top of whichever was found."
-            .to_string(),
-        attributes: vec![
-            Attribute::string("region").optional().description(
-                "AWS region of the clusters, e.g. `eu-west-1`. Defaults to `AWS_REGION` / \
-                 `AWS_DEFAULT_REGION` or the region of the selected profile.",
-            ),
-            Attribute::string("profile").optional().description(
-                "Named profile from the shared AWS config and credentials files. When set, its \
-                 credentials are used even if `AWS_ACCESS_KEY_ID` is set in the environment \
-                 (only `access_key` / `secret_key` here come first). Unset: the environment, \
-                 then `AWS_PROFILE` or the default profile.",
-            ),
-            Attribute::string("access_key")
-                .optional()
-                .sensitive()
-                .description(
-                "AWS access key id. Set together with `secret_key`, or leave both unset to use \
-                 the standard credential chain.",
-            ),
-            Attribute::string("secret_key")
-                .optional()
-                .sensitive()
-                .description("AWS secret access key. Set together with `access_key`."),
-            Attribute::string("token")
-                .optional()
-                .sensitive()
-                .description(
-                "Session token for temporary credentials given in `access_key` and `secret_key`.",
-            ),
-            Attribute::nested_single(
-                "assume_role",
-                vec![
-                    Attribute::string("role_arn")
-                        .required()
-                        .description("ARN of the IAM role to assume."),
-                    Attribute::string("session_name")
-                        .optional()
-                        .description("Session name; defaults to `terraform-provider-cloudhsm`."),
-                    Attribute::string("external_id")
-                        .optional()
-                        .description("External id the role's trust policy requires, if any."),
-                    Attribute::string("duration").optional().description(
-                        "Session length as a duration such as `1h` or `30m` (15m to 12h).",
-                    ),
-                ],
-            )
-            .optional()
-            .description(
-                "Assume this IAM role, with the credentials found above, before calling CloudHSM.",
-            ),
-            Attribute::nested_single(
-                "endpoints",
-                vec![
-                    Attribute::string("cloudhsmv2").optional().description(
-                        "URL of the CloudHSM v2 API, e.g. a VPC endpoint or the project's \
-                         emulator. Defaults to `AWS_ENDPOINT_URL_CLOUDHSM_V2` or the public \
-                         regional endpoint. Applies to CloudHSM calls only, never to STS.",
-                    ),
-                    Attribute::string("sts").optional().description(
-                        "URL of the STS API used for `assume_role`, e.g. a VPC endpoint. \
-                         Defaults to `AWS_ENDPOINT_URL_STS` or the regional STS endpoint.",
-                    ),
-                ],
-            )
-            .optional()
-            .description("Custom service endpoints."),
-            Attribute::number("max_retries").optional().description(
-                "How many times a throttled or failed read (DescribeClusters) is retried with \
-                 backoff (default 3 as in the AWS SDK's standard mode). Writes \
-                 (InitializeCluster, ModifyCluster) are never retried blindly: after a failure \
-                 the provider looks at the cluster first.",
-            ),
-        ],
-        ..Default::default()
-    })
+    tfplugin::interface::Provider::schema(&CloudHsmProvider::new())
 }
 
-/// The provider block as read from Terraform: each argument known, unknown or null.
-struct ProviderConfig {
-    region: Field<String>,
-    profile: Field<String>,
-    access_key: Field<String>,
-    secret_key: Field<String>,
-    token: Field<String>,
-    assume_role: Option<AssumeRoleConfig>,
-    assume_role_unknown: bool,
-    endpoint: Field<String>,
-    sts_endpoint: Field<String>,
-    endpoints_unknown: bool,
-    max_retries: Field<f64>,
+/// The `provider "cloudhsm"` block: each argument known, unknown or null.
+#[derive(Clone, Debug, Default, Model)]
+pub struct ProviderConfig {
+    /// AWS region of the clusters, e.g. `eu-west-1`. Defaults to `AWS_REGION` /
+    /// `AWS_DEFAULT_REGION` or the region of the selected profile.
+    #[tf(optional)]
+    pub region: Field<String>,
+    /// Named profile from the shared AWS config and credentials files. When set, its
+    /// credentials are used even if `AWS_ACCESS_KEY_ID` is set in the environment (only
+    /// `access_key` / `secret_key` here come first). Unset: the environment, then
+    /// `AWS_PROFILE` or the default profile.
+    #[tf(optional)]
+    pub profile: Field<String>,
+    /// AWS access key id. Set together with `secret_key`, or leave both unset to use the
+    /// standard credential chain.
+    #[tf(optional, sensitive)]
+    pub access_key: Field<String>,
+    /// AWS secret access key. Set together with `access_key`.
+    #[tf(optional, sensitive)]
+    pub secret_key: Field<String>,
+    /// Session token for temporary credentials given in `access_key` and `secret_key`.
+    #[tf(optional, sensitive)]
+    pub token: Field<String>,
+    /// Assume this IAM role, with the credentials found above, before calling CloudHSM.
+    #[tf(optional, nested)]
+    pub assume_role: Field<AssumeRoleConfig>,
+    /// Custom service endpoints.
+    #[tf(optional, nested)]
+    pub endpoints: Field<EndpointsConfig>,
+    /// How many times a throttled or failed read (DescribeClusters) is retried with backoff
+    /// (default 3 as in the AWS SDK's standard mode). Writes (InitializeCluster,
+    /// ModifyCluster) are never retried blindly: after a failure the provider looks at the
+    /// cluster first.
+    #[tf(optional)]
+    pub max_retries: Field<f64>,
 }
 
-struct AssumeRoleConfig {
-    role_arn: Field<String>,
-    session_name: Field<String>,
-    external_id: Field<String>,
-    duration: Field<String>,
+/// `assume_role`.
+#[derive(Clone, Debug, Default, Model)]
+pub struct AssumeRoleConfig {
+    /// ARN of the IAM role to assume.
+    #[tf(required)]
+    pub role_arn: Field<String>,
+    /// Session name; defaults to `terraform-provider-cloudhsm`.
+    #[tf(optional)]
+    pub session_name: Field<String>,
+    /// External id the role's trust policy requires, if any.
+    #[tf(optional)]
+    pub external_id: Field<String>,
+    /// Session length as a duration such as `1h` or `30m` (15m to 12h).
+    #[tf(optional)]
+    pub duration: Field<String>,
+}
+
+/// `endpoints`.
+#[derive(Clone, Debug, Default, Model)]
+pub struct EndpointsConfig {
+    /// URL of the CloudHSM v2 API, e.g. a VPC endpoint or the project's emulator. Defaults
+    /// to `AWS_ENDPOINT_URL_CLOUDHSM_V2` or the public regional endpoint. Applies to
+    /// CloudHSM calls only, never to STS.
+    #[tf(optional)]
+    pub cloudhsmv2: Field<String>,
+    /// URL of the STS API used for `assume_role`, e.g. a VPC endpoint. Defaults to
+    /// `AWS_ENDPOINT_URL_STS` or the regional STS endpoint.
+    #[tf(optional)]
+    pub sts: Field<String>,
+}
+
+fn attr(name: &str) -> AttributePath {
+    AttributePath::attr(name)
 }
 
 impl ProviderConfig {
-    fn read(config: &Value) -> Result<Self, ValueError> {
-        let r = ObjectReader::new(config, AttributePath::root())?;
-        let assume = r.value("assume_role");
-        let assume_role = if assume.is_null() || assume.is_unknown() {
-            None
-        } else {
-            let a = ObjectReader::new(assume, AttributePath::attr("assume_role"))?;
-            Some(AssumeRoleConfig {
-                role_arn: a.get("role_arn")?,
-                session_name: a.get("session_name")?,
-                external_id: a.get("external_id")?,
-                duration: a.get("duration")?,
-            })
-        };
-        let endpoints = r.value("endpoints");
-        let (endpoint, sts_endpoint) = if endpoints.is_null() || endpoints.is_unknown() {
-            (Field::Null, Field::Null)
-        } else {
-            let e = ObjectReader::new(endpoints, AttributePath::attr("endpoints"))?;
-            (e.get("cloudhsmv2")?, e.get("sts")?)
-        };
-        Ok(ProviderConfig {
-            region: r.get("region")?,
-            profile: r.get("profile")?,
-            access_key: r.get("access_key")?,
-            secret_key: r.get("secret_key")?,
-            token: r.get("token")?,
-            assume_role_unknown: assume.is_unknown(),
-            assume_role,
-            endpoints_unknown: endpoints.is_unknown(),
-            endpoint,
-            sts_endpoint,
-            max_retries: r.get("max_retries")?,
-        })
-    }
-
-    fn any_unknown(&self) -> bool {
-        let role_unknown = self.assume_role.as_ref().is_some_and(|a| {
-            a.role_arn.is_unknown()
-                || a.session_name.is_unknown()
-                || a.external_id.is_unknown()
-                || a.duration.is_unknown()
-        });
-        self.region.is_unknown()
-            || self.profile.is_unknown()
-            || self.access_key.is_unknown()
-            || self.secret_key.is_unknown()
-            || self.token.is_unknown()
-            || self.assume_role_unknown
-            || self.endpoints_unknown
-            || self.endpoint.is_unknown()
-            || self.sts_endpoint.is_unknown()
-            || self.max_retries.is_unknown()
-            || role_unknown
+    /// The endpoint fields, null when `endpoints` is not known.
+    fn endpoint(&self, pick: fn(&EndpointsConfig) -> &Field<String>) -> &Field<String> {
+        static NULL: Field<String> = Field::Null;
+        self.endpoints.known().map_or(&NULL, pick)
     }
 
     /// Checks every known value; unknown ones are checked when they become known.
@@ -228,7 +158,7 @@ impl ProviderConfig {
                              such as \"us-east-1\" or \"eu-west-2\"."
                         ),
                     )
-                    .at(AttributePath::attr("region")),
+                    .at(attr(Self::REGION)),
                 );
             }
         }
@@ -239,7 +169,7 @@ impl ProviderConfig {
                     "access_key is set but secret_key is not. Set both, or neither to use the \
                      standard AWS credential chain.",
                 )
-                .at(AttributePath::attr("secret_key")),
+                .at(attr(Self::SECRET_KEY)),
             ),
             (Field::Null, Field::Known(_)) => diags.push(
                 Diagnostic::error(
@@ -247,7 +177,7 @@ impl ProviderConfig {
                     "secret_key is set but access_key is not. Set both, or neither to use the \
                      standard AWS credential chain.",
                 )
-                .at(AttributePath::attr("access_key")),
+                .at(attr(Self::ACCESS_KEY)),
             ),
             _ => {}
         }
@@ -258,10 +188,10 @@ impl ProviderConfig {
                     "A session token belongs to temporary credentials: set access_key and \
                      secret_key with it, or remove token.",
                 )
-                .at(AttributePath::attr("token")),
+                .at(attr(Self::TOKEN)),
             );
         }
-        if let Some(role) = &self.assume_role {
+        if let Some(role) = self.assume_role.known() {
             if let Some(arn) = role.role_arn.known() {
                 if !is_role_arn(arn) {
                     diags.push(
@@ -272,7 +202,7 @@ impl ProviderConfig {
                                  \"arn:aws:iam::123456789012:role/name\"."
                             ),
                         )
-                        .at(AttributePath::attr("assume_role").then_attr("role_arn")),
+                        .at(attr(Self::ASSUME_ROLE).then_attr(AssumeRoleConfig::ROLE_ARN)),
                     );
                 }
             }
@@ -282,7 +212,13 @@ impl ProviderConfig {
                 }
             }
         }
-        for (name, field) in [("cloudhsmv2", &self.endpoint), ("sts", &self.sts_endpoint)] {
+        for (name, field) in [
+            (
+                EndpointsConfig::CLOUDHSMV2,
+                self.endpoint(|e| &e.cloudhsmv2),
+            ),
+            (EndpointsConfig::STS, self.endpoint(|e| &e.sts)),
+        ] {
             if let Some(url) = field.known() {
                 if !(url.starts_with("http://") || url.starts_with("https://")) {
                     diags.push(
@@ -293,7 +229,7 @@ impl ProviderConfig {
                                  e.g. \"https://{name}.eu-west-1.amazonaws.com\"."
                             ),
                         )
-                        .at(AttributePath::attr("endpoints").then_attr(name)),
+                        .at(attr(Self::ENDPOINTS).then_attr(name)),
                     );
                 }
             }
@@ -305,7 +241,7 @@ impl ProviderConfig {
                         "Invalid max_retries",
                         format!("max_retries must be a whole number from 0 to 100, not {n}."),
                     )
-                    .at(AttributePath::attr("max_retries")),
+                    .at(attr(Self::MAX_RETRIES)),
                 );
             }
         }
@@ -314,7 +250,7 @@ impl ProviderConfig {
 
     fn settings(&self) -> Result<ClientSettings, Diagnostics> {
         let known = |f: &Field<String>| f.known().filter(|s| !s.is_empty()).cloned();
-        let assume_role = match &self.assume_role {
+        let assume_role = match self.assume_role.known() {
             None => None,
             Some(a) => Some(AssumeRole {
                 role_arn: a.role_arn.known().cloned().unwrap_or_default(),
@@ -333,15 +269,15 @@ impl ProviderConfig {
             secret_key: known(&self.secret_key),
             token: known(&self.token),
             assume_role,
-            endpoint: known(&self.endpoint),
-            sts_endpoint: known(&self.sts_endpoint),
+            endpoint: known(self.endpoint(|e| &e.cloudhsmv2)),
+            sts_endpoint: known(self.endpoint(|e| &e.sts)),
             max_retries: self.max_retries.known().map(|n| *n as u32),
         })
     }
 }
 
 fn role_duration(text: &str) -> Result<Duration, Diagnostic> {
-    let path = AttributePath::attr("assume_role").then_attr("duration");
+    let path = attr(ProviderConfig::ASSUME_ROLE).then_attr(AssumeRoleConfig::DURATION);
     let d = duration::parse(text).map_err(|e| {
         Diagnostic::error(
             "Invalid duration",
@@ -385,46 +321,42 @@ fn is_role_arn(s: &str) -> bool {
 }
 
 #[async_trait]
-impl Provider for CloudHsmProvider {
-    fn type_name(&self) -> &'static str {
-        "cloudhsm"
-    }
+impl tfplugin::TypedProvider for CloudHsmProvider {
+    type Config = ProviderConfig;
+    const TYPE_NAME: &'static str = "cloudhsm";
 
-    fn schema(&self) -> Schema {
-        provider_schema()
+    fn description(&self) -> String {
+        DESCRIPTION.to_string()
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
         vec![
-            tfplugin::serve_resource(ClusterInitializationResource::new(self.context.clone())),
-            tfplugin::serve_resource(ClusterConfigResource::new(self.context.clone())),
-            tfplugin::serve_resource(OneTimeRootResource::new(self.context.clone())),
+            adapt_resource(ClusterInitializationResource::new(self.context.clone())),
+            adapt_resource(ClusterConfigResource::new(self.context.clone())),
+            adapt_resource(OneTimeRootResource::new(self.context.clone())),
         ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        vec![tfplugin::serve_data_source(ClusterDataSource::new(
+        vec![adapt_data_source(ClusterDataSource::new(
             self.context.clone(),
         ))]
     }
 
-    async fn validate_config(&self, config: &Value) -> Diagnostics {
-        match ProviderConfig::read(config) {
-            Ok(c) => c.validate(),
-            Err(e) => e.into(),
-        }
+    async fn validate_config(&self, config: &ProviderConfig) -> Diagnostics {
+        config.validate()
     }
 
-    async fn configure(&self, config: &Value, terraform_version: &str) -> Diagnostics {
-        tracing::debug!(terraform_version, "configuring provider");
-        let parsed = match ProviderConfig::read(config) {
-            Ok(c) => c,
-            Err(e) => return e.into(),
-        };
+    async fn configure(&self, request: ConfigureRequest<ProviderConfig>) -> Diagnostics {
+        tracing::debug!(
+            terraform_version = request.terraform_version,
+            "configuring provider"
+        );
+        let parsed = &request.config;
         let mut diags = parsed.validate();
         let state = if diags.has_errors() {
             ClientState::Failed(diags.clone())
-        } else if parsed.any_unknown() {
+        } else if !request.is_wholly_known() {
             ClientState::Deferred
         } else {
             match parsed.settings() {
@@ -437,9 +369,9 @@ impl Provider for CloudHsmProvider {
                     Ok(client) => ClientState::Ready(client),
                     Err(e) => {
                         let path = match e {
-                            SettingsError::NoRegion => AttributePath::attr("region"),
+                            SettingsError::NoRegion => attr(ProviderConfig::REGION),
                             SettingsError::HalfCredentials { .. } => {
-                                AttributePath::attr("access_key")
+                                attr(ProviderConfig::ACCESS_KEY)
                             }
                         };
                         let d: Diagnostics = Diagnostic::error(
@@ -467,7 +399,8 @@ impl Provider for CloudHsmProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tfplugin::value::ObjectBuilder;
+    use tfplugin::interface::Provider as _;
+    use tfplugin::value::{ObjectBuilder, Value};
 
     fn config(pairs: Vec<(&str, Value)>) -> Value {
         let mut b = ObjectBuilder::new();

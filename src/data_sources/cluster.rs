@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use async_trait::async_trait;
+use tfplugin::async_trait;
 use tfplugin::diagnostics::Diagnostics;
 use tfplugin::value::Number;
 use tfplugin::{Field, Model, TypedDataSource};

@@ -14,10 +14,12 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::value::Number;
-use tfplugin::{Apply, Failure, Field, Model, Plan, Timeouts, TypedResource};
+use tfplugin::{
+    async_trait, ChangeRequest, Deletion, Failure, Field, Model, Plan, Success, Timeouts,
+    TypedResource,
+};
 
 use crate::aws_diagnostics::{cluster_not_found, modify_diagnostic, Subject};
 use crate::clock;
@@ -284,16 +286,16 @@ impl ClusterConfigResource {
     async fn converge(
         &self,
         planned: ClusterConfig,
-        apply: Apply<ClusterConfig>,
+        apply: ChangeRequest<ClusterConfig>,
         creating: bool,
     ) -> Result<ClusterConfig, Failure<ClusterConfig>> {
         let cluster_id = planned.cluster_id.known().cloned().unwrap_or_default();
         let desired = desired_from_config(&apply.config).map_err(Failure::unchanged)?;
         let client = self.context.client().await.map_err(Failure::unchanged)?;
-        let timeout = apply
-            .timeout
-            .unwrap_or(std::time::Duration::from_secs(2 * 3600));
-        match client.modify_and_wait(&cluster_id, &desired, timeout).await {
+        match client
+            .modify_and_wait(&cluster_id, &desired, apply.timeout)
+            .await
+        {
             Ok(cluster) => Ok(state_from_cluster(&cluster_id, &cluster, planned.timeouts)),
             Err(err) => {
                 let diagnostic =
@@ -389,40 +391,47 @@ impl TypedResource for ClusterConfigResource {
         }
     }
 
-    fn destroy_warning(&self, prior: &ClusterConfig) -> Option<Diagnostic> {
+    fn deletion(&self, prior: &ClusterConfig) -> Deletion {
         let cluster_id = prior
             .cluster_id
             .known()
             .map_or("the cluster", String::as_str);
-        Some(Diagnostic::warning(
-            "Cluster settings stay as they are",
-            format!(
-                "Removing cloudhsm_cluster_config only removes it from the Terraform state: \
+        Deletion::Forget {
+            warning: Diagnostic::warning(
+                "Cluster settings stay as they are",
+                format!(
+                    "Removing cloudhsm_cluster_config only removes it from the Terraform state: \
                  cluster {cluster_id} keeps its HSM type and backup retention, and no API call \
                  is made. Change them with a new cloudhsm_cluster_config or in the CloudHSM \
                  console."
+                ),
             ),
-        ))
+        }
     }
 
     async fn create(
         &self,
         planned: ClusterConfig,
-        apply: Apply<ClusterConfig>,
-    ) -> Result<ClusterConfig, Failure<ClusterConfig>> {
-        self.converge(planned, apply, true).await
+        apply: ChangeRequest<ClusterConfig>,
+    ) -> Result<Success<ClusterConfig>, Failure<ClusterConfig>> {
+        self.converge(planned, apply, true).await.map(Success::from)
     }
 
     async fn update(
         &self,
         _prior: ClusterConfig,
         planned: ClusterConfig,
-        apply: Apply<ClusterConfig>,
-    ) -> Result<ClusterConfig, Failure<ClusterConfig>> {
-        self.converge(planned, apply, false).await
+        apply: ChangeRequest<ClusterConfig>,
+    ) -> Result<Success<ClusterConfig>, Failure<ClusterConfig>> {
+        self.converge(planned, apply, false)
+            .await
+            .map(Success::from)
     }
 
-    async fn read(&self, current: ClusterConfig) -> Result<Option<ClusterConfig>, Diagnostics> {
+    async fn read(
+        &self,
+        current: ClusterConfig,
+    ) -> Result<Success<Option<ClusterConfig>>, Diagnostics> {
         let cluster_id = cluster_ref::id_in_state(
             current.cluster_id.known().or(current.id.known()),
             Self::TYPE_NAME,
@@ -440,6 +449,7 @@ impl TypedResource for ClusterConfigResource {
             Some(state_from_cluster(&cluster_id, &c, current.timeouts))
         })
         .await
+        .map(Success::from)
     }
 
     async fn import(&self, id: &str) -> Result<ClusterConfig, Diagnostics> {

@@ -20,11 +20,12 @@
 //! - destroy: no API call; a warning says to keep a copy of the root certificate.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use async_trait::async_trait;
 use tfplugin::diagnostics::{Diagnostic, Diagnostics};
-use tfplugin::{Apply, Failure, Field, Model, Plan, Timeouts, TypedResource};
+use tfplugin::{
+    async_trait, ChangeRequest, Deletion, Failure, Field, Model, Plan, Success, Timeouts,
+    TypedResource,
+};
 
 use crate::aws_diagnostics::{
     cluster_not_found, initialize_diagnostic, InitializeAttributes, Subject,
@@ -310,32 +311,33 @@ impl TypedResource for OneTimeRootResource {
         }
     }
 
-    fn destroy_warning(&self, prior: &OneTimeRoot) -> Option<Diagnostic> {
+    fn deletion(&self, prior: &OneTimeRoot) -> Deletion {
         let cluster_id = prior.cluster_id.known().map_or("(unknown)", String::as_str);
-        Some(Diagnostic::warning(
-            "The root certificate leaves the state",
-            format!(
+        Deletion::Forget {
+            warning: Diagnostic::warning(
+                "The root certificate leaves the state",
+                format!(
                 "Destroying {TYPE_NAME} makes no API call, but its root certificate, the trust \
                  anchor of cluster {cluster_id}, leaves the Terraform state. CloudHSM never \
                  returns it and its private key no longer exists: keep a copy (the \
                  root_certificate attribute, clients' customerCA.crt) before it goes. Guard \
                  against this with lifecycle {{ prevent_destroy = true }}."
             ),
-        ))
+            ),
+        }
     }
 
     async fn create(
         &self,
         planned: OneTimeRoot,
-        apply: Apply<OneTimeRoot>,
-    ) -> Result<OneTimeRoot, Failure<OneTimeRoot>> {
+        apply: ChangeRequest<OneTimeRoot>,
+    ) -> Result<Success<OneTimeRoot>, Failure<OneTimeRoot>> {
         let cluster_id = planned.cluster_id.known().cloned().unwrap_or_default();
         let (root, cert_validity) =
             params(&cluster_id, &apply.config).map_err(Failure::unchanged)?;
         let client = self.context.client().await.map_err(Failure::unchanged)?;
-        let timeout = apply.timeout.unwrap_or(Duration::from_secs(30 * 60));
         let (_cluster, csr) = client
-            .csr_to_sign(&cluster_id, timeout)
+            .csr_to_sign(&cluster_id, apply.timeout)
             .await
             .map_err(|e| {
                 Failure::unchanged(initialize_diagnostic(
@@ -356,10 +358,14 @@ impl TypedResource for OneTimeRootResource {
             signed_cert: Field::Known(signed.signed_certificate_pem),
             cluster_csr: Field::Known(csr),
             ..planned
-        })
+        }
+        .into())
     }
 
-    async fn read(&self, current: OneTimeRoot) -> Result<Option<OneTimeRoot>, Diagnostics> {
+    async fn read(
+        &self,
+        current: OneTimeRoot,
+    ) -> Result<Success<Option<OneTimeRoot>>, Diagnostics> {
         let cluster_id = cluster_ref::id_in_state(
             current.cluster_id.known(),
             TYPE_NAME,
@@ -373,16 +379,17 @@ impl TypedResource for OneTimeRootResource {
             Some(current)
         })
         .await
+        .map(Success::from)
     }
 
     async fn update(
         &self,
         _prior: OneTimeRoot,
         planned: OneTimeRoot,
-        _apply: Apply<OneTimeRoot>,
-    ) -> Result<OneTimeRoot, Failure<OneTimeRoot>> {
+        _apply: ChangeRequest<OneTimeRoot>,
+    ) -> Result<Success<OneTimeRoot>, Failure<OneTimeRoot>> {
         // Only `timeouts` can change in place: everything else replaces or is refused.
-        Ok(planned)
+        Ok(planned.into())
     }
 
     async fn import(&self, _id: &str) -> Result<OneTimeRoot, Diagnostics> {

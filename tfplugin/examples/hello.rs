@@ -5,12 +5,11 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use tfplugin::diagnostics::{Diagnostic, Diagnostics};
-use tfplugin::interface::{Provider, Resource};
-use tfplugin::schema::{Block, Schema};
+use tfplugin::interface::Resource;
 use tfplugin::serve::{serve, ServeOptions};
-use tfplugin::{serve_resource, Apply, Failure, Field, Model, Plan, PluginIdentity, Timeouts};
+use tfplugin::{adapt_resource, async_trait, ChangeRequest, ConfigureRequest, Deletion, Failure};
+use tfplugin::{Field, Model, Plan, PluginIdentity, Success, Timeouts};
 
 /// One greeting: the schema and the values, each attribute named once.
 #[derive(Clone, Debug, Default, Model)]
@@ -34,11 +33,10 @@ pub struct Greeting {
     pub timeouts: Field<Timeouts>,
 }
 
-/// The resource: its lifecycle on typed values. Plan rules, timeouts and nulls are the
-/// adapter's business.
+/// The resource's lifecycle on typed values (plan rules, timeouts, nulls: the adapter's).
 pub struct GreetingResource;
 
-/// Write-only values are in the configuration only (`Apply::config`), null in `planned`.
+/// A write-only value is in the configuration only (`ChangeRequest::config`).
 fn greet(mut g: Greeting, secret: Option<&String>) -> Greeting {
     let word = g.word.known().cloned().unwrap_or_else(|| "Hello".into());
     let name = g.name.known().cloned().unwrap_or_default();
@@ -53,11 +51,9 @@ fn greet(mut g: Greeting, secret: Option<&String>) -> Greeting {
 impl tfplugin::TypedResource for GreetingResource {
     type Model = Greeting;
     const TYPE_NAME: &'static str = "hello_greeting";
-
     fn description(&self) -> String {
         "A greeting for a name.".into()
     }
-
     async fn validate(&self, config: &Greeting) -> Diagnostics {
         match config.name.known() {
             Some(n) if n.trim().is_empty() => Diagnostic::error(
@@ -69,35 +65,27 @@ impl tfplugin::TypedResource for GreetingResource {
             _ => Diagnostics::new(),
         }
     }
-
     async fn modify_plan(&self, plan: &mut Plan<Greeting>) {
         // The id is the name, known as soon as the name is.
         if plan.is_create() {
             plan.planned.id = plan.planned.name.clone();
         }
     }
-
-    async fn create(
-        &self,
-        planned: Greeting,
-        apply: Apply<Greeting>,
-    ) -> Result<Greeting, Failure<Greeting>> {
-        Ok(greet(planned, apply.config.greeting_secret_wo.known()))
+    fn deletion(&self, _: &Greeting) -> Deletion {
+        Deletion::Delete // nothing to delete but the state
     }
-
-    async fn read(&self, current: Greeting) -> Result<Option<Greeting>, Diagnostics> {
-        Ok(Some(current))
+    async fn delete(&self, _: Greeting) -> Diagnostics {
+        Diagnostics::new()
     }
-
-    async fn update(
-        &self,
-        _: Greeting,
-        planned: Greeting,
-        apply: Apply<Greeting>,
-    ) -> Result<Greeting, Failure<Greeting>> {
-        Ok(greet(planned, apply.config.greeting_secret_wo.known()))
+    async fn create(&self, planned: Greeting, r: ChangeRequest<Greeting>) -> Applied {
+        Ok(greet(planned, r.config.greeting_secret_wo.known()).into())
     }
-
+    async fn read(&self, current: Greeting) -> Result<Success<Option<Greeting>>, Diagnostics> {
+        Ok(Some(current).into())
+    }
+    async fn update(&self, _: Greeting, planned: Greeting, r: ChangeRequest<Greeting>) -> Applied {
+        Ok(greet(planned, r.config.greeting_secret_wo.known()).into())
+    }
     async fn import(&self, id: &str) -> Result<Greeting, Diagnostics> {
         let named = Greeting {
             name: Field::Known(id.into()),
@@ -107,19 +95,32 @@ impl tfplugin::TypedResource for GreetingResource {
     }
 }
 
-/// The provider: no configuration, one resource.
+type Applied = Result<Success<Greeting>, Failure<Greeting>>;
+/// The `provider "hello"` block, declared like a resource's model.
+#[derive(Clone, Debug, Default, Model)]
+pub struct HelloConfig {
+    /// Who runs the greetings, named in the provider's log.
+    #[tf(optional)]
+    pub operator: Field<String>,
+}
+
+/// The provider: its block, one resource.
 pub struct HelloProvider;
 
 #[async_trait]
-impl Provider for HelloProvider {
-    fn type_name(&self) -> &'static str {
-        "hello"
-    }
-    fn schema(&self) -> Schema {
-        Schema::new(Block::new(Vec::new()).description("Greetings, kept in state."))
+impl tfplugin::TypedProvider for HelloProvider {
+    type Config = HelloConfig;
+    const TYPE_NAME: &'static str = "hello";
+    fn description(&self) -> String {
+        "Greetings, kept in state.".into()
     }
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![serve_resource(GreetingResource)]
+        vec![adapt_resource(GreetingResource)]
+    }
+    async fn configure(&self, r: ConfigureRequest<HelloConfig>) -> Diagnostics {
+        // At plan, values may be unknown yet (`r.unknown` says where): nothing to defer here.
+        tracing::info!(operator = ?r.config.operator.known(), unknown = r.unknown.len());
+        Diagnostics::new()
     }
 }
 

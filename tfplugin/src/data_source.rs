@@ -40,8 +40,10 @@ pub struct DataSourceAdapter<D: TypedDataSource> {
     _model: PhantomData<D::Model>,
 }
 
-/// `data_source` as the raw interface the server wants.
-pub fn serve_data_source<D: TypedDataSource>(data_source: D) -> Arc<dyn DataSource> {
+/// `data_source` adapted to the raw interface the server wants (what a provider lists in
+/// [`Provider::data_sources`](crate::interface::Provider::data_sources)); serves nothing
+/// itself.
+pub fn adapt_data_source<D: TypedDataSource>(data_source: D) -> Arc<dyn DataSource> {
     Arc::new(DataSourceAdapter {
         data_source,
         _model: PhantomData,

@@ -15,9 +15,11 @@ use async_trait::async_trait;
 use crate::diagnostics::Diagnostics;
 use crate::path::AttributePath;
 use crate::schema::Schema;
-use crate::value::Value;
+use crate::value::{Type, Value};
 
 /// The provider itself: its configuration and the resources and data sources it serves.
+/// Most providers implement [`TypedProvider`](crate::provider::TypedProvider) instead (the
+/// `provider` block as a model), which implements this.
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
     /// The provider's type name, the prefix of its resource type names (e.g. `example`).
@@ -46,7 +48,7 @@ pub trait Provider: Send + Sync + 'static {
 
 /// A managed resource, in raw values. Most resources implement
 /// [`TypedResource`](crate::resource::TypedResource) instead and are served through
-/// [`serve_resource`](crate::resource::serve_resource), which implements this.
+/// [`adapt_resource`](crate::resource::adapt_resource), which implements this.
 #[async_trait]
 pub trait Resource: Send + Sync + 'static {
     /// Full type name, e.g. `example_greeting`.
@@ -69,10 +71,17 @@ pub trait Resource: Send + Sync + 'static {
     async fn read(&self, request: ReadRequest) -> ReadResponse;
     /// The state for an import id (`ImportResourceState`).
     async fn import(&self, id: &str) -> ImportResponse;
+    /// The type of stored states of schema version `from_version` (older than the
+    /// schema's), when it is not the current schema's: the server then reads such a state
+    /// with it before [`Resource::upgrade_state`]. `None` (the default): read with the
+    /// current schema.
+    fn prior_state_type(&self, _from_version: i64) -> Option<Type> {
+        None
+    }
     /// Brings a stored state written with schema version `from_version` (older than the
-    /// schema's) to the current schema. `state` has been read against the current schema
-    /// already (attributes it no longer has are dropped, missing ones are null). By default
-    /// the state is kept as it is.
+    /// schema's) to the current schema. `state` has been read against
+    /// [`Resource::prior_state_type`], or else the current schema (attributes it no longer
+    /// has are dropped, missing ones are null). By default the state is kept as it is.
     fn upgrade_state(&self, _from_version: i64, state: Value) -> Result<Value, Diagnostics> {
         Ok(state)
     }
@@ -80,7 +89,7 @@ pub trait Resource: Send + Sync + 'static {
 
 /// A data source, in raw values. Most data sources implement
 /// [`TypedDataSource`](crate::data_source::TypedDataSource) instead and are served through
-/// [`serve_data_source`](crate::data_source::serve_data_source), which implements this.
+/// [`adapt_data_source`](crate::data_source::adapt_data_source), which implements this.
 #[async_trait]
 pub trait DataSource: Send + Sync + 'static {
     /// Full type name, e.g. `example_greeting`.

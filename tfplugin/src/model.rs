@@ -3,7 +3,7 @@
 //! impls; this module holds the traits and the plan rules the derive records per attribute.
 //!
 //! A write-only attribute (`#[tf(optional, write_only)]`, Terraform 1.11 and later) is read
-//! from the configuration (`validate`'s model, `Plan::config`, `Apply::config`); the adapter
+//! from the configuration (`validate`'s model, `Plan::config`, `ChangeRequest::config`); the adapter
 //! answers it null in every plan and state:
 //!
 //! ```
@@ -55,6 +55,24 @@
 //! }
 //! ```
 //!
+//! Plan rules apply to top-level attributes only: a model with one (`requires_replace`,
+//! `keep`, `same`, `timeouts`) on a field does not compile as a nested model, rather than
+//! have the rule ignored:
+//!
+//! ```compile_fail
+//! # use tfplugin::{Field, Model};
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Policy {
+//!     #[tf(required, requires_replace)]
+//!     days: Field<i64>,
+//! }
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Cluster {
+//!     #[tf(optional, nested)]
+//!     policy: Field<Policy>,
+//! }
+//! ```
+//!
 //! Knows schemas and values; knows nothing of gRPC or of any provider.
 
 use std::collections::BTreeMap;
@@ -65,6 +83,11 @@ use crate::value::{FromValue, IntoValue, Number, Type, Value};
 /// A struct of attributes: the schema it declares, and how the plan treats each attribute.
 /// Reading and writing values come from [`FromValue`] and [`IntoValue`].
 pub trait Model: FromValue + IntoValue + Sized {
+    /// Why this model cannot be nested in another: a field with a plan rule that applies to
+    /// top-level attributes only (`requires_replace`, `keep`, `same`, `timeouts`), which
+    /// the plan would ignore there. The derive makes nesting such a model a compile error
+    /// with this text. `None`: it nests.
+    const TOP_LEVEL_ONLY: Option<&'static str> = None;
     /// The attributes, in the order of the struct's fields.
     fn attributes() -> Vec<Attribute>;
     /// How planning treats each attribute, in the same order.
@@ -100,7 +123,15 @@ pub struct AttributeRules {
     pub write_only: bool,
 }
 
-/// A Rust type that maps to a Terraform value type.
+/// A Rust type that maps to a Terraform value type: the schema side of the mapping, whose
+/// value side is [`FromValue`] and [`IntoValue`].
+///
+/// Not (yet) one trait with those two: they live in `value/` (typed access, below schemas,
+/// also implemented for types that are no attribute type: `Value`, `&str`, `Option<T>`,
+/// `Field<T>`), while this one is the derive's, for attribute types only; merging them
+/// moves `value/typed.rs`, which is being reworked on its own (refinements, wire splits).
+/// The derive asks for all three on each field type, so a missing one is a compile error
+/// either way.
 pub trait ValueType {
     /// The Terraform type.
     fn value_type() -> Type;

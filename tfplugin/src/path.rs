@@ -69,8 +69,8 @@ impl AttributePath {
         self.steps.pop()
     }
 
-    /// Puts a step in front of this path (used when an error travels up out of a nested
-    /// value and each level adds its own step).
+    /// Puts a step in front of this path (only the tests build paths this way).
+    #[cfg(test)]
     pub fn prepend(&mut self, step: PathStep) {
         self.steps.insert(0, step);
     }

@@ -42,7 +42,7 @@ fn get<'a>(object: &'a Value, name: &str) -> &'a Value {
 /// - Updating with a change to any configurable attribute: every computed value the
 ///   configuration does not set is unknown, unless it is kept on update.
 /// - Updating with no change: the plan is the prior state.
-pub fn apply_rules(
+pub fn plan_by_rules(
     rules: &[AttributeRules],
     prior: &Value,
     proposed: &Value,
@@ -236,7 +236,7 @@ mod tests {
     #[test]
     fn a_create_plans_unset_computed_values_unknown() {
         let cfg = config("world", "hello");
-        let p = apply_rules(&rules(), &Value::Null, &cfg, &cfg);
+        let p = plan_by_rules(&rules(), &Value::Null, &cfg, &cfg);
         assert!(p.creating && p.requires_replace.is_empty());
         for name in ["id", "size", "status"] {
             assert!(get(&p.planned, name).is_unknown(), "{name}");
@@ -248,7 +248,7 @@ mod tests {
     fn no_change_plans_the_prior_state() {
         // Semantically the same text: no change either.
         let proposed = with(&prior(), "text", Value::string(" hello "));
-        let p = apply_rules(&rules(), &prior(), &proposed, &config("world", " hello "));
+        let p = plan_by_rules(&rules(), &prior(), &proposed, &config("world", " hello "));
         assert_eq!(p.planned, prior());
         assert!(!p.creating);
     }
@@ -256,7 +256,7 @@ mod tests {
     #[test]
     fn a_change_makes_unpromised_computed_values_unknown() {
         let proposed = with(&prior(), "text", Value::string("bye"));
-        let p = apply_rules(&rules(), &prior(), &proposed, &config("world", "bye"));
+        let p = plan_by_rules(&rules(), &prior(), &proposed, &config("world", "bye"));
         assert_eq!(
             get(&p.planned, "id"),
             &Value::string("g-1"),
@@ -270,7 +270,7 @@ mod tests {
         // A timeouts change alone is a change too, and is planned as configured.
         let t = object(&[("create", Value::string("5m"))]);
         let cfg = with(&config("world", "hello"), "timeouts", t.clone());
-        let p = apply_rules(&rules(), &prior(), &prior(), &cfg);
+        let p = plan_by_rules(&rules(), &prior(), &prior(), &cfg);
         assert_eq!(get(&p.planned, "timeouts"), &t);
         assert!(get(&p.planned, "status").is_unknown());
     }
@@ -279,7 +279,7 @@ mod tests {
     fn an_unset_computed_attribute_proposed_null_is_no_change() {
         // Terraform proposes null for an optional+computed nested attribute left out.
         let proposed = with(&prior(), "size", Value::Null);
-        let p = apply_rules(&rules(), &prior(), &proposed, &config("world", "hello"));
+        let p = plan_by_rules(&rules(), &prior(), &proposed, &config("world", "hello"));
         assert_eq!(p.planned, prior());
         assert!(p.changed.is_empty());
     }
@@ -287,7 +287,7 @@ mod tests {
     #[test]
     fn a_requires_replace_change_plans_a_new_object() {
         let proposed = with(&prior(), "name", Value::string("moon"));
-        let p = apply_rules(&rules(), &prior(), &proposed, &config("moon", "hello"));
+        let p = plan_by_rules(&rules(), &prior(), &proposed, &config("moon", "hello"));
         assert!(p.creating);
         assert_eq!(p.requires_replace, vec![AttributePath::attr("name")]);
         assert!(get(&p.planned, "id").is_unknown());
@@ -301,7 +301,7 @@ mod tests {
             Value::string("s3cret"),
         );
         // On create, and with Terraform's proposal or one that (wrongly) carries the value.
-        let p = apply_rules(&rules(), &Value::Null, &cfg, &cfg);
+        let p = plan_by_rules(&rules(), &Value::Null, &cfg, &cfg);
         assert_eq!(get(&p.planned, "secret_wo"), &Value::Null);
         let proposed = proposed_new_state(&rules(), &prior(), &cfg);
         assert_eq!(get(&proposed, "secret_wo"), &Value::Null);
@@ -309,7 +309,7 @@ mod tests {
             proposed,
             with(&prior(), "secret_wo", Value::string("s3cret")),
         ] {
-            let p = apply_rules(&rules(), &prior(), &proposed, &cfg);
+            let p = plan_by_rules(&rules(), &prior(), &proposed, &cfg);
             assert_eq!(p.planned, prior(), "no change");
             assert!(p.changed.is_empty() && !p.creating);
         }

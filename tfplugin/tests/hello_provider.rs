@@ -8,7 +8,7 @@ use tfplugin::diagnostics::AttributePath;
 use tfplugin::interface::{ApplyRequest, ClientCapabilities, PlanRequest, ReadRequest, Resource};
 use tfplugin::plan_rules::proposed_new_state;
 use tfplugin::value::Value;
-use tfplugin::{serve_resource, Model};
+use tfplugin::{adapt_resource, Model};
 
 fn config(name: &str, word: Option<&str>, create_timeout: Option<&str>) -> Value {
     Value::object([
@@ -56,7 +56,7 @@ async fn apply(r: &dyn Resource, prior: &Value, planned: &Value, config: &Value)
 
 #[tokio::test]
 async fn the_typed_layer_plans_by_terraform_rules() {
-    let r = serve_resource(hello::GreetingResource);
+    let r = adapt_resource(hello::GreetingResource);
     let r = r.as_ref();
     assert!(r.schema().check().is_ok());
 
@@ -105,7 +105,7 @@ async fn the_typed_layer_plans_by_terraform_rules() {
 
 #[tokio::test]
 async fn validation_points_at_the_attribute_and_checks_timeouts() {
-    let r = serve_resource(hello::GreetingResource);
+    let r = adapt_resource(hello::GreetingResource);
     let d = r
         .validate(
             &config(" ", None, Some("soon")),
@@ -130,7 +130,7 @@ async fn validation_points_at_the_attribute_and_checks_timeouts() {
 /// The greeting at schema version 1, whose upgrade from version 0 fills in the word.
 struct VersionedGreeting;
 
-#[async_trait::async_trait]
+#[tfplugin::async_trait]
 impl tfplugin::TypedResource for VersionedGreeting {
     type Model = hello::Greeting;
     const TYPE_NAME: &'static str = "hello_versioned";
@@ -143,45 +143,49 @@ impl tfplugin::TypedResource for VersionedGreeting {
         1
     }
 
-    fn upgrade(
-        &self,
-        from_version: i64,
-        mut state: hello::Greeting,
-    ) -> Result<hello::Greeting, tfplugin::diagnostics::Diagnostics> {
-        if from_version == 0 && state.word.is_null() {
-            state.word = tfplugin::Field::Known("Hello".into());
-        }
-        Ok(state)
+    fn upgraders(&self) -> Vec<tfplugin::Upgrader<hello::Greeting>> {
+        // Version 0 had the same attributes: read it with the current model.
+        vec![tfplugin::Upgrader::new(0, |mut state: hello::Greeting| {
+            if state.word.is_null() {
+                state.word = tfplugin::Field::Known("Hello".into());
+            }
+            Ok(state)
+        })]
+    }
+
+    fn deletion(&self, _: &hello::Greeting) -> tfplugin::Deletion {
+        tfplugin::Deletion::Delete
     }
 
     async fn create(
         &self,
         planned: hello::Greeting,
-        _: tfplugin::Apply<hello::Greeting>,
-    ) -> Result<hello::Greeting, tfplugin::Failure<hello::Greeting>> {
-        Ok(planned)
+        _: tfplugin::ChangeRequest<hello::Greeting>,
+    ) -> Result<tfplugin::Success<hello::Greeting>, tfplugin::Failure<hello::Greeting>> {
+        Ok(planned.into())
     }
 
     async fn read(
         &self,
         current: hello::Greeting,
-    ) -> Result<Option<hello::Greeting>, tfplugin::diagnostics::Diagnostics> {
-        Ok(Some(current))
+    ) -> Result<tfplugin::Success<Option<hello::Greeting>>, tfplugin::diagnostics::Diagnostics>
+    {
+        Ok(Some(current).into())
     }
 
     async fn update(
         &self,
         _: hello::Greeting,
         planned: hello::Greeting,
-        _: tfplugin::Apply<hello::Greeting>,
-    ) -> Result<hello::Greeting, tfplugin::Failure<hello::Greeting>> {
-        Ok(planned)
+        _: tfplugin::ChangeRequest<hello::Greeting>,
+    ) -> Result<tfplugin::Success<hello::Greeting>, tfplugin::Failure<hello::Greeting>> {
+        Ok(planned.into())
     }
 }
 
 #[test]
 fn an_older_stored_state_goes_through_the_upgrade_hook() {
-    let r = serve_resource(VersionedGreeting);
+    let r = adapt_resource(VersionedGreeting);
     assert_eq!(r.schema().version, 1);
     let old = config("world", None, None);
     let upgraded = r.upgrade_state(0, old).expect("upgraded");

@@ -3,12 +3,12 @@
 //! a value the configuration leaves unknown is planned with every refinement it came with,
 //! from the msgpack Terraform sends to the msgpack the provider answers.
 
-use async_trait::async_trait;
+use tfplugin::async_trait;
 use tfplugin::diagnostics::Diagnostics;
 use tfplugin::interface::{ClientCapabilities, PlanRequest};
-use tfplugin::plan_rules::{apply_rules, proposed_new_state};
+use tfplugin::plan_rules::{plan_by_rules, proposed_new_state};
 use tfplugin::value::{decode_msgpack, encode_msgpack, Number, Refinements, Value};
-use tfplugin::{serve_resource, Apply, Failure, Field, Model, Plan};
+use tfplugin::{adapt_resource, ChangeRequest, Deletion, Failure, Field, Model, Plan, Success};
 
 /// A member of a cluster whose id and size are known only at apply.
 #[derive(Clone, Debug, Default, Model)]
@@ -43,21 +43,33 @@ impl tfplugin::TypedResource for MemberResource {
         }
     }
 
-    async fn create(&self, p: Member, _: Apply<Member>) -> Result<Member, Failure<Member>> {
-        Ok(p)
+    fn deletion(&self, _: &Member) -> Deletion {
+        Deletion::Delete
     }
 
-    async fn read(&self, current: Member) -> Result<Option<Member>, Diagnostics> {
-        Ok(Some(current))
+    async fn delete(&self, _: Member) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    async fn create(
+        &self,
+        p: Member,
+        _: ChangeRequest<Member>,
+    ) -> Result<Success<Member>, Failure<Member>> {
+        Ok(p.into())
+    }
+
+    async fn read(&self, current: Member) -> Result<Success<Option<Member>>, Diagnostics> {
+        Ok(Some(current).into())
     }
 
     async fn update(
         &self,
         _: Member,
         p: Member,
-        _: Apply<Member>,
-    ) -> Result<Member, Failure<Member>> {
-        Ok(p)
+        _: ChangeRequest<Member>,
+    ) -> Result<Success<Member>, Failure<Member>> {
+        Ok(p.into())
     }
 }
 
@@ -105,7 +117,7 @@ fn the_plan_rules_keep_refinements_from_the_configuration() {
         ("id", Value::Null),
     ]);
     let proposed = proposed_new_state(&rules, &Value::Null, &config);
-    let ruled = apply_rules(&rules, &Value::Null, &proposed, &config);
+    let ruled = plan_by_rules(&rules, &Value::Null, &proposed, &config);
     assert!(ruled.creating);
     assert_eq!(ruled.planned.get("cluster_id"), Some(&cluster_id()));
     assert_eq!(ruled.planned.get("days"), Some(&days()));
@@ -115,7 +127,7 @@ fn the_plan_rules_keep_refinements_from_the_configuration() {
 
 #[tokio::test]
 async fn a_refined_unknown_in_the_configuration_is_planned_with_its_refinements() {
-    let r = serve_resource(MemberResource);
+    let r = adapt_resource(MemberResource);
     let ty = r.schema().value_type();
     let bytes = config_bytes();
     let config = decode_msgpack(&bytes, &ty).expect("config decodes");
@@ -145,7 +157,7 @@ async fn a_refined_unknown_in_the_configuration_is_planned_with_its_refinements(
 #[tokio::test]
 async fn terraform_without_refinements_plans_plain_unknowns() {
     // Terraform before 1.6 (1.0.3 among them) sends extension 0 only: nothing to keep.
-    let r = serve_resource(MemberResource);
+    let r = adapt_resource(MemberResource);
     let config = Value::object([
         ("cluster_id", Value::unknown()),
         ("days", Value::from_i64(7)),

@@ -15,7 +15,9 @@ use tfplugin::interface::{
 };
 use tfplugin::plan_rules::proposed_new_state;
 use tfplugin::value::Value;
-use tfplugin::{serve_resource, Apply, Failure, Field, Model, Plan, TypedResource};
+use tfplugin::{
+    adapt_resource, ChangeRequest, Deletion, Failure, Field, Model, Plan, Success, TypedResource,
+};
 
 use hello::Greeting;
 
@@ -68,7 +70,7 @@ fn wo(state: &Value) -> &Value {
 
 #[tokio::test]
 async fn the_flag_reaches_the_schema() {
-    let schema = serve_resource(hello::GreetingResource).schema();
+    let schema = adapt_resource(hello::GreetingResource).schema();
     assert_eq!(schema.check(), Ok(()));
     let a = schema.block.attribute(WO).expect("declared");
     assert!(a.write_only && a.optional && a.sensitive && !a.computed);
@@ -77,7 +79,7 @@ async fn the_flag_reaches_the_schema() {
 
 #[tokio::test]
 async fn hello_uses_the_value_at_create_and_keeps_it_out_of_every_state() {
-    let r = serve_resource(hello::GreetingResource);
+    let r = adapt_resource(hello::GreetingResource);
     let r = r.as_ref();
     let cfg = config(Value::string(SECRET));
     let allowed = ClientCapabilities::with_write_only();
@@ -115,13 +117,21 @@ impl Leaky {
     }
 }
 
-#[async_trait::async_trait]
+#[tfplugin::async_trait]
 impl TypedResource for Leaky {
     type Model = Greeting;
     const TYPE_NAME: &'static str = "hello_leaky";
 
     fn description(&self) -> String {
         "A greeting that tries to keep its secret.".into()
+    }
+
+    fn deletion(&self, _: &Greeting) -> Deletion {
+        Deletion::Delete
+    }
+
+    async fn delete(&self, _: Greeting) -> Diagnostics {
+        Diagnostics::new()
     }
 
     async fn validate(&self, config: &Greeting) -> Diagnostics {
@@ -145,26 +155,26 @@ impl TypedResource for Leaky {
     async fn create(
         &self,
         planned: Greeting,
-        a: Apply<Greeting>,
-    ) -> Result<Greeting, Failure<Greeting>> {
+        a: ChangeRequest<Greeting>,
+    ) -> Result<Success<Greeting>, Failure<Greeting>> {
         assert!(planned.greeting_secret_wo.is_null());
         assert_eq!(
             a.config.greeting_secret_wo.known().map(String::as_str),
             Some(SECRET)
         );
-        Ok(self.leak(planned))
+        Ok(self.leak(planned).into())
     }
 
-    async fn read(&self, current: Greeting) -> Result<Option<Greeting>, Diagnostics> {
-        Ok(Some(self.leak(current)))
+    async fn read(&self, current: Greeting) -> Result<Success<Option<Greeting>>, Diagnostics> {
+        Ok(Some(self.leak(current)).into())
     }
 
     async fn update(
         &self,
         _: Greeting,
         planned: Greeting,
-        _: Apply<Greeting>,
-    ) -> Result<Greeting, Failure<Greeting>> {
+        _: ChangeRequest<Greeting>,
+    ) -> Result<Success<Greeting>, Failure<Greeting>> {
         Err(Failure::with_state(
             self.leak(planned),
             tfplugin::diagnostics::Diagnostic::error("Update failed", "On purpose."),
@@ -182,7 +192,7 @@ impl TypedResource for Leaky {
 #[tokio::test]
 async fn the_adapter_answers_null_whatever_resource_code_sets() {
     let leaky = Leaky::default();
-    let r = serve_resource(leaky.clone());
+    let r = adapt_resource(leaky.clone());
     let r = r.as_ref();
     let cfg = config(Value::string(SECRET));
     let allowed = ClientCapabilities::with_write_only();
@@ -224,7 +234,7 @@ async fn the_adapter_answers_null_whatever_resource_code_sets() {
 #[tokio::test]
 async fn a_terraform_without_write_only_support_is_refused_before_resource_code_runs() {
     let leaky = Leaky::default();
-    let r = serve_resource(leaky.clone());
+    let r = adapt_resource(leaky.clone());
     let r = r.as_ref();
     let none = ClientCapabilities::default();
     // Terraform 1.0 to 1.10: no capability. A value known or not yet known is refused.
@@ -258,7 +268,7 @@ async fn a_terraform_without_write_only_support_is_refused_before_resource_code_
 
     // Left out, the resource works on any Terraform.
     let cfg = config(Value::Null);
-    let r = serve_resource(hello::GreetingResource);
+    let r = adapt_resource(hello::GreetingResource);
     assert!(r.validate(&cfg, none).await.is_empty());
     let p = plan(r.as_ref(), &Value::Null, &cfg, none).await;
     assert!(!p.diagnostics.has_errors(), "{:?}", p.diagnostics);

@@ -1,8 +1,8 @@
 use super::*;
 use crate::cloudhsm::{ClusterCertificates, ClusterState, RetentionPolicy};
+use tfplugin::adapt_data_source;
 use tfplugin::diagnostics::AttributePath;
 use tfplugin::schema::{Attribute, AttributeKind};
-use tfplugin::serve_data_source;
 use tfplugin::value::{decode_msgpack, encode_msgpack, IntoValue, Value};
 
 fn sample() -> Cluster {
@@ -32,7 +32,7 @@ fn sample() -> Cluster {
 
 #[test]
 fn every_attribute_has_a_description_and_the_schema_is_sound() {
-    let s = serve_data_source(ClusterDataSource::new(ProviderContext::new())).schema();
+    let s = adapt_data_source(ClusterDataSource::new(ProviderContext::new())).schema();
     s.check().expect("schema is well formed");
     fn walk(attrs: &[Attribute], prefix: &str) {
         for a in attrs {
@@ -62,7 +62,7 @@ fn state_fits_the_schema_and_carries_the_csr() {
     let (data, diags) = cluster_data("cluster-jxhlf7644ne", &sample());
     assert!(diags.is_empty(), "{diags:?}");
     let state = data.into_value();
-    let ty = serve_data_source(ClusterDataSource::new(ProviderContext::new()))
+    let ty = adapt_data_source(ClusterDataSource::new(ProviderContext::new()))
         .schema()
         .value_type();
     let bytes = encode_msgpack(&state, &ty).expect("state encodes with the schema type");
@@ -126,7 +126,7 @@ fn odd_retention_value_is_a_warning_not_a_failure() {
 
 #[tokio::test]
 async fn validate_rejects_a_malformed_id_on_the_attribute() {
-    let ds = serve_data_source(ClusterDataSource::new(ProviderContext::new()));
+    let ds = adapt_data_source(ClusterDataSource::new(ProviderContext::new()));
     let config = |id: Value| {
         let mut c = ClusterData::default().into_value();
         if let Value::Object(m) = &mut c {

@@ -2,8 +2,8 @@ use super::*;
 use crate::cloudhsm::{ClusterState, RetentionPolicy};
 use crate::test_support::{emulated_aws, plan};
 use cloudhsm_emulator::{ClusterSpec, Timings};
+use tfplugin::adapt_resource;
 use tfplugin::interface::{ApplyRequest, PlanRequest, Resource};
-use tfplugin::serve_resource;
 use tfplugin::value::{IntoValue, Value};
 
 const ID: &str = "cluster-abcdefghijk";
@@ -50,7 +50,7 @@ fn only(d: &Diagnostics) -> &Diagnostic {
 
 /// The resource with a provider whose configuration is not known yet: no API calls.
 fn offline() -> Arc<dyn Resource> {
-    serve_resource(ClusterConfigResource::new(ProviderContext::deferred()))
+    adapt_resource(ClusterConfigResource::new(ProviderContext::deferred()))
 }
 
 fn prior_state() -> Value {
@@ -193,7 +193,7 @@ async fn create_plans_omitted_settings_unknown_never_from_a_plan_time_read() {
         backup_retention_days: Some(90),
         ..Default::default()
     });
-    let r = serve_resource(ClusterConfigResource::new(aws.context.clone()));
+    let r = adapt_resource(ClusterConfigResource::new(aws.context.clone()));
     let cfg = |hsm_type, retention| {
         let mut c = config(hsm_type, retention);
         c.cluster_id = known(&id);
@@ -320,7 +320,7 @@ async fn a_rollback_needs_an_open_window() {
         hsm_type: Some("hsm2m.medium".into()),
         ..Default::default()
     });
-    let r = serve_resource(ClusterConfigResource::new(aws.context.clone()));
+    let r = adapt_resource(ClusterConfigResource::new(aws.context.clone()));
     let mut migrated = cluster("hsm2m.medium", 90);
     migrated.id = id.clone();
     let prior = state_from_cluster(&id, &migrated, Field::Null).into_value();
@@ -370,7 +370,7 @@ async fn another_cluster_id_is_a_replacement() {
 #[tokio::test]
 async fn destroy_and_import_call_nothing() {
     // An unconfigured provider: any API use would fail.
-    let r = serve_resource(ClusterConfigResource::new(ProviderContext::new()));
+    let r = adapt_resource(ClusterConfigResource::new(ProviderContext::new()));
     let plan = r
         .plan(PlanRequest {
             prior_state: prior_state(),

@@ -14,11 +14,12 @@
 //! pure functions beside it. None of them knows the AWS SDK or gRPC.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use async_trait::async_trait;
 use tfplugin::diagnostics::{Diagnostic, Diagnostics};
-use tfplugin::{Apply, Failure, Field, Model, Plan, Timeouts, TypedResource};
+use tfplugin::{
+    async_trait, ChangeRequest, Deletion, Failure, Field, Model, Plan, Success, Timeouts,
+    TypedResource,
+};
 
 use crate::aws_diagnostics::{cluster_not_found, initialize_diagnostic, Subject};
 use crate::certs::{self, Comparison};
@@ -193,24 +194,27 @@ impl TypedResource for ClusterInitializationResource {
         }
     }
 
-    fn destroy_warning(&self, prior: &ClusterInitialization) -> Option<Diagnostic> {
+    fn deletion(&self, prior: &ClusterInitialization) -> Deletion {
         let cluster_id = prior.cluster_id.known().map_or("(unknown)", String::as_str);
-        Some(Diagnostic::warning(
-            "The cluster stays initialized",
-            format!(
-                "Destroying {TYPE_NAME} makes no API call: CloudHSM cannot un-initialize a \
-                 cluster, so cluster {cluster_id} keeps its certificate, HSMs and keys. Only \
-                 Terraform's record is dropped. To manage it again, import it (terraform import \
-                 {TYPE_NAME}.<name> {cluster_id}); to remove it, delete the cluster itself."
+        Deletion::Forget {
+            warning: Diagnostic::warning(
+                "The cluster stays initialized",
+                format!(
+                    "Destroying {TYPE_NAME} makes no API call: CloudHSM cannot un-initialize a \
+                     cluster, so cluster {cluster_id} keeps its certificate, HSMs and keys. \
+                     Only Terraform's record is dropped. To manage it again, import it \
+                     (terraform import {TYPE_NAME}.<name> {cluster_id}); to remove it, delete \
+                     the cluster itself."
+                ),
             ),
-        ))
+        }
     }
 
     async fn create(
         &self,
         planned: ClusterInitialization,
-        apply: Apply<ClusterInitialization>,
-    ) -> Result<ClusterInitialization, Failure<ClusterInitialization>> {
+        apply: ChangeRequest<ClusterInitialization>,
+    ) -> Result<Success<ClusterInitialization>, Failure<ClusterInitialization>> {
         let cluster_id = planned.cluster_id.known().cloned().unwrap_or_default();
         // Every check again before any call that changes anything.
         let (way, mut diags) = way_of(&apply.config);
@@ -237,10 +241,9 @@ impl TypedResource for ClusterInitializationResource {
             return Err(Failure::unchanged(diags));
         };
         let client = self.context.client().await.map_err(Failure::unchanged)?;
-        let timeout = apply.timeout.unwrap_or(Duration::from_secs(30 * 60));
         // The state keeps the user's text; CloudHSM gets the parsed, canonical PEM.
         let done = client
-            .initialize_and_wait(&cluster_id, signing, &anchor, timeout)
+            .initialize_and_wait(&cluster_id, signing, &anchor, apply.timeout)
             .await;
         // The CA key's last use: dropping it wipes it.
         drop(key);
@@ -250,7 +253,7 @@ impl TypedResource for ClusterInitializationResource {
                 if !state.signed_cert.is_known() {
                     state.signed_cert = initialized.signed_cert.into();
                 }
-                Ok(state)
+                Ok(state.into())
             }
             Err(err) => {
                 let diag = initialize_diagnostic(&err, &cluster_id, TYPE_NAME, attributes());
@@ -276,8 +279,8 @@ impl TypedResource for ClusterInitializationResource {
         &self,
         prior: ClusterInitialization,
         planned: ClusterInitialization,
-        _apply: Apply<ClusterInitialization>,
-    ) -> Result<ClusterInitialization, Failure<ClusterInitialization>> {
+        _apply: ChangeRequest<ClusterInitialization>,
+    ) -> Result<Success<ClusterInitialization>, Failure<ClusterInitialization>> {
         let diags = check_update(&prior, &planned);
         if diags.has_errors() {
             return Err(Failure::unchanged(diags));
@@ -287,13 +290,13 @@ impl TypedResource for ClusterInitializationResource {
             cluster_ref::describe_existing(&self.context, &cluster_id, "reading the cluster")
                 .await
                 .map_err(Failure::unchanged)?;
-        Ok(with_status(planned, &cluster))
+        Ok(with_status(planned, &cluster).into())
     }
 
     async fn read(
         &self,
         current: ClusterInitialization,
-    ) -> Result<Option<ClusterInitialization>, Diagnostics> {
+    ) -> Result<Success<Option<ClusterInitialization>>, Diagnostics> {
         let cluster_id = cluster_ref::id_in_state(
             current.cluster_id.known(),
             TYPE_NAME,
@@ -307,7 +310,7 @@ impl TypedResource for ClusterInitializationResource {
             Some(c)
         });
         let Some(cluster) = read.await? else {
-            return Ok(None);
+            return Ok(None.into());
         };
         let recorded = current.cluster_certificate.clone();
         let mut state = with_status(current, &cluster);
@@ -334,7 +337,7 @@ impl TypedResource for ClusterInitializationResource {
             // Not in view right now (busy or degraded): keep the recorded certificate.
             state.cluster_certificate = recorded;
         }
-        Ok(Some(state))
+        Ok(Some(state).into())
     }
 
     async fn import(&self, id: &str) -> Result<ClusterInitialization, Diagnostics> {

@@ -6,9 +6,9 @@ use crate::cluster_ref::attr;
 use crate::test_support::{self as support, emulated_aws};
 use cloudhsm_emulator::{ClusterSpec, Timings};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
+use tfplugin::adapt_resource;
 use tfplugin::diagnostics::AttributePath;
 use tfplugin::interface::{ClientCapabilities, Resource};
-use tfplugin::serve_resource;
 use tfplugin::value::{IntoValue, Value};
 
 /// A CA: its private key (PKCS #8 PEM) and its self-signed certificate.
@@ -50,7 +50,7 @@ async fn problems(r: &Arc<dyn Resource>, config: &ClusterInitialization) -> Vec<
 #[tokio::test]
 async fn bad_keys_and_mixed_ways_are_plan_errors_on_the_attribute_with_no_call() {
     let aws = emulated_aws(Timings::instant()).await;
-    let r = serve_resource(ClusterInitializationResource::new(aws.context.clone()));
+    let r = adapt_resource(ClusterInitializationResource::new(aws.context.clone()));
     let id = aws.control.seed_cluster(ClusterSpec::default());
     let (key, anchor) = ca(&rcgen::PKCS_ECDSA_P256_SHA256);
     let (other_key, _) = ca(&rcgen::PKCS_ECDSA_P256_SHA256);
@@ -124,7 +124,7 @@ async fn bad_keys_and_mixed_ways_are_plan_errors_on_the_attribute_with_no_call()
 #[tokio::test]
 async fn the_key_signs_the_csr_read_at_apply_and_a_rerun_adopts_by_issuer() {
     let aws = emulated_aws(Timings::instant()).await;
-    let r = serve_resource(ClusterInitializationResource::new(aws.context.clone()));
+    let r = adapt_resource(ClusterInitializationResource::new(aws.context.clone()));
     let id = aws.control.seed_cluster(ClusterSpec::default());
     let (key, anchor) = ca(&rcgen::PKCS_ECDSA_P384_SHA384);
     let config = with_key(&id, &key, &anchor).into_value();
@@ -170,7 +170,7 @@ async fn the_key_signs_the_csr_read_at_apply_and_a_rerun_adopts_by_issuer() {
 #[tokio::test]
 async fn a_terraform_without_write_only_arguments_is_refused_before_anything_runs() {
     let aws = emulated_aws(Timings::instant()).await;
-    let r = serve_resource(ClusterInitializationResource::new(aws.context.clone()));
+    let r = adapt_resource(ClusterInitializationResource::new(aws.context.clone()));
     let id = aws.control.seed_cluster(ClusterSpec::default());
     let (key, anchor) = ca(&rcgen::PKCS_ECDSA_P256_SHA256);
     let d = r

@@ -3,8 +3,9 @@ use crate::cloudhsm::{Cluster, ClusterState};
 use crate::cluster_ref::attr;
 use crate::test_support::{self as support, assert_known_values_kept, emulated_aws, EmulatedAws};
 use cloudhsm_emulator::{ClusterSpec, Control, Timings};
+use std::time::Duration;
+use tfplugin::adapt_resource;
 use tfplugin::interface::{ApplyResponse, PlanResponse, ReadRequest, Resource};
-use tfplugin::serve_resource;
 use tfplugin::value::{ObjectBuilder, Value};
 
 const CLUSTER_ID: &str = ClusterInitialization::CLUSTER_ID;
@@ -225,7 +226,7 @@ fn certificate_checks_point_at_the_attribute_at_fault() {
 
 #[test]
 fn schema_is_valid_and_described() {
-    let s = serve_resource(ClusterInitializationResource::new(ProviderContext::new())).schema();
+    let s = adapt_resource(ClusterInitializationResource::new(ProviderContext::new())).schema();
     s.check().expect("schema");
     for a in &s.block.attributes {
         assert!(!a.description.is_empty(), "{} has no description", a.name);
@@ -247,7 +248,7 @@ async fn fixture(timings: Timings) -> Fixture {
     let aws = emulated_aws(timings).await;
     Fixture {
         control: aws.control.clone(),
-        resource: serve_resource(ClusterInitializationResource::new(aws.context.clone())),
+        resource: adapt_resource(ClusterInitializationResource::new(aws.context.clone())),
         context: aws.context.clone(),
         _aws: aws,
     }

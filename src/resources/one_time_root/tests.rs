@@ -1,8 +1,8 @@
 use super::*;
 use crate::test_support::{emulated_aws, plan, EmulatedAws};
 use cloudhsm_emulator::{ClusterSpec, Timings};
+use tfplugin::adapt_resource;
 use tfplugin::interface::{ApplyRequest, ClientCapabilities, ReadRequest, Resource};
-use tfplugin::serve_resource;
 use tfplugin::value::{IntoValue, Value};
 
 fn config(cluster_id: &str) -> OneTimeRoot {
@@ -14,7 +14,7 @@ fn config(cluster_id: &str) -> OneTimeRoot {
 
 async fn fixture() -> (EmulatedAws, Arc<dyn Resource>) {
     let aws = emulated_aws(Timings::instant()).await;
-    let r = serve_resource(OneTimeRootResource::new(aws.context.clone()));
+    let r = adapt_resource(OneTimeRootResource::new(aws.context.clone()));
     (aws, r)
 }
 

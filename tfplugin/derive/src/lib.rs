@@ -8,7 +8,8 @@
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as Tokens};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{
     parse_macro_input, Attribute, Data, DeriveInput, Expr, ExprLit, Fields, GenericArgument, Ident,
     Lit, LitStr, Meta, Path, PathArguments, Type,
@@ -40,7 +41,7 @@ use syn::{
 /// `#[tf(...)]` takes: `required`, `optional`, `computed`, `sensitive`, `deprecated`
 /// (Terraform warns when a configuration sets it), `write_only` (Terraform 1.11 and later:
 /// the value is in the configuration only, null in every plan and state; resource code reads
-/// it from the configuration: `Plan::config`, `Apply::config`), `requires_replace`,
+/// it from the configuration: `Plan::config`, `ChangeRequest::config`), `requires_replace`,
 /// `keep` (a computed value kept on update), `nested` (a model, or a `Vec` / `BTreeMap` of
 /// models, as nested attributes), `same = path::to::fn` (semantic equality:
 /// `fn(&T, &T) -> bool`), `name = "attr"` (when the attribute's name is not the field's),
@@ -50,6 +51,11 @@ use syn::{
 /// `requires_replace` or `deprecated` on a value the configuration cannot set, no presence
 /// flag at all; `write_only` with `computed`, `keep`, `requires_replace`, `same` or
 /// `timeouts`), do not compile.
+///
+/// Plan rules (`requires_replace`, `keep`, `same`, `timeouts`) apply to top-level attributes:
+/// on a field of a model nested in another (`nested`) they would be ignored, so nesting such
+/// a model does not compile (an error at the nesting field names the flag). Presence flags,
+/// `sensitive`, `deprecated` and `write_only` work at any depth.
 ///
 /// Generated: `Model` (schema, plan rules), `FromValue`, `IntoValue`, and a constant per
 /// field, named after the field in upper case and holding the attribute's name
@@ -230,6 +236,8 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     let mut reads = Vec::new();
     let mut writes = Vec::new();
     let mut consts = Vec::new();
+    let mut top_level_only = None;
+    let mut nested_checks = Vec::new();
     for field in &fields.named {
         let ident = field
             .ident
@@ -247,6 +255,22 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             syn::Error::new_spanned(&field.ty, "Model fields are tfplugin::value::Field<T>")
         })?;
         let const_name = format_ident!("{}", plain.to_uppercase());
+        let plan_flag = [
+            (spec.requires_replace, "requires_replace"),
+            (spec.keep, "keep"),
+            (spec.same.is_some(), "same = ..."),
+            (spec.timeouts.is_some(), "timeouts(...)"),
+        ]
+        .into_iter()
+        .find_map(|(on, flag)| on.then_some(flag));
+        if let (None, Some(flag)) = (&top_level_only, plan_flag) {
+            top_level_only = Some(format!(
+                "`{name}` is nested (`#[tf(nested)]`) in another model, but its field \
+                 `{plain}` has `{flag}`: plan rules apply to top-level attributes only and \
+                 would be ignored there. Put the rule on the attribute that nests `{name}`, \
+                 or drop it."
+            ));
+        }
         consts.push(quote! {
             #[doc = concat!("The attribute name `", #attr_name, "`.")]
             pub const #const_name: &'static str = #attr_name;
@@ -258,6 +282,16 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             });
             quote!(#tf::timeouts::Timeouts::attribute(#attr_name, &[#(#ops),*]))
         } else if spec.nested {
+            let elem = inner_of(inner, "Vec")
+                .or_else(|| inner_of(inner, "BTreeMap"))
+                .unwrap_or(inner);
+            nested_checks.push(quote_spanned! {field.ty.span()=>
+                const _: () = if let ::core::option::Option::Some(problem) =
+                    <#elem as #tf::model::Model>::TOP_LEVEL_ONLY
+                {
+                    ::core::panic!("{}", problem)
+                };
+            });
             if let Some(elem) = inner_of(inner, "Vec") {
                 quote!(#tf::schema::Attribute::nested_list(#attr_name, <#elem as #tf::model::Model>::attributes()))
             } else if let Some(elem) = inner_of(inner, "BTreeMap") {
@@ -338,12 +372,19 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         reads.push(quote!(#ident: reader.get(#attr_name)?));
         writes.push(quote!(.set(#attr_name, self.#ident)));
     }
+    let top_level_only = match top_level_only {
+        Some(problem) => quote!(::core::option::Option::Some(#problem)),
+        None => quote!(::core::option::Option::None),
+    };
     Ok(quote! {
         impl #name {
             #(#consts)*
         }
 
+        #(#nested_checks)*
+
         impl #tf::model::Model for #name {
+            const TOP_LEVEL_ONLY: ::core::option::Option<&'static str> = #top_level_only;
             fn attributes() -> ::std::vec::Vec<#tf::schema::Attribute> {
                 ::std::vec![#(#attributes),*]
             }

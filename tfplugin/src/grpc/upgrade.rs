@@ -80,15 +80,21 @@ pub(super) async fn upgrade_resource_state(
     .await
 }
 
-/// A state of an older schema version: read against the current schema, then the resource's
-/// upgrade hook.
+/// A state of an older schema version: read against the type the resource gives for that
+/// version (else the current schema), then the resource's upgrade hook, and answered in
+/// the current schema.
 fn upgrade_older(
     r: &Served<dyn Resource>,
     from_version: i64,
     json: &[u8],
     type_name: &str,
 ) -> Result<pb::DynamicValue, Diagnostic> {
-    let stored = stored_state(json, type_name, &r.value_type)?;
+    let prior_type = r.implementation.prior_state_type(from_version);
+    let stored = stored_state(
+        json,
+        type_name,
+        prior_type.as_ref().unwrap_or(&r.value_type),
+    )?;
     let upgraded = r
         .implementation
         .upgrade_state(from_version, stored.value)

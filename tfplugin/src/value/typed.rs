@@ -34,14 +34,6 @@ impl<T> Field<T> {
         }
     }
 
-    /// The known value, by value.
-    pub fn into_known(self) -> Option<T> {
-        match self {
-            Field::Known(t) => Some(t),
-            _ => None,
-        }
-    }
-
     /// True for [`Field::Null`].
     pub fn is_null(&self) -> bool {
         matches!(self, Field::Null)

@@ -1,13 +1,9 @@
-//! Typed resources: a resource declares its model (schema and values, see [`crate::model`])
-//! and implements create / read / update / delete (plus optional validate, plan hook and
-//! import) on typed values. The adapter owns Terraform's protocol rules: dispatch between
-//! create, update and destroy; the plan rules ([`crate::plan_rules`]); `timeouts`; the
-//! warning of a destroy that only forgets; private state; the null rules of import; and
-//! write-only attributes (null in every plan and state it answers, whatever resource code
-//! put there; refused, before any resource code runs, by a Terraform that does not announce
-//! support for them).
+//! The adapter: a [`TypedResource`] served through the raw [`Resource`] interface, with
+//! Terraform's rules (dispatch, plan rules, timeouts, destroy warnings, write-only nulls,
+//! import, upgrades) applied around the resource's code.
 //!
-//! Knows the raw interface, values and models; knows nothing of gRPC or of any provider.
+//! Knows the raw interface, models, plan rules and schemas; must not know gRPC or any
+//! provider.
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -15,6 +11,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use super::values::{ChangeRequest, Deletion, Plan, Upgrader, NO_TIMEOUT};
+use super::TypedResource;
 use crate::diagnostics::AttributePath;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::interface::{
@@ -22,168 +20,10 @@ use crate::interface::{
     ReadRequest, ReadResponse, Resource,
 };
 use crate::model::{model_of, Model};
-use crate::plan_rules::apply_rules;
+use crate::plan_rules::plan_by_rules;
 use crate::schema::{Block, Schema};
 use crate::timeouts::{self, Timeouts};
-use crate::value::{Field, FromValue, IntoValue, Value};
-
-/// What a resource's plan hook sees and may change. The adapter has already applied the
-/// plan rules to `planned`.
-#[derive(Clone, Debug)]
-pub struct Plan<M> {
-    /// The prior state; `None` on create.
-    pub prior: Option<M>,
-    /// The configuration (values may be unknown), write-only values included.
-    pub config: M,
-    /// The planned state, to refine. Write-only attributes are null here and are answered
-    /// null whatever the hook sets.
-    pub planned: M,
-    /// Attributes whose change needs a new object; a non-empty list plans a replacement.
-    pub requires_replace: Vec<AttributePath>,
-    /// Problems and notes for the user.
-    pub diagnostics: Diagnostics,
-    creating: bool,
-}
-
-impl<M> Plan<M> {
-    /// A plan as the adapter hands it to [`TypedResource::modify_plan`], for testing a plan
-    /// hook on its own: `creating` says a new object is planned (create or replacement).
-    pub fn new(prior: Option<M>, config: M, planned: M, creating: bool) -> Self {
-        Plan {
-            prior,
-            config,
-            planned,
-            requires_replace: Vec::new(),
-            diagnostics: Diagnostics::new(),
-            creating,
-        }
-    }
-
-    /// A new object is planned: a create, or the create half of a replacement.
-    pub fn is_create(&self) -> bool {
-        self.creating
-    }
-}
-
-/// What create and update get besides the planned state.
-#[derive(Clone, Debug)]
-pub struct Apply<M> {
-    /// The configuration (every value known). The one place an apply sees the values of
-    /// write-only attributes: they are null in the planned state, and the adapter answers
-    /// them null in the new state whatever create or update return.
-    pub config: M,
-    /// The operation's timeout from `timeouts`, when the model declares one for it.
-    pub timeout: Option<Duration>,
-}
-
-/// A create or update that failed part-way: the state as it really is, and why.
-#[derive(Clone, Debug)]
-pub struct Failure<M> {
-    /// The object as it is now; `None`: as it was before (nothing on create).
-    pub state: Option<M>,
-    /// Why. Hold at least one error: these are passed on as they are, and without an error
-    /// Terraform takes the answer for a success.
-    pub diagnostics: Diagnostics,
-}
-
-impl<M> Failure<M> {
-    /// Nothing changed.
-    pub fn unchanged(diagnostics: impl Into<Diagnostics>) -> Self {
-        Failure {
-            state: None,
-            diagnostics: diagnostics.into(),
-        }
-    }
-
-    /// Something changed: the object is now `state`.
-    pub fn with_state(state: M, diagnostics: impl Into<Diagnostics>) -> Self {
-        Failure {
-            state: Some(state),
-            diagnostics: diagnostics.into(),
-        }
-    }
-}
-
-/// A managed resource on typed values.
-#[async_trait]
-pub trait TypedResource: Send + Sync + 'static {
-    /// The resource's attributes: schema and values.
-    type Model: Model + Clone + Send + Sync + 'static;
-    /// Full type name, e.g. `example_greeting`.
-    const TYPE_NAME: &'static str;
-
-    /// What the resource is for (the schema's description, Markdown).
-    fn description(&self) -> String;
-
-    /// The schema version (raise it together with [`TypedResource::upgrade`]).
-    fn schema_version(&self) -> i64 {
-        0
-    }
-
-    /// Brings a stored state of an older schema version to the current model (it arrives read
-    /// against the current schema: attributes no longer there are dropped, new ones null).
-    /// By default the state is kept as it is.
-    fn upgrade(&self, _from_version: i64, state: Self::Model) -> Result<Self::Model, Diagnostics> {
-        Ok(state)
-    }
-
-    /// Static checks of the configuration (values may be unknown), write-only values
-    /// included. `timeouts` durations are checked by the adapter, and so is whether this
-    /// Terraform supports write-only attributes (when it does not, a configured one is an
-    /// error and this is not called).
-    async fn validate(&self, _config: &Self::Model) -> Diagnostics {
-        Diagnostics::new()
-    }
-
-    /// Refines a create or update plan after the plan rules: plan-time checks, values known
-    /// early, extra replacements.
-    async fn modify_plan(&self, _plan: &mut Plan<Self::Model>) {}
-
-    /// For a resource whose destroy only forgets: the warning a user sees once, in the
-    /// destroy plan (or at apply when Terraform planned no destroy).
-    fn destroy_warning(&self, _prior: &Self::Model) -> Option<Diagnostic> {
-        None
-    }
-
-    /// Creates the object `planned` describes (unknown values are the ones to fill in) and
-    /// returns its state, every value known. On failure, what was made so far, if anything.
-    async fn create(
-        &self,
-        planned: Self::Model,
-        apply: Apply<Self::Model>,
-    ) -> Result<Self::Model, Failure<Self::Model>>;
-
-    /// The object as it is now; `Ok(None)` when it is gone (Terraform then plans a create);
-    /// `Err`: the state is kept as it was.
-    async fn read(&self, current: Self::Model) -> Result<Option<Self::Model>, Diagnostics>;
-
-    /// Changes the object from `prior` to `planned` (unknown values are the ones to fill
-    /// in) and returns its state, every value known. On failure, the object as it now is.
-    async fn update(
-        &self,
-        prior: Self::Model,
-        planned: Self::Model,
-        apply: Apply<Self::Model>,
-    ) -> Result<Self::Model, Failure<Self::Model>>;
-
-    /// Deletes the object; the default deletes nothing.
-    async fn delete(&self, _prior: Self::Model) -> Diagnostics {
-        Diagnostics::new()
-    }
-
-    /// The state for an import id (attributes left at their default are null); Terraform
-    /// reads it afterwards. By default the resource cannot be imported.
-    async fn import(&self, id: &str) -> Result<Self::Model, Diagnostics> {
-        Err(Diagnostic::error(
-            "Import is not supported",
-            format!(
-                "{} cannot be imported (id {id:?}); create it with terraform apply instead.",
-                Self::TYPE_NAME
-            ),
-        )
-        .into())
-    }
-}
+use crate::value::{Field, FromValue, IntoValue, Type, Value};
 
 /// Private plan data of a destroy plan that already carried the destroy warning.
 const DESTROY_WARNED: &[u8] = b"tfplugin:destroy-warned";
@@ -193,14 +33,30 @@ pub struct ResourceAdapter<R: TypedResource> {
     resource: Arc<R>,
     /// The model's attributes, for the write-only rules.
     attributes: Block,
+    /// The resource's upgraders, asked once.
+    upgraders: Vec<Upgrader<R::Model>>,
     _model: PhantomData<R::Model>,
 }
 
-/// `resource` as the raw interface the server wants.
-pub fn serve_resource<R: TypedResource>(resource: R) -> Arc<dyn Resource> {
+/// `resource` adapted to the raw interface the server wants (what a provider lists in
+/// [`Provider::resources`](crate::interface::Provider::resources)); serves nothing itself.
+pub fn adapt_resource<R: TypedResource>(resource: R) -> Arc<dyn Resource> {
+    let upgraders = resource.upgraders();
+    for u in upgraders
+        .iter()
+        .filter(|u| u.from_version() >= resource.schema_version())
+    {
+        tracing::warn!(
+            type_name = R::TYPE_NAME,
+            from_version = u.from_version(),
+            schema_version = resource.schema_version(),
+            "an upgrader for a version not older than the schema's is never used"
+        );
+    }
     Arc::new(ResourceAdapter {
         resource: Arc::new(resource),
         attributes: Block::new(R::Model::attributes()),
+        upgraders,
         _model: PhantomData,
     })
 }
@@ -234,17 +90,18 @@ pub fn refuse_write_only(
     diagnostics
 }
 
-/// The timeout of `operation` from the model's `timeouts` attribute, if it declares one.
-fn timeout_for<M: Model>(planned: &Value, operation: &str) -> Result<Option<Duration>, Diagnostic> {
+/// The timeout of `operation` from the model's `timeouts` attribute, else its declared
+/// default; [`NO_TIMEOUT`] when the model declares none for it.
+fn timeout_for<M: Model>(planned: &Value, operation: &str) -> Result<Duration, Diagnostic> {
     let Some(rule) = M::rules().into_iter().find(|r| r.timeouts.is_some()) else {
-        return Ok(None);
+        return Ok(NO_TIMEOUT);
     };
     let Some(default) = rule
         .timeouts
         .and_then(|ops| ops.iter().find(|(op, _)| *op == operation))
         .map(|(_, d)| *d)
     else {
-        return Ok(None);
+        return Ok(NO_TIMEOUT);
     };
     let field = planned
         .get(rule.name)
@@ -252,15 +109,23 @@ fn timeout_for<M: Model>(planned: &Value, operation: &str) -> Result<Option<Dura
         .transpose()
         .map_err(Diagnostic::from)?
         .unwrap_or(Field::Null);
-    timeouts::timeout_of(&field, rule.name, operation, default).map(Some)
+    timeouts::timeout_of(&field, rule.name, operation, default)
 }
 
 impl<R: TypedResource> ResourceAdapter<R> {
+    /// The warning of a destroy that only forgets `prior`; `None` for one that deletes.
+    fn forget_warning(&self, prior: &R::Model) -> Option<Diagnostic> {
+        match self.resource.deletion(prior) {
+            Deletion::Forget { warning } => Some(warning),
+            Deletion::Delete => None,
+        }
+    }
+
     fn destroy_plan(&self, prior: &Value) -> PlanResponse {
         let warning = model_of::<R::Model>(prior)
             .ok()
             .flatten()
-            .and_then(|m| self.resource.destroy_warning(&m));
+            .and_then(|m| self.forget_warning(&m));
         PlanResponse {
             planned_state: Value::Null,
             planned_private: if warning.is_some() {
@@ -286,11 +151,12 @@ impl<R: TypedResource> ResourceAdapter<R> {
             }
         };
         let mut diagnostics = Diagnostics::new();
-        if request.planned_private != DESTROY_WARNED {
+        match self.forget_warning(&prior) {
             // Terraform before 1.3 plans no destroy: say it now.
-            diagnostics.extend(self.resource.destroy_warning(&prior));
+            Some(warning) if request.planned_private != DESTROY_WARNED => diagnostics.push(warning),
+            Some(_) => {}
+            None => diagnostics.append(self.resource.delete(prior).await),
         }
-        diagnostics.append(self.resource.delete(prior).await);
         let new_state = if diagnostics.has_errors() {
             request.prior_state
         } else {
@@ -357,7 +223,7 @@ impl<R: TypedResource> Resource for ResourceAdapter<R> {
         if refused.has_errors() {
             return fail(refused);
         }
-        let ruled = apply_rules(
+        let ruled = plan_by_rules(
             &R::Model::rules(),
             &request.prior_state,
             &proposed,
@@ -432,17 +298,17 @@ impl<R: TypedResource> Resource for ResourceAdapter<R> {
         }) else {
             return fail(Diagnostics::new());
         };
-        let apply = Apply { config, timeout };
+        let change = ChangeRequest { config, timeout };
         let outcome = match prior {
-            None => self.resource.create(planned, apply).await,
-            Some(prior) => self.resource.update(prior, planned, apply).await,
+            None => self.resource.create(planned, change).await,
+            Some(prior) => self.resource.update(prior, planned, change).await,
         };
         let null_write_only = |state: Value| self.attributes.null_write_only(state);
         match outcome {
-            Ok(state) => ApplyResponse {
-                new_state: null_write_only(state.into_value()),
+            Ok(done) => ApplyResponse {
+                new_state: null_write_only(done.value.into_value()),
                 private: request.planned_private,
-                ..Default::default()
+                diagnostics: done.warnings,
             },
             Err(failure) => ApplyResponse {
                 new_state: null_write_only(failure.state.map_or(before, IntoValue::into_value)),
@@ -469,19 +335,31 @@ impl<R: TypedResource> Resource for ResourceAdapter<R> {
             Ok(found) => ReadResponse {
                 new_state: self
                     .attributes
-                    .null_write_only(found.map_or(Value::Null, IntoValue::into_value)),
+                    .null_write_only(found.value.map_or(Value::Null, IntoValue::into_value)),
                 private: request.private.clone(),
-                diagnostics: Diagnostics::new(),
+                diagnostics: found.warnings,
             },
             Err(d) => keep(d),
         }
     }
 
+    fn prior_state_type(&self, from_version: i64) -> Option<Type> {
+        self.upgraders
+            .iter()
+            .find(|u| u.from_version() == from_version)
+            .map(|u| u.prior_type().clone())
+    }
+
     fn upgrade_state(&self, from_version: i64, state: Value) -> Result<Value, Diagnostics> {
-        let model = model_of::<R::Model>(&state)?.ok_or_else(Diagnostics::new)?;
-        self.resource
-            .upgrade(from_version, model)
-            .map(|m| self.attributes.null_write_only(m.into_value()))
+        let model = match self
+            .upgraders
+            .iter()
+            .find(|u| u.from_version() == from_version)
+        {
+            Some(upgrader) => upgrader.upgrade(&state)?,
+            None => model_of::<R::Model>(&state)?.ok_or_else(Diagnostics::new)?,
+        };
+        Ok(self.attributes.null_write_only(model.into_value()))
     }
 
     async fn import(&self, id: &str) -> ImportResponse {
