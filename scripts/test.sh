@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine with only Rust, Python and pip:
-# installs the Terraform CLI when none is on PATH, then runs formatting and lint checks,
+# installs the Terraform CLI when none is on PATH (and GnuPG, for the release tests), then runs formatting and lint checks,
 # unit tests, protocol tests and end-to-end tests against the real Terraform CLI, and
 # finally the Terraform-driven tests once more on Terraform 1.0.3, the oldest version we support.
 set -euo pipefail
@@ -9,6 +9,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 TERRAFORM="$(./scripts/ensure-terraform.sh)"
 export TERRAFORM
 echo "test.sh: using $("$TERRAFORM" version | sed -n 1p) at $TERRAFORM"
+# The release tests sign releases with throwaway keys.
+GPG="$(./scripts/ensure-gnupg.sh)"
+export GPG
+echo "test.sh: using $("$GPG" --version | sed -n 1p) at $GPG"
 
 echo "test.sh: cargo fmt --check"
 cargo fmt --all -- --check
@@ -22,6 +26,7 @@ oldest="$(./scripts/ensure-terraform.sh --bundled)"
 if [ "$(realpath "$oldest")" != "$(realpath "$TERRAFORM")" ]; then
   echo "test.sh: end-to-end tests again on $("$oldest" version | sed -n 1p)"
   TERRAFORM="$oldest" cargo test --locked --test 'e2e_*' --test examples --test demo --test release \
+    --test registry --test network_mirror \
     -- --test-threads=2
 fi
 echo "test.sh: all tests passed"

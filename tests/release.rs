@@ -1,45 +1,19 @@
-//! `scripts/release.sh` builds what the Terraform Registry expects, and Terraform installs
-//! it: the archive unpacked into a `filesystem_mirror` (and, separately, the zip itself in
-//! the packed mirror layout), then `terraform init` and `plan` with no dev overrides.
+//! `scripts/release.sh` builds what the Terraform Registry expects, signed, and Terraform
+//! installs it: the archive unpacked into a `filesystem_mirror` (and, separately, the zip
+//! itself in the packed mirror layout), then `terraform init` and `plan` with no dev
+//! overrides. Without a signing key the release says it is unsigned and marks nothing as
+//! publishable; it never signs an archive of a platform whose tests did not run.
+//! (`registry.rs` and `network_mirror.rs` install the signed release over HTTPS.)
 
+mod release_support;
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use cloudhsm_emulator::ClusterSpec;
-
-const NAME: &str = "terraform-provider-cloudhsm";
-const VERSION: &str = env!("CARGO_PKG_VERSION");
-const PLATFORM: &str = "linux_amd64";
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-/// Runs the release script with the debug build into `dist`.
-fn release(dist: &Path) {
-    let out = Command::new("bash")
-        .arg(root().join("scripts/release.sh"))
-        .args(["--profile", "dev"])
-        .current_dir(root())
-        .env("DIST_DIR", dist)
-        .output()
-        .expect("bash runs release.sh");
-    assert!(out.status.success(), "release.sh failed:\n{}", text(&out));
-}
-
-fn zip_name() -> String {
-    format!("{NAME}_{VERSION}_{PLATFORM}.zip")
-}
+use release_support::gpg::Keyring;
+use release_support::{run_release, sums_name, text, zip_name, NAME, PLATFORM, VERSION};
 
 /// A module that reads a seeded cluster through the installed provider.
 fn module(dir: &Path, endpoint: &str, cluster_id: &str) {
@@ -154,19 +128,14 @@ fn init_and_plan(
     h1
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn release_archives_install_from_a_filesystem_mirror() {
-    let dist = tempfile::tempdir().expect("dist");
-    let dist_path = dist.path().to_path_buf();
-    tokio::task::spawn_blocking(move || release(&dist_path))
-        .await
-        .expect("release thread");
-
+/// Checks what every release must hold, signed or not: the zip with exactly the versioned
+/// binary, both manifests, and a SHA256SUMS that `sha256sum -c` accepts.
+fn check_contents(dist: &Path) {
     // What the registry expects.
-    let zip = dist.path().join(zip_name());
+    let zip = dist.join(zip_name());
     assert!(zip.is_file(), "{} missing", zip.display());
     let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dist.path().join("terraform-registry-manifest.json"))
+        &std::fs::read_to_string(dist.join("terraform-registry-manifest.json"))
             .expect("terraform-registry-manifest.json"),
     )
     .expect("manifest is JSON");
@@ -175,16 +144,15 @@ async fn release_archives_install_from_a_filesystem_mirror() {
         manifest["metadata"]["protocol_versions"],
         serde_json::json!(["6.0"])
     );
-    let sums_name = format!("{NAME}_{VERSION}_SHA256SUMS");
-    let sums = std::fs::read_to_string(dist.path().join(&sums_name)).expect("SHA256SUMS");
+    let sums = std::fs::read_to_string(dist.join(sums_name())).expect("SHA256SUMS");
     assert!(sums.contains(&zip_name()), "{sums}");
     assert!(
         sums.contains(&format!("{NAME}_{VERSION}_manifest.json")),
         "{sums}"
     );
     let check = Command::new("sha256sum")
-        .args(["-c", &sums_name])
-        .current_dir(dist.path())
+        .args(["-c", &sums_name()])
+        .current_dir(dist)
         .output()
         .expect("sha256sum runs");
     assert!(
@@ -203,6 +171,94 @@ async fn release_archives_install_from_a_filesystem_mirror() {
         format!("{NAME}_v{VERSION}"),
         "the zip holds exactly the versioned binary"
     );
+}
+
+/// Terraform 1.x accepts a release signed by the registry's key: here, `gpg --verify` with
+/// only the public key must accept it.
+fn check_signature(dist: &Path, keyring: &Keyring, key: &release_support::gpg::Key) {
+    let sig = dist.join(format!("{}.sig", sums_name()));
+    let bytes = std::fs::read(&sig).expect("SHA256SUMS.sig");
+    assert!(
+        !bytes.starts_with(b"-----BEGIN"),
+        "the registry wants a binary signature, not an armored one"
+    );
+    // A keyring that holds nothing but the public key, as a user's would.
+    let verifier = Keyring::new(keyring.gpg_path());
+    let import = verifier
+        .command()
+        .arg("--import")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(key.armor.as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("gpg --import runs");
+    assert!(import.status.success(), "{}", text(&import));
+    let verify = verifier
+        .command()
+        .arg("--status-fd=1")
+        .arg("--verify")
+        .arg(&sig)
+        .arg(dist.join(sums_name()))
+        .output()
+        .expect("gpg --verify runs");
+    assert!(
+        verify.status.success(),
+        "gpg --verify refuses the signature:\n{}",
+        text(&verify)
+    );
+    let status = String::from_utf8_lossy(&verify.stdout);
+    assert!(
+        status.contains(&format!("[GNUPG:] VALIDSIG {}", key.fingerprint)),
+        "not signed by {}:\n{status}",
+        key.fingerprint
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_release_verifies_and_installs_from_a_filesystem_mirror() {
+    let Some(gpg) = release_support::gpg::gpg() else {
+        return;
+    };
+    let dist = tempfile::tempdir().expect("dist");
+    let dist_path = dist.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let keyring = Keyring::new(&gpg);
+        let key = keyring.generate("release.sh test");
+        let out = run_release(&dist_path, Some((&keyring, &key)), &[]);
+        assert!(out.status.success(), "release.sh failed:\n{}", text(&out));
+        assert!(
+            text(&out).contains(&format!(
+                "signed {} with key {}",
+                sums_name(),
+                key.fingerprint
+            )),
+            "{}",
+            text(&out)
+        );
+        check_contents(&dist_path);
+        check_signature(&dist_path, &keyring, &key);
+        let publish = std::fs::read_to_string(dist_path.join("publish.txt")).expect("publish.txt");
+        assert_eq!(
+            publish.lines().collect::<Vec<_>>(),
+            vec![
+                zip_name(),
+                sums_name(),
+                format!("{}.sig", sums_name()),
+                format!("{NAME}_{VERSION}_manifest.json"),
+            ],
+            "publish.txt lists exactly what the GitHub release needs"
+        );
+    })
+    .await
+    .expect("release thread");
+    let zip = dist.path().join(zip_name());
 
     let Some(tf) = support::terraform() else {
         return;
@@ -241,8 +297,70 @@ async fn release_archives_install_from_a_filesystem_mirror() {
             unpacked, packed,
             "the zip and its unpacked contents are the same package"
         );
+        assert_eq!(packed, release_support::hashes::h1(&zip), "h1: of the zip");
     })
     .await
     .expect("terraform thread");
     drop(dist);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsigned_release_says_so_and_marks_nothing_publishable() {
+    tokio::task::spawn_blocking(|| {
+        let dist = tempfile::tempdir().expect("dist");
+        // Left over from an earlier signed run: must not survive an unsigned one.
+        std::fs::write(dist.path().join("publish.txt"), "stale\n").expect("stale");
+        std::fs::write(dist.path().join(format!("{}.sig", sums_name())), "stale").expect("stale");
+        let out = run_release(dist.path(), None, &[]);
+        assert!(out.status.success(), "release.sh failed:\n{}", text(&out));
+        let said = support::flat(&String::from_utf8_lossy(&out.stderr));
+        assert!(
+            said.contains("this release is UNSIGNED and cannot be published"),
+            "{said}"
+        );
+        assert!(said.contains("--signing-key"), "says how to sign: {said}");
+        assert!(said.contains("nothing in"), "{said}");
+        check_contents(dist.path());
+        for gone in ["publish.txt".to_string(), format!("{}.sig", sums_name())] {
+            assert!(
+                !dist.path().join(&gone).exists(),
+                "an unsigned release left {gone}"
+            );
+        }
+    })
+    .await
+    .expect("release thread");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_refuses_an_archive_of_a_platform_whose_tests_did_not_run() {
+    let Some(gpg) = release_support::gpg::gpg() else {
+        return;
+    };
+    tokio::task::spawn_blocking(move || {
+        let dist = tempfile::tempdir().expect("dist");
+        // As the release workflow assembles it: zips built elsewhere, one of them for a
+        // platform no test run vouches for.
+        for platform in [PLATFORM, "darwin_arm64"] {
+            std::fs::write(
+                dist.path().join(format!("{NAME}_{VERSION}_{platform}.zip")),
+                release_support::foreign_zip(),
+            )
+            .expect("zip");
+        }
+        let keyring = Keyring::new(&gpg);
+        let key = keyring.generate("release.sh test");
+        let out = run_release(dist.path(), Some((&keyring, &key)), &["--assemble"]);
+        assert!(!out.status.success(), "release.sh signed:\n{}", text(&out));
+        let said = support::flat(&text(&out));
+        assert!(
+            said.contains("not signing") && said.contains("darwin_arm64"),
+            "{said}"
+        );
+        for gone in ["publish.txt".to_string(), format!("{}.sig", sums_name())] {
+            assert!(!dist.path().join(&gone).exists(), "{gone} written");
+        }
+    })
+    .await
+    .expect("release thread");
 }

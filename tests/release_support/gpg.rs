@@ -1,0 +1,159 @@
+//! Throwaway GnuPG keys for the release tests: a keyring in a temporary `GNUPGHOME`, RSA
+//! signing keys made in it, their public halves in ASCII armor, detached signatures. The
+//! keyring's gpg-agent is stopped when the keyring is dropped.
+//!
+//! When `CI=true` and no `gpg` can be found, tests fail instead of skipping.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `gpg` to use (`GPG`, then PATH), or `None` (with a message) when there is none
+/// outside CI.
+pub fn gpg() -> Option<PathBuf> {
+    let named = std::env::var_os("GPG").map(PathBuf::from);
+    let found = match named {
+        Some(p) if p.is_absolute() => p.is_file().then_some(p),
+        Some(p) => on_path(&p.to_string_lossy()),
+        None => on_path("gpg"),
+    };
+    if found.is_some() {
+        return found;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "CI=true but no gpg was found (GPG, PATH); the release tests sign releases with \
+             throwaway keys. Run ./scripts/ensure-gnupg.sh or ./scripts/test.sh, which installs it."
+        );
+    }
+    eprintln!("SKIPPED: no gpg found; run ./scripts/ensure-gnupg.sh (installs GnuPG) or set GPG");
+    None
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(name))
+            .find(|f| f.is_file())
+    })
+}
+
+/// A signing key made in a [`Keyring`].
+#[derive(Clone, Debug)]
+pub struct Key {
+    /// The primary key's fingerprint, 40 hex digits.
+    pub fingerprint: String,
+    /// The long key id (the last 16 hex digits of the fingerprint), as registries give it.
+    pub key_id: String,
+    /// The public key, ASCII-armored.
+    pub armor: String,
+}
+
+/// A GnuPG home of its own, removed (and its agent stopped) on drop.
+pub struct Keyring {
+    gpg: PathBuf,
+    home: tempfile::TempDir,
+}
+
+impl Keyring {
+    pub fn new(gpg: &Path) -> Self {
+        // Short path: gpg-agent's socket lives in it, and unix socket paths are short.
+        let home = tempfile::Builder::new()
+            .prefix("gpg")
+            .tempdir_in("/tmp")
+            .expect("GNUPGHOME");
+        Keyring {
+            gpg: gpg.to_path_buf(),
+            home,
+        }
+    }
+
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    pub fn gpg_path(&self) -> &Path {
+        &self.gpg
+    }
+
+    /// `gpg --batch <args>` in this keyring.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.gpg);
+        cmd.env("GNUPGHOME", self.home.path())
+            .env_remove("GPG_AGENT_INFO")
+            .arg("--batch");
+        cmd
+    }
+
+    #[track_caller]
+    fn run(&self, args: &[&str]) -> Output {
+        let out = self.command().args(args).output().expect("gpg runs");
+        assert!(
+            out.status.success(),
+            "gpg {} failed:\n{}",
+            args.join(" "),
+            super::text(&out)
+        );
+        out
+    }
+
+    /// A new RSA signing key without passphrase, as the Terraform Registry accepts.
+    pub fn generate(&self, name: &str) -> Key {
+        let uid = format!("{name} <release-test@example.invalid>");
+        self.run(&[
+            "--passphrase",
+            "",
+            "--quick-generate-key",
+            &uid,
+            "rsa2048",
+            "sign",
+            "never",
+        ]);
+        let listing = self.run(&["--with-colons", "--list-secret-keys", &uid]);
+        let fingerprint = String::from_utf8_lossy(&listing.stdout)
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("fpr:")
+                    .map(|rest| rest.trim_matches(':').to_string())
+            })
+            .expect("gpg lists the new key's fingerprint");
+        let armor = self.run(&["--armor", "--export", &fingerprint]);
+        Key {
+            key_id: fingerprint[fingerprint.len() - 16..].to_string(),
+            fingerprint,
+            armor: String::from_utf8(armor.stdout).expect("armor is text"),
+        }
+    }
+
+    /// A detached binary signature of `data` by `key`.
+    pub fn sign(&self, key: &Key, data: &[u8]) -> Vec<u8> {
+        let dir = tempfile::tempdir().expect("scratch");
+        let input = dir.path().join("data");
+        let output = dir.path().join("data.sig");
+        std::fs::write(&input, data).expect("data");
+        self.run(&[
+            "--local-user",
+            &key.fingerprint,
+            "--output",
+            &output.to_string_lossy(),
+            "--detach-sign",
+            &input.to_string_lossy(),
+        ]);
+        std::fs::read(&output).expect("signature")
+    }
+}
+
+impl Drop for Keyring {
+    fn drop(&mut self) {
+        // Stops the agent of this GNUPGHOME only (found through its socket there).
+        let gpgconf = self.gpg.with_file_name("gpgconf");
+        let gpgconf = if gpgconf.is_file() {
+            gpgconf
+        } else {
+            PathBuf::from("gpgconf")
+        };
+        let _ = Command::new(gpgconf)
+            .env("GNUPGHOME", self.home.path())
+            .args(["--kill", "gpg-agent"])
+            .output();
+    }
+}

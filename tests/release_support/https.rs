@@ -1,0 +1,230 @@
+//! A small HTTPS server on 127.0.0.1 for the release tests, standing in for a provider
+//! registry, a network mirror and the host of the release files: fixed answers by path
+//! (GET and HEAD, HTTP/1.1, one request per connection), a log of every request, and a
+//! certificate from a test CA that Terraform trusts through `SSL_CERT_FILE`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A CA made for one test run, and the file holding its certificate.
+pub struct TestCa {
+    dir: tempfile::TempDir,
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+}
+
+impl TestCa {
+    pub fn new() -> Self {
+        let key = rcgen::KeyPair::generate().expect("CA key");
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "cloudhsm release tests CA");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+        ];
+        let cert = params.self_signed(&key).expect("CA certificate");
+        let dir = tempfile::tempdir().expect("CA dir");
+        std::fs::write(dir.path().join("ca.pem"), cert.pem()).expect("ca.pem");
+        TestCa {
+            dir,
+            issuer: rcgen::Issuer::new(params, key),
+        }
+    }
+
+    /// The CA certificate (PEM), for `SSL_CERT_FILE`.
+    pub fn cert_file(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    /// A directory holding only the CA certificate, for `SSL_CERT_DIR`: the system's CAs
+    /// are then not trusted either, so nothing but this CA can vouch for a server.
+    pub fn cert_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn server_identity(&self) -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
+        let key = rcgen::KeyPair::generate().expect("server key");
+        let mut params =
+            rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+                .expect("server params");
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+        let cert = params
+            .signed_by(&key, &self.issuer)
+            .expect("server certificate");
+        (
+            cert.der().clone(),
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+    }
+}
+
+#[derive(Clone)]
+struct Answer {
+    content_type: &'static str,
+    body: Arc<Vec<u8>>,
+}
+
+#[derive(Default)]
+struct Site {
+    answers: HashMap<String, Answer>,
+    log: Vec<String>,
+}
+
+/// The running server; stops when dropped.
+pub struct Server {
+    /// `https://127.0.0.1:<port>`, without a trailing slash.
+    pub base: String,
+    /// `127.0.0.1:<port>`.
+    pub authority: String,
+    site: Arc<Mutex<Site>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    /// Starts serving on a free port, on a thread (and runtime) of its own.
+    pub fn start(ca: &TestCa) -> Server {
+        let (cert, key) = ca.server_identity();
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .expect("TLS config");
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let authority = listener.local_addr().expect("address").to_string();
+        let site = Arc::new(Mutex::new(Site::default()));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = site.clone();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("server runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                let accept = async {
+                    loop {
+                        let Ok((tcp, _)) = listener.accept().await else {
+                            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                            continue;
+                        };
+                        let acceptor = acceptor.clone();
+                        let site = served.clone();
+                        tokio::spawn(async move {
+                            // A client that gives up on the handshake is not our failure.
+                            if let Ok(tls) = acceptor.accept(tcp).await {
+                                serve(tls, &site).await;
+                            }
+                        });
+                    }
+                };
+                tokio::select! {
+                    _ = accept => {}
+                    _ = stopped => {}
+                }
+            });
+        });
+        Server {
+            base: format!("https://{authority}"),
+            authority,
+            site,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    /// Answers `GET path` (and `HEAD path`) with `body`.
+    pub fn put(&self, path: &str, content_type: &'static str, body: Vec<u8>) {
+        self.site.lock().expect("site").answers.insert(
+            path.to_string(),
+            Answer {
+                content_type,
+                body: Arc::new(body),
+            },
+        );
+    }
+
+    /// [`Server::put`] of a JSON document.
+    pub fn put_json(&self, path: &str, doc: &serde_json::Value) {
+        self.put(path, "application/json", doc.to_string().into_bytes());
+    }
+
+    /// Every request so far, as `METHOD /path` in arrival order.
+    pub fn requests(&self) -> Vec<String> {
+        self.site.lock().expect("site").log.clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn serve<S>(mut stream: S, site: &Mutex<Site>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+        if head.len() > 64 * 1024 {
+            return;
+        }
+    }
+    let head = String::from_utf8_lossy(&head);
+    let mut words = head.lines().next().unwrap_or_default().split_whitespace();
+    let method = words.next().unwrap_or_default().to_string();
+    let target = words.next().unwrap_or_default();
+    let path = target.split('?').next().unwrap_or_default().to_string();
+    let answer = {
+        let mut site = site.lock().expect("site");
+        site.log.push(format!("{method} {path}"));
+        site.answers.get(&path).cloned()
+    };
+    let (status, content_type, body) = match (method.as_str(), answer) {
+        ("GET" | "HEAD", Some(a)) => ("200 OK", a.content_type, a.body),
+        ("GET" | "HEAD", None) => (
+            "404 Not Found",
+            "text/plain",
+            Arc::new(format!("nothing at {path}\n").into_bytes()),
+        ),
+        _ => (
+            "405 Method Not Allowed",
+            "text/plain",
+            Arc::new(b"GET or HEAD only\n".to_vec()),
+        ),
+    };
+    let header = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    if stream.write_all(header.as_bytes()).await.is_err() {
+        return;
+    }
+    if method != "HEAD" && stream.write_all(&body).await.is_err() {
+        return;
+    }
+    let _ = stream.shutdown().await;
+}

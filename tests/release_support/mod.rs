@@ -1,0 +1,150 @@
+//! Shared by the release tests (`release.rs`, `registry.rs`, `network_mirror.rs`): running
+//! `scripts/release.sh`, one signed release per test binary, and a tampered archive. The
+//! parts: `gpg` (throwaway keys), `https` (a test CA and an HTTPS server), `install`
+//! (Terraform installing the provider), `hashes` (what the lock file should hold).
+//!
+//! Declare `mod support;` next to `mod release_support;`: this module uses it.
+
+#![allow(dead_code)]
+
+pub mod gpg;
+pub mod hashes;
+pub mod https;
+pub mod install;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+pub const NAME: &str = "terraform-provider-cloudhsm";
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub const PLATFORM: &str = "linux_amd64";
+
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// stdout then stderr of a finished command.
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+pub fn zip_name() -> String {
+    format!("{NAME}_{VERSION}_{PLATFORM}.zip")
+}
+
+pub fn sums_name() -> String {
+    format!("{NAME}_{VERSION}_SHA256SUMS")
+}
+
+/// `scripts/release.sh --profile dev <args>` into `dist` (reusing the debug build), signing
+/// with `key` from `keyring` when given. Nothing from the caller's environment chooses a
+/// key, a passphrase or the tested platforms.
+pub fn run_release(
+    dist: &Path,
+    signing: Option<(&gpg::Keyring, &gpg::Key)>,
+    args: &[&str],
+) -> Output {
+    let mut cmd = Command::new("bash");
+    cmd.arg(root().join("scripts/release.sh"))
+        .args(["--profile", "dev"])
+        .args(args)
+        .current_dir(root())
+        .env("DIST_DIR", dist)
+        .env_remove("GPG_SIGNING_KEY")
+        .env_remove("GPG_PASSPHRASE")
+        .env_remove("TESTED_PLATFORMS");
+    if let Some((keyring, key)) = signing {
+        cmd.env("GNUPGHOME", keyring.home())
+            .env("GPG", keyring.gpg_path())
+            .env("GPG_SIGNING_KEY", &key.fingerprint);
+    }
+    cmd.output().expect("bash runs release.sh")
+}
+
+/// A release signed by a key of its own, as the registry and mirror tests serve it.
+pub struct Release {
+    pub dist: PathBuf,
+    pub key: gpg::Key,
+}
+
+impl Release {
+    pub fn file(&self, name: &str) -> Vec<u8> {
+        std::fs::read(self.dist.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    pub fn zip(&self) -> Vec<u8> {
+        self.file(&zip_name())
+    }
+
+    pub fn zip_path(&self) -> PathBuf {
+        self.dist.join(zip_name())
+    }
+
+    /// `zh:<sha256>` of every file SHA256SUMS lists (the zips and the manifest), as
+    /// Terraform records them from a signed SHA256SUMS.
+    pub fn listed_zh(&self) -> Vec<String> {
+        let sums = String::from_utf8(self.file(&sums_name())).expect("SHA256SUMS is text");
+        sums.lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .map(|sha| format!("zh:{sha}"))
+            .collect()
+    }
+
+    /// The SHA-256 that SHA256SUMS gives the linux_amd64 zip.
+    pub fn listed_shasum(&self) -> String {
+        let sums = String::from_utf8(self.file(&sums_name())).expect("SHA256SUMS is text");
+        sums.lines()
+            .find_map(|l| l.strip_suffix(&format!("  {}", zip_name())))
+            .unwrap_or_else(|| panic!("SHA256SUMS lists no {}:\n{sums}", zip_name()))
+            .to_string()
+    }
+}
+
+/// The signed release of this test binary, built on first use with `release.sh` into the
+/// Cargo target's test directory (replaced on the next run, never left in /tmp).
+/// `binary` names the directory, one per test binary.
+pub fn signed_release(gpg: &Path, binary: &str) -> &'static Release {
+    static RELEASE: OnceLock<Release> = OnceLock::new();
+    RELEASE.get_or_init(|| {
+        let dist = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{binary}-dist"));
+        let _ = std::fs::remove_dir_all(&dist);
+        std::fs::create_dir_all(&dist).expect("dist dir");
+        // The keyring (and its agent) goes away once the release is signed.
+        let keyring = gpg::Keyring::new(gpg);
+        let key = keyring.generate("cloudhsm release test");
+        let out = run_release(&dist, Some((&keyring, &key)), &[]);
+        assert!(out.status.success(), "release.sh failed:\n{}", text(&out));
+        Release { dist, key }
+    })
+}
+
+/// A zip that is not the release's: an attacker's binary under the provider's file name.
+pub fn foreign_zip() -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("scratch");
+    let exe = format!("{NAME}_v{VERSION}");
+    std::fs::write(
+        dir.path().join(&exe),
+        "#!/bin/sh\necho not the provider >&2\nexit 1\n",
+    )
+    .expect("binary");
+    let out = Command::new("zip")
+        .args(["-q", "-X", "foreign.zip", &exe])
+        .current_dir(dir.path())
+        .output()
+        .expect("zip runs");
+    assert!(out.status.success(), "{}", text(&out));
+    std::fs::read(dir.path().join("foreign.zip")).expect("foreign.zip")
+}
+
+/// What the tests need from the machine: Terraform and gpg, or `None` (skipped, with a
+/// message) when one is missing outside CI; in CI a missing one fails the test.
+pub fn tools() -> Option<(PathBuf, PathBuf)> {
+    let tf = crate::support::terraform();
+    let gpg = gpg::gpg();
+    Some((tf?, gpg?))
+}
