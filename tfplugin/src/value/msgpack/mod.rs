@@ -3,7 +3,7 @@
 //! integers, floats or decimal strings, and dynamic values as `[type JSON, value]`.
 //!
 //! The parts: `read` (raw msgpack from bytes), `decode` (raw msgpack as a value of a type),
-//! `encode` (a value of a type as bytes), `refinements` (unknown values, both ways), and
+//! `write` (raw msgpack into bytes), `encode` (a value of a type as bytes), `refinements` (unknown values, both ways), and
 //! their tests in `tests.rs`. This file only hands the two entry points on.
 //!
 //! It stands on cty types and values, numbers, the value error, paths, what decoding shares
@@ -15,6 +15,7 @@ mod decode;
 mod encode;
 mod read;
 mod refinements;
+mod write;
 
 pub use decode::decode_msgpack;
 pub use encode::encode_msgpack;

@@ -13,8 +13,8 @@
 use super::super::cty::{Refinements, Type, Value};
 use super::super::error::ValueError;
 use super::super::number::Number;
-use super::encode::Writer;
 use super::read::{msgpack_number, MsgpackReader};
+use super::write::Writer;
 use crate::path::AttributePath;
 
 /// The extension type of a wholly unknown value.
