@@ -56,10 +56,15 @@ pub struct Keyring {
 
 impl Keyring {
     pub fn new(gpg: &Path) -> Self {
-        // Short path: gpg-agent's socket lives in it, and unix socket paths are short.
+        // A short path on unix: gpg-agent's socket lives in it, and socket paths are short.
+        let parent = if cfg!(unix) {
+            PathBuf::from("/tmp")
+        } else {
+            std::env::temp_dir()
+        };
         let home = tempfile::Builder::new()
             .prefix("gpg")
-            .tempdir_in("/tmp")
+            .tempdir_in(parent)
             .expect("GNUPGHOME");
         Keyring {
             gpg: gpg.to_path_buf(),
