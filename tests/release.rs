@@ -15,41 +15,6 @@ use cloudhsm_emulator::ClusterSpec;
 use release_support::gpg::Keyring;
 use release_support::{run_release, sums_name, text, zip_name, NAME, PLATFORM, VERSION};
 
-/// A module that reads a seeded cluster through the installed provider.
-fn module(dir: &Path, endpoint: &str, cluster_id: &str) {
-    std::fs::create_dir_all(dir).expect("module dir");
-    std::fs::write(
-        dir.join("main.tf"),
-        format!(
-            r#"terraform {{
-  required_providers {{
-    cloudhsm = {{
-      source  = "cloudhsm-iac/cloudhsm"
-      version = "{VERSION}"
-    }}
-  }}
-}}
-
-provider "cloudhsm" {{
-  region     = "us-east-1"
-  access_key = "AKIDEXAMPLETEST"
-  secret_key = "test-secret-key"
-  endpoints  = {{ cloudhsmv2 = "{endpoint}" }}
-}}
-
-data "cloudhsm_cluster" "this" {{
-  cluster_id = "{cluster_id}"
-}}
-
-output "hsm_type" {{
-  value = data.cloudhsm_cluster.this.hsm_type
-}}
-"#
-        ),
-    )
-    .expect("main.tf");
-}
-
 fn terraform(tf: &Path, dir: &Path, cli_config: &Path, args: &[&str]) -> Output {
     Command::new(tf)
         .args(args)
@@ -85,7 +50,7 @@ fn init_and_plan(
     let config = std::fs::read_to_string(&cli_config).expect("cli config");
     assert!(!config.contains("dev_overrides"));
     let dir = work.join("module");
-    module(&dir, endpoint, cluster_id);
+    release_support::install::write_module(&dir, "cloudhsm-iac/cloudhsm", endpoint, cluster_id);
 
     let init = terraform(
         tf,

@@ -35,36 +35,7 @@ impl Install {
         let dir = tempfile::tempdir().expect("module dir");
         let cli_path = dir.path().join("terraformrc");
         std::fs::write(&cli_path, cli_config).expect("cli config");
-        std::fs::write(
-            dir.path().join("main.tf"),
-            format!(
-                r#"terraform {{
-  required_providers {{
-    cloudhsm = {{
-      source  = "{source}"
-      version = "{VERSION}"
-    }}
-  }}
-}}
-
-provider "cloudhsm" {{
-  region     = "us-east-1"
-  access_key = "AKIDEXAMPLETEST"
-  secret_key = "test-secret-key"
-  endpoints  = {{ cloudhsmv2 = "{endpoint}" }}
-}}
-
-data "cloudhsm_cluster" "this" {{
-  cluster_id = "{cluster_id}"
-}}
-
-output "hsm_type" {{
-  value = data.cloudhsm_cluster.this.hsm_type
-}}
-"#
-            ),
-        )
-        .expect("main.tf");
+        write_module(dir.path(), source, endpoint, cluster_id);
         Install {
             terraform: terraform.to_path_buf(),
             dir,
@@ -190,4 +161,40 @@ output "hsm_type" {{
             "a refused provider was written to the lock file"
         );
     }
+}
+
+/// Writes `main.tf` into `dir`: a module requiring `source` at this release's version and
+/// reading `cluster_id` from the emulator at `endpoint` through the data source.
+pub fn write_module(dir: &Path, source: &str, endpoint: &str, cluster_id: &str) {
+    std::fs::create_dir_all(dir).expect("module dir");
+    std::fs::write(
+        dir.join("main.tf"),
+        format!(
+            r#"terraform {{
+  required_providers {{
+    cloudhsm = {{
+      source  = "{source}"
+      version = "{VERSION}"
+    }}
+  }}
+}}
+
+provider "cloudhsm" {{
+  region     = "us-east-1"
+  access_key = "AKIDEXAMPLETEST"
+  secret_key = "test-secret-key"
+  endpoints  = {{ cloudhsmv2 = "{endpoint}" }}
+}}
+
+data "cloudhsm_cluster" "this" {{
+  cluster_id = "{cluster_id}"
+}}
+
+output "hsm_type" {{
+  value = data.cloudhsm_cluster.this.hsm_type
+}}
+"#
+        ),
+    )
+    .expect("main.tf");
 }
