@@ -47,7 +47,7 @@ pub struct ClusterConfig {
     #[tf(optional, computed)]
     pub hsm_type: Field<String>,
     /// How long CloudHSM keeps the cluster's backups. Left out: the cluster keeps its policy.
-    #[tf(optional, computed, nested, same = same_retention)]
+    #[tf(optional, computed, nested)]
     pub backup_retention_policy: Field<BackupRetention>,
     /// Cluster state after the last apply or refresh, e.g. `ACTIVE`.
     #[tf(computed)]
@@ -70,23 +70,11 @@ pub struct ClusterConfig {
 #[derive(Clone, Debug, Default, PartialEq, Model)]
 pub struct BackupRetention {
     /// Retention type. Only `DAYS` exists; the default.
-    #[tf(optional, computed)]
+    #[tf(optional, computed, default = RETENTION_TYPE)]
     pub r#type: Field<String>,
     /// How many days CloudHSM keeps backups: a whole number from 7 to 379.
     #[tf(required)]
     pub value: Field<Number>,
-}
-
-/// Two retention policies are the same when their days are, an omitted type being `DAYS`
-/// (Terraform before 1.3 proposes the omitted type as null where the state says `DAYS`).
-fn same_retention(a: &BackupRetention, b: &BackupRetention) -> bool {
-    let kind = |p: &BackupRetention| {
-        p.r#type
-            .known()
-            .cloned()
-            .unwrap_or_else(|| RETENTION_TYPE.into())
-    };
-    a.value == b.value && kind(a) == kind(b)
 }
 
 pub struct ClusterConfigResource {
@@ -375,11 +363,6 @@ impl TypedResource for ClusterConfigResource {
             // by then (a saved plan, a console change) or not be readable at all when
             // Terraform plans again during apply, and a known planned value must not change.
             planned.id = Field::Known(id.clone());
-        }
-        if let Field::Known(policy) = &mut planned.backup_retention_policy {
-            if policy.r#type.is_null() {
-                policy.r#type = Field::Known(RETENTION_TYPE.to_string());
-            }
         }
         let from = cluster
             .as_ref()

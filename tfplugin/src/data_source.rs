@@ -12,7 +12,7 @@ use crate::diagnostics::Diagnostics;
 use crate::interface::{DataSource, DataSourceReadResponse};
 use crate::model::{model_of, Model};
 use crate::schema::{Block, Schema};
-use crate::value::{IntoValue, Value};
+use crate::value::{TfType, Value};
 
 /// A data source on typed values.
 #[async_trait]

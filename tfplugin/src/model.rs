@@ -55,9 +55,32 @@
 //! }
 //! ```
 //!
-//! Plan rules apply to top-level attributes only: a model with one (`requires_replace`,
-//! `keep`, `same`, `timeouts`) on a field does not compile as a nested model, rather than
-//! have the rule ignored:
+//! `default = expr` applies at any depth (in a nested object, and in each element of a
+//! nested list or map):
+//!
+//! ```
+//! # use tfplugin::{Field, Model};
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Retention {
+//!     /// Planned as "DAYS" when the configuration leaves it out.
+//!     #[tf(optional, computed, default = "DAYS")]
+//!     unit: Field<String>,
+//!     #[tf(required)]
+//!     days: Field<i64>,
+//! }
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Backups {
+//!     #[tf(optional, nested)]
+//!     retention: Field<Retention>,
+//! }
+//! let unit = &Retention::rules()[0];
+//! assert_eq!(unit.default.map(|d| d()), Some(tfplugin::value::Value::string("DAYS")));
+//! assert!(Backups::rules()[0].nested.is_some(), "the plan goes into `retention`");
+//! ```
+//!
+//! The other plan rules apply to top-level attributes only: a model with one
+//! (`requires_replace`, `keep`, `same`, `timeouts`) on a field does not compile as a nested
+//! model, rather than have the rule ignored:
 //!
 //! ```compile_fail
 //! # use tfplugin::{Field, Model};
@@ -75,17 +98,16 @@
 //!
 //! Knows schemas and values; knows nothing of gRPC or of any provider.
 
-use std::collections::BTreeMap;
-
 use crate::schema::Attribute;
-use crate::value::{FromValue, IntoValue, Number, Type, Value};
+use crate::value::{TfType, Value};
 
 /// A struct of attributes: the schema it declares, and how the plan treats each attribute.
-/// Reading and writing values come from [`FromValue`] and [`IntoValue`].
-pub trait Model: FromValue + IntoValue + Sized {
+/// Its Terraform type (an object of the attributes) and reading and writing its values come
+/// from [`TfType`].
+pub trait Model: TfType {
     /// Why this model cannot be nested in another: a field with a plan rule that applies to
-    /// top-level attributes only (`requires_replace`, `keep`, `same`, `timeouts`), which
-    /// the plan would ignore there. The derive makes nesting such a model a compile error
+    /// top-level attributes only (`requires_replace`, `keep`, `same`, `timeouts`; not
+    /// `default`, which applies at any depth), which the plan would ignore there. The derive makes nesting such a model a compile error
     /// with this text. `None`: it nests.
     const TOP_LEVEL_ONLY: Option<&'static str> = None;
     /// The attributes, in the order of the struct's fields.
@@ -121,69 +143,13 @@ pub struct AttributeRules {
     /// Write-only: the value is in the configuration only, null in every plan and state
     /// (so a configured value is never a change).
     pub write_only: bool,
-}
-
-/// A Rust type that maps to a Terraform value type: the schema side of the mapping, whose
-/// value side is [`FromValue`] and [`IntoValue`].
-///
-/// Not (yet) one trait with those two: they live in `value/` (typed access, below schemas,
-/// also implemented for types that are no attribute type: `Value`, `&str`, `Option<T>`,
-/// `Field<T>`), while this one is the derive's, for attribute types only; merging them
-/// moves `value/typed.rs`, which is being reworked on its own (refinements, wire splits).
-/// The derive asks for all three on each field type, so a missing one is a compile error
-/// either way.
-pub trait ValueType {
-    /// The Terraform type.
-    fn value_type() -> Type;
-}
-
-impl ValueType for String {
-    fn value_type() -> Type {
-        Type::String
-    }
-}
-
-impl ValueType for bool {
-    fn value_type() -> Type {
-        Type::Bool
-    }
-}
-
-impl ValueType for Number {
-    fn value_type() -> Type {
-        Type::Number
-    }
-}
-
-impl ValueType for f64 {
-    fn value_type() -> Type {
-        Type::Number
-    }
-}
-
-/// Whole numbers: a Terraform number; reading one that is not whole, or out of the type's
-/// range, is an error on the attribute.
-macro_rules! whole_number_value_type {
-    ($($t:ty),*) => {$(
-        impl ValueType for $t {
-            fn value_type() -> Type {
-                Type::Number
-            }
-        }
-    )*};
-}
-whole_number_value_type!(i64, i32, u32, u64);
-
-impl<T: ValueType> ValueType for Vec<T> {
-    fn value_type() -> Type {
-        Type::list(T::value_type())
-    }
-}
-
-impl<T: ValueType> ValueType for BTreeMap<String, T> {
-    fn value_type() -> Type {
-        Type::map(T::value_type())
-    }
+    /// The value planned when the configuration leaves the attribute null (an optional and
+    /// computed attribute), so it is never unknown for want of a value. Applies at any
+    /// depth.
+    pub default: Option<fn() -> Value>,
+    /// A nested attribute's own attributes (of the object, or of each element of a list or
+    /// map of them): only their `default`s apply there.
+    pub nested: Option<fn() -> Vec<AttributeRules>>,
 }
 
 /// Reads a model from a value (an object, or null for an absent resource).

@@ -1,7 +1,8 @@
 //! Terraform's rules for planning a resource, applied to values by the attributes' rules
 //! (see [`AttributeRules`]): what a create plans unknown, when an update keeps the prior
-//! state, which computed values an update cannot promise, what forces a replacement, and
-//! that `timeouts` is what the configuration says. Pure functions of values.
+//! state, which computed values an update cannot promise, what forces a replacement, where
+//! defaults fill in (at any depth), and that `timeouts` is what the configuration says. Pure
+//! functions of values.
 //!
 //! Knows values, paths and attribute rules; knows nothing of gRPC or of any provider.
 
@@ -36,6 +37,8 @@ fn get<'a>(object: &'a Value, name: &str) -> &'a Value {
 /// - A write-only attribute is planned null: its value is in the configuration only, so it
 ///   is never a change (nor a replacement) and never a perpetual diff.
 /// - `timeouts` is planned as configured, never kept from the prior state.
+/// - An attribute with a default the configuration leaves null is planned as the default,
+///   at any depth (so it is no unknown value, and no change when the prior state has it).
 /// - An attribute with semantic equality keeps its prior value when the new one is the same.
 /// - A changed `requires_replace` attribute plans a replacement.
 /// - Creating: every computed value the configuration does not set is unknown.
@@ -58,6 +61,7 @@ pub fn plan_by_rules(
     for r in rules.iter().filter(|r| r.timeouts.is_some()) {
         planned.insert(r.name.to_string(), get(config, r.name).clone());
     }
+    fill_defaults(rules, &mut planned, config);
     let mut requires_replace = Vec::new();
     let creating = if prior.is_null() {
         true
@@ -86,8 +90,9 @@ pub fn plan_by_rules(
         }
         !requires_replace.is_empty()
     };
-    let unset =
-        |r: &AttributeRules| r.computed && r.timeouts.is_none() && get(config, r.name).is_null();
+    let unset = |r: &AttributeRules| {
+        r.computed && r.timeouts.is_none() && r.default.is_none() && get(config, r.name).is_null()
+    };
     let mut changed = Vec::new();
     if creating {
         for r in rules.iter().filter(|r| unset(r)) {
@@ -116,6 +121,47 @@ pub fn plan_by_rules(
         requires_replace,
         creating,
         changed,
+    }
+}
+
+/// Plans each default where the configuration leaves its attribute null, and goes on into
+/// the nested attributes of what is planned (an object, each element of a list or map).
+fn fill_defaults(rules: &[AttributeRules], planned: &mut BTreeMap<String, Value>, config: &Value) {
+    for r in rules {
+        let configured = get(config, r.name);
+        if let (Some(default), true) = (r.default, configured.is_null()) {
+            planned.insert(r.name.to_string(), default());
+        }
+        if let (Some(nested), Some(value)) = (r.nested, planned.get_mut(r.name)) {
+            fill_nested_defaults(&nested(), value, configured);
+        }
+    }
+}
+
+fn fill_nested_defaults(rules: &[AttributeRules], planned: &mut Value, config: &Value) {
+    static NULL: Value = Value::Null;
+    match (planned, config.peel()) {
+        (Value::Dynamic(_, inner), _) => fill_nested_defaults(rules, inner, config),
+        (Value::Object(m), _) => fill_defaults(rules, m, config),
+        (Value::List(items), config) => {
+            let configured = match config {
+                Value::List(c) => c.as_slice(),
+                _ => &[],
+            };
+            for (i, item) in items.iter_mut().enumerate() {
+                fill_nested_defaults(rules, item, configured.get(i).unwrap_or(&NULL));
+            }
+        }
+        (Value::Map(items), config) => {
+            for (key, item) in items.iter_mut() {
+                let configured = match config {
+                    Value::Map(c) => c.get(key).unwrap_or(&NULL),
+                    _ => &NULL,
+                };
+                fill_nested_defaults(rules, item, configured);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -155,6 +201,8 @@ mod tests {
             same: None,
             timeouts: None,
             write_only: false,
+            default: None,
+            nested: None,
         }
     }
 
@@ -312,6 +360,96 @@ mod tests {
             let p = plan_by_rules(&rules(), &prior(), &proposed, &cfg);
             assert_eq!(p.planned, prior(), "no change");
             assert!(p.changed.is_empty() && !p.creating);
+        }
+    }
+
+    /// A model with a defaulted `kind` at the top, and a `policy` object whose `unit` and a
+    /// `limits` list whose elements' `unit` have defaults too.
+    fn defaulted() -> Vec<AttributeRules> {
+        fn unit_rules() -> Vec<AttributeRules> {
+            vec![
+                AttributeRules {
+                    computed: true,
+                    default: Some(|| Value::string("DAYS")),
+                    ..rule("unit")
+                },
+                rule("value"),
+            ]
+        }
+        vec![
+            AttributeRules {
+                computed: true,
+                default: Some(|| Value::string("basic")),
+                ..rule("kind")
+            },
+            AttributeRules {
+                computed: true,
+                nested: Some(unit_rules),
+                ..rule("policy")
+            },
+            AttributeRules {
+                nested: Some(unit_rules),
+                ..rule("limits")
+            },
+        ]
+    }
+
+    fn unit(unit: Value, value: i64) -> Value {
+        object(&[("unit", unit), ("value", Value::from_i64(value))])
+    }
+
+    #[test]
+    fn defaults_fill_what_the_configuration_leaves_null_at_every_depth() {
+        let cfg = object(&[
+            ("kind", Value::Null),
+            ("policy", unit(Value::Null, 7)),
+            (
+                "limits",
+                Value::List(vec![unit(Value::Null, 1), unit(Value::string("HOURS"), 2)]),
+            ),
+        ]);
+        let p = plan_by_rules(&defaulted(), &Value::Null, &cfg, &cfg);
+        assert_eq!(
+            get(&p.planned, "kind"),
+            &Value::string("basic"),
+            "not unknown"
+        );
+        assert_eq!(get(&p.planned, "policy"), &unit(Value::string("DAYS"), 7));
+        assert_eq!(
+            get(&p.planned, "limits"),
+            &Value::List(vec![
+                unit(Value::string("DAYS"), 1),
+                unit(Value::string("HOURS"), 2)
+            ]),
+            "a configured value stays"
+        );
+        // The prior state holds the defaults; a proposal with nulls where the configuration
+        // leaves them out (Terraform 1.0 for nested attributes) is no change.
+        let prior = p.planned.clone();
+        let p = plan_by_rules(&defaulted(), &prior, &cfg, &cfg);
+        assert_eq!(p.planned, prior);
+        assert!(p.changed.is_empty() && !p.creating);
+        // A configured value replaces the default, and is a change.
+        let cfg = with(&cfg, "kind", Value::string("fancy"));
+        let p = plan_by_rules(&defaulted(), &prior, &cfg, &cfg);
+        assert_eq!(get(&p.planned, "kind"), &Value::string("fancy"));
+        assert_eq!(p.changed, vec!["kind"]);
+    }
+
+    #[test]
+    fn defaults_leave_null_and_unknown_nested_values_alone() {
+        for policy in [Value::Null, Value::unknown()] {
+            let cfg = object(&[
+                ("kind", Value::string("basic")),
+                ("policy", policy.clone()),
+                ("limits", Value::Null),
+            ]);
+            let p = plan_by_rules(&defaulted(), &Value::Null, &cfg, &cfg);
+            assert!(
+                get(&p.planned, "policy").is_unknown(),
+                "computed and not configured: unknown on create"
+            );
+            assert_eq!(get(&p.planned, "limits"), &Value::Null);
         }
     }
 }

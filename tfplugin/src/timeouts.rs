@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::duration;
 use crate::schema::Attribute;
-use crate::value::{Field, FromValue, IntoValue, Value, ValueError};
+use crate::value::{Field, TfType, Type, Value, ValueError};
 
 /// The value of a `timeouts` attribute: one duration text per operation, as configured.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -75,13 +75,18 @@ pub fn validate(value: &Value, attribute: &str, operations: &[(&str, &str)]) -> 
         .collect()
 }
 
-impl FromValue for Timeouts {
+/// The `timeouts` attribute's value. Its object type comes from the operations a resource
+/// declares (`#[tf(timeouts(...))]`, [`Timeouts::attribute`]), so the type here is any
+/// type; the derive never asks it, and refuses a `Field<Timeouts>` without that flag.
+impl TfType for Timeouts {
+    fn value_type() -> Type {
+        Type::Dynamic
+    }
+
     fn from_value(v: &Value, path: &AttributePath) -> Result<Self, ValueError> {
         BTreeMap::<String, Field<String>>::from_value(v, path).map(Timeouts)
     }
-}
 
-impl IntoValue for Timeouts {
     fn into_value(self) -> Value {
         Value::Object(
             self.0

@@ -3,7 +3,7 @@ use crate::cloudhsm::{ClusterCertificates, ClusterState, RetentionPolicy};
 use tfplugin::adapt_data_source;
 use tfplugin::diagnostics::AttributePath;
 use tfplugin::schema::{Attribute, AttributeKind};
-use tfplugin::value::{decode_msgpack, encode_msgpack, IntoValue, Value};
+use tfplugin::value::{decode_msgpack, encode_msgpack, TfType, Value};
 
 fn sample() -> Cluster {
     Cluster {

@@ -4,7 +4,7 @@ use crate::test_support::{emulated_aws, plan};
 use cloudhsm_emulator::{ClusterSpec, Timings};
 use tfplugin::adapt_resource;
 use tfplugin::interface::{ApplyRequest, PlanRequest, Resource};
-use tfplugin::value::{IntoValue, Value};
+use tfplugin::value::{TfType, Value};
 
 const ID: &str = "cluster-abcdefghijk";
 

@@ -9,7 +9,7 @@ use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsage
 use tfplugin::adapt_resource;
 use tfplugin::diagnostics::AttributePath;
 use tfplugin::interface::{ClientCapabilities, Resource};
-use tfplugin::value::{IntoValue, Value};
+use tfplugin::value::{TfType, Value};
 
 /// A CA: its private key (PKCS #8 PEM) and its self-signed certificate.
 fn ca(alg: &'static rcgen::SignatureAlgorithm) -> (String, String) {

@@ -257,7 +257,7 @@ async fn fixture(timings: Timings) -> Fixture {
 fn config(cluster_id: &str, signed: Value, anchor: Value, timeout: Option<&str>) -> Value {
     ObjectBuilder::new()
         .set("id", Value::Null)
-        .set(CLUSTER_ID, cluster_id)
+        .set(CLUSTER_ID, Value::string(cluster_id))
         .set(SIGNED_CERT, signed)
         .set(TRUST_ANCHOR, anchor)
         .set("state", Value::Null)
@@ -266,7 +266,7 @@ fn config(cluster_id: &str, signed: Value, anchor: Value, timeout: Option<&str>)
         .set(
             "timeouts",
             match timeout {
-                Some(t) => ObjectBuilder::new().set("create", t).build(),
+                Some(t) => ObjectBuilder::new().set("create", Value::string(t)).build(),
                 None => Value::Null,
             },
         )

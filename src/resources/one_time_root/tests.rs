@@ -3,7 +3,7 @@ use crate::test_support::{emulated_aws, plan, EmulatedAws};
 use cloudhsm_emulator::{ClusterSpec, Timings};
 use tfplugin::adapt_resource;
 use tfplugin::interface::{ApplyRequest, ClientCapabilities, ReadRequest, Resource};
-use tfplugin::value::{IntoValue, Value};
+use tfplugin::value::{TfType, Value};
 
 fn config(cluster_id: &str) -> OneTimeRoot {
     OneTimeRoot {

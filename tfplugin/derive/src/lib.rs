@@ -34,8 +34,8 @@ use syn::{
 ///
 /// The struct has named fields, each a `tfplugin::value::Field<T>` (null, unknown or
 /// known); anything else is a compile error. Without `nested`, `T` implements
-/// `tfplugin::model::ValueType` (`String`, `bool`, `Number`, `f64`, `i64`, `i32`, `u64`,
-/// `u32`, and `Vec` or `BTreeMap<String, _>` of those). The field's doc comment is the
+/// `tfplugin::value::TfType` (`String`, `bool`, `Number`, `f64`, `i64`, `i32`, `u64`,
+/// `u32`, `Value` (any type), and `Vec` or `BTreeMap<String, _>` of those). The field's doc comment is the
 /// attribute's description.
 ///
 /// `#[tf(...)]` takes: `required`, `optional`, `computed`, `sensitive`, `deprecated`
@@ -44,7 +44,9 @@ use syn::{
 /// it from the configuration: `Plan::config`, `ChangeRequest::config`), `requires_replace`,
 /// `keep` (a computed value kept on update), `nested` (a model, or a `Vec` / `BTreeMap` of
 /// models, as nested attributes), `same = path::to::fn` (semantic equality:
-/// `fn(&T, &T) -> bool`), `name = "attr"` (when the attribute's name is not the field's),
+/// `fn(&T, &T) -> bool`), `default = expr` (on an optional and computed attribute: the value
+/// planned when the configuration leaves it out; `expr` converts `Into` the field's type),
+/// `name = "attr"` (when the attribute's name is not the field's),
 /// `description = expr` (instead of the doc comment), and `timeouts(create = "30m", ...)` on
 /// a `Field<Timeouts>` (an optional and computed attribute, alone). Combinations Terraform
 /// refuses, or that mean nothing (`required` with `computed`, `keep` without `computed`,
@@ -55,9 +57,9 @@ use syn::{
 /// Plan rules (`requires_replace`, `keep`, `same`, `timeouts`) apply to top-level attributes:
 /// on a field of a model nested in another (`nested`) they would be ignored, so nesting such
 /// a model does not compile (an error at the nesting field names the flag). Presence flags,
-/// `sensitive`, `deprecated` and `write_only` work at any depth.
+/// `sensitive`, `deprecated`, `write_only` and `default` work at any depth.
 ///
-/// Generated: `Model` (schema, plan rules), `FromValue`, `IntoValue`, and a constant per
+/// Generated: `Model` (schema, plan rules), `TfType` (an object of the attributes), and a constant per
 /// field, named after the field in upper case and holding the attribute's name
 /// (`Greeting::NAME == "name"`).
 #[proc_macro_derive(Model, attributes(tf))]
@@ -82,6 +84,7 @@ struct FieldSpec {
     nested: bool,
     write_only: bool,
     same: Option<Path>,
+    default: Option<Expr>,
     name: Option<LitStr>,
     description: Option<Expr>,
     timeouts: Option<Vec<(Ident, LitStr)>>,
@@ -135,6 +138,9 @@ fn field_spec(attrs: &[Attribute]) -> syn::Result<FieldSpec> {
             } else if p.is_ident("same") {
                 spec.same = Some(meta.value()?.parse()?);
                 Ok(())
+            } else if p.is_ident("default") {
+                spec.default = Some(meta.value()?.parse()?);
+                Ok(())
             } else if p.is_ident("name") {
                 spec.name = Some(meta.value()?.parse()?);
                 Ok(())
@@ -170,8 +176,19 @@ fn check_flags(spec: &FieldSpec, field: &syn::Field) -> syn::Result<()> {
             || spec.computed
             || spec.requires_replace
             || spec.keep
-            || spec.write_only)
-            .then_some("`timeouts(...)` stands alone: it is optional and computed by itself")
+            || spec.write_only
+            || spec.default.is_some())
+        .then_some("`timeouts(...)` stands alone: it is optional and computed by itself")
+    } else if spec.default.is_some() && !(spec.optional && spec.computed) {
+        Some(
+            "`default = ...` is for `optional` and `computed` attributes: it is the value \
+             planned when the configuration leaves the attribute out",
+        )
+    } else if spec.default.is_some() && (spec.keep || spec.nested) {
+        Some(
+            "`default = ...` cannot be combined with `keep` (a defaulted value is never left \
+             unset) or `nested` (put the defaults on the nested model's fields)",
+        )
     } else if spec.write_only && (spec.computed || spec.keep) {
         Some(
             "`write_only` cannot be `computed` (nor `keep`): a write-only value comes from the \
@@ -219,6 +236,11 @@ fn inner_of<'a>(ty: &'a Type, wrapper: &str) -> Option<&'a Type> {
     })
 }
 
+/// True when the type's last path segment is `name` (`Timeouts`, `tfplugin::Timeouts`).
+fn last_segment_is(ty: &Type, name: &str) -> bool {
+    matches!(ty, Type::Path(tp) if tp.path.segments.last().is_some_and(|s| s.ident == name))
+}
+
 fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     let name = &input.ident;
     let Data::Struct(data) = &input.data else {
@@ -254,6 +276,13 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         let inner = inner_of(&field.ty, "Field").ok_or_else(|| {
             syn::Error::new_spanned(&field.ty, "Model fields are tfplugin::value::Field<T>")
         })?;
+        if spec.timeouts.is_none() && last_segment_is(inner, "Timeouts") {
+            return Err(syn::Error::new_spanned(
+                &field.ty,
+                "a Field<Timeouts> needs #[tf(timeouts(create = \"30m\", ...))]: the \
+                 operations it declares are its type",
+            ));
+        }
         let const_name = format_ident!("{}", plain.to_uppercase());
         let plan_flag = [
             (spec.requires_replace, "requires_replace"),
@@ -300,7 +329,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 quote!(#tf::schema::Attribute::nested_single(#attr_name, <#inner as #tf::model::Model>::attributes()))
             }
         } else {
-            quote!(#tf::schema::Attribute::typed(#attr_name, <#inner as #tf::model::ValueType>::value_type()))
+            quote!(#tf::schema::Attribute::typed(#attr_name, <#inner as #tf::value::TfType>::value_type()))
         };
         let mut schema = schema;
         for (on, method) in [
@@ -332,8 +361,8 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 ::core::option::Option::Some(|a: &#tf::value::Value, b: &#tf::value::Value| {
                     let root = #tf::diagnostics::AttributePath::root();
                     match (
-                        <#inner as #tf::value::FromValue>::from_value(a, &root),
-                        <#inner as #tf::value::FromValue>::from_value(b, &root),
+                        <#inner as #tf::value::TfType>::from_value(a, &root),
+                        <#inner as #tf::value::TfType>::from_value(b, &root),
                     ) {
                         (::core::result::Result::Ok(a), ::core::result::Result::Ok(b)) => #f(&a, &b),
                         _ => false,
@@ -347,6 +376,24 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         let requires_replace = spec.requires_replace;
         let keep = spec.keep;
         let write_only = spec.write_only;
+        let default = match &spec.default {
+            Some(value) => quote_spanned! {value.span()=>
+                ::core::option::Option::Some(|| {
+                    <#inner as #tf::value::TfType>::into_value(
+                        ::core::convert::Into::<#inner>::into(#value),
+                    )
+                })
+            },
+            None => quote!(::core::option::Option::None),
+        };
+        let nested = if spec.nested {
+            let elem = inner_of(inner, "Vec")
+                .or_else(|| inner_of(inner, "BTreeMap"))
+                .unwrap_or(inner);
+            quote!(::core::option::Option::Some(<#elem as #tf::model::Model>::rules))
+        } else {
+            quote!(::core::option::Option::None)
+        };
         let timeouts = match &spec.timeouts {
             Some(ops) => {
                 let ops = ops.iter().map(|(op, default)| {
@@ -367,6 +414,8 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 same: #same,
                 timeouts: #timeouts,
                 write_only: #write_only,
+                default: #default,
+                nested: #nested,
             }
         });
         reads.push(quote!(#ident: reader.get(#attr_name)?));
@@ -393,7 +442,15 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             }
         }
 
-        impl #tf::value::FromValue for #name {
+        impl #tf::value::TfType for #name {
+            fn value_type() -> #tf::value::Type {
+                #tf::value::Type::object(
+                    <#name as #tf::model::Model>::attributes()
+                        .iter()
+                        .map(|a| (a.name.clone(), a.value_type())),
+                )
+            }
+
             fn from_value(
                 value: &#tf::value::Value,
                 path: &#tf::diagnostics::AttributePath,
@@ -401,9 +458,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 let reader = #tf::value::ObjectReader::new(value, path.clone())?;
                 ::core::result::Result::Ok(#name { #(#reads),* })
             }
-        }
 
-        impl #tf::value::IntoValue for #name {
             fn into_value(self) -> #tf::value::Value {
                 #tf::value::ObjectBuilder::new() #(#writes)* .build()
             }
@@ -434,6 +489,7 @@ mod tests {
         assert!(check(field(quote!(#[tf(optional, deprecated)]))).is_ok());
         assert!(check(field(quote!(#[tf(optional, sensitive, write_only)]))).is_ok());
         assert!(check(field(quote!(#[tf(required, write_only, deprecated)]))).is_ok());
+        assert!(check(field(quote!(#[tf(optional, computed, default = "DAYS")]))).is_ok());
         for bad in [
             quote!(#[tf(optional, computed, write_only)]),
             quote!(#[tf(computed, keep, write_only)]),
@@ -447,6 +503,11 @@ mod tests {
             quote!(#[tf(computed, requires_replace)]),
             quote!(#[tf(optional, timeouts(create = "1m"))]),
             quote!(#[tf(computed, deprecated)]),
+            quote!(#[tf(optional, default = "DAYS")]),
+            quote!(#[tf(computed, default = "DAYS")]),
+            quote!(#[tf(required, default = "DAYS")]),
+            quote!(#[tf(optional, computed, keep, default = "DAYS")]),
+            quote!(#[tf(optional, computed, nested, default = "DAYS")]),
         ] {
             assert!(check(field(bad.clone())).is_err(), "{bad}");
         }
@@ -454,5 +515,23 @@ mod tests {
             check(field(quote!(#[tf(optional, fancy)]))).is_err(),
             "unknown flag"
         );
+    }
+
+    #[test]
+    fn a_timeouts_field_without_its_operations_does_not_compile() {
+        let without: DeriveInput = syn::parse_quote!(
+            struct M {
+                #[tf(optional, computed)]
+                timeouts: Field<Timeouts>,
+            }
+        );
+        let with: DeriveInput = syn::parse_quote!(
+            struct M {
+                #[tf(timeouts(create = "1m"))]
+                timeouts: Field<Timeouts>,
+            }
+        );
+        assert!(expand(&without).is_err());
+        assert!(expand(&with).is_ok());
     }
 }

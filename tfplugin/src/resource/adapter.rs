@@ -23,7 +23,7 @@ use crate::model::{model_of, Model};
 use crate::plan_rules::plan_by_rules;
 use crate::schema::{Block, Schema};
 use crate::timeouts::{self, Timeouts};
-use crate::value::{Field, FromValue, IntoValue, Type, Value};
+use crate::value::{Field, TfType, Type, Value};
 
 /// Private plan data of a destroy plan that already carried the destroy warning.
 const DESTROY_WARNED: &[u8] = b"tfplugin:destroy-warned";
@@ -311,7 +311,7 @@ impl<R: TypedResource> Resource for ResourceAdapter<R> {
                 diagnostics: done.warnings,
             },
             Err(failure) => ApplyResponse {
-                new_state: null_write_only(failure.state.map_or(before, IntoValue::into_value)),
+                new_state: null_write_only(failure.state.map_or(before, TfType::into_value)),
                 private: request.planned_private,
                 diagnostics: failure.diagnostics,
             },
@@ -335,7 +335,7 @@ impl<R: TypedResource> Resource for ResourceAdapter<R> {
             Ok(found) => ReadResponse {
                 new_state: self
                     .attributes
-                    .null_write_only(found.value.map_or(Value::Null, IntoValue::into_value)),
+                    .null_write_only(found.value.map_or(Value::Null, TfType::into_value)),
                 private: request.private.clone(),
                 diagnostics: found.warnings,
             },

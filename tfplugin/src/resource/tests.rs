@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::*;
 use crate::diagnostics::Severity;
 use crate::interface::{ApplyRequest, PlanRequest, ReadRequest};
-use crate::value::{Field, IntoValue, Value};
+use crate::value::{Field, TfType, Value};
 use crate::{Model, Timeouts};
 
 /// Version 0 of the note: its text was called `body`.
