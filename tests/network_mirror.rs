@@ -7,8 +7,8 @@
 mod release_support;
 mod support;
 
-use cloudhsm_emulator::ClusterSpec;
-use release_support::https::{Server, TestCa};
+use release_support::harness::{with_release, ReleaseCtx};
+use release_support::https::Server;
 use release_support::install::Install;
 use release_support::{hashes, zip_name, Release, VERSION};
 use serde_json::json;
@@ -49,61 +49,21 @@ fn cli_config(server: &Server) -> String {
     )
 }
 
-struct Ctx {
-    terraform: std::path::PathBuf,
-    release: &'static Release,
-    ca: TestCa,
-    server: Server,
-    endpoint: String,
-    cluster_id: String,
-}
+/// The shared setup; [`ReleaseCtx`] is this crate's type, so the method below extends it.
+type Ctx = ReleaseCtx;
 
 impl Ctx {
-    fn install(&self) -> Install {
-        Install::new(
-            &self.terraform,
-            &self.ca,
-            "cloudhsm-iac/cloudhsm",
-            &cli_config(&self.server),
-            &self.endpoint,
-            &self.cluster_id,
-        )
+    /// `cloudhsm-iac/cloudhsm` through the network mirror.
+    fn install_from_mirror(&self) -> Install {
+        self.install("cloudhsm-iac/cloudhsm", &cli_config(&self.server))
     }
-}
-
-/// One mirror test: the tools, the signed release, an emulator with a cluster, a test CA
-/// and a server; `body` runs off the async runtime. Returns without running `body` (after
-/// a SKIPPED message) when Terraform or gpg is missing outside CI.
-async fn with_mirror(body: impl FnOnce(Ctx) + Send + 'static) {
-    let Some((terraform, gpg)) = release_support::tools() else {
-        return;
-    };
-    let emulator = support::emulator(None).await;
-    let cluster_id = emulator.control().seed_cluster(ClusterSpec::default());
-    let endpoint = emulator.endpoint_url();
-    tokio::task::spawn_blocking(move || {
-        let release = release_support::signed_release(&gpg, "network_mirror");
-        let ca = TestCa::new();
-        let server = Server::start(&ca);
-        body(Ctx {
-            terraform,
-            release,
-            ca,
-            server,
-            endpoint,
-            cluster_id,
-        });
-    })
-    .await
-    .expect("test thread");
-    drop(emulator);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn installs_from_a_network_mirror_and_locks_the_release_hashes() {
-    with_mirror(|ctx| {
+    with_release("network_mirror", |ctx| {
         publish(&ctx.server, ctx.release, ctx.release.zip());
-        let install = ctx.install();
+        let install = ctx.install_from_mirror();
         let init = install.init().ok();
         assert!(
             init.all().contains(&format!(
@@ -155,9 +115,9 @@ async fn installs_from_a_network_mirror_and_locks_the_release_hashes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refuses_an_archive_that_does_not_match_the_mirrors_hashes() {
-    with_mirror(|ctx| {
+    with_release("network_mirror", |ctx| {
         publish(&ctx.server, ctx.release, release_support::foreign_zip());
-        let install = ctx.install();
+        let install = ctx.install_from_mirror();
         let init = install.init();
         install.refused(
             &init,

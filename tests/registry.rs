@@ -10,9 +10,9 @@
 mod release_support;
 mod support;
 
-use cloudhsm_emulator::ClusterSpec;
 use release_support::gpg::{Key, Keyring};
-use release_support::https::{Server, TestCa};
+use release_support::harness::{with_release, ReleaseCtx};
+use release_support::https::Server;
 use release_support::install::Install;
 use release_support::{hashes, sums_name, zip_name, Release, VERSION};
 use serde_json::json;
@@ -128,57 +128,10 @@ fn release_hashes(release: &Release) -> Vec<String> {
     sorted(all)
 }
 
-/// One registry test: the tools, the signed release, an emulator with a cluster, a test CA
-/// and a server; `body` runs off the async runtime. Returns without running `body` (after
-/// a SKIPPED message) when Terraform or gpg is missing outside CI.
-async fn with_registry(body: impl FnOnce(Ctx) + Send + 'static) {
-    let Some((terraform, gpg)) = release_support::tools() else {
-        return;
-    };
-    let emulator = support::emulator(None).await;
-    let cluster_id = emulator.control().seed_cluster(ClusterSpec::default());
-    let endpoint = emulator.endpoint_url();
-    tokio::task::spawn_blocking(move || {
-        let release = release_support::signed_release(&gpg, "registry");
-        let ca = TestCa::new();
-        let server = Server::start(&ca);
-        body(Ctx {
-            terraform,
-            gpg,
-            release,
-            ca,
-            server,
-            endpoint,
-            cluster_id,
-        });
-    })
-    .await
-    .expect("test thread");
-    drop(emulator);
-}
-
-struct Ctx {
-    terraform: std::path::PathBuf,
-    gpg: std::path::PathBuf,
-    release: &'static Release,
-    ca: TestCa,
-    server: Server,
-    endpoint: String,
-    cluster_id: String,
-}
+/// The shared setup; [`ReleaseCtx`] is this crate's type, so the methods below extend it.
+type Ctx = ReleaseCtx;
 
 impl Ctx {
-    fn install(&self, source: &str, cli_config: &str) -> Install {
-        Install::new(
-            &self.terraform,
-            &self.ca,
-            source,
-            cli_config,
-            &self.endpoint,
-            &self.cluster_id,
-        )
-    }
-
     /// `cloudhsm-iac/cloudhsm` through the host block, from a registry serving `served`.
     fn install_through_host_block(&self, served: &Served) -> Install {
         publish(&self.server, HOST_BLOCK_BASE, served);
@@ -188,7 +141,7 @@ impl Ctx {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn installs_from_a_registry_found_by_service_discovery() {
-    with_registry(|ctx| {
+    with_release("registry", |ctx| {
         publish(&ctx.server, DISCOVERED_BASE, &Served::release(ctx.release));
         let source = format!("{}/cloudhsm-iac/cloudhsm", ctx.server.authority);
         let install = ctx.install(&source, "");
@@ -229,7 +182,7 @@ async fn installs_from_a_registry_found_by_service_discovery() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn installs_cloudhsm_iac_cloudhsm_through_a_cli_configuration_host_block() {
-    with_registry(|ctx| {
+    with_release("registry", |ctx| {
         let install = ctx.install_through_host_block(&Served::release(ctx.release));
         let init = install.init().ok();
         assert!(
@@ -271,7 +224,7 @@ async fn installs_cloudhsm_iac_cloudhsm_through_a_cli_configuration_host_block()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refuses_an_archive_that_is_not_the_released_one() {
-    with_registry(|ctx| {
+    with_release("registry", |ctx| {
         let foreign = release_support::foreign_zip();
         let served = Served {
             zip: foreign.clone(),
@@ -293,7 +246,7 @@ async fn refuses_an_archive_that_is_not_the_released_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refuses_a_sha256sums_rewritten_for_another_archive() {
-    with_registry(|ctx| {
+    with_release("registry", |ctx| {
         // Everything consistent except the signature, which is the release's.
         let foreign = release_support::foreign_zip();
         let served = Served {
@@ -315,7 +268,7 @@ async fn refuses_a_sha256sums_rewritten_for_another_archive() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refuses_a_sha256sums_signed_by_another_key() {
-    with_registry(|ctx| {
+    with_release("registry", |ctx| {
         let foreign = release_support::foreign_zip();
         let sums = rewritten_sums(ctx.release, &foreign);
         let other = Keyring::new(&ctx.gpg);

@@ -1,13 +1,15 @@
 //! Shared by the release tests (`release.rs`, `registry.rs`, `network_mirror.rs`): running
 //! `scripts/release.sh`, one signed release per test binary, and a tampered archive. The
 //! parts: `gpg` (throwaway keys), `https` (a test CA and an HTTPS server), `install`
-//! (Terraform installing the provider), `hashes` (what the lock file should hold).
+//! (Terraform installing the provider), `hashes` (what the lock file should hold),
+//! `harness` (the setup of one registry or network-mirror test).
 //!
 //! Declare `mod support;` next to `mod release_support;`: this module uses it.
 
 #![allow(dead_code)]
 
 pub mod gpg;
+pub mod harness;
 pub mod hashes;
 pub mod https;
 pub mod install;
