@@ -4,7 +4,8 @@
 //! Scenarios are grouped so that the file stays well under a minute: one lifecycle on one
 //! cluster (create, empty plan, in-place retention change, drift, HSM type migration through
 //! MODIFY_IN_PROGRESS, a modify refused while another change runs, destroy), one test of the
-//! validation errors and of import, and one with both resources in one configuration.
+//! validation errors and of import, one with both resources in one configuration, and one
+//! that a refined unknown `cluster_id` (Terraform 1.6+) keeps what is known about it.
 
 mod support;
 
@@ -439,5 +440,50 @@ resource "cloudhsm_cluster_config" "this" {{
     assert_eq!(state["hsm_type"], "hsm2m.medium");
     assert!(ws.plan_is_empty(), "both resources converged");
 
+    emulator.shutdown().await;
+}
+
+/// Terraform 1.6 and later refine unknown values (a string template's unknown result is known
+/// to start with its literal prefix). The provider plans `cluster_id` with the refinement it
+/// was sent, so an expression downstream of it stays known at plan time: here a `count`,
+/// which Terraform refuses to plan when it is unknown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refinements_of_an_unknown_cluster_id_reach_expressions_downstream() {
+    let Some(tf) = support::terraform() else {
+        return;
+    };
+    let version = support::terraform_version(&tf);
+    if version < (1, 6, 0) {
+        eprintln!("NOTE: Terraform {version:?} has no refinements; the 1.11 run of this suite checks them");
+        return;
+    }
+    let emulator = support::emulator(Some(Timings::instant())).await;
+    let ws = Workspace::new(tf, &emulator.endpoint_url());
+    ws.write(
+        r#"
+resource "terraform_data" "suffix" {
+  input = "jxhlf7644ne"
+}
+
+resource "cloudhsm_cluster_config" "this" {
+  cluster_id = "cluster-${terraform_data.suffix.output}"
+}
+
+resource "terraform_data" "configured" {
+  count = startswith(cloudhsm_cluster_config.this.cluster_id, "cluster-") ? 1 : 0
+}
+"#,
+    );
+    let plan = ws.plan().ok();
+    let out = plan.all();
+    assert!(
+        out.contains("terraform_data.configured[0] will be created"),
+        "the count was known at plan time:\n{out}"
+    );
+    assert!(out.contains("3 to add"), "{out}");
+    assert!(
+        emulator.control().calls("ModifyCluster").is_empty(),
+        "a plan calls no ModifyCluster"
+    );
     emulator.shutdown().await;
 }
