@@ -7,6 +7,7 @@
 
 mod support;
 
+use std::os::unix::process::CommandExt as _;
 use std::path::Path;
 use std::time::Duration;
 
@@ -89,14 +90,32 @@ async fn kill_9_after_initialize_cluster_was_accepted_loses_no_root_and_calls_it
     };
     let id = control.seed_cluster(ClusterSpec::default());
     ws.write(&one_time_root_hcl(&id));
-    let mut apply = ws.spawn(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    // In a process group of its own, so that one signal reaches Terraform and its plugin at
+    // the same instant, as when a CI job is cancelled or a machine stops. (Killing the
+    // plugin first would let Terraform see it die and start rewriting terraform.tfstate,
+    // which it truncates before it writes: that run would lose the file whatever the
+    // provider did.)
+    let mut apply = ws
+        .command(
+            &["apply", "-auto-approve", "-input=false", "-no-color"],
+            &[],
+        )
+        .process_group(0)
+        .spawn()
+        .expect("terraform starts");
     let accepted = tokio::task::block_in_place(|| {
         support::wait_until(|| control.call_count("InitializeCluster") == 1)
     });
     assert!(accepted, "the apply reached InitializeCluster");
-    let mut pids = support::descendants(apply.id());
-    pids.push(apply.id());
-    for pid in &pids {
+    let stragglers = support::descendants(apply.id());
+    let group = format!("-{}", apply.id());
+    let killed = std::process::Command::new("kill")
+        .args(["-9", "--", &group])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success(), "SIGKILL to the process group");
+    // Anything that had left the group (none is expected) goes too.
+    for pid in &stragglers {
         let _ = std::process::Command::new("kill")
             .args(["-9", &pid.to_string()])
             .status();
