@@ -35,7 +35,7 @@ use crate::retention::{self, RetentionDays};
 #[derive(Clone, Debug, Default, PartialEq, Model)]
 pub struct ClusterConfig {
     /// The cluster id (the same as `cluster_id`).
-    #[tf(computed, keep)]
+    #[tf(computed, keep, copy_of = cluster_id)]
     pub id: Field<String>,
     /// Id of the cluster to configure, e.g. `cluster-jxhlf7644ne`. Changing it configures
     /// another cluster (a replacement; the old one keeps its settings).
@@ -356,14 +356,11 @@ impl TypedResource for ClusterConfigResource {
                 PlanRead::Unavailable => {}
             }
         }
-        let creating = plan.is_create();
-        let planned = &mut plan.planned;
-        if creating {
-            // An omitted setting stays unknown until apply: the value read now could differ
-            // by then (a saved plan, a console change) or not be readable at all when
-            // Terraform plans again during apply, and a known planned value must not change.
-            planned.id = Field::Known(id.clone());
-        }
+        // On create an omitted setting stays unknown until apply (no value read now goes
+        // into the plan): it could differ by then (a saved plan, a console change) or not be
+        // readable at all when Terraform plans again during apply, and a known planned value
+        // must not change.
+        let planned = &plan.planned;
         let from = cluster
             .as_ref()
             .and_then(|c| c.hsm_type.clone())

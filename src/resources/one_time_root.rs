@@ -44,7 +44,7 @@ const TYPE_NAME: &str = "cloudhsm_one_time_root";
 #[derive(Clone, Debug, Default, PartialEq, Model)]
 pub struct OneTimeRoot {
     /// The cluster id (same as `cluster_id`).
-    #[tf(computed, keep)]
+    #[tf(computed, keep, copy_of = cluster_id)]
     pub id: Field<String>,
     /// Id of the UNINITIALIZED cluster whose CSR the root signs, e.g.
     /// `aws_cloudhsm_v2_hsm.first.cluster_id` (the CSR exists once the first HSM does).
@@ -246,7 +246,6 @@ impl TypedResource for OneTimeRootResource {
         else {
             return;
         };
-        plan.planned.id = Field::Known(id.clone());
         let changed: Vec<&'static str> = match &plan.prior {
             Some(prior) if !plan.is_create() => settings(prior)
                 .into_iter()

@@ -9,13 +9,13 @@ use tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use tfplugin::interface::Resource;
 use tfplugin::serve::{serve, ServeOptions};
 use tfplugin::{adapt_resource, async_trait, ChangeRequest, ConfigureRequest, Deletion, Failure};
-use tfplugin::{Field, Model, Plan, PluginIdentity, Success, Timeouts};
+use tfplugin::{Field, Model, PluginIdentity, Success, Timeouts};
 
 /// One greeting: the schema and the values, each attribute named once.
 #[derive(Clone, Debug, Default, Model)]
 pub struct Greeting {
     /// Set to the name.
-    #[tf(computed, keep)]
+    #[tf(computed, keep, copy_of = name)]
     pub id: Field<String>,
     /// Whom to greet. Changing it makes a new greeting.
     #[tf(required, requires_replace)]
@@ -63,12 +63,6 @@ impl tfplugin::TypedResource for GreetingResource {
             .at(tfplugin::diagnostics::AttributePath::attr(Greeting::NAME))
             .into(),
             _ => Diagnostics::new(),
-        }
-    }
-    async fn modify_plan(&self, plan: &mut Plan<Greeting>) {
-        // The id is the name, known as soon as the name is.
-        if plan.is_create() {
-            plan.planned.id = plan.planned.name.clone();
         }
     }
     fn deletion(&self, _: &Greeting) -> Deletion {

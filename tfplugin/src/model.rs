@@ -79,8 +79,8 @@
 //! ```
 //!
 //! The other plan rules apply to top-level attributes only: a model with one
-//! (`requires_replace`, `keep`, `same`, `timeouts`) on a field does not compile as a nested
-//! model, rather than have the rule ignored:
+//! (`requires_replace`, `keep`, `same`, `timeouts`, `copy_of`) on a field does not compile as
+//! a nested model, rather than have the rule ignored:
 //!
 //! ```compile_fail
 //! # use tfplugin::{Field, Model};
@@ -106,7 +106,7 @@ use crate::value::{TfType, Value};
 /// from [`TfType`].
 pub trait Model: TfType {
     /// Why this model cannot be nested in another: a field with a plan rule that applies to
-    /// top-level attributes only (`requires_replace`, `keep`, `same`, `timeouts`; not
+    /// top-level attributes only (`requires_replace`, `keep`, `same`, `timeouts`, `copy_of`; not
     /// `default`, which applies at any depth), which the plan would ignore there. The derive makes nesting such a model a compile error
     /// with this text. `None`: it nests.
     const TOP_LEVEL_ONLY: Option<&'static str> = None;
@@ -147,6 +147,9 @@ pub struct AttributeRules {
     /// computed attribute), so it is never unknown for want of a value. Applies at any
     /// depth.
     pub default: Option<fn() -> Value>,
+    /// A computed value that is always another top-level attribute's planned value (an `id`
+    /// that is the `cluster_id`): planned as that value wherever it would be unknown.
+    pub copy_of: Option<&'static str>,
     /// A nested attribute's own attributes (of the object, or of each element of a list or
     /// map of them): only their `default`s apply there.
     pub nested: Option<fn() -> Vec<AttributeRules>>,

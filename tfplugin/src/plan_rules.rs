@@ -45,6 +45,8 @@ fn get<'a>(object: &'a Value, name: &str) -> &'a Value {
 /// - Updating with a change to any configurable attribute: every computed value the
 ///   configuration does not set is unknown, unless it is kept on update.
 /// - Updating with no change: the plan is the prior state.
+/// - A `copy_of` attribute that would be planned unknown is planned as the attribute it
+///   copies (known, or unknown with what is known about it).
 pub fn plan_by_rules(
     rules: &[AttributeRules],
     prior: &Value,
@@ -114,6 +116,12 @@ pub fn plan_by_rules(
                 get(prior, r.name).clone()
             };
             planned.insert(r.name.to_string(), value);
+        }
+    }
+    for r in rules.iter().filter(|r| unset(r)) {
+        if let (Some(source), Some(Value::Unknown(_))) = (r.copy_of, planned.get(r.name)) {
+            let copy = planned.get(source).cloned().unwrap_or_else(Value::unknown);
+            planned.insert(r.name.to_string(), copy);
         }
     }
     RuledPlan {
@@ -203,6 +211,7 @@ mod tests {
             write_only: false,
             default: None,
             nested: None,
+            copy_of: None,
         }
     }
 
@@ -451,5 +460,34 @@ mod tests {
             );
             assert_eq!(get(&p.planned, "limits"), &Value::Null);
         }
+    }
+
+    #[test]
+    fn a_copy_is_planned_as_what_it_copies_where_it_would_be_unknown() {
+        let rules = vec![
+            AttributeRules {
+                computed: true,
+                configurable: false,
+                keep_on_update: true,
+                copy_of: Some("name"),
+                ..rule("id")
+            },
+            AttributeRules {
+                requires_replace: true,
+                ..rule("name")
+            },
+        ];
+        let cfg = object(&[("id", Value::Null), ("name", Value::string("world"))]);
+        let p = plan_by_rules(&rules, &Value::Null, &cfg, &cfg);
+        assert_eq!(get(&p.planned, "id"), &Value::string("world"), "on create");
+        let prior = p.planned.clone();
+        // A replacement copies the new name; an unknown name is copied as unknown.
+        let moon = object(&[("id", Value::Null), ("name", Value::string("moon"))]);
+        let p = plan_by_rules(&rules, &prior, &moon, &moon);
+        assert!(p.creating);
+        assert_eq!(get(&p.planned, "id"), &Value::string("moon"));
+        let unknown = object(&[("id", Value::Null), ("name", Value::unknown())]);
+        let p = plan_by_rules(&rules, &Value::Null, &unknown, &unknown);
+        assert!(get(&p.planned, "id").is_unknown());
     }
 }

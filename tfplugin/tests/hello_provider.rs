@@ -60,7 +60,7 @@ async fn the_typed_layer_plans_by_terraform_rules() {
     let r = r.as_ref();
     assert!(r.schema().check().is_ok());
 
-    // Create: the id is known early (the plan hook), the rest computed is unknown.
+    // Create: the id is known early (`copy_of = name`), the rest computed is unknown.
     let cfg = config("world", None, None);
     let p = plan(r, &Value::Null, &cfg).await;
     assert_eq!(p.planned_state.get("id"), Some(&Value::string("world")));

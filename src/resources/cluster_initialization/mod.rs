@@ -43,7 +43,7 @@ const TYPE_NAME: &str = "cloudhsm_cluster_initialization";
 #[derive(Clone, Debug, Default, PartialEq, Model)]
 pub struct ClusterInitialization {
     /// The cluster id (same as `cluster_id`).
-    #[tf(computed, keep)]
+    #[tf(computed, keep, copy_of = cluster_id)]
     pub id: Field<String>,
     /// Id of the cluster to initialize, e.g. `aws_cloudhsm_v2_cluster.this.cluster_id`
     /// (pattern `cluster-[2-7a-zA-Z]{11,16}`). Changing it replaces this resource.
@@ -146,7 +146,6 @@ impl TypedResource for ClusterInitializationResource {
                 }
             }
             None => {
-                plan.planned.id = plan.planned.cluster_id.clone();
                 let (signed, _anchor, found) = check_certificates(
                     &plan.planned.signed_cert,
                     &plan.planned.trust_anchor,

@@ -46,6 +46,8 @@ use syn::{
 /// models, as nested attributes), `same = path::to::fn` (semantic equality:
 /// `fn(&T, &T) -> bool`), `default = expr` (on an optional and computed attribute: the value
 /// planned when the configuration leaves it out; `expr` converts `Into` the field's type),
+/// `copy_of = field` (a computed-only value that is always that field's planned value, such
+/// as an `id` that is the `cluster_id`),
 /// `name = "attr"` (when the attribute's name is not the field's),
 /// `description = expr` (instead of the doc comment), and `timeouts(create = "30m", ...)` on
 /// a `Field<Timeouts>` (an optional and computed attribute, alone). Combinations Terraform
@@ -54,7 +56,7 @@ use syn::{
 /// flag at all; `write_only` with `computed`, `keep`, `requires_replace`, `same` or
 /// `timeouts`), do not compile.
 ///
-/// Plan rules (`requires_replace`, `keep`, `same`, `timeouts`) apply to top-level attributes:
+/// Plan rules (`requires_replace`, `keep`, `same`, `timeouts`, `copy_of`) apply to top-level attributes:
 /// on a field of a model nested in another (`nested`) they would be ignored, so nesting such
 /// a model does not compile (an error at the nesting field names the flag). Presence flags,
 /// `sensitive`, `deprecated`, `write_only` and `default` work at any depth.
@@ -85,6 +87,7 @@ struct FieldSpec {
     write_only: bool,
     same: Option<Path>,
     default: Option<Expr>,
+    copy_of: Option<Ident>,
     name: Option<LitStr>,
     description: Option<Expr>,
     timeouts: Option<Vec<(Ident, LitStr)>>,
@@ -141,6 +144,9 @@ fn field_spec(attrs: &[Attribute]) -> syn::Result<FieldSpec> {
             } else if p.is_ident("default") {
                 spec.default = Some(meta.value()?.parse()?);
                 Ok(())
+            } else if p.is_ident("copy_of") {
+                spec.copy_of = Some(meta.value()?.parse()?);
+                Ok(())
             } else if p.is_ident("name") {
                 spec.name = Some(meta.value()?.parse()?);
                 Ok(())
@@ -183,6 +189,11 @@ fn check_flags(spec: &FieldSpec, field: &syn::Field) -> syn::Result<()> {
         Some(
             "`default = ...` is for `optional` and `computed` attributes: it is the value \
              planned when the configuration leaves the attribute out",
+        )
+    } else if spec.copy_of.is_some() && (spec.required || spec.optional || !spec.computed) {
+        Some(
+            "`copy_of = field` is for computed-only attributes: one the configuration sets \
+             is not a copy",
         )
     } else if spec.default.is_some() && (spec.keep || spec.nested) {
         Some(
@@ -289,6 +300,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             (spec.keep, "keep"),
             (spec.same.is_some(), "same = ..."),
             (spec.timeouts.is_some(), "timeouts(...)"),
+            (spec.copy_of.is_some(), "copy_of = ..."),
         ]
         .into_iter()
         .find_map(|(on, flag)| on.then_some(flag));
@@ -386,6 +398,28 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             },
             None => quote!(::core::option::Option::None),
         };
+        let copy_of = match &spec.copy_of {
+            Some(source) => {
+                let target = fields
+                    .named
+                    .iter()
+                    .find(|f| f.ident.as_ref() == Some(source));
+                let Some(target) = target else {
+                    return Err(syn::Error::new_spanned(
+                        source,
+                        format!("`copy_of = {source}`: `{name}` has no field `{source}`"),
+                    ));
+                };
+                let target_spec = field_spec(&target.attrs)?;
+                let plain = source.to_string();
+                let plain = plain.strip_prefix("r#").unwrap_or(&plain).to_string();
+                let copied = target_spec
+                    .name
+                    .unwrap_or_else(|| LitStr::new(&plain, Span::call_site()));
+                quote!(::core::option::Option::Some(#copied))
+            }
+            None => quote!(::core::option::Option::None),
+        };
         let nested = if spec.nested {
             let elem = inner_of(inner, "Vec")
                 .or_else(|| inner_of(inner, "BTreeMap"))
@@ -416,6 +450,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 write_only: #write_only,
                 default: #default,
                 nested: #nested,
+                copy_of: #copy_of,
             }
         });
         reads.push(quote!(#ident: reader.get(#attr_name)?));
@@ -490,6 +525,7 @@ mod tests {
         assert!(check(field(quote!(#[tf(optional, sensitive, write_only)]))).is_ok());
         assert!(check(field(quote!(#[tf(required, write_only, deprecated)]))).is_ok());
         assert!(check(field(quote!(#[tf(optional, computed, default = "DAYS")]))).is_ok());
+        assert!(check(field(quote!(#[tf(computed, keep, copy_of = name)]))).is_ok());
         for bad in [
             quote!(#[tf(optional, computed, write_only)]),
             quote!(#[tf(computed, keep, write_only)]),
@@ -508,6 +544,8 @@ mod tests {
             quote!(#[tf(required, default = "DAYS")]),
             quote!(#[tf(optional, computed, keep, default = "DAYS")]),
             quote!(#[tf(optional, computed, nested, default = "DAYS")]),
+            quote!(#[tf(optional, computed, copy_of = name)]),
+            quote!(#[tf(required, copy_of = name)]),
         ] {
             assert!(check(field(bad.clone())).is_err(), "{bad}");
         }
@@ -533,5 +571,29 @@ mod tests {
         );
         assert!(expand(&without).is_err());
         assert!(expand(&with).is_ok());
+    }
+
+    #[test]
+    fn a_copy_names_a_field_of_its_model() {
+        let good: DeriveInput = syn::parse_quote!(
+            struct M {
+                #[tf(computed, keep, copy_of = cluster)]
+                id: Field<String>,
+                #[tf(required, name = "cluster_id")]
+                cluster: Field<String>,
+            }
+        );
+        let tokens = expand(&good).expect("expands").to_string();
+        assert!(
+            tokens.contains("copy_of : :: core :: option :: Option :: Some (\"cluster_id\")"),
+            "{tokens}"
+        );
+        let bad: DeriveInput = syn::parse_quote!(
+            struct M {
+                #[tf(computed, copy_of = nothing)]
+                id: Field<String>,
+            }
+        );
+        assert!(expand(&bad).is_err());
     }
 }
