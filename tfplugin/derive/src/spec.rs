@@ -1,0 +1,164 @@
+//! What `#[tf(...)]` and the doc comment say about one field (`FieldSpec`), and which
+//! combinations of flags are refused at compile time (`check_flags`).
+//!
+//! Knows `syn`'s view of a field; knows nothing of the code the derive generates.
+
+use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Meta, Path};
+
+/// What `#[tf(...)]` and the doc comment say about one field.
+#[derive(Default)]
+pub(crate) struct FieldSpec {
+    pub(crate) required: bool,
+    pub(crate) optional: bool,
+    pub(crate) computed: bool,
+    pub(crate) sensitive: bool,
+    pub(crate) deprecated: bool,
+    pub(crate) requires_replace: bool,
+    pub(crate) keep: bool,
+    pub(crate) nested: bool,
+    pub(crate) write_only: bool,
+    pub(crate) same: Option<Path>,
+    pub(crate) default: Option<Expr>,
+    pub(crate) copy_of: Option<Ident>,
+    pub(crate) name: Option<LitStr>,
+    pub(crate) description: Option<Expr>,
+    pub(crate) timeouts: Option<Vec<(Ident, LitStr)>>,
+}
+
+pub(crate) fn doc_comment(attrs: &[Attribute]) -> Option<String> {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            Meta::NameValue(nv) => match &nv.value {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => Some(s.value().trim().to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let text = lines.join(" ").trim().to_string();
+    (!text.is_empty()).then_some(text)
+}
+
+pub(crate) fn field_spec(attrs: &[Attribute]) -> syn::Result<FieldSpec> {
+    let mut spec = FieldSpec::default();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("tf")) {
+        attr.parse_nested_meta(|meta| {
+            let flag = |set: &mut bool| {
+                *set = true;
+                Ok(())
+            };
+            let p = &meta.path;
+            if p.is_ident("required") {
+                flag(&mut spec.required)
+            } else if p.is_ident("optional") {
+                flag(&mut spec.optional)
+            } else if p.is_ident("computed") {
+                flag(&mut spec.computed)
+            } else if p.is_ident("sensitive") {
+                flag(&mut spec.sensitive)
+            } else if p.is_ident("deprecated") {
+                flag(&mut spec.deprecated)
+            } else if p.is_ident("requires_replace") {
+                flag(&mut spec.requires_replace)
+            } else if p.is_ident("keep") {
+                flag(&mut spec.keep)
+            } else if p.is_ident("nested") {
+                flag(&mut spec.nested)
+            } else if p.is_ident("write_only") {
+                flag(&mut spec.write_only)
+            } else if p.is_ident("same") {
+                spec.same = Some(meta.value()?.parse()?);
+                Ok(())
+            } else if p.is_ident("default") {
+                spec.default = Some(meta.value()?.parse()?);
+                Ok(())
+            } else if p.is_ident("copy_of") {
+                spec.copy_of = Some(meta.value()?.parse()?);
+                Ok(())
+            } else if p.is_ident("name") {
+                spec.name = Some(meta.value()?.parse()?);
+                Ok(())
+            } else if p.is_ident("description") {
+                spec.description = Some(meta.value()?.parse()?);
+                Ok(())
+            } else if p.is_ident("timeouts") {
+                let mut ops = Vec::new();
+                meta.parse_nested_meta(|op| {
+                    let ident = op
+                        .path
+                        .get_ident()
+                        .cloned()
+                        .ok_or_else(|| op.error("expected an operation name"))?;
+                    ops.push((ident, op.value()?.parse()?));
+                    Ok(())
+                })?;
+                spec.timeouts = Some(ops);
+                Ok(())
+            } else {
+                Err(meta.error("unknown tf attribute"))
+            }
+        })?;
+    }
+    Ok(spec)
+}
+
+/// Refuses flag combinations Terraform would refuse (or that mean nothing), at compile time.
+pub(crate) fn check_flags(spec: &FieldSpec, field: &syn::Field) -> syn::Result<()> {
+    let problem = if spec.timeouts.is_some() {
+        (spec.required
+            || spec.optional
+            || spec.computed
+            || spec.requires_replace
+            || spec.keep
+            || spec.write_only
+            || spec.default.is_some())
+        .then_some("`timeouts(...)` stands alone: it is optional and computed by itself")
+    } else if spec.default.is_some() && !(spec.optional && spec.computed) {
+        Some(
+            "`default = ...` is for `optional` and `computed` attributes: it is the value \
+             planned when the configuration leaves the attribute out",
+        )
+    } else if spec.copy_of.is_some() && (spec.required || spec.optional || !spec.computed) {
+        Some(
+            "`copy_of = field` is for computed-only attributes: one the configuration sets \
+             is not a copy",
+        )
+    } else if spec.default.is_some() && (spec.keep || spec.nested) {
+        Some(
+            "`default = ...` cannot be combined with `keep` (a defaulted value is never left \
+             unset) or `nested` (put the defaults on the nested model's fields)",
+        )
+    } else if spec.write_only && (spec.computed || spec.keep) {
+        Some(
+            "`write_only` cannot be `computed` (nor `keep`): a write-only value comes from the \
+             configuration alone and is never in state",
+        )
+    } else if spec.write_only && spec.requires_replace {
+        Some(
+            "`requires_replace` means nothing on a `write_only` attribute: its prior value is \
+             always null; put `requires_replace` on a companion `<name>_version` attribute",
+        )
+    } else if spec.write_only && spec.same.is_some() {
+        Some("`same = ...` means nothing on a `write_only` attribute: there is no prior value")
+    } else if spec.required && (spec.optional || spec.computed) {
+        Some("`required` cannot be combined with `optional` or `computed`")
+    } else if !(spec.required || spec.optional || spec.computed) {
+        Some("say whether the attribute is `required`, `optional` or `computed`")
+    } else if spec.keep && !spec.computed {
+        Some("`keep` is for computed values (it keeps them across updates)")
+    } else if spec.requires_replace && !(spec.required || spec.optional) {
+        Some("`requires_replace` is for values the configuration sets")
+    } else if spec.deprecated && !(spec.required || spec.optional) {
+        Some("`deprecated` is for values the configuration sets (Terraform warns when one does)")
+    } else {
+        None
+    };
+    match problem {
+        Some(p) => Err(syn::Error::new_spanned(field, p)),
+        None => Ok(()),
+    }
+}
