@@ -47,45 +47,33 @@ pub(crate) fn field_spec(attrs: &[Attribute]) -> syn::Result<FieldSpec> {
     let mut spec = FieldSpec::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("tf")) {
         attr.parse_nested_meta(|meta| {
-            let flag = |set: &mut bool| {
-                *set = true;
-                Ok(())
-            };
             let p = &meta.path;
-            if p.is_ident("required") {
-                flag(&mut spec.required)
-            } else if p.is_ident("optional") {
-                flag(&mut spec.optional)
-            } else if p.is_ident("computed") {
-                flag(&mut spec.computed)
-            } else if p.is_ident("sensitive") {
-                flag(&mut spec.sensitive)
-            } else if p.is_ident("deprecated") {
-                flag(&mut spec.deprecated)
-            } else if p.is_ident("requires_replace") {
-                flag(&mut spec.requires_replace)
-            } else if p.is_ident("keep") {
-                flag(&mut spec.keep)
-            } else if p.is_ident("nested") {
-                flag(&mut spec.nested)
-            } else if p.is_ident("write_only") {
-                flag(&mut spec.write_only)
-            } else if p.is_ident("same") {
-                spec.same = Some(meta.value()?.parse()?);
-                Ok(())
-            } else if p.is_ident("default") {
-                spec.default = Some(meta.value()?.parse()?);
-                Ok(())
-            } else if p.is_ident("copy_of") {
-                spec.copy_of = Some(meta.value()?.parse()?);
-                Ok(())
-            } else if p.is_ident("name") {
-                spec.name = Some(meta.value()?.parse()?);
-                Ok(())
-            } else if p.is_ident("description") {
-                spec.description = Some(meta.value()?.parse()?);
-                Ok(())
-            } else if p.is_ident("timeouts") {
+            let switches = [
+                ("required", &mut spec.required),
+                ("optional", &mut spec.optional),
+                ("computed", &mut spec.computed),
+                ("sensitive", &mut spec.sensitive),
+                ("deprecated", &mut spec.deprecated),
+                ("requires_replace", &mut spec.requires_replace),
+                ("keep", &mut spec.keep),
+                ("nested", &mut spec.nested),
+                ("write_only", &mut spec.write_only),
+            ];
+            if let Some((_, on)) = switches.into_iter().find(|(flag, _)| p.is_ident(flag)) {
+                *on = true;
+                return Ok(());
+            }
+            // `flag = value`, the value parsed as the field's type says.
+            macro_rules! valued {
+                ($($flag:ident),*) => {$(
+                    if p.is_ident(stringify!($flag)) {
+                        spec.$flag = Some(meta.value()?.parse()?);
+                        return Ok(());
+                    }
+                )*};
+            }
+            valued!(same, default, copy_of, name, description);
+            if p.is_ident("timeouts") {
                 let mut ops = Vec::new();
                 meta.parse_nested_meta(|op| {
                     let ident = op
