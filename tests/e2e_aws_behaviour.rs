@@ -540,14 +540,16 @@ async fn a_rollback_after_its_window_closed_is_a_plan_error_on_hsm_type() {
         expired_rollback: ExpiredRollback::Hide,
         ..control.behaviour()
     });
+    // The window outlasts any read lag the suite runs with: the apply must see it open.
+    let window = Duration::from_secs(2) + support::read_lag().unwrap_or_default();
     control.set_timings(Timings {
-        rollback_window: Duration::from_secs(2),
+        rollback_window: window,
         ..Timings::instant()
     });
     ws.write(&config_hcl(&id, Some("hsm2m.medium"), None));
     ws.apply().ok();
     assert!(attr(&ws, CONFIG, "hsm_type_rollback_expiration").is_some());
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    tokio::time::sleep(window + Duration::from_secs(1)).await;
     ws.write(&config_hcl(&id, Some("hsm1.medium"), None));
     let run = ws.plan().fails();
     assert!(

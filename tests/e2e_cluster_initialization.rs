@@ -286,13 +286,19 @@ async fn plan_refuses_wrong_key_bad_anchor_and_missing_hsm_on_the_right_attribut
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeout_is_reported_and_the_next_apply_picks_it_up() {
+    // The timeout outlasts any read lag the suite runs with (the apply must see the
+    // initialization in progress), and the initialization outlasts the timeout.
+    let lag = support::read_lag()
+        .unwrap_or_default()
+        .as_millis()
+        .div_ceil(1000) as u64;
     let Some((_emulator, control, ws)) =
-        support::setup_initializing_for(Duration::from_secs(4)).await
+        support::setup_initializing_for(Duration::from_secs(4 + 2 * lag)).await
     else {
         return;
     };
     let (id, _cert, _anchor) = seed_and_sign(&control, &ws);
-    ws.write(&init_with_timeout(&id, "2s"));
+    ws.write(&init_with_timeout(&id, &format!("{}s", 2 + lag)));
 
     let run = ws.apply().fails();
     let text = flat(&run.all());

@@ -83,6 +83,15 @@ pub fn provider_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-cloudhsm"))
 }
 
+/// How long every read lags behind every write (`E2E_READ_LAG_MS`), if set. A test whose
+/// own timings must outlast the lag (a window that closes, say) adds it.
+pub fn read_lag() -> Option<std::time::Duration> {
+    std::env::var("E2E_READ_LAG_MS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(std::time::Duration::from_millis)
+}
+
 /// Starts the emulator with instant transitions (or the given timings). With
 /// `E2E_READ_LAG_MS` set, every read lags that long behind every write
 /// (`Behaviour::read_lag`): a way to run the whole suite against eventually consistent reads.
@@ -91,11 +100,8 @@ pub async fn emulator(timings: Option<Timings>) -> Emulator {
         timings: timings.unwrap_or_else(Timings::instant),
         ..Default::default()
     };
-    if let Some(ms) = std::env::var("E2E_READ_LAG_MS")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-    {
-        config.behaviour.read_lag = Some(std::time::Duration::from_millis(ms));
+    if let Some(lag) = read_lag() {
+        config.behaviour.read_lag = Some(lag);
     }
     Emulator::start_with(config).await.expect("emulator starts")
 }
