@@ -356,16 +356,15 @@ impl TypedResource for ClusterConfigResource {
                 PlanRead::Unavailable => {}
             }
         }
-        // On create an omitted setting stays unknown until apply (no value read now goes
-        // into the plan): it could differ by then (a saved plan, a console change) or not be
-        // readable at all when Terraform plans again during apply, and a known planned value
-        // must not change.
-        let planned = &plan.planned;
+        // Nothing read here goes into the plan: on create an omitted setting stays unknown
+        // until apply, as the value read now could differ by then (a saved plan, a console
+        // change) or not be readable at all when Terraform plans again during apply, and a
+        // known planned value must not change.
         let from = cluster
             .as_ref()
             .and_then(|c| c.hsm_type.clone())
             .or(prior_type);
-        if let (Some(from), Some(to)) = (from, planned.hsm_type.known()) {
+        if let (Some(from), Some(to)) = (from, plan.planned.hsm_type.known()) {
             plan.diagnostics
                 .extend(hsm_type_change_diagnostic(&id, &from, to, cluster.as_ref()));
         }

@@ -106,9 +106,10 @@ use crate::value::{TfType, Value};
 /// from [`TfType`].
 pub trait Model: TfType {
     /// Why this model cannot be nested in another: a field with a plan rule that applies to
-    /// top-level attributes only (`requires_replace`, `keep`, `same`, `timeouts`, `copy_of`; not
-    /// `default`, which applies at any depth), which the plan would ignore there. The derive makes nesting such a model a compile error
-    /// with this text. `None`: it nests.
+    /// top-level attributes only (`requires_replace`, `keep`, `same`, `timeouts`,
+    /// `copy_of`; not `default`, which applies at any depth), which the plan would ignore
+    /// there. The derive makes nesting such a model a compile error with this text. `None`:
+    /// it nests.
     const TOP_LEVEL_ONLY: Option<&'static str> = None;
     /// The attributes, in the order of the struct's fields.
     fn attributes() -> Vec<Attribute>;

@@ -26,8 +26,10 @@ pub struct RuledPlan {
     pub changed: Vec<&'static str>,
 }
 
+/// What an absent attribute, element or key reads as.
+static NULL: Value = Value::Null;
+
 fn get<'a>(object: &'a Value, name: &str) -> &'a Value {
-    static NULL: Value = Value::Null;
     object.get(name).unwrap_or(&NULL)
 }
 
@@ -147,7 +149,6 @@ fn fill_defaults(rules: &[AttributeRules], planned: &mut BTreeMap<String, Value>
 }
 
 fn fill_nested_defaults(rules: &[AttributeRules], planned: &mut Value, config: &Value) {
-    static NULL: Value = Value::Null;
     match (planned, config.peel()) {
         (Value::Dynamic(_, inner), _) => fill_nested_defaults(rules, inner, config),
         (Value::Object(m), _) => fill_defaults(rules, m, config),

@@ -17,7 +17,7 @@ use syn::{
 
 mod spec;
 
-use spec::{check_flags, doc_comment, field_spec};
+use spec::{check_flags, doc_comment, field_spec, FieldSpec};
 
 /// Derives `tfplugin::model::Model` for a struct: the struct declares a Terraform schema and
 /// carries its values, so that each attribute's name is written once.
@@ -39,8 +39,8 @@ use spec::{check_flags, doc_comment, field_spec};
 /// The struct has named fields, each a `tfplugin::value::Field<T>` (null, unknown or
 /// known); anything else is a compile error. Without `nested`, `T` implements
 /// `tfplugin::value::TfType` (`String`, `bool`, `Number`, `f64`, `i64`, `i32`, `u64`,
-/// `u32`, `Value` (any type), and `Vec` or `BTreeMap<String, _>` of those). The field's doc comment is the
-/// attribute's description.
+/// `u32`, `Value` (any type), and `Vec` or `BTreeMap<String, _>` of those). The field's doc
+/// comment is the attribute's description.
 ///
 /// `#[tf(...)]` takes: `required`, `optional`, `computed`, `sensitive`, `deprecated`
 /// (Terraform warns when a configuration sets it), `write_only` (Terraform 1.11 and later:
@@ -51,22 +51,22 @@ use spec::{check_flags, doc_comment, field_spec};
 /// `fn(&T, &T) -> bool`), `default = expr` (on an optional and computed attribute: the value
 /// planned when the configuration leaves it out; `expr` converts `Into` the field's type),
 /// `copy_of = field` (a computed-only value that is always that field's planned value, such
-/// as an `id` that is the `cluster_id`),
-/// `name = "attr"` (when the attribute's name is not the field's),
-/// `description = expr` (instead of the doc comment), and `timeouts(create = "30m", ...)` on
+/// as an `id` that is the `cluster_id`), `name = "attr"` (when the attribute's name is not
+/// the field's), `description = expr` (instead of the doc comment), and `timeouts(create = "30m", ...)` on
 /// a `Field<Timeouts>` (an optional and computed attribute, alone). Combinations Terraform
 /// refuses, or that mean nothing (`required` with `computed`, `keep` without `computed`,
 /// `requires_replace` or `deprecated` on a value the configuration cannot set, no presence
 /// flag at all; `write_only` with `computed`, `keep`, `requires_replace`, `same` or
-/// `timeouts`), do not compile.
+/// `timeouts`; `default` without `optional, computed` or with `keep` or `nested`; `copy_of`
+/// on a configurable value or naming no field of the struct), do not compile.
 ///
-/// Plan rules (`requires_replace`, `keep`, `same`, `timeouts`, `copy_of`) apply to top-level attributes:
-/// on a field of a model nested in another (`nested`) they would be ignored, so nesting such
-/// a model does not compile (an error at the nesting field names the flag). Presence flags,
-/// `sensitive`, `deprecated`, `write_only` and `default` work at any depth.
+/// Plan rules (`requires_replace`, `keep`, `same`, `timeouts`, `copy_of`) apply to top-level
+/// attributes: on a field of a model nested in another (`nested`) they would be ignored, so
+/// nesting such a model does not compile (an error at the nesting field names the flag).
+/// Presence flags, `sensitive`, `deprecated`, `write_only` and `default` work at any depth.
 ///
-/// Generated: `Model` (schema, plan rules), `TfType` (an object of the attributes), and a constant per
-/// field, named after the field in upper case and holding the attribute's name
+/// Generated: `Model` (schema, plan rules), `TfType` (an object of the attributes), and a
+/// constant per field, named after the field in upper case and holding the attribute's name
 /// (`Greeting::NAME == "name"`).
 #[proc_macro_derive(Model, attributes(tf))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
@@ -91,6 +91,17 @@ fn inner_of<'a>(ty: &'a Type, wrapper: &str) -> Option<&'a Type> {
         GenericArgument::Type(t) => Some(t),
         _ => None,
     })
+}
+
+/// A field's name without `r#`, and its attribute's name (`name = "..."`, else the same).
+fn attribute_name(ident: &Ident, spec: &FieldSpec) -> (String, LitStr) {
+    let plain = ident.to_string();
+    let plain = plain.strip_prefix("r#").unwrap_or(&plain).to_string();
+    let name = spec
+        .name
+        .clone()
+        .unwrap_or_else(|| LitStr::new(&plain, Span::call_site()));
+    (plain, name)
 }
 
 /// True when the type's last path segment is `name` (`Timeouts`, `tfplugin::Timeouts`).
@@ -124,12 +135,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             .ok_or_else(|| syn::Error::new_spanned(field, "Model needs named fields"))?;
         let spec = field_spec(&field.attrs)?;
         check_flags(&spec, field)?;
-        let plain = ident.to_string();
-        let plain = plain.strip_prefix("r#").unwrap_or(&plain).to_string();
-        let attr_name = spec
-            .name
-            .clone()
-            .unwrap_or_else(|| LitStr::new(&plain, Span::call_site()));
+        let (plain, attr_name) = attribute_name(ident, &spec);
         let inner = inner_of(&field.ty, "Field").ok_or_else(|| {
             syn::Error::new_spanned(&field.ty, "Model fields are tfplugin::value::Field<T>")
         })?;
@@ -140,6 +146,13 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                  operations it declares are its type",
             ));
         }
+        // The model of a nested attribute: `T` of `Field<T>`, `Field<Vec<T>>` or
+        // `Field<BTreeMap<String, T>>`.
+        let nested_model = spec.nested.then(|| {
+            inner_of(inner, "Vec")
+                .or_else(|| inner_of(inner, "BTreeMap"))
+                .unwrap_or(inner)
+        });
         let const_name = format_ident!("{}", plain.to_uppercase());
         let plan_flag = [
             (spec.requires_replace, "requires_replace"),
@@ -168,10 +181,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 quote!((#op, #default))
             });
             quote!(#tf::timeouts::Timeouts::attribute(#attr_name, &[#(#ops),*]))
-        } else if spec.nested {
-            let elem = inner_of(inner, "Vec")
-                .or_else(|| inner_of(inner, "BTreeMap"))
-                .unwrap_or(inner);
+        } else if let Some(elem) = nested_model {
             nested_checks.push(quote_spanned! {field.ty.span()=>
                 const _: () = if let ::core::option::Option::Some(problem) =
                     <#elem as #tf::model::Model>::TOP_LEVEL_ONLY
@@ -256,23 +266,14 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                         format!("`copy_of = {source}`: `{name}` has no field `{source}`"),
                     ));
                 };
-                let target_spec = field_spec(&target.attrs)?;
-                let plain = source.to_string();
-                let plain = plain.strip_prefix("r#").unwrap_or(&plain).to_string();
-                let copied = target_spec
-                    .name
-                    .unwrap_or_else(|| LitStr::new(&plain, Span::call_site()));
+                let (_, copied) = attribute_name(source, &field_spec(&target.attrs)?);
                 quote!(::core::option::Option::Some(#copied))
             }
             None => quote!(::core::option::Option::None),
         };
-        let nested = if spec.nested {
-            let elem = inner_of(inner, "Vec")
-                .or_else(|| inner_of(inner, "BTreeMap"))
-                .unwrap_or(inner);
-            quote!(::core::option::Option::Some(<#elem as #tf::model::Model>::rules))
-        } else {
-            quote!(::core::option::Option::None)
+        let nested = match nested_model {
+            Some(elem) => quote!(::core::option::Option::Some(<#elem as #tf::model::Model>::rules)),
+            None => quote!(::core::option::Option::None),
         };
         let timeouts = match &spec.timeouts {
             Some(ops) => {
