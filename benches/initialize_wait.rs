@@ -64,7 +64,8 @@ async fn main() {
     };
     let ours = CloudHsm::connect(&settings, StopSignal::new())
         .await
-        .expect("client");
+        .expect("client")
+        .client;
     let fixed_30s = ours.clone().with_backoff(Backoff {
         first: Duration::from_secs(30),
         factor: 1.0,

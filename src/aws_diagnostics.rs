@@ -75,13 +75,20 @@ pub fn api_diagnostic(err: &ApiError, subject: &Subject, doing: &str) -> Diagnos
         _ => match err {
             ApiError::Transport { .. } => {
                 "Check the network path to the CloudHSM endpoint (region, endpoints.cloudhsmv2, \
-                 proxy settings), then run the command again."
+                 https_proxy / HTTPS_PROXY and no_proxy / NO_PROXY), then run the command \
+                 again."
             }
             ApiError::DeadlineReached { .. } => {
                 "CloudHSM did not answer in time (the network or the service may be stuck). Run \
                  the command again to pick up where this one stopped, or raise `timeouts`."
             }
             ApiError::Cancelled { .. } => "Run the command again to pick up where this one stopped.",
+            ApiError::Network { .. } => "Then run the command again; nothing was sent.",
+            ApiError::Credentials { .. } => {
+                "Check where the provider takes its credentials from (access_key / secret_key, \
+                 profile, assume_role, assume_role_with_web_identity, or the AWS_* environment \
+                 variables); nothing was sent to CloudHSM."
+            }
             ApiError::Unreadable { .. } => {
                 "Something answered in place of the CloudHSM API, or in a format this provider \
                  does not know. Check that the endpoint (endpoints.cloudhsmv2, \
@@ -94,6 +101,8 @@ pub fn api_diagnostic(err: &ApiError, subject: &Subject, doing: &str) -> Diagnos
     let summary = match err {
         ApiError::Service { code, .. } => format!("CloudHSM error while {doing}: {code}"),
         ApiError::Transport { .. } => format!("Could not reach CloudHSM while {doing}"),
+        ApiError::Network { .. } => format!("Could not reach AWS while {doing}"),
+        ApiError::Credentials { .. } => format!("No AWS credentials while {doing}"),
         ApiError::DeadlineReached { .. } => format!("No answer from CloudHSM while {doing}"),
         ApiError::Cancelled { .. } => format!("Stopped while {doing}"),
         ApiError::Unreadable { .. } => format!("Unreadable answer from CloudHSM while {doing}"),

@@ -42,6 +42,7 @@ pub async fn emulated_aws(timings: Timings) -> EmulatedAws {
     let client = CloudHsm::connect(&settings, stop.clone())
         .await
         .expect("client")
+        .client
         .with_backoff(Backoff {
             first: Duration::from_millis(20),
             factor: 1.5,

@@ -1,6 +1,8 @@
-//! How a CloudHSM API call failed, in the words of the service, and whether trying again
-//! later may help, or whether the call may have taken effect although no answer said so.
-//! Knows the SDK's error shapes; nothing else of the client.
+//! How an AWS call failed (CloudHSM's, or STS's for the provider's identity), in the words of
+//! the service, and whether trying again later may help, or whether the call may have taken
+//! effect although no answer said so. A failure on the way (a proxy, TLS, DNS) is said as
+//! such ([`NetworkProblem`]), with what was tried and what to change. Knows the SDK's error
+//! shapes and the network's routes; nothing else of the client.
 //!
 //! Errors never carry the SDK's internal `Debug` dumps: a failure is told as the chain of its
 //! causes' messages, and an answer the provider cannot read as its status and a short excerpt.
@@ -8,13 +10,16 @@
 use aws_sdk_cloudhsmv2::config::http::HttpResponse;
 use aws_sdk_cloudhsmv2::error::{ProvideErrorMetadata, SdkError};
 
+use super::client::CONNECT_TIMEOUT;
+use super::network::{classify, NetworkProblem, Route};
+
 /// How much of an unreadable answer's body an error quotes.
 const EXCERPT_CHARS: usize = 120;
 
 /// How an API call failed, in the words of the service.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum ApiError {
-    #[error("CloudHSM refused {operation}: {code}: {message}")]
+    #[error("{} refused {operation}: {code}: {message}", service_of(operation))]
     Service {
         operation: &'static str,
         kind: ErrorKind,
@@ -23,10 +28,28 @@ pub enum ApiError {
         /// The HTTP status of the answer, when there was one.
         status: Option<u16>,
     },
-    #[error("could not complete {operation} with the CloudHSM API: {detail}")]
+    #[error(
+        "could not complete {operation} with the {} API: {detail}",
+        service_of(operation)
+    )]
     Transport {
         operation: &'static str,
         detail: String,
+    },
+    /// The request never reached the service: a proxy, TLS or DNS stood in the way.
+    #[error("could not reach {} for {operation}: {problem}", service_of(operation))]
+    Network {
+        operation: &'static str,
+        problem: Box<NetworkProblem>,
+    },
+    /// The credentials could not be had (the request was not sent).
+    #[error("could not get AWS credentials for {operation}: {detail}")]
+    Credentials {
+        operation: &'static str,
+        detail: String,
+        /// Whether the same may work a little later (the credential source was busy or
+        /// could not be reached for a moment).
+        transient: bool,
     },
     /// An answer came, but not one the provider can read: a body that does not parse (a
     /// field in another format, a proxy's HTML page).
@@ -72,6 +95,8 @@ impl ApiError {
         match self {
             ApiError::Service { operation, .. }
             | ApiError::Transport { operation, .. }
+            | ApiError::Network { operation, .. }
+            | ApiError::Credentials { operation, .. }
             | ApiError::Unreadable { operation, .. }
             | ApiError::DeadlineReached { operation, .. }
             | ApiError::Cancelled { operation } => operation,
@@ -88,6 +113,8 @@ impl ApiError {
             }
             ApiError::Unreadable { status, .. } => *status >= 500 || *status == 429,
             ApiError::Transport { .. } => true,
+            ApiError::Network { problem, .. } => problem.is_transient(),
+            ApiError::Credentials { transient, .. } => *transient,
             ApiError::DeadlineReached { .. } | ApiError::Cancelled { .. } => false,
         }
     }
@@ -104,6 +131,8 @@ impl ApiError {
             }
             ApiError::Unreadable { status, .. } => *status < 400 || *status >= 500,
             ApiError::Transport { .. } | ApiError::DeadlineReached { .. } => true,
+            // Nothing was sent: no connection, no tunnel, no trusted TLS, no credentials.
+            ApiError::Network { .. } | ApiError::Credentials { .. } => false,
             ApiError::Cancelled { .. } => true,
         }
     }
@@ -121,10 +150,30 @@ impl ApiError {
         }
     }
 
-    pub(super) fn from_sdk<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> ApiError
+    /// How `err`, the failure of `operation` called along `route`, reads.
+    pub(super) fn from_sdk<E>(
+        operation: &'static str,
+        err: SdkError<E, HttpResponse>,
+        route: &Route,
+    ) -> ApiError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
+        if let Some(e) = credentials_failure(operation, &err) {
+            return e;
+        }
+        if let SdkError::DispatchFailure(dispatch) = &err {
+            let timed_out = dispatch
+                .as_connector_error()
+                .is_some_and(|c| c.is_timeout())
+                .then_some(CONNECT_TIMEOUT);
+            if let Some(problem) = classify(&err, route, timed_out) {
+                return ApiError::Network {
+                    operation,
+                    problem: Box::new(problem),
+                };
+            }
+        }
         match &err {
             SdkError::ServiceError(service) => {
                 let e = service.err();
@@ -189,12 +238,56 @@ impl ApiError {
     }
 }
 
+/// The service an operation belongs to, for messages.
+fn service_of(operation: &str) -> &'static str {
+    match operation {
+        "GetCallerIdentity" | "AssumeRole" | "AssumeRoleWithWebIdentity" => "STS",
+        _ => "CloudHSM",
+    }
+}
+
+/// The failure of a call whose credentials could not be had, if that is what `err` is.
+fn credentials_failure<E>(
+    operation: &'static str,
+    err: &SdkError<E, HttpResponse>,
+) -> Option<ApiError>
+where
+    E: std::error::Error + 'static,
+{
+    use aws_credential_types::provider::error::CredentialsError;
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = next {
+        if let Some(creds) = e.downcast_ref::<CredentialsError>() {
+            let inner = std::error::Error::source(creds);
+            let api = inner.and_then(|i| i.downcast_ref::<ApiError>());
+            let transient = match creds {
+                CredentialsError::CredentialsNotLoaded(_)
+                | CredentialsError::InvalidConfiguration(_) => false,
+                _ => api.is_none_or(ApiError::is_transient),
+            };
+            let detail = match api {
+                Some(api) => api.to_string(),
+                None => causes(creds),
+            };
+            return Some(ApiError::Credentials {
+                operation,
+                detail,
+                transient,
+            });
+        }
+        next = e.source();
+    }
+    None
+}
+
 /// What an AWS error code means for the provider.
 fn kind_of(code: &str) -> ErrorKind {
     match code {
         "CloudHsmResourceNotFoundException" => ErrorKind::NotFound,
         "CloudHsmInvalidRequestException" => ErrorKind::InvalidRequest,
-        "CloudHsmAccessDeniedException" | "AccessDeniedException" => ErrorKind::AccessDenied,
+        "CloudHsmAccessDeniedException" | "AccessDeniedException" | "AccessDenied" => {
+            ErrorKind::AccessDenied
+        }
         "ThrottlingException"
         | "ThrottledException"
         | "TooManyRequestsException"
@@ -203,7 +296,8 @@ fn kind_of(code: &str) -> ErrorKind {
         "CloudHsmInternalFailureException"
         | "CloudHsmServiceException"
         | "InternalFailure"
-        | "ServiceUnavailable" => ErrorKind::Internal,
+        | "ServiceUnavailable"
+        | "IDPCommunicationError" => ErrorKind::Internal,
         _ => ErrorKind::Other,
     }
 }

@@ -13,6 +13,7 @@ pub mod client;
 pub mod cluster;
 pub mod coalesce;
 pub mod error;
+pub mod network;
 pub mod patience;
 pub mod wait;
 pub mod workflows;
@@ -21,7 +22,10 @@ pub mod workflows;
 mod consistency_tests;
 
 pub use backoff::Backoff;
-pub use client::{AssumeRole, ClientSettings, CloudHsm, SettingsError};
+pub use client::{
+    AccountGuard, AssumeRole, ClientSettings, CloudHsm, Connected, SettingsError, SettingsWarning,
+    WebIdentity,
+};
 pub use cluster::{
     Cluster, ClusterCertificates, ClusterChange, ClusterState, Desired, Hsm, HsmTypeChange,
     Initialization, RetentionPolicy, RETENTION_TYPE,

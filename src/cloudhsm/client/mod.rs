@@ -5,7 +5,9 @@
 //!
 //! No Terraform types here. Secrets from the settings never appear in an error or a log line.
 
+mod endpoints;
 mod from_sdk;
+mod identity;
 mod settings;
 
 #[cfg(test)]
@@ -26,11 +28,15 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use self::from_sdk::cluster_from_sdk;
-pub use self::settings::{AssumeRole, ClientSettings, SettingsError};
+pub use self::identity::AccountGuard;
+pub use self::settings::{
+    AssumeRole, ClientSettings, Connected, SettingsError, SettingsWarning, WebIdentity,
+};
 use super::backoff::Backoff;
 use super::cluster::{Cluster, ClusterChange, ClusterState};
 use super::coalesce::{Coalescer, Fetch};
 pub use super::error::{ApiError, ErrorKind};
+use super::network::Route;
 use super::patience::Patience;
 use crate::stop::StopSignal;
 
@@ -114,6 +120,8 @@ pub struct CloudHsm {
     read_timeout: Duration,
     /// How long the workflows give reads to catch up with writes.
     pub(super) patience: Patience,
+    /// The way to the CloudHSM endpoint, for messages.
+    route: Arc<Route>,
 }
 
 impl CloudHsm {
@@ -260,7 +268,7 @@ impl CloudHsm {
             let resp = self
                 .bounded(OP, call)
                 .await?
-                .map_err(|e| ApiError::from_sdk(OP, e))?;
+                .map_err(|e| ApiError::from_sdk(OP, e, &self.route))?;
             for c in resp.clusters() {
                 let cluster = cluster_from_sdk(c);
                 out.insert(cluster.id.clone(), cluster);
@@ -292,7 +300,7 @@ impl CloudHsm {
         let resp = self
             .bounded(OP, call)
             .await?
-            .map_err(|e| ApiError::from_sdk(OP, e))?;
+            .map_err(|e| ApiError::from_sdk(OP, e, &self.route))?;
         Ok(match resp.state() {
             Some(s) => ClusterState::parse(s.as_str()),
             None => ClusterState::InitializeInProgress,
@@ -322,7 +330,7 @@ impl CloudHsm {
         let resp = self
             .bounded(OP, call)
             .await?
-            .map_err(|e| ApiError::from_sdk(OP, e))?;
+            .map_err(|e| ApiError::from_sdk(OP, e, &self.route))?;
         Ok(resp.cluster().map(cluster_from_sdk))
     }
 

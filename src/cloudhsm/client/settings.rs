@@ -1,7 +1,15 @@
 //! The settings and the credential chain: what the provider block says about reaching AWS,
-//! and how a [`CloudHsm`] is built from it. Knows nothing of the calls made once connected,
-//! nor of the SDK's cluster types; secrets never leave here in a Debug line or an error.
+//! and how a [`CloudHsm`] is built from it, the way the AWS provider builds its clients:
+//! the network ([`crate::cloudhsm::network`]: proxies, trusted CAs) for every call, the
+//! endpoints ([`super::endpoints`]: configured, or FIPS / dual-stack / the region's
+//! partition), the credentials (`access_key`, else `profile`, else the standard chain; or a
+//! role assumed with a web identity token; then `assume_role` on top), and the account
+//! guard, checked before the client is handed out.
+//!
+//! Knows nothing of the calls made once connected, nor of the SDK's cluster types; secrets
+//! never leave here in a Debug line or an error.
 
+use std::borrow::Cow;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,14 +18,23 @@ use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::BehaviorVersion;
+use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_cloudhsmv2::config::{Credentials, Region, SharedCredentialsProvider};
+use aws_types::os_shim_internal::{Env, Fs};
+use zeroize::Zeroizing;
 
+use super::endpoints::{self, Configured};
+use super::identity::{self, AccountGuard, TokenSource, WebIdentityCredentials, WebIdentityRole};
 use super::{CloudHsm, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, PAGE_SIZE, READ_TIMEOUT};
 use crate::cloudhsm::backoff::Backoff;
 use crate::cloudhsm::coalesce::{Coalescer, Gathering};
+use crate::cloudhsm::error::ApiError;
+use crate::cloudhsm::network::{Network, NetworkError, NetworkSettings, Route};
 use crate::cloudhsm::patience::Patience;
 use crate::stop::StopSignal;
+
+/// The session name of assumed roles when none is given.
+const SESSION_NAME: &str = "terraform-provider-cloudhsm";
 
 /// What the provider block (and the environment) says about reaching AWS.
 #[derive(Clone, Default)]
@@ -28,10 +45,20 @@ pub struct ClientSettings {
     pub secret_key: Option<String>,
     pub token: Option<String>,
     pub assume_role: Option<AssumeRole>,
+    /// `assume_role_with_web_identity`: the credentials, instead of the chain's.
+    pub web_identity: Option<WebIdentity>,
     /// The CloudHSM v2 endpoint (`endpoints.cloudhsmv2`); CloudHSM calls only.
     pub endpoint: Option<String>,
-    /// The STS endpoint for `assume_role` (`endpoints.sts`).
+    /// The STS endpoint (`endpoints.sts`): roles, web identity, the account guard.
     pub sts_endpoint: Option<String>,
+    /// `use_fips_endpoint` (`None`: the environment's or the profile's).
+    pub use_fips: Option<bool>,
+    /// `use_dualstack_endpoint` (`None`: the environment's or the profile's).
+    pub use_dual_stack: Option<bool>,
+    /// Proxies and the CA bundle.
+    pub network: NetworkSettings,
+    /// `allowed_account_ids` / `forbidden_account_ids`.
+    pub account_guard: Option<AccountGuard>,
     pub max_retries: Option<u32>,
 }
 
@@ -45,8 +72,13 @@ impl std::fmt::Debug for ClientSettings {
             .field("secret_key", &self.secret_key.as_ref().map(|_| "<set>"))
             .field("token", &self.token.as_ref().map(|_| "<set>"))
             .field("assume_role", &self.assume_role)
+            .field("web_identity", &self.web_identity)
             .field("endpoint", &self.endpoint)
             .field("sts_endpoint", &self.sts_endpoint)
+            .field("use_fips", &self.use_fips)
+            .field("use_dual_stack", &self.use_dual_stack)
+            .field("network", &self.network)
+            .field("account_guard", &self.account_guard)
             .field("max_retries", &self.max_retries)
             .finish()
     }
@@ -58,6 +90,34 @@ pub struct AssumeRole {
     pub session_name: Option<String>,
     pub external_id: Option<String>,
     pub duration: Option<Duration>,
+}
+
+/// `assume_role_with_web_identity` as configured; what it leaves out comes from
+/// `AWS_ROLE_ARN`, `AWS_WEB_IDENTITY_TOKEN_FILE` and `AWS_ROLE_SESSION_NAME`.
+#[derive(Clone, Default)]
+pub struct WebIdentity {
+    pub role_arn: Option<String>,
+    /// The token itself (`web_identity_token`).
+    pub token: Option<Zeroizing<String>>,
+    pub token_file: Option<String>,
+    pub session_name: Option<String>,
+    pub duration: Option<Duration>,
+    pub policy: Option<String>,
+    pub policy_arns: Vec<String>,
+}
+
+impl std::fmt::Debug for WebIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebIdentity")
+            .field("role_arn", &self.role_arn)
+            .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .field("token_file", &self.token_file)
+            .field("session_name", &self.session_name)
+            .field("duration", &self.duration)
+            .field("policy", &self.policy.as_ref().map(|_| "<set>"))
+            .field("policy_arns", &self.policy_arns)
+            .finish()
+    }
 }
 
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -72,20 +132,87 @@ pub enum SettingsError {
          neither to use the standard credential chain (environment, profile, SSO, instance role)"
     )]
     HalfCredentials { only: &'static str },
+    #[error("{0}")]
+    Network(#[from] NetworkError),
+    #[error("assume_role_with_web_identity cannot be used: {problem}")]
+    WebIdentity { problem: String },
+    #[error(
+        "the provider checks the account of its credentials (allowed_account_ids / \
+         forbidden_account_ids) before any CloudHSM call, and could not learn it: {0}"
+    )]
+    CallerIdentity(ApiError),
+    #[error(
+        "the AWS credentials in use belong to account {account}, which is not in \
+         allowed_account_ids ({}). Nothing was called in that account. Use the credentials \
+         (profile, role, CI identity) of an allowed account, or add {account} to the list if \
+         it is meant to be managed here",
+        allowed.join(", ")
+    )]
+    AccountNotAllowed {
+        account: String,
+        allowed: Vec<String>,
+    },
+    #[error(
+        "the AWS credentials in use belong to account {account}, which forbidden_account_ids \
+         lists ({}). Nothing was called in that account. Use the credentials (profile, role, \
+         CI identity) of another account",
+        forbidden.join(", ")
+    )]
+    AccountForbidden {
+        account: String,
+        forbidden: Vec<String>,
+    },
+    #[error("stopped while checking the account: Terraform asked the provider to stop")]
+    Cancelled,
+}
+
+/// A client, and what the user should hear about how it was set up.
+pub struct Connected {
+    pub client: CloudHsm,
+    pub warnings: Vec<SettingsWarning>,
+}
+
+/// Something that works, but maybe not as meant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingsWarning {
+    pub summary: &'static str,
+    pub detail: String,
+    /// The provider argument it is about.
+    pub argument: &'static str,
 }
 
 impl CloudHsm {
-    /// Builds the client the way the AWS provider finds credentials: `access_key` and
-    /// `secret_key`, else `profile`, else the standard chain (environment variables, shared
-    /// config and credentials files, SSO, web identity, container and instance roles); then
-    /// `assume_role` on top of whichever was found. `endpoint` applies to CloudHSM only; STS
-    /// uses `sts_endpoint`, `AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL`, or the region's.
+    /// Builds the client the way the AWS provider builds its own (see the module doc). With
+    /// an account guard, the caller's account is learned from STS GetCallerIdentity and
+    /// checked before this returns: no CloudHSM call is ever made in a refused account.
     pub async fn connect(
         settings: &ClientSettings,
         stop: StopSignal,
-    ) -> Result<CloudHsm, SettingsError> {
+    ) -> Result<Connected, SettingsError> {
+        let env = Env::real();
+        let network = Network::resolve(
+            &settings.network,
+            &env,
+            profile_ca_bundle(settings, &env).await,
+        )?;
+        let mut warnings = Vec::new();
+        if network.proxies.https_from_http_argument {
+            if let Some(proxy) = &network.proxies.https {
+                warnings.push(SettingsWarning {
+                    summary: "Missing HTTPS proxy",
+                    detail: format!(
+                        "http_proxy is set but no HTTPS proxy is (https_proxy, HTTPS_PROXY), so \
+                         the HTTP proxy {proxy} also carries HTTPS requests, which is every \
+                         request to AWS; the AWS provider does the same. Set https_proxy to \
+                         that URL to say so, or to \"\" to send HTTPS requests directly."
+                    ),
+                    argument: "http_proxy",
+                });
+            }
+        }
+        let http = network.http_client();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(https_client())
+            .http_client(http.clone())
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(CONNECT_TIMEOUT)
@@ -100,13 +227,19 @@ impl CloudHsm {
             // the environment's.
             loader = loader.profile_name(profile);
         }
+        if let Some(fips) = settings.use_fips {
+            loader = loader.use_fips(fips);
+        }
+        if let Some(dual_stack) = settings.use_dual_stack {
+            loader = loader.use_dual_stack(dual_stack);
+        }
         let static_credentials = match (&settings.access_key, &settings.secret_key) {
             (Some(ak), Some(sk)) => Some(Credentials::new(
                 ak,
                 sk,
                 settings.token.clone(),
                 None,
-                "terraform-provider-cloudhsm",
+                SESSION_NAME,
             )),
             (Some(_), None) => return Err(SettingsError::HalfCredentials { only: "access_key" }),
             (None, Some(_)) => return Err(SettingsError::HalfCredentials { only: "secret_key" }),
@@ -116,14 +249,37 @@ impl CloudHsm {
             loader = loader.retry_config(RetryConfig::standard().with_max_attempts(retries + 1));
         }
         let mut sdk_config = loader.load().await;
-        if sdk_config.region().is_none() {
+        let Some(region) = sdk_config.region().map(|r| r.as_ref().to_string()) else {
             return Err(SettingsError::NoRegion);
-        }
+        };
+        let fips = sdk_config.use_fips().unwrap_or(false);
+        let dual_stack = sdk_config.use_dual_stack().unwrap_or(false);
+
+        let sts_configured = endpoints::configured(
+            settings.sts_endpoint.as_deref(),
+            "endpoints.sts",
+            "AWS_ENDPOINT_URL_STS",
+            &env,
+        );
+        let sts_url = match &sts_configured {
+            Some(c) => c.url.clone(),
+            None => endpoints::sts_url(&region, fips, dual_stack)
+                .await
+                .unwrap_or_else(|| format!("https://sts.{region}.amazonaws.com")),
+        };
+        let sts_route = network.route(
+            &sts_url,
+            sts_configured
+                .as_ref()
+                .map_or("endpoints.sts", |c| c.setting),
+        );
+
         let base_credentials = match (static_credentials, &settings.profile) {
             (Some(creds), _) => Some(SharedCredentialsProvider::new(creds)),
             (None, Some(profile)) => {
-                let provider_config =
-                    ProviderConfig::without_region().with_region(sdk_config.region().cloned());
+                let provider_config = ProviderConfig::without_region()
+                    .with_region(sdk_config.region().cloned())
+                    .with_http_client(http.clone());
                 Some(SharedCredentialsProvider::new(
                     ProfileFileCredentialsProvider::builder()
                         .configure(&provider_config)
@@ -134,23 +290,26 @@ impl CloudHsm {
             (None, None) => None,
         };
         if let Some(provider) = base_credentials {
-            sdk_config = sdk_config
-                .into_builder()
-                .credentials_provider(provider)
-                .build();
+            sdk_config = with_credentials(sdk_config, provider);
+        }
+        if let Some(web) = &settings.web_identity {
+            let role = web_identity_role(web, &env)?;
+            tracing::debug!(role_arn = %role.role_arn, "credentials from a web identity token");
+            let provider = WebIdentityCredentials {
+                role,
+                sts: aws_sdk_sts::Client::new(&for_endpoint(&sdk_config, sts_configured.as_ref())),
+                route: sts_route.clone(),
+            };
+            sdk_config = with_credentials(sdk_config, SharedCredentialsProvider::new(provider));
         }
         if let Some(role) = &settings.assume_role {
-            let sts_config = match &settings.sts_endpoint {
-                Some(url) => sdk_config.clone().into_builder().endpoint_url(url).build(),
-                None => sdk_config.clone(),
-            };
             let mut builder = aws_config::sts::AssumeRoleProvider::builder(&role.role_arn)
                 .session_name(
                     role.session_name
                         .clone()
-                        .unwrap_or_else(|| "terraform-provider-cloudhsm".to_string()),
+                        .unwrap_or_else(|| SESSION_NAME.to_string()),
                 )
-                .configure(&sts_config);
+                .configure(&for_endpoint(&sdk_config, sts_configured.as_ref()));
             if let Some(external_id) = &role.external_id {
                 builder = builder.external_id(external_id);
             }
@@ -158,36 +317,173 @@ impl CloudHsm {
                 builder = builder.session_length(duration);
             }
             let provider = builder.build().await;
-            sdk_config = sdk_config
-                .into_builder()
-                .credentials_provider(SharedCredentialsProvider::new(provider))
-                .build();
+            sdk_config = with_credentials(sdk_config, SharedCredentialsProvider::new(provider));
         }
+        if let Some(guard) = &settings.account_guard {
+            let sts = aws_sdk_sts::Client::new(&for_endpoint(&sdk_config, sts_configured.as_ref()));
+            check_account(guard, &sts, &sts_route, &stop).await?;
+        }
+
+        let hsm_configured = endpoints::configured(
+            settings.endpoint.as_deref(),
+            "endpoints.cloudhsmv2",
+            "AWS_ENDPOINT_URL_CLOUDHSM_V2",
+            &env,
+        );
         let mut config = aws_sdk_cloudhsmv2::config::Builder::from(&sdk_config);
-        if let Some(endpoint) = &settings.endpoint {
-            config = config.endpoint_url(endpoint);
+        if let Some(c) = &hsm_configured {
+            // A configured endpoint wins over FIPS and dual-stack, whose rules refuse one.
+            config = config
+                .endpoint_url(&c.url)
+                .use_fips(false)
+                .use_dual_stack(false);
         }
-        Ok(CloudHsm {
-            client: aws_sdk_cloudhsmv2::Client::from_conf(config.build()),
-            stop,
-            pinned: None,
-            deadline: None,
-            backoff: Backoff::default(),
-            reads: Arc::new(Coalescer::new(Gathering::default())),
-            ids_per_call: Arc::new(AtomicUsize::new(PAGE_SIZE)),
-            read_timeout: READ_TIMEOUT,
-            patience: Patience::default(),
+        let hsm_url = match &hsm_configured {
+            Some(c) => c.url.clone(),
+            None => endpoints::cloudhsm_url(&region, fips, dual_stack)
+                .await
+                .unwrap_or_else(|| format!("https://cloudhsmv2.{region}.amazonaws.com")),
+        };
+        let route = network.route(
+            &hsm_url,
+            hsm_configured
+                .as_ref()
+                .map_or("endpoints.cloudhsmv2", |c| c.setting),
+        );
+        tracing::debug!(
+            endpoint = %hsm_url,
+            proxy = %route.proxy_label(),
+            sts_endpoint = %sts_url,
+            "CloudHSM client configured"
+        );
+        Ok(Connected {
+            client: CloudHsm {
+                client: aws_sdk_cloudhsmv2::Client::from_conf(config.build()),
+                stop,
+                pinned: None,
+                deadline: None,
+                backoff: Backoff::default(),
+                reads: Arc::new(Coalescer::new(Gathering::default())),
+                ids_per_call: Arc::new(AtomicUsize::new(PAGE_SIZE)),
+                read_timeout: READ_TIMEOUT,
+                patience: Patience::default(),
+                route: Arc::new(route),
+            },
+            warnings,
         })
     }
 }
 
-/// The HTTPS client for AWS (CloudHSM, STS, credential providers): rustls with ring, whose
-/// randomness comes straight from the operating system. With aws-lc, the SDK's default, the
-/// first connection of every process first spends tens of milliseconds of CPU seeding a
-/// jitter-entropy generator, and Terraform starts the provider several times per plan.
-fn https_client() -> aws_sdk_cloudhsmv2::config::SharedHttpClient {
-    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https()
+/// `config` with `provider` as its credentials.
+fn with_credentials(config: SdkConfig, provider: SharedCredentialsProvider) -> SdkConfig {
+    config.into_builder().credentials_provider(provider).build()
+}
+
+/// `config` as a client of the service with the `configured` endpoint sees it: the
+/// endpoint, which wins over FIPS and dual-stack.
+fn for_endpoint(config: &SdkConfig, configured: Option<&Configured>) -> SdkConfig {
+    match configured {
+        None => config.clone(),
+        Some(c) => config
+            .clone()
+            .into_builder()
+            .endpoint_url(&c.url)
+            .use_fips(false)
+            .use_dual_stack(false)
+            .build(),
+    }
+}
+
+/// The selected profile's `ca_bundle`, when neither the argument nor `AWS_CA_BUNDLE` gives a
+/// bundle (the shared config file is read only then).
+async fn profile_ca_bundle(settings: &ClientSettings, env: &Env) -> Option<(String, String)> {
+    let given = |v: Option<String>| v.is_some_and(|v| !v.trim().is_empty());
+    if given(settings.network.custom_ca_bundle.clone()) || given(env.get("AWS_CA_BUNDLE").ok()) {
+        return None;
+    }
+    let set = aws_config::profile::load(
+        &Fs::real(),
+        env,
+        &Default::default(),
+        settings.profile.clone().map(Cow::Owned),
+    )
+    .await
+    .ok()?;
+    let value = set.get("ca_bundle")?.to_string();
+    Some((set.selected_profile().to_string(), value))
+}
+
+/// `assume_role_with_web_identity` completed from the environment, as the AWS provider
+/// does: `AWS_ROLE_ARN`, `AWS_WEB_IDENTITY_TOKEN_FILE`, `AWS_ROLE_SESSION_NAME`.
+fn web_identity_role(web: &WebIdentity, env: &Env) -> Result<WebIdentityRole, SettingsError> {
+    let from_env = |name: &str| env.get(name).ok().filter(|v| !v.trim().is_empty());
+    let problem = |problem: &str| SettingsError::WebIdentity {
+        problem: problem.to_string(),
+    };
+    let role_arn = web
+        .role_arn
+        .clone()
+        .or_else(|| from_env("AWS_ROLE_ARN"))
+        .ok_or_else(|| problem("no role to assume: set role_arn in the block, or AWS_ROLE_ARN"))?;
+    let token =
+        match (&web.token, &web.token_file) {
+            (Some(t), _) => TokenSource::Value(t.clone()),
+            (None, Some(file)) => TokenSource::File(file.into()),
+            (None, None) => match from_env("AWS_WEB_IDENTITY_TOKEN_FILE") {
+                Some(file) => TokenSource::File(file.into()),
+                None => return Err(problem(
+                    "no token: set web_identity_token or web_identity_token_file in the block, \
+                     or AWS_WEB_IDENTITY_TOKEN_FILE",
+                )),
+            },
+        };
+    Ok(WebIdentityRole {
+        role_arn,
+        session_name: web
+            .session_name
+            .clone()
+            .or_else(|| from_env("AWS_ROLE_SESSION_NAME"))
+            .unwrap_or_else(|| SESSION_NAME.to_string()),
+        token,
+        duration: web.duration,
+        policy: web.policy.clone(),
+        policy_arns: web.policy_arns.clone(),
+    })
+}
+
+/// Learns the caller's account and refuses it when `guard` does, within the read timeout
+/// and the provider's stop signal.
+async fn check_account(
+    guard: &AccountGuard,
+    sts: &aws_sdk_sts::Client,
+    route: &Route,
+    stop: &StopSignal,
+) -> Result<(), SettingsError> {
+    let token = stop.token();
+    let account = tokio::select! {
+        _ = token.cancelled() => return Err(SettingsError::Cancelled),
+        answer = tokio::time::timeout(READ_TIMEOUT, identity::caller_account(sts, route)) => match answer {
+            Ok(found) => found.map_err(SettingsError::CallerIdentity)?,
+            Err(_) => {
+                return Err(SettingsError::CallerIdentity(ApiError::DeadlineReached {
+                    operation: "GetCallerIdentity",
+                    after_secs: READ_TIMEOUT.as_secs(),
+                }))
+            }
+        },
+    };
+    tracing::info!(account = %account, "the credentials belong to this AWS account");
+    if guard.permits(&account) {
+        return Ok(());
+    }
+    Err(match guard {
+        AccountGuard::Allowed(ids) => SettingsError::AccountNotAllowed {
+            account,
+            allowed: ids.clone(),
+        },
+        AccountGuard::Forbidden(ids) => SettingsError::AccountForbidden {
+            account,
+            forbidden: ids.clone(),
+        },
+    })
 }

@@ -1,12 +1,12 @@
 //! [`TfType`]: the one mapping between Rust types and Terraform (cty) types: which type a
 //! Rust type stands for, how a value of it is read (with the path in every error) and how
-//! it is written. Implemented here for the plain types, `Vec`, `BTreeMap<String, _>`,
+//! it is written. Implemented here for the plain types, `Vec`, `BTreeSet`, `BTreeMap<String, _>`,
 //! [`Field`], `Option` and [`Value`] itself; `#[derive(Model)]` implements it for models
 //! (an object of their attributes).
 //!
 //! Knows cty types and values, numbers and paths; no schema, no wire form.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::cty::{Type, Value};
 use super::error::ValueError;
@@ -197,6 +197,27 @@ impl<T: TfType> TfType for Vec<T> {
     }
 }
 
+/// A set (reads lists and tuples too, whose repeated elements it keeps once). An element's
+/// error names the set itself: Terraform addresses set elements by value, not position.
+impl<T: TfType + Ord> TfType for BTreeSet<T> {
+    fn value_type() -> Type {
+        Type::set(T::value_type())
+    }
+
+    fn from_value(v: &Value, path: &AttributePath) -> Result<Self, ValueError> {
+        match known(v, path)? {
+            Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
+                items.iter().map(|item| T::from_value(item, path)).collect()
+            }
+            other => Err(ValueError::mismatch(path, "a set", other.kind_name())),
+        }
+    }
+
+    fn into_value(self) -> Value {
+        Value::Set(self.into_iter().map(TfType::into_value).collect())
+    }
+}
+
 /// A map (reads objects too).
 impl<T: TfType> TfType for BTreeMap<String, T> {
     fn value_type() -> Type {
@@ -224,5 +245,31 @@ impl<T: TfType> TfType for BTreeMap<String, T> {
 
     fn into_value(self) -> Value {
         Value::Map(self.into_iter().map(|(k, v)| (k, v.into_value())).collect())
+    }
+}
+
+#[cfg(test)]
+mod set_tests {
+    use super::*;
+
+    #[test]
+    fn a_set_reads_sets_lists_and_tuples_and_writes_a_set() {
+        let path = AttributePath::attr("ids");
+        assert_eq!(<BTreeSet<String>>::value_type(), Type::set(Type::String));
+        let list = Value::List(vec![
+            Value::string("b"),
+            Value::string("a"),
+            Value::string("b"),
+        ]);
+        let read = <BTreeSet<String>>::from_value(&list, &path).expect("reads");
+        assert_eq!(
+            read.iter().map(String::as_str).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        assert_eq!(
+            read.into_value(),
+            Value::Set(vec![Value::string("a"), Value::string("b")])
+        );
+        assert!(<BTreeSet<String>>::from_value(&Value::string("a"), &path).is_err());
     }
 }

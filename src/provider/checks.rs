@@ -1,0 +1,412 @@
+//! The checks of the provider block's values, each on the attribute at fault and in words
+//! that say what to write instead: run by ValidateProviderConfig and again at configure.
+//! Unknown values are checked when they become known.
+//!
+//! Knows Terraform diagnostics and the shapes of AWS names (regions, ARNs, account ids,
+//! session names); nothing of the AWS layer beyond the proxy URL rules it shares.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::duration;
+use tfplugin::value::Field;
+
+use super::config::{AssumeRoleConfig, EndpointsConfig, ProviderConfig, WebIdentityConfig};
+use crate::cloudhsm::network::{Proxies, ProxyArguments};
+
+fn attr(name: &str) -> AttributePath {
+    AttributePath::attr(name)
+}
+
+impl ProviderConfig {
+    /// Checks every known value; unknown ones are checked when they become known.
+    pub(super) fn validate(&self) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        if let Some(region) = self.region.known() {
+            if !is_region(region) {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid AWS region",
+                        format!(
+                            "{region:?} does not look like an AWS region. Use a region code \
+                             such as \"us-east-1\", \"us-gov-west-1\" or \"cn-north-1\"."
+                        ),
+                    )
+                    .at(attr(Self::REGION)),
+                );
+            }
+        }
+        self.check_credentials(&mut diags);
+        if let Some(role) = self.assume_role.known() {
+            let path = attr(Self::ASSUME_ROLE);
+            check_role_arn(
+                &role.role_arn,
+                path.clone().then_attr(AssumeRoleConfig::ROLE_ARN),
+                &mut diags,
+            );
+            check_session_name(
+                &role.session_name,
+                path.then_attr(AssumeRoleConfig::SESSION_NAME),
+                &mut diags,
+            );
+            if let Some(text) = role.duration.known() {
+                if let Err(d) = role_duration(text, Self::ASSUME_ROLE) {
+                    diags.push(d);
+                }
+            }
+        }
+        if let Some(web) = self.assume_role_with_web_identity.known() {
+            self.check_web_identity(web, &mut diags);
+        }
+        self.check_accounts(&mut diags);
+        for (name, field) in [
+            (
+                EndpointsConfig::CLOUDHSMV2,
+                self.endpoint(|e| &e.cloudhsmv2),
+            ),
+            (EndpointsConfig::STS, self.endpoint(|e| &e.sts)),
+        ] {
+            if let Some(url) = field.known() {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    diags.push(
+                        Diagnostic::error(
+                            "Invalid endpoint URL",
+                            format!(
+                                "{url:?} is not an http:// or https:// URL. Give the full URL, \
+                                 e.g. \"https://{name}.eu-west-1.amazonaws.com\"."
+                            ),
+                        )
+                        .at(attr(Self::ENDPOINTS).then_attr(name)),
+                    );
+                }
+            }
+        }
+        for (name, field) in [
+            (Self::HTTP_PROXY, &self.http_proxy),
+            (Self::HTTPS_PROXY, &self.https_proxy),
+        ] {
+            if let Some(url) = field.known() {
+                let args = ProxyArguments {
+                    http_proxy: (name == Self::HTTP_PROXY).then(|| url.clone()),
+                    https_proxy: (name == Self::HTTPS_PROXY).then(|| url.clone()),
+                    no_proxy: None,
+                };
+                let nothing = aws_types::os_shim_internal::Env::from_slice(&[]);
+                if let Err(e) = Proxies::resolve(&args, &nothing) {
+                    diags.push(
+                        Diagnostic::error(
+                            "Invalid proxy URL",
+                            format!("{}.", capitalize(&e.to_string())),
+                        )
+                        .at(attr(name)),
+                    );
+                }
+            }
+        }
+        if let Some(n) = self.max_retries.known() {
+            if n.fract() != 0.0 || !(0.0..=100.0).contains(n) {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid max_retries",
+                        format!("max_retries must be a whole number from 0 to 100, not {n}."),
+                    )
+                    .at(attr(Self::MAX_RETRIES)),
+                );
+            }
+        }
+        diags
+    }
+
+    fn check_credentials(&self, diags: &mut Diagnostics) {
+        match (&self.access_key, &self.secret_key) {
+            (Field::Known(_), Field::Null) => diags.push(
+                Diagnostic::error(
+                    "secret_key is missing",
+                    "access_key is set but secret_key is not. Set both, or neither to use the \
+                     standard AWS credential chain.",
+                )
+                .at(attr(Self::SECRET_KEY)),
+            ),
+            (Field::Null, Field::Known(_)) => diags.push(
+                Diagnostic::error(
+                    "access_key is missing",
+                    "secret_key is set but access_key is not. Set both, or neither to use the \
+                     standard AWS credential chain.",
+                )
+                .at(attr(Self::ACCESS_KEY)),
+            ),
+            _ => {}
+        }
+        if self.token.known().is_some() && self.access_key.is_null() {
+            diags.push(
+                Diagnostic::error(
+                    "token without access_key",
+                    "A session token belongs to temporary credentials: set access_key and \
+                     secret_key with it, or remove token.",
+                )
+                .at(attr(Self::TOKEN)),
+            );
+        }
+    }
+
+    fn check_web_identity(&self, web: &WebIdentityConfig, diags: &mut Diagnostics) {
+        let path = attr(Self::ASSUME_ROLE_WITH_WEB_IDENTITY);
+        if !self.access_key.is_null() {
+            diags.push(
+                Diagnostic::error(
+                    "Two sources of credentials",
+                    "access_key and assume_role_with_web_identity both give the provider its \
+                     credentials. Keep one: the web identity for CI with OIDC, access_key for \
+                     keys of an IAM user.",
+                )
+                .at(path.clone()),
+            );
+        }
+        check_role_arn(
+            &web.role_arn,
+            path.clone().then_attr(WebIdentityConfig::ROLE_ARN),
+            diags,
+        );
+        check_session_name(
+            &web.session_name,
+            path.clone().then_attr(WebIdentityConfig::SESSION_NAME),
+            diags,
+        );
+        if !web.web_identity_token.is_null() && !web.web_identity_token_file.is_null() {
+            diags.push(
+                Diagnostic::error(
+                    "Conflicting web identity tokens",
+                    "web_identity_token and web_identity_token_file both give the token. Keep \
+                     one: the file for a token the CI system rewrites, the value for one you \
+                     pass in.",
+                )
+                .at(path
+                    .clone()
+                    .then_attr(WebIdentityConfig::WEB_IDENTITY_TOKEN_FILE)),
+            );
+        }
+        if let Some(text) = web.duration.known() {
+            if let Err(d) = role_duration(text, Self::ASSUME_ROLE_WITH_WEB_IDENTITY) {
+                diags.push(d);
+            }
+        }
+        if let Some(policy) = web.policy.known() {
+            if serde_json::from_str::<serde_json::Value>(policy).is_err() {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid session policy",
+                        "policy must be an IAM policy document in JSON, e.g. \
+                         jsonencode({ Version = \"2012-10-17\", Statement = [...] }).",
+                    )
+                    .at(path.clone().then_attr(WebIdentityConfig::POLICY)),
+                );
+            }
+        }
+        for arn in web.policy_arns.known().into_iter().flatten() {
+            if !is_policy_arn(arn) {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid policy ARN",
+                        format!(
+                            "{arn:?} is not the ARN of a managed IAM policy. It looks like \
+                             \"arn:aws:iam::aws:policy/ReadOnlyAccess\" or \
+                             \"arn:aws:iam::123456789012:policy/name\"."
+                        ),
+                    )
+                    .at(path.clone().then_attr(WebIdentityConfig::POLICY_ARNS)),
+                );
+            }
+        }
+    }
+
+    fn check_accounts(&self, diags: &mut Diagnostics) {
+        let set = |f: &Field<BTreeSet<String>>| !f.is_null();
+        if set(&self.allowed_account_ids) && set(&self.forbidden_account_ids) {
+            diags.push(
+                Diagnostic::error(
+                    "Conflicting account guards",
+                    "allowed_account_ids and forbidden_account_ids cannot both be set. Keep \
+                     allowed_account_ids to name the accounts this configuration manages, or \
+                     forbidden_account_ids to name the ones it must never touch.",
+                )
+                .at(attr(Self::FORBIDDEN_ACCOUNT_IDS)),
+            );
+        }
+        for (name, field) in [
+            (Self::ALLOWED_ACCOUNT_IDS, &self.allowed_account_ids),
+            (Self::FORBIDDEN_ACCOUNT_IDS, &self.forbidden_account_ids),
+        ] {
+            let Some(ids) = field.known() else { continue };
+            let bad: Vec<&String> = ids.iter().filter(|id| !is_account_id(id)).collect();
+            if !bad.is_empty() {
+                let list = bad
+                    .iter()
+                    .map(|b| format!("{b:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid AWS account id",
+                        format!(
+                            "{list} {} not an AWS account id: an account id is 12 digits, such \
+                             as \"123456789012\" (quote it, so that leading zeros stay).",
+                            if bad.len() == 1 { "is" } else { "are" }
+                        ),
+                    )
+                    .at(attr(name)),
+                );
+            }
+            if ids.is_empty() && name == Self::ALLOWED_ACCOUNT_IDS {
+                diags.push(
+                    Diagnostic::error(
+                        "No account allowed",
+                        "allowed_account_ids is empty, which would allow no account at all. \
+                         Name the accounts this configuration manages, or remove the argument.",
+                    )
+                    .at(attr(name)),
+                );
+            }
+        }
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+fn check_role_arn(field: &Field<String>, path: AttributePath, diags: &mut Diagnostics) {
+    if let Some(arn) = field.known() {
+        if !is_role_arn(arn) {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid role ARN",
+                    format!(
+                        "{arn:?} is not an IAM role ARN. It looks like \
+                         \"arn:aws:iam::123456789012:role/name\" (or arn:aws-us-gov:…, \
+                         arn:aws-cn:… in those partitions)."
+                    ),
+                )
+                .at(path),
+            );
+        }
+    }
+}
+
+fn check_session_name(field: &Field<String>, path: AttributePath, diags: &mut Diagnostics) {
+    if let Some(name) = field.known() {
+        if !is_session_name(name) {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid session name",
+                    format!(
+                        "{name:?} cannot be a role session name: STS takes 2 to 64 characters \
+                         of letters, digits and + = , . @ - _."
+                    ),
+                )
+                .at(path),
+            );
+        }
+    }
+}
+
+/// A role session's length: a duration from 15m to 12h, on `block`'s `duration`.
+pub(super) fn role_duration(text: &str, block: &str) -> Result<Duration, Diagnostic> {
+    let path = attr(block).then_attr(AssumeRoleConfig::DURATION);
+    let d = duration::parse(text).map_err(|e| {
+        Diagnostic::error(
+            "Invalid duration",
+            format!("{e}. Use a value such as \"1h\" or \"45m\"."),
+        )
+        .at(path.clone())
+    })?;
+    if d < Duration::from_secs(15 * 60) || d > Duration::from_secs(12 * 3600) {
+        return Err(Diagnostic::error(
+            "Invalid duration",
+            format!("AWS accepts role sessions from 15m to 12h; {text:?} is outside that range."),
+        )
+        .at(path));
+    }
+    Ok(d)
+}
+
+pub(super) fn is_region(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `arn:<partition>:iam::<account>:<kind>/<name>`, the partition one of AWS's.
+fn is_iam_arn(s: &str, kind: &str, account_ok: fn(&str) -> bool) -> bool {
+    let parts: Vec<&str> = s.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && (parts[1] == "aws" || parts[1].starts_with("aws-"))
+        && parts[2] == "iam"
+        && parts[3].is_empty()
+        && account_ok(parts[4])
+        && parts[5]
+            .strip_prefix(kind)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .is_some_and(|name| !name.is_empty())
+}
+
+pub(super) fn is_role_arn(s: &str) -> bool {
+    is_iam_arn(s, "role", is_account_id)
+}
+
+fn is_policy_arn(s: &str) -> bool {
+    is_iam_arn(s, "policy", |a| a == "aws" || is_account_id(a))
+}
+
+fn is_session_name(s: &str) -> bool {
+    (2..=64).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@-_".contains(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_arn_account_and_session_shapes() {
+        assert!(is_region("us-east-1"));
+        assert!(is_region("us-gov-west-1"));
+        assert!(is_region("cn-north-1"));
+        assert!(is_region("eu-isoe-west-1"));
+        assert!(!is_region("useast1"));
+        assert!(is_role_arn("arn:aws:iam::123456789012:role/deploy"));
+        assert!(is_role_arn(
+            "arn:aws-us-gov:iam::123456789012:role/path/deploy"
+        ));
+        assert!(is_role_arn("arn:aws-cn:iam::123456789012:role/deploy"));
+        assert!(!is_role_arn("arn:aws:iam::123:role/deploy"));
+        assert!(!is_role_arn("arn:aws:iam::123456789012:user/deploy"));
+        assert!(!is_role_arn("arn:awsx:iam::123456789012:role/deploy"));
+        assert!(is_policy_arn("arn:aws:iam::aws:policy/ReadOnlyAccess"));
+        assert!(is_policy_arn("arn:aws:iam::123456789012:policy/limits"));
+        assert!(!is_policy_arn("arn:aws:iam::aws:role/x"));
+        assert!(is_account_id("012345678901"));
+        assert!(!is_account_id("12345678901"));
+        assert!(is_session_name("gha-run_42@repo"));
+        assert!(!is_session_name("a"));
+        assert!(!is_session_name("has space"));
+        assert!(role_duration("1h", "assume_role").is_ok());
+        assert!(role_duration("5m", "assume_role").is_err());
+    }
+}

@@ -1,0 +1,254 @@
+//! The `provider "cloudhsm"` block as a typed model, named and meant like the AWS
+//! provider's arguments so that one network setup and one identity setup serve both, and
+//! its translation into the AWS layer's [`ClientSettings`].
+//!
+//! Knows Terraform values and the AWS layer's settings types; the checks of each value are
+//! in [`super::checks`], the lifecycle in [`super`].
+
+use std::collections::BTreeSet;
+
+use tfplugin::diagnostics::Diagnostics;
+use tfplugin::value::Field;
+use tfplugin::Model;
+use zeroize::Zeroizing;
+
+use super::checks::role_duration;
+use crate::cloudhsm::network::{NetworkSettings, ProxyArguments};
+use crate::cloudhsm::{AccountGuard, AssumeRole, ClientSettings, WebIdentity};
+
+/// The `provider "cloudhsm"` block: each argument known, unknown or null.
+#[derive(Clone, Debug, Default, Model)]
+pub struct ProviderConfig {
+    /// AWS region of the clusters, e.g. `eu-west-1`, `us-gov-west-1` or `cn-north-1`: the
+    /// region picks the partition's endpoints and every request is signed for it.
+    /// Defaults to `AWS_REGION` / `AWS_DEFAULT_REGION` or the region of the selected
+    /// profile.
+    #[tf(optional)]
+    pub region: Field<String>,
+    /// Named profile from the shared AWS config and credentials files. When set, its
+    /// credentials are used even if `AWS_ACCESS_KEY_ID` is set in the environment (only
+    /// `access_key` / `secret_key` here come first). Unset: the environment, then
+    /// `AWS_PROFILE` or the default profile.
+    #[tf(optional)]
+    pub profile: Field<String>,
+    /// AWS access key id. Set together with `secret_key`, or leave both unset to use the
+    /// standard credential chain.
+    #[tf(optional, sensitive)]
+    pub access_key: Field<String>,
+    /// AWS secret access key. Set together with `access_key`.
+    #[tf(optional, sensitive)]
+    pub secret_key: Field<String>,
+    /// Session token for temporary credentials given in `access_key` and `secret_key`.
+    #[tf(optional, sensitive)]
+    pub token: Field<String>,
+    /// Assume this IAM role, with the credentials found above (or those of
+    /// `assume_role_with_web_identity`), before calling CloudHSM.
+    #[tf(optional, nested)]
+    pub assume_role: Field<AssumeRoleConfig>,
+    /// Get credentials by assuming a role with a web identity token (OpenID Connect), as CI
+    /// systems do: GitHub Actions, HCP Terraform dynamic credentials, GitLab. Arguments left
+    /// out come from `AWS_ROLE_ARN`, `AWS_WEB_IDENTITY_TOKEN_FILE` and
+    /// `AWS_ROLE_SESSION_NAME`. `assume_role` may be set too: it is assumed with these
+    /// credentials.
+    #[tf(optional, nested)]
+    pub assume_role_with_web_identity: Field<WebIdentityConfig>,
+    /// Refuse to run unless the credentials belong to one of these AWS account ids. The
+    /// provider asks STS (GetCallerIdentity) once, when it is configured, before any
+    /// CloudHSM call. Conflicts with `forbidden_account_ids`.
+    #[tf(optional)]
+    pub allowed_account_ids: Field<BTreeSet<String>>,
+    /// Refuse to run when the credentials belong to one of these AWS account ids (checked
+    /// like `allowed_account_ids`, with which it conflicts).
+    #[tf(optional)]
+    pub forbidden_account_ids: Field<BTreeSet<String>>,
+    /// Custom service endpoints. A configured endpoint wins over `use_fips_endpoint`,
+    /// `use_dualstack_endpoint` and the region's own endpoint.
+    #[tf(optional, nested)]
+    pub endpoints: Field<EndpointsConfig>,
+    /// Use the FIPS endpoints (`cloudhsmv2-fips.<region>…`, `sts-fips.<region>…`) where the
+    /// region has them. Defaults to `AWS_USE_FIPS_ENDPOINT` or `use_fips_endpoint` in the
+    /// profile.
+    #[tf(optional)]
+    pub use_fips_endpoint: Field<bool>,
+    /// Use the dual-stack (IPv4 and IPv6) endpoints (`cloudhsmv2.<region>.api.aws`).
+    /// Defaults to `AWS_USE_DUALSTACK_ENDPOINT` or `use_dualstack_endpoint` in the profile.
+    #[tf(optional)]
+    pub use_dualstack_endpoint: Field<bool>,
+    /// URL of the proxy for HTTPS requests, which is every request to AWS, e.g.
+    /// `http://proxy.corp.example:3128` or `http://user:password@proxy.corp.example:3128`
+    /// (credentials percent-encoded). `""` sends HTTPS requests directly. Defaults to
+    /// `HTTPS_PROXY` / `https_proxy`, then `http_proxy` here, then `ALL_PROXY`.
+    #[tf(optional, sensitive)]
+    pub https_proxy: Field<String>,
+    /// URL of the proxy for plain HTTP requests (an `http://` endpoint). Also used for HTTPS
+    /// when no HTTPS proxy is set anywhere, with a warning, as the AWS provider does.
+    /// Defaults to `HTTP_PROXY` / `http_proxy`, then `ALL_PROXY`.
+    #[tf(optional, sensitive)]
+    pub http_proxy: Field<String>,
+    /// Hosts reached without the proxy: a comma-separated list of host names (each also
+    /// matching its subdomains), IP addresses, CIDR ranges, or `*`. Defaults to `NO_PROXY`
+    /// / `no_proxy`.
+    #[tf(optional)]
+    pub no_proxy: Field<String>,
+    /// Path of a PEM file of certificate authorities to trust in addition to the system's
+    /// (which honours `SSL_CERT_FILE` / `SSL_CERT_DIR` on Linux), for example the CA of a
+    /// proxy that inspects TLS. `~/` is the home directory. Defaults to `AWS_CA_BUNDLE` or
+    /// `ca_bundle` in the profile.
+    #[tf(optional)]
+    pub custom_ca_bundle: Field<String>,
+    /// How many times a throttled or failed read (DescribeClusters) is retried with backoff
+    /// (default 3 as in the AWS SDK's standard mode). Writes (InitializeCluster,
+    /// ModifyCluster) are never retried blindly: after a failure the provider looks at the
+    /// cluster first.
+    #[tf(optional)]
+    pub max_retries: Field<f64>,
+}
+
+/// `assume_role`.
+#[derive(Clone, Debug, Default, Model)]
+pub struct AssumeRoleConfig {
+    /// ARN of the IAM role to assume.
+    #[tf(required)]
+    pub role_arn: Field<String>,
+    /// Session name; defaults to `terraform-provider-cloudhsm`.
+    #[tf(optional)]
+    pub session_name: Field<String>,
+    /// External id the role's trust policy requires, if any.
+    #[tf(optional)]
+    pub external_id: Field<String>,
+    /// Session length as a duration such as `1h` or `30m` (15m to 12h).
+    #[tf(optional)]
+    pub duration: Field<String>,
+}
+
+/// `assume_role_with_web_identity`.
+#[derive(Clone, Debug, Default, Model)]
+pub struct WebIdentityConfig {
+    /// ARN of the IAM role to assume. Defaults to `AWS_ROLE_ARN`.
+    #[tf(optional)]
+    pub role_arn: Field<String>,
+    /// The web identity token (a JWT from the CI system's OIDC provider). Conflicts with
+    /// `web_identity_token_file`.
+    #[tf(optional, sensitive)]
+    pub web_identity_token: Field<String>,
+    /// Path of a file holding the token, read again whenever the credentials are renewed.
+    /// Defaults to `AWS_WEB_IDENTITY_TOKEN_FILE`.
+    #[tf(optional)]
+    pub web_identity_token_file: Field<String>,
+    /// Session name; defaults to `AWS_ROLE_SESSION_NAME`, else
+    /// `terraform-provider-cloudhsm`.
+    #[tf(optional)]
+    pub session_name: Field<String>,
+    /// Session length as a duration such as `1h` or `30m` (15m to 12h; the role's maximum
+    /// session duration applies).
+    #[tf(optional)]
+    pub duration: Field<String>,
+    /// An IAM policy (JSON) that further limits the session's permissions.
+    #[tf(optional)]
+    pub policy: Field<String>,
+    /// ARNs of managed IAM policies that further limit the session's permissions.
+    #[tf(optional)]
+    pub policy_arns: Field<BTreeSet<String>>,
+}
+
+/// `endpoints`.
+#[derive(Clone, Debug, Default, Model)]
+pub struct EndpointsConfig {
+    /// URL of the CloudHSM v2 API, e.g. a VPC endpoint or the project's emulator. Defaults
+    /// to `AWS_ENDPOINT_URL_CLOUDHSM_V2`, `AWS_ENDPOINT_URL` or the region's endpoint.
+    /// Applies to CloudHSM calls only, never to STS.
+    #[tf(optional)]
+    pub cloudhsmv2: Field<String>,
+    /// URL of the STS API (`assume_role`, `assume_role_with_web_identity`, the account
+    /// check), e.g. a VPC endpoint. Defaults to `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`
+    /// or the region's STS endpoint.
+    #[tf(optional)]
+    pub sts: Field<String>,
+}
+
+/// A known, non-empty string.
+fn known(f: &Field<String>) -> Option<String> {
+    f.known().filter(|s| !s.is_empty()).cloned()
+}
+
+impl ProviderConfig {
+    /// The endpoint fields, null when `endpoints` is not known.
+    pub(super) fn endpoint(&self, pick: fn(&EndpointsConfig) -> &Field<String>) -> &Field<String> {
+        static NULL: Field<String> = Field::Null;
+        self.endpoints.known().map_or(&NULL, pick)
+    }
+
+    /// What the AWS layer needs, from a block whose values are all known and checked.
+    pub(super) fn settings(&self) -> Result<ClientSettings, Diagnostics> {
+        let assume_role = match self.assume_role.known() {
+            None => None,
+            Some(a) => Some(AssumeRole {
+                role_arn: a.role_arn.known().cloned().unwrap_or_default(),
+                session_name: known(&a.session_name),
+                external_id: known(&a.external_id),
+                duration: match a.duration.known() {
+                    Some(text) => {
+                        Some(role_duration(text, Self::ASSUME_ROLE).map_err(Diagnostics::from)?)
+                    }
+                    None => None,
+                },
+            }),
+        };
+        let web_identity = match self.assume_role_with_web_identity.known() {
+            None => None,
+            Some(w) => Some(WebIdentity {
+                role_arn: known(&w.role_arn),
+                token: known(&w.web_identity_token).map(Zeroizing::new),
+                token_file: known(&w.web_identity_token_file),
+                session_name: known(&w.session_name),
+                duration: match w.duration.known() {
+                    Some(text) => Some(
+                        role_duration(text, Self::ASSUME_ROLE_WITH_WEB_IDENTITY)
+                            .map_err(Diagnostics::from)?,
+                    ),
+                    None => None,
+                },
+                policy: known(&w.policy),
+                policy_arns: w
+                    .policy_arns
+                    .known()
+                    .into_iter()
+                    .flatten()
+                    .cloned()
+                    .collect(),
+            }),
+        };
+        let ids = |f: &Field<BTreeSet<String>>| {
+            f.known()
+                .filter(|s| !s.is_empty())
+                .map(|s| s.iter().cloned().collect::<Vec<_>>())
+        };
+        let account_guard = ids(&self.allowed_account_ids)
+            .map(AccountGuard::Allowed)
+            .or_else(|| ids(&self.forbidden_account_ids).map(AccountGuard::Forbidden));
+        Ok(ClientSettings {
+            region: known(&self.region),
+            profile: known(&self.profile),
+            access_key: known(&self.access_key),
+            secret_key: known(&self.secret_key),
+            token: known(&self.token),
+            assume_role,
+            web_identity,
+            endpoint: known(self.endpoint(|e| &e.cloudhsmv2)),
+            sts_endpoint: known(self.endpoint(|e| &e.sts)),
+            use_fips: self.use_fips_endpoint.known().copied(),
+            use_dual_stack: self.use_dualstack_endpoint.known().copied(),
+            network: NetworkSettings {
+                // An empty proxy argument means "no proxy", so it is kept as it is.
+                proxies: ProxyArguments {
+                    http_proxy: self.http_proxy.known().cloned(),
+                    https_proxy: self.https_proxy.known().cloned(),
+                    no_proxy: self.no_proxy.known().cloned(),
+                },
+                custom_ca_bundle: known(&self.custom_ca_bundle),
+            },
+            account_guard,
+            max_retries: self.max_retries.known().map(|n| *n as u32),
+        })
+    }
+}
