@@ -17,7 +17,8 @@ if [ -n "${MITMDUMP:-}" ]; then
   if [ -x "$MITMDUMP" ] || command -v "$MITMDUMP" >/dev/null 2>&1; then
     command -v "$MITMDUMP"; exit 0
   fi
-  echo "ensure-mitmproxy: MITMDUMP=$MITMDUMP is not an executable; unset it or point it at mitmdump" >&2
+  echo "ensure-mitmproxy: MITMDUMP=$MITMDUMP is not an executable;" \
+       "unset it or point it at mitmdump" >&2
   exit 1
 fi
 
@@ -25,7 +26,9 @@ fi
 stamp="$venv/.installed"
 want="mitmproxy==$version $(cksum <"$constraints")"
 # A venv keeps its programs in bin/, or Scripts/ on Windows.
-mitmdump() { if [ -d "$venv/Scripts" ]; then echo "$venv/Scripts/mitmdump"; else echo "$venv/bin/mitmdump"; fi; }
+mitmdump() {
+  if [ -d "$venv/Scripts" ]; then echo "$venv/Scripts/mitmdump"; else echo "$venv/bin/mitmdump"; fi
+}
 if [ -x "$(mitmdump)" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
   mitmdump; exit 0
 fi

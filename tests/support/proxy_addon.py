@@ -45,9 +45,15 @@ class HarnessProxy:
             "harness_route",
             Sequence[str],
             [],
-            "PREFIX=HOST:PORT: relay requests whose host's first label is PREFIX to HOST:PORT over plain HTTP.",
+            "PREFIX=HOST:PORT: relay requests whose host's first label is PREFIX "
+            "to HOST:PORT over plain HTTP.",
         )
-        loader.add_option("harness_log", str, "", "File that gets one JSON line per CONNECT, request and server connection.")
+        loader.add_option(
+            "harness_log",
+            str,
+            "",
+            "File that gets one JSON line per CONNECT, request and server connection.",
+        )
 
     def configure(self, updated) -> None:
         if "harness_route" in updated:
@@ -68,7 +74,9 @@ class HarnessProxy:
         refused = flow.response.status_code if flow.response else None
         if refused is None and self.route_for(flow.request.host) is None:
             flow.response = http.Response.make(
-                502, f"harness proxy: no route for {target}\n", {"Content-Type": "text/plain"}
+                502,
+                f"harness proxy: no route for {target}\n",
+                {"Content-Type": "text/plain"},
             )
             refused = 502
         self.record(
@@ -109,7 +117,9 @@ class HarnessProxy:
             upstream = self.route_for(route_host)
             if upstream is None:
                 flow.response = http.Response.make(
-                    502, f"harness proxy: no route for {route_host}\n", {"Content-Type": "text/plain"}
+                    502,
+                    f"harness proxy: no route for {route_host}\n",
+                    {"Content-Type": "text/plain"},
                 )
                 entry["refused"] = 502
             else:
