@@ -506,6 +506,8 @@ async fn proxies_that_cannot_be_reached_or_hang_and_hosts_that_do_not_resolve_fa
     );
 }
 
+// Processes are looked up in /proc.
+#[cfg(target_os = "linux")]
 #[test]
 fn a_dropped_proxy_leaves_no_process_behind() {
     let Some(proxy) = InterceptingProxy::start(&[], ProxyOptions::default()) else {
