@@ -3,8 +3,14 @@
 //! runs Terraform commands in a scratch directory.
 //!
 //! When `CI=true` and no Terraform CLI can be found, tests fail instead of skipping.
+//! `proxy` adds a real TLS-intercepting proxy (mitmproxy) for the corporate-network tests.
 
 #![allow(dead_code)]
+
+mod proxy;
+// Test binaries without a proxy test leave it unused.
+#[allow(unused_imports)]
+pub use proxy::*;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
