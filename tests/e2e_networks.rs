@@ -1,527 +1,604 @@
-//! Corporate networks: the AWS SDK for Rust reaches the emulator through a real
-//! TLS-intercepting proxy (mitmproxy, `support::InterceptingProxy`) under the real endpoint
-//! names, with no endpoint override, the proxy's CA trusted through the TLS trust store.
-//!
-//! These tests prove the harness: what the proxy relays, what it logs, and how the SDK fails
-//! when the proxy wants credentials, cannot be reached, hangs, refuses the host or is not
-//! trusted. The SDK's errors, observed with aws-smithy-http-client 1.5.2 / hyper-util 0.1.21.
-//! `Display` alone says only `dispatch failure`; `DisplayErrorContext` prints the chain, then
-//! the error's `Debug` in parentheses (left out here):
-//!
-//! - 407, no credentials for the proxy (the status is not in the text):
-//!   `dispatch failure: io error: client error (Connect): tunnel error: proxy authorization
-//!   required` — `ConnectorError { kind: Io, source: Error(Connect, ProxyAuthRequired) }`
-//! - a CONNECT refused otherwise, here 502 (no status, no body in the text):
-//!   `dispatch failure: io error: client error (Connect): tunnel error: unsuccessful` —
-//!   `Error(Connect, TunnelUnsuccessful)`
-//! - nothing listens on the proxy port:
-//!   `dispatch failure: io error: client error (Connect): tunnel error: failed to create
-//!   underlying connection: tcp connect error: Connection refused (os error 111)` —
-//!   `Error(Connect, ConnectFailed(ConnectError("tcp connect error", 127.0.0.1:PORT, Os { code:
-//!   111, .. })))`
-//! - a proxy that accepts and never answers the CONNECT (connect timeout 2 s):
-//!   `dispatch failure: timeout: client error (Connect): HTTP connect timeout occurred after 2s:
-//!   timed out` — `ConnectorError { kind: Timeout, .. HttpTimeoutError { kind: "HTTP connect",
-//!   duration: 2s } }`: the connect timeout covers the CONNECT exchange
-//! - the proxy's CA not trusted:
-//!   `dispatch failure: io error: client error (Connect): TLS handshake failed: invalid peer
-//!   certificate: UnknownIssuer` — `TlsConnectError { kind: Protocol, source: Custom { kind:
-//!   InvalidData, error: InvalidCertificate(UnknownIssuer) } }`
-//! - no proxy, a host that does not resolve (`https://cloudhsmv2.nowhere.invalid`):
-//!   `dispatch failure: io error: client error (Connect): dns error: failed to lookup address
-//!   information: Name or service not known` — `ConnectError("dns error", Custom { kind:
-//!   Uncategorized, .. })`
+//! The networks CloudHSM users have, through the real Terraform CLI: a real TLS-intercepting
+//! proxy on loopback (mitmproxy, `support::InterceptingProxy`) with its own CA relays to the
+//! emulator, and the provider is given no endpoint override, so it must resolve the real
+//! endpoint name for the region (FIPS, dual-stack, GovCloud, China), go through the proxy,
+//! sign for the region, and trust the proxy's CA from a bundle, from the provider block, the
+//! environment or the shared config file, as the AWS provider reads them. Then what a user
+//! sees when the network is not right: a proxy that wants credentials, cannot be reached or
+//! hangs, a CA that is not trusted, a bundle that is missing or empty, a name that does not
+//! resolve; none hangs, and no password appears anywhere.
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::net::SocketAddr;
 
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_cloudhsmv2::config::{Credentials, ProvideCredentials};
-use aws_sdk_cloudhsmv2::error::DisplayErrorContext;
-use aws_smithy_http_client::proxy::ProxyConfig;
-use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
-use aws_smithy_http_client::Connector;
-use cloudhsm_emulator::{ClusterSpec, Emulator};
+use cloudhsm_emulator::{ClusterSpec, Control, Emulator};
+use support::{flat, ClosedPort, InterceptingProxy, ProxyOptions, Run, SilentProxy, Workspace};
 
-use support::{ClosedPort, InterceptingProxy, ProxyOptions, SilentProxy};
-
+/// The region of most tests, and its CloudHSM endpoint name.
 const REGION: &str = "eu-west-1";
 const CLOUDHSM_HOST: &str = "cloudhsmv2.eu-west-1.amazonaws.com";
+const PROXY_USER: &str = "alice";
+const PROXY_PASSWORD: &str = "pr0xy-s3cret";
 
-/// How the SDK is connected in a test.
-struct Network<'a> {
-    /// `HTTPS_PROXY`, as a URL; `None`: direct.
-    proxy: Option<String>,
-    /// A CA certificate (PEM) trusted besides the platform's roots.
-    extra_ca: Option<&'a str>,
-    /// An endpoint override; `None`: the real endpoint name for the region.
-    endpoint: Option<&'a str>,
+/// The emulator, a workspace, and a proxy relaying every CloudHSM and STS endpoint name
+/// (standard and FIPS) to it.
+struct Net {
+    _emulator: Emulator,
+    control: Control,
+    ws: Workspace,
+    proxy: InterceptingProxy,
 }
 
-/// An SDK configuration for `eu-west-1` with test credentials, no retries, short timeouts,
-/// and an HTTPS client made as [`Network`] says.
-async fn sdk_config(network: &Network<'_>) -> SdkConfig {
-    let proxy = network
-        .proxy
-        .as_deref()
-        .map(|url| ProxyConfig::https(url).expect("a valid proxy URL"));
-    let mut trust = TrustStore::default();
-    if let Some(pem) = network.extra_ca {
-        trust = trust.with_pem_certificate(pem.as_bytes());
-    }
-    let tls_context = TlsContext::builder()
-        .with_trust_store(trust)
-        .build()
-        .expect("a TLS context");
-    let http_client = aws_smithy_http_client::Builder::new().build_with_connector_fn(
-        move |settings, components| {
-            let mut builder = Connector::builder();
-            if let Some(settings) = settings {
-                builder = builder.connector_settings(settings.clone());
-            }
-            if let Some(sleep) = components.and_then(|c| c.sleep_impl()) {
-                builder = builder.sleep_impl(sleep);
-            }
-            if let Some(proxy) = &proxy {
-                builder = builder.proxy_config(proxy.clone());
-            }
-            builder
-                .tls_provider(tls::Provider::Rustls(
-                    tls::rustls_provider::CryptoMode::Ring,
-                ))
-                .tls_context(tls_context.clone())
-                .build()
-        },
-    );
-    // As the provider loads its configuration (aws_config::defaults), every setting that
-    // matters here given explicitly.
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .credentials_provider(Credentials::new(
-            "AKIDEXAMPLETEST",
-            "test-secret-key",
-            None,
-            None,
-            "e2e_networks",
-        ))
-        .retry_config(RetryConfig::disabled())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .read_timeout(Duration::from_secs(5))
-                .operation_timeout(Duration::from_secs(15))
-                .build(),
-        )
-        .http_client(http_client);
-    if let Some(endpoint) = network.endpoint {
-        loader = loader.endpoint_url(endpoint);
-    }
-    loader.load().await
-}
-
-/// DescribeClusters as the SDK answers it: the cluster ids, or the error's whole chain.
-async fn describe_clusters(network: &Network<'_>) -> Result<Vec<String>, String> {
-    let client = aws_sdk_cloudhsmv2::Client::new(&sdk_config(network).await);
-    client
-        .describe_clusters()
-        .send()
-        .await
-        .map(|out| {
-            out.clusters()
-                .iter()
-                .filter_map(|c| c.cluster_id().map(str::to_string))
-                .collect()
+impl Net {
+    async fn start(options: ProxyOptions) -> Option<Net> {
+        let tf = support::terraform()?;
+        let emulator = support::emulator(None).await;
+        let routes = routes(emulator.local_addr(), emulator.sts_local_addr());
+        let proxy = InterceptingProxy::start(&routes, options)?;
+        let control = emulator.control();
+        let ws = Workspace::new(tf, &emulator.endpoint_url());
+        Some(Net {
+            _emulator: emulator,
+            control,
+            ws,
+            proxy,
         })
-        .map_err(|e| DisplayErrorContext(&e).to_string())
+    }
+
+    /// A seeded ACTIVE cluster's id.
+    fn cluster(&self) -> String {
+        self.control.seed_cluster(ClusterSpec {
+            state: Some("ACTIVE".into()),
+            ..Default::default()
+        })
+    }
+
+    /// Writes `main.tf`: the provider block with test credentials and `arguments`, and a
+    /// data source reading `cluster_id` with its state as an output.
+    fn write(&self, arguments: &str, cluster_id: &str) {
+        self.ws.write_raw(&format!(
+            "{}\nprovider \"cloudhsm\" {{\n  access_key = \"AKIDNETWORKTEST\"\n  secret_key = \"test-secret-key\"\n{arguments}\n}}\n\n\
+             data \"cloudhsm_cluster\" \"this\" {{\n  cluster_id = \"{cluster_id}\"\n}}\n\n\
+             output \"state\" {{\n  value = data.cloudhsm_cluster.this.state\n}}\n",
+            Workspace::required_providers()
+        ));
+    }
+
+    fn apply_with_env(&self, env: &[(&str, &str)]) -> Run {
+        self.ws.run_with_env(
+            &["apply", "-auto-approve", "-input=false", "-no-color"],
+            env,
+        )
+    }
+
+    fn ca(&self) -> String {
+        self.proxy.ca_certificate_path().display().to_string()
+    }
+
+    /// The CONNECT targets and (host, signing region) of the CloudHSM requests the proxy saw.
+    fn cloudhsm_requests(&self) -> Vec<(String, Option<String>)> {
+        self.proxy
+            .requests()
+            .into_iter()
+            .filter(|r| r.signing_service.as_deref() == Some("cloudhsm"))
+            .map(|r| (r.host_header.unwrap_or_default(), r.signing_region))
+            .collect()
+    }
 }
 
-/// The emulator with one ACTIVE cluster, and the proxy routing `cloudhsmv2.*` and `sts.*` to
-/// it; `None` when there is no mitmdump outside CI.
-async fn emulator_behind_proxy(
-    options: ProxyOptions,
-) -> Option<(Emulator, String, InterceptingProxy)> {
-    let emulator = support::emulator(None).await;
-    let proxy = InterceptingProxy::start(
-        &[
-            ("cloudhsmv2", emulator.local_addr()),
-            ("sts", emulator.sts_local_addr()),
-        ],
-        options,
-    )?;
-    let id = emulator.control().seed_cluster(ClusterSpec {
+fn routes(cloudhsm: SocketAddr, sts: SocketAddr) -> Vec<(&'static str, SocketAddr)> {
+    vec![
+        ("cloudhsmv2", cloudhsm),
+        ("cloudhsmv2-fips", cloudhsm),
+        ("sts", sts),
+        ("sts-fips", sts),
+    ]
+}
+
+/// HCL for a string.
+fn hcl(s: &str) -> String {
+    format!("{s:?}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_a_tls_inspecting_proxy_with_its_ca_from_the_provider_block() {
+    let Some(net) = Net::start(ProxyOptions::default()).await else {
+        return;
+    };
+    let id = net.cluster();
+    net.write(
+        &format!(
+            "  region = \"{REGION}\"\n  https_proxy = {}\n  custom_ca_bundle = {}",
+            hcl(&net.proxy.url()),
+            hcl(&net.ca())
+        ),
+        &id,
+    );
+    let run = net.apply_with_env(&[]).ok();
+    assert!(run.stdout.contains("state = \"ACTIVE\""), "{}", run.all());
+    let seen = net.cloudhsm_requests();
+    assert!(
+        !seen.is_empty(),
+        "the proxy saw no CloudHSM request:\n{}",
+        net.proxy.output()
+    );
+    for (host, region) in &seen {
+        assert_eq!(host, CLOUDHSM_HOST);
+        assert_eq!(region.as_deref(), Some(REGION));
+    }
+    assert!(
+        net.proxy
+            .connect_targets()
+            .contains(&format!("{CLOUDHSM_HOST}:443")),
+        "{:?}",
+        net.proxy.connect_targets()
+    );
+    // The emulator answered what the proxy relayed: the read reached it.
+    assert!(net.control.call_count("DescribeClusters") >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_go_through_the_proxy_too() {
+    let Some(net) = Net::start(ProxyOptions::default()).await else {
+        return;
+    };
+    let id = net.cluster();
+    net.ws.write_raw(&format!(
+        "{}\nprovider \"cloudhsm\" {{\n  region = \"{REGION}\"\n  access_key = \"AKIDNETWORKTEST\"\n  secret_key = \"test-secret-key\"\n  https_proxy = {}\n  custom_ca_bundle = {}\n}}\n\n\
+         resource \"cloudhsm_cluster_config\" \"this\" {{\n  cluster_id = \"{id}\"\n  backup_retention_policy = {{\n    value = 30\n  }}\n}}\n",
+        Workspace::required_providers(),
+        hcl(&net.proxy.url()),
+        hcl(&net.ca())
+    ));
+    net.ws.apply().ok();
+    assert_eq!(net.control.call_count("ModifyCluster"), 1);
+    let modified = net
+        .proxy
+        .requests()
+        .into_iter()
+        .filter(|r| r.operation() == Some("ModifyCluster"))
+        .count();
+    assert_eq!(modified, 1, "ModifyCluster did not go through the proxy");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_environment_as_curl_and_the_aws_sdks_spell_it_and_arguments_win() {
+    let Some(net) = Net::start(ProxyOptions::default()).await else {
+        return;
+    };
+    let id = net.cluster();
+    let proxy = net.proxy.url();
+    let ca = net.ca();
+    net.write(&format!("  region = \"{REGION}\""), &id);
+    // Lower-case https_proxy and AWS_CA_BUNDLE, as CI images often set them.
+    net.apply_with_env(&[("https_proxy", &proxy), ("AWS_CA_BUNDLE", &ca)])
+        .ok();
+    // Capitals, and the proxy without a scheme, as curl reads it.
+    let bare = proxy.trim_start_matches("http://").to_string();
+    net.apply_with_env(&[("HTTPS_PROXY", &bare), ("AWS_CA_BUNDLE", &ca)])
+        .ok();
+    // The arguments win over an environment that names a proxy that does not exist.
+    let nowhere = ClosedPort::new();
+    net.write(
+        &format!(
+            "  region = \"{REGION}\"\n  https_proxy = {}\n  custom_ca_bundle = {}",
+            hcl(&proxy),
+            hcl(&ca)
+        ),
+        &id,
+    );
+    net.apply_with_env(&[
+        ("HTTPS_PROXY", &nowhere.url()),
+        ("AWS_CA_BUNDLE", "/nonexistent/bundle.pem"),
+    ])
+    .ok();
+    let hosts: Vec<String> = net
+        .cloudhsm_requests()
+        .into_iter()
+        .map(|(h, _)| h)
+        .collect();
+    assert!(hosts.len() >= 3, "{hosts:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ca_bundle_and_fips_of_the_shared_config_profile() {
+    let Some(net) = Net::start(ProxyOptions::default()).await else {
+        return;
+    };
+    let id = net.cluster();
+    let config = net.ws.dir.path().join("aws-config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile corp]\nregion = us-gov-west-1\nca_bundle = {}\nuse_fips_endpoint = true\n",
+            net.ca()
+        ),
+    )
+    .expect("write the shared config file");
+    net.write(
+        &format!(
+            "  profile = \"corp\"\n  https_proxy = {}",
+            hcl(&net.proxy.url())
+        ),
+        &id,
+    );
+    net.apply_with_env(&[("AWS_CONFIG_FILE", &config.display().to_string())])
+        .ok();
+    let seen = net.cloudhsm_requests();
+    assert!(!seen.is_empty());
+    for (host, region) in &seen {
+        assert_eq!(host, "cloudhsmv2-fips.us-gov-west-1.amazonaws.com");
+        assert_eq!(region.as_deref(), Some("us-gov-west-1"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_partition_fips_and_dual_stack_get_their_own_endpoint_signed_for_the_region() {
+    let Some(net) = Net::start(ProxyOptions::default()).await else {
+        return;
+    };
+    let id = net.cluster();
+    let proxy = hcl(&net.proxy.url());
+    let ca = hcl(&net.ca());
+    let fips_env = [("AWS_USE_FIPS_ENDPOINT", "true")];
+    let dual_stack_env = [("AWS_USE_DUALSTACK_ENDPOINT", "true")];
+    let cases: [(&str, &str, &[(&str, &str)], &str); 6] = [
+        (
+            "us-gov-west-1",
+            "use_fips_endpoint = true",
+            &[],
+            "cloudhsmv2-fips.us-gov-west-1.amazonaws.com",
+        ),
+        (
+            "us-gov-east-1",
+            "",
+            &[],
+            "cloudhsmv2.us-gov-east-1.amazonaws.com",
+        ),
+        (
+            "cn-north-1",
+            "",
+            &[],
+            "cloudhsmv2.cn-north-1.amazonaws.com.cn",
+        ),
+        (
+            "eu-west-1",
+            "use_dualstack_endpoint = true",
+            &[],
+            "cloudhsmv2.eu-west-1.api.aws",
+        ),
+        // The environment's settings when the block says nothing, and the block's over them.
+        (
+            "us-east-2",
+            "",
+            &fips_env,
+            "cloudhsmv2-fips.us-east-2.amazonaws.com",
+        ),
+        (
+            "us-east-1",
+            "use_fips_endpoint = false\n  use_dualstack_endpoint = false",
+            &[fips_env[0], dual_stack_env[0]],
+            "cloudhsmv2.us-east-1.amazonaws.com",
+        ),
+    ];
+    for (region, flags, env, host) in cases {
+        net.write(
+            &format!("  region = \"{region}\"\n  {flags}\n  https_proxy = {proxy}\n  custom_ca_bundle = {ca}"),
+            &id,
+        );
+        net.apply_with_env(env).ok();
+        let last = net.cloudhsm_requests().pop().expect("a CloudHSM request");
+        assert_eq!(last.0, host, "{region} {flags} {env:?}");
+        assert_eq!(last.1.as_deref(), Some(region), "{region} {flags} {env:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_endpoint_wins_over_fips_and_dual_stack() {
+    let Some((emulator, control, ws)) = support::setup(None).await else {
+        return;
+    };
+    let id = control.seed_cluster(ClusterSpec {
         state: Some("ACTIVE".into()),
         ..Default::default()
     });
-    Some((emulator, id, proxy))
+    ws.write_raw(&format!(
+        "{}\nprovider \"cloudhsm\" {{\n  region = \"eu-west-1\"\n  access_key = \"AKIDNETWORKTEST\"\n  secret_key = \"test-secret-key\"\n  use_fips_endpoint = true\n  use_dualstack_endpoint = true\n  endpoints = {{ cloudhsmv2 = \"{}\" }}\n}}\n\n\
+         data \"cloudhsm_cluster\" \"this\" {{\n  cluster_id = \"{id}\"\n}}\n",
+        Workspace::required_providers(),
+        emulator.endpoint_url()
+    ));
+    ws.apply().ok();
+    assert!(control.call_count("DescribeClusters") >= 1);
 }
 
-#[tokio::test]
-async fn the_sdk_reaches_the_real_endpoint_name_through_the_intercepting_proxy() {
-    let Some((emulator, id, proxy)) = emulator_behind_proxy(ProxyOptions::default()).await else {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_proxy_sends_the_hosts_it_names_directly() {
+    let Some((emulator, control, ws)) = support::setup(None).await else {
         return;
     };
-    let ca = proxy.ca_certificate_pem();
-    let network = Network {
-        proxy: Some(proxy.url()),
-        extra_ca: Some(&ca),
-        endpoint: None,
+    let id = control.seed_cluster(ClusterSpec {
+        state: Some("ACTIVE".into()),
+        ..Default::default()
+    });
+    let nowhere = ClosedPort::new();
+    // The emulator by name (localhost), every request to it through a proxy that does not
+    // exist unless NO_PROXY exempts it.
+    let endpoint = emulator.endpoint_url().replace("127.0.0.1", "localhost");
+    let write = |no_proxy: &str| {
+        ws.write_raw(&format!(
+            "{}\nprovider \"cloudhsm\" {{\n  region = \"eu-west-1\"\n  access_key = \"AKIDNETWORKTEST\"\n  secret_key = \"test-secret-key\"\n  max_retries = 0\n  endpoints = {{ cloudhsmv2 = \"{endpoint}\" }}\n{no_proxy}\n}}\n\n\
+             data \"cloudhsm_cluster\" \"this\" {{\n  cluster_id = \"{id}\"\n}}\n",
+            Workspace::required_providers(),
+        ));
     };
-    let clusters = describe_clusters(&network).await.unwrap_or_else(|e| {
-        panic!(
-            "DescribeClusters through the proxy: {e}\n{}",
-            proxy.output()
-        )
-    });
-    assert_eq!(clusters, vec![id], "the emulator's clusters");
-    assert_eq!(
-        emulator.control().calls("DescribeClusters").len(),
-        1,
-        "the emulator answered the call"
+    write("");
+    let env = [("HTTP_PROXY", nowhere.url())];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let failed = ws
+        .run_with_env(&["plan", "-no-color", "-input=false"], &env)
+        .fails();
+    let text = flat(&failed.all());
+    assert!(
+        text.contains(&format!("cannot connect to the proxy {}", nowhere.url())),
+        "{text}"
     );
-
-    assert_eq!(
-        proxy.connect_targets(),
-        vec![format!("{CLOUDHSM_HOST}:443")]
+    assert!(
+        text.contains("HTTP_PROXY"),
+        "names where the proxy came from: {text}"
     );
-    let requests = proxy.requests();
-    assert_eq!(requests.len(), 1, "{requests:#?}");
-    let request = &requests[0];
-    assert_eq!(request.operation(), Some("DescribeClusters"));
-    assert_eq!(
-        request.connect_target.as_deref(),
-        Some(&*format!("{CLOUDHSM_HOST}:443"))
-    );
-    assert_eq!(request.sni.as_deref(), Some(CLOUDHSM_HOST));
-    assert_eq!(request.host_header.as_deref(), Some(CLOUDHSM_HOST));
-    assert_eq!(
-        request.forwarded_host_header.as_deref(),
-        Some(CLOUDHSM_HOST),
-        "relayed with the Host header it was signed over"
-    );
-    assert_eq!(request.signing_region.as_deref(), Some(REGION));
-    assert_eq!(request.signing_service.as_deref(), Some("cloudhsm"));
-    assert_eq!(request.access_key_id.as_deref(), Some("AKIDEXAMPLETEST"));
-    assert!(!request.proxy_authorization);
-    let emulator_addr = emulator.local_addr().to_string();
-    assert_eq!(request.routed_to.as_deref(), Some(&*emulator_addr));
-    assert_eq!(
-        proxy.server_connections(),
-        vec![emulator_addr],
-        "the proxy dialled the emulator and nothing else"
-    );
-
-    // STS under its regional name, through the same proxy: an assumed role.
-    let role = "arn:aws:iam::111122223333:role/e2e-networks";
-    let assumed = aws_config::sts::AssumeRoleProvider::builder(role)
-        .session_name("e2e-networks")
-        .configure(&sdk_config(&network).await)
-        .build()
-        .await
-        .provide_credentials()
-        .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "AssumeRole through the proxy: {}\n{}",
-                DisplayErrorContext(&e),
-                proxy.output()
-            )
-        });
-    assert_ne!(
-        assumed.access_key_id(),
-        "AKIDEXAMPLETEST",
-        "new credentials"
-    );
-    let sts = proxy
-        .requests()
-        .into_iter()
-        .find(|r| r.operation() == Some("AssumeRole"))
-        .expect("the proxy saw AssumeRole");
-    assert_eq!(
-        sts.host_header.as_deref(),
-        Some("sts.eu-west-1.amazonaws.com")
-    );
-    assert_eq!(sts.forwarded_host_header, sts.host_header);
-    assert_eq!(sts.signing_region.as_deref(), Some(REGION));
-    assert_eq!(sts.signing_service.as_deref(), Some("sts"));
-    assert_eq!(
-        sts.routed_to.as_deref(),
-        Some(&*emulator.sts_local_addr().to_string())
-    );
+    // NO_PROXY in the environment, and no_proxy in the block over the environment's.
+    let mut with_no_proxy = env.clone();
+    with_no_proxy.push(("NO_PROXY", "example.com,localhost"));
+    ws.run_with_env(&["plan", "-no-color", "-input=false"], &with_no_proxy)
+        .ok();
+    write("  no_proxy = \"127.0.0.0/8, localhost\"");
+    let mut wrong_no_proxy = env.clone();
+    wrong_no_proxy.push(("NO_PROXY", "example.com"));
+    ws.run_with_env(&["plan", "-no-color", "-input=false"], &wrong_no_proxy)
+        .ok();
+    drop(emulator);
 }
 
-/// A one-request HTTP server on 127.0.0.1 that answers DescribeClusters with no clusters and
-/// hands back the request's head (request line and headers) exactly as it arrived.
-async fn capture_one_request() -> (std::net::SocketAddr, tokio::task::JoinHandle<String>) {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind the capturing server");
-    let addr = listener.local_addr().expect("its address");
-    let handle = tokio::spawn(async move {
-        let (mut stream, _) = listener.accept().await.expect("the relayed connection");
-        let mut received = Vec::new();
-        let head_end = loop {
-            let mut buf = [0u8; 4096];
-            let n = stream.read(&mut buf).await.expect("read the request");
-            assert!(n > 0, "connection closed before the request's head");
-            received.extend_from_slice(&buf[..n]);
-            if let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n") {
-                break end;
-            }
-        };
-        let head = String::from_utf8_lossy(&received[..head_end]).to_string();
-        let length = head
-            .lines()
-            .find_map(|l| {
-                l.to_ascii_lowercase()
-                    .strip_prefix("content-length:")
-                    .map(|v| v.trim().to_string())
-            })
-            .and_then(|v| v.parse::<usize>().ok())
-            .unwrap_or(0);
-        while received.len() < head_end + 4 + length {
-            let mut buf = [0u8; 4096];
-            let n = stream.read(&mut buf).await.expect("read the request body");
-            if n == 0 {
-                break;
-            }
-            received.extend_from_slice(&buf[..n]);
-        }
-        let body = r#"{"Clusters":[]}"#;
-        let answer = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        stream.write_all(answer.as_bytes()).await.expect("answer");
-        head
-    });
-    (addr, handle)
-}
-
-#[tokio::test]
-async fn the_relayed_request_carries_the_host_header_the_client_signed() {
-    let (upstream, head) = capture_one_request().await;
-    let Some(proxy) =
-        InterceptingProxy::start(&[("cloudhsmv2", upstream)], ProxyOptions::default())
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_that_wants_credentials_gets_them_from_the_url_and_never_shows_them() {
+    let Some(net) = Net::start(ProxyOptions {
+        basic_auth: Some((PROXY_USER.into(), PROXY_PASSWORD.into())),
+    })
+    .await
     else {
         return;
     };
-    let ca = proxy.ca_certificate_pem();
-    let clusters = describe_clusters(&Network {
-        proxy: Some(proxy.url()),
-        extra_ca: Some(&ca),
-        endpoint: None,
-    })
-    .await
-    .unwrap_or_else(|e| {
-        panic!(
-            "DescribeClusters to the capturing server: {e}\n{}",
-            proxy.output()
-        )
-    });
-    assert!(clusters.is_empty());
-    let head = head.await.expect("the capturing server's request");
-    let hosts: Vec<&str> = head
-        .lines()
-        .filter_map(|l| {
-            l.split_once(':')
-                .filter(|(name, _)| name.eq_ignore_ascii_case("host"))
-        })
-        .map(|(_, value)| value.trim())
-        .collect();
-    assert_eq!(hosts, vec![CLOUDHSM_HOST], "on the wire:\n{head}");
-    assert!(head.starts_with("POST / HTTP/1.1"), "{head}");
+    let id = net.cluster();
+    let ca = hcl(&net.ca());
+    let debug = [("TF_LOG_PROVIDER", "debug")];
+
+    net.write(
+        &format!("  region = \"{REGION}\"\n  max_retries = 0\n  https_proxy = {}\n  custom_ca_bundle = {ca}", hcl(&net.proxy.url())),
+        &id,
+    );
+    let refused = net.apply_with_env(&debug).fails();
+    let text = flat(&refused.all());
+    assert!(text.contains("407 Proxy Authentication Required"), "{text}");
+    assert!(text.contains(&net.proxy.url()), "names the proxy: {text}");
+    assert!(
+        text.contains(&format!("{CLOUDHSM_HOST}:443")),
+        "names the endpoint: {text}"
+    );
+    assert!(
+        text.contains("http://USER:PASSWORD@host:port"),
+        "says what to do: {text}"
+    );
+
+    let with = net.proxy.url_with_credentials();
+    let wrong = with.replace(PROXY_PASSWORD, "not-the-password");
+    net.write(
+        &format!("  region = \"{REGION}\"\n  max_retries = 0\n  https_proxy = {}\n  custom_ca_bundle = {ca}", hcl(&wrong)),
+        &id,
+    );
+    let refused = net.apply_with_env(&debug).fails();
+    let text = flat(&refused.all());
+    assert!(
+        text.contains("although its URL carries credentials"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("http://{PROXY_USER}:***@")),
+        "{text}"
+    );
+    assert!(
+        !text.contains("not-the-password"),
+        "a password was shown: {text}"
+    );
+
+    net.write(
+        &format!(
+            "  region = \"{REGION}\"\n  https_proxy = {}\n  custom_ca_bundle = {ca}",
+            hcl(&with)
+        ),
+        &id,
+    );
+    let run = net.apply_with_env(&debug).ok();
+    assert!(
+        !run.all().contains(PROXY_PASSWORD),
+        "the password reached the output or a log"
+    );
+    // From the environment too, and never in a message when it fails.
+    net.write(
+        &format!("  region = \"{REGION}\"\n  custom_ca_bundle = {ca}"),
+        &id,
+    );
+    let run = net
+        .apply_with_env(&[("HTTPS_PROXY", &with), ("TF_LOG_PROVIDER", "trace")])
+        .ok();
+    assert!(!run.all().contains(PROXY_PASSWORD));
 }
 
-#[tokio::test]
-async fn a_proxy_that_wants_credentials_refuses_a_client_without_them() {
-    let options = ProxyOptions {
-        basic_auth: Some(("corp-user".into(), "corp-secret".into())),
-    };
-    let Some((_emulator, id, proxy)) = emulator_behind_proxy(options).await else {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_ca_that_is_not_trusted_is_named_with_what_to_change() {
+    let Some(net) = Net::start(ProxyOptions::default()).await else {
         return;
     };
-    let ca = proxy.ca_certificate_pem();
-    let mut network = Network {
-        proxy: Some(proxy.url()),
-        extra_ca: Some(&ca),
-        endpoint: None,
-    };
-    let refused = describe_clusters(&network)
-        .await
-        .expect_err("no credentials for the proxy");
-    eprintln!("407: {refused}");
-    assert!(
-        refused.contains("tunnel error: proxy authorization required"),
-        "{refused}"
+    let id = net.cluster();
+    net.write(
+        &format!(
+            "  region = \"{REGION}\"\n  max_retries = 0\n  https_proxy = {}",
+            hcl(&net.proxy.url())
+        ),
+        &id,
     );
+    let failed = net.apply_with_env(&[]).fails();
+    let text = flat(&failed.all());
+    assert!(
+        text.contains(&format!("TLS to {CLOUDHSM_HOST} failed")),
+        "{text}"
+    );
+    assert!(text.contains("does not trust"), "{text}");
+    assert!(text.contains("custom_ca_bundle"), "{text}");
+    assert!(text.contains("AWS_CA_BUNDLE"), "{text}");
     assert_eq!(
-        proxy
-            .connects()
-            .last()
-            .map(|c| (c.proxy_authorization, c.refused)),
-        Some((false, Some(407)))
-    );
-    assert!(
-        proxy.requests().is_empty(),
-        "nothing relayed: {:#?}",
-        proxy.requests()
-    );
-
-    network.proxy = Some(proxy.url_with_credentials());
-    let clusters = describe_clusters(&network)
-        .await
-        .unwrap_or_else(|e| panic!("with credentials in the proxy URL: {e}\n{}", proxy.output()));
-    assert_eq!(clusters, vec![id]);
-    assert_eq!(
-        proxy
-            .connects()
-            .last()
-            .map(|c| (c.proxy_authorization, c.refused)),
-        Some((true, None))
-    );
-    let requests = proxy.requests();
-    assert_eq!(requests.len(), 1, "{requests:#?}");
-    assert!(
-        !requests[0].proxy_authorization,
-        "the proxy credentials stay on the CONNECT, out of the tunnel"
+        net.control.call_count("DescribeClusters"),
+        0,
+        "nothing reached CloudHSM"
     );
 }
 
-#[tokio::test]
-async fn a_client_that_does_not_trust_the_proxy_ca_fails_the_tls_handshake() {
-    let Some((emulator, _id, proxy)) = emulator_behind_proxy(ProxyOptions::default()).await else {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ca_bundle_that_is_missing_or_holds_no_certificate_is_an_error_on_its_argument() {
+    let Some(net) = Net::start(ProxyOptions::default()).await else {
         return;
     };
-    let untrusted = describe_clusters(&Network {
-        proxy: Some(proxy.url()),
-        extra_ca: None,
-        endpoint: None,
-    })
-    .await
-    .expect_err("the proxy's CA is not trusted");
-    eprintln!("untrusted CA: {untrusted}");
-    assert!(
-        untrusted.contains("invalid peer certificate: UnknownIssuer"),
-        "a certificate error: {untrusted}"
+    let id = net.cluster();
+    let proxy = hcl(&net.proxy.url());
+    net.write(
+        &format!("  region = \"{REGION}\"\n  https_proxy = {proxy}\n  custom_ca_bundle = \"/nonexistent/corp-ca.pem\""),
+        &id,
     );
-    assert_eq!(
-        proxy.connect_targets(),
-        vec![format!("{CLOUDHSM_HOST}:443")]
+    let text = flat(&net.apply_with_env(&[]).fails().all());
+    assert!(text.contains("/nonexistent/corp-ca.pem"), "{text}");
+    assert!(text.contains("does not exist"), "{text}");
+    assert!(text.contains("custom_ca_bundle"), "{text}");
+
+    net.ws.write_file("empty.pem", "# our CA goes here\n");
+    let empty = net.ws.dir.path().join("empty.pem").display().to_string();
+    let text = flat(
+        &net.apply_with_env(&[("AWS_CA_BUNDLE", &empty)])
+            .fails()
+            .all(),
     );
-    assert!(
-        proxy.requests().is_empty(),
-        "no request past a failed handshake"
+    // The argument still wins: the missing file, not the empty one, is the error.
+    assert!(text.contains("/nonexistent/corp-ca.pem"), "{text}");
+    net.write(
+        &format!("  region = \"{REGION}\"\n  https_proxy = {proxy}"),
+        &id,
     );
-    assert!(emulator.control().calls("DescribeClusters").is_empty());
+    let text = flat(
+        &net.apply_with_env(&[("AWS_CA_BUNDLE", &empty)])
+            .fails()
+            .all(),
+    );
+    assert!(text.contains(&empty), "{text}");
+    assert!(text.contains("holds no PEM certificate"), "{text}");
+    assert!(text.contains("AWS_CA_BUNDLE"), "{text}");
+    assert_eq!(net.control.call_count("DescribeClusters"), 0);
 }
 
-#[tokio::test]
-async fn a_host_the_proxy_cannot_reach_is_refused_with_502() {
-    let Some((_emulator, _id, proxy)) = emulator_behind_proxy(ProxyOptions::default()).await else {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_that_cannot_be_reached_or_hangs_and_a_name_that_does_not_resolve() {
+    let Some(tf) = support::terraform() else {
         return;
     };
-    let ca = proxy.ca_certificate_pem();
-    let refused = describe_clusters(&Network {
-        proxy: Some(proxy.url()),
-        extra_ca: Some(&ca),
-        endpoint: Some("https://cloudhsm.elsewhere.example"),
-    })
-    .await
-    .expect_err("no route for the host");
-    eprintln!("502: {refused}");
-    // The SDK does not say which status the proxy answered.
-    assert!(refused.contains("tunnel error: unsuccessful"), "{refused}");
-    assert_eq!(
-        proxy
-            .connects()
-            .last()
-            .map(|c| (c.target.as_str(), c.refused)),
-        Some(("cloudhsm.elsewhere.example:443", Some(502)))
-    );
-    assert!(proxy.server_connections().is_empty(), "never dialled");
-}
+    let emulator = support::emulator(None).await;
+    let control = emulator.control();
+    let ws = Workspace::new(tf, &emulator.endpoint_url());
+    let id = control.seed_cluster(ClusterSpec::default());
+    let write = |arguments: &str| {
+        ws.write_raw(&format!(
+            "{}\nprovider \"cloudhsm\" {{\n  region = \"{REGION}\"\n  access_key = \"AKIDNETWORKTEST\"\n  secret_key = \"test-secret-key\"\n  max_retries = 0\n{arguments}\n}}\n\n\
+             data \"cloudhsm_cluster\" \"this\" {{\n  cluster_id = \"{id}\"\n}}\n",
+            Workspace::required_providers(),
+        ));
+    };
+    let plan = || ws.run(&["plan", "-no-color", "-input=false"]).fails();
 
-#[tokio::test]
-async fn proxies_that_cannot_be_reached_or_hang_and_hosts_that_do_not_resolve_fail_in_time() {
     let closed = ClosedPort::new();
+    write(&format!("  https_proxy = {}", hcl(&closed.url())));
+    let text = flat(&plan().all());
+    assert!(
+        text.contains(&format!("cannot connect to the proxy {}", closed.url())),
+        "{text}"
+    );
+    assert!(text.contains("connection refused"), "{text}");
+    assert!(text.contains("the provider argument https_proxy"), "{text}");
+
     let silent = SilentProxy::start();
-    let cases = [
-        (
-            "nothing listens on the proxy port",
-            "tcp connect error: Connection refused",
-            Network {
-                proxy: Some(closed.url()),
-                extra_ca: None,
-                endpoint: None,
-            },
-        ),
-        (
-            "the proxy accepts and never answers",
-            "HTTP connect timeout occurred after 2s",
-            Network {
-                proxy: Some(silent.url()),
-                extra_ca: None,
-                endpoint: None,
-            },
-        ),
-        (
-            "no proxy, a host that does not resolve",
-            "dns error",
-            Network {
-                proxy: None,
-                extra_ca: None,
-                endpoint: Some("https://cloudhsmv2.nowhere.invalid"),
-            },
-        ),
-    ];
-    for (what, expected, network) in &cases {
-        let started = Instant::now();
-        let error = describe_clusters(network)
-            .await
-            .expect_err("the call cannot succeed");
-        let took = started.elapsed();
-        eprintln!("{what} ({took:?}): {error}");
-        // The connect timeout is 2 s: nothing waits for the 15 s operation timeout.
-        assert!(
-            took < Duration::from_secs(5),
-            "{what}: failed only after {took:?}: {error}"
-        );
-        assert!(
-            error.starts_with("dispatch failure") && error.contains(expected),
-            "{what}: {error}"
-        );
-    }
+    write(&format!("  https_proxy = {}", hcl(&silent.url())));
+    let started = std::time::Instant::now();
+    let text = flat(&plan().all());
+    assert!(
+        text.contains("no answer within 10 s from the proxy"),
+        "{text}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(120),
+        "it hung"
+    );
     assert!(
         silent
             .received()
-            .first()
-            .is_some_and(|sent| sent.starts_with(&format!("CONNECT {CLOUDHSM_HOST}:443 "))),
-        "the hanging proxy was asked to CONNECT: {:?}",
+            .iter()
+            .any(|r| r.starts_with(&format!("CONNECT {CLOUDHSM_HOST}:443"))),
+        "{:?}",
         silent.received()
     );
+
+    write("  endpoints = { cloudhsmv2 = \"https://cloudhsmv2.nowhere.invalid\" }");
+    let text = flat(&plan().all());
+    assert!(
+        text.contains("the endpoint name cloudhsmv2.nowhere.invalid does not resolve"),
+        "{text}"
+    );
+    assert!(text.contains("endpoints.cloudhsmv2"), "{text}");
+    assert_eq!(control.call_count("DescribeClusters"), 0);
 }
 
-// Processes are looked up in /proc.
-#[cfg(target_os = "linux")]
-#[test]
-fn a_dropped_proxy_leaves_no_process_behind() {
-    let Some(proxy) = InterceptingProxy::start(&[], ProxyOptions::default()) else {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_proxy_arguments_are_plan_time_errors_on_the_argument() {
+    let Some((emulator, control, ws)) = support::setup(None).await else {
         return;
     };
-    let pid = proxy.pid();
-    let mut pids = vec![pid];
-    pids.extend(support::descendants(pid));
-    assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
-    drop(proxy);
-    for pid in pids {
-        assert!(
-            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
-            "process {pid} outlived the proxy"
-        );
-    }
+    let id = control.seed_cluster(ClusterSpec::default());
+    ws.write_raw(&format!(
+        "{}\nprovider \"cloudhsm\" {{\n  region = \"{REGION}\"\n  access_key = \"AKIDNETWORKTEST\"\n  secret_key = \"test-secret-key\"\n  https_proxy = \"socks5://bob:hunter2@proxy.corp:1080\"\n  endpoints = {{ cloudhsmv2 = \"{}\" }}\n}}\n\n\
+         data \"cloudhsm_cluster\" \"this\" {{\n  cluster_id = \"{id}\"\n}}\n",
+        Workspace::required_providers(),
+        emulator.endpoint_url()
+    ));
+    let run = ws.run(&["validate", "-no-color"]).fails();
+    let text = flat(&run.all());
+    assert!(text.contains("SOCKS proxies"), "{text}");
+    assert!(text.contains("https_proxy"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+    assert_eq!(control.call_count("DescribeClusters"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http_proxy_alone_also_carries_https_with_the_aws_providers_warning() {
+    let Some(net) = Net::start(ProxyOptions::default()).await else {
+        return;
+    };
+    let id = net.cluster();
+    net.write(
+        &format!(
+            "  region = \"{REGION}\"\n  http_proxy = {}\n  custom_ca_bundle = {}",
+            hcl(&net.proxy.url()),
+            hcl(&net.ca())
+        ),
+        &id,
+    );
+    let run = net.apply_with_env(&[]).ok();
+    let text = flat(&run.all());
+    assert!(text.contains("Missing HTTPS proxy"), "{text}");
+    assert!(!net.cloudhsm_requests().is_empty());
 }

@@ -296,6 +296,23 @@ impl Workspace {
             .env_remove("AWS_DEFAULT_REGION")
             .env_remove("AWS_ENDPOINT_URL")
             .env_remove("AWS_ENDPOINT_URL_CLOUDHSM_V2")
+            .env_remove("AWS_ENDPOINT_URL_STS")
+            // Hermetic: no proxy, CA bundle or endpoint flavour of the machine running the
+            // tests (each test that needs one sets it).
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .env_remove("HTTP_PROXY")
+            .env_remove("http_proxy")
+            .env_remove("ALL_PROXY")
+            .env_remove("all_proxy")
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .env_remove("AWS_CA_BUNDLE")
+            .env_remove("AWS_USE_FIPS_ENDPOINT")
+            .env_remove("AWS_USE_DUALSTACK_ENDPOINT")
+            .env_remove("AWS_ROLE_ARN")
+            .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
+            .env_remove("AWS_ROLE_SESSION_NAME")
             // Hermetic: no shared config or credentials file from the machine running the tests.
             .env("AWS_CONFIG_FILE", "/nonexistent/aws-config")
             .env(

@@ -197,6 +197,12 @@ pub fn classify(
             },
         });
     }
+    if has("invalid peer certificate: UnknownIssuer") {
+        return Some(NetworkProblem::UntrustedCertificate {
+            route,
+            detail: "unknown issuer".to_string(),
+        });
+    }
     if let Some(after) = timed_out {
         return Some(NetworkProblem::NoAnswer { route, after });
     }
