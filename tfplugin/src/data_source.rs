@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use crate::diagnostics::Diagnostics;
 use crate::interface::{DataSource, DataSourceReadResponse};
 use crate::model::{model_of, Model};
-use crate::schema::{Block, Schema};
+use crate::schema::Schema;
 use crate::value::{TfType, Value};
 
 /// A data source on typed values.
@@ -57,7 +57,7 @@ impl<D: TypedDataSource> DataSource for DataSourceAdapter<D> {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block::new(D::Model::attributes()).description(self.data_source.description()))
+        Schema::new(D::Model::block().description(self.data_source.description()))
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {

@@ -108,6 +108,12 @@ impl Block {
         self
     }
 
+    /// Terraform warns when a configuration uses it (as a nested block).
+    pub fn deprecated(mut self) -> Self {
+        self.deprecated = true;
+        self
+    }
+
     /// Adds a nested block.
     pub fn block(mut self, block: NestedBlock) -> Self {
         self.blocks.push(block);
