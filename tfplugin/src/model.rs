@@ -96,6 +96,92 @@
 //! }
 //! ```
 //!
+//! The same holds for a block's model:
+//!
+//! ```compile_fail
+//! # use tfplugin::{Field, Model};
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Policy {
+//!     #[tf(required, requires_replace)]
+//!     days: Field<i64>,
+//! }
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Cluster {
+//!     #[tf(optional, block)]
+//!     policy: Field<Policy>,
+//! }
+//! ```
+//!
+//! A `#[tf(block)]` field is a single nested block (`assume_role { ... }` in HCL, as the AWS
+//! provider writes it), where `#[tf(nested)]` is a nested attribute (`assume_role = { ... }`).
+//! Its value is the same (the object, or null when the block is left out), so the
+//! `Field<M>` reads and writes it alike; it plans as a configurable nested attribute does,
+//! with the defaults of its model. `optional` or `required` (exactly one block); its model
+//! may have nested attributes and blocks of its own:
+//!
+//! ```
+//! # use tfplugin::{Field, Model};
+//! # use tfplugin::schema::BlockNesting;
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct AssumeRole {
+//!     /// The role's ARN.
+//!     #[tf(required)]
+//!     role_arn: Field<String>,
+//!     /// `1h` when left out.
+//!     #[tf(optional, computed, default = "1h")]
+//!     duration: Field<String>,
+//! }
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Config {
+//!     /// The role to assume: `assume_role { role_arn = "..." }`.
+//!     #[tf(optional, block)]
+//!     assume_role: Field<AssumeRole>,
+//! }
+//! let block = Config::block();
+//! assert!(block.attributes.is_empty());
+//! assert_eq!(block.blocks[0].type_name, "assume_role");
+//! assert_eq!(block.blocks[0].nesting, BlockNesting::Single);
+//! assert_eq!(block.blocks[0].block.description, "The role to assume: `assume_role { role_arn = \"...\" }`.");
+//! ```
+//!
+//! A model with a block cannot be a nested attribute (Terraform's nested attributes hold
+//! attributes only):
+//!
+//! ```compile_fail
+//! # use tfplugin::{Field, Model};
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Inner {
+//!     #[tf(optional)]
+//!     name: Field<String>,
+//! }
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Middle {
+//!     #[tf(optional, block)]
+//!     inner: Field<Inner>,
+//! }
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Outer {
+//!     #[tf(optional, nested)]
+//!     middle: Field<Middle>,
+//! }
+//! ```
+//!
+//! and a block is one model, not a list or a map of them (yet):
+//!
+//! ```compile_fail
+//! # use tfplugin::{Field, Model};
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Rule {
+//!     #[tf(required)]
+//!     name: Field<String>,
+//! }
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Firewall {
+//!     #[tf(optional, block)]
+//!     rule: Field<Vec<Rule>>,
+//! }
+//! ```
+//!
 //! Knows schemas and values; knows nothing of gRPC or of any provider.
 
 use crate::schema::{Attribute, Block, NestedBlock};
