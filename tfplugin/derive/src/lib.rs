@@ -37,37 +37,54 @@ use spec::{check_flags, doc_comment, field_spec, FieldSpec};
 /// ```
 ///
 /// The struct has named fields, each a `tfplugin::value::Field<T>` (null, unknown or
-/// known); anything else is a compile error. Without `nested`, `T` implements
+/// known); anything else is a compile error. Without `nested` or `block`, `T` implements
 /// `tfplugin::value::TfType` (`String`, `bool`, `Number`, `f64`, `i64`, `i32`, `u64`,
 /// `u32`, `Value` (any type), and `Vec` or `BTreeMap<String, _>` of those). The field's doc
-/// comment is the attribute's description.
+/// comment is the attribute's (or block's) description.
 ///
 /// `#[tf(...)]` takes: `required`, `optional`, `computed`, `sensitive`, `deprecated`
-/// (Terraform warns when a configuration sets it), `write_only` (Terraform 1.11 and later:
-/// the value is in the configuration only, null in every plan and state; resource code reads
-/// it from the configuration: `Plan::config`, `ChangeRequest::config`), `requires_replace`,
-/// `keep` (a computed value kept on update), `nested` (a model, or a `Vec` / `BTreeMap` of
-/// models, as nested attributes), `same = path::to::fn` (semantic equality:
-/// `fn(&T, &T) -> bool`), `default = expr` (on an optional and computed attribute: the value
-/// planned when the configuration leaves it out; `expr` converts `Into` the field's type),
-/// `copy_of = field` (a computed-only value that is always that field's planned value, such
-/// as an `id` that is the `cluster_id`), `name = "attr"` (when the attribute's name is not
-/// the field's), `description = expr` (instead of the doc comment), and `timeouts(create = "30m", ...)` on
-/// a `Field<Timeouts>` (an optional and computed attribute, alone). Combinations Terraform
-/// refuses, or that mean nothing (`required` with `computed`, `keep` without `computed`,
-/// `requires_replace` or `deprecated` on a value the configuration cannot set, no presence
-/// flag at all; `write_only` with `computed`, `keep`, `requires_replace`, `same` or
-/// `timeouts`; `default` without `optional, computed` or with `keep` or `nested`; `copy_of`
-/// on a configurable value or naming no field of the struct), do not compile.
+/// (marked so in the schema and the docs; Terraform warns where a configuration refers to a
+/// deprecated attribute), `write_only` (Terraform 1.11 and later: the value is in the
+/// configuration only, null in every plan and state; resource code reads it from the
+/// configuration: `Plan::config`, `ChangeRequest::config`), `requires_replace`, `keep` (a
+/// computed value kept on update), `nested` (a model, or a `Vec` / `BTreeMap` of models, as
+/// nested attributes: `name = { ... }`), `block` (a model as a single nested block:
+/// `name { ... }`, null when left out; with `optional`, or `required` for exactly one),
+/// `same = path::to::fn` (semantic equality: `fn(&T, &T) -> bool`), `default = expr` (on an
+/// optional and computed attribute: the value planned when the configuration leaves it out;
+/// `expr` converts `Into` the field's type), `copy_of = field` (a computed-only value that
+/// is always that field's planned value, such as an `id` that is the `cluster_id`),
+/// `name = "attr"` (when the attribute's name is not the field's), `description = expr`
+/// (instead of the doc comment), and `timeouts(create = "30m", ...)` on a `Field<Timeouts>`
+/// (an optional and computed attribute, alone). Combinations Terraform refuses, or that mean
+/// nothing (`required` with `computed`, `keep` without `computed`, `requires_replace` or
+/// `deprecated` on a value the configuration cannot set, no presence flag at all;
+/// `write_only` with `computed`, `keep`, `requires_replace`, `same` or `timeouts`; `default`
+/// without `optional, computed` or with `keep` or `nested`; `copy_of` on a configurable
+/// value or naming no field of the struct; `block` with anything but exactly one of
+/// `optional` and `required`, `deprecated`, `name` and `description`, or on a `Vec` /
+/// `BTreeMap`), do not compile; the error names the field and the flag.
+///
+/// ```ignore
+/// #[derive(Clone, Debug, Default, Model)]
+/// struct ProviderConfig {
+///     /// `assume_role { role_arn = "..." }`, as the AWS provider writes it.
+///     #[tf(optional, block)]
+///     assume_role: Field<AssumeRole>,
+/// }
+/// ```
 ///
 /// Plan rules (`requires_replace`, `keep`, `same`, `timeouts`, `copy_of`) apply to top-level
-/// attributes: on a field of a model nested in another (`nested`) they would be ignored, so
-/// nesting such a model does not compile (an error at the nesting field names the flag).
-/// Presence flags, `sensitive`, `deprecated`, `write_only` and `default` work at any depth.
+/// attributes: on a field of a model nested in another (`nested` or `block`) they would be
+/// ignored, so nesting such a model does not compile (an error at the nesting field names
+/// the flag). Presence flags, `sensitive`, `deprecated`, `write_only` and `default` work at
+/// any depth. A block's model may have nested attributes and blocks of its own; a `nested`
+/// attribute's model may not have blocks (Terraform's nested attributes hold attributes
+/// only: an error at the nesting field says so).
 ///
-/// Generated: `Model` (schema, plan rules), `TfType` (an object of the attributes), and a
-/// constant per field, named after the field in upper case and holding the attribute's name
-/// (`Greeting::NAME == "name"`).
+/// Generated: `Model` (schema: `attributes()` and `blocks()`, plan rules), `TfType` (an
+/// object of the attributes and blocks), and a constant per field, named after the field in
+/// upper case and holding the attribute's (or block's) name (`Greeting::NAME == "name"`).
 #[proc_macro_derive(Model, attributes(tf))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

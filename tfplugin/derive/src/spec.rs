@@ -147,7 +147,7 @@ pub(crate) fn check_flags(spec: &FieldSpec, field: &syn::Field) -> syn::Result<(
     } else if spec.requires_replace && !(spec.required || spec.optional) {
         Some("`requires_replace` is for values the configuration sets")
     } else if spec.deprecated && !(spec.required || spec.optional) {
-        Some("`deprecated` is for values the configuration sets (Terraform warns when one does)")
+        Some("`deprecated` is for values the configuration sets")
     } else {
         None
     };

@@ -108,7 +108,7 @@ impl Block {
         self
     }
 
-    /// Terraform warns when a configuration uses it (as a nested block).
+    /// Marked deprecated (as a nested block): in the schema Terraform gets and in the docs.
     pub fn deprecated(mut self) -> Self {
         self.deprecated = true;
         self
