@@ -123,10 +123,11 @@ impl tfplugin::TypedProvider for HelloProvider {
         vec![adapt_resource(GreetingResource)]
     }
     async fn validate_config(&self, c: &HelloConfig) -> Diagnostics {
+        let at = AttributePath::attr(HelloConfig::GREETING_STYLE);
         let p = c.greeting_style.known().and_then(|s| s.punctuation.known());
         match p.filter(|p| !["!", ".", "?"].contains(&p.as_str())) {
             Some(p) => Diagnostic::error("Unknown punctuation", format!("{p:?}: not !, . or ?"))
-                .at(AttributePath::attr(HelloConfig::GREETING_STYLE).then_attr("punctuation"))
+                .at(at.then_attr(GreetingStyle::PUNCTUATION))
                 .into(),
             None => Diagnostics::new(),
         }

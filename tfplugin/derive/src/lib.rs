@@ -261,8 +261,8 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             top_level_only = Some(format!(
                 "`{name}` is nested (`#[tf(nested)]` or `#[tf(block)]`) in another model, but \
                  its field `{plain}` has `{flag}`: plan rules apply to top-level attributes \
-                 only and would be ignored there. Put the rule on the attribute that nests \
-                 `{name}`, or drop it."
+                 only and would be ignored there. Put the rule on the `nested` attribute that \
+                 nests `{name}` (a block takes none), or drop it."
             ));
         }
         if spec.block && has_blocks.is_none() {
