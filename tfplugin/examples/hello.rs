@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use tfplugin::diagnostics::{Diagnostic, Diagnostics};
+use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::interface::Resource;
 use tfplugin::serve::{serve, ServeOptions};
 use tfplugin::{adapt_resource, async_trait, ChangeRequest, ConfigureRequest, Deletion, Failure};
@@ -60,7 +60,7 @@ impl tfplugin::TypedResource for GreetingResource {
                 "Empty name",
                 "Whom should the greeting greet? Set name to a non-empty text.",
             )
-            .at(tfplugin::diagnostics::AttributePath::attr(Greeting::NAME))
+            .at(AttributePath::attr(Greeting::NAME))
             .into(),
             _ => Diagnostics::new(),
         }
@@ -96,6 +96,17 @@ pub struct HelloConfig {
     /// Who runs the greetings, named in the provider's log.
     #[tf(optional)]
     pub operator: Field<String>,
+    /// How greetings end, written as a block: `greeting_style { punctuation = "!" }`.
+    #[tf(optional, block)]
+    pub greeting_style: Field<GreetingStyle>,
+}
+
+/// What the `greeting_style` block holds.
+#[derive(Clone, Debug, Default, Model)]
+pub struct GreetingStyle {
+    /// `!`, `.` or `?`.
+    #[tf(required)]
+    pub punctuation: Field<String>,
 }
 
 /// The provider: its block, one resource.
@@ -110,6 +121,16 @@ impl tfplugin::TypedProvider for HelloProvider {
     }
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
         vec![adapt_resource(GreetingResource)]
+    }
+    async fn validate_config(&self, c: &HelloConfig) -> Diagnostics {
+        let at = AttributePath::attr(HelloConfig::GREETING_STYLE);
+        let p = c.greeting_style.known().and_then(|s| s.punctuation.known());
+        match p.filter(|p| !["!", ".", "?"].contains(&p.as_str())) {
+            Some(p) => Diagnostic::error("Unknown punctuation", format!("{p:?}: not !, . or ?"))
+                .at(at.then_attr(GreetingStyle::PUNCTUATION))
+                .into(),
+            None => Diagnostics::new(),
+        }
     }
     async fn configure(&self, r: ConfigureRequest<HelloConfig>) -> Diagnostics {
         // At plan, values may be unknown yet (`r.unknown` says where): nothing to defer here.

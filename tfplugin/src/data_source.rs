@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use crate::diagnostics::Diagnostics;
 use crate::interface::{DataSource, DataSourceReadResponse};
 use crate::model::{model_of, Model};
-use crate::schema::{Block, Schema};
+use crate::schema::Schema;
 use crate::value::{TfType, Value};
 
 /// A data source on typed values.
@@ -57,7 +57,7 @@ impl<D: TypedDataSource> DataSource for DataSourceAdapter<D> {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block::new(D::Model::attributes()).description(self.data_source.description()))
+        Schema::new(D::Model::block().description(self.data_source.description()))
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
@@ -84,6 +84,63 @@ impl<D: TypedDataSource> DataSource for DataSourceAdapter<D> {
                 diagnostics,
             },
             Err(d) => fail(d),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Field;
+
+    #[derive(Clone, Debug, Default, crate::Model)]
+    struct Filter {
+        #[tf(required)]
+        name: Field<String>,
+    }
+
+    #[derive(Clone, Debug, Default, crate::Model)]
+    struct Lookup {
+        /// Which one: `filter { name = "..." }`.
+        #[tf(optional, block)]
+        filter: Field<Filter>,
+        #[tf(computed)]
+        found: Field<String>,
+    }
+
+    struct Lookups;
+
+    #[async_trait]
+    impl TypedDataSource for Lookups {
+        type Model = Lookup;
+        const TYPE_NAME: &'static str = "test_lookup";
+        fn description(&self) -> String {
+            "Finds one.".into()
+        }
+        async fn read(&self, mut config: Lookup) -> Result<(Lookup, Diagnostics), Diagnostics> {
+            let name = match &config.filter {
+                Field::Known(f) => f.name.known().cloned().unwrap_or_default(),
+                _ => "any".into(),
+            };
+            config.found = Field::Known(format!("found {name}"));
+            Ok((config, Diagnostics::new()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_block_is_in_the_schema_and_read_from_the_configuration() {
+        let d = adapt_data_source(Lookups);
+        let schema = d.schema();
+        assert_eq!(schema.check(), Ok(()));
+        assert_eq!(schema.block.blocks[0].type_name, "filter");
+        assert_eq!(schema.block.description, "Finds one.");
+        let filter = Value::object([("name", Value::string("x"))]);
+        for (block, found) in [(filter.clone(), "found x"), (Value::Null, "found any")] {
+            let config = Value::object([("filter", block.clone()), ("found", Value::Null)]);
+            let read = d.read(&config).await;
+            assert!(read.diagnostics.is_empty(), "{:?}", read.diagnostics);
+            assert_eq!(read.state.get("found"), Some(&Value::string(found)));
+            assert_eq!(read.state.get("filter"), Some(&block));
         }
     }
 }

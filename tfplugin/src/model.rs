@@ -96,32 +96,138 @@
 //! }
 //! ```
 //!
+//! The same holds for a block's model:
+//!
+//! ```compile_fail
+//! # use tfplugin::{Field, Model};
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Policy {
+//!     #[tf(required, requires_replace)]
+//!     days: Field<i64>,
+//! }
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Cluster {
+//!     #[tf(optional, block)]
+//!     policy: Field<Policy>,
+//! }
+//! ```
+//!
+//! A `#[tf(block)]` field is a single nested block (`assume_role { ... }` in HCL, as the AWS
+//! provider writes it), where `#[tf(nested)]` is a nested attribute (`assume_role = { ... }`).
+//! Its value is the same (the object, or null when the block is left out), so the
+//! `Field<M>` reads and writes it alike; it plans as a configurable nested attribute does,
+//! with the defaults of its model. `optional` or `required` (exactly one block); its model
+//! may have nested attributes and blocks of its own:
+//!
+//! ```
+//! # use tfplugin::{Field, Model};
+//! # use tfplugin::schema::BlockNesting;
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct AssumeRole {
+//!     /// The role's ARN.
+//!     #[tf(required)]
+//!     role_arn: Field<String>,
+//!     /// `1h` when left out.
+//!     #[tf(optional, computed, default = "1h")]
+//!     duration: Field<String>,
+//! }
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Config {
+//!     /// The role to assume: `assume_role { role_arn = "..." }`.
+//!     #[tf(optional, block)]
+//!     assume_role: Field<AssumeRole>,
+//! }
+//! let block = Config::block();
+//! assert!(block.attributes.is_empty());
+//! assert_eq!(block.blocks[0].type_name, "assume_role");
+//! assert_eq!(block.blocks[0].nesting, BlockNesting::Single);
+//! assert_eq!(block.blocks[0].block.description, "The role to assume: `assume_role { role_arn = \"...\" }`.");
+//! ```
+//!
+//! A model with a block cannot be a nested attribute (Terraform's nested attributes hold
+//! attributes only):
+//!
+//! ```compile_fail
+//! # use tfplugin::{Field, Model};
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Inner {
+//!     #[tf(optional)]
+//!     name: Field<String>,
+//! }
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Middle {
+//!     #[tf(optional, block)]
+//!     inner: Field<Inner>,
+//! }
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Outer {
+//!     #[tf(optional, nested)]
+//!     middle: Field<Middle>,
+//! }
+//! ```
+//!
+//! and a block is one model, not a list or a map of them (yet):
+//!
+//! ```compile_fail
+//! # use tfplugin::{Field, Model};
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Rule {
+//!     #[tf(required)]
+//!     name: Field<String>,
+//! }
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Firewall {
+//!     #[tf(optional, block)]
+//!     rule: Field<Vec<Rule>>,
+//! }
+//! ```
+//!
 //! Knows schemas and values; knows nothing of gRPC or of any provider.
 
-use crate::schema::Attribute;
+use crate::schema::{Attribute, Block, NestedBlock};
 use crate::value::{TfType, Value};
 
-/// A struct of attributes: the schema it declares, and how the plan treats each attribute.
-/// Its Terraform type (an object of the attributes) and reading and writing its values come
-/// from [`TfType`].
+/// A struct of attributes and nested blocks: the schema it declares, and how the plan treats
+/// each of them. Its Terraform type (an object of the attributes and blocks) and reading and
+/// writing its values come from [`TfType`].
 pub trait Model: TfType {
     /// Why this model cannot be nested in another: a field with a plan rule that applies to
     /// top-level attributes only (`requires_replace`, `keep`, `same`, `timeouts`,
     /// `copy_of`; not `default`, which applies at any depth), which the plan would ignore
-    /// there. The derive makes nesting such a model a compile error with this text. `None`:
-    /// it nests.
+    /// there. The derive makes nesting such a model (as a `nested` attribute or a `block`) a
+    /// compile error with this text. `None`: it nests.
     const TOP_LEVEL_ONLY: Option<&'static str> = None;
-    /// The attributes, in the order of the struct's fields.
+    /// Why this model cannot be a nested attribute (`#[tf(nested)]`): it has a block, and
+    /// Terraform's nested attributes hold attributes only. The derive makes nesting it as an
+    /// attribute a compile error with this text (it still nests as a `block`). `None`: it
+    /// has no block.
+    const HAS_BLOCKS: Option<&'static str> = None;
+    /// The attributes, in the order of the struct's fields (blocks left out).
     fn attributes() -> Vec<Attribute>;
-    /// How planning treats each attribute, in the same order.
+    /// The nested blocks (`#[tf(block)]` fields), in the order of the struct's fields.
+    fn blocks() -> Vec<NestedBlock> {
+        Vec::new()
+    }
+    /// How planning treats each field (attribute or block), in the order of the struct's
+    /// fields.
     fn rules() -> Vec<AttributeRules>;
+    /// The whole block this model declares: its attributes and nested blocks, no
+    /// description. What a resource's, data source's or provider's schema holds, and what a
+    /// `#[tf(block)]` field nests.
+    fn block() -> Block {
+        Block {
+            attributes: Self::attributes(),
+            blocks: Self::blocks(),
+            ..Block::default()
+        }
+    }
 }
 
 /// Semantic equality of two values of one attribute: true when a change between them is no
 /// change (e.g. two PEM texts of the same certificate).
 pub type SameFn = fn(&Value, &Value) -> bool;
 
-/// How planning treats one attribute.
+/// How planning treats one attribute (or nested block: configurable, never computed).
 #[derive(Clone, Copy, Debug)]
 pub struct AttributeRules {
     /// The attribute's name.
@@ -151,8 +257,8 @@ pub struct AttributeRules {
     /// A computed value that is always another top-level attribute's planned value (an `id`
     /// that is the `cluster_id`): planned as that value wherever it would be unknown.
     pub copy_of: Option<&'static str>,
-    /// A nested attribute's own attributes (of the object, or of each element of a list or
-    /// map of them): only their `default`s apply there.
+    /// A nested attribute's or block's own fields (of the object, or of each element of a
+    /// list or map of them): only their `default`s apply there.
     pub nested: Option<fn() -> Vec<AttributeRules>>,
 }
 

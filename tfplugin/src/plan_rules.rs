@@ -491,4 +491,74 @@ mod tests {
         let p = plan_by_rules(&rules, &Value::Null, &unknown, &unknown);
         assert!(get(&p.planned, "id").is_unknown());
     }
+
+    /// The same model nested twice: as an attribute (`as_attribute = { ... }`) and as a
+    /// block (`as_block { ... }`).
+    #[derive(Clone, Debug, Default, crate::Model)]
+    struct Unit {
+        #[tf(optional, computed, default = "DAYS")]
+        unit: crate::Field<String>,
+        #[tf(required)]
+        value: crate::Field<i64>,
+    }
+
+    #[derive(Clone, Debug, Default, crate::Model)]
+    struct Both {
+        #[tf(computed)]
+        status: crate::Field<String>,
+        #[tf(optional, nested)]
+        as_attribute: crate::Field<Unit>,
+        #[tf(optional, block)]
+        as_block: crate::Field<Unit>,
+    }
+
+    #[test]
+    fn a_block_plans_as_a_configurable_nested_attribute_does() {
+        use crate::model::Model;
+        let rules = Both::rules();
+        let [_, attribute, block] = rules.as_slice() else {
+            panic!("three rules");
+        };
+        assert!(block.configurable && !block.computed && block.nested.is_some());
+        assert_eq!(
+            format!("{attribute:?}").replace("as_attribute", "x"),
+            format!("{block:?}").replace("as_block", "x"),
+            "the same rules"
+        );
+        let both = |v: Value| {
+            object(&[
+                ("status", Value::Null),
+                ("as_attribute", v.clone()),
+                ("as_block", v),
+            ])
+        };
+        let planned = |p: &RuledPlan| {
+            (
+                get(&p.planned, "as_attribute").clone(),
+                get(&p.planned, "as_block").clone(),
+            )
+        };
+        // Create: the configuration, with the default filled inside.
+        let cfg = both(unit(Value::Null, 7));
+        let p = plan_by_rules(&rules, &Value::Null, &cfg, &cfg);
+        assert_eq!(
+            planned(&p),
+            (
+                unit(Value::string("DAYS"), 7),
+                unit(Value::string("DAYS"), 7)
+            )
+        );
+        // Update: no change, then a change in each, then each left out.
+        let prior = with(&p.planned, "status", Value::string("ok"));
+        assert_eq!(plan_by_rules(&rules, &prior, &cfg, &cfg).planned, prior);
+        for name in ["as_attribute", "as_block"] {
+            for new in [unit(Value::string("HOURS"), 7), Value::Null] {
+                let cfg = with(&cfg, name, new.clone());
+                let p = plan_by_rules(&rules, &prior, &cfg, &cfg);
+                assert_eq!(p.changed, vec![name]);
+                assert_eq!(get(&p.planned, name), &new);
+                assert!(get(&p.planned, "status").is_unknown());
+            }
+        }
+    }
 }

@@ -62,7 +62,7 @@ use async_trait::async_trait;
 use crate::diagnostics::{AttributePath, Diagnostics};
 use crate::interface::{DataSource, Provider, Resource};
 use crate::model::{model_of, Model};
-use crate::schema::{Block, Schema};
+use crate::schema::Schema;
 use crate::value::Value;
 
 /// What [`TypedProvider::configure`] gets.
@@ -160,7 +160,7 @@ impl<P: TypedProvider> Provider for P {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block::new(P::Config::attributes()).description(self.description()))
+        Schema::new(P::Config::block().description(self.description()))
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {

@@ -201,3 +201,38 @@ fn futures_executor_block<F: std::future::Future>(f: F) -> F::Output {
         .expect("runtime")
         .block_on(f)
 }
+
+#[tokio::test]
+async fn the_provider_block_reads_greeting_style_as_a_block() {
+    use tfplugin::interface::Provider;
+    use tfplugin::schema::BlockNesting;
+    let provider: &dyn Provider = &hello::HelloProvider;
+    let schema = provider.schema();
+    assert_eq!(schema.check(), Ok(()));
+    let style = &schema.block.blocks[0];
+    assert_eq!(
+        (style.type_name.as_str(), style.nesting),
+        ("greeting_style", BlockNesting::Single)
+    );
+    assert!(schema.block.attribute("greeting_style").is_none());
+    let config =
+        |style: Value| Value::object([("operator", Value::Null), ("greeting_style", style)]);
+    let punctuation = |p: &str| Value::object([("punctuation", Value::string(p))]);
+    // Left out, or a known good value: fine; an unknown one is not judged yet.
+    for ok in [
+        Value::Null,
+        punctuation("!"),
+        Value::object([("punctuation", Value::unknown())]),
+    ] {
+        let d = provider.validate_config(&config(ok.clone())).await;
+        assert!(d.is_empty(), "{ok:?}: {d:?}");
+    }
+    let d = provider.validate_config(&config(punctuation("~"))).await;
+    let error = d.iter().next().expect("an error");
+    assert_eq!(error.summary, "Unknown punctuation");
+    assert_eq!(
+        error.attribute,
+        Some(AttributePath::attr("greeting_style").then_attr("punctuation")),
+        "on the attribute inside the block"
+    );
+}

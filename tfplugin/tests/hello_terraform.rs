@@ -5,7 +5,12 @@
 //!   (state, saved plan, unzipped or as `terraform show -json` renders it), and the next
 //!   plan is empty;
 //! - an older Terraform: plan and apply fail with the error on the attribute, and no state
-//!   holds the value or the resource.
+//!   holds the value or the resource;
+//!
+//! and for the provider block's `greeting_style`, a `#[tf(block)]` (every version): written
+//! as a block it is applied and reaches the provider (a bad value is the provider's error, on
+//! the line inside the block); Terraform knows it as a single nested block, and refuses it
+//! written as an attribute (`= { ... }`), twice, or without its required argument.
 //!
 //! The Terraform CLIs are `TERRAFORM` when set, else `terraform` on PATH and the project's
 //! `.tools/terraform` (each run for the scenario of its version). When `CI=true` and none is
@@ -313,5 +318,85 @@ fn terraform_before_1_11_is_refused_and_stores_nothing() {
             assert_eq!(json["resources"], serde_json::json!([]), "{json}");
         }
         assert_eq!(ws.files_holding_secret(), Vec::<PathBuf>::new());
+    }
+}
+
+/// Terraform's words, without the line breaks and frames it wraps them in.
+fn words(out: &Output) -> String {
+    text(out)
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A configuration whose `provider "hello"` block holds `provider_body`.
+fn with_provider_block(provider_body: &str) -> String {
+    format!(
+        "{REQUIRED_PROVIDERS}\nprovider \"hello\" {{\n{provider_body}}}\n\nresource \
+         \"hello_greeting\" \"g\" {{\n  name = \"world\"\n}}\n"
+    )
+}
+
+#[test]
+fn the_provider_block_takes_greeting_style_as_a_block() {
+    let Some(terraforms) = terraforms("of any version", |_| true) else {
+        return;
+    };
+    let plan = ["plan", "-no-color", "-input=false"];
+    for tf in terraforms {
+        let style = |punctuation: &str| {
+            format!("  greeting_style {{\n    punctuation = \"{punctuation}\"\n  }}\n")
+        };
+        // Block syntax: applied.
+        let ws = Workspace::new(&tf, &with_provider_block(&style("?")));
+        let apply = ws.run(&["apply", "-no-color", "-input=false", "-auto-approve"]);
+        assert!(apply.status.success(), "{tf:?} apply: {}", text(&apply));
+        // What Terraform knows of it: a single nested block, not an attribute.
+        let schema = ws.run(&["providers", "schema", "-json"]);
+        assert!(schema.status.success(), "{tf:?} schema: {}", text(&schema));
+        let json: serde_json::Value = serde_json::from_slice(&schema.stdout).expect("JSON");
+        let block = &json["provider_schemas"][SOURCE]["provider"]["block"];
+        let style_block = &block["block_types"]["greeting_style"];
+        assert_eq!(style_block["nesting_mode"], "single", "{block}");
+        assert_eq!(
+            style_block["block"]["attributes"]["punctuation"]["required"],
+            true
+        );
+        assert!(block["attributes"]["greeting_style"].is_null(), "{block}");
+
+        // The value reaches the provider, which refuses it at its line in the block.
+        let ws = Workspace::new(&tf, &with_provider_block(&style("~")));
+        let out = ws.run(&plan);
+        let said = words(&out);
+        assert!(!out.status.success(), "{tf:?}: {said}");
+        assert!(said.contains("Error: Unknown punctuation"), "{said}");
+        assert!(
+            said.contains("punctuation = \"~\" \"~\": not !, . or ?"),
+            "{said}"
+        );
+
+        // What Terraform refuses before asking the provider.
+        for (body, expected) in [
+            (
+                "  greeting_style = {\n    punctuation = \"!\"\n  }\n".to_string(),
+                "An argument named \"greeting_style\" is not expected here. Did you mean to \
+                 define a block of type \"greeting_style\"?",
+            ),
+            (
+                format!("{}{}", style("!"), style(".")),
+                "Only one block of type \"greeting_style\" is allowed.",
+            ),
+            (
+                "  greeting_style {\n  }\n".to_string(),
+                "The argument \"punctuation\" is required, but no definition was found.",
+            ),
+        ] {
+            let ws = Workspace::new(&tf, &with_provider_block(&body));
+            let out = ws.run(&plan);
+            let said = words(&out);
+            assert!(!out.status.success(), "{tf:?} {body}: {said}");
+            assert!(said.contains(expected), "{tf:?} {body}: {said}");
+        }
     }
 }

@@ -37,37 +37,54 @@ use spec::{check_flags, doc_comment, field_spec, FieldSpec};
 /// ```
 ///
 /// The struct has named fields, each a `tfplugin::value::Field<T>` (null, unknown or
-/// known); anything else is a compile error. Without `nested`, `T` implements
+/// known); anything else is a compile error. Without `nested` or `block`, `T` implements
 /// `tfplugin::value::TfType` (`String`, `bool`, `Number`, `f64`, `i64`, `i32`, `u64`,
 /// `u32`, `Value` (any type), and `Vec` or `BTreeMap<String, _>` of those). The field's doc
-/// comment is the attribute's description.
+/// comment is the attribute's (or block's) description.
 ///
 /// `#[tf(...)]` takes: `required`, `optional`, `computed`, `sensitive`, `deprecated`
-/// (Terraform warns when a configuration sets it), `write_only` (Terraform 1.11 and later:
-/// the value is in the configuration only, null in every plan and state; resource code reads
-/// it from the configuration: `Plan::config`, `ChangeRequest::config`), `requires_replace`,
-/// `keep` (a computed value kept on update), `nested` (a model, or a `Vec` / `BTreeMap` of
-/// models, as nested attributes), `same = path::to::fn` (semantic equality:
-/// `fn(&T, &T) -> bool`), `default = expr` (on an optional and computed attribute: the value
-/// planned when the configuration leaves it out; `expr` converts `Into` the field's type),
-/// `copy_of = field` (a computed-only value that is always that field's planned value, such
-/// as an `id` that is the `cluster_id`), `name = "attr"` (when the attribute's name is not
-/// the field's), `description = expr` (instead of the doc comment), and `timeouts(create = "30m", ...)` on
-/// a `Field<Timeouts>` (an optional and computed attribute, alone). Combinations Terraform
-/// refuses, or that mean nothing (`required` with `computed`, `keep` without `computed`,
-/// `requires_replace` or `deprecated` on a value the configuration cannot set, no presence
-/// flag at all; `write_only` with `computed`, `keep`, `requires_replace`, `same` or
-/// `timeouts`; `default` without `optional, computed` or with `keep` or `nested`; `copy_of`
-/// on a configurable value or naming no field of the struct), do not compile.
+/// (marked so in the schema and the docs; Terraform warns where a configuration refers to a
+/// deprecated attribute), `write_only` (Terraform 1.11 and later: the value is in the
+/// configuration only, null in every plan and state; resource code reads it from the
+/// configuration: `Plan::config`, `ChangeRequest::config`), `requires_replace`, `keep` (a
+/// computed value kept on update), `nested` (a model, or a `Vec` / `BTreeMap` of models, as
+/// nested attributes: `name = { ... }`), `block` (a model as a single nested block:
+/// `name { ... }`, null when left out; with `optional`, or `required` for exactly one),
+/// `same = path::to::fn` (semantic equality: `fn(&T, &T) -> bool`), `default = expr` (on an
+/// optional and computed attribute: the value planned when the configuration leaves it out;
+/// `expr` converts `Into` the field's type), `copy_of = field` (a computed-only value that
+/// is always that field's planned value, such as an `id` that is the `cluster_id`),
+/// `name = "attr"` (when the attribute's name is not the field's), `description = expr`
+/// (instead of the doc comment), and `timeouts(create = "30m", ...)` on a `Field<Timeouts>`
+/// (an optional and computed attribute, alone). Combinations Terraform refuses, or that mean
+/// nothing (`required` with `computed`, `keep` without `computed`, `requires_replace` or
+/// `deprecated` on a value the configuration cannot set, no presence flag at all;
+/// `write_only` with `computed`, `keep`, `requires_replace`, `same` or `timeouts`; `default`
+/// without `optional, computed` or with `keep` or `nested`; `copy_of` on a configurable
+/// value or naming no field of the struct; `block` with anything but exactly one of
+/// `optional` and `required`, `deprecated`, `name` and `description`, or on a `Vec` /
+/// `BTreeMap`), do not compile; the error names the field and the flag.
+///
+/// ```ignore
+/// #[derive(Clone, Debug, Default, Model)]
+/// struct ProviderConfig {
+///     /// `assume_role { role_arn = "..." }`, as the AWS provider writes it.
+///     #[tf(optional, block)]
+///     assume_role: Field<AssumeRole>,
+/// }
+/// ```
 ///
 /// Plan rules (`requires_replace`, `keep`, `same`, `timeouts`, `copy_of`) apply to top-level
-/// attributes: on a field of a model nested in another (`nested`) they would be ignored, so
-/// nesting such a model does not compile (an error at the nesting field names the flag).
-/// Presence flags, `sensitive`, `deprecated`, `write_only` and `default` work at any depth.
+/// attributes: on a field of a model nested in another (`nested` or `block`) they would be
+/// ignored, so nesting such a model does not compile (an error at the nesting field names
+/// the flag). Presence flags, `sensitive`, `deprecated`, `write_only` and `default` work at
+/// any depth. A block's model may have nested attributes and blocks of its own; a `nested`
+/// attribute's model may not have blocks (Terraform's nested attributes hold attributes
+/// only: an error at the nesting field says so).
 ///
-/// Generated: `Model` (schema, plan rules), `TfType` (an object of the attributes), and a
-/// constant per field, named after the field in upper case and holding the attribute's name
-/// (`Greeting::NAME == "name"`).
+/// Generated: `Model` (schema: `attributes()` and `blocks()`, plan rules), `TfType` (an
+/// object of the attributes and blocks), and a constant per field, named after the field in
+/// upper case and holding the attribute's (or block's) name (`Greeting::NAME == "name"`).
 #[proc_macro_derive(Model, attributes(tf))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -109,6 +126,77 @@ fn last_segment_is(ty: &Type, name: &str) -> bool {
     matches!(ty, Type::Path(tp) if tp.path.segments.last().is_some_and(|s| s.ident == name))
 }
 
+/// The `schema::Attribute` of a field that is not a block.
+fn attribute_schema(
+    spec: &FieldSpec,
+    attr_name: &LitStr,
+    inner: &Type,
+    description: Option<Tokens>,
+) -> Tokens {
+    let tf = quote!(::tfplugin);
+    let mut schema = if let Some(ops) = &spec.timeouts {
+        let ops = ops.iter().map(|(op, default)| {
+            let op = op.to_string();
+            quote!((#op, #default))
+        });
+        quote!(#tf::timeouts::Timeouts::attribute(#attr_name, &[#(#ops),*]))
+    } else if !spec.nested {
+        quote!(#tf::schema::Attribute::typed(#attr_name, <#inner as #tf::value::TfType>::value_type()))
+    } else if let Some(elem) = inner_of(inner, "Vec") {
+        quote!(#tf::schema::Attribute::nested_list(#attr_name, <#elem as #tf::model::Model>::attributes()))
+    } else if let Some(elem) = inner_of(inner, "BTreeMap") {
+        quote!(#tf::schema::Attribute::nested_map(#attr_name, <#elem as #tf::model::Model>::attributes()))
+    } else {
+        quote!(#tf::schema::Attribute::nested_single(#attr_name, <#inner as #tf::model::Model>::attributes()))
+    };
+    for (on, method) in [
+        (spec.required, "required"),
+        (spec.optional, "optional"),
+        (spec.computed, "computed"),
+        (spec.sensitive, "sensitive"),
+        (spec.deprecated, "deprecated"),
+        (spec.write_only, "write_only"),
+    ] {
+        if on {
+            let m = Ident::new(method, Span::call_site());
+            schema = quote!(#schema.#m());
+        }
+    }
+    if let Some(d) = description {
+        schema = quote!(#schema.description(#d));
+    }
+    if spec.timeouts.is_some() && !(spec.required || spec.optional || spec.computed) {
+        // Optional and computed: Terraform 1.0 crashes planning an optional-only nested
+        // attribute that the configuration leaves out.
+        schema = quote!(#schema.optional().computed());
+    }
+    schema
+}
+
+/// The `schema::NestedBlock` of a `block` field: a single block of the model `inner`,
+/// present once (`required`) or at most once (`optional`).
+fn block_schema(
+    spec: &FieldSpec,
+    attr_name: &LitStr,
+    inner: &Type,
+    description: Option<Tokens>,
+) -> Tokens {
+    let tf = quote!(::tfplugin);
+    let mut block = quote!(<#inner as #tf::model::Model>::block());
+    if let Some(d) = description {
+        block = quote!(#block.description(#d));
+    }
+    if spec.deprecated {
+        block = quote!(#block.deprecated());
+    }
+    // Terraform: a single block's item limits are both 0 (optional) or both 1 (required).
+    let items = i64::from(spec.required);
+    quote! {
+        #tf::schema::NestedBlock::new(#attr_name, #tf::schema::BlockNesting::Single, #block)
+            .items(#items, #items)
+    }
+}
+
 fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     let name = &input.ident;
     let Data::Struct(data) = &input.data else {
@@ -122,11 +210,13 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     };
     let tf = quote!(::tfplugin);
     let mut attributes = Vec::new();
+    let mut blocks = Vec::new();
     let mut rules = Vec::new();
     let mut reads = Vec::new();
     let mut writes = Vec::new();
     let mut consts = Vec::new();
     let mut top_level_only = None;
+    let mut has_blocks = None;
     let mut nested_checks = Vec::new();
     for field in &fields.named {
         let ident = field
@@ -147,12 +237,16 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             ));
         }
         // The model of a nested attribute: `T` of `Field<T>`, `Field<Vec<T>>` or
-        // `Field<BTreeMap<String, T>>`.
-        let nested_model = spec.nested.then(|| {
-            inner_of(inner, "Vec")
-                .or_else(|| inner_of(inner, "BTreeMap"))
-                .unwrap_or(inner)
-        });
+        // `Field<BTreeMap<String, T>>`; of a block, `T` of `Field<T>`.
+        let nested_model = if spec.block {
+            Some(inner)
+        } else {
+            spec.nested.then(|| {
+                inner_of(inner, "Vec")
+                    .or_else(|| inner_of(inner, "BTreeMap"))
+                    .unwrap_or(inner)
+            })
+        };
         let const_name = format_ident!("{}", plain.to_uppercase());
         let plan_flag = [
             (spec.requires_replace, "requires_replace"),
@@ -165,65 +259,51 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         .find_map(|(on, flag)| on.then_some(flag));
         if let (None, Some(flag)) = (&top_level_only, plan_flag) {
             top_level_only = Some(format!(
-                "`{name}` is nested (`#[tf(nested)]`) in another model, but its field \
-                 `{plain}` has `{flag}`: plan rules apply to top-level attributes only and \
-                 would be ignored there. Put the rule on the attribute that nests `{name}`, \
-                 or drop it."
+                "`{name}` is nested (`#[tf(nested)]` or `#[tf(block)]`) in another model, but \
+                 its field `{plain}` has `{flag}`: plan rules apply to top-level attributes \
+                 only and would be ignored there. Put the rule on the `nested` attribute that \
+                 nests `{name}` (a block takes none), or drop it."
+            ));
+        }
+        if spec.block && has_blocks.is_none() {
+            has_blocks = Some(format!(
+                "`{name}` is a nested attribute (`#[tf(nested)]`) of another model, but its \
+                 field `{plain}` is a block (`#[tf(block)]`): Terraform's nested attributes \
+                 hold attributes only. Make the field that nests `{name}` a `block` too, or \
+                 make `{plain}` a `nested` attribute."
             ));
         }
         consts.push(quote! {
             #[doc = concat!("The attribute name `", #attr_name, "`.")]
             pub const #const_name: &'static str = #attr_name;
         });
-        let schema = if let Some(ops) = &spec.timeouts {
-            let ops = ops.iter().map(|(op, default)| {
-                let op = op.to_string();
-                quote!((#op, #default))
-            });
-            quote!(#tf::timeouts::Timeouts::attribute(#attr_name, &[#(#ops),*]))
-        } else if let Some(elem) = nested_model {
-            nested_checks.push(quote_spanned! {field.ty.span()=>
-                const _: () = if let ::core::option::Option::Some(problem) =
-                    <#elem as #tf::model::Model>::TOP_LEVEL_ONLY
-                {
-                    ::core::panic!("{}", problem)
-                };
-            });
-            if let Some(elem) = inner_of(inner, "Vec") {
-                quote!(#tf::schema::Attribute::nested_list(#attr_name, <#elem as #tf::model::Model>::attributes()))
-            } else if let Some(elem) = inner_of(inner, "BTreeMap") {
-                quote!(#tf::schema::Attribute::nested_map(#attr_name, <#elem as #tf::model::Model>::attributes()))
-            } else {
-                quote!(#tf::schema::Attribute::nested_single(#attr_name, <#inner as #tf::model::Model>::attributes()))
-            }
-        } else {
-            quote!(#tf::schema::Attribute::typed(#attr_name, <#inner as #tf::value::TfType>::value_type()))
+        let description = match (&spec.description, doc_comment(&field.attrs)) {
+            (Some(d), _) => Some(quote!(#d)),
+            (None, Some(d)) => Some(quote!(#d)),
+            (None, None) => None,
         };
-        let mut schema = schema;
-        for (on, method) in [
-            (spec.required, "required"),
-            (spec.optional, "optional"),
-            (spec.computed, "computed"),
-            (spec.sensitive, "sensitive"),
-            (spec.deprecated, "deprecated"),
-            (spec.write_only, "write_only"),
-        ] {
-            if on {
-                let m = Ident::new(method, Span::call_site());
-                schema = quote!(#schema.#m());
+        if let Some(elem) = nested_model {
+            // What the nested model must not have: plan rules (wherever it nests), blocks (in
+            // a nested attribute).
+            let mut refusals = vec![quote!(TOP_LEVEL_ONLY)];
+            if !spec.block {
+                refusals.push(quote!(HAS_BLOCKS));
+            }
+            for refusal in refusals {
+                nested_checks.push(quote_spanned! {field.ty.span()=>
+                    const _: () = if let ::core::option::Option::Some(problem) =
+                        <#elem as #tf::model::Model>::#refusal
+                    {
+                        ::core::panic!("{}", problem)
+                    };
+                });
             }
         }
-        if let Some(d) = &spec.description {
-            schema = quote!(#schema.description(#d));
-        } else if let Some(d) = doc_comment(&field.attrs) {
-            schema = quote!(#schema.description(#d));
+        if spec.block {
+            blocks.push(block_schema(&spec, &attr_name, inner, description));
+        } else {
+            attributes.push(attribute_schema(&spec, &attr_name, inner, description));
         }
-        if spec.timeouts.is_some() && !(spec.required || spec.optional || spec.computed) {
-            // Optional and computed: Terraform 1.0 crashes planning an optional-only nested
-            // attribute that the configuration leaves out.
-            schema = quote!(#schema.optional().computed());
-        }
-        attributes.push(schema);
         let same = match &spec.same {
             Some(f) => quote! {
                 ::core::option::Option::Some(|a: &#tf::value::Value, b: &#tf::value::Value| {
@@ -303,10 +383,10 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         reads.push(quote!(#ident: reader.get(#attr_name)?));
         writes.push(quote!(.set(#attr_name, self.#ident)));
     }
-    let top_level_only = match top_level_only {
+    let [top_level_only, has_blocks] = [top_level_only, has_blocks].map(|p| match p {
         Some(problem) => quote!(::core::option::Option::Some(#problem)),
         None => quote!(::core::option::Option::None),
-    };
+    });
     Ok(quote! {
         impl #name {
             #(#consts)*
@@ -316,8 +396,12 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
 
         impl #tf::model::Model for #name {
             const TOP_LEVEL_ONLY: ::core::option::Option<&'static str> = #top_level_only;
+            const HAS_BLOCKS: ::core::option::Option<&'static str> = #has_blocks;
             fn attributes() -> ::std::vec::Vec<#tf::schema::Attribute> {
                 ::std::vec![#(#attributes),*]
+            }
+            fn blocks() -> ::std::vec::Vec<#tf::schema::NestedBlock> {
+                ::std::vec![#(#blocks),*]
             }
             fn rules() -> ::std::vec::Vec<#tf::model::AttributeRules> {
                 ::std::vec![#(#rules),*]
@@ -326,11 +410,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
 
         impl #tf::value::TfType for #name {
             fn value_type() -> #tf::value::Type {
-                #tf::value::Type::object(
-                    <#name as #tf::model::Model>::attributes()
-                        .iter()
-                        .map(|a| (a.name.clone(), a.value_type())),
-                )
+                <#name as #tf::model::Model>::block().value_type()
             }
 
             fn from_value(

@@ -1,5 +1,6 @@
 //! What `#[tf(...)]` and the doc comment say about one field (`FieldSpec`), and which
-//! combinations of flags are refused at compile time (`check_flags`).
+//! combinations of flags are refused at compile time (`check_flags`, `check_block` for a
+//! `block` field).
 //!
 //! Knows `syn`'s view of a field; knows nothing of the code the derive generates.
 
@@ -16,6 +17,7 @@ pub(crate) struct FieldSpec {
     pub(crate) requires_replace: bool,
     pub(crate) keep: bool,
     pub(crate) nested: bool,
+    pub(crate) block: bool,
     pub(crate) write_only: bool,
     pub(crate) same: Option<Path>,
     pub(crate) default: Option<Expr>,
@@ -57,6 +59,7 @@ pub(crate) fn field_spec(attrs: &[Attribute]) -> syn::Result<FieldSpec> {
                 ("requires_replace", &mut spec.requires_replace),
                 ("keep", &mut spec.keep),
                 ("nested", &mut spec.nested),
+                ("block", &mut spec.block),
                 ("write_only", &mut spec.write_only),
             ];
             if let Some((_, on)) = switches.into_iter().find(|(flag, _)| p.is_ident(flag)) {
@@ -96,6 +99,9 @@ pub(crate) fn field_spec(attrs: &[Attribute]) -> syn::Result<FieldSpec> {
 
 /// Refuses flag combinations Terraform would refuse (or that mean nothing), at compile time.
 pub(crate) fn check_flags(spec: &FieldSpec, field: &syn::Field) -> syn::Result<()> {
+    if spec.block {
+        return check_block(spec, field);
+    }
     let problem = if spec.timeouts.is_some() {
         (spec.required
             || spec.optional
@@ -141,9 +147,82 @@ pub(crate) fn check_flags(spec: &FieldSpec, field: &syn::Field) -> syn::Result<(
     } else if spec.requires_replace && !(spec.required || spec.optional) {
         Some("`requires_replace` is for values the configuration sets")
     } else if spec.deprecated && !(spec.required || spec.optional) {
-        Some("`deprecated` is for values the configuration sets (Terraform warns when one does)")
+        Some("`deprecated` is for values the configuration sets")
     } else {
         None
+    };
+    match problem {
+        Some(p) => Err(syn::Error::new_spanned(field, p)),
+        None => Ok(()),
+    }
+}
+
+/// A `block` field: one model (`Field<M>`), `optional` (the block may be left out) or
+/// `required`, with `deprecated`, `name` and `description` besides; every other flag is
+/// refused, naming the field and the flag.
+fn check_block(spec: &FieldSpec, field: &syn::Field) -> syn::Result<()> {
+    let name = field
+        .ident
+        .as_ref()
+        .map_or_else(String::new, |i| i.to_string());
+    // Each flag a block refuses, and why.
+    let computed_only = "it is for computed values, and a block is never computed";
+    let on_fields = "put it on fields of the block's model instead";
+    let refused = [
+        (
+            spec.nested,
+            "nested",
+            "a field is a block (`name { ... }`) or a nested attribute \
+             (`name = { ... }`), not both",
+        ),
+        (
+            spec.computed,
+            "computed",
+            "a block comes from the configuration alone; put \
+             `computed` on fields of the block's model",
+        ),
+        (spec.sensitive, "sensitive", on_fields),
+        (spec.write_only, "write_only", on_fields),
+        (spec.default.is_some(), "default = ...", on_fields),
+        (spec.keep, "keep", computed_only),
+        (spec.copy_of.is_some(), "copy_of = ...", computed_only),
+        (
+            spec.requires_replace,
+            "requires_replace",
+            "plan rules apply to attributes only",
+        ),
+        (
+            spec.same.is_some(),
+            "same = ...",
+            "plan rules apply to attributes only",
+        ),
+        (
+            spec.timeouts.is_some(),
+            "timeouts(...)",
+            "`timeouts` is an attribute of its own",
+        ),
+    ];
+    let problem = if let Some((_, flag, why)) = refused.iter().find(|(on, _, _)| *on) {
+        Some(format!(
+            "`{name}` is a `block`, which cannot be `{flag}`: {why}"
+        ))
+    } else if spec.required == spec.optional {
+        Some(format!(
+            "the block `{name}` is either `required` (present once) or `optional` (at most \
+             once): say which"
+        ))
+    } else {
+        let inner = crate::inner_of(&field.ty, "Field");
+        let collection = ["Vec", "BTreeMap"]
+            .into_iter()
+            .find(|c| inner.and_then(|t| crate::inner_of(t, c)).is_some());
+        collection.map(|c| {
+            format!(
+                "`{name}` is a `block` of a `{c}`: a block is one model for now \
+                 (`Field<M>`, `name {{ ... }}` at most once); for a list or a map of objects, \
+                 use `nested`"
+            )
+        })
     };
     match problem {
         Some(p) => Err(syn::Error::new_spanned(field, p)),

@@ -1,5 +1,5 @@
 //! The derive's own checks: which flag combinations compile, and what it generates for
-//! `timeouts` and `copy_of`.
+//! `timeouts`, `copy_of` and `block`.
 
 use super::*;
 use crate::spec::{check_flags, field_spec};
@@ -94,4 +94,124 @@ fn a_copy_names_a_field_of_its_model() {
         }
     );
     assert!(expand(&bad).is_err());
+}
+
+fn block_field(attrs: Tokens, ty: Tokens) -> syn::Field {
+    let named: syn::FieldsNamed = syn::parse_quote!({ #attrs pub assume_role: #ty });
+    named.named.into_iter().next().expect("one field")
+}
+
+#[test]
+fn a_block_is_optional_or_required_and_takes_no_plan_flag() {
+    let one = quote!(Field<AssumeRole>);
+    for good in [
+        quote!(#[tf(optional, block)]),
+        quote!(#[tf(required, block)]),
+        quote!(#[tf(optional, block, deprecated, name = "role")]),
+    ] {
+        assert!(
+            check(block_field(good.clone(), one.clone())).is_ok(),
+            "{good}"
+        );
+    }
+    for (bad, flag) in [
+        (quote!(#[tf(block)]), "`required`"),
+        (quote!(#[tf(required, optional, block)]), "`required`"),
+        (quote!(#[tf(optional, block, nested)]), "`nested`"),
+        (quote!(#[tf(optional, computed, block)]), "`computed`"),
+        (quote!(#[tf(optional, block, sensitive)]), "`sensitive`"),
+        (quote!(#[tf(optional, block, write_only)]), "`write_only`"),
+        (
+            quote!(#[tf(optional, computed, block, default = "x")]),
+            "`computed`",
+        ),
+        (
+            quote!(#[tf(optional, block, default = "x")]),
+            "`default = ...`",
+        ),
+        (quote!(#[tf(optional, block, keep)]), "`keep`"),
+        (
+            quote!(#[tf(optional, block, requires_replace)]),
+            "`requires_replace`",
+        ),
+        (
+            quote!(#[tf(optional, block, same = same_role)]),
+            "`same = ...`",
+        ),
+        (
+            quote!(#[tf(optional, block, copy_of = name)]),
+            "`copy_of = ...`",
+        ),
+        (
+            quote!(#[tf(block, timeouts(create = "1m"))]),
+            "`timeouts(...)`",
+        ),
+    ] {
+        let err = check(block_field(bad.clone(), one.clone())).expect_err("refused");
+        assert!(
+            err.contains("`assume_role`"),
+            "{bad}: names the field: {err}"
+        );
+        assert!(err.contains(flag), "{bad}: names {flag}: {err}");
+    }
+    for (ty, collection) in [
+        (quote!(Field<Vec<AssumeRole>>), "`Vec`"),
+        (quote!(Field<BTreeMap<String, AssumeRole>>), "`BTreeMap`"),
+    ] {
+        let err =
+            check(block_field(quote!(#[tf(optional, block)]), ty.clone())).expect_err("refused");
+        assert!(
+            err.contains(collection) && err.contains("`assume_role`"),
+            "{ty}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_block_field_becomes_a_single_nested_block_not_an_attribute() {
+    let model: DeriveInput = syn::parse_quote!(
+        struct Config {
+            /// The role to assume.
+            #[tf(required, block)]
+            assume_role: Field<AssumeRole>,
+            #[tf(optional, block, name = "endpoints")]
+            urls: Field<Endpoints>,
+            #[tf(optional)]
+            region: Field<String>,
+        }
+    );
+    let tokens = expand(&model).expect("expands").to_string();
+    let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+    let tokens = squeeze(&tokens);
+    let blocks = tokens
+        .split_once("fnblocks()")
+        .map(|(_, rest)| rest.split_once("fnrules()").map_or(rest, |(b, _)| b))
+        .expect("a blocks() fn");
+    for expected in [
+        "NestedBlock::new(\"assume_role\",::tfplugin::schema::BlockNesting::Single,\
+         <AssumeRoleas::tfplugin::model::Model>::block().description(\"Theroletoassume.\")).items(1i64,1i64)",
+        "NestedBlock::new(\"endpoints\",::tfplugin::schema::BlockNesting::Single,\
+         <Endpointsas::tfplugin::model::Model>::block()).items(0i64,0i64)",
+    ] {
+        assert!(blocks.contains(&squeeze(expected)), "{expected} in {blocks}");
+    }
+    let attributes = tokens
+        .split_once("fnattributes()")
+        .and_then(|(_, rest)| rest.split_once("fnblocks()"))
+        .map(|(a, _)| a)
+        .expect("an attributes() fn");
+    assert!(attributes.contains("\"region\""), "{attributes}");
+    assert!(!attributes.contains("assume_role") && !attributes.contains("endpoints"));
+    // Its plan rule: configurable, never computed, defaults of its model inside.
+    assert!(
+        tokens.contains(&squeeze(
+            "name:\"assume_role\",computed:false,configurable:true,"
+        )),
+        "{tokens}"
+    );
+    assert!(tokens.contains("<AssumeRoleas::tfplugin::model::Model>::rules"));
+    // Nested in an attribute, a model with a block does not compile.
+    assert!(tokens.contains(
+        "constHAS_BLOCKS:::core::option::Option<&'staticstr>=::core::option::Option::Some("
+    ));
 }

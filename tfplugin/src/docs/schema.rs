@@ -16,26 +16,29 @@ pub fn render_schema(schema: &Schema) -> String {
     let mut out = String::new();
     let mut nested = Vec::new();
     let (required, optional, read_only) = groups(&block.attributes);
-    let blocks: Vec<&NestedBlock> = sorted_blocks(&block.blocks);
+    let (required_blocks, optional_blocks) = block_groups(&block.blocks);
 
     out.push_str("## Argument Reference\n\n");
-    if required.is_empty() && optional.is_empty() && blocks.is_empty() {
+    if required.is_empty()
+        && optional.is_empty()
+        && required_blocks.is_empty()
+        && optional_blocks.is_empty()
+    {
         out.push_str("This has no arguments.\n\n");
     }
-    if !required.is_empty() {
+    if !required.is_empty() || !required_blocks.is_empty() {
         out.push_str("### Required\n\n");
-        list(&mut out, &required, "", &mut nested);
+        list(&mut out, &required, &required_blocks, "", &mut nested);
     }
-    if !optional.is_empty() || !blocks.is_empty() {
+    if !optional.is_empty() || !optional_blocks.is_empty() {
         out.push_str("### Optional\n\n");
-        list(&mut out, &optional, "", &mut nested);
-        block_list(&mut out, &blocks, "", &mut nested);
+        list(&mut out, &optional, &optional_blocks, "", &mut nested);
     }
     if !read_only.is_empty() {
         out.push_str("## Attribute Reference\n\n");
         out.push_str("In addition to the arguments above, these attributes are exported.\n\n");
         out.push_str("### Read-Only\n\n");
-        list(&mut out, &read_only, "", &mut nested);
+        list(&mut out, &read_only, &[], "", &mut nested);
     }
     // Nested schemas, breadth first, each under its own heading (they may nest further).
     let mut i = 0;
@@ -76,19 +79,18 @@ fn render_nested(out: &mut String, item: &NestedItem, queue: &mut Vec<NestedItem
     let _ = writeln!(out, "### Nested Schema for `{path}`\n");
     let prefix = format!("{path}.");
     let (required, optional, read_only) = groups(attributes);
-    let blocks = sorted_blocks(blocks);
-    if !required.is_empty() {
+    let (required_blocks, optional_blocks) = block_groups(blocks);
+    if !required.is_empty() || !required_blocks.is_empty() {
         out.push_str("Required:\n\n");
-        list(out, &required, &prefix, queue);
+        list(out, &required, &required_blocks, &prefix, queue);
     }
-    if !optional.is_empty() || !blocks.is_empty() {
+    if !optional.is_empty() || !optional_blocks.is_empty() {
         out.push_str("Optional:\n\n");
-        list(out, &optional, &prefix, queue);
-        block_list(out, &blocks, &prefix, queue);
+        list(out, &optional, &optional_blocks, &prefix, queue);
     }
     if !read_only.is_empty() {
         out.push_str("Read-Only:\n\n");
-        list(out, &read_only, &prefix, queue);
+        list(out, &read_only, &[], &prefix, queue);
     }
 }
 
@@ -112,92 +114,122 @@ fn groups(attributes: &[Attribute]) -> Groups<'_> {
     (required, optional, read_only)
 }
 
-fn sorted_blocks(blocks: &[NestedBlock]) -> Vec<&NestedBlock> {
+/// Required blocks (a minimum of one or more), then the others; each sorted by name.
+fn block_groups(blocks: &[NestedBlock]) -> (Vec<&NestedBlock>, Vec<&NestedBlock>) {
     let mut sorted: Vec<&NestedBlock> = blocks.iter().collect();
     sorted.sort_by(|a, b| a.type_name.cmp(&b.type_name));
-    sorted
+    sorted.into_iter().partition(|b| b.min_items > 0)
 }
 
-fn list(out: &mut String, attributes: &[&Attribute], prefix: &str, queue: &mut Vec<NestedItem>) {
-    for a in attributes {
-        let mut labels = vec![type_label(a)];
-        if a.optional && a.computed {
-            labels.push("Computed when omitted".to_string());
-        }
-        if a.write_only {
-            labels.push("Write-only (Terraform 1.11 and later)".to_string());
-        }
-        if a.sensitive {
-            labels.push("Sensitive".to_string());
-        }
-        if a.deprecated {
-            labels.push("Deprecated".to_string());
-        }
-        let mut line = format!("- `{}` ({})", a.name, labels.join(", "));
-        let description = one_paragraph(&a.description);
-        if !description.is_empty() {
-            line.push(' ');
-            line.push_str(&description);
-        }
-        if let AttributeKind::Nested { attributes, .. } = &a.kind {
-            let path = format!("{prefix}{}", a.name);
-            let _ = write!(line, " (see [below for nested schema](#{}))", anchor(&path));
-            queue.push(NestedItem::Attributes {
-                path,
-                attributes: attributes.clone(),
-            });
-        }
-        out.push_str(&line);
-        out.push('\n');
-    }
-    if !attributes.is_empty() {
-        out.push('\n');
-    }
-}
-
-fn block_list(
+/// One section's lines: attributes and blocks together, sorted by name (as the Registry
+/// lists them), then a blank line.
+fn list(
     out: &mut String,
+    attributes: &[&Attribute],
     blocks: &[&NestedBlock],
     prefix: &str,
     queue: &mut Vec<NestedItem>,
 ) {
-    for b in blocks {
-        let kind = match b.nesting {
-            BlockNesting::Single | BlockNesting::Group => "Block",
-            BlockNesting::List => "Block List",
-            BlockNesting::Set => "Block Set",
-            BlockNesting::Map => "Block Map",
+    enum Entry<'a> {
+        Attribute(&'a Attribute),
+        Block(&'a NestedBlock),
+    }
+    let mut entries: Vec<(&str, Entry)> = attributes
+        .iter()
+        .map(|a| (a.name.as_str(), Entry::Attribute(a)))
+        .chain(
+            blocks
+                .iter()
+                .map(|b| (b.type_name.as_str(), Entry::Block(b))),
+        )
+        .collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    for (_, entry) in &entries {
+        let line = match entry {
+            Entry::Attribute(a) => attribute_line(a, prefix, queue),
+            Entry::Block(b) => block_line(b, prefix, queue),
         };
-        let mut limits = Vec::new();
-        if b.min_items > 0 {
-            limits.push(format!("Min: {}", b.min_items));
-        }
-        if b.max_items > 0 {
-            limits.push(format!("Max: {}", b.max_items));
-        }
-        let label = if limits.is_empty() {
-            kind.to_string()
-        } else {
-            format!("{kind}, {}", limits.join(", "))
-        };
-        let path = format!("{prefix}{}", b.type_name);
-        let description = one_paragraph(&b.block.description);
-        let mut line = format!("- `{}` ({label})", b.type_name);
-        if !description.is_empty() {
-            line.push(' ');
-            line.push_str(&description);
-        }
-        let _ = write!(line, " (see [below for nested schema](#{}))", anchor(&path));
         out.push_str(&line);
         out.push('\n');
-        queue.push(NestedItem::Block {
-            path,
-            block: b.block.clone(),
-        });
     }
-    if !blocks.is_empty() {
+    if !entries.is_empty() {
         out.push('\n');
     }
+}
+
+fn attribute_line(a: &Attribute, prefix: &str, queue: &mut Vec<NestedItem>) -> String {
+    let mut labels = vec![type_label(a)];
+    if a.optional && a.computed {
+        labels.push("Computed when omitted".to_string());
+    }
+    if a.write_only {
+        labels.push("Write-only (Terraform 1.11 and later)".to_string());
+    }
+    if a.sensitive {
+        labels.push("Sensitive".to_string());
+    }
+    if a.deprecated {
+        labels.push("Deprecated".to_string());
+    }
+    let mut line = format!("- `{}` ({})", a.name, labels.join(", "));
+    let description = one_paragraph(&a.description);
+    if !description.is_empty() {
+        line.push(' ');
+        line.push_str(&description);
+    }
+    if let AttributeKind::Nested { attributes, .. } = &a.kind {
+        let path = format!("{prefix}{}", a.name);
+        let _ = write!(line, " (see [below for nested schema](#{}))", anchor(&path));
+        queue.push(NestedItem::Attributes {
+            path,
+            attributes: attributes.clone(),
+        });
+    }
+    line
+}
+
+fn block_line(b: &NestedBlock, prefix: &str, queue: &mut Vec<NestedItem>) -> String {
+    let mut labels = vec![match b.nesting {
+        BlockNesting::Single | BlockNesting::Group => "Block",
+        BlockNesting::List => "Block List",
+        BlockNesting::Set => "Block Set",
+        BlockNesting::Map => "Block Map",
+    }
+    .to_string()];
+    if matches!(b.nesting, BlockNesting::Single | BlockNesting::Group) {
+        // At most one: whether it must be there says it all.
+        labels.push(
+            if b.min_items > 0 {
+                "Required"
+            } else {
+                "Optional"
+            }
+            .to_string(),
+        );
+    } else {
+        if b.min_items > 0 {
+            labels.push(format!("Min: {}", b.min_items));
+        }
+        if b.max_items > 0 {
+            labels.push(format!("Max: {}", b.max_items));
+        }
+    }
+    if b.block.deprecated {
+        labels.push("Deprecated".to_string());
+    }
+    let path = format!("{prefix}{}", b.type_name);
+    let mut line = format!("- `{}` ({})", b.type_name, labels.join(", "));
+    let description = one_paragraph(&b.block.description);
+    if !description.is_empty() {
+        line.push(' ');
+        line.push_str(&description);
+    }
+    let _ = write!(line, " (see [below for nested schema](#{}))", anchor(&path));
+    queue.push(NestedItem::Block {
+        path,
+        block: b.block.clone(),
+    });
+    line
 }
 
 /// A description on one list line: whitespace runs (including newlines) become one space.

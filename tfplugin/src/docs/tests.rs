@@ -169,3 +169,78 @@ fn sync_reports_the_first_stale_line_and_rewrites_on_request() {
     let found = sync(dir.path(), &pages, false).expect("checks again");
     assert_eq!(found, vec![(file, Outcome::UpToDate)]);
 }
+
+/// `assume_role { ... }` as the AWS provider writes it, and a required block.
+#[derive(Clone, Debug, Default, crate::Model)]
+struct AssumeRole {
+    /// The role's ARN.
+    #[tf(required)]
+    role_arn: crate::Field<String>,
+    /// Tags of the session.
+    #[tf(optional, block)]
+    session: crate::Field<Session>,
+}
+
+#[derive(Clone, Debug, Default, crate::Model)]
+struct Session {
+    /// The session's name.
+    #[tf(optional)]
+    name: crate::Field<String>,
+}
+
+#[derive(Clone, Debug, Default, crate::Model)]
+struct ProviderBlock {
+    /// The region.
+    #[tf(optional)]
+    region: crate::Field<String>,
+    /// The role to assume.
+    #[tf(optional, block)]
+    assume_role: crate::Field<AssumeRole>,
+    /// Where to send logs.
+    #[tf(required, block, deprecated)]
+    logging: crate::Field<Session>,
+}
+
+#[test]
+fn single_blocks_read_as_the_registry_writes_them() {
+    use crate::Model;
+    let md = render_schema(&Schema::new(ProviderBlock::block()));
+    let expected = "\
+## Argument Reference
+
+### Required
+
+- `logging` (Block, Required, Deprecated) Where to send logs. (see [below for nested schema](#nested--logging))
+
+### Optional
+
+- `assume_role` (Block, Optional) The role to assume. (see [below for nested schema](#nested--assume_role))
+- `region` (String) The region.
+
+<a id=\"nested--logging\"></a>
+### Nested Schema for `logging`
+
+Optional:
+
+- `name` (String) The session's name.
+
+<a id=\"nested--assume_role\"></a>
+### Nested Schema for `assume_role`
+
+Required:
+
+- `role_arn` (String) The role's ARN.
+
+Optional:
+
+- `session` (Block, Optional) Tags of the session. (see [below for nested schema](#nested--assume_role--session))
+
+<a id=\"nested--assume_role--session\"></a>
+### Nested Schema for `assume_role.session`
+
+Optional:
+
+- `name` (String) The session's name.";
+    assert_eq!(md, expected, "\n--- got ---\n{md}\n");
+    assert!(undocumented(&Schema::new(ProviderBlock::block())).is_empty());
+}

@@ -55,7 +55,7 @@ pub fn adapt_resource<R: TypedResource>(resource: R) -> Arc<dyn Resource> {
     }
     Arc::new(ResourceAdapter {
         resource: Arc::new(resource),
-        attributes: Block::new(R::Model::attributes()),
+        attributes: R::Model::block(),
         upgraders,
         _model: PhantomData,
     })
@@ -177,7 +177,7 @@ impl<R: TypedResource> Resource for ResourceAdapter<R> {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block::new(R::Model::attributes()).description(self.resource.description()))
+        Schema::new(R::Model::block().description(self.resource.description()))
             .with_version(self.resource.schema_version())
     }
 

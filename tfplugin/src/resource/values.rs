@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use crate::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::model::{model_of, Model};
-use crate::schema::Block;
 use crate::value::{Type, Value};
 
 /// What a resource's plan hook sees and may change. The adapter has already applied the
@@ -158,7 +157,7 @@ impl<M> Upgrader<M> {
     ) -> Self {
         Upgrader {
             from_version,
-            prior_type: Block::new(P::attributes()).value_type(),
+            prior_type: P::value_type(),
             upgrade: Box::new(move |value| match model_of::<P>(value)? {
                 Some(prior) => upgrade(prior),
                 None => Err(Diagnostic::error(

@@ -5,18 +5,20 @@
 
 use std::collections::HashSet;
 
-use super::{Attribute, AttributeKind, Block, BlockNesting, Nesting, Schema};
+use super::{Attribute, AttributeKind, Block, BlockNesting, NestedBlock, Nesting, Schema};
 use crate::path::AttributePath;
 
 impl Schema {
     /// Checks the rules Terraform enforces when it loads a schema: every attribute is
     /// exactly one of required, optional, computed or optional+computed; names are unique
     /// within their block and lower_snake_case; nested attributes are not empty; nested
-    /// blocks' item limits make sense; a write-only attribute is not computed, not a set of
-    /// nested attributes, and not inside a set (of nested attributes or blocks, at any
-    /// depth); the version is not negative. The error lists every
-    /// problem. The server checks every schema when it starts and answers the problems as
-    /// errors to GetProviderSchema; a test of each schema finds them sooner.
+    /// blocks' item limits are what Terraform allows for their nesting (a single block: both
+    /// 0 or both 1; a group or a map: none; a list or a set: the minimum not above the
+    /// maximum); a write-only attribute is not computed, not a set of nested attributes, and
+    /// not inside a set (of nested attributes or blocks, at any depth); the version is not
+    /// negative. The error lists every problem. The server checks every schema when it
+    /// starts and answers the problems as errors to GetProviderSchema; a test of each schema
+    /// finds them sooner.
     pub fn check(&self) -> Result<(), SchemaError> {
         let mut problems = Vec::new();
         check_block(&self.block, &AttributePath::root(), false, &mut problems);
@@ -76,14 +78,29 @@ fn check_block(block: &Block, path: &AttributePath, in_set: bool, problems: &mut
     for b in &block.blocks {
         let p = path.clone().then_attr(&b.type_name);
         check_name(&b.type_name, &p, &mut seen, problems);
-        if b.min_items < 0 || b.max_items < 0 || (b.max_items > 0 && b.min_items > b.max_items) {
+        if let Some(why) = item_limits_problem(b) {
             problems.push(format!(
-                "block \"{p}\" has invalid item limits {}..{}",
+                "block \"{p}\" has invalid item limits {}..{}: {why}",
                 b.min_items, b.max_items
             ));
         }
         let in_set = in_set || b.nesting == BlockNesting::Set;
         check_block(&b.block, &p, in_set, problems);
+    }
+}
+
+/// What Terraform says of a nested block's item limits (0 = none), by its nesting.
+fn item_limits_problem(b: &NestedBlock) -> Option<&'static str> {
+    let (min, max) = (b.min_items, b.max_items);
+    match b.nesting {
+        BlockNesting::Single => (min != max || !(0..=1).contains(&min)).then_some(
+            "a single block's limits are both 0 (it may be left out) or both 1 (required)",
+        ),
+        BlockNesting::Group | BlockNesting::Map => {
+            (min != 0 || max != 0).then_some("this nesting takes no item limits (both 0)")
+        }
+        BlockNesting::List | BlockNesting::Set => (min < 0 || max < 0 || (max > 0 && min > max))
+            .then_some("neither may be negative, and the minimum may not exceed the maximum"),
     }
 }
 

@@ -168,6 +168,39 @@ fn check_accepts_a_good_schema_and_catches_mistakes() {
 }
 
 #[test]
+fn check_holds_item_limits_to_what_terraform_allows_for_each_nesting() {
+    let with = |nesting, min, max| {
+        Schema::new(
+            Block::new(vec![]).block(
+                NestedBlock::new(
+                    "b",
+                    nesting,
+                    Block::new(vec![Attribute::string("x").optional()]),
+                )
+                .items(min, max),
+            ),
+        )
+        .check()
+    };
+    // A single block: optional (0, 0) or required (1, 1), nothing else.
+    assert_eq!(with(BlockNesting::Single, 0, 0), Ok(()));
+    assert_eq!(with(BlockNesting::Single, 1, 1), Ok(()));
+    for (min, max) in [(0, 1), (1, 0), (2, 2), (-1, -1)] {
+        let err = with(BlockNesting::Single, min, max).unwrap_err();
+        assert!(err.mentions("block \"b\" has invalid item limits"), "{err}");
+        assert!(err.mentions("both 0"), "{min}..{max}: {err}");
+    }
+    // Groups and maps take none; lists and sets any minimum up to the maximum.
+    assert_eq!(with(BlockNesting::Map, 0, 0), Ok(()));
+    assert!(with(BlockNesting::Map, 0, 2).is_err());
+    assert!(with(BlockNesting::Group, 1, 1).is_err());
+    assert_eq!(with(BlockNesting::List, 1, 0), Ok(()));
+    assert_eq!(with(BlockNesting::Set, 2, 5), Ok(()));
+    assert!(with(BlockNesting::List, 3, 2).is_err());
+    assert!(with(BlockNesting::Set, -1, 0).is_err());
+}
+
+#[test]
 fn check_refuses_write_only_where_terraform_does() {
     let ok = Schema::new(
         Block::new(vec![

@@ -108,6 +108,12 @@ impl Block {
         self
     }
 
+    /// Marked deprecated (as a nested block): in the schema Terraform gets and in the docs.
+    pub fn deprecated(mut self) -> Self {
+        self.deprecated = true;
+        self
+    }
+
     /// Adds a nested block.
     pub fn block(mut self, block: NestedBlock) -> Self {
         self.blocks.push(block);
