@@ -94,7 +94,8 @@ pub struct Behaviour {
     pub busy_message: Option<String>,
     /// What `DescribeClusters` shows once `HsmTypeRollbackExpiration` has passed.
     pub expired_rollback: ExpiredRollback,
-    /// Role ARNs for which the STS emulation answers `AssumeRole` with `AccessDenied`.
+    /// Role ARNs that may not be assumed: the STS emulation answers `AssumeRole` and
+    /// `AssumeRoleWithWebIdentity` for them with `AccessDenied`.
     pub deny_assume_role: Vec<String>,
     /// Whether `ModifyCluster` and `InitializeCluster` are refused as busy while any HSM of
     /// the cluster is `*_IN_PROGRESS` (the cluster itself may look stable). Default `false`.
@@ -215,7 +216,15 @@ pub struct EmulatorConfig {
     pub region: String,
     /// VPC of clusters made by `CreateCluster` (seeded clusters may name their own).
     pub vpc_id: String,
+    /// The account `GetCallerIdentity` answers for access keys the STS emulation did not
+    /// issue (12 digits); default [`DEFAULT_ACCOUNT`]. Changed later with
+    /// [`Control::set_default_account`](crate::Control::set_default_account).
+    pub default_account: String,
 }
+
+/// The account of callers whose access key the STS emulation did not issue, unless
+/// configured otherwise ([`EmulatorConfig::default_account`]).
+pub const DEFAULT_ACCOUNT: &str = "123456789012";
 
 impl Default for EmulatorConfig {
     fn default() -> EmulatorConfig {
@@ -226,6 +235,7 @@ impl Default for EmulatorConfig {
             behaviour: Behaviour::default(),
             region: "us-east-1".to_string(),
             vpc_id: "vpc-0a1b2c3d4e5f60718".to_string(),
+            default_account: DEFAULT_ACCOUNT.to_string(),
         }
     }
 }

@@ -143,6 +143,26 @@ impl StsError {
         Self::new(StatusCode::FORBIDDEN, "AccessDenied", message)
     }
 
+    /// `MalformedPolicyDocument` (400): a session policy that is no policy document.
+    pub fn malformed_policy(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "MalformedPolicyDocument", message)
+    }
+
+    /// `InvalidIdentityToken` (400): the web identity token is not one the account trusts.
+    pub fn invalid_identity_token(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "InvalidIdentityToken", message)
+    }
+
+    /// `ExpiredTokenException` (400): the web identity token has expired.
+    pub fn expired_token(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "ExpiredTokenException", message)
+    }
+
+    /// `IDPCommunicationError` (400): the identity provider could not be reached.
+    pub fn idp_communication(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "IDPCommunicationError", message)
+    }
+
     /// `InvalidAction` (400): no such action (or version).
     pub fn invalid_action(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "InvalidAction", message)

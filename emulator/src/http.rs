@@ -1,6 +1,6 @@
 //! The HTTP plumbing every request handler shares: the [`State`] a handler can reach, the
 //! [`Outcome`] it hands back (an answer, or a connection dropped or left hanging), reading a
-//! request body and building a response.
+//! request body and its `Host` header, and building a response.
 //!
 //! It knows no protocol, route or fault: the handlers, the fault gate and the server stand
 //! on it, and it imports none of them.
@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::http::{header, Response, StatusCode};
+use axum::http::{header, HeaderMap, Response, StatusCode};
 use tokio::sync::watch;
 
 use crate::control::Shared;
@@ -53,6 +53,14 @@ pub(crate) async fn read_body(body: Body) -> Result<Vec<u8>, String> {
         .await
         .map(|b| b.to_vec())
         .map_err(|e| format!("could not read the request body: {e}"))
+}
+
+/// The `Host` header as received (any name: the emulator serves whatever host a client or
+/// a relaying proxy asked for), bytes that are not UTF-8 replaced.
+pub(crate) fn host_of(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::HOST)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
 /// A response with the given status, content type and body.

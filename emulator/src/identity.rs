@@ -1,15 +1,15 @@
-//! Who signed what: the temporary credentials the STS emulation issued (and the role each
-//! stands for), the identity behind any access key, and the shapes of AWS identifiers and
-//! timestamps that STS answers with.
+//! Who is who to the STS emulation: the temporary credentials it issued (and the role each
+//! stands for), the account behind any other access key (a default, or one set per key),
+//! the web identity tokens it is told to refuse, the partition a region belongs to, and the
+//! shapes of AWS identifiers and timestamps that STS answers with.
 //!
 //! Bookkeeping and shapes only: it knows nothing of HTTP or of the STS protocol that
 //! answers with them.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// The account of callers whose access key the STS emulation did not issue.
-pub(crate) const DEFAULT_ACCOUNT: &str = "123456789012";
+use crate::config::DEFAULT_ACCOUNT;
 
 /// The unique id of that IAM user.
 const DEFAULT_USER_ID: &str = "AIDAEMULATORUSER23456";
@@ -17,7 +17,44 @@ const DEFAULT_USER_ID: &str = "AIDAEMULATORUSER23456";
 const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/// Credentials issued by `AssumeRole`.
+/// How the STS emulation refuses a web identity token it was told to refuse
+/// ([`Control::refuse_web_identity_token`](crate::Control::refuse_web_identity_token)):
+/// each is the error AWS answers `AssumeRoleWithWebIdentity` with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenRefusal {
+    /// `InvalidIdentityToken` (400): no identity provider the account trusts issued it.
+    Invalid,
+    /// `ExpiredTokenException` (400): the token has expired.
+    Expired,
+    /// `IDPCommunicationError` (400): the identity provider could not be reached to verify
+    /// the token (a transient failure).
+    IdpUnreachable,
+}
+
+impl TokenRefusal {
+    /// The AWS error code: `InvalidIdentityToken`, `ExpiredTokenException` or
+    /// `IDPCommunicationError` (the names the HTTP control API takes too).
+    pub fn code(self) -> &'static str {
+        match self {
+            TokenRefusal::Invalid => "InvalidIdentityToken",
+            TokenRefusal::Expired => "ExpiredTokenException",
+            TokenRefusal::IdpUnreachable => "IDPCommunicationError",
+        }
+    }
+
+    /// The refusal whose [`TokenRefusal::code`] is `code`.
+    pub fn from_code(code: &str) -> Option<TokenRefusal> {
+        [
+            TokenRefusal::Invalid,
+            TokenRefusal::Expired,
+            TokenRefusal::IdpUnreachable,
+        ]
+        .into_iter()
+        .find(|r| r.code() == code)
+    }
+}
+
+/// Credentials issued by `AssumeRole` or `AssumeRoleWithWebIdentity`.
 #[derive(Clone, Debug)]
 pub(crate) struct Issued {
     /// The role assumed (`arn:aws:iam::ACCOUNT:role/NAME`).
@@ -38,15 +75,36 @@ pub(crate) struct Caller {
     pub account: String,
 }
 
-/// Every credential the STS emulation issued, by access key id, and the unique id of each
-/// role assumed.
-#[derive(Debug, Default)]
+/// Every credential the STS emulation issued, by access key id, the unique id of each
+/// role assumed, the accounts of the keys it did not issue, and the tokens it refuses.
+#[derive(Debug)]
 pub(crate) struct Identities {
     issued: HashMap<String, Issued>,
     role_ids: HashMap<String, String>,
+    default_account: String,
+    accounts: BTreeMap<String, String>,
+    refused_tokens: HashMap<String, TokenRefusal>,
+}
+
+impl Default for Identities {
+    /// Nothing issued, every other key in [`DEFAULT_ACCOUNT`], no token refused.
+    fn default() -> Identities {
+        Identities::new(DEFAULT_ACCOUNT.to_string())
+    }
 }
 
 impl Identities {
+    /// Nothing issued, every other key in `default_account`, no token refused.
+    pub(crate) fn new(default_account: String) -> Identities {
+        Identities {
+            issued: HashMap::new(),
+            role_ids: HashMap::new(),
+            default_account,
+            accounts: BTreeMap::new(),
+            refused_tokens: HashMap::new(),
+        }
+    }
+
     /// The unique id (`AROA…`) of the role `role_arn`, the same every time.
     pub(crate) fn role_id(&mut self, role_arn: &str) -> String {
         self.role_ids
@@ -65,22 +123,100 @@ impl Identities {
         self.issued.get(access_key_id)
     }
 
-    /// The caller behind `access_key_id`: the assumed role for keys issued here, otherwise
-    /// an IAM user of [`DEFAULT_ACCOUNT`].
-    pub(crate) fn caller(&self, access_key_id: &str) -> Caller {
+    /// The caller behind `access_key_id`, signing for `region`: the assumed role for keys
+    /// issued here; otherwise an IAM user of the account set for that key, or of the
+    /// default account, in the partition of `region`.
+    pub(crate) fn caller(&self, access_key_id: &str, region: &str) -> Caller {
         match self.get(access_key_id) {
             Some(i) => Caller {
                 arn: i.assumed_role_arn.clone(),
                 user_id: i.assumed_role_id.clone(),
                 account: i.account.clone(),
             },
-            None => Caller {
-                arn: format!("arn:aws:iam::{DEFAULT_ACCOUNT}:user/emulator-user"),
-                user_id: DEFAULT_USER_ID.to_string(),
-                account: DEFAULT_ACCOUNT.to_string(),
-            },
+            None => {
+                let account = self.account_of(access_key_id);
+                Caller {
+                    arn: format!(
+                        "arn:{}:iam::{account}:user/emulator-user",
+                        partition_of_region(region)
+                    ),
+                    user_id: DEFAULT_USER_ID.to_string(),
+                    account,
+                }
+            }
         }
     }
+
+    /// The account `GetCallerIdentity` answers for `access_key_id`: the role's for a key
+    /// issued here, else the one set for the key, else the default.
+    pub(crate) fn account_of(&self, access_key_id: &str) -> String {
+        match self.get(access_key_id) {
+            Some(i) => i.account.clone(),
+            None => self
+                .accounts
+                .get(access_key_id)
+                .unwrap_or(&self.default_account)
+                .clone(),
+        }
+    }
+
+    /// The account of the keys not issued here and with no account of their own.
+    pub(crate) fn default_account(&self) -> &str {
+        &self.default_account
+    }
+
+    pub(crate) fn set_default_account(&mut self, account: String) {
+        self.default_account = account;
+    }
+
+    /// The accounts set per access key, by key.
+    pub(crate) fn accounts(&self) -> &BTreeMap<String, String> {
+        &self.accounts
+    }
+
+    /// Sets the account of `access_key_id` (a key the emulation did not issue).
+    pub(crate) fn set_account(&mut self, access_key_id: String, account: String) {
+        self.accounts.insert(access_key_id, account);
+    }
+
+    /// From now on, refuse `token` this way.
+    pub(crate) fn refuse_token(&mut self, token: String, refusal: TokenRefusal) {
+        self.refused_tokens.insert(token, refusal);
+    }
+
+    /// How `token` is to be refused, if it is.
+    pub(crate) fn token_refusal(&self, token: &str) -> Option<TokenRefusal> {
+        self.refused_tokens.get(token).copied()
+    }
+
+    /// Refuse no token any more.
+    pub(crate) fn clear_token_refusals(&mut self) {
+        self.refused_tokens.clear();
+    }
+}
+
+/// The partition a region belongs to, by the region's name: `cn-*` is `aws-cn`, `us-gov-*`
+/// `aws-us-gov`, `us-iso-*` `aws-iso`, `us-isob-*` `aws-iso-b`, `eu-isoe-*` `aws-iso-e`,
+/// `us-isof-*` `aws-iso-f`, `eusc-*` `aws-eusc`; any other name (or none) `aws`.
+pub(crate) fn partition_of_region(region: &str) -> &'static str {
+    const PREFIXES: [(&str, &str); 7] = [
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-iso-", "aws-iso"),
+        ("us-isob-", "aws-iso-b"),
+        ("eu-isoe-", "aws-iso-e"),
+        ("us-isof-", "aws-iso-f"),
+        ("eusc-", "aws-eusc"),
+    ];
+    PREFIXES
+        .iter()
+        .find(|(prefix, _)| region.starts_with(prefix))
+        .map_or("aws", |(_, partition)| partition)
+}
+
+/// Whether `account` has the shape of an AWS account id: 12 digits.
+pub(crate) fn is_account_id(account: &str) -> bool {
+    account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn random_from(alphabet: &[u8], n: usize) -> String {
@@ -179,6 +315,45 @@ mod tests {
         assert_eq!(new_secret_access_key().len(), 40);
         assert_eq!(new_request_id().len(), 36);
         let ids = Identities::default();
-        assert_eq!(ids.caller("AKIDTEST").account, DEFAULT_ACCOUNT);
+        assert_eq!(ids.caller("AKIDTEST", "us-east-1").account, DEFAULT_ACCOUNT);
+        assert!(is_account_id("111122223333"));
+        assert!(!is_account_id("11112222333"));
+        assert!(!is_account_id("11112222333x"));
+    }
+
+    #[test]
+    fn other_keys_answer_their_account_in_the_region_partition() {
+        let mut ids = Identities::new("111122223333".into());
+        ids.set_account("AKIDOTHER".into(), "444455556666".into());
+        let me = ids.caller("AKIDTEST", "us-gov-west-1");
+        assert_eq!(me.account, "111122223333");
+        assert_eq!(
+            me.arn,
+            "arn:aws-us-gov:iam::111122223333:user/emulator-user"
+        );
+        let other = ids.caller("AKIDOTHER", "cn-north-1");
+        assert_eq!(other.arn, "arn:aws-cn:iam::444455556666:user/emulator-user");
+        for (region, partition) in [
+            ("us-east-1", "aws"),
+            ("eu-isoe-west-1", "aws-iso-e"),
+            ("us-isob-east-1", "aws-iso-b"),
+            ("us-iso-east-1", "aws-iso"),
+            ("eusc-de-east-1", "aws-eusc"),
+            ("", "aws"),
+        ] {
+            assert_eq!(partition_of_region(region), partition, "{region}");
+        }
+    }
+
+    #[test]
+    fn token_refusals_are_named_by_their_aws_codes() {
+        for r in [
+            TokenRefusal::Invalid,
+            TokenRefusal::Expired,
+            TokenRefusal::IdpUnreachable,
+        ] {
+            assert_eq!(TokenRefusal::from_code(r.code()), Some(r));
+        }
+        assert_eq!(TokenRefusal::from_code("Invalid"), None);
     }
 }

@@ -3,11 +3,14 @@
 //! [`Emulator::start`] serves the AWS JSON 1.1 protocol (`POST /` with
 //! `X-Amz-Target: BaldrApiService.<Operation>`, SigV4 scoped to `cloudhsm` required) on
 //! `127.0.0.1` with a small control API under `/_emulator/`, and on a second port an STS
-//! emulation ([`Emulator::sts_endpoint_url`]: `AssumeRole`, `GetCallerIdentity`; SigV4
-//! scoped to `sts`). [`Emulator::control`] gives the same control surface in-process: seed
-//! clusters, drift and busy spells, timings, [`Behaviour`]s (the choices AWS leaves
-//! undocumented), fault injection, and the record of calls, attempts and which access key
-//! signed each call.
+//! emulation ([`Emulator::sts_endpoint_url`]: `AssumeRole`, `GetCallerIdentity`, SigV4
+//! scoped to `sts`; `AssumeRoleWithWebIdentity`, unsigned as the SDK sends it). Requests
+//! signed for any region of any partition, and sent with any `Host` (a proxy relaying real
+//! endpoint names), are served. [`Emulator::control`] gives the same control surface
+//! in-process: seed clusters, drift and busy spells, timings, [`Behaviour`]s (the choices
+//! AWS leaves undocumented), fault injection, the accounts `GetCallerIdentity` answers,
+//! refused web identity tokens, and the record of calls ([`CallRecord`]: body, the access
+//! key and region each was signed with, its `Host`) and attempts.
 //!
 //! The crate root starts the servers and names what is public; no module of the crate
 //! imports it. Inside, knowledge flows one way: `server` (accept and route) over the
@@ -42,11 +45,12 @@ use tokio::task::JoinHandle;
 
 pub use config::{
     Behaviour, ClusterSpec, EmulatorConfig, ExpiredRollback, HsmTypeChangeOrder, Timings,
-    DEFAULT_ROLLBACK_WINDOW,
+    DEFAULT_ACCOUNT, DEFAULT_ROLLBACK_WINDOW,
 };
-pub use control::Control;
+pub use control::{CallRecord, Control};
 pub use error::{ApiError, PkiError, StsError};
 pub use faults::{Fault, FaultKind, Trigger};
+pub use identity::TokenRefusal;
 pub use pki::{sign_csr, sign_csr_with, CaKey, SignedMaterial};
 
 /// A running emulator: the CloudHSM API (with the control API) and the STS emulation, each
@@ -77,7 +81,10 @@ impl Emulator {
             config.vpc_id.clone(),
             authorities,
         );
-        let shared = Arc::new(control::Shared::new(store));
+        let shared = Arc::new(control::Shared::new(
+            store,
+            identity::Identities::new(config.default_account.clone()),
+        ));
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
         let sts_listener = tokio::net::TcpListener::bind(config.sts_bind).await?;

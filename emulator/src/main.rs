@@ -2,7 +2,7 @@
 //! scripts, or (`sign-csr`) plays the customer's certificate authority.
 //!
 //! ```text
-//! cloudhsm-emulator [--port N] [--sts-port N] [--seed-cluster] [--url-file PATH] [--instant | --timings-ms N]
+//! cloudhsm-emulator [--port N] [--sts-port N] [--seed-cluster] [--url-file PATH] [--instant | --timings-ms N] [--default-account ID]
 //! cloudhsm-emulator sign-csr --csr FILE --out-dir DIR
 //! ```
 //!
@@ -13,14 +13,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use cloudhsm_emulator::{ClusterSpec, Emulator, EmulatorConfig, Timings};
+use cloudhsm_emulator::{ClusterSpec, Emulator, EmulatorConfig, Timings, DEFAULT_ACCOUNT};
 
 const USAGE: &str = "\
-usage: cloudhsm-emulator [--port N] [--sts-port N] [--seed-cluster] [--url-file PATH] [--instant | --timings-ms N]
+usage: cloudhsm-emulator [--port N] [--sts-port N] [--seed-cluster] [--url-file PATH] [--instant | --timings-ms N] [--default-account ID]
        cloudhsm-emulator sign-csr --csr FILE --out-dir DIR
 
 Serves the CloudHSM v2 API (AWS JSON 1.1, SigV4 required) on 127.0.0.1 with a control API
-under /_emulator/, and an STS emulation (AssumeRole, GetCallerIdentity) on another port.
+under /_emulator/, and an STS emulation (AssumeRole, AssumeRoleWithWebIdentity,
+GetCallerIdentity) on another port.
 Prints ENDPOINT=http://127.0.0.1:PORT (then CLUSTER_ID=... with --seed-cluster), then
 STS_ENDPOINT=http://127.0.0.1:PORT, one per line on stdout. Stops on SIGINT or SIGTERM
 (Ctrl-C on Windows) or POST /_emulator/shutdown.
@@ -31,6 +32,10 @@ STS_ENDPOINT=http://127.0.0.1:PORT, one per line on stdout. Stops on SIGINT or S
   --url-file PATH  write the endpoint URL to PATH once listening
   --instant        transitions complete at the next request
   --timings-ms N   every transition takes N milliseconds (default: a few seconds)
+  --default-account ID
+                   the 12-digit account GetCallerIdentity answers for access keys the
+                   emulator did not issue (default 123456789012; POST /_emulator/accounts
+                   changes it later)
 
 sign-csr: signs the CSR in FILE with a fresh throwaway root CA and writes
 DIR/customerCA.crt (the TrustAnchor) and DIR/cluster.crt (the SignedCert).";
@@ -41,6 +46,7 @@ struct Options {
     seed_cluster: bool,
     url_file: Option<PathBuf>,
     timings: Timings,
+    default_account: String,
 }
 
 fn main() -> ExitCode {
@@ -88,6 +94,7 @@ fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
         seed_cluster: false,
         url_file: None,
         timings: Timings::default(),
+        default_account: DEFAULT_ACCOUNT.to_string(),
     };
     let mut i = 0;
     while i < args.len() {
@@ -117,6 +124,15 @@ fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
                     .map_err(|_| format!("--timings-ms {v:?} is not a number of milliseconds"))?;
                 options.timings = Timings::uniform(Duration::from_millis(ms));
             }
+            "--default-account" => {
+                let v = value(args, &mut i, "--default-account")?;
+                if v.len() != 12 || !v.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(format!(
+                        "--default-account {v:?} is not an AWS account id (12 digits)"
+                    ));
+                }
+                options.default_account = v.to_string();
+            }
             other => return Err(format!("unknown argument {other:?}\n\n{USAGE}")),
         }
         i += 1;
@@ -131,6 +147,7 @@ fn run_server(options: Options) -> Result<(), String> {
             bind: std::net::SocketAddr::from(([127, 0, 0, 1], options.port)),
             sts_bind: std::net::SocketAddr::from(([127, 0, 0, 1], options.sts_port)),
             timings: options.timings,
+            default_account: options.default_account,
             ..EmulatorConfig::default()
         };
         let emulator = Emulator::start_with(config).await.map_err(|e| {

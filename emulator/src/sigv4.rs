@@ -1,7 +1,10 @@
 //! The SigV4 presence check both listeners apply: the `Authorization` header must have the
 //! AWS4-HMAC-SHA256 shape, a credential scope naming the expected service, and a date. The
-//! signature itself is not verified (the emulator accepts any credentials); the access key
-//! id is handed back so that calls can be recorded with who signed them.
+//! signature itself is not verified (the emulator accepts any credentials), nor is the
+//! region: a request signed for any region of any partition (`cn-north-1`,
+//! `us-gov-west-1`, `eu-isoe-west-1`, …) is accepted, as a proxy relaying real endpoint
+//! names to the emulator needs. The access key id and the region are handed back so that
+//! calls can be recorded with who signed them and for where.
 //!
 //! It reads headers only, and knows neither protocol's error shape: each listener renders a
 //! [`SigV4Error`] its own way.
@@ -25,10 +28,19 @@ pub(crate) enum SigV4Error {
     },
 }
 
+/// What a signature's credential scope says of who signed a request and for where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Signature {
+    /// The access key id (`AKID` of the scope).
+    pub access_key_id: String,
+    /// The signing region (`REGION` of the scope), whatever it names.
+    pub region: String,
+}
+
 /// Checks `Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request,
 /// SignedHeaders=…, Signature=…` with `SERVICE == service`, and an `X-Amz-Date` (or `Date`).
-/// Returns the access key id.
-pub(crate) fn check(headers: &HeaderMap, service: &'static str) -> Result<String, SigV4Error> {
+/// Returns the access key id and the signing region.
+pub(crate) fn check(headers: &HeaderMap, service: &'static str) -> Result<Signature, SigV4Error> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(SigV4Error::Missing);
     };
@@ -79,7 +91,10 @@ pub(crate) fn check(headers: &HeaderMap, service: &'static str) -> Result<String
             "Authorization header requires an X-Amz-Date or Date header".into(),
         ));
     }
-    Ok(scope[0].to_string())
+    Ok(Signature {
+        access_key_id: scope[0].to_string(),
+        region: scope[2].to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -100,7 +115,13 @@ mod tests {
     #[test]
     fn the_access_key_comes_from_the_scope_and_the_service_must_match() {
         let auth = "AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE/20250101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=00ff";
-        assert_eq!(check(&headers(auth), "sts").as_deref(), Ok("ASIAEXAMPLE"));
+        assert_eq!(
+            check(&headers(auth), "sts"),
+            Ok(Signature {
+                access_key_id: "ASIAEXAMPLE".into(),
+                region: "us-east-1".into()
+            })
+        );
         assert_eq!(
             check(&headers(auth), "cloudhsm"),
             Err(SigV4Error::WrongService {
@@ -113,5 +134,22 @@ mod tests {
             check(&headers("Basic abc"), "sts"),
             Err(SigV4Error::Incomplete(_))
         ));
+    }
+
+    #[test]
+    fn any_region_of_any_partition_is_accepted_and_handed_back() {
+        for region in [
+            "cn-north-1",
+            "us-gov-west-1",
+            "eu-isoe-west-1",
+            "us-iso-east-1",
+            "us-isob-east-1",
+            "eusc-de-east-1",
+            "ap-southeast-7",
+        ] {
+            let auth = format!("AWS4-HMAC-SHA256 Credential=AKID/20250101/{region}/cloudhsm/aws4_request, SignedHeaders=host, Signature=00ff");
+            let signature = check(&headers(&auth), "cloudhsm").expect("accepted");
+            assert_eq!(signature.region, region);
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! The AWS JSON 1.1 API: SigV4 presence check, operation dispatch, fault injection, call
-//! recording, and the CloudHSM v2 operations with their validation rules.
+//! recording (with the signing region and `Host`, whatever they name), and the CloudHSM v2 operations with their validation rules.
 //!
 //! It handles one request that the server hands it: it knows nothing of connections or
 //! routing, nor of the control API or the STS emulation.
@@ -18,9 +18,9 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use serde_json::{json, Value};
 
-use crate::control::Shared;
+use crate::control::{CallRecord, Shared};
 use crate::error::ApiError;
-use crate::http::{read_body, response, Outcome, State};
+use crate::http::{host_of, read_body, response, Outcome, State};
 use crate::intercept::{self, Delivery, Gate, Refusal};
 use crate::sigv4::{self, SigV4Error};
 use crate::unreadable;
@@ -41,8 +41,8 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Outcome {
         let err = ApiError::unknown_operation(&format!("{} {}", parts.method, parts.uri.path()));
         return Outcome::Respond(error_response(&err));
     }
-    let access_key_id = match sigv4::check(&parts.headers, SIGNING_NAME) {
-        Ok(akid) => akid,
+    let signature = match sigv4::check(&parts.headers, SIGNING_NAME) {
+        Ok(signature) => signature,
         Err(e) => return Outcome::Respond(error_response(&signature_error(e))),
     };
     let target = parts
@@ -93,9 +93,13 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Outcome {
         Gate::Abandon(outcome) => return outcome,
     };
 
-    state
-        .shared
-        .record_call(&operation, input.clone(), &access_key_id);
+    state.shared.record_call(CallRecord {
+        operation: operation.clone(),
+        body: input.clone(),
+        access_key_id: Some(signature.access_key_id),
+        region: Some(signature.region),
+        host: host_of(&parts.headers),
+    });
     let answer = match dispatch(&state.shared, &operation, &input) {
         Ok(output) => {
             tracing::debug!(operation, "ok");

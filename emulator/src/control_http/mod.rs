@@ -7,7 +7,8 @@
 //!
 //! This file: the routes and the answers; `fields.rs`: reading body fields in either
 //! spelling; `clusters.rs`: seeding and drifting clusters; `settings.rs`: timings and
-//! behaviours; `faults.rs`: fault injection.
+//! behaviours; `faults.rs`: fault injection; `sts.rs`: accounts, access keys and refused
+//! web identity tokens.
 //!
 //! | route | body / answer |
 //! | --- | --- |
@@ -29,7 +30,12 @@
 //! | `GET /_emulator/behaviour` (or `behavior`) | the same fields |
 //! | `POST /_emulator/faults` | `{Operation?, Kind: Throttle/InternalError/Latency/DropConnection/LoseResponse/Hang/ResetMidResponse/UnreadableAnswer/HtmlAnswer, LatencyMs? (Latency), Status? (HtmlAnswer, 200-599, default 502), one of NextCalls / Rate / ForMs (default NextCalls 1)}` |
 //! | `DELETE /_emulator/faults` | clears every fault |
-//! | `GET /_emulator/calls?operation=X` | `{"Operation","Count":n,"Calls":[bodies],"Attempts":n,"AccessKeys":[…]}`; without `operation`: `{"Count","Calls":[{Operation,Body,AccessKeyId}]}` |
+//! | `GET /_emulator/accounts` | `{"DefaultAccount":"123456789012","AccessKeys":{key: account}}`: what `GetCallerIdentity` answers keys the STS emulation did not issue |
+//! | `POST /_emulator/accounts` | `{DefaultAccount?, AccessKeys?: {key: account}}` (12 digits each; keys not named keep theirs) -> the same as `GET` |
+//! | `GET /_emulator/access-keys/{key}` | `{"AccessKeyId","Account","AssumedRole": role ARN or null}` |
+//! | `POST /_emulator/web-identity/refusals` | `{Token, Refusal: InvalidIdentityToken/ExpiredTokenException/IDPCommunicationError}`: `AssumeRoleWithWebIdentity` with that token is refused so |
+//! | `DELETE /_emulator/web-identity/refusals` | refuse no token any more |
+//! | `GET /_emulator/calls?operation=X` | `{"Operation","Count":n,"Calls":[bodies],"Attempts":n,"AccessKeys":[…],"SigningRegions":[…],"Hosts":[…]}` (one entry per call; null for an unsigned call's key and region, or a missing `Host`); without `operation`: `{"Count","Calls":[{Operation,Body,AccessKeyId,SigningRegion,Host}]}` |
 //! | `DELETE /_emulator/calls` | forgets the call record |
 //! | `POST /_emulator/shutdown` | stops the emulator |
 
@@ -37,6 +43,7 @@ mod clusters;
 mod faults;
 mod fields;
 mod settings;
+mod sts;
 
 use std::time::Duration;
 
@@ -44,7 +51,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
-use crate::control::Control;
+use crate::control::{CallRecord, Control};
 use crate::http::{read_body, response, State};
 use crate::input_rules::is_hsm_type_shaped;
 use crate::urlencoded;
@@ -52,6 +59,7 @@ use clusters::{seed, set_state};
 use faults::parse_fault;
 use fields::{field_i64, field_opt_str, field_str, field_u64, parse};
 use settings::{behaviour_json, set_behaviour, set_timings, timings_json};
+use sts::{access_key_json, accounts_json, refuse_token, set_accounts};
 
 pub(super) type Answer = Result<Response<Body>, (StatusCode, String)>;
 
@@ -160,22 +168,44 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Response<Body> 
             control.clear_faults();
             ok(json!({"Status": "cleared"}))
         }
+        (&Method::GET, ["accounts"]) => ok(accounts_json(&control)),
+        (&Method::POST, ["accounts"]) => parse(&body).and_then(|b| set_accounts(&control, &b)),
+        (&Method::GET, ["access-keys", key]) => ok(access_key_json(&control, key)),
+        (&Method::POST, ["web-identity", "refusals"]) => {
+            parse(&body).and_then(|b| refuse_token(&control, &b))
+        }
+        (&Method::DELETE, ["web-identity", "refusals"]) => {
+            control.clear_web_identity_refusals();
+            ok(json!({"Status": "cleared"}))
+        }
         (&Method::GET, ["calls"]) => match urlencoded::param(query, "operation") {
             Some(op) => {
-                let calls = control.calls(&op);
+                let records = control.call_records(&op);
+                let column =
+                    |f: fn(&CallRecord) -> Value| records.iter().map(f).collect::<Vec<_>>();
                 ok(json!({
                     "Operation": op,
-                    "Count": calls.len(),
-                    "Calls": calls,
+                    "Count": records.len(),
+                    "Calls": column(|c| c.body.clone()),
                     "Attempts": control.attempts(&op),
-                    "AccessKeys": control.access_keys(&op),
+                    "AccessKeys": column(|c| json!(c.access_key_id)),
+                    "SigningRegions": column(|c| json!(c.region)),
+                    "Hosts": column(|c| json!(c.host)),
                 }))
             }
             None => {
                 let calls: Vec<Value> = control
-                    .all_calls_with_keys()
+                    .all_call_records()
                     .into_iter()
-                    .map(|(op, body, key)| json!({"Operation": op, "Body": body, "AccessKeyId": key}))
+                    .map(|c| {
+                        json!({
+                            "Operation": c.operation,
+                            "Body": c.body,
+                            "AccessKeyId": c.access_key_id,
+                            "SigningRegion": c.region,
+                            "Host": c.host,
+                        })
+                    })
                     .collect();
                 ok(json!({"Count": calls.len(), "Calls": calls}))
             }

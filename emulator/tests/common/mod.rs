@@ -1,7 +1,10 @@
 //! Helpers shared by the emulator's integration tests: an SDK client pointed at an
-//! emulator, and certificate authorities made with rcgen.
+//! emulator, certificate authorities made with rcgen, web identity tokens, and (`relay`)
+//! an SDK HTTP client that relays real endpoint names to the emulator.
 
 #![allow(dead_code)]
+
+pub mod relay;
 
 use aws_sdk_cloudhsmv2::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_cloudhsmv2::Client;
@@ -123,10 +126,23 @@ pub async fn raw_http(
     headers: &[(&str, &str)],
     body: &str,
 ) -> (u16, String, String) {
+    raw_http_for_host(addr, &addr.to_string(), method, path, headers, body).await
+}
+
+/// [`raw_http`] sent to `addr` with `host` as its `Host` header, as a proxy relaying a
+/// request for that name would.
+pub async fn raw_http_for_host(
+    addr: std::net::SocketAddr,
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
     for (k, v) in headers {
@@ -172,4 +188,70 @@ pub async fn modify_hsm_type(
         .hsm_type(hsm_type)
         .send()
         .await
+}
+
+/// An unsigned-looking JWT (`header.payload.signature`, base64url) carrying `claims`: the
+/// emulator reads the claims and checks no signature.
+pub fn jwt(claims: &serde_json::Value) -> String {
+    format!(
+        "{}.{}.{}",
+        base64url(br#"{"alg":"RS256","typ":"JWT","kid":"test"}"#),
+        base64url(claims.to_string().as_bytes()),
+        base64url(b"not-a-real-signature")
+    )
+}
+
+/// base64url without padding.
+pub fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    out
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// A file under the system's temporary directory holding `contents`, removed on drop.
+pub struct TempFile(pub std::path::PathBuf);
+
+impl TempFile {
+    pub fn new(name: &str, contents: &str) -> TempFile {
+        let path = std::env::temp_dir().join(format!(
+            "cloudhsm-emulator-{}-{}-{name}",
+            std::process::id(),
+            rand_suffix()
+        ));
+        std::fs::write(&path, contents).expect("write a temporary file");
+        TempFile(path)
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    (u64::from(nanos) << 16) | NEXT.fetch_add(1, Ordering::Relaxed)
 }

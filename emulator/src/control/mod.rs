@@ -1,12 +1,21 @@
 //! The control surface for tests and scripts (not part of the AWS API): seed clusters,
 //! change them out of band (states, busy spells, rollback windows), set transition timings
-//! and behaviours, inject faults, and read the record of calls and of who signed them. The
-//! same operations are served over HTTP under `/_emulator/` (see `control_http`).
+//! and behaviours, inject faults, set what the STS emulation answers, and read the record
+//! of calls. The same operations are served over HTTP under `/_emulator/` (see
+//! `control_http`).
 //!
 //! It owns the shared state that every HTTP face reaches through it, and knows nothing of
 //! HTTP, requests or protocols.
+//!
+//! This file: the shared state and the clusters, timings, behaviours and faults;
+//! `calls.rs`: the call record; `sts.rs`: accounts, issued roles and refused web identity
+//! tokens.
 
-use std::collections::HashMap;
+mod calls;
+mod sts;
+
+pub use calls::CallRecord;
+
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -18,21 +27,7 @@ use crate::faults::{Fault, FaultSet};
 use crate::identity::Identities;
 use crate::model::{new_hex_id, Cluster, HsmPending, Pending, PendingKind, Store};
 use crate::pki;
-
-/// One call that reached a handler.
-#[derive(Clone, Debug)]
-struct RecordedCall {
-    operation: String,
-    body: Value,
-    access_key_id: String,
-}
-
-/// The record of calls that reached a handler, and of every signed attempt.
-#[derive(Debug, Default)]
-struct CallLog {
-    calls: Vec<RecordedCall>,
-    attempts: HashMap<String, usize>,
-}
+use calls::CallLog;
 
 /// State shared by the servers and every [`Control`] handle.
 #[derive(Debug)]
@@ -44,12 +39,12 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(store: Store) -> Shared {
+    pub(crate) fn new(store: Store, identities: Identities) -> Shared {
         Shared {
             store: Mutex::new(store),
             faults: Mutex::new(FaultSet::default()),
             calls: Mutex::new(CallLog::default()),
-            identities: Mutex::new(Identities::default()),
+            identities: Mutex::new(identities),
         }
     }
 
@@ -75,29 +70,12 @@ impl Shared {
             .expect("emulator call-record lock poisoned by an earlier panic")
     }
 
-    /// The credentials the STS emulation issued.
+    /// Who is who to the STS emulation: the credentials it issued, the accounts of other
+    /// keys, the tokens it refuses.
     pub(crate) fn identities(&self) -> MutexGuard<'_, Identities> {
         self.identities
             .lock()
             .expect("emulator identity lock poisoned by an earlier panic")
-    }
-
-    /// Records a call that reached its handler, signed by `access_key_id`.
-    pub(crate) fn record_call(&self, operation: &str, body: Value, access_key_id: &str) {
-        self.calls_lock().calls.push(RecordedCall {
-            operation: operation.to_string(),
-            body,
-            access_key_id: access_key_id.to_string(),
-        });
-    }
-
-    /// Counts a signed request of `operation`, whatever happens to it next.
-    pub(crate) fn count_attempt(&self, operation: &str) {
-        *self
-            .calls_lock()
-            .attempts
-            .entry(operation.to_string())
-            .or_default() += 1;
     }
 }
 
@@ -371,90 +349,6 @@ impl Control {
     /// Removes every fault.
     pub fn clear_faults(&self) {
         self.shared.faults().clear();
-    }
-
-    /// Request bodies of `operation` (e.g. `"InitializeCluster"`, or `"AssumeRole"` for the
-    /// STS emulation, whose body is a JSON object of the form fields) that reached the
-    /// handler, in order. Unsigned calls and calls stopped by a fault before the handler
-    /// are not recorded.
-    pub fn calls(&self, operation: &str) -> Vec<Value> {
-        self.shared
-            .calls_lock()
-            .calls
-            .iter()
-            .filter(|c| c.operation == operation)
-            .map(|c| c.body.clone())
-            .collect()
-    }
-
-    /// How many calls of `operation` reached the handler.
-    pub fn call_count(&self, operation: &str) -> usize {
-        self.shared
-            .calls_lock()
-            .calls
-            .iter()
-            .filter(|c| c.operation == operation)
-            .count()
-    }
-
-    /// How many signed requests of `operation` arrived at all, including those a fault
-    /// stopped before the handler (throttled, failed, dropped, left hanging). Unlike
-    /// [`Control::call_count`], this counts what a client's retries sent.
-    pub fn attempts(&self, operation: &str) -> usize {
-        self.shared
-            .calls_lock()
-            .attempts
-            .get(operation)
-            .copied()
-            .unwrap_or(0)
-    }
-
-    /// The access key id (from the SigV4 credential scope) that signed each recorded call
-    /// of `operation`, in order: one per entry of [`Control::calls`].
-    pub fn access_keys(&self, operation: &str) -> Vec<String> {
-        self.shared
-            .calls_lock()
-            .calls
-            .iter()
-            .filter(|c| c.operation == operation)
-            .map(|c| c.access_key_id.clone())
-            .collect()
-    }
-
-    /// The role ARN behind `access_key_id` when the STS emulation issued it (through
-    /// `AssumeRole`); `None` for any other key.
-    pub fn assumed_role_of(&self, access_key_id: &str) -> Option<String> {
-        self.shared
-            .identities()
-            .get(access_key_id)
-            .map(|i| i.role_arn.clone())
-    }
-
-    /// Every recorded call as `(operation, body)`, in order.
-    pub fn all_calls(&self) -> Vec<(String, Value)> {
-        self.shared
-            .calls_lock()
-            .calls
-            .iter()
-            .map(|c| (c.operation.clone(), c.body.clone()))
-            .collect()
-    }
-
-    /// Every recorded call as `(operation, body, access key id)`, in order.
-    pub fn all_calls_with_keys(&self) -> Vec<(String, Value, String)> {
-        self.shared
-            .calls_lock()
-            .calls
-            .iter()
-            .map(|c| (c.operation.clone(), c.body.clone(), c.access_key_id.clone()))
-            .collect()
-    }
-
-    /// Forgets the record of calls, their signers, and the attempt counts.
-    pub fn clear_calls(&self) {
-        let mut log = self.shared.calls_lock();
-        log.calls.clear();
-        log.attempts.clear();
     }
 
     /// Runs `f` on cluster `id`; logs and does nothing when there is no such cluster.
