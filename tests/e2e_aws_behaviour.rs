@@ -199,18 +199,18 @@ async fn assume_role_calls_sts_at_its_own_endpoint_and_cloudhsm_with_the_role() 
     let id = control.seed_cluster(ClusterSpec::default());
     let sts = emulator.sts_endpoint_url();
     let base = "  region     = \"us-east-1\"\n  access_key = \"AKIDBASECREDENTIAL\"\n  secret_key = \"base-secret\"\n";
-    let role = format!("  assume_role = {{ role_arn = \"{ROLE_ARN}\" }}\n");
+    let role = format!("  assume_role {{ role_arn = \"{ROLE_ARN}\" }}\n");
     let hsm = format!("cloudhsmv2 = \"{}\"", emulator.endpoint_url());
 
     // STS from the standard chain (AWS_ENDPOINT_URL_STS), CloudHSM from the provider block;
     // then STS from endpoints.sts.
     let variants = [
         (
-            format!("{base}{role}  endpoints = {{ {hsm} }}\n"),
+            format!("{base}{role}  endpoints {{ {hsm} }}\n"),
             vec![("AWS_ENDPOINT_URL_STS", sts.as_str())],
         ),
         (
-            format!("{base}{role}  endpoints = {{ {hsm}, sts = \"{sts}\" }}\n"),
+            format!("{base}{role}  endpoints {{\n    {hsm}\n    sts = \"{sts}\"\n  }}\n"),
             vec![],
         ),
     ];
@@ -255,7 +255,7 @@ async fn a_profile_in_the_provider_block_wins_over_keys_in_the_environment() {
         ("AWS_SECRET_ACCESS_KEY", "e"),
     ];
     let endpoint = format!(
-        "  region    = \"us-east-1\"\n  endpoints = {{ cloudhsmv2 = \"{}\" }}\n",
+        "  region    = \"us-east-1\"\n  endpoints {{ cloudhsmv2 = \"{}\" }}\n",
         emulator.endpoint_url()
     );
     for (profile, expected) in [

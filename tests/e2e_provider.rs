@@ -27,7 +27,17 @@ async fn terraform_reads_the_schema_and_validates_the_provider_block() {
     assert_eq!(provider_attrs["secret_key"]["sensitive"], true);
     assert_eq!(provider_attrs["token"]["sensitive"], true);
     assert_eq!(provider_attrs["region"]["optional"], true);
-    assert!(provider_attrs["assume_role"]["nested_type"].is_object());
+    // The AWS provider's words: assume_role, assume_role_with_web_identity and endpoints
+    // are blocks (`assume_role { ... }`), a proxy URL may carry a password.
+    let blocks = &ours["provider"]["block"]["block_types"];
+    for b in ["assume_role", "assume_role_with_web_identity", "endpoints"] {
+        assert_eq!(blocks[b]["nesting_mode"], "single", "{b}: {blocks}");
+    }
+    assert_eq!(provider_attrs["https_proxy"]["sensitive"], true);
+    assert_eq!(
+        provider_attrs["allowed_account_ids"]["type"],
+        serde_json::json!(["set", "string"])
+    );
     for r in ["cloudhsm_cluster_initialization", "cloudhsm_cluster_config"] {
         assert!(ours["resource_schemas"][r].is_object(), "{r} in schema");
     }
@@ -35,7 +45,7 @@ async fn terraform_reads_the_schema_and_validates_the_provider_block() {
 
     // A good provider block validates.
     let good = format!(
-        "{REQUIRED}\nprovider \"cloudhsm\" {{\n  region = \"eu-west-1\"\n  max_retries = 5\n  assume_role = {{\n    role_arn = \"arn:aws:iam::123456789012:role/deploy\"\n    duration = \"1h\"\n  }}\n}}\n\ndata \"cloudhsm_cluster\" \"x\" {{\n  cluster_id = \"cluster-abcdefghijk\"\n}}\n"
+        "{REQUIRED}\nprovider \"cloudhsm\" {{\n  region = \"eu-west-1\"\n  max_retries = 5\n  assume_role {{\n    role_arn = \"arn:aws:iam::123456789012:role/deploy\"\n    duration = \"1h\"\n  }}\n}}\n\ndata \"cloudhsm_cluster\" \"x\" {{\n  cluster_id = \"cluster-abcdefghijk\"\n}}\n"
     );
     ws.write_file("main.tf", &good);
     ws.run(&["validate", "-no-color"]).ok();
@@ -71,7 +81,7 @@ async fn a_missing_region_fails_the_plan_with_how_to_set_one() {
         return;
     };
     let config = format!(
-        "{REQUIRED}\nprovider \"cloudhsm\" {{\n  access_key = \"AKIDTEST\"\n  secret_key = \"test-secret\"\n  endpoints  = {{ cloudhsmv2 = \"{}\" }}\n}}\n\ndata \"cloudhsm_cluster\" \"x\" {{\n  cluster_id = \"cluster-abcdefghijk\"\n}}\n",
+        "{REQUIRED}\nprovider \"cloudhsm\" {{\n  access_key = \"AKIDTEST\"\n  secret_key = \"test-secret\"\n  endpoints  {{ cloudhsmv2 = \"{}\" }}\n}}\n\ndata \"cloudhsm_cluster\" \"x\" {{\n  cluster_id = \"cluster-abcdefghijk\"\n}}\n",
         emulator.endpoint_url()
     );
     ws.write_file("main.tf", &config);
@@ -95,7 +105,7 @@ async fn secrets_never_reach_the_logs_even_at_trace() {
     let secret = "wJalrXUtnFEMI-TOP-SECRET-KEY";
     let token = "FQoGZXIvYXdzE-SESSION-TOKEN-VALUE";
     let config = format!(
-        "{REQUIRED}\nprovider \"cloudhsm\" {{\n  region     = \"us-east-1\"\n  access_key = \"AKIDLOGTEST\"\n  secret_key = \"{secret}\"\n  token      = \"{token}\"\n  endpoints  = {{ cloudhsmv2 = \"{}\" }}\n}}\n\ndata \"cloudhsm_cluster\" \"x\" {{\n  cluster_id = \"{cluster}\"\n}}\n\noutput \"state\" {{\n  value = data.cloudhsm_cluster.x.state\n}}\n",
+        "{REQUIRED}\nprovider \"cloudhsm\" {{\n  region     = \"us-east-1\"\n  access_key = \"AKIDLOGTEST\"\n  secret_key = \"{secret}\"\n  token      = \"{token}\"\n  endpoints  {{ cloudhsmv2 = \"{}\" }}\n}}\n\ndata \"cloudhsm_cluster\" \"x\" {{\n  cluster_id = \"{cluster}\"\n}}\n\noutput \"state\" {{\n  value = data.cloudhsm_cluster.x.state\n}}\n",
         emulator.endpoint_url()
     );
     ws.write_file("main.tf", &config);

@@ -12,7 +12,7 @@ provider "cloudhsm" {
   region = "eu-west-1"
 
   # Optional: assume a role for CloudHSM calls.
-  # assume_role = {
+  # assume_role {
   #   role_arn = "arn:aws:iam::123456789012:role/cloudhsm-admin"
   # }
 }

@@ -23,7 +23,7 @@ provider "cloudhsm" {
   access_key = "AKIDEMULATOR"
   secret_key = "emulator-secret"
 
-  endpoints = {
+  endpoints {
     cloudhsmv2 = var.endpoint
   }
 }

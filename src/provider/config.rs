@@ -43,14 +43,14 @@ pub struct ProviderConfig {
     pub token: Field<String>,
     /// Assume this IAM role, with the credentials found above (or those of
     /// `assume_role_with_web_identity`), before calling CloudHSM.
-    #[tf(optional, nested)]
+    #[tf(optional, block)]
     pub assume_role: Field<AssumeRoleConfig>,
     /// Get credentials by assuming a role with a web identity token (OpenID Connect), as CI
     /// systems do: GitHub Actions, HCP Terraform dynamic credentials, GitLab. Arguments left
     /// out come from `AWS_ROLE_ARN`, `AWS_WEB_IDENTITY_TOKEN_FILE` and
     /// `AWS_ROLE_SESSION_NAME`. `assume_role` may be set too: it is assumed with these
     /// credentials.
-    #[tf(optional, nested)]
+    #[tf(optional, block)]
     pub assume_role_with_web_identity: Field<WebIdentityConfig>,
     /// Refuse to run unless the credentials belong to one of these AWS account ids. The
     /// provider asks STS (GetCallerIdentity) once, when it is configured, before any
@@ -63,7 +63,7 @@ pub struct ProviderConfig {
     pub forbidden_account_ids: Field<BTreeSet<String>>,
     /// Custom service endpoints. A configured endpoint wins over `use_fips_endpoint`,
     /// `use_dualstack_endpoint` and the region's own endpoint.
-    #[tf(optional, nested)]
+    #[tf(optional, block)]
     pub endpoints: Field<EndpointsConfig>,
     /// Use the FIPS endpoints (`cloudhsmv2-fips.<region>…`, `sts-fips.<region>…`) where the
     /// region has them. Defaults to `AWS_USE_FIPS_ENDPOINT` or `use_fips_endpoint` in the

@@ -183,7 +183,7 @@ provider "cloudhsm" {{
   region     = "us-east-1"
   access_key = "AKIDEXAMPLETEST"
   secret_key = "test-secret-key"
-  endpoints  = {{ cloudhsmv2 = "{endpoint}" }}
+  endpoints  {{ cloudhsmv2 = "{endpoint}" }}
 }}
 
 data "cloudhsm_cluster" "this" {{

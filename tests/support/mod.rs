@@ -234,7 +234,7 @@ impl Workspace {
     pub fn provider_block(&self) -> String {
         format!(
             "terraform {{\n  required_providers {{\n    cloudhsm = {{ source = \"cloudhsm-iac/cloudhsm\" }}\n  }}\n}}\n\n\
-             provider \"cloudhsm\" {{\n  region     = \"us-east-1\"\n  access_key = \"AKIDEXAMPLETEST\"\n  secret_key = \"test-secret-key\"\n  endpoints = {{ cloudhsmv2 = \"{}\" }}\n}}\n",
+             provider \"cloudhsm\" {{\n  region     = \"us-east-1\"\n  access_key = \"AKIDEXAMPLETEST\"\n  secret_key = \"test-secret-key\"\n  endpoints {{ cloudhsmv2 = \"{}\" }}\n}}\n",
             self.endpoint
         )
     }
