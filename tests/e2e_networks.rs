@@ -96,6 +96,9 @@ fn routes(cloudhsm: SocketAddr, sts: SocketAddr) -> Vec<(&'static str, SocketAdd
     ]
 }
 
+/// A region, the provider block's endpoint flags, the environment, and the endpoint name.
+type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], &'a str);
+
 /// HCL for a string.
 fn hcl(s: &str) -> String {
     format!("{s:?}")
@@ -243,7 +246,7 @@ async fn every_partition_fips_and_dual_stack_get_their_own_endpoint_signed_for_t
     let ca = hcl(&net.ca());
     let fips_env = [("AWS_USE_FIPS_ENDPOINT", "true")];
     let dual_stack_env = [("AWS_USE_DUALSTACK_ENDPOINT", "true")];
-    let cases: [(&str, &str, &[(&str, &str)], &str); 6] = [
+    let cases: [Case; 6] = [
         (
             "us-gov-west-1",
             "use_fips_endpoint = true",
