@@ -137,8 +137,15 @@ async fn through_a_tls_inspecting_proxy_with_its_ca_from_the_provider_block() {
         "{:?}",
         net.proxy.connect_targets()
     );
-    // The emulator answered what the proxy relayed: the read reached it.
+    // The emulator answered what the proxy relayed, under the real name, signed for the
+    // region.
     assert!(net.control.call_count("DescribeClusters") >= 1);
+    for host in net.control.hosts("DescribeClusters") {
+        assert_eq!(host.as_deref(), Some(CLOUDHSM_HOST));
+    }
+    for region in net.control.signing_regions("DescribeClusters") {
+        assert_eq!(region.as_deref(), Some(REGION));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -269,12 +269,26 @@ impl Value {
     /// known about a value stays known when it passes through code that cannot say it (a
     /// typed [`super::Field`] holds no refinements). Objects and maps are matched by name,
     /// lists, sets and tuples element by element when both have the same length, dynamic
-    /// values when their types agree; anything else is left as it is. It never adds a
-    /// refinement `earlier` did not have, so it can only keep promises already made.
+    /// values when their types agree; a wholly unknown value where `earlier` is a
+    /// collection known in part (an unknown element; a typed field holds that only as
+    /// unknown) becomes that collection again; anything else is left as it is. It never adds
+    /// a refinement `earlier` did not have, so it can only keep promises already made.
     pub fn keep_refinements(self, earlier: &Value) -> Value {
         match (self, earlier) {
             (Value::Unknown(r), Value::Unknown(known)) if r == Refinements::default() => {
                 Value::Unknown(known.clone())
+            }
+            // A collection known in part, which a typed model could only hold as unknown:
+            // what was known of it stays.
+            (Value::Unknown(r), partly)
+                if r == Refinements::default()
+                    && !partly.is_wholly_known()
+                    && matches!(
+                        partly,
+                        Value::List(_) | Value::Set(_) | Value::Map(_) | Value::Tuple(_)
+                    ) =>
+            {
+                partly.clone()
             }
             (Value::Object(m), Value::Object(e)) => Value::Object(keep_by_name(m, e)),
             (Value::Map(m), Value::Map(e)) => Value::Map(keep_by_name(m, e)),
@@ -448,6 +462,11 @@ mod tests {
             Value::unknown().keep_refinements(&Value::Null),
             Value::unknown()
         );
+        // A list known in part, that a typed field could only hold as unknown, comes back.
+        let partly = Value::List(vec![Value::string("a"), Value::unknown()]);
+        assert_eq!(Value::unknown().keep_refinements(&partly), partly);
+        let whole = Value::List(vec![Value::string("a")]);
+        assert_eq!(Value::unknown().keep_refinements(&whole), Value::unknown());
     }
 
     #[test]

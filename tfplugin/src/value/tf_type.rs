@@ -133,7 +133,9 @@ whole_number!(
     u64 => Number::from_u64
 );
 
-/// Null, unknown or known: every value of the inner type's.
+/// Null, unknown or known: every value of the inner type's. A list, set, map or tuple with
+/// an unknown element (`[terraform_data.x.output]` before apply) reads as unknown as a
+/// whole when the inner type cannot hold an unknown element (`Vec<String>`, say).
 impl<T: TfType> TfType for Field<T> {
     fn value_type() -> Type {
         T::value_type()
@@ -143,7 +145,18 @@ impl<T: TfType> TfType for Field<T> {
         match v.peel() {
             Value::Null => Ok(Field::Null),
             Value::Unknown(_) => Ok(Field::Unknown),
-            other => T::from_value(other, path).map(Field::Known),
+            other => match T::from_value(other, path) {
+                Ok(t) => Ok(Field::Known(t)),
+                Err(ValueError::Unknown { .. })
+                    if matches!(
+                        other,
+                        Value::List(_) | Value::Set(_) | Value::Map(_) | Value::Tuple(_)
+                    ) =>
+                {
+                    Ok(Field::Unknown)
+                }
+                Err(e) => Err(e),
+            },
         }
     }
 
@@ -271,5 +284,21 @@ mod set_tests {
             Value::Set(vec![Value::string("a"), Value::string("b")])
         );
         assert!(<BTreeSet<String>>::from_value(&Value::string("a"), &path).is_err());
+    }
+
+    #[test]
+    fn a_collection_with_an_unknown_element_is_an_unknown_field() {
+        let path = AttributePath::attr("ids");
+        let partly = Value::List(vec![Value::string("a"), Value::unknown()]);
+        assert_eq!(
+            <Field<BTreeSet<String>>>::from_value(&partly, &path),
+            Ok(Field::Unknown)
+        );
+        assert_eq!(
+            <Field<Vec<String>>>::from_value(&partly, &path),
+            Ok(Field::Unknown)
+        );
+        // Not a collection: still an error.
+        assert!(<Option<Vec<String>>>::from_value(&partly, &path).is_err());
     }
 }

@@ -1,0 +1,380 @@
+//! Who the provider is, through the real Terraform CLI against the emulator's STS: a CI job's
+//! OIDC token (`assume_role_with_web_identity`, from the block or from `AWS_ROLE_ARN` /
+//! `AWS_WEB_IDENTITY_TOKEN_FILE` through the standard chain), `assume_role` on top of it,
+//! and the account guards (`allowed_account_ids`, `forbidden_account_ids`), which STS
+//! GetCallerIdentity answers at configure, before any CloudHSM call. The token never
+//! appears in the output or the provider's log.
+
+mod support;
+
+use cloudhsm_emulator::{ClusterSpec, Control, Emulator, TokenRefusal};
+use support::{flat, InterceptingProxy, ProxyOptions, Run, Workspace};
+
+const ACCOUNT: &str = "111122223333";
+const CI_ROLE: &str = "arn:aws:iam::111122223333:role/gha-deploy";
+const ADMIN_ROLE: &str = "arn:aws:iam::111122223333:role/cloudhsm-admin";
+/// A token shaped like the JWT a CI system's OIDC provider issues.
+const TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOmNvcnAvaHNtOnJlZjpyZWZzL2hlYWRzL21haW4iLCJhdWQiOiJzdHMuYW1hem9uYXdzLmNvbSJ9.c2lnbmF0dXJlLW9mLXRoZS1jaS1zeXN0ZW0";
+
+struct Identity {
+    emulator: Emulator,
+    control: Control,
+    ws: Workspace,
+    cluster: String,
+}
+
+impl Identity {
+    async fn start() -> Option<Identity> {
+        let (emulator, control, ws) = support::setup(None).await?;
+        let cluster = control.seed_cluster(ClusterSpec {
+            state: Some("ACTIVE".into()),
+            ..Default::default()
+        });
+        ws.write_file("token.jwt", &format!("{TOKEN}\n"));
+        Some(Identity {
+            emulator,
+            control,
+            ws,
+            cluster,
+        })
+    }
+
+    fn token_file(&self) -> String {
+        self.ws.dir.path().join("token.jwt").display().to_string()
+    }
+
+    /// `main.tf` with a provider block of `arguments` (no keys), its endpoints at the emulator,
+    /// and a data source reading the cluster.
+    fn write(&self, arguments: &str) {
+        self.ws.write_raw(&format!(
+            "{}\nprovider \"cloudhsm\" {{\n  region = \"eu-west-1\"\n{arguments}\n  endpoints {{\n    cloudhsmv2 = \"{}\"\n    sts        = \"{}\"\n  }}\n}}\n\n\
+             data \"cloudhsm_cluster\" \"this\" {{\n  cluster_id = \"{}\"\n}}\n",
+            Workspace::required_providers(),
+            self.emulator.endpoint_url(),
+            self.emulator.sts_endpoint_url(),
+            self.cluster
+        ));
+    }
+
+    fn plan(&self, env: &[(&str, &str)]) -> Run {
+        let mut env = env.to_vec();
+        env.push(("TF_LOG_PROVIDER", "debug"));
+        let run = self
+            .ws
+            .run_with_env(&["plan", "-no-color", "-input=false"], &env);
+        assert!(
+            !run.all().contains(TOKEN),
+            "the token reached the output or the log"
+        );
+        assert!(
+            !run.all().contains("c2lnbmF0dXJlLW9mLXRoZS1jaS1zeXN0ZW0"),
+            "part of the token reached the output or the log"
+        );
+        run
+    }
+
+    /// The roles behind the keys that signed each DescribeClusters call.
+    fn describe_roles(&self) -> Vec<Option<String>> {
+        self.control
+            .access_keys("DescribeClusters")
+            .iter()
+            .map(|k| self.control.assumed_role_of(k))
+            .collect()
+    }
+}
+
+fn block(fields: &str) -> String {
+    format!("  assume_role_with_web_identity {{\n{fields}\n  }}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ci_job_assumes_its_role_with_the_oidc_token_file_in_an_allowed_account() {
+    let Some(id) = Identity::start().await else {
+        return;
+    };
+    id.write(&format!(
+        "  allowed_account_ids = [\"{ACCOUNT}\", \"444455556666\"]\n{}",
+        block(&format!(
+            "    role_arn                = \"{CI_ROLE}\"\n    web_identity_token_file = \"{}\"\n    session_name            = \"gha-run-42\"\n    duration                = \"2h\"",
+            id.token_file()
+        ))
+    ));
+    id.plan(&[]).ok();
+    let calls = id.control.calls("AssumeRoleWithWebIdentity");
+    assert!(!calls.is_empty(), "no AssumeRoleWithWebIdentity");
+    assert_eq!(calls[0]["RoleArn"], CI_ROLE);
+    assert_eq!(calls[0]["RoleSessionName"], "gha-run-42");
+    assert_eq!(calls[0]["DurationSeconds"], "7200");
+    assert_eq!(
+        calls[0]["WebIdentityToken"], TOKEN,
+        "the file's token, trimmed"
+    );
+    // The guard asked STS who the role is, and CloudHSM was called as the role.
+    assert!(id.control.call_count("GetCallerIdentity") >= 1);
+    let roles = id.describe_roles();
+    assert!(!roles.is_empty());
+    assert!(
+        roles.iter().all(|r| r.as_deref() == Some(CI_ROLE)),
+        "{roles:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_given_as_a_value_then_assume_role_on_top() {
+    let Some(id) = Identity::start().await else {
+        return;
+    };
+    id.write(&format!(
+        "{}\n  assume_role {{\n    role_arn = \"{ADMIN_ROLE}\"\n  }}",
+        block(&format!(
+            "    role_arn           = \"{CI_ROLE}\"\n    web_identity_token = file(\"{}\")",
+            id.token_file()
+        ))
+    ));
+    id.plan(&[]).ok();
+    // Web identity first, then the role, assumed with the web identity's credentials.
+    let assumers: Vec<Option<String>> = id
+        .control
+        .access_keys("AssumeRole")
+        .iter()
+        .map(|k| id.control.assumed_role_of(k))
+        .collect();
+    assert_eq!(
+        assumers.first().cloned().flatten().as_deref(),
+        Some(CI_ROLE),
+        "{assumers:?}"
+    );
+    let roles = id.describe_roles();
+    assert!(
+        roles.iter().all(|r| r.as_deref() == Some(ADMIN_ROLE)),
+        "{roles:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_standard_chain_and_the_block_take_the_role_and_token_file_from_the_environment() {
+    let Some(id) = Identity::start().await else {
+        return;
+    };
+    let file = id.token_file();
+    let env = [
+        ("AWS_ROLE_ARN", CI_ROLE),
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", file.as_str()),
+        ("AWS_ROLE_SESSION_NAME", "from-the-environment"),
+    ];
+    // No block at all: the SDK's own chain finds the web identity.
+    id.write("");
+    let sts = id.emulator.sts_endpoint_url();
+    let mut chain_env = env.to_vec();
+    chain_env.push(("AWS_ENDPOINT_URL_STS", sts.as_str()));
+    id.plan(&chain_env).ok();
+    assert!(id
+        .describe_roles()
+        .iter()
+        .all(|r| r.as_deref() == Some(CI_ROLE)));
+    // An empty block takes each argument from the environment, as the AWS provider does.
+    id.control.clear_calls();
+    id.write(&block(""));
+    id.plan(&env).ok();
+    let calls = id.control.calls("AssumeRoleWithWebIdentity");
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0]["RoleSessionName"], "from-the-environment");
+    assert!(id
+        .describe_roles()
+        .iter()
+        .all(|r| r.as_deref() == Some(CI_ROLE)));
+    // Without a role anywhere, the block says what is missing.
+    id.write(&block(""));
+    let text = flat(
+        &id.plan(&[("AWS_WEB_IDENTITY_TOKEN_FILE", &file)])
+            .fails()
+            .all(),
+    );
+    assert!(text.contains("no role to assume"), "{text}");
+    assert!(text.contains("AWS_ROLE_ARN"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_not_allowed_or_forbidden_is_refused_before_any_cloudhsm_call() {
+    let Some(id) = Identity::start().await else {
+        return;
+    };
+    let web = block(&format!(
+        "    role_arn                = \"{CI_ROLE}\"\n    web_identity_token_file = \"{}\"",
+        id.token_file()
+    ));
+    id.write(&format!(
+        "  allowed_account_ids = [\"444455556666\"]\n{web}"
+    ));
+    let text = flat(&id.plan(&[]).fails().all());
+    assert!(text.contains("AWS account not allowed"), "{text}");
+    assert!(
+        text.contains(&format!("belong to account {ACCOUNT}")),
+        "{text}"
+    );
+    assert!(
+        text.contains("not in allowed_account_ids (444455556666)"),
+        "{text}"
+    );
+
+    id.write(&format!("  forbidden_account_ids = [\"{ACCOUNT}\"]\n{web}"));
+    let text = flat(&id.plan(&[]).fails().all());
+    assert!(text.contains("AWS account forbidden"), "{text}");
+    assert!(
+        text.contains(&format!("forbidden_account_ids lists ({ACCOUNT})")),
+        "{text}"
+    );
+
+    // Keys of an IAM user: the account STS reports for them.
+    id.control.set_default_account("999988887777");
+    id.write("  access_key = \"AKIDUSERKEY\"\n  secret_key = \"user-secret\"\n  allowed_account_ids = [\"111122223333\"]");
+    let text = flat(&id.plan(&[]).fails().all());
+    assert!(text.contains("belong to account 999988887777"), "{text}");
+    assert_eq!(
+        id.control.call_count("DescribeClusters"),
+        0,
+        "CloudHSM was called"
+    );
+    id.write("  access_key = \"AKIDUSERKEY\"\n  secret_key = \"user-secret\"\n  allowed_account_ids = [\"999988887777\"]");
+    id.plan(&[]).ok();
+    assert!(id.control.call_count("DescribeClusters") >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_guard_and_web_identity_arguments_are_errors_on_the_argument_before_any_call() {
+    let Some(id) = Identity::start().await else {
+        return;
+    };
+    id.write(&format!(
+        "  access_key = \"AKIDUSERKEY\"\n  secret_key = \"user-secret\"\n  allowed_account_ids = [\"1234\"]\n  forbidden_account_ids = [\"{ACCOUNT}\"]\n{}",
+        block(&format!(
+            "    role_arn = \"arn:aws:iam::1:role/x\"\n    web_identity_token = \"t0ken-value\"\n    web_identity_token_file = \"{}\"\n    duration = \"13h\"\n    policy = \"not json\"",
+            id.token_file()
+        ))
+    ));
+    let run = id.ws.run(&["validate", "-no-color"]).fails();
+    let text = flat(&run.all());
+    for expected in [
+        "Conflicting account guards",
+        "\"1234\" is not an AWS account id",
+        "Two sources of credentials",
+        "Invalid role ARN",
+        "Conflicting web identity tokens",
+        "from 15m to 12h",
+        "Invalid session policy",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+    assert!(!text.contains("t0ken-value\" is"), "{text}");
+    assert_eq!(
+        id.control.all_calls().len(),
+        0,
+        "something was called: {:?}",
+        id.control.all_calls()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_says_so_without_showing_it() {
+    let Some(id) = Identity::start().await else {
+        return;
+    };
+    id.control
+        .refuse_web_identity_token(TOKEN, TokenRefusal::Invalid);
+    id.write(&block(&format!(
+        "    role_arn                = \"{CI_ROLE}\"\n    web_identity_token_file = \"{}\"",
+        id.token_file()
+    )));
+    let text = flat(&id.plan(&[]).fails().all());
+    assert!(text.contains("could not get AWS credentials"), "{text}");
+    assert!(text.contains("InvalidIdentityToken"), "{text}");
+    assert_eq!(id.control.call_count("DescribeClusters"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_identity_and_the_guard_go_through_the_proxy_like_every_other_call() {
+    let Some(id) = Identity::start().await else {
+        return;
+    };
+    let routes = [
+        ("cloudhsmv2", id.emulator.local_addr()),
+        ("sts", id.emulator.sts_local_addr()),
+    ];
+    let Some(proxy) = InterceptingProxy::start(&routes, ProxyOptions::default()) else {
+        return;
+    };
+    id.ws.write_raw(&format!(
+        "{}\nprovider \"cloudhsm\" {{\n  region              = \"eu-west-1\"\n  https_proxy         = \"{}\"\n  custom_ca_bundle    = \"{}\"\n  allowed_account_ids = [\"{ACCOUNT}\"]\n{}\n}}\n\n\
+         data \"cloudhsm_cluster\" \"this\" {{\n  cluster_id = \"{}\"\n}}\n",
+        Workspace::required_providers(),
+        proxy.url(),
+        proxy.ca_certificate_path().display(),
+        block(&format!(
+            "    role_arn                = \"{CI_ROLE}\"\n    web_identity_token_file = \"{}\"",
+            id.token_file()
+        )),
+        id.cluster
+    ));
+    id.plan(&[]).ok();
+    let sts_ops: Vec<String> = proxy
+        .requests()
+        .iter()
+        .filter(|r| r.host_header.as_deref() == Some("sts.eu-west-1.amazonaws.com"))
+        .filter_map(|r| r.operation().map(str::to_string))
+        .collect();
+    assert!(
+        sts_ops.contains(&"AssumeRoleWithWebIdentity".to_string()),
+        "{sts_ops:?}"
+    );
+    assert!(
+        sts_ops.contains(&"GetCallerIdentity".to_string()),
+        "{sts_ops:?}"
+    );
+    assert!(id
+        .describe_roles()
+        .iter()
+        .all(|r| r.as_deref() == Some(CI_ROLE)));
+    assert_eq!(
+        id.control
+            .hosts("DescribeClusters")
+            .first()
+            .cloned()
+            .flatten()
+            .as_deref(),
+        Some("cloudhsmv2.eu-west-1.amazonaws.com")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guard_whose_list_is_unknown_at_plan_time_defers_without_calling_sts() {
+    let Some(id) = Identity::start().await else {
+        return;
+    };
+    let tf = support::terraform().expect("terraform");
+    if support::terraform_version(&tf) < (1, 4, 0) {
+        eprintln!(
+            "not applicable: terraform_data needs Terraform 1.4 (this is {:?})",
+            support::terraform_version(&tf)
+        );
+        return;
+    }
+    // A resource (a data source would be read at plan time, which needs the client).
+    id.ws.write_raw(&format!(
+        "{}\nprovider \"cloudhsm\" {{\n  region = \"eu-west-1\"\n  access_key = \"AKIDUSERKEY\"\n  secret_key = \"user-secret\"\n  allowed_account_ids = [terraform_data.account.output]\n  endpoints {{\n    cloudhsmv2 = \"{}\"\n    sts        = \"{}\"\n  }}\n}}\n\n\
+         resource \"terraform_data\" \"account\" {{\n  input = \"{}\"\n}}\n\n\
+         resource \"cloudhsm_cluster_config\" \"this\" {{\n  cluster_id = \"{}\"\n}}\n",
+        Workspace::required_providers(),
+        id.emulator.endpoint_url(),
+        id.emulator.sts_endpoint_url(),
+        cloudhsm_emulator::DEFAULT_ACCOUNT,
+        id.cluster
+    ));
+    id.plan(&[]).ok();
+    assert_eq!(
+        id.control.call_count("GetCallerIdentity"),
+        0,
+        "STS was asked while the list was unknown"
+    );
+    id.ws.apply().ok();
+    assert!(id.control.call_count("GetCallerIdentity") >= 1);
+}
