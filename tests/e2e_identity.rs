@@ -125,7 +125,7 @@ async fn a_token_given_as_a_value_then_assume_role_on_top() {
         return;
     };
     id.write(&format!(
-        "{}\n  assume_role {{\n    role_arn = \"{ADMIN_ROLE}\"\n  }}",
+        "{}\n  assume_role {{\n    role_arn    = \"{ADMIN_ROLE}\"\n    policy_arns = [\"arn:aws:iam::aws:policy/AWSCloudHSMFullAccess\"]\n    tags        = {{ team = \"pki\" }}\n  }}",
         block(&format!(
             "    role_arn           = \"{CI_ROLE}\"\n    web_identity_token = file(\"{}\")",
             id.token_file()

@@ -55,6 +55,12 @@ impl ProviderConfig {
                     diags.push(d);
                 }
             }
+            check_policies(
+                &role.policy,
+                &role.policy_arns,
+                attr(Self::ASSUME_ROLE),
+                &mut diags,
+            );
         }
         if let Some(web) = self.assume_role_with_web_identity.known() {
             self.check_web_identity(web, &mut diags);
@@ -191,33 +197,7 @@ impl ProviderConfig {
                 diags.push(d);
             }
         }
-        if let Some(policy) = web.policy.known() {
-            if serde_json::from_str::<serde_json::Value>(policy).is_err() {
-                diags.push(
-                    Diagnostic::error(
-                        "Invalid session policy",
-                        "policy must be an IAM policy document in JSON, e.g. \
-                         jsonencode({ Version = \"2012-10-17\", Statement = [...] }).",
-                    )
-                    .at(path.clone().then_attr(WebIdentityConfig::POLICY)),
-                );
-            }
-        }
-        for arn in web.policy_arns.known().into_iter().flatten() {
-            if !is_policy_arn(arn) {
-                diags.push(
-                    Diagnostic::error(
-                        "Invalid policy ARN",
-                        format!(
-                            "{arn:?} is not the ARN of a managed IAM policy. It looks like \
-                             \"arn:aws:iam::aws:policy/ReadOnlyAccess\" or \
-                             \"arn:aws:iam::123456789012:policy/name\"."
-                        ),
-                    )
-                    .at(path.clone().then_attr(WebIdentityConfig::POLICY_ARNS)),
-                );
-            }
-        }
+        check_policies(&web.policy, &web.policy_arns, path, diags);
     }
 
     fn check_accounts(&self, diags: &mut Diagnostics) {
@@ -276,6 +256,42 @@ fn capitalize(s: &str) -> String {
     chars
         .next()
         .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// A session policy (JSON) and managed policy ARNs, in the block at `path`.
+fn check_policies(
+    policy: &Field<String>,
+    arns: &Field<BTreeSet<String>>,
+    path: AttributePath,
+    diags: &mut Diagnostics,
+) {
+    if let Some(policy) = policy.known() {
+        if serde_json::from_str::<serde_json::Value>(policy).is_err() {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid session policy",
+                    "policy must be an IAM policy document in JSON, e.g. \
+                     jsonencode({ Version = \"2012-10-17\", Statement = [...] }).",
+                )
+                .at(path.clone().then_attr(WebIdentityConfig::POLICY)),
+            );
+        }
+    }
+    for arn in arns.known().into_iter().flatten() {
+        if !is_policy_arn(arn) {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid policy ARN",
+                    format!(
+                        "{arn:?} is not the ARN of a managed IAM policy. It looks like \
+                         \"arn:aws:iam::aws:policy/ReadOnlyAccess\" or \
+                         \"arn:aws:iam::123456789012:policy/name\"."
+                    ),
+                )
+                .at(path.clone().then_attr(WebIdentityConfig::POLICY_ARNS)),
+            );
+        }
+    }
 }
 
 fn check_role_arn(field: &Field<String>, path: AttributePath, diags: &mut Diagnostics) {

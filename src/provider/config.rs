@@ -5,7 +5,7 @@
 //! Knows Terraform values and the AWS layer's settings types; the checks of each value are
 //! in [`super::checks`], the lifecycle in [`super`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use tfplugin::diagnostics::Diagnostics;
 use tfplugin::value::Field;
@@ -119,6 +119,15 @@ pub struct AssumeRoleConfig {
     /// Session length as a duration such as `1h` or `30m` (15m to 12h).
     #[tf(optional)]
     pub duration: Field<String>,
+    /// An IAM policy (JSON) that further limits the session's permissions.
+    #[tf(optional)]
+    pub policy: Field<String>,
+    /// ARNs of managed IAM policies that further limit the session's permissions.
+    #[tf(optional)]
+    pub policy_arns: Field<BTreeSet<String>>,
+    /// Session tags.
+    #[tf(optional)]
+    pub tags: Field<BTreeMap<String, String>>,
 }
 
 /// `assume_role_with_web_identity`.
@@ -192,6 +201,15 @@ impl ProviderConfig {
                     }
                     None => None,
                 },
+                policy: known(&a.policy),
+                policy_arns: a
+                    .policy_arns
+                    .known()
+                    .into_iter()
+                    .flatten()
+                    .cloned()
+                    .collect(),
+                tags: a.tags.known().cloned().unwrap_or_default(),
             }),
         };
         let web_identity = match self.assume_role_with_web_identity.known() {

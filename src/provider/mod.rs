@@ -62,8 +62,10 @@ const DESCRIPTION: &str = "The `cloudhsm` provider initializes and configures AW
                            `access_key` and `secret_key` here, then `profile` here, then the \
                            environment variables, the shared config and credentials files (the \
                            `AWS_PROFILE` or default profile), SSO, web identity, container and \
-                           instance roles; `assume_role` is applied on top of whichever was \
-                           found.";
+                           instance roles, or `assume_role_with_web_identity`; `assume_role` is \
+                           applied on top of whichever was found. Proxies, CA bundles, FIPS and \
+                           dual-stack endpoints and account guards take the AWS provider's \
+                           arguments and environment variables.";
 
 fn attr(name: &str) -> AttributePath {
     AttributePath::attr(name)

@@ -10,6 +10,7 @@
 //! never leave here in a Debug line or an error.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,6 +91,9 @@ pub struct AssumeRole {
     pub session_name: Option<String>,
     pub external_id: Option<String>,
     pub duration: Option<Duration>,
+    pub policy: Option<String>,
+    pub policy_arns: Vec<String>,
+    pub tags: BTreeMap<String, String>,
 }
 
 /// `assume_role_with_web_identity` as configured; what it leaves out comes from
@@ -315,6 +319,15 @@ impl CloudHsm {
             }
             if let Some(duration) = role.duration {
                 builder = builder.session_length(duration);
+            }
+            if let Some(policy) = &role.policy {
+                builder = builder.policy(policy);
+            }
+            if !role.policy_arns.is_empty() {
+                builder = builder.policy_arns(role.policy_arns.clone());
+            }
+            if !role.tags.is_empty() {
+                builder = builder.tags(role.tags.clone());
             }
             let provider = builder.build().await;
             sdk_config = with_credentials(sdk_config, SharedCredentialsProvider::new(provider));
