@@ -10,6 +10,39 @@
 use aws_sdk_cloudhsmv2::config::endpoint::ResolveEndpoint as _;
 use aws_types::os_shim_internal::Env;
 
+/// A service the provider calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Service {
+    CloudHsm,
+    Sts,
+}
+
+impl Service {
+    /// The provider argument that sets the endpoint.
+    fn argument(self) -> &'static str {
+        match self {
+            Service::CloudHsm => "endpoints.cloudhsmv2",
+            Service::Sts => "endpoints.sts",
+        }
+    }
+
+    /// The service's own environment variable.
+    fn variable(self) -> &'static str {
+        match self {
+            Service::CloudHsm => "AWS_ENDPOINT_URL_CLOUDHSM_V2",
+            Service::Sts => "AWS_ENDPOINT_URL_STS",
+        }
+    }
+
+    /// The endpoint's host name prefix, for a name the rules cannot give.
+    fn prefix(self) -> &'static str {
+        match self {
+            Service::CloudHsm => "cloudhsmv2",
+            Service::Sts => "sts",
+        }
+    }
+}
+
 /// An endpoint URL given by the user, and the setting it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Configured {
@@ -17,9 +50,47 @@ pub struct Configured {
     pub setting: &'static str,
 }
 
+/// Where a service is called, and why there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The endpoint the user configured, if any (it wins over FIPS and dual-stack).
+    pub configured: Option<Configured>,
+    /// The URL requests go to.
+    pub url: String,
+    /// The setting that picks it (the configured one's, else the argument that would).
+    pub setting: &'static str,
+}
+
+/// Where `service` is called: the configured endpoint (`argument`, else its environment
+/// variables), else the one the SDK's rules give `region` with these flags.
+pub async fn endpoint(
+    service: Service,
+    argument: Option<&str>,
+    env: &Env,
+    region: &str,
+    fips: bool,
+    dual_stack: bool,
+) -> Endpoint {
+    let configured = configured(argument, service.argument(), service.variable(), env);
+    let url = match &configured {
+        Some(c) => c.url.clone(),
+        None => rules_url(service, region, fips, dual_stack)
+            .await
+            .unwrap_or_else(|| format!("https://{}.{region}.amazonaws.com", service.prefix())),
+    };
+    let setting = configured
+        .as_ref()
+        .map_or(service.argument(), |c| c.setting);
+    Endpoint {
+        configured,
+        url,
+        setting,
+    }
+}
+
 /// The endpoint the user configured for a service: `argument` (named `argument_name`),
 /// else `service_variable`, else `AWS_ENDPOINT_URL`.
-pub fn configured(
+fn configured(
     argument: Option<&str>,
     argument_name: &'static str,
     service_variable: &'static str,
@@ -47,37 +118,39 @@ pub fn configured(
         })
 }
 
-/// The URL the SDK's rules give CloudHSM in `region`.
-pub async fn cloudhsm_url(region: &str, fips: bool, dual_stack: bool) -> Option<String> {
-    use aws_sdk_cloudhsmv2::config::endpoint::{DefaultResolver, Params};
-    let params = Params::builder()
-        .region(region)
-        .use_fips(fips)
-        .use_dual_stack(dual_stack)
-        .build()
-        .ok()?;
-    let endpoint = DefaultResolver::new()
-        .resolve_endpoint(&params)
-        .await
-        .ok()?;
-    Some(endpoint.url().to_string())
-}
-
-/// The URL the SDK's rules give STS (regional) in `region`.
-pub async fn sts_url(region: &str, fips: bool, dual_stack: bool) -> Option<String> {
-    use aws_sdk_sts::config::endpoint::{DefaultResolver, Params, ResolveEndpoint as _};
-    let params = Params::builder()
-        .region(region)
-        .use_fips(fips)
-        .use_dual_stack(dual_stack)
-        .use_global_endpoint(false)
-        .build()
-        .ok()?;
-    let endpoint = DefaultResolver::new()
-        .resolve_endpoint(&params)
-        .await
-        .ok()?;
-    Some(endpoint.url().to_string())
+/// The URL the SDK's rules give `service` in `region` (STS: its regional endpoint).
+async fn rules_url(service: Service, region: &str, fips: bool, dual_stack: bool) -> Option<String> {
+    match service {
+        Service::CloudHsm => {
+            use aws_sdk_cloudhsmv2::config::endpoint::{DefaultResolver, Params};
+            let params = Params::builder()
+                .region(region)
+                .use_fips(fips)
+                .use_dual_stack(dual_stack)
+                .build()
+                .ok()?;
+            let found = DefaultResolver::new()
+                .resolve_endpoint(&params)
+                .await
+                .ok()?;
+            Some(found.url().to_string())
+        }
+        Service::Sts => {
+            use aws_sdk_sts::config::endpoint::{DefaultResolver, Params, ResolveEndpoint as _};
+            let params = Params::builder()
+                .region(region)
+                .use_fips(fips)
+                .use_dual_stack(dual_stack)
+                .use_global_endpoint(false)
+                .build()
+                .ok()?;
+            let found = DefaultResolver::new()
+                .resolve_endpoint(&params)
+                .await
+                .ok()?;
+            Some(found.url().to_string())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -126,13 +199,17 @@ mod tests {
         ];
         for (region, fips, dual, want) in cases {
             assert_eq!(
-                cloudhsm_url(region, fips, dual).await.as_deref(),
+                rules_url(Service::CloudHsm, region, fips, dual)
+                    .await
+                    .as_deref(),
                 Some(want),
                 "{region} fips={fips} dual-stack={dual}"
             );
         }
         assert_eq!(
-            sts_url("cn-northwest-1", false, false).await.as_deref(),
+            rules_url(Service::Sts, "cn-northwest-1", false, false)
+                .await
+                .as_deref(),
             Some("https://sts.cn-northwest-1.amazonaws.com.cn")
         );
     }

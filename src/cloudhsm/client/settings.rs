@@ -24,7 +24,7 @@ use aws_sdk_cloudhsmv2::config::{Credentials, Region, SharedCredentialsProvider}
 use aws_types::os_shim_internal::{Env, Fs};
 use zeroize::Zeroizing;
 
-use super::endpoints::{self, Configured};
+use super::endpoints::{self, Configured, Service};
 use super::identity::{self, AccountGuard, TokenSource, WebIdentityCredentials, WebIdentityRole};
 use super::{CloudHsm, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, PAGE_SIZE, READ_TIMEOUT};
 use crate::cloudhsm::backoff::Backoff;
@@ -259,24 +259,16 @@ impl CloudHsm {
         let fips = sdk_config.use_fips().unwrap_or(false);
         let dual_stack = sdk_config.use_dual_stack().unwrap_or(false);
 
-        let sts_configured = endpoints::configured(
+        let sts = endpoints::endpoint(
+            Service::Sts,
             settings.sts_endpoint.as_deref(),
-            "endpoints.sts",
-            "AWS_ENDPOINT_URL_STS",
             &env,
-        );
-        let sts_url = match &sts_configured {
-            Some(c) => c.url.clone(),
-            None => endpoints::sts_url(&region, fips, dual_stack)
-                .await
-                .unwrap_or_else(|| format!("https://sts.{region}.amazonaws.com")),
-        };
-        let sts_route = network.route(
-            &sts_url,
-            sts_configured
-                .as_ref()
-                .map_or("endpoints.sts", |c| c.setting),
-        );
+            &region,
+            fips,
+            dual_stack,
+        )
+        .await;
+        let sts_route = network.route(&sts.url, sts.setting);
 
         let base_credentials = match (static_credentials, &settings.profile) {
             (Some(creds), _) => Some(SharedCredentialsProvider::new(creds)),
@@ -301,7 +293,7 @@ impl CloudHsm {
             tracing::debug!(role_arn = %role.role_arn, "credentials from a web identity token");
             let provider = WebIdentityCredentials {
                 role,
-                sts: aws_sdk_sts::Client::new(&for_endpoint(&sdk_config, sts_configured.as_ref())),
+                sts: aws_sdk_sts::Client::new(&for_endpoint(&sdk_config, sts.configured.as_ref())),
                 route: sts_route.clone(),
             };
             sdk_config = with_credentials(sdk_config, SharedCredentialsProvider::new(provider));
@@ -313,7 +305,7 @@ impl CloudHsm {
                         .clone()
                         .unwrap_or_else(|| SESSION_NAME.to_string()),
                 )
-                .configure(&for_endpoint(&sdk_config, sts_configured.as_ref()));
+                .configure(&for_endpoint(&sdk_config, sts.configured.as_ref()));
             if let Some(external_id) = &role.external_id {
                 builder = builder.external_id(external_id);
             }
@@ -333,40 +325,32 @@ impl CloudHsm {
             sdk_config = with_credentials(sdk_config, SharedCredentialsProvider::new(provider));
         }
         if let Some(guard) = &settings.account_guard {
-            let sts = aws_sdk_sts::Client::new(&for_endpoint(&sdk_config, sts_configured.as_ref()));
+            let sts = aws_sdk_sts::Client::new(&for_endpoint(&sdk_config, sts.configured.as_ref()));
             check_account(guard, &sts, &sts_route, &stop).await?;
         }
 
-        let hsm_configured = endpoints::configured(
+        let hsm = endpoints::endpoint(
+            Service::CloudHsm,
             settings.endpoint.as_deref(),
-            "endpoints.cloudhsmv2",
-            "AWS_ENDPOINT_URL_CLOUDHSM_V2",
             &env,
-        );
+            &region,
+            fips,
+            dual_stack,
+        )
+        .await;
         let mut config = aws_sdk_cloudhsmv2::config::Builder::from(&sdk_config);
-        if let Some(c) = &hsm_configured {
+        if let Some(c) = &hsm.configured {
             // A configured endpoint wins over FIPS and dual-stack, whose rules refuse one.
             config = config
                 .endpoint_url(&c.url)
                 .use_fips(false)
                 .use_dual_stack(false);
         }
-        let hsm_url = match &hsm_configured {
-            Some(c) => c.url.clone(),
-            None => endpoints::cloudhsm_url(&region, fips, dual_stack)
-                .await
-                .unwrap_or_else(|| format!("https://cloudhsmv2.{region}.amazonaws.com")),
-        };
-        let route = network.route(
-            &hsm_url,
-            hsm_configured
-                .as_ref()
-                .map_or("endpoints.cloudhsmv2", |c| c.setting),
-        );
+        let route = network.route(&hsm.url, hsm.setting);
         tracing::debug!(
-            endpoint = %hsm_url,
+            endpoint = %hsm.url,
             proxy = %route.proxy_label(),
-            sts_endpoint = %sts_url,
+            sts_endpoint = %sts.url,
             "CloudHSM client configured"
         );
         Ok(Connected {
