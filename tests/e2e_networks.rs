@@ -618,3 +618,23 @@ async fn an_http_proxy_alone_also_carries_https_with_the_aws_providers_warning()
     assert!(text.contains("Missing HTTPS proxy"), "{text}");
     assert!(!net.cloudhsm_requests().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_machines_own_trust_store_and_its_standard_overrides_are_trusted() {
+    let Some(net) = Net::start(ProxyOptions::default()).await else {
+        return;
+    };
+    let id = net.cluster();
+    // No bundle anywhere: the CA is trusted because the machine's store says so, here
+    // through SSL_CERT_FILE as on Linux (the store is the operating system's, not a list
+    // built into the binary).
+    net.write(
+        &format!(
+            "  region = \"{REGION}\"\n  https_proxy = {}",
+            hcl(&net.proxy.url())
+        ),
+        &id,
+    );
+    net.apply_with_env(&[("SSL_CERT_FILE", &net.ca())]).ok();
+    assert!(!net.cloudhsm_requests().is_empty());
+}
