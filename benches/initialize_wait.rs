@@ -1,7 +1,7 @@
 //! Benchmark: how soon after CloudHSM finishes an initialization does the provider notice?
 //!
 //! The baseline is what most initialization scripts do today: call InitializeCluster, then
-//! `sleep 30` between DescribeClusters calls (here with the same ±20 % jitter as ours).
+//! `sleep 30` between DescribeClusters calls (here on the same shared poll grid as ours).
 //! Both strategies run in this same command against the emulator (initialization taking
 //! `INIT_SECS`), through the same client code, and the result is reported as a ratio of
 //! wall-clock times, never as an absolute claim.

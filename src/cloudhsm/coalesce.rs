@@ -1,9 +1,10 @@
-//! Read coalescing: concurrent reads of clusters share DescribeClusters calls. A batch goes
-//! out as one call with a `clusterIds` filter (paged by the client), one call at a time per
-//! client; reads that arrive while a call is in flight join the next batch. Each reader gets
-//! its own answer: its cluster, the error of the call that was about it, or "not found" when
-//! the cluster is missing from the answer; an error of the whole batch reaches each of its
-//! readers.
+//! Read coalescing: concurrent reads of one kind of object (clusters, backups) share one
+//! Describe call. A batch goes out as one call with an id filter (paged by the client), one
+//! call at a time per client and kind; reads that arrive while a call is in flight join the
+//! next batch. Each reader gets its own answer: its object, the error of the call that was
+//! about it, or "not found" when the object is missing from the answer; an error of the whole
+//! batch reaches each of its readers. Waits that poll at the same moments (see
+//! [`super::wait`]) share calls the same way.
 //!
 //! How long a batch gathers: Terraform reads with a fixed parallelism (10 by default), so
 //! while a burst of reads is under way, as many reads wait at once as that parallelism, and
@@ -19,7 +20,7 @@
 //! The batch's call runs in a task of its own, so a reader that stops waiting (Terraform
 //! asked the provider to stop, a deadline passed) never strands the others.
 //!
-//! Knows the client's describe call; knows nothing of Terraform.
+//! Knows nothing of the objects it fetches (the caller's [`Fetch`] does), nor of Terraform.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -30,16 +31,18 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::cluster::Cluster;
 use super::error::ApiError;
 
-/// The answer of one batch: each id's own answer (its cluster or its error; an id that is
-/// missing is a cluster CloudHSM does not know), or the error of the whole batch.
-pub type BatchAnswer = Result<Arc<BTreeMap<String, Result<Cluster, ApiError>>>, ApiError>;
+/// Each id's own answer: its object, or the error of the call that was about it. An id that
+/// is missing is an object CloudHSM does not know.
+pub type Answers<T> = BTreeMap<String, Result<T, ApiError>>;
 
-/// How a batch is fetched: one DescribeClusters (paged) for these ids.
-pub type Fetch =
-    Arc<dyn Fn(Vec<String>) -> Pin<Box<dyn Future<Output = BatchAnswer> + Send>> + Send + Sync>;
+/// The answer of one batch: each id's own answer, or the error of the whole batch.
+pub type BatchAnswer<T> = Result<Arc<Answers<T>>, ApiError>;
+
+/// How a batch is fetched: one Describe call (paged) for these ids.
+pub type Fetch<T> =
+    Arc<dyn Fn(Vec<String>) -> Pin<Box<dyn Future<Output = BatchAnswer<T>> + Send>> + Send + Sync>;
 
 /// How a batch gathers.
 #[derive(Clone, Copy, Debug)]
@@ -63,16 +66,16 @@ impl Default for Gathering {
 }
 
 /// One batch being gathered or fetched.
-struct Batch {
+struct Batch<T> {
     /// The ids, and when the last one joined.
     ids: Mutex<(BTreeSet<String>, Instant)>,
-    answer: watch::Sender<Option<BatchAnswer>>,
+    answer: watch::Sender<Option<BatchAnswer<T>>>,
 }
 
 /// What the coalescer remembers between batches.
-struct Shared {
+struct Shared<T> {
     /// The batch that still takes ids.
-    gathering: Option<Arc<Batch>>,
+    gathering: Option<Arc<Batch<T>>>,
     /// Reads waiting for an answer now.
     waiting: usize,
     /// The most reads seen waiting at once since reads were last quiet: Terraform's
@@ -82,7 +85,7 @@ struct Shared {
     answered_at: Option<Instant>,
 }
 
-impl Shared {
+impl<T> Shared<T> {
     fn in_burst(&self, gathering: &Gathering) -> bool {
         self.answered_at
             .is_some_and(|at| at.elapsed() < gathering.follow_for)
@@ -90,9 +93,9 @@ impl Shared {
 }
 
 /// A read counted in [`Shared::waiting`] until it is dropped (answered or abandoned).
-struct Waiting(Arc<Mutex<Shared>>);
+struct Waiting<T>(Arc<Mutex<Shared<T>>>);
 
-impl Drop for Waiting {
+impl<T> Drop for Waiting<T> {
     fn drop(&mut self) {
         let mut shared = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         shared.waiting = shared.waiting.saturating_sub(1);
@@ -100,16 +103,20 @@ impl Drop for Waiting {
 }
 
 /// Gathers reads into batches. Shared by every copy of one client.
-pub struct Coalescer {
-    shared: Arc<Mutex<Shared>>,
+pub struct Coalescer<T> {
+    shared: Arc<Mutex<Shared<T>>>,
     /// Held while a batch's call is in flight: one call at a time.
     flight: Arc<tokio::sync::Mutex<()>>,
     gathering: Gathering,
+    /// The Describe operation, for messages and the log.
+    operation: &'static str,
 }
 
-impl Coalescer {
-    pub fn new(gathering: Gathering) -> Coalescer {
+impl<T: Clone + Send + Sync + 'static> Coalescer<T> {
+    /// A coalescer for the reads `operation` answers (`DescribeClusters`).
+    pub fn new(operation: &'static str, gathering: Gathering) -> Coalescer<T> {
         Coalescer {
+            operation,
             shared: Arc::new(Mutex::new(Shared {
                 gathering: None,
                 waiting: 0,
@@ -123,7 +130,7 @@ impl Coalescer {
 
     /// Waits for the batch holding `id` to be answered. The caller bounds the wait (deadline,
     /// stop); dropping it leaves the batch to the others.
-    pub async fn read(&self, id: &str, fetch: &Fetch) -> Result<Option<Cluster>, ApiError> {
+    pub async fn read(&self, id: &str, fetch: &Fetch<T>) -> Result<Option<T>, ApiError> {
         let (batch, leads, _waiting) = {
             let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
             if shared.waiting == 0 && !shared.in_burst(&self.gathering) {
@@ -158,6 +165,7 @@ impl Coalescer {
                 self.shared.clone(),
                 self.flight.clone(),
                 self.gathering,
+                self.operation,
                 fetch.clone(),
             ));
         }
@@ -171,7 +179,7 @@ impl Coalescer {
             Some(Ok(found)) => found.get(id).cloned().transpose(),
             Some(Err(e)) => Err(e),
             None => Err(ApiError::Transport {
-                operation: "DescribeClusters",
+                operation: self.operation,
                 detail: "the batched call ended without an answer".to_string(),
             }),
         }
@@ -181,12 +189,13 @@ impl Coalescer {
 /// The leader's work: gather (see the module doc), wait for the call in flight (and gather
 /// again for a moment if it had to), close the batch (later reads start the next one), fetch
 /// it, and answer everyone.
-async fn send(
-    batch: Arc<Batch>,
-    shared: Arc<Mutex<Shared>>,
+async fn send<T>(
+    batch: Arc<Batch<T>>,
+    shared: Arc<Mutex<Shared<T>>>,
     flight: Arc<tokio::sync::Mutex<()>>,
     gathering: Gathering,
-    fetch: Fetch,
+    operation: &'static str,
+    fetch: Fetch<T>,
 ) {
     // In a burst, expect as many reads as were seen waiting at once (a lone read now and
     // then is no burst: single reads are waited on only for the short gap).
@@ -226,10 +235,7 @@ async fn send(
         .iter()
         .cloned()
         .collect();
-    tracing::debug!(
-        clusters = ids.len(),
-        "DescribeClusters for a batch of reads"
-    );
+    tracing::debug!(ids = ids.len(), operation, "one call for a batch of reads");
     let answer = fetch(ids).await;
     shared
         .lock()
@@ -241,7 +247,12 @@ async fn send(
 /// Lets ids join `batch` until it holds `expected` of them, or (with nothing expected) none
 /// joined for the first gap, counted from the later of the last join and `from`; never longer
 /// than `cap` from `from`.
-async fn gather(batch: &Batch, expected: Option<usize>, from: Instant, gathering: &Gathering) {
+async fn gather<T>(
+    batch: &Batch<T>,
+    expected: Option<usize>,
+    from: Instant,
+    gathering: &Gathering,
+) {
     loop {
         let (count, last_join) = {
             let ids = batch.ids.lock().unwrap_or_else(PoisonError::into_inner);
@@ -266,6 +277,7 @@ async fn gather(batch: &Batch, expected: Option<usize>, from: Instant, gathering
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cloudhsm::cluster::Cluster;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn quick() -> Gathering {
@@ -277,7 +289,7 @@ mod tests {
     }
 
     /// A fetch that answers every id but `missing`, after `delay`, counting calls and ids.
-    fn fake(calls: Arc<AtomicUsize>, delay: Duration, fail: bool) -> Fetch {
+    fn fake(calls: Arc<AtomicUsize>, delay: Duration, fail: bool) -> Fetch<Cluster> {
         Arc::new(move |ids: Vec<String>| {
             let calls = calls.clone();
             Box::pin(async move {
@@ -308,7 +320,7 @@ mod tests {
     #[tokio::test]
     async fn concurrent_reads_share_one_call_and_each_gets_its_own_answer() {
         let calls = Arc::new(AtomicUsize::new(0));
-        let c = Arc::new(Coalescer::new(quick()));
+        let c = Arc::new(Coalescer::new("DescribeClusters", quick()));
         let fetch = fake(calls.clone(), Duration::from_millis(20), false);
         let reads: Vec<_> = ["a", "b", "c", "missing"]
             .into_iter()
@@ -331,7 +343,7 @@ mod tests {
     #[tokio::test]
     async fn reads_during_a_call_go_out_together_in_the_next() {
         let calls = Arc::new(AtomicUsize::new(0));
-        let c = Arc::new(Coalescer::new(quick()));
+        let c = Arc::new(Coalescer::new("DescribeClusters", quick()));
         let fetch = fake(calls.clone(), Duration::from_millis(40), false);
         let first = {
             let (c, fetch) = (c.clone(), fetch.clone());
@@ -362,7 +374,7 @@ mod tests {
         latency: Duration,
     ) -> Vec<usize> {
         let sizes = Arc::new(Mutex::new(Vec::new()));
-        let fetch: Fetch = {
+        let fetch: Fetch<Cluster> = {
             let sizes = sizes.clone();
             Arc::new(move |ids: Vec<String>| {
                 let sizes = sizes.clone();
@@ -385,7 +397,7 @@ mod tests {
                 })
             })
         };
-        let c = Arc::new(Coalescer::new(Gathering::default()));
+        let c = Arc::new(Coalescer::new("DescribeClusters", Gathering::default()));
         let slots = Arc::new(tokio::sync::Semaphore::new(parallelism));
         let mut reads = Vec::new();
         for i in 0..n {
@@ -425,7 +437,7 @@ mod tests {
     #[tokio::test]
     async fn an_error_reaches_every_reader_and_a_dropped_reader_strands_no_one() {
         let calls = Arc::new(AtomicUsize::new(0));
-        let c = Arc::new(Coalescer::new(quick()));
+        let c = Arc::new(Coalescer::new("DescribeClusters", quick()));
         let failing = fake(calls.clone(), Duration::from_millis(10), true);
         let (a, b) = tokio::join!(c.read("a", &failing), c.read("b", &failing));
         assert!(a.is_err() && b.is_err());

@@ -1,18 +1,57 @@
-//! Waiting for a cluster: polls with backoff and jitter until a check says done, the
-//! deadline passes, or Terraform asks the provider to stop. Throttling, service faults and
-//! network errors during a wait are not the end of it: the waiter keeps polling through them
-//! until its deadline and only then gives up, naming the last error and the last state seen.
+//! Waiting for an object (a cluster, a backup): polls with backoff until a check says done,
+//! the deadline passes, or Terraform asks the provider to stop. Throttling, service faults
+//! and network errors during a wait are not the end of it: the waiter keeps polling through
+//! them until its deadline and only then gives up, naming the last error and the last state
+//! seen.
+//!
+//! Waits share polls: every wait of the process wakes on one grid of instants (the next
+//! point of the grid after its backoff delay; the grid's step a quarter of the delay, so a
+//! poll comes at most a quarter later than the delay alone would have it), and the reads of
+//! waits that wake together go out in one Describe call ([`super::coalesce`]). Ten
+//! resources waiting in one apply poll together, not each on its own clock. Polls are not
+//! jittered within a process (sharing is the point); processes started at different times
+//! have grids of their own.
 //!
 //! No Terraform types here.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::backoff::jitter_seed;
 use super::client::CloudHsm;
 use super::cluster::Cluster;
 use super::error::ApiError;
+
+/// An AWS object a wait can poll.
+pub trait Watched: Clone + Send + Sync + std::fmt::Debug + PartialEq + 'static {
+    /// The object's kind as running text has it: `cluster`.
+    const NOUN: &'static str;
+    /// Its state in words, for messages: `INITIALIZE_IN_PROGRESS`.
+    fn describe_state(&self) -> String;
+    /// Reads it (`None`: CloudHSM does not know it), sharing calls with concurrent reads.
+    fn read<'a>(
+        client: &'a CloudHsm,
+        id: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<Self>, ApiError>> + Send + 'a>>;
+}
+
+impl Watched for Cluster {
+    const NOUN: &'static str = "cluster";
+
+    fn describe_state(&self) -> String {
+        Cluster::describe_state(self)
+    }
+
+    fn read<'a>(
+        client: &'a CloudHsm,
+        id: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<Self>, ApiError>> + Send + 'a>> {
+        Box::pin(client.describe(id))
+    }
+}
 
 /// What a waiter's check says about a cluster it just read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,36 +63,37 @@ pub enum Progress {
 }
 
 #[derive(Debug, thiserror::Error, Clone, PartialEq)]
-pub enum WaitError {
+pub enum WaitError<T: Watched = Cluster> {
     #[error(
-        "gave up after {waited_secs} s: {what}; the cluster is {}{}",
+        "gave up after {waited_secs} s: {what}; the {} is {}{}",
+        T::NOUN,
         describe_last(.last),
         last_error_text(.last_error)
     )]
     TimedOut {
         what: String,
         waited_secs: u64,
-        last: Option<Box<Cluster>>,
+        last: Option<Box<T>>,
         /// The last failed call, when polling failed at the end.
         last_error: Option<ApiError>,
     },
-    #[error("stopped waiting because Terraform asked the provider to stop; the cluster is {}", describe_last(.last))]
-    Cancelled { last: Option<Box<Cluster>> },
-    #[error("the cluster no longer exists")]
+    #[error("stopped waiting because Terraform asked the provider to stop; the {} is {}", T::NOUN, describe_last(.last))]
+    Cancelled { last: Option<Box<T>> },
+    #[error("the {} no longer exists", T::NOUN)]
     Gone,
     #[error("{reason}")]
     Failed {
         reason: String,
-        last: Option<Box<Cluster>>,
+        last: Option<Box<T>>,
     },
     #[error("{error}")]
     Api {
         error: ApiError,
-        last: Option<Box<Cluster>>,
+        last: Option<Box<T>>,
     },
 }
 
-fn describe_last(last: &Option<Box<Cluster>>) -> String {
+fn describe_last<T: Watched>(last: &Option<Box<T>>) -> String {
     match last {
         Some(c) => c.describe_state(),
         None => "in an unknown state".to_string(),
@@ -67,10 +107,10 @@ fn last_error_text(error: &Option<ApiError>) -> String {
     }
 }
 
-impl WaitError {
+impl<T: Watched> WaitError<T> {
     /// This error, with `cluster` as the last one seen when the wait had not seen one yet.
-    pub fn or_last(self, cluster: &Cluster) -> WaitError {
-        let fill = |last: Option<Box<Cluster>>| last.or_else(|| Some(Box::new(cluster.clone())));
+    pub fn or_last(self, cluster: &T) -> WaitError<T> {
+        let fill = |last: Option<Box<T>>| last.or_else(|| Some(Box::new(cluster.clone())));
         match self {
             WaitError::TimedOut {
                 what,
@@ -96,8 +136,8 @@ impl WaitError {
         }
     }
 
-    /// The last cluster seen before giving up, if any.
-    pub fn last_seen(&self) -> Option<&Cluster> {
+    /// The last object seen before giving up, if any.
+    pub fn last_seen(&self) -> Option<&T> {
         match self {
             WaitError::TimedOut { last, .. }
             | WaitError::Cancelled { last }
@@ -137,8 +177,22 @@ impl CloudHsm {
         what: &str,
         timeout: Duration,
         first: FirstLook,
-        mut check: impl FnMut(&Cluster) -> Progress,
+        check: impl FnMut(&Cluster) -> Progress,
     ) -> Result<Cluster, WaitError> {
+        self.poll_object(cluster_id, what, timeout, first, check)
+            .await
+    }
+
+    /// Polls the object `id` until `check` says done, `timeout` (or the operation's
+    /// deadline, whichever is sooner) passes, or Terraform asks the provider to stop.
+    pub async fn poll_object<T: Watched>(
+        &self,
+        id: &str,
+        what: &str,
+        timeout: Duration,
+        first: FirstLook,
+        mut check: impl FnMut(&T) -> Progress,
+    ) -> Result<T, WaitError<T>> {
         let started = Instant::now();
         let deadline = match self.deadline() {
             Some(d) => d.min(started + timeout),
@@ -146,39 +200,38 @@ impl CloudHsm {
         };
         let client = self.for_operation(Some(deadline));
         let stop = client.stop_token();
-        let mut last: Option<Box<Cluster>> = None;
+        let mut last: Option<Box<T>> = None;
         let mut last_error: Option<ApiError>;
         let mut attempt = 0u32;
         loop {
             if attempt > 0 || first == FirstLook::AfterDelay {
-                let delay = self.backoff.delay(attempt, jitter_seed());
-                let wake = (Instant::now() + delay).min(deadline);
+                let wake = shared_wake(Instant::now(), self.backoff.delay(attempt)).min(deadline);
                 tokio::select! {
                     _ = stop.cancelled() => return Err(WaitError::Cancelled { last }),
                     _ = tokio::time::sleep_until(wake) => {}
                 }
             }
             attempt += 1;
-            match client.describe(cluster_id).await {
-                Ok(Some(cluster)) => {
-                    tracing::debug!(cluster_id, state = %cluster.state, what, "polled cluster");
+            match T::read(&client, id).await {
+                Ok(Some(found)) => {
+                    tracing::debug!(id, state = %found.describe_state(), what, "polled");
                     last_error = None;
-                    match check(&cluster) {
-                        Progress::Done => return Ok(cluster),
+                    match check(&found) {
+                        Progress::Done => return Ok(found),
                         Progress::Failed(reason) => {
                             return Err(WaitError::Failed {
                                 reason,
-                                last: Some(Box::new(cluster)),
+                                last: Some(Box::new(found)),
                             })
                         }
-                        Progress::Continue => last = Some(Box::new(cluster)),
+                        Progress::Continue => last = Some(Box::new(found)),
                     }
                 }
                 Ok(None) => return Err(WaitError::Gone),
                 Err(ApiError::Cancelled { .. }) => return Err(WaitError::Cancelled { last }),
                 Err(e @ ApiError::DeadlineReached { .. }) => last_error = Some(e),
                 Err(e) if e.is_transient() => {
-                    tracing::warn!(cluster_id, what, error = %e, "polling failed; trying again until the deadline");
+                    tracing::warn!(id, what, error = %e, "polling failed; trying again until the deadline");
                     last_error = Some(e);
                 }
                 Err(error) => return Err(WaitError::Api { error, last }),
@@ -195,9 +248,48 @@ impl CloudHsm {
     }
 }
 
+/// The instant a wait that would sleep `delay` from `now` wakes: the first point of the
+/// process's poll grid at or after `now + delay`. The grid's step is the largest power of
+/// two milliseconds not above a quarter of the delay, between 64 ms and 4 s, counted from
+/// one origin for the whole process, so waits with delays of the same size wake together.
+pub fn shared_wake(now: Instant, delay: Duration) -> Instant {
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    let origin = *ORIGIN.get_or_init(Instant::now);
+    let quarter = (delay.as_millis() / 4).clamp(64, 4096) as u64;
+    let step = 1u64 << (63 - quarter.leading_zeros());
+    let due = (now + delay).saturating_duration_since(origin).as_millis() as u64;
+    let points = due.div_ceil(step);
+    origin + Duration::from_millis(points * step)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waits_wake_on_one_grid_at_most_a_quarter_late() {
+        let now = Instant::now();
+        for delay_ms in [500u64, 850, 1450, 4200, 15_000] {
+            let delay = Duration::from_millis(delay_ms);
+            // Two waits starting 30 ms apart with the same delay wake at the same instant...
+            let a = shared_wake(now, delay);
+            let b = shared_wake(now + Duration::from_millis(30), delay);
+            let later = b.max(a);
+            assert!(
+                a == b || later.duration_since(a.min(b)) <= delay / 4 + Duration::from_millis(64),
+                "{delay_ms}"
+            );
+            // ...never before the delay, and at most a quarter (or 64 ms) after it.
+            assert!(a >= now + delay);
+            assert!(a <= now + delay + (delay / 4).max(Duration::from_millis(64)));
+        }
+        // Waits whose delays end within one step of each other share the point.
+        let d = Duration::from_secs(15);
+        let first = shared_wake(now, d);
+        let step_ms = 2048;
+        let same = shared_wake(first - d - Duration::from_millis(step_ms / 2), d);
+        assert!(same == first || same + Duration::from_millis(step_ms) == first);
+    }
 
     #[test]
     fn a_timeout_names_the_last_state_and_the_last_error() {

@@ -112,7 +112,7 @@ pub struct CloudHsm {
     pinned: Option<CancellationToken>,
     deadline: Option<Instant>,
     pub(super) backoff: Backoff,
-    reads: Arc<Coalescer>,
+    reads: Arc<Coalescer<Cluster>>,
     /// How many ids one DescribeClusters names: the API's page size, lowered when a region
     /// refuses a filter that long.
     ids_per_call: Arc<AtomicUsize>,
@@ -176,7 +176,7 @@ impl CloudHsm {
             deadline: None,
             ..self.clone()
         };
-        let fetch: Fetch = Arc::new(move |ids: Vec<String>| {
+        let fetch: Fetch<Cluster> = Arc::new(move |ids: Vec<String>| {
             // The batch's call has a deadline of its own: it holds the one call in flight.
             let client = CloudHsm {
                 deadline: Some(Instant::now() + batch_client.read_timeout),

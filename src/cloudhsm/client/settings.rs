@@ -360,7 +360,7 @@ impl CloudHsm {
                 pinned: None,
                 deadline: None,
                 backoff: Backoff::default(),
-                reads: Arc::new(Coalescer::new(Gathering::default())),
+                reads: Arc::new(Coalescer::new("DescribeClusters", Gathering::default())),
                 ids_per_call: Arc::new(AtomicUsize::new(PAGE_SIZE)),
                 read_timeout: READ_TIMEOUT,
                 patience: Patience::default(),
