@@ -47,6 +47,7 @@ pub async fn emulated_aws(timings: Timings) -> EmulatedAws {
             first: Duration::from_millis(20),
             factor: 1.5,
             cap: Duration::from_millis(200),
+            shared: true,
         });
     EmulatedAws {
         control: emulator.control(),

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::backoff::jittered;
 use super::client::CloudHsm;
 use super::cluster::Cluster;
 use super::error::ApiError;
@@ -205,7 +206,13 @@ impl CloudHsm {
         let mut attempt = 0u32;
         loop {
             if attempt > 0 || first == FirstLook::AfterDelay {
-                let wake = shared_wake(Instant::now(), self.backoff.delay(attempt)).min(deadline);
+                let delay = self.backoff.delay(attempt);
+                let wake = if self.backoff.shared {
+                    shared_wake(Instant::now(), delay)
+                } else {
+                    Instant::now() + jittered(delay)
+                };
+                let wake = wake.min(deadline);
                 tokio::select! {
                     _ = stop.cancelled() => return Err(WaitError::Cancelled { last }),
                     _ = tokio::time::sleep_until(wake) => {}
