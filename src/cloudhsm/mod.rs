@@ -9,6 +9,7 @@
 //! types. Nothing here knows Terraform. Secrets never appear in an error or a log line.
 
 pub mod backoff;
+pub mod backup;
 pub mod client;
 pub mod cluster;
 pub mod coalesce;

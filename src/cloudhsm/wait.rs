@@ -255,6 +255,50 @@ impl CloudHsm {
     }
 }
 
+impl CloudHsm {
+    /// Polls `find` (on the grid every wait shares) until it finds something, `timeout`
+    /// passes (`Ok(None)`), or Terraform asks the provider to stop. A failed call is tried
+    /// again until the timeout when it is transient. For objects found by something other
+    /// than their id (a backup copy, by its source).
+    pub async fn poll_until_found<T, F>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut find: impl FnMut(CloudHsm) -> F,
+    ) -> Result<Option<T>, ApiError>
+    where
+        F: Future<Output = Result<Option<T>, ApiError>>,
+    {
+        let started = Instant::now();
+        let deadline = self
+            .deadline()
+            .map_or(started + timeout, |d| d.min(started + timeout));
+        let client = self.for_operation(Some(deadline));
+        let stop = client.stop_token();
+        let mut attempt = 0u32;
+        loop {
+            match find(client.clone()).await {
+                Ok(Some(found)) => return Ok(Some(found)),
+                Ok(None) => tracing::debug!(what, "not there yet"),
+                Err(e @ ApiError::Cancelled { .. }) => return Err(e),
+                Err(e) if e.is_transient() || matches!(e, ApiError::DeadlineReached { .. }) => {
+                    tracing::warn!(what, error = %e, "looking failed; trying again until the deadline");
+                }
+                Err(e) => return Err(e),
+            }
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+            let wake = shared_wake(Instant::now(), self.backoff.delay(attempt)).min(deadline);
+            attempt += 1;
+            tokio::select! {
+                _ = stop.cancelled() => return Err(ApiError::Cancelled { operation: "DescribeBackups" }),
+                _ = tokio::time::sleep_until(wake) => {}
+            }
+        }
+    }
+}
+
 /// The instant a wait that would sleep `delay` from `now` wakes: the first point of the
 /// process's poll grid at or after `now + delay`. The grid's step is the largest power of
 /// two milliseconds not above a quarter of the delay, between 64 ms and 4 s, counted from

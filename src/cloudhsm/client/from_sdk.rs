@@ -1,6 +1,7 @@
 //! SDK -> domain mapping: an `aws_sdk_cloudhsmv2` cluster as our [`Cluster`], blank
 //! strings as absent values. Knows nothing of how calls are made, nor of settings or credentials.
 
+use crate::cloudhsm::backup::{Backup, BackupState};
 use crate::cloudhsm::cluster::{Cluster, ClusterCertificates, ClusterState, Hsm, RetentionPolicy};
 
 /// The cluster in our types. AWS may send an empty string where a value is absent: blank
@@ -64,6 +65,34 @@ pub(super) fn cluster_from_sdk(c: &aws_sdk_cloudhsmv2::types::Cluster) -> Cluste
             .map(|t| (t.key().to_string(), t.value().to_string()))
             .collect(),
         create_timestamp: c.create_timestamp().map(|t| t.secs()),
+    }
+}
+
+/// The backup in our types, blank strings as absent values.
+pub(super) fn backup_from_sdk(b: &aws_sdk_cloudhsmv2::types::Backup) -> Backup {
+    let s = |v: Option<&str>| present(v).map(str::to_string);
+    Backup {
+        id: b.backup_id().to_string(),
+        arn: s(b.backup_arn()),
+        state: b
+            .backup_state()
+            .map(|s| BackupState::parse(s.as_str()))
+            .unwrap_or_default(),
+        cluster_id: s(b.cluster_id()),
+        hsm_type: s(b.hsm_type()),
+        mode: present(b.mode().map(|m| m.as_str())).map(str::to_string),
+        create_timestamp: b.create_timestamp().map(|t| t.secs()),
+        copy_timestamp: b.copy_timestamp().map(|t| t.secs()),
+        delete_timestamp: b.delete_timestamp().map(|t| t.secs()),
+        never_expires: b.never_expires().unwrap_or(false),
+        source_region: s(b.source_region()),
+        source_backup: s(b.source_backup()),
+        source_cluster: s(b.source_cluster()),
+        tags: b
+            .tag_list()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect(),
     }
 }
 

@@ -5,9 +5,11 @@
 //!
 //! No Terraform types here. Secrets from the settings never appear in an error or a log line.
 
+mod backups;
 mod endpoints;
 mod from_sdk;
 mod identity;
+mod regions;
 mod settings;
 
 #[cfg(test)]
@@ -33,6 +35,7 @@ pub use self::settings::{
     AssumeRole, ClientSettings, Connected, SettingsError, SettingsWarning, WebIdentity,
 };
 use super::backoff::Backoff;
+use super::backup::Backup;
 use super::cluster::{Cluster, ClusterChange, ClusterState};
 use super::coalesce::{Coalescer, Fetch};
 pub use super::error::{ApiError, ErrorKind};
@@ -55,13 +58,26 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(120);
 /// most 25 ids, so an API that keeps answering pages past this is not converging.
 const MAX_PAGES: usize = 50;
 
-/// Where paging through one DescribeClusters call stands: the tokens given so far.
-#[derive(Default)]
+/// Where paging through one Describe call stands: the tokens given so far.
 struct Paging {
+    operation: &'static str,
     seen: HashSet<String>,
 }
 
+impl Default for Paging {
+    fn default() -> Self {
+        Paging::of("DescribeClusters")
+    }
+}
+
 impl Paging {
+    fn of(operation: &'static str) -> Paging {
+        Paging {
+            operation,
+            seen: HashSet::new(),
+        }
+    }
+
     /// The token of the next page after a page that answered `token` (`None`: that was the
     /// last page). A token given a second time, or a page past [`MAX_PAGES`], is an error:
     /// following it would never end.
@@ -70,7 +86,7 @@ impl Paging {
             return Ok(None);
         };
         let stop = |detail: String| ApiError::Transport {
-            operation: "DescribeClusters",
+            operation: self.operation,
             detail,
         };
         if self.seen.len() + 1 >= MAX_PAGES {
@@ -122,6 +138,12 @@ pub struct CloudHsm {
     pub(super) patience: Patience,
     /// The way to the CloudHSM endpoint, for messages.
     route: Arc<Route>,
+    /// Concurrent reads of backups share DescribeBackups calls.
+    backup_reads: Arc<Coalescer<Backup>>,
+    /// The client's region.
+    region: Arc<str>,
+    /// What it takes to make the client of another region, and those made so far.
+    regions: Arc<regions::Regions>,
 }
 
 impl CloudHsm {

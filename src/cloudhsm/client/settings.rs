@@ -11,7 +11,6 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,9 +25,9 @@ use zeroize::Zeroizing;
 
 use super::endpoints::{self, Configured, Service};
 use super::identity::{self, AccountGuard, TokenSource, WebIdentityCredentials, WebIdentityRole};
-use super::{CloudHsm, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, PAGE_SIZE, READ_TIMEOUT};
+use super::regions::{Regional, Regions};
+use super::{CloudHsm, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, READ_TIMEOUT};
 use crate::cloudhsm::backoff::Backoff;
-use crate::cloudhsm::coalesce::{Coalescer, Gathering};
 use crate::cloudhsm::error::ApiError;
 use crate::cloudhsm::network::{Network, NetworkError, NetworkSettings, Route};
 use crate::cloudhsm::patience::Patience;
@@ -353,18 +352,30 @@ impl CloudHsm {
             sts_endpoint = %sts.url,
             "CloudHSM client configured"
         );
+        let own = Regional::new(aws_sdk_cloudhsmv2::Client::from_conf(config.build()), route);
+        let regions = Arc::new(Regions::new(
+            sdk_config,
+            settings.endpoint.clone(),
+            network,
+            fips,
+            dual_stack,
+        ));
+        regions.remember(&region, own.clone()).await;
         Ok(Connected {
             client: CloudHsm {
-                client: aws_sdk_cloudhsmv2::Client::from_conf(config.build()),
+                client: own.client,
                 stop,
                 pinned: None,
                 deadline: None,
                 backoff: Backoff::default(),
-                reads: Arc::new(Coalescer::new("DescribeClusters", Gathering::default())),
-                ids_per_call: Arc::new(AtomicUsize::new(PAGE_SIZE)),
+                reads: own.reads,
+                backup_reads: own.backup_reads,
+                ids_per_call: own.ids_per_call,
                 read_timeout: READ_TIMEOUT,
                 patience: Patience::default(),
-                route: Arc::new(route),
+                route: own.route,
+                region: Arc::from(region.as_str()),
+                regions,
             },
             warnings,
         })

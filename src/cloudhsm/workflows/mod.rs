@@ -1,5 +1,6 @@
-//! The two cluster workflows the resources run, as plain Rust: initialize-and-wait
-//! ([`initialize`]) and modify-and-wait ([`modify`]). Both are bounded by a deadline and the
+//! The workflows the resources run, as plain Rust: initialize-and-wait ([`initialize`]) and
+//! modify-and-wait ([`modify`]) for clusters, and copy, change and delete for backups
+//! ([`backups`], on the shared [`converge`] step). Both are bounded by a deadline and the
 //! provider's stop signal, and report the last cluster seen, so that the caller can answer
 //! the state as it really is.
 //!
@@ -14,6 +15,8 @@
 //!
 //! No Terraform types here.
 
+mod backups;
+mod converge;
 mod initialize;
 mod modify;
 
@@ -24,6 +27,8 @@ use tokio::time::Instant;
 use super::client::CloudHsm;
 pub use super::patience::Patience;
 
+pub use backups::{BackupError, CopyRequest};
+pub use converge::ConvergeError;
 pub use initialize::{next_init_step, CsrNeeded, InitStep, InitializeError, Initialized, Signing};
 pub use modify::ModifyError;
 
