@@ -68,7 +68,7 @@ impl tfplugin::TypedResource for GreetingResource {
     fn deletion(&self, _: &Greeting) -> Deletion {
         Deletion::Delete // nothing to delete but the state
     }
-    async fn delete(&self, _: Greeting) -> Diagnostics {
+    async fn delete(&self, _: Greeting, _timeout: std::time::Duration) -> Diagnostics {
         Diagnostics::new()
     }
     async fn create(&self, planned: Greeting, r: ChangeRequest<Greeting>) -> Applied {

@@ -47,7 +47,7 @@ impl tfplugin::TypedResource for MemberResource {
         Deletion::Delete
     }
 
-    async fn delete(&self, _: Member) -> Diagnostics {
+    async fn delete(&self, _: Member, _timeout: std::time::Duration) -> Diagnostics {
         Diagnostics::new()
     }
 

@@ -130,7 +130,7 @@ impl TypedResource for Leaky {
         Deletion::Delete
     }
 
-    async fn delete(&self, _: Greeting) -> Diagnostics {
+    async fn delete(&self, _: Greeting, _timeout: std::time::Duration) -> Diagnostics {
         Diagnostics::new()
     }
 

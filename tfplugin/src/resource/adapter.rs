@@ -155,7 +155,10 @@ impl<R: TypedResource> ResourceAdapter<R> {
             // Terraform before 1.3 plans no destroy: say it now.
             Some(warning) if request.planned_private != DESTROY_WARNED => diagnostics.push(warning),
             Some(_) => {}
-            None => diagnostics.append(self.resource.delete(prior).await),
+            None => match timeout_for::<R::Model>(&request.prior_state, "delete") {
+                Ok(timeout) => diagnostics.append(self.resource.delete(prior, timeout).await),
+                Err(d) => diagnostics.push(d),
+            },
         }
         let new_state = if diagnostics.has_errors() {
             request.prior_state

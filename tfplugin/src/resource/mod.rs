@@ -12,6 +12,8 @@
 //!
 //! Knows the raw interface, values and models; knows nothing of gRPC or of any provider.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -91,9 +93,11 @@ pub trait TypedResource: Send + Sync + 'static {
     ) -> Result<Success<Self::Model>, Failure<Self::Model>>;
 
     /// Deletes the object, for a resource whose [`TypedResource::deletion`] is
-    /// [`Deletion::Delete`] (never called otherwise). The default is an error saying the
-    /// resource forgot to implement it: the state is kept, nothing is lost.
-    async fn delete(&self, _prior: Self::Model) -> Diagnostics {
+    /// [`Deletion::Delete`] (never called otherwise), within `timeout` (`timeouts.delete` as
+    /// configured in the prior state, else its declared default; [`NO_TIMEOUT`] when the
+    /// model declares none). The default is an error saying the resource forgot to
+    /// implement it: the state is kept, nothing is lost.
+    async fn delete(&self, _prior: Self::Model, _timeout: Duration) -> Diagnostics {
         Diagnostic::error(
             "Delete is not implemented",
             format!(

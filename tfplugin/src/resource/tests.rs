@@ -73,7 +73,7 @@ impl TypedResource for Notes {
         }
     }
 
-    async fn delete(&self, _: Note) -> Diagnostics {
+    async fn delete(&self, _: Note, _timeout: std::time::Duration) -> Diagnostics {
         *self.deleted.lock().expect("lock") += 1;
         Diagnostics::new()
     }
@@ -279,8 +279,8 @@ impl TypedResource for ArcNotes {
         self.0.deletion(prior)
     }
 
-    async fn delete(&self, prior: Note) -> Diagnostics {
-        self.0.delete(prior).await
+    async fn delete(&self, prior: Note, timeout: std::time::Duration) -> Diagnostics {
+        self.0.delete(prior, timeout).await
     }
 
     async fn create(
@@ -377,7 +377,7 @@ impl TypedResource for Sessions {
         Deletion::Delete
     }
 
-    async fn delete(&self, _: Session) -> Diagnostics {
+    async fn delete(&self, _: Session, _timeout: std::time::Duration) -> Diagnostics {
         Diagnostics::new()
     }
 
