@@ -7,6 +7,8 @@
 
 use tfplugin::diagnostics::{AttributePath, Diagnostic};
 
+use crate::cloudhsm::wait::Watched;
+use crate::cloudhsm::workflows::BackupError;
 use crate::cloudhsm::workflows::InitializeError;
 use crate::cloudhsm::{ApiError, ErrorKind, Initialization, ModifyError, WaitError};
 use crate::signing::{SigningError, SigningRole};
@@ -30,6 +32,15 @@ impl<'a> Subject<'a> {
             noun: "cluster",
             id,
             attribute: "cluster_id",
+        }
+    }
+
+    /// The backup `id`, named by `attribute` (`backup_id`, `source_backup_id`).
+    pub fn backup(id: &'a str, attribute: &'static str) -> Self {
+        Subject {
+            noun: "backup",
+            id,
+            attribute,
         }
     }
 
@@ -117,7 +128,11 @@ pub fn api_diagnostic(err: &ApiError, subject: &Subject, doing: &str) -> Diagnos
 
 /// A waiting failure as a diagnostic that says what is still running and that a re-run
 /// continues from there.
-pub fn wait_diagnostic(err: &WaitError, subject: &Subject, waiting_for: &str) -> Diagnostic {
+pub fn wait_diagnostic<T: Watched>(
+    err: &WaitError<T>,
+    subject: &Subject,
+    waiting_for: &str,
+) -> Diagnostic {
     let (label, noun) = (subject.label(), subject.noun);
     match err {
         WaitError::Api { error, .. } => api_diagnostic(error, subject, waiting_for),
@@ -143,6 +158,34 @@ pub fn wait_diagnostic(err: &WaitError, subject: &Subject, waiting_for: &str) ->
             format!("The {noun} did not reach the expected state"),
             format!("{label}: {err}."),
         ),
+    }
+}
+
+/// A failed backup workflow as a diagnostic: what CloudHSM said or what is still under way,
+/// and what to do.
+pub fn backup_diagnostic(err: &BackupError, subject: &Subject, doing: &str) -> Diagnostic {
+    match err {
+        BackupError::NotFound { id, region } => Diagnostic::error(
+            "Backup not found",
+            format!(
+                "CloudHSM has no backup {id} in {region}. Check the id and the region (a \
+                 backup belongs to the region of its cluster; a copy, to the region it was \
+                 copied to)."
+            ),
+        )
+        .at(subject.path()),
+        BackupError::Describe(e) | BackupError::Refused(e) => api_diagnostic(e, subject, doing),
+        BackupError::NeverAppeared { .. } => Diagnostic::error(
+            "The copy did not show up",
+            format!(
+                "{}: {err}. CloudHSM shows a copy in its destination region some time after it \
+                 is asked for, and this copy has not shown up yet. Run terraform apply again \
+                 (it waits for the same copy and never asks for a second one), or raise \
+                 timeouts.create.",
+                subject.label()
+            ),
+        ),
+        BackupError::Wait(w) => wait_diagnostic(w, subject, doing),
     }
 }
 

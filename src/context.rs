@@ -67,6 +67,15 @@ impl ProviderContext {
         })
     }
 
+    /// The provider's region, once the client is configured (`None` while the provider
+    /// configuration is not known).
+    pub async fn region(&self) -> Option<String> {
+        match &*self.client.read().await {
+            ClientState::Ready(c) => Some(c.region().to_string()),
+            _ => None,
+        }
+    }
+
     /// The client for plan-time reads: `Ok(None)` when the provider configuration is not
     /// known yet (reads are then skipped and the checks run at apply).
     pub async fn plan_client(&self) -> Result<Option<CloudHsm>, Diagnostics> {

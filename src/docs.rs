@@ -51,8 +51,8 @@ fn docs_match_the_schemas() {
     };
     assert_eq!(
         results.len(),
-        5,
-        "provider, 3 resources, 1 data source: {results:?}"
+        8,
+        "provider, 5 resources, 2 data sources: {results:?}"
     );
     let stale: Vec<String> = results
         .iter()

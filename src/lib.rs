@@ -2,6 +2,8 @@
 //! configures AWS CloudHSM v2 clusters. See ARCHITECTURE.md for the layers.
 
 pub mod aws_diagnostics;
+pub mod backup_ref;
+pub mod backup_resource;
 pub mod certs;
 pub mod clock;
 pub mod cloudhsm;
@@ -13,6 +15,7 @@ pub mod dates;
 #[cfg(test)]
 mod docs;
 pub mod provider;
+pub mod region;
 pub mod resources;
 pub mod retention;
 pub mod signing;

@@ -99,6 +99,9 @@ const OWN_PROVIDER_ONLY: &[(&str, (u32, u32, u32))] = &[
     ("resources/cloudhsm_cluster_config", (1, 0, 0)),
     ("resources/cloudhsm_one_time_root", (1, 0, 0)),
     ("data-sources/cloudhsm_cluster", (1, 2, 7)),
+    ("resources/cloudhsm_backup_copy", (1, 0, 0)),
+    ("resources/cloudhsm_backup_retention_exemption", (1, 0, 0)),
+    ("data-sources/cloudhsm_backups", (1, 0, 0)),
     ("quickstart", (1, 0, 0)),
 ];
 
@@ -146,7 +149,7 @@ fn examples_with_only_our_provider_pass_validate() {
         );
         validated += 1;
     }
-    assert!(validated >= 4, "only {validated} examples were validated");
+    assert!(validated >= 7, "only {validated} examples were validated");
 }
 
 #[test]

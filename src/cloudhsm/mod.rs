@@ -33,4 +33,6 @@ pub use cluster::{
 };
 pub use error::{ApiError, ErrorKind};
 pub use wait::{FirstLook, Progress, WaitError};
-pub use workflows::{InitializeError, ModifyError, Patience};
+pub use workflows::{
+    BackupError, ConvergeError, CopyRequest, InitializeError, ModifyError, Patience,
+};

@@ -14,6 +14,7 @@ use tfplugin::value::Field;
 
 use super::config::{AssumeRoleConfig, EndpointsConfig, ProviderConfig, WebIdentityConfig};
 use crate::cloudhsm::network::{Proxies, ProxyArguments};
+use crate::region::validate_region;
 
 fn attr(name: &str) -> AttributePath {
     AttributePath::attr(name)
@@ -23,20 +24,7 @@ impl ProviderConfig {
     /// Checks every known value; unknown ones are checked when they become known.
     pub(super) fn validate(&self) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        if let Some(region) = self.region.known() {
-            if !is_region(region) {
-                diags.push(
-                    Diagnostic::error(
-                        "Invalid AWS region",
-                        format!(
-                            "{region:?} does not look like an AWS region. Use a region code \
-                             such as \"us-east-1\", \"us-gov-west-1\" or \"cn-north-1\"."
-                        ),
-                    )
-                    .at(attr(Self::REGION)),
-                );
-            }
-        }
+        diags.append(validate_region(&self.region, Self::REGION));
         self.check_credentials(&mut diags);
         if let Some(role) = self.assume_role.known() {
             let path = attr(Self::ASSUME_ROLE);
@@ -349,19 +337,6 @@ pub(super) fn role_duration(text: &str, block: &str) -> Result<Duration, Diagnos
     Ok(d)
 }
 
-pub(super) fn is_region(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() >= 3
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
-        && parts
-            .last()
-            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
-}
-
 fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
@@ -401,11 +376,6 @@ mod tests {
 
     #[test]
     fn region_arn_account_and_session_shapes() {
-        assert!(is_region("us-east-1"));
-        assert!(is_region("us-gov-west-1"));
-        assert!(is_region("cn-north-1"));
-        assert!(is_region("eu-isoe-west-1"));
-        assert!(!is_region("useast1"));
         assert!(is_role_arn("arn:aws:iam::123456789012:role/deploy"));
         assert!(is_role_arn(
             "arn:aws-us-gov:iam::123456789012:role/path/deploy"

@@ -16,7 +16,10 @@ pub use self::config::{AssumeRoleConfig, EndpointsConfig, ProviderConfig, WebIde
 use crate::cloudhsm::network::Origin;
 use crate::cloudhsm::{CloudHsm, SettingsError};
 use crate::context::{ClientState, ProviderContext};
+use crate::data_sources::backups::BackupsDataSource;
 use crate::data_sources::cluster::ClusterDataSource;
+use crate::resources::backup_copy::BackupCopyResource;
+use crate::resources::backup_retention_exemption::RetentionExemptionResource;
 use crate::resources::cluster_config::ClusterConfigResource;
 use crate::resources::cluster_initialization::ClusterInitializationResource;
 use crate::resources::one_time_root::OneTimeRootResource;
@@ -90,13 +93,16 @@ impl tfplugin::TypedProvider for CloudHsmProvider {
             adapt_resource(ClusterInitializationResource::new(self.context.clone())),
             adapt_resource(ClusterConfigResource::new(self.context.clone())),
             adapt_resource(OneTimeRootResource::new(self.context.clone())),
+            adapt_resource(BackupCopyResource::new(self.context.clone())),
+            adapt_resource(RetentionExemptionResource::new(self.context.clone())),
         ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        vec![adapt_data_source(ClusterDataSource::new(
-            self.context.clone(),
-        ))]
+        vec![
+            adapt_data_source(ClusterDataSource::new(self.context.clone())),
+            adapt_data_source(BackupsDataSource::new(self.context.clone())),
+        ]
     }
 
     async fn validate_config(&self, config: &ProviderConfig) -> Diagnostics {

@@ -23,6 +23,15 @@ impl<T> Field<T> {
         }
     }
 
+    /// The known value, or `T`'s default when null or unknown (at apply, where the plan
+    /// made every configured value known, for the values a resource reads).
+    pub fn value_or_default(&self) -> T
+    where
+        T: Clone + Default,
+    {
+        self.known().cloned().unwrap_or_default()
+    }
+
     /// True for [`Field::Null`].
     pub fn is_null(&self) -> bool {
         matches!(self, Field::Null)
