@@ -30,6 +30,7 @@ mod input_rules;
 mod intercept;
 mod model;
 pub mod pki;
+mod regions;
 mod server;
 mod sigv4;
 mod sts;
@@ -44,8 +45,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use config::{
-    Behaviour, ClusterSpec, EmulatorConfig, ExpiredRollback, HsmTypeChangeOrder, Timings,
-    DEFAULT_ACCOUNT, DEFAULT_ROLLBACK_WINDOW,
+    AwsRefusal, BackupSpec, Behaviour, ClusterSpec, EmulatorConfig, ExpiredRollback,
+    HsmTypeChangeOrder, RepeatedDelete, Timings, UnsortedBackups, CLOUDHSM_ERROR_CODES,
+    DEFAULT_ACCOUNT, DEFAULT_BACKUP_DELETION_WINDOW, DEFAULT_ROLLBACK_WINDOW,
 };
 pub use control::{CallRecord, Control};
 pub use error::{ApiError, PkiError, StsError};
