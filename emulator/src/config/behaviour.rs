@@ -157,8 +157,8 @@ pub const CLOUDHSM_ERROR_CODES: [&str; 6] = [
 
 /// When the parts of an HSM type change show, each measured from the `ModifyCluster` call
 /// that starts it. The change completes (the cluster back in its state before) at the later
-/// of [`Timings::modify`] and every time that is set; each part flips at its own time, in
-/// whatever order the times give. While the change is pending, even before `busy_after`,
+/// of [`Timings::modify`](crate::Timings::modify) and every time that is set; each part
+/// flips at its own time, in whatever order the times give. While the change is pending, even before `busy_after`,
 /// `ModifyCluster`, `InitializeCluster`, `CreateHsm` and `DeleteCluster` are refused as busy.
 /// The default (all `None`) is the emulator's original order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
