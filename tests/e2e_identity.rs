@@ -26,8 +26,10 @@ struct Identity {
 impl Identity {
     async fn start() -> Option<Identity> {
         let (emulator, control, ws) = support::setup(None).await?;
+        // In the region every provider block here signs for.
         let cluster = control.seed_cluster(ClusterSpec {
             state: Some("ACTIVE".into()),
+            region: Some("eu-west-1".into()),
             ..Default::default()
         });
         ws.write_file("token.jwt", &format!("{TOKEN}\n"));

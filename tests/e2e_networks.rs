@@ -46,10 +46,16 @@ impl Net {
         })
     }
 
-    /// A seeded ACTIVE cluster's id.
+    /// A seeded ACTIVE cluster's id, in the region most tests sign for ([`REGION`]).
     fn cluster(&self) -> String {
+        self.cluster_in(REGION)
+    }
+
+    /// A seeded ACTIVE cluster's id in `region`: only calls signed for it see the cluster.
+    fn cluster_in(&self, region: &str) -> String {
         self.control.seed_cluster(ClusterSpec {
             state: Some("ACTIVE".into()),
+            region: Some(region.into()),
             ..Default::default()
         })
     }
@@ -216,7 +222,7 @@ async fn the_ca_bundle_and_fips_of_the_shared_config_profile() {
     let Some(net) = Net::start(ProxyOptions::default()).await else {
         return;
     };
-    let id = net.cluster();
+    let id = net.cluster_in("us-gov-west-1");
     let config = net.ws.dir.path().join("aws-config");
     std::fs::write(
         &config,
@@ -248,7 +254,6 @@ async fn every_partition_fips_and_dual_stack_get_their_own_endpoint_signed_for_t
     let Some(net) = Net::start(ProxyOptions::default()).await else {
         return;
     };
-    let id = net.cluster();
     let proxy = hcl(&net.proxy.url());
     let ca = hcl(&net.ca());
     let fips_env = [("AWS_USE_FIPS_ENDPOINT", "true")];
@@ -293,6 +298,8 @@ async fn every_partition_fips_and_dual_stack_get_their_own_endpoint_signed_for_t
         ),
     ];
     for (region, flags, env, host) in cases {
+        // The cluster lives in the region the provider block signs for.
+        let id = net.cluster_in(region);
         net.write(
             &format!("  region = \"{region}\"\n  {flags}\n  https_proxy = {proxy}\n  custom_ca_bundle = {ca}"),
             &id,
@@ -311,6 +318,7 @@ async fn a_configured_endpoint_wins_over_fips_and_dual_stack() {
     };
     let id = control.seed_cluster(ClusterSpec {
         state: Some("ACTIVE".into()),
+        region: Some(REGION.into()),
         ..Default::default()
     });
     ws.write_raw(&format!(
@@ -330,6 +338,7 @@ async fn no_proxy_sends_the_hosts_it_names_directly() {
     };
     let id = control.seed_cluster(ClusterSpec {
         state: Some("ACTIVE".into()),
+        region: Some(REGION.into()),
         ..Default::default()
     });
     let nowhere = ClosedPort::new();
@@ -522,7 +531,10 @@ async fn a_proxy_that_cannot_be_reached_or_hangs_and_a_name_that_does_not_resolv
     let emulator = support::emulator(None).await;
     let control = emulator.control();
     let ws = Workspace::new(tf, &emulator.endpoint_url());
-    let id = control.seed_cluster(ClusterSpec::default());
+    let id = control.seed_cluster(ClusterSpec {
+        region: Some(REGION.into()),
+        ..Default::default()
+    });
     let write = |arguments: &str| {
         ws.write_raw(&format!(
             "{}\nprovider \"cloudhsm\" {{\n  region = \"{REGION}\"\n  access_key = \"AKIDNETWORKTEST\"\n  secret_key = \"test-secret-key\"\n  max_retries = 0\n{arguments}\n}}\n\n\
@@ -578,7 +590,10 @@ async fn bad_proxy_arguments_are_plan_time_errors_on_the_argument() {
     let Some((emulator, control, ws)) = support::setup(None).await else {
         return;
     };
-    let id = control.seed_cluster(ClusterSpec::default());
+    let id = control.seed_cluster(ClusterSpec {
+        region: Some(REGION.into()),
+        ..Default::default()
+    });
     ws.write_raw(&format!(
         "{}\nprovider \"cloudhsm\" {{\n  region = \"{REGION}\"\n  access_key = \"AKIDNETWORKTEST\"\n  secret_key = \"test-secret-key\"\n  https_proxy = \"socks5://bob:hunter2@proxy.corp:1080\"\n  endpoints {{ cloudhsmv2 = \"{}\" }}\n}}\n\n\
          data \"cloudhsm_cluster\" \"this\" {{\n  cluster_id = \"{id}\"\n}}\n",

@@ -151,8 +151,10 @@ async fn emulator_behind_proxy(
         ],
         options,
     )?;
+    // In the region the SDK signs for: the emulator keeps clusters per region.
     let id = emulator.control().seed_cluster(ClusterSpec {
         state: Some("ACTIVE".into()),
+        region: Some(REGION.into()),
         ..Default::default()
     });
     Some((emulator, id, proxy))

@@ -44,6 +44,39 @@ impl ApiError {
         )
     }
 
+    /// `CloudHsmTagException` (400): a tag the service will not take.
+    pub fn tag(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "CloudHsmTagException", message)
+    }
+
+    /// The CloudHSM error `code` (one of
+    /// [`CLOUDHSM_ERROR_CODES`](crate::config::CLOUDHSM_ERROR_CODES); any other code is
+    /// `CloudHsmInvalidRequestException`), with HTTP 500 for an internal failure and 400
+    /// otherwise: a refusal whose code a [`Behaviour`](crate::Behaviour) chooses.
+    pub fn cloudhsm(code: &str, message: impl Into<String>) -> Self {
+        let code = crate::config::CLOUDHSM_ERROR_CODES
+            .iter()
+            .find(|c| **c == code)
+            .copied()
+            .unwrap_or("CloudHsmInvalidRequestException");
+        let status = if code == "CloudHsmInternalFailureException" {
+            StatusCode::INTERNAL_SERVER_ERROR
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        Self::new(status, code, message)
+    }
+
+    /// `UnrecognizedClientException` (400): what AWS answers a call signed for a region
+    /// the account has not enabled.
+    pub fn unrecognized_client() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+        )
+    }
+
     /// `CloudHsmInternalFailureException` (500).
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(

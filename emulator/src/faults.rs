@@ -46,10 +46,11 @@ pub enum FaultKind {
     ResetMidResponse,
     /// The call is handled (and recorded, and changes what it changes), then a successful
     /// answer is sent with HTTP 200 and a body the AWS SDK cannot parse. CloudHSM: the JSON
-    /// answer with every `CreateTimestamp` and `HsmTypeRollbackExpiration` (at any depth) an
-    /// HTTP-date string (`"Thu, 03 Dec 2026 12:00:00 GMT"`) instead of epoch seconds (the
-    /// SDK reads an ISO 8601 string as a timestamp all the same), or, in an answer with
-    /// neither, every top-level value the number 12345. STS: every `Expiration` the text 12345 instead of
+    /// answer with every `CreateTimestamp`, `HsmTypeRollbackExpiration`, `CopyTimestamp` and
+    /// `DeleteTimestamp` (at any depth) an HTTP-date string (`"Thu, 03 Dec 2026 12:00:00
+    /// GMT"`) instead of epoch seconds (the SDK reads an ISO 8601 string as a timestamp all
+    /// the same), or, in an answer with none, every top-level value the number 12345 (an
+    /// empty answer: a list instead of an object). STS: every `Expiration` the text 12345 instead of
     /// an ISO 8601 date, or, in an answer with none, the root element renamed. An error
     /// answer is sent as it is.
     UnreadableAnswer,

@@ -1,7 +1,7 @@
 //! Who is who to the STS emulation: the temporary credentials it issued (and the role each
 //! stands for), the account behind any other access key (a default, or one set per key),
-//! the web identity tokens it is told to refuse, the partition a region belongs to, and the
-//! shapes of AWS identifiers and timestamps that STS answers with.
+//! the web identity tokens it is told to refuse, and the shapes of AWS identifiers and
+//! timestamps that STS answers with (the partition of a region comes from `regions`).
 //!
 //! Bookkeeping and shapes only: it knows nothing of HTTP or of the STS protocol that
 //! answers with them.
@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::config::DEFAULT_ACCOUNT;
+use crate::regions::partition_of_region;
 
 /// The unique id of that IAM user.
 const DEFAULT_USER_ID: &str = "AIDAEMULATORUSER23456";
@@ -193,25 +194,6 @@ impl Identities {
     pub(crate) fn clear_token_refusals(&mut self) {
         self.refused_tokens.clear();
     }
-}
-
-/// The partition a region belongs to, by the region's name: `cn-*` is `aws-cn`, `us-gov-*`
-/// `aws-us-gov`, `us-iso-*` `aws-iso`, `us-isob-*` `aws-iso-b`, `eu-isoe-*` `aws-iso-e`,
-/// `us-isof-*` `aws-iso-f`, `eusc-*` `aws-eusc`; any other name (or none) `aws`.
-pub(crate) fn partition_of_region(region: &str) -> &'static str {
-    const PREFIXES: [(&str, &str); 7] = [
-        ("cn-", "aws-cn"),
-        ("us-gov-", "aws-us-gov"),
-        ("us-iso-", "aws-iso"),
-        ("us-isob-", "aws-iso-b"),
-        ("eu-isoe-", "aws-iso-e"),
-        ("us-isof-", "aws-iso-f"),
-        ("eusc-", "aws-eusc"),
-    ];
-    PREFIXES
-        .iter()
-        .find(|(prefix, _)| region.starts_with(prefix))
-        .map_or("aws", |(_, partition)| partition)
 }
 
 /// Whether `account` has the shape of an AWS account id: 12 digits.

@@ -1,5 +1,6 @@
-//! The input rules the AWS JSON 1.1 API and the control API share: the shape of a cluster
-//! id and of an HSM type, the HSM types on offer, and the cluster states there are.
+//! The input rules the AWS JSON 1.1 API and the control API share: the shape of a cluster,
+//! backup or resource id and of an HSM type, the HSM types on offer, the cluster and backup
+//! states there are, and what a tag may hold.
 //!
 //! Plain checks on strings: it knows no request, error shape or emulated cluster.
 
@@ -24,15 +25,63 @@ pub(crate) const CLUSTER_STATES: [&str; 11] = [
     "DEGRADED",
 ];
 
+/// Every backup state the API knows.
+pub(crate) const BACKUP_STATES: [&str; 4] =
+    ["CREATE_IN_PROGRESS", "READY", "DELETED", "PENDING_DELETION"];
+
+/// The pattern every backup id matches, as the API documents it.
+pub(crate) const BACKUP_ID_PATTERN: &str = "backup-[2-7a-zA-Z]{11,16}";
+
+/// The pattern of the `ResourceId` of the tagging operations, as the API documents it.
+pub(crate) const RESOURCE_ID_PATTERN: &str = "(?:cluster|backup)-[2-7a-zA-Z]{11,16}";
+
+/// The pattern tag keys and values match, as the API documents it.
+pub(crate) const TAG_PATTERN: &str = r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$";
+
+/// The longest tag key.
+pub(crate) const MAX_TAG_KEY: usize = 128;
+
+/// The longest tag value.
+pub(crate) const MAX_TAG_VALUE: usize = 256;
+
+/// The most tags a list holds, and a resource.
+pub(crate) const MAX_TAGS: usize = 50;
+
 /// HSM types the service offers today.
 pub(crate) const KNOWN_HSM_TYPES: [&str; 2] = ["hsm1.medium", "hsm2m.medium"];
 
 /// `cluster-[2-7a-zA-Z]{11,16}`.
 pub(crate) fn is_cluster_id(id: &str) -> bool {
-    id.strip_prefix("cluster-").is_some_and(|s| {
+    has_id_shape(id, "cluster-")
+}
+
+/// `backup-[2-7a-zA-Z]{11,16}`.
+pub(crate) fn is_backup_id(id: &str) -> bool {
+    has_id_shape(id, "backup-")
+}
+
+/// `(?:cluster|backup)-[2-7a-zA-Z]{11,16}`.
+pub(crate) fn is_resource_id(id: &str) -> bool {
+    is_cluster_id(id) || is_backup_id(id)
+}
+
+/// `prefix` then 11 to 16 characters of `[2-7a-zA-Z]`.
+fn has_id_shape(id: &str, prefix: &str) -> bool {
+    id.strip_prefix(prefix).is_some_and(|s| {
         (11..=16).contains(&s.len())
             && s.bytes()
                 .all(|b| b.is_ascii_alphabetic() || (b'2'..=b'7').contains(&b))
+    })
+}
+
+/// Whether every character of a tag key or value is in `[\p{L}\p{Z}\p{N}_.:/=+\-@]`:
+/// letters, separators (spaces, not tabs or newlines), numbers, and `_.:/=+-@`.
+pub(crate) fn is_tag_text(text: &str) -> bool {
+    text.chars().all(|c| {
+        c.is_alphabetic()
+            || c.is_numeric()
+            || (c.is_whitespace() && !c.is_control())
+            || "_.:/=+-@".contains(c)
     })
 }
 
@@ -78,6 +127,21 @@ mod tests {
         ] {
             assert!(!is_hsm_type_shaped(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn backup_and_resource_ids_and_tag_text() {
+        assert!(is_backup_id("backup-abcdefghijk"));
+        assert!(!is_backup_id("backup-abcdefghij"));
+        assert!(!is_backup_id("cluster-abcdefghijk"));
+        assert!(is_resource_id("cluster-abcdefghijk"));
+        assert!(is_resource_id("backup-ABCDEFGHIJ23456"));
+        assert!(!is_resource_id("hsm-abcdefghijk"));
+        assert!(is_tag_text("Team: Data/Ops @ é 1+1=2_x-y."));
+        assert!(is_tag_text(""));
+        assert!(!is_tag_text("tab\there"));
+        assert!(!is_tag_text("semi;colon"));
+        assert!(!is_tag_text("star*"));
     }
 
     #[test]

@@ -6,8 +6,10 @@
 //! emulation ([`Emulator::sts_endpoint_url`]: `AssumeRole`, `GetCallerIdentity`, SigV4
 //! scoped to `sts`; `AssumeRoleWithWebIdentity`, unsigned as the SDK sends it). Requests
 //! signed for any region of any partition, and sent with any `Host` (a proxy relaying real
-//! endpoint names), are served. [`Emulator::control`] gives the same control surface
-//! in-process: seed clusters, drift and busy spells, timings, [`Behaviour`]s (the choices
+//! endpoint names), are served. Every cluster and backup belongs to one region: the signing
+//! region of a call picks the region whose clusters and backups it sees and changes.
+//! [`Emulator::control`] gives the same control surface in-process: seed clusters and
+//! backups, drift and busy spells, regions not enabled, timings, [`Behaviour`]s (the choices
 //! AWS leaves undocumented), fault injection, the accounts `GetCallerIdentity` answers,
 //! refused web identity tokens, and the record of calls ([`CallRecord`]: body, the access
 //! key and region each was signed with, its `Host`) and attempts.
@@ -30,6 +32,7 @@ mod input_rules;
 mod intercept;
 mod model;
 pub mod pki;
+mod regions;
 mod server;
 mod sigv4;
 mod sts;
@@ -44,8 +47,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use config::{
-    Behaviour, ClusterSpec, EmulatorConfig, ExpiredRollback, HsmTypeChangeOrder, Timings,
-    DEFAULT_ACCOUNT, DEFAULT_ROLLBACK_WINDOW,
+    AwsRefusal, BackupSpec, Behaviour, ClusterSpec, EmulatorConfig, ExpiredRollback,
+    HsmTypeChangeOrder, RepeatedDelete, Timings, UnsortedBackups, CLOUDHSM_ERROR_CODES,
+    DEFAULT_ACCOUNT, DEFAULT_BACKUP_DELETION_WINDOW, DEFAULT_ROLLBACK_WINDOW,
 };
 pub use control::{CallRecord, Control};
 pub use error::{ApiError, PkiError, StsError};

@@ -16,7 +16,12 @@ use serde_json::{json, Value};
 use crate::identity;
 
 /// The CloudHSM answer fields that the SDK reads as epoch seconds.
-const TIMESTAMP_FIELDS: [&str; 2] = ["CreateTimestamp", "HsmTypeRollbackExpiration"];
+const TIMESTAMP_FIELDS: [&str; 4] = [
+    "CreateTimestamp",
+    "HsmTypeRollbackExpiration",
+    "CopyTimestamp",
+    "DeleteTimestamp",
+];
 
 /// What replaces a value the SDK needs in another shape: a number.
 const SPOILT: i64 = 12345;
@@ -28,15 +33,18 @@ const XML_TIMESTAMP_CLOSE: &str = "</Expiration>";
 /// The root element an STS answer without a timestamp gets (the SDK checks the root's name).
 const XML_ROOT: &str = "UnreadableAnswer";
 
-/// A CloudHSM (JSON) answer the SDK cannot parse: every `CreateTimestamp` and
-/// `HsmTypeRollbackExpiration`, at any depth, an HTTP-date string (`Thu, 03 Dec 2026
-/// 12:00:00 GMT`) instead of epoch seconds; in an answer with neither, every top-level value
-/// the number 12345.
+/// A CloudHSM (JSON) answer the SDK cannot parse: every timestamp field
+/// ([`TIMESTAMP_FIELDS`]), at any depth, an HTTP-date string (`Thu, 03 Dec 2026 12:00:00
+/// GMT`) instead of epoch seconds; in an answer with none, every top-level value the number
+/// 12345; an empty answer (`TagResource`'s `{}`) a list holding 12345 instead of an object.
 pub(crate) fn json_answer(mut answer: Value) -> Value {
     if iso_timestamps(&mut answer) {
         return answer;
     }
     if let Value::Object(fields) = &mut answer {
+        if fields.is_empty() {
+            return json!([SPOILT]);
+        }
         for value in fields.values_mut() {
             *value = json!(SPOILT);
         }
@@ -169,6 +177,12 @@ mod tests {
         assert_eq!(
             json_answer(json!({"Clusters": []})),
             json!({"Clusters": 12345})
+        );
+        assert_eq!(json_answer(json!({})), json!([12345]));
+        let backup = json!({"Backup": {"CopyTimestamp": 0, "DeleteTimestamp": 0}});
+        assert_eq!(
+            json_answer(backup),
+            json!({"Backup": {"CopyTimestamp": "Thu, 01 Jan 1970 00:00:00 GMT", "DeleteTimestamp": "Thu, 01 Jan 1970 00:00:00 GMT"}})
         );
     }
 

@@ -625,7 +625,7 @@ async fn behaviours_states_rollback_windows_and_timings_over_http() {
     assert_eq!(status, 200);
     assert_eq!(
         v,
-        serde_json::json!({"ModifyUninitialized": true, "BusyMessage": null, "ExpiredRollback": "Hide", "DenyAssumeRole": [], "RefuseWhileHsmBusy": false, "UnknownIdNotFound": false, "AcceptUnverifiableSignatures": false, "PageLimit": null, "FilterValueLimit": null, "ReadLagMs": null, "HsmTypeChange": {"BusyAfterMs": null, "ClusterTypeAfterMs": null, "HsmTypesAfterMs": null, "RollbackExpirationAfterMs": null}, "CertificateAfterMs": null, "BlankAbsent": false, "RefuseDescribeOf": []})
+        serde_json::json!({"ModifyUninitialized": true, "BusyMessage": null, "ExpiredRollback": "Hide", "DenyAssumeRole": [], "RefuseWhileHsmBusy": false, "UnknownIdNotFound": false, "AcceptUnverifiableSignatures": false, "PageLimit": null, "FilterValueLimit": null, "ReadLagMs": null, "HsmTypeChange": {"BusyAfterMs": null, "ClusterTypeAfterMs": null, "HsmTypesAfterMs": null, "RollbackExpirationAfterMs": null}, "CertificateAfterMs": null, "BlankAbsent": false, "RefuseDescribeOf": [], "CopyVisibilityLagMs": null, "CopyNeverAppears": false, "BackupFieldsAfterStateMs": null, "ShowDeletedBackups": false, "RepeatedDelete": "Refuse", "RegionNotEnabled": {"Code": "CloudHsmInvalidRequestException", "Message": null}, "UnsortedBackups": "NewestFirst"})
     );
     let (status, v) = control_call(
         addr,

@@ -46,7 +46,11 @@ fn relayed_sts(relay: &Relay, region: &str) -> aws_sdk_sts::Client {
 async fn a_govcloud_fips_call_is_recorded_with_its_region_and_host() {
     let emulator = common::instant_emulator().await;
     let control = emulator.control();
-    let id = control.seed_cluster(ClusterSpec::default());
+    // A cluster is seen by calls signed for its own region only.
+    let id = control.seed_cluster(ClusterSpec {
+        region: Some("us-gov-west-1".into()),
+        ..ClusterSpec::default()
+    });
     let relay = Relay::to(&emulator);
     let client = relayed_cloudhsm(&relay, "us-gov-west-1", true);
     let c = common::describe_one(&client, &id).await;

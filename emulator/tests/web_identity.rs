@@ -405,7 +405,10 @@ async fn refused_tokens_and_roles_answer_stss_errors() {
 async fn the_web_identity_provider_reads_the_token_file_and_feeds_cloudhsm_calls() {
     let emulator = common::instant_emulator().await;
     let control = emulator.control();
-    let id = control.seed_cluster(ClusterSpec::default());
+    let id = control.seed_cluster(ClusterSpec {
+        region: Some("eu-west-1".into()),
+        ..ClusterSpec::default()
+    });
     let token = github_token();
     let file = TempFile::new("token.jwt", &token);
     // The SDK resolves the real names for eu-west-1; the relay sends them to the emulator.

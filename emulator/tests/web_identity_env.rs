@@ -20,7 +20,10 @@ const ROLE: &str = "arn:aws:iam::777788889999:role/HcpTerraform";
 async fn the_default_chain_assumes_the_role_from_the_environment() {
     let emulator = common::instant_emulator().await;
     let control = emulator.control();
-    let id = control.seed_cluster(ClusterSpec::default());
+    let id = control.seed_cluster(ClusterSpec {
+        region: Some("us-west-2".into()),
+        ..ClusterSpec::default()
+    });
     let token = jwt(&json!({
         "iss": "https://app.terraform.io",
         "sub": "organization:acme:project:infra:workspace:hsm:run_phase:apply",

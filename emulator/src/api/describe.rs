@@ -1,5 +1,5 @@
-//! `DescribeClusters`: filters, pages and their tokens, the read lag and the clusters a
-//! batched read cannot describe, as the behaviours ask.
+//! `DescribeClusters`: the clusters of the call's region, filters, pages and their tokens,
+//! the read lag and the clusters a batched read cannot describe, as the behaviours ask.
 //!
 //! Knows the model and the shared input readers; not how requests arrive.
 
@@ -7,14 +7,19 @@ use std::time::Instant;
 
 use serde_json::{json, Map, Value};
 
-use super::input::{answered, not_found, optional_str, string_list};
+use super::input::{answered, max_results, next_token, not_found, page_size, string_list};
+use super::Call;
 use crate::control::Shared;
 use crate::error::ApiError;
 use crate::input_rules::CLUSTER_STATES;
 
 const MAX_PAGE: usize = 25;
 
-pub(super) fn describe_clusters(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
+pub(super) fn describe_clusters(
+    shared: &Shared,
+    call: &Call,
+    input: &Value,
+) -> Result<Value, ApiError> {
     let mut cluster_ids: Option<Vec<String>> = None;
     let mut vpc_ids: Option<Vec<String>> = None;
     let mut states: Option<Vec<String>> = None;
@@ -47,22 +52,8 @@ pub(super) fn describe_clusters(shared: &Shared, input: &Value) -> Result<Value,
         }
         Some(_) => return Err(ApiError::invalid("Filters must be a map of lists")),
     }
-    let max_results = match input.get("MaxResults") {
-        None | Some(Value::Null) => MAX_PAGE,
-        Some(v) => match v.as_u64() {
-            Some(n) if (1..=MAX_PAGE as u64).contains(&n) => n as usize,
-            _ => {
-                return Err(ApiError::invalid(format!(
-                    "MaxResults {v} is invalid: it must be between 1 and {MAX_PAGE}"
-                )))
-            }
-        },
-    };
-    let start = match optional_str(input, "NextToken")? {
-        None => 0,
-        Some(token) => decode_token(token)
-            .ok_or_else(|| ApiError::invalid(format!("NextToken {token:?} is invalid")))?,
-    };
+    let max_results = max_results(input, MAX_PAGE)?;
+    let start = next_token(input, decode_token)?.unwrap_or(0);
     let store = shared.store();
     if let Some(limit) = store.behaviour.filter_value_limit {
         for (name, values) in [
@@ -86,17 +77,18 @@ pub(super) fn describe_clusters(shared: &Shared, input: &Value) -> Result<Value,
         )));
     }
     if let (true, Some(ids)) = (store.behaviour.unknown_id_not_found, &cluster_ids) {
-        if let Some(unknown) = ids.iter().find(|id| store.get(id).is_none()) {
+        if let Some(unknown) = ids
+            .iter()
+            .find(|id| store.get_in(&call.region, id).is_none())
+        {
             return Err(not_found(unknown));
         }
     }
-    let max_results = store
-        .behaviour
-        .page_limit
-        .map_or(max_results, |limit| max_results.min(limit.max(1)));
+    let max_results = page_size(max_results, &store.behaviour);
     let mut matching = store
         .clusters
         .iter()
+        .filter(|c| c.region == call.region)
         .filter(|c| c.seq >= start)
         .filter(|c| cluster_ids.as_ref().is_none_or(|ids| ids.contains(&c.id)))
         .filter(|c| vpc_ids.as_ref().is_none_or(|ids| ids.contains(&c.vpc_id)))

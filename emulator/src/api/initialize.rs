@@ -8,7 +8,8 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use super::input::{busy, cluster_id, get_mut, required_str, type_change_busy};
+use super::input::{busy, cluster_id, get_mut, required_str, type_change_busy, validation};
+use super::Call;
 use crate::control::Shared;
 use crate::error::ApiError;
 use crate::model::{is_in_progress, Pending, PendingKind};
@@ -43,22 +44,16 @@ pub(super) fn validate_certificate_fields(fields: &[(&str, &str)]) -> Result<(),
             ));
         }
     }
-    match errors.len() {
-        0 => Ok(()),
-        1 => Err(ApiError::invalid(format!(
-            "1 validation error detected: {}",
-            errors[0]
-        ))),
-        n => Err(ApiError::invalid(format!(
-            "{n} validation errors detected: {}",
-            errors.join("; ")
-        ))),
-    }
+    validation(errors)
 }
 
 // ---------------------------------------------------------------------------------------
 
-pub(super) fn initialize_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
+pub(super) fn initialize_cluster(
+    shared: &Shared,
+    call: &Call,
+    input: &Value,
+) -> Result<Value, ApiError> {
     let id = cluster_id(input)?;
     let signed_cert = required_str(input, "SignedCert")?;
     let trust_anchor = required_str(input, "TrustAnchor")?;
@@ -73,7 +68,7 @@ pub(super) fn initialize_cluster(shared: &Shared, input: &Value) -> Result<Value
     } else {
         pki::Unverifiable::Refuse
     };
-    let cluster = get_mut(&mut store, id)?;
+    let cluster = get_mut(&mut store, &call.region, id)?;
     if cluster.type_change_pending() && !is_in_progress(&cluster.state) {
         return Err(type_change_busy(busy_message.as_deref(), id));
     }

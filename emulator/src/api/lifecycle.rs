@@ -1,5 +1,6 @@
-//! The operations that make and remove things: `CreateCluster`, `CreateHsm`, `DeleteHsm`,
-//! `DeleteCluster`, with their tags and timed transitions.
+//! The operations that make and remove clusters and HSMs: `CreateCluster` (in the call's
+//! region, for the caller's account), `CreateHsm`, `DeleteHsm`, `DeleteCluster`, with their
+//! tags and timed transitions.
 //!
 //! Knows the model and the shared input readers; not how requests arrive.
 
@@ -9,14 +10,19 @@ use serde_json::{json, Value};
 
 use super::input::{
     answered, busy, cluster_id, get_mut, hsm_type, not_found, optional_str, required_str,
-    retention_days, string_list, type_change_busy,
+    retention_days, string_list, tag_list, type_change_busy,
 };
+use super::Call;
 use crate::control::Shared;
 use crate::error::ApiError;
 use crate::model::{is_in_progress, HsmPending, Pending, PendingKind, Store};
 use crate::pki;
 
-pub(super) fn create_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
+pub(super) fn create_cluster(
+    shared: &Shared,
+    call: &Call,
+    input: &Value,
+) -> Result<Value, ApiError> {
     let hsm_type = hsm_type(required_str(input, "HsmType")?)?.to_string();
     let subnets = match input.get("SubnetIds") {
         Some(v) => string_list(v, "SubnetIds")?,
@@ -51,12 +57,14 @@ pub(super) fn create_cluster(shared: &Shared, input: &Value) -> Result<Value, Ap
         )));
     }
     let source_backup = optional_str(input, "SourceBackupId")?.map(str::to_string);
-    let tags = tag_list(input.get("TagList"))?;
+    let tags = tag_list(input.get("TagList"), "tagList")?.unwrap_or_default();
+    let account = shared.identities().account_of(&call.access_key_id);
     let mut store = shared.store();
     let id = store.fresh_cluster_id();
     let vpc = store.vpc_id.clone();
     let duration = store.timings.create;
-    let mut cluster = store.blank_cluster(id, hsm_type, vpc, &subnets);
+    let mut cluster =
+        store.blank_cluster(id, (call.region.clone(), account), hsm_type, vpc, &subnets);
     cluster.backup_retention_days = days;
     cluster.mode = mode.to_string();
     cluster.network_type = network_type.to_string();
@@ -73,32 +81,7 @@ pub(super) fn create_cluster(shared: &Shared, input: &Value) -> Result<Value, Ap
     Ok(output)
 }
 
-pub(super) fn tag_list(value: Option<&Value>) -> Result<Vec<(String, String)>, ApiError> {
-    let Some(value) = value.filter(|v| !v.is_null()) else {
-        return Ok(Vec::new());
-    };
-    let Some(items) = value.as_array() else {
-        return Err(ApiError::invalid("TagList must be a list of {Key, Value}"));
-    };
-    items
-        .iter()
-        .map(|t| {
-            match (
-                t.get("Key").and_then(Value::as_str),
-                t.get("Value").and_then(Value::as_str),
-            ) {
-                (Some(k), Some(v)) if !k.is_empty() && k.len() <= 128 && v.len() <= 256 => {
-                    Ok((k.to_string(), v.to_string()))
-                }
-                _ => Err(ApiError::invalid(
-                    "each tag needs a Key (1-128 characters) and a Value (at most 256 characters)",
-                )),
-            }
-        })
-        .collect()
-}
-
-pub(super) fn create_hsm(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
+pub(super) fn create_hsm(shared: &Shared, call: &Call, input: &Value) -> Result<Value, ApiError> {
     let id = cluster_id(input)?;
     let az = required_str(input, "AvailabilityZone")?;
     let ip = optional_str(input, "IpAddress")?.map(str::to_string);
@@ -108,7 +91,7 @@ pub(super) fn create_hsm(shared: &Shared, input: &Value) -> Result<Value, ApiErr
     let index = store
         .clusters
         .iter()
-        .position(|c| c.id == id)
+        .position(|c| c.id == id && c.region == call.region)
         .ok_or_else(|| not_found(id))?;
     let cluster = &store.clusters[index];
     if cluster.type_change_pending() && !is_in_progress(&cluster.state) {
@@ -160,7 +143,7 @@ pub(super) fn create_hsm(shared: &Shared, input: &Value) -> Result<Value, ApiErr
     Ok(output)
 }
 
-pub(super) fn delete_hsm(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
+pub(super) fn delete_hsm(shared: &Shared, call: &Call, input: &Value) -> Result<Value, ApiError> {
     let id = cluster_id(input)?;
     let hsm_id = optional_str(input, "HsmId")?;
     let eni_id = optional_str(input, "EniId")?;
@@ -171,7 +154,7 @@ pub(super) fn delete_hsm(shared: &Shared, input: &Value) -> Result<Value, ApiErr
     let mut store = shared.store();
     let duration = store.timings.delete;
     let behaviour = store.behaviour.clone();
-    let cluster = get_mut(&mut store, id)?;
+    let cluster = get_mut(&mut store, &call.region, id)?;
     let before = cluster.before_write(&behaviour);
     let Some(hsm) = cluster.hsms.iter_mut().find(|h| {
         hsm_id.is_some_and(|x| x == h.id)
@@ -190,13 +173,17 @@ pub(super) fn delete_hsm(shared: &Shared, input: &Value) -> Result<Value, ApiErr
     Ok(output)
 }
 
-pub(super) fn delete_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
+pub(super) fn delete_cluster(
+    shared: &Shared,
+    call: &Call,
+    input: &Value,
+) -> Result<Value, ApiError> {
     let id = cluster_id(input)?;
     let mut store = shared.store();
     let duration = store.timings.delete;
     let behaviour = store.behaviour.clone();
     let busy_message = behaviour.busy_message.clone();
-    let cluster = get_mut(&mut store, id)?;
+    let cluster = get_mut(&mut store, &call.region, id)?;
     if cluster.type_change_pending() && !is_in_progress(&cluster.state) {
         return Err(type_change_busy(busy_message.as_deref(), id));
     }

@@ -1,18 +1,27 @@
 //! The AWS JSON 1.1 API: SigV4 presence check, operation dispatch, fault injection, call
-//! recording (with the signing region and `Host`, whatever they name), and the CloudHSM v2 operations with their validation rules.
+//! recording (with the signing region and `Host`, whatever they name), and the CloudHSM v2
+//! operations with their validation rules. The signing region of a call picks the region
+//! whose clusters and backups it sees and changes; a call signed for a region that is not
+//! enabled is refused.
 //!
 //! It handles one request that the server hands it: it knows nothing of connections or
 //! routing, nor of the control API or the STS emulation.
 //!
 //! This file: the request's way in (SigV4, faults, the call record) and the dispatch;
 //! `input.rs`: reading request fields and the refusals the operations share; one file per
-//! group of operations (`describe.rs`, `initialize.rs`, `modify.rs`, `lifecycle.rs`).
+//! group of operations (`describe.rs`, `initialize.rs`, `modify.rs`, `lifecycle.rs` for
+//! clusters and HSMs; `backups.rs` (DescribeBackups), `backup_copy.rs`,
+//! `backup_changes.rs` (delete, restore, modify) for backups; `tags.rs` for both).
 
+mod backup_changes;
+mod backup_copy;
+mod backups;
 mod describe;
 mod initialize;
 mod input;
 mod lifecycle;
 mod modify;
+mod tags;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -24,10 +33,14 @@ use crate::http::{host_of, read_body, response, Outcome, State};
 use crate::intercept::{self, Delivery, Gate, Refusal};
 use crate::sigv4::{self, SigV4Error};
 use crate::unreadable;
+use backup_changes::{delete_backup, modify_backup_attributes, restore_backup};
+use backup_copy::copy_backup_to_region;
+use backups::describe_backups;
 use describe::describe_clusters;
 use initialize::initialize_cluster;
 use lifecycle::{create_cluster, create_hsm, delete_cluster, delete_hsm};
 use modify::modify_cluster;
+use tags::{list_tags, tag_resource, untag_resource};
 
 const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 const TARGET_PREFIX: &str = "BaldrApiService.";
@@ -93,6 +106,10 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Outcome {
         Gate::Abandon(outcome) => return outcome,
     };
 
+    let call = Call {
+        region: signature.region.clone(),
+        access_key_id: signature.access_key_id.clone(),
+    };
     state.shared.record_call(CallRecord {
         operation: operation.clone(),
         body: input.clone(),
@@ -100,7 +117,7 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Outcome {
         region: Some(signature.region),
         host: host_of(&parts.headers),
     });
-    let answer = match dispatch(&state.shared, &operation, &input) {
+    let answer = match dispatch(&state.shared, &call, &operation, &input) {
         Ok(output) => {
             tracing::debug!(operation, "ok");
             let output = match delivery {
@@ -134,23 +151,48 @@ fn error_response(e: &ApiError) -> axum::http::Response<Body> {
     r
 }
 
-fn dispatch(shared: &Shared, operation: &str, input: &Value) -> Result<Value, ApiError> {
-    match operation {
-        "DescribeClusters" => describe_clusters(shared, input),
-        "InitializeCluster" => initialize_cluster(shared, input),
-        "ModifyCluster" => modify_cluster(shared, input),
-        "CreateCluster" => create_cluster(shared, input),
-        "CreateHsm" => create_hsm(shared, input),
-        "DeleteHsm" => delete_hsm(shared, input),
-        "DeleteCluster" => delete_cluster(shared, input),
-        other => Err(ApiError::unknown_operation(&format!(
-            "{TARGET_PREFIX}{other}"
-        ))),
-    }
+/// Who made a call and for where: the signing region picks the region whose clusters and
+/// backups the call sees and changes.
+pub(super) struct Call {
+    /// The region of the SigV4 credential scope.
+    pub region: String,
+    /// The access key id of the SigV4 credential scope.
+    pub access_key_id: String,
 }
 
-// ---------------------------------------------------------------------------------------
-// Input helpers
+fn dispatch(
+    shared: &Shared,
+    call: &Call,
+    operation: &str,
+    input: &Value,
+) -> Result<Value, ApiError> {
+    let handler: fn(&Shared, &Call, &Value) -> Result<Value, ApiError> = match operation {
+        "DescribeClusters" => describe_clusters,
+        "InitializeCluster" => initialize_cluster,
+        "ModifyCluster" => modify_cluster,
+        "CreateCluster" => create_cluster,
+        "CreateHsm" => create_hsm,
+        "DeleteHsm" => delete_hsm,
+        "DeleteCluster" => delete_cluster,
+        "DescribeBackups" => describe_backups,
+        "CopyBackupToRegion" => copy_backup_to_region,
+        "DeleteBackup" => delete_backup,
+        "RestoreBackup" => restore_backup,
+        "ModifyBackupAttributes" => modify_backup_attributes,
+        "TagResource" => tag_resource,
+        "UntagResource" => untag_resource,
+        "ListTags" => list_tags,
+        other => {
+            return Err(ApiError::unknown_operation(&format!(
+                "{TARGET_PREFIX}{other}"
+            )))
+        }
+    };
+    if shared.store().disabled_regions.contains(&call.region) {
+        return Err(ApiError::unrecognized_client());
+    }
+    handler(shared, call, input)
+}
 
 #[cfg(test)]
 mod tests;

@@ -10,12 +10,17 @@ use serde_json::{json, Value};
 use super::input::{
     answered, busy, cluster_id, get_mut, hsm_type, optional_str, retention_days, type_change_busy,
 };
+use super::Call;
 use crate::config::Behaviour;
 use crate::control::Shared;
 use crate::error::ApiError;
 use crate::model::{after, is_in_progress, Cluster, Pending, PendingKind, TypeChange, TypeStep};
 
-pub(super) fn modify_cluster(shared: &Shared, input: &Value) -> Result<Value, ApiError> {
+pub(super) fn modify_cluster(
+    shared: &Shared,
+    call: &Call,
+    input: &Value,
+) -> Result<Value, ApiError> {
     let id = cluster_id(input)?;
     let new_type = optional_str(input, "HsmType")?.map(hsm_type).transpose()?;
     let days = match input.get("BackupRetentionPolicy") {
@@ -30,7 +35,7 @@ pub(super) fn modify_cluster(shared: &Shared, input: &Value) -> Result<Value, Ap
     let mut store = shared.store();
     let timings = store.timings.clone();
     let behaviour = store.behaviour.clone();
-    let cluster = get_mut(&mut store, id)?;
+    let cluster = get_mut(&mut store, &call.region, id)?;
     if is_in_progress(&cluster.state) {
         return Err(busy(
             behaviour.busy_message.as_deref(),

@@ -1,16 +1,17 @@
-//! The control surface for tests and scripts (not part of the AWS API): seed clusters,
-//! change them out of band (states, busy spells, rollback windows), set transition timings
-//! and behaviours, inject faults, set what the STS emulation answers, and read the record
-//! of calls. The same operations are served over HTTP under `/_emulator/` (see
+//! The control surface for tests and scripts (not part of the AWS API): seed clusters and
+//! backups, change them out of band (states, busy spells, rollback windows), disable
+//! regions, set transition timings and behaviours, inject faults, set what the STS
+//! emulation answers, and read the record of calls. The same operations are served over HTTP under `/_emulator/` (see
 //! `control_http`).
 //!
 //! It owns the shared state that every HTTP face reaches through it, and knows nothing of
 //! HTTP, requests or protocols.
 //!
 //! This file: the shared state and the clusters, timings, behaviours and faults;
-//! `calls.rs`: the call record; `sts.rs`: accounts, issued roles and refused web identity
-//! tokens.
+//! `backups.rs`: backups and regions; `calls.rs`: the call record; `sts.rs`: accounts,
+//! issued roles and refused web identity tokens.
 
+mod backups;
 mod calls;
 mod sts;
 
@@ -25,7 +26,9 @@ use crate::config::{Behaviour, ClusterSpec, Timings};
 use crate::error::PkiError;
 use crate::faults::{Fault, FaultSet};
 use crate::identity::Identities;
-use crate::model::{new_hex_id, Cluster, HsmPending, Pending, PendingKind, Store};
+use crate::model::{
+    availability_zone, new_hex_id, Cluster, HsmPending, Pending, PendingKind, Store,
+};
 use crate::pki;
 use calls::CallLog;
 
@@ -111,6 +114,7 @@ impl Control {
 
     /// [`Control::seed_cluster`] that reports key generation failures.
     pub fn try_seed_cluster(&self, spec: ClusterSpec) -> Result<String, PkiError> {
+        let account = self.default_account();
         let mut store = self.shared.store();
         let id = match spec.cluster_id {
             Some(id) => {
@@ -121,8 +125,10 @@ impl Control {
         };
         let vpc_id = spec.vpc_id.unwrap_or_else(|| store.vpc_id.clone());
         let subnets = [new_hex_id("subnet"), new_hex_id("subnet")];
+        let region = spec.region.unwrap_or_else(|| store.region.clone());
         let mut cluster = store.blank_cluster(
             id.clone(),
+            (region, account),
             spec.hsm_type.unwrap_or_else(|| "hsm1.medium".to_string()),
             vpc_id,
             &subnets,
@@ -131,6 +137,9 @@ impl Control {
         cluster.set_state(&state);
         cluster.backup_retention_days = spec.backup_retention_days.unwrap_or(90);
         cluster.tags = spec.tags;
+        if let Some(mode) = spec.mode {
+            cluster.mode = mode;
+        }
         if spec.with_hsm {
             add_active_hsm(&mut cluster, &store)?;
             if is_post_initialization(&state) {
@@ -141,7 +150,12 @@ impl Control {
         Ok(id)
     }
 
-    /// Ids of every cluster, in creation order.
+    /// The region cluster `id` belongs to.
+    pub fn cluster_region(&self, id: &str) -> Option<String> {
+        self.shared.store().get(id).map(|c| c.region.clone())
+    }
+
+    /// Ids of every cluster, in creation order, whatever their region.
     pub fn cluster_ids(&self) -> Vec<String> {
         self.shared
             .store()
@@ -221,13 +235,13 @@ impl Control {
     /// `CreateHsm` does), in the cluster's first availability zone. Returns its id.
     pub fn add_hsm(&self, id: &str, activate_after: Duration) -> Option<String> {
         let mut added = None;
-        self.with_cluster(id, |cluster, store| {
+        self.with_cluster(id, |cluster, _| {
             let az = cluster
                 .subnet_mapping
                 .keys()
                 .next()
                 .cloned()
-                .unwrap_or_else(|| store.availability_zone(0));
+                .unwrap_or_else(|| availability_zone(&cluster.region, 0));
             let hsm = Store::new_hsm(
                 cluster,
                 &az,
@@ -310,7 +324,9 @@ impl Control {
     }
 
     /// Completes the cluster's pending transitions (and its HSMs') now, every step of an
-    /// HSM type change included, and ends a read lag on it: as if the time had passed.
+    /// HSM type change included, and ends a read lag on it: as if the time had passed. A
+    /// completed initialization makes the cluster's backup (CREATE_IN_PROGRESS, READY after
+    /// [`Timings::backup`]).
     pub fn complete_transitions(&self, id: &str) -> bool {
         self.with_cluster(id, |cluster, _| cluster.complete_transitions())
     }
@@ -375,7 +391,7 @@ fn add_active_hsm(cluster: &mut Cluster, store: &Store) -> Result<(), PkiError> 
         .keys()
         .next()
         .cloned()
-        .unwrap_or_else(|| store.availability_zone(0));
+        .unwrap_or_else(|| availability_zone(&cluster.region, 0));
     let hsm = Store::new_hsm(cluster, &az, None, "ACTIVE", None::<(Instant, HsmPending)>);
     if cluster.material.is_none() {
         cluster.material = Some(pki::cluster_material(&hsm.id, &store.authorities)?);

@@ -8,7 +8,9 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
-use super::fields::{field, field_bool, field_opt_str, field_state, field_u64, parse};
+use super::fields::{
+    field, field_bool, field_mode, field_opt_str, field_state, field_tags, field_u64, parse,
+};
 use super::{bad, changed, ok, Answer};
 use crate::config::ClusterSpec;
 use crate::control::Control;
@@ -64,35 +66,9 @@ pub(super) fn seed(control: &Control, body: &[u8]) -> Answer {
             return Err(bad(format!("{id:?} does not match {CLUSTER_ID_PATTERN}")));
         }
     }
-    let tags = match field(&b, &["Tags", "tags", "TagList"]) {
-        None => Vec::new(),
-        Some(Value::Object(map)) => map
-            .iter()
-            .map(|(k, v)| {
-                v.as_str()
-                    .map(|v| (k.clone(), v.to_string()))
-                    .ok_or_else(|| bad("tag values must be strings"))
-            })
-            .collect::<Result<_, _>>()?,
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|t| {
-                let k = t
-                    .get("Key")
-                    .or_else(|| t.get("key"))
-                    .and_then(Value::as_str);
-                let v = t
-                    .get("Value")
-                    .or_else(|| t.get("value"))
-                    .and_then(Value::as_str);
-                match (k, v) {
-                    (Some(k), Some(v)) => Ok((k.to_string(), v.to_string())),
-                    _ => Err(bad("each tag needs a Key and a Value")),
-                }
-            })
-            .collect::<Result<_, _>>()?,
-        Some(_) => return Err(bad("Tags must be an object or a list of {Key, Value}")),
-    };
+    let tags = field_tags(&b)?;
+    let region = field_opt_str(&b, &["Region", "region"])?;
+    let mode = field_mode(&b)?;
     let spec = ClusterSpec {
         state,
         hsm_type,
@@ -101,6 +77,8 @@ pub(super) fn seed(control: &Control, body: &[u8]) -> Answer {
         vpc_id: field_opt_str(&b, &["VpcId", "vpc_id"])?,
         tags,
         cluster_id,
+        region,
+        mode,
     };
     let id = control
         .try_seed_cluster(spec)

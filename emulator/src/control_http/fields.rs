@@ -129,3 +129,46 @@ pub(super) fn field_str_list(
         Some(_) => Err(bad(format!("{} must be a list of {what}", names[0]))),
     }
 }
+
+/// `Tags`: `{key: value}` or `[{Key, Value}]` (or `key` / `value`); empty when absent.
+pub(super) fn field_tags(b: &Value) -> Result<Vec<(String, String)>, (StatusCode, String)> {
+    let tags = match field(b, &["Tags", "tags", "TagList"]) {
+        None => Vec::new(),
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| {
+                v.as_str()
+                    .map(|v| (k.clone(), v.to_string()))
+                    .ok_or_else(|| bad("tag values must be strings"))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|t| {
+                let k = t
+                    .get("Key")
+                    .or_else(|| t.get("key"))
+                    .and_then(Value::as_str);
+                let v = t
+                    .get("Value")
+                    .or_else(|| t.get("value"))
+                    .and_then(Value::as_str);
+                match (k, v) {
+                    (Some(k), Some(v)) => Ok((k.to_string(), v.to_string())),
+                    _ => Err(bad("each tag needs a Key and a Value")),
+                }
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(bad("Tags must be an object or a list of {Key, Value}")),
+    };
+    Ok(tags)
+}
+
+/// `Mode`: `FIPS` or `NON_FIPS`; `None` when absent.
+pub(super) fn field_mode(b: &Value) -> Result<Option<String>, (StatusCode, String)> {
+    let mode = field_opt_str(b, &["Mode", "mode"])?;
+    match mode.as_deref() {
+        None | Some("FIPS" | "NON_FIPS") => Ok(mode),
+        Some(other) => Err(bad(format!("Mode {other:?} must be FIPS or NON_FIPS"))),
+    }
+}

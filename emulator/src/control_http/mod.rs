@@ -6,14 +6,14 @@
 //! connections or routing beyond its own `/_emulator/` paths, nor of the AWS API handlers.
 //!
 //! This file: the routes and the answers; `fields.rs`: reading body fields in either
-//! spelling; `clusters.rs`: seeding and drifting clusters; `settings.rs`: timings and
-//! behaviours; `faults.rs`: fault injection; `sts.rs`: accounts, access keys and refused
-//! web identity tokens.
+//! spelling; `clusters.rs`: seeding and drifting clusters; `backups.rs`: backups and
+//! regions; `settings.rs`: timings and behaviours; `faults.rs`: fault injection; `sts.rs`:
+//! accounts, access keys and refused web identity tokens.
 //!
 //! | route | body / answer |
 //! | --- | --- |
 //! | `GET /_emulator/health` | `{"Status":"ok"}` |
-//! | `POST /_emulator/clusters` | `{State?, HsmType?, WithHsm? (default true), BackupRetentionDays?, VpcId?, Tags? ({k:v} or [{Key,Value}]), ClusterId?}` -> `{"ClusterId"}` |
+//! | `POST /_emulator/clusters` | `{State?, HsmType?, WithHsm? (default true), BackupRetentionDays?, VpcId?, Tags? ({k:v} or [{Key,Value}]), ClusterId?, Region? (default the emulator's), Mode? (FIPS/NON_FIPS)}` -> `{"ClusterId"}` |
 //! | `GET /_emulator/clusters` | `{"Clusters":[…]}` (API shape) |
 //! | `GET /_emulator/clusters/{id}` | the real cluster (API shape; never a read lag's older view, no delayed certificate, no blanks), 404 when unknown |
 //! | `GET /_emulator/clusters/{id}/csr` | the CSR PEM (`text/plain`) |
@@ -24,9 +24,17 @@
 //! | `POST /_emulator/clusters/{id}/rollback` | `{"PreviousHsmType":"hsm1.medium" or null, "ExpiresInSecs":-60?}` (negative = expired; absent = the rollback window from now) |
 //! | `POST /_emulator/clusters/{id}/reset` | back to UNINITIALIZED with a fresh CSR |
 //! | `POST /_emulator/clusters/{id}/complete` | finish pending transitions now (every step of an HSM type change) and end a read lag |
-//! | `POST /_emulator/timings` | `{AllMs?, CreateMs?, InitializeMs?, ModifyMs?, CreateHsmMs?, DeleteMs?, UpdateMs?, RollbackWindowMs?}` (`AllMs` sets every transition, not the rollback window) |
+//! | `POST /_emulator/clusters/{id}/backups` | a backup of the cluster now (CREATE_IN_PROGRESS, READY after `BackupMs`) -> `{"BackupId"}` |
+//! | `POST /_emulator/backups` | `{Region?, ClusterId?, State? (default READY), NeverExpires?, Tags?, CreateTimestamp? (epoch seconds), BackupId?, HsmType?, Mode?, SourceRegion?, SourceBackup?, SourceCluster?, CopyTimestamp?, DeleteTimestamp?, ReadyAfterMs?}` (see `BackupSpec`) -> `{"BackupId"}` |
+//! | `GET /_emulator/backups` | `{"Backups":[…]}` (API shape, every region, the truth) |
+//! | `GET /_emulator/backups/{id}` | the real backup (API shape; never a read lag's older view, fields with their state, no blanks; a copy not showing yet too), 404 when unknown |
+//! | `POST /_emulator/backups/{id}/state` | `{"State":"PENDING_DELETION"}` (any backup state, out of band) -> the backup |
+//! | `POST /_emulator/backups/{id}/complete` | a copy shows and turns READY now, a backup being made turns READY, a read lag ends -> the backup |
+//! | `GET /_emulator/regions` | `{"DisabledRegions":[…]}` |
+//! | `POST /_emulator/regions/{region}/disable` (or `enable`) | the region is not enabled (or is again) -> `{"DisabledRegions":[…]}` |
+//! | `POST /_emulator/timings` | `{AllMs?, CreateMs?, InitializeMs?, ModifyMs?, CreateHsmMs?, DeleteMs?, UpdateMs?, RollbackWindowMs?, BackupMs?, CopyVisibleAfterMs?, CopyReadyAfterMs?, BackupDeletionWindowMs?}` (`AllMs` sets every transition, not the rollback or deletion window) |
 //! | `GET /_emulator/timings` | the same fields |
-//! | `POST /_emulator/behaviour` (or `behavior`) | `{ModifyUninitialized?, BusyMessage? (null clears), ExpiredRollback?: Hide/ShowPast, DenyAssumeRole?: [role ARNs], RefuseWhileHsmBusy?, UnknownIdNotFound?, AcceptUnverifiableSignatures?, PageLimit?, FilterValueLimit?, ReadLagMs?, CertificateAfterMs? (null clears any of these four), HsmTypeChange?: {BusyAfterMs?, ClusterTypeAfterMs?, HsmTypesAfterMs?, RollbackExpirationAfterMs?} (replaced whole; absent or null members = None; null = all None), BlankAbsent?, RefuseDescribeOf?: [cluster ids]}`; absent fields keep their value; answers the whole behaviour |
+//! | `POST /_emulator/behaviour` (or `behavior`) | `{ModifyUninitialized?, BusyMessage? (null clears), ExpiredRollback?: Hide/ShowPast, DenyAssumeRole?: [role ARNs], RefuseWhileHsmBusy?, UnknownIdNotFound?, AcceptUnverifiableSignatures?, PageLimit?, FilterValueLimit?, ReadLagMs?, CertificateAfterMs? (null clears any of these four), HsmTypeChange?: {BusyAfterMs?, ClusterTypeAfterMs?, HsmTypesAfterMs?, RollbackExpirationAfterMs?} (replaced whole; absent or null members = None; null = all None), BlankAbsent?, RefuseDescribeOf?: [cluster ids], CopyVisibilityLagMs?, BackupFieldsAfterStateMs? (null clears either), CopyNeverAppears?, ShowDeletedBackups?, RepeatedDelete?: Refuse/AnswerAsIs, RegionNotEnabled?: {Code?, Message? (null = the emulator's)}, UnsortedBackups?: NewestFirst/OldestFirst}`; absent fields keep their value; answers the whole behaviour |
 //! | `GET /_emulator/behaviour` (or `behavior`) | the same fields |
 //! | `POST /_emulator/faults` | `{Operation?, Kind: Throttle/InternalError/Latency/DropConnection/LoseResponse/Hang/ResetMidResponse/UnreadableAnswer/HtmlAnswer, LatencyMs? (Latency), Status? (HtmlAnswer, 200-599, default 502), one of NextCalls / Rate / ForMs (default NextCalls 1)}` |
 //! | `DELETE /_emulator/faults` | clears every fault |
@@ -39,6 +47,7 @@
 //! | `DELETE /_emulator/calls` | forgets the call record |
 //! | `POST /_emulator/shutdown` | stops the emulator |
 
+mod backups;
 mod clusters;
 mod faults;
 mod fields;
@@ -76,6 +85,9 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Response<Body> 
     let path = parts.uri.path().trim_end_matches('/');
     let segments: Vec<&str> = path.split('/').skip(2).collect();
     let query = parts.uri.query().unwrap_or("");
+    if let Some(answer) = backups::route(&control, &parts.method, &segments, &body) {
+        return answer.unwrap_or_else(|(status, message)| error(status, message));
+    }
     let answer = match (&parts.method, segments.as_slice()) {
         (&Method::GET, ["health"]) => ok(json!({"Status": "ok"})),
         (&Method::POST, ["clusters"]) => seed(&control, &body),

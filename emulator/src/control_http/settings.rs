@@ -12,7 +12,10 @@ use super::fields::{
     field, field_bool, field_opt_ms, field_opt_str, field_str_list, field_u64, is_null_field,
 };
 use super::{bad, ok, Answer};
-use crate::config::{Behaviour, ExpiredRollback, HsmTypeChangeOrder, Timings};
+use crate::config::{
+    AwsRefusal, Behaviour, ExpiredRollback, HsmTypeChangeOrder, RepeatedDelete, Timings,
+    UnsortedBackups, CLOUDHSM_ERROR_CODES,
+};
 use crate::control::Control;
 
 pub(super) fn millis(d: Duration) -> u64 {
@@ -28,6 +31,10 @@ pub(super) fn timings_json(t: &Timings) -> Value {
         "DeleteMs": millis(t.delete),
         "UpdateMs": millis(t.update),
         "RollbackWindowMs": millis(t.rollback_window),
+        "BackupMs": millis(t.backup),
+        "CopyVisibleAfterMs": millis(t.copy_visible_after),
+        "CopyReadyAfterMs": millis(t.copy_ready_after),
+        "BackupDeletionWindowMs": millis(t.backup_deletion_window),
     })
 }
 
@@ -36,10 +43,11 @@ pub(super) fn set_timings(control: &Control, b: &Value) -> Answer {
     if let Some(all) = field_u64(b, &["AllMs", "all_ms"])? {
         t = Timings {
             rollback_window: t.rollback_window,
+            backup_deletion_window: t.backup_deletion_window,
             ..Timings::uniform(Duration::from_millis(all))
         };
     }
-    let slots: [(&[&str], &mut Duration); 7] = [
+    let slots: [(&[&str], &mut Duration); 11] = [
         (&["CreateMs", "create_ms"], &mut t.create),
         (&["InitializeMs", "initialize_ms"], &mut t.initialize),
         (&["ModifyMs", "modify_ms"], &mut t.modify),
@@ -49,6 +57,19 @@ pub(super) fn set_timings(control: &Control, b: &Value) -> Answer {
         (
             &["RollbackWindowMs", "rollback_window_ms"],
             &mut t.rollback_window,
+        ),
+        (&["BackupMs", "backup_ms"], &mut t.backup),
+        (
+            &["CopyVisibleAfterMs", "copy_visible_after_ms"],
+            &mut t.copy_visible_after,
+        ),
+        (
+            &["CopyReadyAfterMs", "copy_ready_after_ms"],
+            &mut t.copy_ready_after,
+        ),
+        (
+            &["BackupDeletionWindowMs", "backup_deletion_window_ms"],
+            &mut t.backup_deletion_window,
         ),
     ];
     for (names, slot) in slots {
@@ -79,6 +100,22 @@ pub(super) fn behaviour_json(b: &Behaviour) -> Value {
         "CertificateAfterMs": b.certificate_after.map(millis),
         "BlankAbsent": b.blank_absent,
         "RefuseDescribeOf": b.refuse_describe_of,
+        "CopyVisibilityLagMs": b.copy_visibility_lag.map(millis),
+        "CopyNeverAppears": b.copy_never_appears,
+        "BackupFieldsAfterStateMs": b.backup_fields_after_state.map(millis),
+        "ShowDeletedBackups": b.show_deleted_backups,
+        "RepeatedDelete": match b.repeated_delete {
+            RepeatedDelete::Refuse => "Refuse",
+            RepeatedDelete::AnswerAsIs => "AnswerAsIs",
+        },
+        "RegionNotEnabled": {
+            "Code": b.region_not_enabled.code,
+            "Message": b.region_not_enabled.message,
+        },
+        "UnsortedBackups": match b.unsorted_backups {
+            UnsortedBackups::NewestFirst => "NewestFirst",
+            UnsortedBackups::OldestFirst => "OldestFirst",
+        },
     })
 }
 
@@ -185,6 +222,7 @@ pub(super) fn set_behaviour(control: &Control, body: &Value) -> Answer {
         b.deny_assume_role = roles;
     }
     set_read_behaviours(&mut b, body)?;
+    set_backup_behaviours(&mut b, body)?;
     control.set_behaviour(b.clone());
     ok(behaviour_json(&b))
 }
@@ -213,6 +251,75 @@ pub(super) fn set_read_behaviours(
         "cluster ids",
     )? {
         b.refuse_describe_of = ids;
+    }
+    Ok(())
+}
+
+/// The behaviours of backups and their copies: `CopyVisibilityLagMs`, `CopyNeverAppears`,
+/// `BackupFieldsAfterStateMs`, `ShowDeletedBackups`, `RepeatedDelete`, `RegionNotEnabled`,
+/// `UnsortedBackups`.
+pub(super) fn set_backup_behaviours(
+    b: &mut Behaviour,
+    body: &Value,
+) -> Result<(), (StatusCode, String)> {
+    if let Some(lag) = field_opt_ms(body, &["CopyVisibilityLagMs", "copy_visibility_lag_ms"])? {
+        b.copy_visibility_lag = lag;
+    }
+    if let Some(after) = field_opt_ms(
+        body,
+        &["BackupFieldsAfterStateMs", "backup_fields_after_state_ms"],
+    )? {
+        b.backup_fields_after_state = after;
+    }
+    if let Some(v) = field_bool(body, &["CopyNeverAppears", "copy_never_appears"])? {
+        b.copy_never_appears = v;
+    }
+    if let Some(v) = field_bool(body, &["ShowDeletedBackups", "show_deleted_backups"])? {
+        b.show_deleted_backups = v;
+    }
+    if let Some(v) = field_opt_str(body, &["RepeatedDelete", "repeated_delete"])? {
+        b.repeated_delete = match v.as_str() {
+            "Refuse" | "refuse" => RepeatedDelete::Refuse,
+            "AnswerAsIs" | "answer_as_is" => RepeatedDelete::AnswerAsIs,
+            other => {
+                return Err(bad(format!(
+                    "RepeatedDelete {other:?} must be Refuse or AnswerAsIs"
+                )))
+            }
+        };
+    }
+    if let Some(v) = field_opt_str(body, &["UnsortedBackups", "unsorted_backups"])? {
+        b.unsorted_backups = match v.as_str() {
+            "NewestFirst" | "newest_first" => UnsortedBackups::NewestFirst,
+            "OldestFirst" | "oldest_first" => UnsortedBackups::OldestFirst,
+            other => {
+                return Err(bad(format!(
+                    "UnsortedBackups {other:?} must be NewestFirst or OldestFirst"
+                )))
+            }
+        };
+    }
+    let names = ["RegionNotEnabled", "region_not_enabled"];
+    if is_null_field(body, &names) {
+        b.region_not_enabled = AwsRefusal::default();
+    } else if let Some(refusal) = field(body, &names) {
+        if !refusal.is_object() {
+            return Err(bad("RegionNotEnabled must be an object {Code?, Message?}"));
+        }
+        if let Some(code) = field_opt_str(refusal, &["Code", "code"])? {
+            if !CLOUDHSM_ERROR_CODES.contains(&code.as_str()) {
+                return Err(bad(format!(
+                    "RegionNotEnabled.Code {code:?} must be one of {}",
+                    CLOUDHSM_ERROR_CODES.join(", ")
+                )));
+            }
+            b.region_not_enabled.code = code;
+        }
+        if is_null_field(refusal, &["Message", "message"]) {
+            b.region_not_enabled.message = None;
+        } else if let Some(message) = field_opt_str(refusal, &["Message", "message"])? {
+            b.region_not_enabled.message = Some(message);
+        }
     }
     Ok(())
 }

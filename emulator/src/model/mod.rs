@@ -1,18 +1,25 @@
-//! The emulated world: clusters and HSMs, their timed state transitions, identifiers, and
-//! their rendering in the API's JSON shape.
+//! The emulated world: clusters and HSMs, the backups of clusters and their copies, each in
+//! its region, their timed state transitions, identifiers, and their rendering in the API's
+//! JSON shape.
 //!
 //! It knows nothing of requests, protocols, faults or the control surface: the handlers and
 //! `Control` change it, and the input rules they check sit apart (`input_rules`).
 //!
-//! This file: ids, the HSM, the pending transitions and the cluster's fields;
+//! This file: ids, the HSM, the pending transitions, read lags and the cluster's fields;
 //! `transitions.rs`: how a cluster changes over time; `views.rs`: how `DescribeClusters`
-//! shows it (JSON, hidden certificates, read lags); `store.rs`: every cluster behind one lock.
+//! shows it (JSON, hidden certificates, read lags); `backups.rs`: a backup's fields and how
+//! it changes over time; `backup_views.rs`: how `DescribeBackups` shows it (JSON, fields
+//! after the state, read lags); `store.rs`: every cluster and backup behind one lock.
 
+mod backup_views;
+mod backups;
 mod store;
 mod transitions;
 mod views;
 
-pub(crate) use store::Store;
+pub(crate) use backup_views::blank_absent_backup;
+pub(crate) use backups::{Backup, CopyOrigin, StateChange};
+pub(crate) use store::{availability_zone, Store};
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -46,7 +53,7 @@ pub(crate) fn state_message(state: &str) -> String {
 
 const ID_ALPHABET: &[u8] = b"234567abcdefghijklmnopqrstuvwxyz";
 
-/// `prefix-` + 11 characters of `[2-7a-z]`, like real cluster and HSM ids.
+/// `prefix-` + 11 characters of `[2-7a-z]`, like real cluster, HSM and backup ids.
 pub(crate) fn new_id(prefix: &str) -> String {
     let suffix: String = (0..11)
         .map(|_| char::from(ID_ALPHABET[rand::random_range(0..ID_ALPHABET.len())]))
@@ -149,14 +156,53 @@ pub(crate) struct TypeChange {
     pub steps: Vec<(Instant, TypeStep)>,
 }
 
-/// What `DescribeClusters` shows of a cluster instead of its real state after a write,
-/// while the configured read lag lasts.
+/// What `DescribeClusters` (or `DescribeBackups`) shows of a cluster (or backup) instead of
+/// its real state after a write, while the configured read lag lasts.
 #[derive(Clone, Debug)]
 pub(crate) struct LaggedView {
-    /// The cluster as `DescribeClusters` showed it just before the write.
+    /// The cluster (or backup) as the read showed it just before the write.
     pub json: Value,
-    /// When the real cluster shows again.
+    /// When the real one shows again.
     pub until: Instant,
+}
+
+impl LaggedView {
+    /// After a write that succeeded: when it changed what reads show (`before` differs from
+    /// `now_shown`), reads keep showing `before` (or the older view still shown in `slot`)
+    /// until `lag` has passed from `now`.
+    pub(crate) fn after_write(
+        slot: &mut Option<LaggedView>,
+        before: Value,
+        now_shown: &Value,
+        lag: Duration,
+        now: Instant,
+    ) {
+        if before == *now_shown {
+            return;
+        }
+        let until = after(now, lag);
+        match slot {
+            Some(view) if view.until > now => view.until = until,
+            _ => {
+                *slot = Some(LaggedView {
+                    json: before,
+                    until,
+                })
+            }
+        }
+    }
+
+    /// Whether the view in `slot` is still shown at `now` while `lag` is configured.
+    pub(crate) fn shown(
+        slot: &Option<LaggedView>,
+        lag: Option<Duration>,
+        now: Instant,
+    ) -> Option<&Value> {
+        match slot {
+            Some(view) if lag.is_some() && view.until > now => Some(&view.json),
+            _ => None,
+        }
+    }
 }
 
 /// The longest a deadline is put off: a duration too long for the clock means "for a
@@ -207,6 +253,10 @@ pub(crate) struct Cluster {
     /// Creation order; the order `DescribeClusters` pages in.
     pub seq: u64,
     pub id: String,
+    /// The region it belongs to: only calls signed for it see it.
+    pub region: String,
+    /// The account that owns it (the ARNs of its backups name it).
+    pub account: String,
     pub state: String,
     pub state_message: String,
     pub hsm_type: String,
@@ -231,6 +281,8 @@ pub(crate) struct Cluster {
     pub certified_at: Option<Instant>,
     /// What `DescribeClusters` shows instead, during a read lag.
     pub lagged: Option<LaggedView>,
+    /// When an initialization completed whose backup the store has not made yet.
+    pub backup_due: Option<Instant>,
 }
 
 #[cfg(test)]

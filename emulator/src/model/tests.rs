@@ -24,6 +24,7 @@ fn csr_is_only_visible_while_uninitialized_with_an_active_hsm() {
     );
     let mut c = store.blank_cluster(
         "cluster-abcdefghijk".into(),
+        ("us-east-1".into(), "123456789012".into()),
         "hsm1.medium".into(),
         "vpc-1".into(),
         &["subnet-0123456789abcdef0".to_string()],

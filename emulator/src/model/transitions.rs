@@ -1,6 +1,6 @@
 //! How a cluster changes over time: its state, the CSR's visibility, the rollback window,
 //! and the pending transitions (an HSM type change shown step by step) completed when due
-//! or at once.
+//! or at once. A completed initialization leaves word for the store to make its backup.
 //!
 //! Knows the cluster's fields and timings; not how it is shown or asked for.
 
@@ -71,6 +71,7 @@ impl Cluster {
             PendingKind::Initialize { certificate } => {
                 self.cluster_certificate = Some(certificate);
                 self.certified_at = Some(pending.due);
+                self.backup_due = Some(pending.due);
                 self.set_state("INITIALIZED");
             }
             PendingKind::ChangeHsmType(change) => {

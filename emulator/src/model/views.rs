@@ -95,9 +95,9 @@ impl Cluster {
     /// What `DescribeClusters` shows at `now`: the view from before the last writes while a
     /// read lag lasts (and [`Behaviour::read_lag`] is still set), else [`Cluster::described_json`].
     pub(crate) fn shown_json(&self, behaviour: &Behaviour, now: Instant) -> Value {
-        match &self.lagged {
-            Some(view) if behaviour.read_lag.is_some() && view.until > now => view.json.clone(),
-            _ => self.described_json(behaviour, now),
+        match LaggedView::shown(&self.lagged, behaviour.read_lag, now) {
+            Some(json) => json.clone(),
+            None => self.described_json(behaviour, now),
         }
     }
 
@@ -117,18 +117,7 @@ impl Cluster {
             return;
         };
         let now = Instant::now();
-        if before == self.described_json(behaviour, now) {
-            return;
-        }
-        let until = after(now, lag);
-        match &mut self.lagged {
-            Some(view) if view.until > now => view.until = until,
-            _ => {
-                self.lagged = Some(LaggedView {
-                    json: before,
-                    until,
-                })
-            }
-        }
+        let shown = self.described_json(behaviour, now);
+        LaggedView::after_write(&mut self.lagged, before, &shown, lag, now);
     }
 }

@@ -23,13 +23,25 @@ pub async fn instant_emulator() -> Emulator {
 /// A client with static test credentials, region us-east-1, the emulator's URL, and at most
 /// `max_attempts` attempts per call (fast retries).
 pub fn client_with_attempts(emulator: &Emulator, max_attempts: u32) -> Client {
+    client_for(emulator, "us-east-1", max_attempts)
+}
+
+/// A client signing for `region` (it sees that region's clusters and backups), with a
+/// single attempt per call.
+pub fn client_in(emulator: &Emulator, region: &str) -> Client {
+    client_for(emulator, region, 1)
+}
+
+/// A client with static test credentials signing for `region`, the emulator's URL, and at
+/// most `max_attempts` attempts per call (fast retries).
+pub fn client_for(emulator: &Emulator, region: &str, max_attempts: u32) -> Client {
     let retry = aws_sdk_cloudhsmv2::config::retry::RetryConfig::standard()
         .with_max_attempts(max_attempts)
         .with_initial_backoff(std::time::Duration::from_millis(1))
         .with_max_backoff(std::time::Duration::from_millis(5));
     let config = aws_sdk_cloudhsmv2::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
+        .region(Region::new(region.to_string()))
         .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
         .endpoint_url(emulator.endpoint_url())
         .retry_config(retry)
@@ -58,6 +70,61 @@ pub async fn describe_one(client: &Client, id: &str) -> Cluster {
         .expect("describe the cluster");
     assert_eq!(out.clusters().len(), 1, "exactly one cluster {id}");
     out.clusters()[0].clone()
+}
+
+/// Every backup DescribeBackups shows with `filter` set to `values` (every page).
+pub async fn backups_where(
+    client: &Client,
+    filter: &str,
+    values: &[&str],
+) -> Vec<aws_sdk_cloudhsmv2::types::Backup> {
+    let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+    let mut all = Vec::new();
+    let mut token = None;
+    loop {
+        let out = client
+            .describe_backups()
+            .filters(filter, values.clone())
+            .set_next_token(token)
+            .send()
+            .await
+            .expect("describe the backups");
+        all.extend(out.backups().iter().cloned());
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            return all;
+        }
+    }
+}
+
+/// The one backup `id`, as DescribeBackups shows it in the client's region; `None` when it
+/// shows no such backup.
+pub async fn backup_shown(client: &Client, id: &str) -> Option<aws_sdk_cloudhsmv2::types::Backup> {
+    let found = backups_where(client, "backupIds", &[id]).await;
+    assert!(found.len() <= 1, "at most one backup {id}: {found:?}");
+    found.into_iter().next()
+}
+
+/// A tag.
+pub fn tag(key: &str, value: &str) -> aws_sdk_cloudhsmv2::types::Tag {
+    aws_sdk_cloudhsmv2::types::Tag::builder()
+        .key(key)
+        .value(value)
+        .build()
+        .expect("a tag has a key and a value")
+}
+
+/// Waits (polling every 20 ms, for at most 10 s) until `check` holds.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !check().await {
+        assert!(std::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 /// The cluster's CSR as DescribeClusters shows it.
