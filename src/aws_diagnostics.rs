@@ -79,6 +79,11 @@ pub fn api_diagnostic(err: &ApiError, subject: &Subject, doing: &str) -> Diagnos
         ErrorKind::AccessDenied => {
             "The credentials in use lack a cloudhsm: permission for this call; check the IAM policy."
         }
+        ErrorKind::UnknownCaller => {
+            "AWS answers this for credentials it does not know, and for a region that is not \
+             enabled for the account (an opt-in region such as ap-east-1 or me-south-1): \
+             enable the region in the account's settings, or check the credentials."
+        }
         ErrorKind::Throttling | ErrorKind::Internal => {
             "The service is busy or failing; the call was already retried. Run the command again \
              later; nothing was lost."
@@ -172,6 +177,11 @@ pub fn backup_diagnostic(err: &BackupError, subject: &Subject, doing: &str) -> D
                  backup belongs to the region of its cluster; a copy, to the region it was \
                  copied to)."
             ),
+        )
+        .at(subject.path()),
+        BackupError::NotCopyable { .. } => Diagnostic::error(
+            "The backup cannot be copied",
+            format!("{}: {err}.", subject.label()),
         )
         .at(subject.path()),
         BackupError::Describe(e) | BackupError::Refused(e) => api_diagnostic(e, subject, doing),

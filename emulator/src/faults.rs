@@ -65,6 +65,9 @@ pub enum FaultKind {
 pub enum Trigger {
     /// The next N matching calls, then the fault is spent and removed.
     NextCalls(u32),
+    /// The `then` matching calls after the next `skip` (which pass untouched): a fault on
+    /// the second TagResource of an apply, say.
+    AfterCalls { skip: u32, then: u32 },
     /// Each matching call with this probability (0.0..=1.0), until cleared.
     Rate(f64),
     /// Every matching call for this long from when the fault is injected; then the fault is
@@ -106,6 +109,7 @@ pub(crate) struct Decision {
 #[derive(Clone, Debug)]
 enum ActiveTrigger {
     NextCalls(u32),
+    AfterCalls { skip: u32, then: u32 },
     Rate(f64),
     Until(Instant),
 }
@@ -122,6 +126,7 @@ impl ActiveTrigger {
     fn is_spent(&self, now: Instant) -> bool {
         match self {
             ActiveTrigger::NextCalls(n) => *n == 0,
+            ActiveTrigger::AfterCalls { then, .. } => *then == 0,
             ActiveTrigger::Rate(_) => false,
             ActiveTrigger::Until(deadline) => *deadline <= now,
         }
@@ -139,6 +144,7 @@ impl FaultSet {
     pub(crate) fn push(&mut self, fault: Fault) {
         let trigger = match fault.trigger {
             Trigger::NextCalls(n) => ActiveTrigger::NextCalls(n),
+            Trigger::AfterCalls { skip, then } => ActiveTrigger::AfterCalls { skip, then },
             Trigger::Rate(p) => ActiveTrigger::Rate(p),
             // A duration too long for the clock lasts until cleared.
             Trigger::For(d) => match Instant::now().checked_add(d) {
@@ -177,6 +183,17 @@ impl FaultSet {
                     true
                 }
                 ActiveTrigger::NextCalls(_) => false,
+                ActiveTrigger::AfterCalls { skip, then } => {
+                    if *skip > 0 {
+                        *skip -= 1;
+                        false
+                    } else if *then > 0 {
+                        *then -= 1;
+                        true
+                    } else {
+                        false
+                    }
+                }
                 ActiveTrigger::Rate(p) => rand::random_bool(p.clamp(0.0, 1.0)),
                 ActiveTrigger::Until(deadline) => now < *deadline,
             };
@@ -196,6 +213,23 @@ impl FaultSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fault_after_calls_lets_the_first_ones_through() {
+        let mut set = FaultSet::default();
+        set.push(Fault {
+            operation: Some("TagResource".into()),
+            kind: FaultKind::Hang,
+            trigger: Trigger::AfterCalls { skip: 1, then: 1 },
+        });
+        assert!(set.decide("TagResource").terminal.is_none());
+        assert!(set.decide("DescribeBackups").terminal.is_none());
+        assert!(matches!(
+            set.decide("TagResource").terminal,
+            Some(FaultKind::Hang)
+        ));
+        assert!(set.decide("TagResource").terminal.is_none());
+    }
 
     #[test]
     fn next_calls_are_counted_per_operation_and_spent() {

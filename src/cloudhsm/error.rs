@@ -77,6 +77,9 @@ pub enum ErrorKind {
     NotFound,
     InvalidRequest,
     AccessDenied,
+    /// AWS does not know the caller in this region: credentials it does not know, or a
+    /// region not enabled for the account (an opt-in region).
+    UnknownCaller,
     Throttling,
     Internal,
     Other,
@@ -288,6 +291,7 @@ fn kind_of(code: &str) -> ErrorKind {
         "CloudHsmAccessDeniedException" | "AccessDeniedException" | "AccessDenied" => {
             ErrorKind::AccessDenied
         }
+        "UnrecognizedClientException" | "InvalidClientTokenId" => ErrorKind::UnknownCaller,
         "ThrottlingException"
         | "ThrottledException"
         | "TooManyRequestsException"

@@ -56,7 +56,17 @@ impl CloudHsm {
             tracing::info!(copy = %found.id, state = %found.state, "adopting the copy that exists");
             return client.finish_copy(&dest, found, request).await;
         }
-        let source = client.backup(source_id).await?;
+        let mut source = client.backup(source_id).await?;
+        if source.state == BackupState::CreateInProgress {
+            // Being taken: it can be copied once it is READY.
+            source = client.backup_ready(source_id, client.remaining()).await?;
+        }
+        if !source.state.is_live() {
+            return Err(BackupError::NotCopyable {
+                id: source.id,
+                state: source.state.to_string(),
+            });
+        }
         let marker = copy_marker(&request.destination_region);
         let phase = source.tags.get(&marker).map(|v| MarkerPhase::parse(v));
         if phase == Some(MarkerPhase::Accepted) {
@@ -184,7 +194,21 @@ impl CloudHsm {
             )
             .await?;
         }
-        dest.backup_ready(&found.id, self.remaining()).await?;
+        let ready = dest.backup_ready(&found.id, self.remaining()).await?;
+        // Without tags of its own a copy takes the source's, the marker among them: it
+        // says nothing on the copy (no backup is copied to its own region).
+        let inherited = copy_marker(dest.region());
+        if ready.tags.contains_key(&inherited) {
+            let keys = [inherited.clone()];
+            dest.converge(
+                &found.id,
+                "the copy to drop the source's copy marker",
+                self.remaining(),
+                || dest.untag(&found.id, &keys),
+                |b: &Backup| !b.tags.contains_key(&inherited),
+            )
+            .await?;
+        }
         let copy = dest
             .change_backup(
                 &found.id,

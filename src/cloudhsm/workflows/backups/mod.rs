@@ -23,6 +23,12 @@ use crate::cloudhsm::workflows::converge::ConvergeError;
 pub enum BackupError {
     #[error("CloudHSM has no backup {id} in {region}")]
     NotFound { id: String, region: String },
+    /// The source backup cannot be copied as it is (deleted or pending deletion).
+    #[error(
+        "the backup {id} is {state}, and only a READY backup can be copied: restore it first \
+         (RestoreBackup), or copy another backup"
+    )]
+    NotCopyable { id: String, state: String },
     /// A read failed before anything was changed.
     #[error("{0}")]
     Describe(ApiError),
