@@ -190,7 +190,13 @@ fn the_complete_examples_show_the_whole_aws_flow_with_no_ca_key_stored() {
     for (dir, parts) in [
         (
             "complete",
-            vec!["resource \"cloudhsm_one_time_root\"", "prevent_destroy"],
+            vec![
+                "resource \"cloudhsm_one_time_root\"",
+                "prevent_destroy",
+                "data \"cloudhsm_backups\"",
+                "resource \"cloudhsm_backup_copy\"",
+                "never_expires      = true",
+            ],
         ),
         (
             "complete-own-ca",

@@ -12,6 +12,8 @@
 #      (the trust anchor, customerCA.crt) and the cluster certificate remain.
 #   3. cloudhsm_cluster_initialization: InitializeCluster with those two certificates
 #   4. cloudhsm_cluster_config: HSM type and backup retention, changeable in place later
+#   5. cloudhsm_backup_copy: the newest backup copied to a second region, never expiring,
+#      for disaster recovery (the keys exist only in the HSMs and their backups)
 #
 # To sign with a CA of your own instead (its key in your secret store, never stored by
 # Terraform), see ../complete-own-ca.
@@ -89,5 +91,29 @@ resource "cloudhsm_cluster_config" "this" {
 
   backup_retention_policy = {
     value = 30
+  }
+}
+
+# 5. Disaster recovery: the newest backup, copied to a second region and kept there
+#    whatever the retention policy says. CloudHSM takes a cluster's first backup some time
+#    after it is initialized: an apply that finds none yet says "No backup found"; apply
+#    again once CloudHSM has taken it.
+data "cloudhsm_backups" "latest" {
+  cluster_id  = cloudhsm_cluster_config.this.cluster_id
+  most_recent = true
+}
+
+resource "cloudhsm_backup_copy" "dr" {
+  source_backup_id   = data.cloudhsm_backups.latest.backups[0].backup_id
+  destination_region = var.dr_region
+  never_expires      = true
+
+  tags = {
+    purpose = "disaster-recovery"
+  }
+
+  lifecycle {
+    # A newer backup makes a new copy: the new one first, then the old one goes.
+    create_before_destroy = true
   }
 }
