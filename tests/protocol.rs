@@ -308,10 +308,13 @@ async fn serves_the_provider_over_mutual_tls_on_a_unix_socket() {
         "cloudhsm_cluster_initialization",
         "cloudhsm_cluster_config",
         "cloudhsm_one_time_root",
+        "cloudhsm_backup_copy",
+        "cloudhsm_backup_retention_exemption",
     ] {
         assert!(schema.resource_schemas.contains_key(r), "missing {r}");
     }
     assert!(schema.data_source_schemas.contains_key("cloudhsm_cluster"));
+    assert!(schema.data_source_schemas.contains_key("cloudhsm_backups"));
     let provider_block = schema
         .provider
         .expect("provider schema")
@@ -329,7 +332,8 @@ async fn serves_the_provider_over_mutual_tls_on_a_unix_socket() {
         .await
         .expect("metadata")
         .into_inner();
-    assert_eq!(metadata.resources.len(), 3);
+    assert_eq!(metadata.resources.len(), 5);
+    assert_eq!(metadata.data_sources.len(), 2);
 
     // A bad region is an error on `region`, and the message does not echo secrets.
     let bad = provider

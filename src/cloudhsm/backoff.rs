@@ -1,8 +1,8 @@
 //! Poll timing for waits: the first poll soon, then exponential backoff up to a cap. Pure
 //! arithmetic; knows nothing of clusters or the network. Polls are not jittered: the waits
-//! of one process share them (`wait::shared_wake` puts them on one grid), unless a backoff
-//! says otherwise (`shared: false`, each wait on its own jittered clock: how waits polled
-//! before, kept for the benchmark that compares the two).
+//! of one process share them (`poll_clock`), unless a backoff says otherwise
+//! (`shared: false`, each wait on its own jittered clock: how waits polled before, kept for
+//! the benchmark that compares the two).
 
 use std::time::Duration;
 

@@ -16,6 +16,7 @@ pub mod coalesce;
 pub mod error;
 pub mod network;
 pub mod patience;
+pub mod poll_clock;
 pub mod wait;
 pub mod workflows;
 

@@ -4,27 +4,23 @@
 //! them until its deadline and only then gives up, naming the last error and the last state
 //! seen.
 //!
-//! Waits share polls: every wait of the process wakes on one grid of instants (the next
-//! point of the grid after its backoff delay; the grid's step a quarter of the delay, so a
-//! poll comes at most a quarter later than the delay alone would have it), and the reads of
-//! waits that wake together go out in one Describe call ([`super::coalesce`]). Ten
-//! resources waiting in one apply poll together, not each on its own clock. Polls are not
-//! jittered within a process (sharing is the point); processes started at different times
-//! have grids of their own.
+//! Waits share polls: they wake when [`super::poll_clock`] says (waits started together on
+//! one schedule, every schedule on one grid), and the reads of waits that wake together go
+//! out in one Describe call ([`super::coalesce`]). Ten resources waiting in one apply poll
+//! together, not each on its own clock.
 //!
 //! No Terraform types here.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::backoff::jittered;
 use super::client::CloudHsm;
 use super::cluster::Cluster;
 use super::error::ApiError;
+use super::poll_clock::PollClock;
 
 /// An AWS object a wait can poll.
 pub trait Watched: Clone + Send + Sync + std::fmt::Debug + PartialEq + 'static {
@@ -203,22 +199,17 @@ impl CloudHsm {
         let stop = client.stop_token();
         let mut last: Option<Box<T>> = None;
         let mut last_error: Option<ApiError>;
-        let mut attempt = 0u32;
+        let mut clock = PollClock::start(self.backoff);
+        let mut looked = false;
         loop {
-            if attempt > 0 || first == FirstLook::AfterDelay {
-                let delay = self.backoff.delay(attempt);
-                let wake = if self.backoff.shared {
-                    shared_wake(Instant::now(), delay)
-                } else {
-                    Instant::now() + jittered(delay)
-                };
-                let wake = wake.min(deadline);
+            if looked || first == FirstLook::AfterDelay {
+                let wake = clock.next_wake().min(deadline);
                 tokio::select! {
                     _ = stop.cancelled() => return Err(WaitError::Cancelled { last }),
                     _ = tokio::time::sleep_until(wake) => {}
                 }
             }
-            attempt += 1;
+            looked = true;
             match T::read(&client, id).await {
                 Ok(Some(found)) => {
                     tracing::debug!(id, state = %found.describe_state(), what, "polled");
@@ -275,7 +266,7 @@ impl CloudHsm {
             .map_or(started + timeout, |d| d.min(started + timeout));
         let client = self.for_operation(Some(deadline));
         let stop = client.stop_token();
-        let mut attempt = 0u32;
+        let mut clock = PollClock::start(self.backoff);
         loop {
             match find(client.clone()).await {
                 Ok(Some(found)) => return Ok(Some(found)),
@@ -289,8 +280,7 @@ impl CloudHsm {
             if Instant::now() >= deadline {
                 return Ok(None);
             }
-            let wake = shared_wake(Instant::now(), self.backoff.delay(attempt)).min(deadline);
-            attempt += 1;
+            let wake = clock.next_wake().min(deadline);
             tokio::select! {
                 _ = stop.cancelled() => return Err(ApiError::Cancelled { operation: "DescribeBackups" }),
                 _ = tokio::time::sleep_until(wake) => {}
@@ -299,48 +289,9 @@ impl CloudHsm {
     }
 }
 
-/// The instant a wait that would sleep `delay` from `now` wakes: the first point of the
-/// process's poll grid at or after `now + delay`. The grid's step is the largest power of
-/// two milliseconds not above a quarter of the delay, between 64 ms and 4 s, counted from
-/// one origin for the whole process, so waits with delays of the same size wake together.
-pub fn shared_wake(now: Instant, delay: Duration) -> Instant {
-    static ORIGIN: OnceLock<Instant> = OnceLock::new();
-    let origin = *ORIGIN.get_or_init(Instant::now);
-    let quarter = (delay.as_millis() / 4).clamp(64, 4096) as u64;
-    let step = 1u64 << (63 - quarter.leading_zeros());
-    let due = (now + delay).saturating_duration_since(origin).as_millis() as u64;
-    let points = due.div_ceil(step);
-    origin + Duration::from_millis(points * step)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn waits_wake_on_one_grid_at_most_a_quarter_late() {
-        let now = Instant::now();
-        for delay_ms in [500u64, 850, 1450, 4200, 15_000] {
-            let delay = Duration::from_millis(delay_ms);
-            // Two waits starting 30 ms apart with the same delay wake at the same instant...
-            let a = shared_wake(now, delay);
-            let b = shared_wake(now + Duration::from_millis(30), delay);
-            let later = b.max(a);
-            assert!(
-                a == b || later.duration_since(a.min(b)) <= delay / 4 + Duration::from_millis(64),
-                "{delay_ms}"
-            );
-            // ...never before the delay, and at most a quarter (or 64 ms) after it.
-            assert!(a >= now + delay);
-            assert!(a <= now + delay + (delay / 4).max(Duration::from_millis(64)));
-        }
-        // Waits whose delays end within one step of each other share the point.
-        let d = Duration::from_secs(15);
-        let first = shared_wake(now, d);
-        let step_ms = 2048;
-        let same = shared_wake(first - d - Duration::from_millis(step_ms / 2), d);
-        assert!(same == first || same + Duration::from_millis(step_ms) == first);
-    }
 
     #[test]
     fn a_timeout_names_the_last_state_and_the_last_error() {
