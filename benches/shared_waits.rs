@@ -11,11 +11,12 @@
 //! (what `cloudhsm_cluster_config` calls). Both ways run in every round, with the same
 //! transition times, the order swapped from one round to the next.
 //!
-//! How long the waits add depends on where a transition ends between two polls, and at one
-//! fixed transition time that is a matter of luck (a poll just after the end, or one just
-//! before it and the next one seconds later). So the rounds spread the emulator's
-//! transition times evenly over `INITIALIZE` (3–6 s: the third to fifth poll of a wait) and
-//! `MIGRATION` (5–10 s: the fourth to sixth), each round a different pair.
+//! How much time the waits add depends on where a transition ends between two polls, and at
+//! one fixed transition time that is a matter of luck (a poll just after the end, or one
+//! just before it and the next one seconds later). So the rounds spread the emulator's
+//! transition times evenly over `INITIALIZE` (3–6 s) and `MIGRATION` (5–10 s), each round a
+//! different pair; each range is wider than the interval between two polls there (a wait
+//! polls about 2.8, 5.3, 9.4 and 16.5 s after it starts).
 //!
 //! Reported, shared / own clock, as medians over the rounds with their spread:
 //! - DescribeClusters calls per round (the emulator's record of calls) and the number of
