@@ -10,8 +10,7 @@
 use aws_sdk_cloudhsmv2::config::http::HttpResponse;
 use aws_sdk_cloudhsmv2::error::{ProvideErrorMetadata, SdkError};
 
-use super::client::CONNECT_TIMEOUT;
-use super::network::{classify, NetworkProblem, Route};
+use super::network::{classify, NetworkProblem, Route, CONNECT_TIMEOUT};
 
 /// How much of an unreadable answer's body an error quotes.
 const EXCERPT_CHARS: usize = 120;

@@ -6,13 +6,13 @@
 //! session names); nothing of the AWS layer beyond the proxy URL rules it shares.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
-use tfplugin::duration;
 use tfplugin::value::Field;
 
-use super::config::{AssumeRoleConfig, EndpointsConfig, ProviderConfig, WebIdentityConfig};
+use super::config::{
+    role_duration, AssumeRoleConfig, EndpointsConfig, ProviderConfig, WebIdentityConfig,
+};
 use crate::cloudhsm::network::{Proxies, ProxyArguments};
 use crate::region::validate_region;
 
@@ -315,26 +315,6 @@ fn check_session_name(field: &Field<String>, path: AttributePath, diags: &mut Di
             );
         }
     }
-}
-
-/// A role session's length: a duration from 15m to 12h, on `block`'s `duration`.
-pub(super) fn role_duration(text: &str, block: &str) -> Result<Duration, Diagnostic> {
-    let path = attr(block).then_attr(AssumeRoleConfig::DURATION);
-    let d = duration::parse(text).map_err(|e| {
-        Diagnostic::error(
-            "Invalid duration",
-            format!("{e}. Use a value such as \"1h\" or \"45m\"."),
-        )
-        .at(path.clone())
-    })?;
-    if d < Duration::from_secs(15 * 60) || d > Duration::from_secs(12 * 3600) {
-        return Err(Diagnostic::error(
-            "Invalid duration",
-            format!("AWS accepts role sessions from 15m to 12h; {text:?} is outside that range."),
-        )
-        .at(path));
-    }
-    Ok(d)
 }
 
 fn is_account_id(s: &str) -> bool {

@@ -7,12 +7,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use tfplugin::diagnostics::Diagnostics;
+use std::time::Duration;
+
+use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::duration;
 use tfplugin::value::Field;
 use tfplugin::Model;
 use zeroize::Zeroizing;
 
-use super::checks::role_duration;
 use crate::cloudhsm::network::{NetworkSettings, ProxyArguments};
 use crate::cloudhsm::{AccountGuard, AssumeRole, ClientSettings, WebIdentity};
 
@@ -269,4 +271,24 @@ impl ProviderConfig {
             max_retries: self.max_retries.known().map(|n| *n as u32),
         })
     }
+}
+
+/// A role session's length: a duration from 15m to 12h, on `block`'s `duration`.
+pub(super) fn role_duration(text: &str, block: &str) -> Result<Duration, Diagnostic> {
+    let path = AttributePath::attr(block).then_attr(AssumeRoleConfig::DURATION);
+    let d = duration::parse(text).map_err(|e| {
+        Diagnostic::error(
+            "Invalid duration",
+            format!("{e}. Use a value such as \"1h\" or \"45m\"."),
+        )
+        .at(path.clone())
+    })?;
+    if d < Duration::from_secs(15 * 60) || d > Duration::from_secs(12 * 3600) {
+        return Err(Diagnostic::error(
+            "Invalid duration",
+            format!("AWS accepts role sessions from 15m to 12h; {text:?} is outside that range."),
+        )
+        .at(path));
+    }
+    Ok(d)
 }

@@ -48,8 +48,7 @@ use crate::stop::StopSignal;
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
 /// The most clusters one DescribeClusters call answers (its `MaxResults` limit).
 const PAGE_SIZE: usize = 25;
-/// How long opening a connection may take.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub use super::network::CONNECT_TIMEOUT;
 /// How long one read of a cluster may take in all (every attempt, retry and page of its
 /// DescribeClusters call), so that an endpoint that never answers cannot hold a refresh,
 /// a data source, an import or a plan-time check for longer.

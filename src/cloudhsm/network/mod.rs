@@ -13,6 +13,7 @@ mod trust;
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
@@ -22,6 +23,10 @@ use aws_types::os_shim_internal::Env;
 pub use self::failure::{classify, NetworkProblem};
 pub use self::proxy::{Proxies, ProxyArguments, ProxyUrl};
 pub use self::trust::CaBundle;
+
+/// How long opening a connection may take (a proxy's tunnel and the TLS handshake
+/// included).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where a setting's value came from, for messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
