@@ -50,10 +50,7 @@ impl CloudHsm {
                 .max_results(BACKUP_PAGE)
                 .set_next_token(next.clone())
                 .send();
-            let resp = reader
-                .bounded(OP, call)
-                .await?
-                .map_err(|e| ApiError::from_sdk(OP, e, &self.route))?;
+            let resp = reader.send(OP, call).await?;
             out.extend(resp.backups().iter().map(backup_from_sdk));
             next = paging.next(resp.next_token())?;
             if next.is_none() {
@@ -113,10 +110,7 @@ impl CloudHsm {
             .customize()
             .config_override(without_retries())
             .send();
-        self.bounded(OP, call)
-            .await?
-            .map_err(|e| ApiError::from_sdk(OP, e, &self.route))?;
-        Ok(())
+        self.send(OP, call).await.map(drop)
     }
 
     /// DeleteBackup: the backup goes to PENDING_DELETION for 7 days.
@@ -129,10 +123,7 @@ impl CloudHsm {
             .customize()
             .config_override(without_retries())
             .send();
-        self.bounded(OP, call)
-            .await?
-            .map_err(|e| ApiError::from_sdk(OP, e, &self.route))?;
-        Ok(())
+        self.send(OP, call).await.map(drop)
     }
 
     /// RestoreBackup: a backup pending deletion is READY again.
@@ -145,10 +136,7 @@ impl CloudHsm {
             .customize()
             .config_override(without_retries())
             .send();
-        self.bounded(OP, call)
-            .await?
-            .map_err(|e| ApiError::from_sdk(OP, e, &self.route))?;
-        Ok(())
+        self.send(OP, call).await.map(drop)
     }
 
     /// ModifyBackupAttributes: whether the backup is exempt from the retention policy.
@@ -162,10 +150,7 @@ impl CloudHsm {
             .customize()
             .config_override(without_retries())
             .send();
-        self.bounded(OP, call)
-            .await?
-            .map_err(|e| ApiError::from_sdk(OP, e, &self.route))?;
-        Ok(())
+        self.send(OP, call).await.map(drop)
     }
 
     /// TagResource (these tags set, others kept).
@@ -183,10 +168,7 @@ impl CloudHsm {
             .customize()
             .config_override(without_retries())
             .send();
-        self.bounded(OP, call)
-            .await?
-            .map_err(|e| ApiError::from_sdk(OP, e, &self.route))?;
-        Ok(())
+        self.send(OP, call).await.map(drop)
     }
 
     /// UntagResource (these keys removed).
@@ -200,10 +182,7 @@ impl CloudHsm {
             .customize()
             .config_override(without_retries())
             .send();
-        self.bounded(OP, call)
-            .await?
-            .map_err(|e| ApiError::from_sdk(OP, e, &self.route))?;
-        Ok(())
+        self.send(OP, call).await.map(drop)
     }
 }
 

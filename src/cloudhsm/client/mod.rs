@@ -25,6 +25,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_sdk_cloudhsmv2::config::http::HttpResponse;
+use aws_sdk_cloudhsmv2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudhsmv2::types::{BackupRetentionPolicy, BackupRetentionType};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -286,10 +288,7 @@ impl CloudHsm {
                 .max_results(PAGE_SIZE as i32)
                 .set_next_token(next.clone())
                 .send();
-            let resp = self
-                .bounded(OP, call)
-                .await?
-                .map_err(|e| ApiError::from_sdk(OP, e, &self.route))?;
+            let resp = self.send(OP, call).await?;
             for c in resp.clusters() {
                 let cluster = cluster_from_sdk(c);
                 out.insert(cluster.id.clone(), cluster);
@@ -318,10 +317,7 @@ impl CloudHsm {
             .customize()
             .config_override(without_retries())
             .send();
-        let resp = self
-            .bounded(OP, call)
-            .await?
-            .map_err(|e| ApiError::from_sdk(OP, e, &self.route))?;
+        let resp = self.send(OP, call).await?;
         Ok(match resp.state() {
             Some(s) => ClusterState::parse(s.as_str()),
             None => ClusterState::InitializeInProgress,
@@ -348,11 +344,22 @@ impl CloudHsm {
             );
         }
         let call = call.customize().config_override(without_retries()).send();
-        let resp = self
-            .bounded(OP, call)
-            .await?
-            .map_err(|e| ApiError::from_sdk(OP, e, &self.route))?;
+        let resp = self.send(OP, call).await?;
         Ok(resp.cluster().map(cluster_from_sdk))
+    }
+
+    /// Runs one SDK call as [`CloudHsm::bounded`] does, its failure said as an [`ApiError`].
+    async fn send<T, E>(
+        &self,
+        operation: &'static str,
+        call: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    ) -> Result<T, ApiError>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        self.bounded(operation, call)
+            .await?
+            .map_err(|e| ApiError::from_sdk(operation, e, &self.route))
     }
 
     /// Runs one call until it answers, Terraform asks the provider to stop, or the
