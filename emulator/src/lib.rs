@@ -26,6 +26,7 @@ pub mod control;
 mod control_http;
 pub mod error;
 pub mod faults;
+pub mod fixtures;
 mod http;
 mod identity;
 mod input_rules;
@@ -54,8 +55,9 @@ pub use config::{
 pub use control::{CallRecord, Control};
 pub use error::{ApiError, PkiError, StsError};
 pub use faults::{Fault, FaultKind, Trigger};
+pub use fixtures::Fixtures;
 pub use identity::TokenRefusal;
-pub use pki::{sign_csr, sign_csr_with, CaKey, SignedMaterial};
+pub use pki::{sign_csr, sign_csr_keeping_key, sign_csr_with, CaKey, SignedMaterial};
 
 /// A running emulator: the CloudHSM API (with the control API) and the STS emulation, each
 /// on its own port. Dropping it stops both servers (without waiting).

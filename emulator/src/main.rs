@@ -1,9 +1,11 @@
 //! `cloudhsm-emulator`: runs the CloudHSM v2 API emulator for the offline demo and for
-//! scripts, or (`sign-csr`) plays the customer's certificate authority.
+//! scripts, or (`sign-csr`) plays the customer's certificate authority, or (`fixtures`)
+//! prints `terraform test` mock defaults.
 //!
 //! ```text
-//! cloudhsm-emulator [--port N] [--sts-port N] [--seed-cluster] [--url-file PATH] [--instant | --timings-ms N] [--default-account ID]
+//! cloudhsm-emulator [--port N] [--sts-port N] [--seed-cluster] [--seed-secret NAME=FILE]... [--url-file PATH] [--instant | --timings-ms N] [--default-account ID]
 //! cloudhsm-emulator sign-csr --csr FILE --out-dir DIR
+//! cloudhsm-emulator fixtures [--region R] [--dr-region R] [--out-dir DIR]
 //! ```
 //!
 //! It uses the library through its public API only, like any other user of the crate.
@@ -13,11 +15,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use cloudhsm_emulator::{ClusterSpec, Emulator, EmulatorConfig, Timings, DEFAULT_ACCOUNT};
+use cloudhsm_emulator::{
+    ClusterSpec, Emulator, EmulatorConfig, Fixtures, Timings, DEFAULT_ACCOUNT,
+};
 
 const USAGE: &str = "\
-usage: cloudhsm-emulator [--port N] [--sts-port N] [--seed-cluster] [--url-file PATH] [--instant | --timings-ms N] [--default-account ID]
+usage: cloudhsm-emulator [--port N] [--sts-port N] [--seed-cluster] [--seed-secret NAME=FILE]... [--url-file PATH] [--instant | --timings-ms N] [--default-account ID]
        cloudhsm-emulator sign-csr --csr FILE --out-dir DIR
+       cloudhsm-emulator fixtures [--region R] [--dr-region R] [--out-dir DIR]
 
 Serves the CloudHSM v2 API (AWS JSON 1.1, SigV4 required) on 127.0.0.1 with a control API
 under /_emulator/, and an STS emulation (AssumeRole, AssumeRoleWithWebIdentity,
@@ -38,7 +43,15 @@ STS_ENDPOINT=http://127.0.0.1:PORT, one per line on stdout. Stops on SIGINT or S
                    changes it later)
 
 sign-csr: signs the CSR in FILE with a fresh throwaway root CA and writes
-DIR/customerCA.crt (the TrustAnchor) and DIR/cluster.crt (the SignedCert).";
+DIR/customerCA.crt (the TrustAnchor) and DIR/cluster.crt (the SignedCert).
+
+fixtures: prints a consistent set of mock defaults for `terraform test`: a
+mock_provider \"cloudhsm\" block (an UNINITIALIZED cluster with one HSM and its CSR, a
+throwaway root CA and the cluster certificate it issued for the CSR, a READY backup and a
+copy) and a mock_provider \"aws\" block for aws_cloudhsm_v2_cluster / aws_cloudhsm_v2_hsm, as
+HCL to paste into a .tftest.hcl file. Region default eu-west-1, DR region eu-central-1.
+With --out-dir also writes DIR/customerCA.crt, DIR/customerCA.key (the root's private key:
+test use only), DIR/cluster.csr, DIR/cluster.crt and DIR/mock_providers.hcl.";
 
 struct Options {
     port: u16,
@@ -60,6 +73,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = if args.first().map(String::as_str) == Some("sign-csr") {
         sign_csr_command(&args[1..])
+    } else if args.first().map(String::as_str) == Some("fixtures") {
+        fixtures_command(&args[1..])
     } else {
         match parse_options(&args) {
             Ok(Some(options)) => run_server(options),
@@ -271,5 +286,42 @@ fn sign_csr_command(args: &[String]) -> Result<(), String> {
         .map_err(|e| format!("writing {}: {e}", cert.display()))?;
     println!("TRUST_ANCHOR={}", anchor.display());
     println!("SIGNED_CERT={}", cert.display());
+    Ok(())
+}
+
+fn fixtures_command(args: &[String]) -> Result<(), String> {
+    let mut region = "eu-west-1".to_string();
+    let mut dr_region = "eu-central-1".to_string();
+    let mut out_dir = None;
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            "--region" => region = value(args, &mut i, "--region")?.to_string(),
+            "--dr-region" => dr_region = value(args, &mut i, "--dr-region")?.to_string(),
+            "--out-dir" => out_dir = Some(PathBuf::from(value(args, &mut i, "--out-dir")?)),
+            other => return Err(format!("fixtures: unknown argument {other:?}\n\n{USAGE}")),
+        }
+        i += 1;
+    }
+    let fixtures = Fixtures::generate(&region, &dr_region).map_err(|e| e.to_string())?;
+    let text = fixtures.render();
+    if let Some(dir) = out_dir {
+        std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        for (name, body) in [
+            ("customerCA.crt", &fixtures.root_certificate),
+            ("customerCA.key", &fixtures.ca_private_key),
+            ("cluster.csr", &fixtures.cluster_csr),
+            ("cluster.crt", &fixtures.signed_cert),
+            ("mock_providers.hcl", &text),
+        ] {
+            let path = dir.join(name);
+            std::fs::write(&path, body).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        }
+    }
+    print!("{text}");
     Ok(())
 }
