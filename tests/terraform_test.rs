@@ -30,6 +30,8 @@ type Version = (u32, u32, u32);
 const TEST_COMMAND: Version = (1, 6, 0);
 const MOCKS: Version = (1, 7, 0);
 const CLEANS_UP_PREVENT_DESTROY: Version = (1, 14, 0);
+/// examples/complete-own-ca needs write-only arguments.
+const WRITE_ONLY: Version = (1, 11, 0);
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -236,11 +238,9 @@ fn before_terraform_1_14_the_example_as_it_is_fails_only_at_the_cleanup() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_complete_example_passes_its_test_against_the_emulator() {
-    let Some((tf, version, aws)) = tools("complete", "emulator.tftest.hcl", TEST_COMMAND) else {
-        return;
-    };
+/// The emulator as the examples' tests expect it: instant, in eu-west-1, the own-CA example's
+/// key as the secret `cloudhsm-test/ca-key`.
+async fn emulator() -> Emulator {
     let emulator = Emulator::start_with(EmulatorConfig {
         timings: Timings::instant(),
         region: "eu-west-1".into(),
@@ -248,10 +248,19 @@ async fn the_complete_example_passes_its_test_against_the_emulator() {
     })
     .await
     .expect("emulator starts");
-    let control = emulator.control();
-    let module = tokio::task::block_in_place(|| {
-        Module::copy("complete", &tf, &aws, keeps_prevent_destroy(version))
-    });
+    let key = root().join(OWN_CA_KEY);
+    let key = std::fs::read_to_string(&key).unwrap_or_else(|e| panic!("{}: {e}", key.display()));
+    emulator.control().seed_secret("cloudhsm-test/ca-key", &key);
+    emulator
+}
+
+/// The throwaway CA of examples/complete-own-ca's tests: its certificate and key.
+const OWN_CA_CERT: &str = "examples/complete-own-ca/tests/fixtures/customerCA.crt";
+const OWN_CA_KEY: &str = "examples/complete-own-ca/tests/fixtures/customerCA.key";
+
+/// `-var-file=` a file in `module`'s scratch directory giving the emulator's endpoints as the
+/// test files' `emulator_endpoint` and `emulator_sts_endpoint`.
+fn endpoint_vars(module: &Module, emulator: &Emulator) -> String {
     let vars = module.dir.path().join("emulator.tfvars");
     std::fs::write(
         &vars,
@@ -262,7 +271,20 @@ async fn the_complete_example_passes_its_test_against_the_emulator() {
         ),
     )
     .expect("tfvars");
-    let var_file = format!("-var-file={}", vars.display());
+    format!("-var-file={}", vars.display())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_complete_example_passes_its_test_against_the_emulator() {
+    let Some((tf, version, aws)) = tools("complete", "emulator.tftest.hcl", TEST_COMMAND) else {
+        return;
+    };
+    let emulator = emulator().await;
+    let control = emulator.control();
+    let module = tokio::task::block_in_place(|| {
+        Module::copy("complete", &tf, &aws, keeps_prevent_destroy(version))
+    });
+    let var_file = endpoint_vars(&module, &emulator);
     let (ok, text) =
         tokio::task::block_in_place(|| module.test("emulator.tftest.hcl", &[&var_file]));
     assert_passed("examples/complete/tests/emulator.tftest.hcl", ok, &text, 1);
@@ -276,6 +298,62 @@ async fn the_complete_example_passes_its_test_against_the_emulator() {
     assert_eq!(control.call_count("DeleteCluster"), 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_own_ca_example_passes_its_mocked_test_reading_the_key_from_the_emulator() {
+    let Some((tf, _, aws)) = tools("complete-own-ca", "mock.tftest.hcl", WRITE_ONLY) else {
+        return;
+    };
+    let emulator = emulator().await;
+    let control = emulator.control();
+    let module = tokio::task::block_in_place(|| Module::copy("complete-own-ca", &tf, &aws, true));
+    let var_file = endpoint_vars(&module, &emulator);
+    let (ok, text) = tokio::task::block_in_place(|| module.test("mock.tftest.hcl", &[&var_file]));
+    assert_passed(
+        "examples/complete-own-ca/tests/mock.tftest.hcl",
+        ok,
+        &text,
+        2,
+    );
+    // Only the ephemeral secret was real: no CloudHSM call reached the emulator.
+    assert!(control.call_count("GetSecretValue") >= 1);
+    for operation in ["CreateCluster", "DescribeClusters", "InitializeCluster"] {
+        assert_eq!(control.call_count(operation), 0, "{operation}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_own_ca_example_passes_its_test_against_the_emulator() {
+    let Some((tf, _, aws)) = tools("complete-own-ca", "emulator.tftest.hcl", WRITE_ONLY) else {
+        return;
+    };
+    let emulator = emulator().await;
+    let control = emulator.control();
+    let module = tokio::task::block_in_place(|| Module::copy("complete-own-ca", &tf, &aws, true));
+    let var_file = endpoint_vars(&module, &emulator);
+    let (ok, text) =
+        tokio::task::block_in_place(|| module.test("emulator.tftest.hcl", &[&var_file]));
+    assert_passed(
+        "examples/complete-own-ca/tests/emulator.tftest.hcl",
+        ok,
+        &text,
+        1,
+    );
+    assert_eq!(control.call_count("CreateCluster"), 1);
+    assert_eq!(control.call_count("InitializeCluster"), 1);
+    assert!(control.call_count("GetSecretValue") >= 1);
+    // The certificate CloudHSM got was issued by the fixture CA, for the cluster's CSR.
+    let sent = &control.calls("InitializeCluster")[0];
+    let anchor = std::fs::read_to_string(root().join(OWN_CA_CERT)).expect("customerCA.crt");
+    assert!(certs::same_certificate(
+        sent["TrustAnchor"].as_str().unwrap_or_default(),
+        &anchor
+    ));
+    let signed = certs::parse_certificate_pem(sent["SignedCert"].as_str().unwrap_or_default())
+        .expect("SignedCert is a certificate");
+    let anchor = certs::parse_certificate_pem(&anchor).expect("the anchor");
+    certs::check_issued_by(&signed, &anchor, certs::now_unix()).expect("issued by the CA");
+}
+
 /// The fixtures in every checked-in test file are a set the provider's checks accept.
 #[test]
 fn the_checked_in_fixtures_are_a_set_the_provider_accepts() {
@@ -284,7 +362,17 @@ fn the_checked_in_fixtures_are_a_set_the_provider_accepts() {
         let path = root().join(format!("examples/{example}/tests/mock.tftest.hcl"));
         let body =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let found = read_fixtures(&body);
+        let mut found = read_fixtures(&body);
+        if example == "complete-own-ca" {
+            // The CA the module reads from files and the secret store is the set's root.
+            for (key, file) in [
+                ("ca_certificate", OWN_CA_CERT),
+                ("ca_private_key", OWN_CA_KEY),
+            ] {
+                let text = std::fs::read_to_string(root().join(file)).expect(file);
+                found.0.insert(key.to_string(), text);
+            }
+        }
         if let Err(problems) = check_fixture_set(&found) {
             panic!(
                 "{} holds fixtures the provider refuses or that do not belong together; \
@@ -470,9 +558,17 @@ fn check_fixture_set(f: &Found) -> Result<(), Vec<String>> {
         format!("{init}.id"),
         "cloudhsm.cloudhsm_cluster_config.defaults.id".to_string(),
         "cloudhsm.cloudhsm_backups.defaults.backups.[].cluster_id".to_string(),
-        "aws.aws_cloudhsm_v2_cluster.defaults.cluster_id".to_string(),
     ] {
         check(f.get(&path) == id, format!("{path} is not {id}"));
+    }
+    // The cluster the AWS provider's mock or override makes is the same.
+    let aws = [
+        "aws.aws_cloudhsm_v2_cluster.defaults.cluster_id",
+        "override_resource.values.cluster_id",
+    ];
+    match aws.iter().find_map(|p| f.opt(p).map(|v| (p, v))) {
+        Some((path, aws_id)) => check(aws_id == id, format!("{path} is not {id}")),
+        None => check(false, "no aws_cloudhsm_v2_cluster mock or override".into()),
     }
     check(
         f.get(&format!("{data}.state")) == "UNINITIALIZED",
@@ -488,7 +584,13 @@ fn check_fixture_set(f: &Found) -> Result<(), Vec<String>> {
             format!("{path}: {backup:?} is not a backup id"),
         );
     }
-    // A CA key, when the set has one (the ca_private_key_wo flow), is the root's own.
+    // The CA's files, when the set has them (the ca_private_key_wo flow): the root, and its key.
+    if let Some(ca) = f.opt("ca_certificate") {
+        check(
+            certs::same_certificate(ca, f.get(&format!("{root}.root_certificate"))),
+            "the CA certificate file is not the set's root".into(),
+        );
+    }
     if let Some(key) = f.opt("ca_private_key") {
         match signing::parse_ca_key(key) {
             Ok(key) => {

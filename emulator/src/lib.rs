@@ -34,6 +34,7 @@ mod intercept;
 mod model;
 pub mod pki;
 mod regions;
+mod secrets;
 mod server;
 mod sigv4;
 mod sts;

@@ -27,6 +27,7 @@ usage: cloudhsm-emulator [--port N] [--sts-port N] [--seed-cluster] [--seed-secr
 Serves the CloudHSM v2 API (AWS JSON 1.1, SigV4 required) on 127.0.0.1 with a control API
 under /_emulator/, and an STS emulation (AssumeRole, AssumeRoleWithWebIdentity,
 GetCallerIdentity) on another port.
+Serves Secrets Manager's GetSecretValue on the CloudHSM port too.
 Prints ENDPOINT=http://127.0.0.1:PORT (then CLUSTER_ID=... with --seed-cluster), then
 STS_ENDPOINT=http://127.0.0.1:PORT, one per line on stdout. Stops on SIGINT or SIGTERM
 (Ctrl-C on Windows) or POST /_emulator/shutdown.
@@ -34,6 +35,9 @@ STS_ENDPOINT=http://127.0.0.1:PORT, one per line on stdout. Stops on SIGINT or S
   --port N         port of the CloudHSM API (default 0: a free port)
   --sts-port N     port of the STS emulation (default 0: a free port)
   --seed-cluster   seed one UNINITIALIZED cluster with an HSM (and so a CSR)
+  --seed-secret NAME=FILE
+                   store FILE's text as the Secrets Manager secret NAME (GetSecretValue
+                   answers it by name or ARN; prints SECRET_ARN=... last); repeatable
   --url-file PATH  write the endpoint URL to PATH once listening
   --instant        transitions complete at the next request
   --timings-ms N   every transition takes N milliseconds (default: a few seconds)
@@ -57,6 +61,7 @@ struct Options {
     port: u16,
     sts_port: u16,
     seed_cluster: bool,
+    seed_secrets: Vec<(String, PathBuf)>,
     url_file: Option<PathBuf>,
     timings: Timings,
     default_account: String,
@@ -107,6 +112,7 @@ fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
         port: 0,
         sts_port: 0,
         seed_cluster: false,
+        seed_secrets: Vec::new(),
         url_file: None,
         timings: Timings::default(),
         default_account: DEFAULT_ACCOUNT.to_string(),
@@ -128,6 +134,18 @@ fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
                     .map_err(|_| format!("--sts-port {v:?} is not a port"))?;
             }
             "--seed-cluster" => options.seed_cluster = true,
+            "--seed-secret" => {
+                let v = value(args, &mut i, "--seed-secret")?;
+                let Some((name, file)) = v
+                    .split_once('=')
+                    .filter(|(n, f)| !n.is_empty() && !f.is_empty())
+                else {
+                    return Err(format!("--seed-secret {v:?} is not NAME=FILE"));
+                };
+                options
+                    .seed_secrets
+                    .push((name.to_string(), PathBuf::from(file)));
+            }
             "--url-file" => {
                 options.url_file = Some(PathBuf::from(value(args, &mut i, "--url-file")?))
             }
@@ -182,6 +200,12 @@ fn run_server(options: Options) -> Result<(), String> {
             lines.push_str(&format!("CLUSTER_ID={id}\n"));
         }
         lines.push_str(&format!("STS_ENDPOINT={}\n", emulator.sts_endpoint_url()));
+        for (name, file) in &options.seed_secrets {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| format!("--seed-secret {name}: reading {}: {e}", file.display()))?;
+            let arn = emulator.control().seed_secret(name, &text);
+            lines.push_str(&format!("SECRET_ARN={arn}\n"));
+        }
         // One write: a reader that stops after the first line finds every line already
         // written, so closing the pipe early cannot fail a later write.
         let mut out = std::io::stdout().lock();
