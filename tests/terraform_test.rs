@@ -9,8 +9,8 @@
 //! test fail with the provider's own words), and the fixtures checked into the examples are a
 //! set the provider's checks accept (a stale or mixed-up set fails here, not in a user's test).
 //!
-//! Terraform runs `terraform test` from 1.6 and mocks from 1.7; older versions print a NOT RUN
-//! line. Terraform before 1.14 cannot destroy a resource with `prevent_destroy` when a test
+//! The test files need Terraform 1.7 (mocks, variables in a test file's provider blocks) and
+//! the own-CA example 1.11 (write-only arguments); older versions print a NOT RUN line. Terraform before 1.14 cannot destroy a resource with `prevent_destroy` when a test
 //! cleans up (hashicorp/terraform#34960): there the tests run on a copy of the example with
 //! `prevent_destroy = false` and say so, and one test shows that the example as it is fails
 //! at the cleanup only.
@@ -25,9 +25,9 @@ use terraform_provider_cloudhsm::{certs, cluster_id, signing};
 
 type Version = (u32, u32, u32);
 
-/// The first Terraform with `terraform test`, with mocks, and the first that destroys a
-/// `prevent_destroy` resource when a test cleans up.
-const TEST_COMMAND: Version = (1, 6, 0);
+/// The first Terraform whose `terraform test` has mocks and lets a test file's provider blocks
+/// read variables (the emulator's endpoints), and the first that destroys a `prevent_destroy`
+/// resource when a test cleans up.
 const MOCKS: Version = (1, 7, 0);
 const CLEANS_UP_PREVENT_DESTROY: Version = (1, 14, 0);
 /// examples/complete-own-ca needs write-only arguments.
@@ -276,7 +276,7 @@ fn endpoint_vars(module: &Module, emulator: &Emulator) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_complete_example_passes_its_test_against_the_emulator() {
-    let Some((tf, version, aws)) = tools("complete", "emulator.tftest.hcl", TEST_COMMAND) else {
+    let Some((tf, version, aws)) = tools("complete", "emulator.tftest.hcl", MOCKS) else {
         return;
     };
     let emulator = emulator().await;

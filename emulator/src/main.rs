@@ -3,7 +3,7 @@
 //! prints `terraform test` mock defaults.
 //!
 //! ```text
-//! cloudhsm-emulator [--port N] [--sts-port N] [--seed-cluster] [--seed-secret NAME=FILE]... [--url-file PATH] [--instant | --timings-ms N] [--default-account ID]
+//! cloudhsm-emulator [--port N] [--sts-port N] [--region R] [--seed-cluster] [--seed-secret NAME=FILE]... [--url-file PATH] [--instant | --timings-ms N] [--default-account ID]
 //! cloudhsm-emulator sign-csr --csr FILE --out-dir DIR
 //! cloudhsm-emulator fixtures [--region R] [--dr-region R] [--out-dir DIR]
 //! ```
@@ -20,7 +20,7 @@ use cloudhsm_emulator::{
 };
 
 const USAGE: &str = "\
-usage: cloudhsm-emulator [--port N] [--sts-port N] [--seed-cluster] [--seed-secret NAME=FILE]... [--url-file PATH] [--instant | --timings-ms N] [--default-account ID]
+usage: cloudhsm-emulator [--port N] [--sts-port N] [--region R] [--seed-cluster] [--seed-secret NAME=FILE]... [--url-file PATH] [--instant | --timings-ms N] [--default-account ID]
        cloudhsm-emulator sign-csr --csr FILE --out-dir DIR
        cloudhsm-emulator fixtures [--region R] [--dr-region R] [--out-dir DIR]
 
@@ -34,6 +34,8 @@ STS_ENDPOINT=http://127.0.0.1:PORT, one per line on stdout. Stops on SIGINT or S
 
   --port N         port of the CloudHSM API (default 0: a free port)
   --sts-port N     port of the STS emulation (default 0: a free port)
+  --region R       the region of seeded clusters and secrets (default us-east-1; calls
+                   signed for any region are served, each region its own clusters)
   --seed-cluster   seed one UNINITIALIZED cluster with an HSM (and so a CSR)
   --seed-secret NAME=FILE
                    store FILE's text as the Secrets Manager secret NAME (GetSecretValue
@@ -60,6 +62,7 @@ test use only), DIR/cluster.csr, DIR/cluster.crt and DIR/mock_providers.hcl.";
 struct Options {
     port: u16,
     sts_port: u16,
+    region: Option<String>,
     seed_cluster: bool,
     seed_secrets: Vec<(String, PathBuf)>,
     url_file: Option<PathBuf>,
@@ -111,6 +114,7 @@ fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
     let mut options = Options {
         port: 0,
         sts_port: 0,
+        region: None,
         seed_cluster: false,
         seed_secrets: Vec::new(),
         url_file: None,
@@ -133,6 +137,7 @@ fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
                     .parse()
                     .map_err(|_| format!("--sts-port {v:?} is not a port"))?;
             }
+            "--region" => options.region = Some(value(args, &mut i, "--region")?.to_string()),
             "--seed-cluster" => options.seed_cluster = true,
             "--seed-secret" => {
                 let v = value(args, &mut i, "--seed-secret")?;
@@ -182,6 +187,10 @@ fn run_server(options: Options) -> Result<(), String> {
             timings: options.timings,
             default_account: options.default_account,
             ..EmulatorConfig::default()
+        };
+        let config = match options.region {
+            Some(region) => EmulatorConfig { region, ..config },
+            None => config,
         };
         let emulator = Emulator::start_with(config).await.map_err(|e| {
             format!(
