@@ -185,7 +185,7 @@ fn the_complete_example_passes_its_mocked_tests() {
     };
     let module = Module::copy("complete", &tf, &aws, keeps_prevent_destroy(version));
     let (ok, text) = module.test("mock.tftest.hcl", &[]);
-    assert_passed("examples/complete/tests/mock.tftest.hcl", ok, &text, 2);
+    assert_passed("examples/complete/tests/mock.tftest.hcl", ok, &text, 3);
 }
 
 #[test]

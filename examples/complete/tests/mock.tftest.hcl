@@ -354,3 +354,19 @@ run "initializes_with_the_one_time_root" {
     error_message = "dr_backup_id is not a backup id."
   }
 }
+
+# One data source answered differently for one run (the same works in a test of real
+# providers, with override_resource for a resource): the copy follows the newest backup.
+run "copies_a_newer_backup" {
+  override_data {
+    target = data.cloudhsm_backups.latest
+    values = {
+      backups = [{ backup_id = "backup-newer2backup2", state = "READY" }]
+    }
+  }
+
+  assert {
+    condition     = cloudhsm_backup_copy.dr.source_backup_id == "backup-newer2backup2"
+    error_message = "The copy is not of the newest backup."
+  }
+}
