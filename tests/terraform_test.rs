@@ -71,6 +71,19 @@ impl Module {
     /// Copies `examples/<example>`; with `keep_prevent_destroy` false, `prevent_destroy = true`
     /// becomes false (for Terraform before 1.14).
     fn copy(example: &str, tf: &Path, aws: &Path, keep_prevent_destroy: bool) -> Module {
+        Module::copy_with(example, tf, keep_prevent_destroy, |dir| {
+            support::write_mirrors_config(dir, aws)
+        })
+    }
+
+    /// [`Module::copy`] with the CLI configuration `cli_config` writes into the scratch
+    /// directory (or finds elsewhere).
+    fn copy_with(
+        example: &str,
+        tf: &Path,
+        keep_prevent_destroy: bool,
+        cli_config: impl FnOnce(&Path) -> PathBuf,
+    ) -> Module {
         let dir = tempfile::tempdir().expect("tempdir");
         let module = dir.path().join("module");
         copy_tree(&root().join("examples").join(example), &module);
@@ -83,7 +96,7 @@ impl Module {
             )
             .expect("main.tf");
         }
-        let cli_config = support::write_mirrors_config(dir.path(), aws);
+        let cli_config = cli_config(dir.path());
         let m = Module {
             dir,
             tf: tf.to_path_buf(),
@@ -131,10 +144,13 @@ impl Module {
         (out.status.success(), text)
     }
 
-    /// `terraform test` of one file, with extra arguments.
+    /// `terraform test` of one file (every file: `""`), with extra arguments.
     fn test(&self, file: &str, extra: &[&str]) -> (bool, String) {
         let filter = format!("-filter=tests/{file}");
-        let mut args = vec!["test", "-no-color", filter.as_str()];
+        let mut args = vec!["test", "-no-color"];
+        if !file.is_empty() {
+            args.push(filter.as_str());
+        }
         args.extend_from_slice(extra);
         self.terraform(&args)
     }
@@ -352,6 +368,71 @@ async fn the_own_ca_example_passes_its_test_against_the_emulator() {
         .expect("SignedCert is a certificate");
     let anchor = certs::parse_certificate_pem(&anchor).expect("the anchor");
     certs::check_issued_by(&signed, &anchor, certs::now_unix()).expect("issued by the CA");
+}
+
+/// `scripts/emulator.sh` as the guide uses it: started, its CLI configuration and -var-file
+/// serve both test files of examples/complete-own-ca, and it stops its emulator on SIGTERM.
+#[test]
+fn scripts_emulator_sh_serves_the_own_ca_examples_tests() {
+    let Some((tf, _, aws)) = tools("complete-own-ca", "emulator.tftest.hcl", WRITE_ONLY) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (out, err) = (dir.path().join("out"), dir.path().join("err"));
+    let mut script = Command::new("bash")
+        .arg(root().join("scripts/emulator.sh"))
+        .current_dir(root())
+        .env("EMULATOR_DIR", dir.path().join("emulator"))
+        .env("AWS_PROVIDER_MIRROR", &aws)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::fs::File::create(&out).expect("out"))
+        .stderr(std::fs::File::create(&err).expect("err"))
+        .spawn()
+        .expect("bash runs scripts/emulator.sh");
+    let printed = |key: &str| {
+        std::fs::read_to_string(&out)
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")).map(str::to_string))
+    };
+    // The script may build first.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(900);
+    while printed("TF_CLI_CONFIG_FILE").is_none() {
+        if script.try_wait().expect("status").is_some() || std::time::Instant::now() > deadline {
+            let _ = script.kill();
+            panic!(
+                "scripts/emulator.sh did not start:\n{}\n{}",
+                std::fs::read_to_string(&out).unwrap_or_default(),
+                std::fs::read_to_string(&err).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let endpoint = printed("ENDPOINT").expect("ENDPOINT");
+    let config = PathBuf::from(printed("TF_CLI_CONFIG_FILE").expect("TF_CLI_CONFIG_FILE"));
+    let tfvars = printed("TFVARS").expect("TFVARS");
+    let cluster = printed("CLUSTER_ID").expect("CLUSTER_ID");
+    assert!(cluster_id::is_cluster_id(&cluster), "{cluster}");
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    assert!(
+        text.contains(&format!("cloudhsmv2 = \"{endpoint}\"")),
+        "no provider block for {endpoint}:\n{text}"
+    );
+
+    let module = Module::copy_with("complete-own-ca", &tf, true, |_| config);
+    let (ok, result) = module.test("", &[&format!("-var-file={tfvars}")]);
+
+    let _ = Command::new("kill")
+        .args(["-TERM", &script.id().to_string()])
+        .status();
+    let status = script.wait().expect("the script ends");
+    assert_passed("examples/complete-own-ca/tests", ok, &result, 3);
+    assert_eq!(status.code(), Some(143), "SIGTERM ends the script with 143");
+    let address = endpoint.trim_start_matches("http://").to_string();
+    assert!(
+        support::wait_until(|| std::net::TcpStream::connect(&address).is_err()),
+        "the emulator at {endpoint} still answers after the script ended"
+    );
 }
 
 /// The fixtures in every checked-in test file are a set the provider's checks accept.
