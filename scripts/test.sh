@@ -30,7 +30,7 @@ cargo test --workspace --locked -- --test-threads=2
 oldest="$(./scripts/ensure-terraform.sh --bundled)"
 if [ "$(realpath "$oldest")" != "$(realpath "$TERRAFORM")" ]; then
   echo "test.sh: end-to-end tests again on $("$oldest" version | sed -n 1p)"
-  TERRAFORM="$oldest" cargo test --locked --test 'e2e_*' --test examples --test example_complete --test demo --test release \
+  TERRAFORM="$oldest" cargo test --locked --test 'e2e_*' --test examples --test example_complete --test terraform_test --test demo --test release \
     --test registry --test network_mirror \
     -- --test-threads=2
 fi

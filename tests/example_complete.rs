@@ -7,69 +7,16 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use cloudhsm_emulator::{Emulator, EmulatorConfig, Timings};
-
-/// Where HashiCorp's AWS provider is found as a filesystem mirror
-/// (`<dir>/registry.terraform.io/hashicorp/aws/<version>/<os_arch>/`): `AWS_PROVIDER_MIRROR`,
-/// else the usual places.
-fn aws_mirror() -> Option<PathBuf> {
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let candidates = [
-        std::env::var_os("AWS_PROVIDER_MIRROR").map(PathBuf::from),
-        Some(PathBuf::from("/opt/tf-plugins")),
-        home.map(|h| h.join(".terraform.d/plugins")),
-        Some(PathBuf::from("/usr/local/share/terraform/plugins")),
-        Some(PathBuf::from("/usr/share/terraform/plugins")),
-    ];
-    let found = candidates
-        .into_iter()
-        .flatten()
-        .find(|dir| dir.join("registry.terraform.io/hashicorp/aws").is_dir());
-    if found.is_none() && std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "CI=true but HashiCorp's AWS provider is in no filesystem mirror here (set \
-             AWS_PROVIDER_MIRROR to a directory holding registry.terraform.io/hashicorp/aws/...)"
-        );
-    }
-    if found.is_none() {
-        eprintln!("SKIPPED: no filesystem mirror of hashicorp/aws; set AWS_PROVIDER_MIRROR");
-    }
-    found
-}
-
-/// A filesystem mirror holding only our freshly built provider, at the crate's version.
-fn our_mirror(dir: &Path) -> PathBuf {
-    let version = env!("CARGO_PKG_VERSION");
-    let platform = format!(
-        "{}_{}",
-        std::env::consts::OS,
-        match std::env::consts::ARCH {
-            "x86_64" => "amd64",
-            "aarch64" => "arm64",
-            other => other,
-        }
-    );
-    let mirror = dir.join("mirror");
-    let target = mirror.join(format!(
-        "registry.terraform.io/cloudhsm-iac/cloudhsm/{version}/{platform}"
-    ));
-    std::fs::create_dir_all(&target).expect("mirror dir");
-    std::fs::copy(
-        support::provider_binary(),
-        target.join(format!("terraform-provider-cloudhsm_v{version}")),
-    )
-    .expect("copy the provider into the mirror");
-    mirror
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_complete_example_applies_offline_and_copies_the_newest_backup() {
     let Some(tf) = support::terraform() else {
         return;
     };
-    let Some(aws) = aws_mirror() else {
+    let Some(aws) = support::aws_mirror() else {
         return;
     };
     let emulator = Emulator::start_with(EmulatorConfig {
@@ -104,16 +51,7 @@ async fn the_complete_example_applies_offline_and_copies_the_newest_backup() {
         "subnet_ids = [\"subnet-0123456789abcdef0\", \"subnet-0123456789abcdef1\"]\n",
     )
     .expect("tfvars");
-    let cli_config = dir.path().join("terraformrc");
-    std::fs::write(
-        &cli_config,
-        format!(
-            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/cloudhsm-iac/cloudhsm\"]\n  }}\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n}}\n",
-            our_mirror(dir.path()).display(),
-            aws.display()
-        ),
-    )
-    .expect("cli config");
+    let cli_config = support::write_mirrors_config(dir.path(), &aws);
     let run = |args: &[&str]| {
         let out = std::process::Command::new(&tf)
             .args(args)

@@ -4,21 +4,23 @@
 //! `X-Amz-Target: BaldrApiService.<Operation>`, SigV4 scoped to `cloudhsm` required) on
 //! `127.0.0.1` with a small control API under `/_emulator/`, and on a second port an STS
 //! emulation ([`Emulator::sts_endpoint_url`]: `AssumeRole`, `GetCallerIdentity`, SigV4
-//! scoped to `sts`; `AssumeRoleWithWebIdentity`, unsigned as the SDK sends it). Requests
+//! scoped to `sts`; `AssumeRoleWithWebIdentity`, unsigned as the SDK sends it), and on the
+//! first port Secrets Manager's `GetSecretValue` for seeded secrets. Requests
 //! signed for any region of any partition, and sent with any `Host` (a proxy relaying real
 //! endpoint names), are served. Every cluster and backup belongs to one region: the signing
 //! region of a call picks the region whose clusters and backups it sees and changes.
 //! [`Emulator::control`] gives the same control surface in-process: seed clusters and
 //! backups, drift and busy spells, regions not enabled, timings, [`Behaviour`]s (the choices
 //! AWS leaves undocumented), fault injection, the accounts `GetCallerIdentity` answers,
-//! refused web identity tokens, and the record of calls ([`CallRecord`]: body, the access
+//! refused web identity tokens, secrets, and the record of calls ([`CallRecord`]: body, the access
 //! key and region each was signed with, its `Host`) and attempts.
 //!
 //! The crate root starts the servers and names what is public; no module of the crate
 //! imports it. Inside, knowledge flows one way: `server` (accept and route) over the
-//! handlers (`api`, `sts`, `control_http`), over the fault gate (`intercept`) and the HTTP
+//! handlers (`api`, `sts`, `secrets`, `control_http`), over the fault gate (`intercept`) and the HTTP
 //! plumbing (`http`), over the state (`control`, `model`) and the leaves (among them
-//! `unreadable`, the answers the `UnreadableAnswer` fault spoils).
+//! `unreadable`, the answers the `UnreadableAnswer` fault spoils). [`fixtures`] stands
+//! apart, on `pki`: mock defaults for `terraform test`.
 
 mod api;
 pub mod config;
@@ -26,6 +28,7 @@ pub mod control;
 mod control_http;
 pub mod error;
 pub mod faults;
+pub mod fixtures;
 mod http;
 mod identity;
 mod input_rules;
@@ -33,6 +36,7 @@ mod intercept;
 mod model;
 pub mod pki;
 mod regions;
+mod secrets;
 mod server;
 mod sigv4;
 mod sts;
@@ -54,8 +58,9 @@ pub use config::{
 pub use control::{CallRecord, Control};
 pub use error::{ApiError, PkiError, StsError};
 pub use faults::{Fault, FaultKind, Trigger};
+pub use fixtures::Fixtures;
 pub use identity::TokenRefusal;
-pub use pki::{sign_csr, sign_csr_with, CaKey, SignedMaterial};
+pub use pki::{sign_csr, sign_csr_keeping_key, sign_csr_with, CaKey, SignedMaterial};
 
 /// A running emulator: the CloudHSM API (with the control API) and the STS emulation, each
 /// on its own port. Dropping it stops both servers (without waiting).

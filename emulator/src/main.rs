@@ -1,9 +1,11 @@
 //! `cloudhsm-emulator`: runs the CloudHSM v2 API emulator for the offline demo and for
-//! scripts, or (`sign-csr`) plays the customer's certificate authority.
+//! scripts, or (`sign-csr`) plays the customer's certificate authority, or (`fixtures`)
+//! prints `terraform test` mock defaults.
 //!
 //! ```text
-//! cloudhsm-emulator [--port N] [--sts-port N] [--seed-cluster] [--url-file PATH] [--instant | --timings-ms N] [--default-account ID]
+//! cloudhsm-emulator [--port N] [--sts-port N] [--region R] [--seed-cluster] [--seed-secret NAME=FILE]... [--url-file PATH] [--instant | --timings-ms N] [--default-account ID]
 //! cloudhsm-emulator sign-csr --csr FILE --out-dir DIR
+//! cloudhsm-emulator fixtures [--region R] [--dr-region R] [--out-dir DIR]
 //! ```
 //!
 //! It uses the library through its public API only, like any other user of the crate.
@@ -13,22 +15,31 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use cloudhsm_emulator::{ClusterSpec, Emulator, EmulatorConfig, Timings, DEFAULT_ACCOUNT};
+use cloudhsm_emulator::{
+    ClusterSpec, Emulator, EmulatorConfig, Fixtures, Timings, DEFAULT_ACCOUNT,
+};
 
 const USAGE: &str = "\
-usage: cloudhsm-emulator [--port N] [--sts-port N] [--seed-cluster] [--url-file PATH] [--instant | --timings-ms N] [--default-account ID]
+usage: cloudhsm-emulator [--port N] [--sts-port N] [--region R] [--seed-cluster] [--seed-secret NAME=FILE]... [--url-file PATH] [--instant | --timings-ms N] [--default-account ID]
        cloudhsm-emulator sign-csr --csr FILE --out-dir DIR
+       cloudhsm-emulator fixtures [--region R] [--dr-region R] [--out-dir DIR]
 
 Serves the CloudHSM v2 API (AWS JSON 1.1, SigV4 required) on 127.0.0.1 with a control API
 under /_emulator/, and an STS emulation (AssumeRole, AssumeRoleWithWebIdentity,
 GetCallerIdentity) on another port.
+Serves Secrets Manager's GetSecretValue on the CloudHSM port too.
 Prints ENDPOINT=http://127.0.0.1:PORT (then CLUSTER_ID=... with --seed-cluster), then
 STS_ENDPOINT=http://127.0.0.1:PORT, one per line on stdout. Stops on SIGINT or SIGTERM
 (Ctrl-C on Windows) or POST /_emulator/shutdown.
 
   --port N         port of the CloudHSM API (default 0: a free port)
   --sts-port N     port of the STS emulation (default 0: a free port)
+  --region R       the region of seeded clusters and secrets (default us-east-1; calls
+                   signed for any region are served, each region its own clusters)
   --seed-cluster   seed one UNINITIALIZED cluster with an HSM (and so a CSR)
+  --seed-secret NAME=FILE
+                   store FILE's text as the Secrets Manager secret NAME (GetSecretValue
+                   answers it by name or ARN; prints SECRET_ARN=... last); repeatable
   --url-file PATH  write the endpoint URL to PATH once listening
   --instant        transitions complete at the next request
   --timings-ms N   every transition takes N milliseconds (default: a few seconds)
@@ -38,12 +49,22 @@ STS_ENDPOINT=http://127.0.0.1:PORT, one per line on stdout. Stops on SIGINT or S
                    changes it later)
 
 sign-csr: signs the CSR in FILE with a fresh throwaway root CA and writes
-DIR/customerCA.crt (the TrustAnchor) and DIR/cluster.crt (the SignedCert).";
+DIR/customerCA.crt (the TrustAnchor) and DIR/cluster.crt (the SignedCert).
+
+fixtures: prints a consistent set of mock defaults for `terraform test`: a
+mock_provider \"cloudhsm\" block (an UNINITIALIZED cluster with one HSM and its CSR, a
+throwaway root CA and the cluster certificate it issued for the CSR, a READY backup and a
+copy) and a mock_provider \"aws\" block for aws_cloudhsm_v2_cluster / aws_cloudhsm_v2_hsm, as
+HCL to paste into a .tftest.hcl file. Region default eu-west-1, DR region eu-central-1.
+With --out-dir also writes DIR/customerCA.crt, DIR/customerCA.key (the root's private key:
+test use only), DIR/cluster.csr, DIR/cluster.crt and DIR/mock_providers.hcl.";
 
 struct Options {
     port: u16,
     sts_port: u16,
+    region: Option<String>,
     seed_cluster: bool,
+    seed_secrets: Vec<(String, PathBuf)>,
     url_file: Option<PathBuf>,
     timings: Timings,
     default_account: String,
@@ -60,6 +81,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = if args.first().map(String::as_str) == Some("sign-csr") {
         sign_csr_command(&args[1..])
+    } else if args.first().map(String::as_str) == Some("fixtures") {
+        fixtures_command(&args[1..])
     } else {
         match parse_options(&args) {
             Ok(Some(options)) => run_server(options),
@@ -91,7 +114,9 @@ fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
     let mut options = Options {
         port: 0,
         sts_port: 0,
+        region: None,
         seed_cluster: false,
+        seed_secrets: Vec::new(),
         url_file: None,
         timings: Timings::default(),
         default_account: DEFAULT_ACCOUNT.to_string(),
@@ -112,7 +137,20 @@ fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
                     .parse()
                     .map_err(|_| format!("--sts-port {v:?} is not a port"))?;
             }
+            "--region" => options.region = Some(value(args, &mut i, "--region")?.to_string()),
             "--seed-cluster" => options.seed_cluster = true,
+            "--seed-secret" => {
+                let v = value(args, &mut i, "--seed-secret")?;
+                let Some((name, file)) = v
+                    .split_once('=')
+                    .filter(|(n, f)| !n.is_empty() && !f.is_empty())
+                else {
+                    return Err(format!("--seed-secret {v:?} is not NAME=FILE"));
+                };
+                options
+                    .seed_secrets
+                    .push((name.to_string(), PathBuf::from(file)));
+            }
             "--url-file" => {
                 options.url_file = Some(PathBuf::from(value(args, &mut i, "--url-file")?))
             }
@@ -150,6 +188,10 @@ fn run_server(options: Options) -> Result<(), String> {
             default_account: options.default_account,
             ..EmulatorConfig::default()
         };
+        let config = match options.region {
+            Some(region) => EmulatorConfig { region, ..config },
+            None => config,
+        };
         let emulator = Emulator::start_with(config).await.map_err(|e| {
             format!(
                 "cannot listen on 127.0.0.1:{} and 127.0.0.1:{}: {e}",
@@ -167,6 +209,12 @@ fn run_server(options: Options) -> Result<(), String> {
             lines.push_str(&format!("CLUSTER_ID={id}\n"));
         }
         lines.push_str(&format!("STS_ENDPOINT={}\n", emulator.sts_endpoint_url()));
+        for (name, file) in &options.seed_secrets {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| format!("--seed-secret {name}: reading {}: {e}", file.display()))?;
+            let arn = emulator.control().seed_secret(name, &text);
+            lines.push_str(&format!("SECRET_ARN={arn}\n"));
+        }
         // One write: a reader that stops after the first line finds every line already
         // written, so closing the pipe early cannot fail a later write.
         let mut out = std::io::stdout().lock();
@@ -271,5 +319,42 @@ fn sign_csr_command(args: &[String]) -> Result<(), String> {
         .map_err(|e| format!("writing {}: {e}", cert.display()))?;
     println!("TRUST_ANCHOR={}", anchor.display());
     println!("SIGNED_CERT={}", cert.display());
+    Ok(())
+}
+
+fn fixtures_command(args: &[String]) -> Result<(), String> {
+    let mut region = "eu-west-1".to_string();
+    let mut dr_region = "eu-central-1".to_string();
+    let mut out_dir = None;
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            "--region" => region = value(args, &mut i, "--region")?.to_string(),
+            "--dr-region" => dr_region = value(args, &mut i, "--dr-region")?.to_string(),
+            "--out-dir" => out_dir = Some(PathBuf::from(value(args, &mut i, "--out-dir")?)),
+            other => return Err(format!("fixtures: unknown argument {other:?}\n\n{USAGE}")),
+        }
+        i += 1;
+    }
+    let fixtures = Fixtures::generate(&region, &dr_region).map_err(|e| e.to_string())?;
+    let text = fixtures.render();
+    if let Some(dir) = out_dir {
+        std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        for (name, body) in [
+            ("customerCA.crt", &fixtures.root_certificate),
+            ("customerCA.key", &fixtures.ca_private_key),
+            ("cluster.csr", &fixtures.cluster_csr),
+            ("cluster.crt", &fixtures.signed_cert),
+            ("mock_providers.hcl", &text),
+        ] {
+            let path = dir.join(name);
+            std::fs::write(&path, body).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        }
+    }
+    print!("{text}");
     Ok(())
 }

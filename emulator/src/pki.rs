@@ -50,6 +50,17 @@ pub fn sign_csr(csr_pem: &str) -> Result<SignedMaterial, PkiError> {
 
 /// [`sign_csr`] with a CA of the given kind of key.
 pub fn sign_csr_with(csr_pem: &str, key: CaKey) -> Result<SignedMaterial, PkiError> {
+    sign_with_new_ca(csr_pem, key).map(|(material, _)| material)
+}
+
+/// [`sign_csr`], and the throwaway CA's private key (PKCS #8 PEM) with it: test fixtures for
+/// a CA key handed to the provider (`ca_private_key_wo`). Never use this key for anything
+/// real: it is printed, written to files and checked into test folders.
+pub fn sign_csr_keeping_key(csr_pem: &str) -> Result<(SignedMaterial, String), PkiError> {
+    sign_with_new_ca(csr_pem, CaKey::EcdsaP256)
+}
+
+fn sign_with_new_ca(csr_pem: &str, key: CaKey) -> Result<(SignedMaterial, String), PkiError> {
     let pem = single_pem(csr_pem, "CERTIFICATE REQUEST").map_err(PkiError::NotACsr)?;
     let (_, csr) = X509CertificationRequest::from_der(&pem.contents)
         .map_err(|e| PkiError::NotACsr(e.to_string()))?;
@@ -68,10 +79,11 @@ pub fn sign_csr_with(csr_pem: &str, key: CaKey) -> Result<SignedMaterial, PkiErr
     params.distinguished_name = subject;
     params.serial_number = Some(random_serial());
     let cert = params.signed_by(&public_key, &ca)?;
-    Ok(SignedMaterial {
+    let material = SignedMaterial {
         trust_anchor_pem: ca.pem(),
         signed_cert_pem: cert.pem(),
-    })
+    };
+    Ok((material, ca.key().serialize_pem()))
 }
 
 /// The emulator-wide roots that issue the HSM hardware certificates.
@@ -154,7 +166,7 @@ pub(crate) fn cluster_material(
 }
 
 /// The DER SubjectPublicKeyInfo of a PEM CSR.
-fn public_key_der(csr_pem: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn public_key_der(csr_pem: &str) -> Result<Vec<u8>, String> {
     let pem = single_pem(csr_pem, "CERTIFICATE REQUEST")?;
     let (_, csr) = X509CertificationRequest::from_der(&pem.contents).map_err(|e| e.to_string())?;
     Ok(csr.certification_request_info.subject_pki.raw.to_vec())

@@ -1,5 +1,6 @@
 //! The HTTP servers: accept connections; on the API listener send `/_emulator/…` to the
-//! control API and everything else to the AWS JSON 1.1 API; on the STS listener send
+//! control API, `secretsmanager.*` targets to the Secrets Manager emulation and everything
+//! else to the CloudHSM API; on the STS listener send
 //! everything to the STS emulation; carry out what a handler's [`Outcome`] asks of the
 //! connection (answer, drop it, leave it hanging); stop on request.
 //!
@@ -22,7 +23,7 @@ use tokio::task::JoinSet;
 
 use crate::control::Shared;
 use crate::http::{DroppedConnection, Outcome, State};
-use crate::{api, control_http, sts};
+use crate::{api, control_http, secrets, sts};
 
 /// Which service a listener speaks.
 #[derive(Clone, Copy, Debug)]
@@ -123,6 +124,9 @@ async fn route(state: &State, protocol: Protocol, req: Request<Incoming>) -> Out
             if req.uri().path().starts_with("/_emulator/") || req.uri().path() == "/_emulator" =>
         {
             Outcome::Respond(control_http::handle(state, req).await)
+        }
+        Protocol::CloudHsm if secrets::is_secrets_manager(&req) => {
+            secrets::handle(state, req).await
         }
         Protocol::CloudHsm => api::handle(state, req).await,
     }

@@ -3,12 +3,16 @@
 //! runs Terraform commands in a scratch directory.
 //!
 //! When `CI=true` and no Terraform CLI can be found, tests fail instead of skipping.
-//! `proxy` adds a real TLS-intercepting proxy (mitmproxy) for the corporate-network tests.
+//! `proxy` adds a real TLS-intercepting proxy (mitmproxy) for the corporate-network tests;
+//! `mirrors` the filesystem mirrors of the tests that run HashiCorp's AWS provider beside ours.
 
 #![allow(dead_code)]
 
+mod mirrors;
 mod proxy;
-// Test binaries without a proxy test leave it unused.
+// Test binaries without a proxy test or a mirror leave them unused.
+#[allow(unused_imports)]
+pub use mirrors::*;
 #[allow(unused_imports)]
 pub use proxy::*;
 

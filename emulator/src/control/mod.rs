@@ -13,9 +13,11 @@
 
 mod backups;
 mod calls;
+mod secrets;
 mod sts;
 
 pub use calls::CallRecord;
+pub(crate) use secrets::Secret;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
@@ -39,6 +41,7 @@ pub(crate) struct Shared {
     faults: Mutex<FaultSet>,
     calls: Mutex<CallLog>,
     identities: Mutex<Identities>,
+    secrets: Mutex<Vec<Secret>>,
 }
 
 impl Shared {
@@ -48,6 +51,7 @@ impl Shared {
             faults: Mutex::new(FaultSet::default()),
             calls: Mutex::new(CallLog::default()),
             identities: Mutex::new(identities),
+            secrets: Mutex::new(Vec::new()),
         }
     }
 
@@ -71,6 +75,13 @@ impl Shared {
         self.calls
             .lock()
             .expect("emulator call-record lock poisoned by an earlier panic")
+    }
+
+    /// The secrets Secrets Manager answers.
+    pub(crate) fn secrets(&self) -> MutexGuard<'_, Vec<Secret>> {
+        self.secrets
+            .lock()
+            .expect("emulator secrets lock poisoned by an earlier panic")
     }
 
     /// Who is who to the STS emulation: the credentials it issued, the accounts of other
