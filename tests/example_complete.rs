@@ -109,8 +109,8 @@ async fn the_complete_example_applies_offline_and_copies_the_newest_backup() {
         &cli_config,
         format!(
             "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/cloudhsm-iac/cloudhsm\"]\n  }}\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n}}\n",
-            our_mirror(dir.path()).display(),
-            aws.display()
+            support::hcl_path(&our_mirror(dir.path())),
+            support::hcl_path(&aws)
         ),
     )
     .expect("cli config");
