@@ -12,6 +12,9 @@ emit() {
 }
 
 if [ -n "${GPG:-}" ]; then
+  if [ -f "$GPG" ] && [ -x "$GPG" ]; then
+    emit "$GPG"; exit 0
+  fi
   if command -v "$GPG" >/dev/null 2>&1; then
     emit "$(command -v "$GPG")"; exit 0
   fi

@@ -20,7 +20,10 @@ emit() {
 }
 
 if [ -n "${MITMDUMP:-}" ]; then
-  if [ -x "$MITMDUMP" ] || command -v "$MITMDUMP" >/dev/null 2>&1; then
+  if [ -f "$MITMDUMP" ] && [ -x "$MITMDUMP" ]; then
+    emit "$MITMDUMP"; exit 0
+  fi
+  if command -v "$MITMDUMP" >/dev/null 2>&1; then
     emit "$(command -v "$MITMDUMP")"; exit 0
   fi
   echo "ensure-mitmproxy: MITMDUMP=$MITMDUMP is not an executable;" \

@@ -44,7 +44,12 @@ installed="$tools/terraform$exe"
 if $bundled; then
   :
 elif [ -n "${TERRAFORM:-}" ]; then
-  if [ -x "$TERRAFORM" ] || command -v "$TERRAFORM" >/dev/null 2>&1; then
+  # A path as it is (on Windows it may be C:\... with no slash, which command -v would
+  # look up on PATH), else a name on PATH.
+  if [ -f "$TERRAFORM" ] && [ -x "$TERRAFORM" ]; then
+    emit "$TERRAFORM"; exit 0
+  fi
+  if command -v "$TERRAFORM" >/dev/null 2>&1; then
     emit "$(command -v "$TERRAFORM")"; exit 0
   fi
   echo "ensure-terraform: TERRAFORM=$TERRAFORM is not an executable" >&2; exit 1

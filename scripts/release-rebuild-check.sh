@@ -53,7 +53,7 @@ else
 fi
 # Another path than the checkout's, of another length: a path that leaks into the binary
 # shows as a difference.
-checkout="$work/another/checkout/of/terraform-provider-cloudhsm"
+checkout="$work/elsewhere/terraform-provider-cloudhsm"
 mkdir -p "$checkout"
 git archive --format=tar "$commit" | tar -xf - -C "$checkout"
 echo "rebuild-check: rebuilding commit $commit in $checkout (empty target directory)"

@@ -21,8 +21,9 @@
 # the commit's time, mode 0755, no extra fields) and SHA256SUMS lists its files in name
 # order. The release profile builds with --remap-path-prefix for the checkout, the target
 # directory and CARGO_HOME (cargo's trim-paths is not stable yet), so no path of the
-# building machine is in the binary, and with only those RUSTFLAGS (yours are ignored, with
-# a warning). scripts/release-rebuild-check.sh rebuilds in a fresh clone elsewhere and
+# building machine is in the binary, on Windows (MSVC) also with the linker's /Brepro (no
+# link time in the PE header) and /DEBUG:NONE (no PDB, whose GUID hashes build paths), and
+# with only those RUSTFLAGS (yours are ignored, with a warning). scripts/release-rebuild-check.sh rebuilds in a fresh clone elsewhere and
 # compares. --profile dev (the tests) reuses the debug build as it is: its paths are not
 # remapped, and it is not for publishing.
 #
@@ -157,6 +158,13 @@ if ! $assemble; then
     CARGO_ENCODED_RUSTFLAGS="--remap-path-prefix=$(native_path "$root")="
     CARGO_ENCODED_RUSTFLAGS+="$sep--remap-path-prefix=$(native_path "$target_root")=/target"
     CARGO_ENCODED_RUSTFLAGS+="$sep--remap-path-prefix=$(native_path "$cargo_home")=/cargo"
+    # MSVC's linker writes the wall-clock time into the PE header unless /Brepro, and rustc
+    # always asks it for a PDB, whose GUID (recorded in the .exe) hashes the object files'
+    # absolute paths: no PDB (/DEBUG:NONE; the release profile has no debug info anyway).
+    case " ${targets[*]-} $host " in
+      *-windows-msvc*)
+        CARGO_ENCODED_RUSTFLAGS+="$sep-Clink-arg=/Brepro$sep-Clink-arg=/DEBUG:NONE" ;;
+    esac
     export CARGO_ENCODED_RUSTFLAGS
     if [ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null || true)" ]; then
       echo "release: warning: the working tree has uncommitted changes; these archives are not the commit's" >&2

@@ -364,7 +364,7 @@ fn entries(zip: &Path) -> Vec<serde_json::Value> {
 
 /// `release.sh --profile dev` into `dist`, unsigned, under `umask` and with `env`.
 fn pack_with(dist: &Path, umask: &str, env: &[(&str, &str)]) -> Output {
-    let out = Command::new("bash")
+    let out = Command::new(support::bash())
         .arg("-c")
         .arg(format!(
             "umask {umask} && exec bash scripts/release.sh --profile dev"

@@ -89,7 +89,7 @@ pub fn run_release(
     signing: Option<(&gpg::Keyring, &gpg::Key)>,
     args: &[&str],
 ) -> Output {
-    let mut cmd = Command::new("bash");
+    let mut cmd = Command::new(crate::support::bash());
     cmd.arg(root().join("scripts/release.sh"))
         .args(["--profile", "dev"])
         .args(args)

@@ -87,6 +87,17 @@ pub fn which(name: &str) -> Option<PathBuf> {
     })
 }
 
+/// The bash that runs the project's scripts: `bash` from PATH. On Windows that is Git Bash's
+/// (the workflow's shell); `Command::new("bash")` would look in System32 first and could
+/// start WSL's `bash.exe` instead.
+pub fn bash() -> PathBuf {
+    if cfg!(windows) {
+        which("bash").unwrap_or_else(|| panic!("no bash.exe on PATH; run the tests from Git Bash"))
+    } else {
+        PathBuf::from("bash")
+    }
+}
+
 /// A Python 3 to run: `PYTHON`, else `python3`, else `python` (Windows has no python3; a
 /// `python3` there may be the Microsoft Store's stub, which runs nothing), whichever runs.
 pub fn python() -> PathBuf {
