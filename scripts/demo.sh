@@ -28,6 +28,14 @@ say() { step=$((step + 1)); printf '\n%s==> %d. %s%s\n' "$bold" "$step" "$1" "$r
 note() { printf '    %s\n' "$@"; }
 die() { printf '\n%sdemo failed:%s %s\n' "$red" "$reset" "$1" >&2; exit 1; }
 
+# Windows (Git Bash): programs end in .exe, and paths written into files for Terraform (a
+# native program) are C:/...-style; elsewhere both are as they are.
+exe=""
+case "$(uname -s)" in MINGW*|MSYS*|CYGWIN*) exe=".exe" ;; esac
+native() {
+  if command -v cygpath >/dev/null 2>&1; then cygpath -m "$1"; else printf '%s\n' "$1"; fi
+}
+
 for tool in cargo; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is needed but not on PATH. Install it and run ./scripts/demo.sh again."
 done
@@ -53,7 +61,7 @@ trap 'exit 143' TERM
 
 # Our own (for now empty) CLI configuration, so that none of yours applies to the demo.
 : >"$work/terraformrc"
-export TF_CLI_CONFIG_FILE="$work/terraformrc"
+export TF_CLI_CONFIG_FILE="$(native "$work/terraformrc")"
 
 say "Finding a Terraform CLI"
 terraform="$("$root/scripts/ensure-terraform.sh")" || die "no Terraform CLI; see the message above."
@@ -73,12 +81,12 @@ say "Building the provider and the CloudHSM emulator (cargo build)"
 cargo build --quiet -p terraform-provider-cloudhsm -p cloudhsm-emulator --bins \
   || die "cargo build failed; the compiler's message is above."
 bin="${CARGO_TARGET_DIR:-$root/target}/debug"
-if [ ! -x "$bin/terraform-provider-cloudhsm" ] || [ ! -x "$bin/cloudhsm-emulator" ]; then
+if [ ! -x "$bin/terraform-provider-cloudhsm$exe" ] || [ ! -x "$bin/cloudhsm-emulator$exe" ]; then
   die "the built binaries are not in $bin; is CARGO_TARGET_DIR pointing elsewhere?"
 fi
 
 say "Starting the CloudHSM emulator with one new cluster"
-"$bin/cloudhsm-emulator" --seed-cluster --url-file "$work/endpoint" \
+"$bin/cloudhsm-emulator$exe" --seed-cluster --url-file "$(native "$work/endpoint")" \
   >"$work/emulator.out" 2>"$work/emulator.log" &
 emulator_pid=$!
 for _ in $(seq 1 100); do
@@ -96,15 +104,21 @@ note "backups kept 90 days. That is where aws_cloudhsm_v2_cluster and _hsm leave
 
 say "Preparing Terraform: the quickstart example and a local provider mirror"
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)"
-os_arch="$(uname -s | tr '[:upper:]' '[:lower:]')_$(uname -m | sed -e 's/x86_64/amd64/' -e 's/aarch64/arm64/')"
+case "$(uname -s)" in
+  Linux) os=linux ;;
+  Darwin) os=darwin ;;
+  MINGW*|MSYS*|CYGWIN*) os=windows ;;
+  *) os="$(uname -s | tr '[:upper:]' '[:lower:]')" ;;
+esac
+os_arch="${os}_$(uname -m | sed -e 's/x86_64/amd64/' -e 's/aarch64/arm64/')"
 mirror="$work/mirror/registry.terraform.io/cloudhsm-iac/cloudhsm/$version/$os_arch"
 mkdir -p "$mirror" "$work/quickstart"
-cp "$bin/terraform-provider-cloudhsm" "$mirror/terraform-provider-cloudhsm_v$version"
+cp "$bin/terraform-provider-cloudhsm$exe" "$mirror/terraform-provider-cloudhsm_v$version$exe"
 cp "$root"/examples/quickstart/*.tf "$work/quickstart/"
 cat >"$work/terraformrc" <<EOF
 provider_installation {
   filesystem_mirror {
-    path    = "$work/mirror"
+    path    = "$(native "$work/mirror")"
     include = ["registry.terraform.io/cloudhsm-iac/cloudhsm"]
   }
 }
@@ -113,10 +127,10 @@ cat >"$work/quickstart/terraform.tfvars" <<EOF
 endpoint   = "$endpoint"
 cluster_id = "$cluster_id"
 EOF
-export TF_CLI_CONFIG_FILE="$work/terraformrc" TF_IN_AUTOMATION=1 TF_INPUT=0 \
+export TF_CLI_CONFIG_FILE="$(native "$work/terraformrc")" TF_IN_AUTOMATION=1 TF_INPUT=0 \
   CHECKPOINT_DISABLE=1 AWS_EC2_METADATA_DISABLED=true
 unset TF_LOG AWS_PROFILE 2>/dev/null || true
-note "Working in $work (removed at the end)."
+note "Working in $(native "$work") (removed at the end)."
 note "Terraform installs the provider you just built from a local mirror, the same way it"
 note "would from the registry. No network needed."
 tf() { (cd "$work/quickstart" && "$terraform" "$@"); }

@@ -5,16 +5,23 @@
 # Order: $GPG if set; else `gpg` on PATH; else `apt-get install gnupg` (as root, or through
 # sudo without a password), which needs a reachable Debian/Ubuntu package mirror. Anything
 # else: a message saying how to install it by hand.
+# On Windows (Git Bash) the path printed is C:/...-style, which native programs read too.
 set -euo pipefail
+emit() {
+  if command -v cygpath >/dev/null 2>&1; then cygpath -m "$1"; else printf '%s\n' "$1"; fi
+}
 
 if [ -n "${GPG:-}" ]; then
+  if [ -f "$GPG" ] && [ -x "$GPG" ]; then
+    emit "$GPG"; exit 0
+  fi
   if command -v "$GPG" >/dev/null 2>&1; then
-    command -v "$GPG"; exit 0
+    emit "$(command -v "$GPG")"; exit 0
   fi
   echo "ensure-gnupg: GPG=$GPG is not an executable; unset it or point it at gpg" >&2; exit 1
 fi
 if command -v gpg >/dev/null 2>&1; then
-  command -v gpg; exit 0
+  emit "$(command -v gpg)"; exit 0
 fi
 
 how="install GnuPG 2 (Debian/Ubuntu: apt-get install gnupg; macOS: brew install gnupg;"
@@ -41,4 +48,4 @@ if ! { ${as_root[@]+"${as_root[@]}"} apt-get update -qq >&2 &&
 fi
 command -v gpg >/dev/null 2>&1 || { echo "ensure-gnupg: gnupg installed but gpg is not on PATH; $how" >&2; exit 1; }
 gpg --version | sed -n 1p >&2
-command -v gpg
+emit "$(command -v gpg)"

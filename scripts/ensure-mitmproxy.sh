@@ -6,16 +6,25 @@
 # Order: $MITMDUMP if set; else .tools/mitmproxy/bin/mitmdump, a Python virtual environment
 # with mitmproxy 11.0.2 installed from PyPI with pip, every package pinned by
 # scripts/mitmproxy-constraints.txt (the newest mitmproxy for Python 3.10 and 3.11). The venv
-# is made again when the constraints change. Needs python3 (3.10 or newer) with venv and pip.
+# is made again when the constraints change. Needs Python 3.10 or newer with venv and pip
+# (scripts/find-python.sh: PYTHON, python3 or python). On Windows the path printed is
+# C:/...-style, which native programs (cargo test) read too.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.tools/mitmproxy"
 constraints="$root/scripts/mitmproxy-constraints.txt"
 version="11.0.2"
+# A path as native programs read it: on Windows (Git Bash), /c/x is C:/x to them.
+emit() {
+  if command -v cygpath >/dev/null 2>&1; then cygpath -m "$1"; else printf '%s\n' "$1"; fi
+}
 
 if [ -n "${MITMDUMP:-}" ]; then
-  if [ -x "$MITMDUMP" ] || command -v "$MITMDUMP" >/dev/null 2>&1; then
-    command -v "$MITMDUMP"; exit 0
+  if [ -f "$MITMDUMP" ] && [ -x "$MITMDUMP" ]; then
+    emit "$MITMDUMP"; exit 0
+  fi
+  if command -v "$MITMDUMP" >/dev/null 2>&1; then
+    emit "$(command -v "$MITMDUMP")"; exit 0
   fi
   echo "ensure-mitmproxy: MITMDUMP=$MITMDUMP is not an executable;" \
        "unset it or point it at mitmdump" >&2
@@ -30,19 +39,20 @@ mitmdump() {
   if [ -d "$venv/Scripts" ]; then echo "$venv/Scripts/mitmdump"; else echo "$venv/bin/mitmdump"; fi
 }
 if [ -x "$(mitmdump)" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
-  mitmdump; exit 0
+  emit "$(mitmdump)"; exit 0
 fi
 
-if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
-  echo "ensure-mitmproxy: mitmproxy $version needs python3 3.10 or newer (found:" \
-       "$(python3 --version 2>&1 || echo none)); install one, or set MITMDUMP=/path/to/mitmdump" >&2
+if ! python="$("$root/scripts/find-python.sh" --at-least 3.10 2>/dev/null)"; then
+  echo "ensure-mitmproxy: mitmproxy $version needs Python 3.10 or newer (found:" \
+       "$(python3 --version 2>&1 || python --version 2>&1 || echo none)); install one (PYTHON" \
+       "chooses it), or set MITMDUMP=/path/to/mitmdump" >&2
   exit 1
 fi
 
 echo "ensure-mitmproxy: installing mitmproxy $version into $venv" >&2
 rm -rf "$venv"
 mkdir -p "$(dirname "$venv")"
-if ! python3 -m venv "$venv" >&2; then
+if ! "$python" -m venv "$venv" >&2; then
   echo "ensure-mitmproxy: python3 -m venv failed (Debian/Ubuntu: apt-get install python3-venv)" >&2
   exit 1
 fi
@@ -50,4 +60,4 @@ fi
   -c "$constraints" "mitmproxy==$version" >&2
 "$(mitmdump)" --version | sed -n 1p >&2
 printf '%s\n' "$want" >"$stamp"
-mitmdump
+emit "$(mitmdump)"

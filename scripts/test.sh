@@ -3,7 +3,10 @@
 # installs the Terraform CLI when none is on PATH (GnuPG, for the release tests, and mitmproxy, for
 # the proxy tests), then runs formatting and lint checks,
 # unit tests, protocol tests and end-to-end tests against the real Terraform CLI, and
-# finally the Terraform-driven tests once more on Terraform 1.0.3, the oldest version we support.
+# the Terraform-driven tests once more on Terraform 1.0.3, the oldest version we support, and
+# last the release workflow's Linux leg (scripts/release-workflow-local.sh: two release builds,
+# which must give the same bytes). Runs the same on macOS, Linux arm64 and Windows (Git Bash),
+# where .github/workflows/release.yml runs it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -33,5 +36,16 @@ if [ "$(realpath "$oldest")" != "$(realpath "$TERRAFORM")" ]; then
   TERRAFORM="$oldest" cargo test --locked --test 'e2e_*' --test examples --test example_complete --test terraform_test --test demo --test release \
     --test registry --test network_mirror \
     -- --test-threads=2
+fi
+# The release workflow's Linux leg, replayed here (pack, a clean rebuild elsewhere that must
+# give the same bytes, checksums, signature, release notes). The workflow itself sets
+# RELEASE_WORKFLOW_LOCAL=0: it runs those steps as its own, after this script.
+if [ "${RELEASE_WORKFLOW_LOCAL:-1}" = 0 ]; then
+  echo "test.sh: RELEASE_WORKFLOW_LOCAL=0: the release workflow's own steps pack and rebuild-check next; not replaying them here"
+elif [ "$(uname -s)-$(uname -m)" != Linux-x86_64 ]; then
+  echo "test.sh: the release workflow replay (scripts/release-workflow-local.sh) is of its linux_amd64 leg; not on $(uname -s)-$(uname -m)"
+else
+  echo "test.sh: the release workflow's linux_amd64 leg, replayed (scripts/release-workflow-local.sh)"
+  ./scripts/release-workflow-local.sh --skip-test-suite
 fi
 echo "test.sh: all tests passed"

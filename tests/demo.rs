@@ -14,7 +14,7 @@ fn root() -> &'static Path {
 
 /// Runs the demo with `terraform` as its Terraform CLI, within `limit`.
 fn run_demo(terraform: &Path, limit: Duration) -> Output {
-    let mut child = Command::new("bash")
+    let mut child = Command::new(support::bash())
         .arg(root().join("scripts/demo.sh"))
         .current_dir(root())
         .env("TERRAFORM", terraform)

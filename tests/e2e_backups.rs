@@ -8,7 +8,6 @@
 
 mod support;
 
-use std::os::unix::process::CommandExt as _;
 use std::time::Duration;
 
 use cloudhsm_emulator::{
@@ -346,30 +345,19 @@ async fn killed_then_finished(kill: Kill) {
         dr.control.inject(f.clone());
     }
     dr.write_copy("  never_expires = true\n  tags = { purpose = \"dr\" }");
-    let mut apply = dr
-        .ws
-        .command(
-            &["apply", "-auto-approve", "-input=false", "-no-color"],
-            &[],
-        )
-        .process_group(0)
-        .spawn()
-        .expect("terraform starts");
+    // Terraform and its plugin killed at one instant (unix: SIGKILL to its process group;
+    // Windows: its job object terminated), as when a CI job is cancelled.
+    let mut apply = support::Tree::spawn(&mut dr.ws.command(
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+        &[],
+    ));
     let reached = tokio::task::block_in_place(|| support::wait_until(|| (kill.when)(&dr)));
     assert!(
         reached,
         "{}: the apply never reached the point to kill it",
         kill.name
     );
-    let killed = std::process::Command::new("kill")
-        .args(["-9", "--", &format!("-{}", apply.id())])
-        .status()
-        .expect("kill runs");
-    assert!(
-        killed.success(),
-        "{}: SIGKILL to the process group",
-        kill.name
-    );
+    apply.kill_all_at_once();
     let _ = apply.wait();
     dr.control.clear_faults();
     let run = dr.ws.apply();

@@ -42,7 +42,7 @@ impl Identity {
     }
 
     fn token_file(&self) -> String {
-        self.ws.dir.path().join("token.jwt").display().to_string()
+        support::hcl_path(&self.ws.dir.path().join("token.jwt"))
     }
 
     /// `main.tf` with a provider block of `arguments` (no keys), its endpoints at the emulator,
@@ -310,7 +310,7 @@ async fn web_identity_and_the_guard_go_through_the_proxy_like_every_other_call()
          data \"cloudhsm_cluster\" \"this\" {{\n  cluster_id = \"{}\"\n}}\n",
         Workspace::required_providers(),
         proxy.url(),
-        proxy.ca_certificate_path().display(),
+        support::hcl_path(&proxy.ca_certificate_path()),
         block(&format!(
             "    role_arn                = \"{CI_ROLE}\"\n    web_identity_token_file = \"{}\"",
             id.token_file()

@@ -7,7 +7,6 @@
 
 mod support;
 
-use std::os::unix::process::CommandExt as _;
 use std::path::Path;
 use std::time::Duration;
 
@@ -90,31 +89,24 @@ async fn kill_9_after_initialize_cluster_was_accepted_loses_no_root_and_calls_it
     };
     let id = control.seed_cluster(ClusterSpec::default());
     ws.write(&one_time_root_hcl(&id));
-    // In a process group of its own, so that one signal reaches Terraform and its plugin at
-    // the same instant, as when a CI job is cancelled or a machine stops. (Killing the
-    // plugin first would let Terraform see it die and start rewriting terraform.tfstate,
-    // which it truncates before it writes: that run would lose the file whatever the
-    // provider did.)
-    let mut apply = ws
-        .command(
-            &["apply", "-auto-approve", "-input=false", "-no-color"],
-            &[],
-        )
-        .process_group(0)
-        .spawn()
-        .expect("terraform starts");
+    // Killed at one instant with its plugin (unix: SIGKILL to a process group of its own;
+    // Windows: TerminateJobObject on a job holding both), as when a CI job is cancelled or
+    // a machine stops. (Killing the plugin first would let Terraform see it die and start
+    // rewriting terraform.tfstate, which it truncates before it writes: that run would lose
+    // the file whatever the provider did.)
+    let mut apply = support::Tree::spawn(&mut ws.command(
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+        &[],
+    ));
     let accepted = tokio::task::block_in_place(|| {
         support::wait_until(|| control.call_count("InitializeCluster") == 1)
     });
     assert!(accepted, "the apply reached InitializeCluster");
+    #[cfg(unix)]
     let stragglers = support::descendants(apply.id());
-    let group = format!("-{}", apply.id());
-    let killed = std::process::Command::new("kill")
-        .args(["-9", "--", &group])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success(), "SIGKILL to the process group");
+    apply.kill_all_at_once();
     // Anything that had left the group (none is expected) goes too.
+    #[cfg(unix)]
     for pid in &stragglers {
         let _ = std::process::Command::new("kill")
             .args(["-9", &pid.to_string()])
@@ -192,14 +184,14 @@ fn assert_no_key(what: &str, text: &str, fragments: &[String]) {
 /// Every file inside the zip archive at `path` (a saved plan), as text, through Python's
 /// zipfile (the project's setup needs Python already).
 fn unzipped(path: &Path) -> String {
-    let out = std::process::Command::new("python3")
+    let out = std::process::Command::new(support::python())
         .args([
             "-c",
             "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nfor n in z.namelist():\n    sys.stdout.write(z.read(n).decode('latin-1'))\n",
         ])
         .arg(path)
         .output()
-        .expect("python3 runs");
+        .expect("python runs");
     assert!(
         out.status.success(),
         "{}",

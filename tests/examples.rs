@@ -39,7 +39,7 @@ impl Scratch {
             format!(
                 "provider_installation {{\n  dev_overrides {{\n    \"{}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
                 support::SOURCE,
-                plugin_dir.display()
+                support::hcl_path(&plugin_dir)
             ),
         )
         .expect("cli config");

@@ -10,13 +10,13 @@ mod support;
 use release_support::harness::{with_release, ReleaseCtx};
 use release_support::https::Server;
 use release_support::install::Install;
-use release_support::{hashes, zip_name, Release, VERSION};
+use release_support::{hashes, zip_name, Release, PLATFORM, VERSION};
 use serde_json::json;
 
 /// The mirror's base URL path; Terraform adds `<hostname>/<namespace>/<type>/...`.
 const MIRROR: &str = "/mirror/";
 
-/// Serves `zip` as this release's linux_amd64 archive, announced with the release's own
+/// Serves `zip` as this release's archive for this platform, announced with the release's own
 /// hashes (`h1:` of its files, `zh:` as SHA256SUMS lists it).
 fn publish(server: &Server, release: &Release, zip: Vec<u8>) {
     let dir = format!("{MIRROR}registry.terraform.io/cloudhsm-iac/cloudhsm");
@@ -26,7 +26,7 @@ fn publish(server: &Server, release: &Release, zip: Vec<u8>) {
     );
     server.put_json(
         &format!("{dir}/{VERSION}.json"),
-        &json!({ "archives": { "linux_amd64": {
+        &json!({ "archives": { PLATFORM: {
             // Relative: resolved against this document's URL.
             "url": zip_name(),
             "hashes": [
@@ -96,7 +96,7 @@ async fn installs_from_a_network_mirror_and_locks_the_release_hashes() {
                 "lock",
                 "-no-color",
                 &format!("-net-mirror={}", mirror_url(&ctx.server)),
-                "-platform=linux_amd64",
+                &format!("-platform={PLATFORM}"),
             ])
             .ok();
         let locked = hashes::locked(install.path(), support::SOURCE);

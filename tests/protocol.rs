@@ -2,9 +2,17 @@
 //! handshake line on stdout), connect over its unix socket or TCP port with mutual TLS,
 //! and speak gRPC to it.
 //!
-//! Unix only: the plugin's unix socket, its permissions and its signals are part of what is
-//! tested (on Windows the plugin listens on loopback TCP, and these tests do not run).
-#![cfg(unix)]
+//! What differs by platform has a test on each:
+//!
+//! | behaviour | unix | Windows |
+//! | --- | --- | --- |
+//! | default transport | a unix socket in a 0700 directory of its own, removed on exit | loopback TCP, closed on exit |
+//! | Ctrl-C in a terminal | SIGINT ignored (Terraform stops the plugin) | Ctrl-Break ignored (Ctrl-C cannot be aimed at one process group) |
+//! | stopped from outside | SIGTERM | GRPCController.Shutdown (Windows has no SIGTERM) |
+//! | `--debug` stops on | SIGINT | Ctrl-Break |
+//! | an orphaned plugin | stops when its parent changes | stops when its parent process ends |
+
+mod support;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -63,8 +71,12 @@ impl Drop for Plugin {
     }
 }
 
+/// Starts the plugin (on Windows in a process group of its own, which a Ctrl-Break can be
+/// aimed at) and reads its handshake line.
 fn start(envs: &[(&str, &str)], args: &[&str]) -> Plugin {
     let mut cmd = Command::new(binary());
+    #[cfg(windows)]
+    support::in_own_group(&mut cmd);
     cmd.args(args)
         .env_remove("PLUGIN_CLIENT_CERT")
         .env_remove("TF_PLUGIN_MAGIC_COOKIE")
@@ -195,10 +207,13 @@ async fn channel(
             let address = address.clone();
             let tls = tls.clone();
             async move {
-                let stream: Box<dyn IoStream> = if network == "unix" {
-                    Box::new(tokio::net::UnixStream::connect(&address).await?)
-                } else {
-                    Box::new(tokio::net::TcpStream::connect(&address).await?)
+                let stream: Box<dyn IoStream> = match network.as_str() {
+                    #[cfg(unix)]
+                    "unix" => Box::new(tokio::net::UnixStream::connect(&address).await?),
+                    "tcp" => Box::new(tokio::net::TcpStream::connect(&address).await?),
+                    other => {
+                        return Err(std::io::Error::other(format!("network {other:?}")));
+                    }
                 };
                 let io: Box<dyn IoStream> = match tls {
                     Some(tls) => {
@@ -271,6 +286,7 @@ fn version_flag_prints_the_version() {
     assert!(String::from_utf8_lossy(&out.stdout).contains(env!("CARGO_PKG_VERSION")));
 }
 
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_the_provider_over_mutual_tls_on_a_unix_socket() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -283,6 +299,39 @@ async fn serves_the_provider_over_mutual_tls_on_a_unix_socket() {
         "{}",
         plugin.address
     );
+    serves_over_mutual_tls_until_shutdown(&mut plugin, &client).await;
+    assert!(
+        !std::path::Path::new(&plugin.address).exists(),
+        "socket removed on exit"
+    );
+}
+
+/// Windows' counterpart: no unix sockets, so loopback TCP is the default transport, and its
+/// port is closed once the plugin exits.
+#[cfg(windows)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_the_provider_over_mutual_tls_on_loopback_tcp_by_default_on_windows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket_dir = dir.path().to_string_lossy().into_owned();
+    let client = client_identity();
+    let mut plugin = start(&plugin_env(&socket_dir, &client), &[]);
+    assert_eq!(plugin.network, "tcp");
+    assert!(
+        plugin.address.starts_with("127.0.0.1:"),
+        "{}",
+        plugin.address
+    );
+    serves_over_mutual_tls_until_shutdown(&mut plugin, &client).await;
+    assert!(
+        std::net::TcpStream::connect(&plugin.address).is_err(),
+        "port {} closed on exit",
+        plugin.address
+    );
+}
+
+/// The provider's services over mutual TLS, a stranger refused, then GRPCController.Shutdown,
+/// after which the plugin exits successfully.
+async fn serves_over_mutual_tls_until_shutdown(plugin: &mut Plugin, client: &ClientIdentity) {
     let server_der = plugin
         .server_cert_der
         .clone()
@@ -293,7 +342,7 @@ async fn serves_the_provider_over_mutual_tls_on_a_unix_socket() {
         "fresh certificate is valid now"
     );
 
-    let channel = channel(&plugin, Some(&client)).await.expect("mTLS connect");
+    let channel = channel(plugin, Some(client)).await.expect("mTLS connect");
     let mut provider = pb::provider_client::ProviderClient::new(channel.clone());
 
     let schema = provider
@@ -429,7 +478,7 @@ async fn serves_the_provider_over_mutual_tls_on_a_unix_socket() {
 
     // A client with another certificate is refused.
     let stranger = client_identity();
-    let refused = match channel_with(&plugin, &stranger).await {
+    let refused = match channel_with(plugin, &stranger).await {
         Err(_) => true,
         Ok(ch) => pb::provider_client::ProviderClient::new(ch)
             .get_metadata(pb::get_metadata::Request {})
@@ -447,10 +496,6 @@ async fn serves_the_provider_over_mutual_tls_on_a_unix_socket() {
         tokio::task::block_in_place(|| wait_exit(&mut plugin.child, Duration::from_secs(10)))
             .expect("exits after Shutdown");
     assert!(status.success(), "{status:?}");
-    assert!(
-        !std::path::Path::new(&plugin.address).exists(),
-        "socket removed on exit"
-    );
 }
 
 async fn channel_with(
@@ -482,7 +527,9 @@ async fn plain_connection_is_refused_when_tls_is_on() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tcp_transport_listens_on_loopback_within_the_port_range() {
     let client = client_identity();
-    let mut env = plugin_env("/tmp", &client);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket_dir = dir.path().to_string_lossy().into_owned();
+    let mut env = plugin_env(&socket_dir, &client);
     env.push(("CLOUDHSM_PLUGIN_TRANSPORT", "tcp"));
     env.push(("PLUGIN_MIN_PORT", "23100"));
     env.push(("PLUGIN_MAX_PORT", "23199"));
@@ -495,22 +542,31 @@ async fn tcp_transport_listens_on_loopback_within_the_port_range() {
         .expect("127.0.0.1:PORT");
     assert!((23100..=23199).contains(&port));
     let ch = channel(&plugin, Some(&client)).await.expect("connect");
-    pb::provider_client::ProviderClient::new(ch)
+    pb::provider_client::ProviderClient::new(ch.clone())
         .get_metadata(pb::get_metadata::Request {})
         .await
         .expect("metadata over TCP");
     // SIGTERM stops it cleanly.
-    let pid = plugin.child.id().to_string();
-    Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
+    #[cfg(unix)]
+    signal(&plugin.child, "TERM");
+    // Windows has no SIGTERM: Terraform's Shutdown stops it cleanly.
+    #[cfg(windows)]
+    goplugin::grpc_controller_client::GrpcControllerClient::new(ch)
+        .shutdown(goplugin::Empty {})
+        .await
+        .expect("shutdown");
     let status =
         tokio::task::block_in_place(|| wait_exit(&mut plugin.child, Duration::from_secs(10)))
-            .expect("exits on SIGTERM");
+            .expect("exits when stopped");
     assert!(status.success(), "{status:?}");
+    assert!(
+        std::net::TcpStream::connect(&plugin.address).is_err(),
+        "port {} closed on exit",
+        plugin.address
+    );
 }
 
+#[cfg(unix)]
 fn signal(child: &Child, name: &str) {
     let status = Command::new("kill")
         .args([&format!("-{name}"), &child.id().to_string()])
@@ -519,6 +575,7 @@ fn signal(child: &Child, name: &str) {
     assert!(status.success(), "kill -{name}");
 }
 
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_is_ignored_and_sigterm_stops_the_plugin_and_removes_its_socket() {
     // A Ctrl-C in the terminal reaches Terraform and the plugin alike; Terraform then stops
@@ -567,13 +624,56 @@ async fn sigint_is_ignored_and_sigterm_stops_the_plugin_and_removes_its_socket()
     assert!(!socket_parent.exists(), "socket directory removed");
 }
 
-#[test]
-fn debug_mode_prints_the_reattach_line_and_stops_on_sigint() {
+/// Windows' counterpart: a Ctrl-Break (what reaches a process group; Terraform, in Go, takes
+/// it as an interrupt, as it does Ctrl-C) must not stop the plugin, since Terraform stops it
+/// itself; Shutdown then does, and the port closes.
+#[cfg(windows)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_break_is_ignored_and_shutdown_stops_the_plugin_on_windows() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut child = Command::new(binary())
+    let socket_dir = dir.path().to_string_lossy().into_owned();
+    let client = client_identity();
+    let mut plugin = start(&plugin_env(&socket_dir, &client), &[]);
+    support::ctrl_break(plugin.child.id());
+    support::ctrl_break(plugin.child.id());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        plugin.child.try_wait().expect("status").is_none(),
+        "Ctrl-Break must not stop the plugin"
+    );
+    let ch = channel(&plugin, Some(&client)).await.expect("connect");
+    let schema = pb::provider_client::ProviderClient::new(ch.clone())
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .expect("still serving after Ctrl-Break")
+        .into_inner();
+    assert!(schema.diagnostics.is_empty(), "{:?}", schema.diagnostics);
+
+    goplugin::grpc_controller_client::GrpcControllerClient::new(ch)
+        .shutdown(goplugin::Empty {})
+        .await
+        .expect("shutdown");
+    let status =
+        tokio::task::block_in_place(|| wait_exit(&mut plugin.child, Duration::from_secs(10)))
+            .expect("exits after Shutdown");
+    assert!(status.success(), "{status:?}");
+    assert!(
+        std::net::TcpStream::connect(&plugin.address).is_err(),
+        "port {} closed on exit",
+        plugin.address
+    );
+}
+
+/// The reattach line of `--debug` (a developer runs the plugin in a terminal), as JSON:
+/// the child, its entry for our source address.
+fn start_debug(socket_dir: &std::path::Path) -> (Child, serde_json::Value) {
+    let mut cmd = Command::new(binary());
+    #[cfg(windows)]
+    support::in_own_group(&mut cmd);
+    let mut child = cmd
         .arg("--debug")
         .env_remove("TF_PLUGIN_MAGIC_COOKIE")
-        .env("PLUGIN_UNIX_SOCKET_DIR", dir.path())
+        .env("PLUGIN_UNIX_SOCKET_DIR", socket_dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -588,8 +688,42 @@ fn debug_mode_prints_the_reattach_line_and_stops_on_sigint() {
         .and_then(|s| s.strip_suffix('\''))
         .expect("reattach line");
     let v: serde_json::Value = serde_json::from_str(json).expect("json");
-    let entry = &v["registry.terraform.io/cloudhsm-iac/cloudhsm"];
+    let entry = v["registry.terraform.io/cloudhsm-iac/cloudhsm"].clone();
     assert_eq!(entry["Pid"], child.id());
+    (child, entry)
+}
+
+/// Windows' counterpart: the reattach line names loopback TCP, and Ctrl-Break stops the
+/// plugin in `--debug` mode.
+#[cfg(windows)]
+#[test]
+fn debug_mode_prints_the_reattach_line_and_stops_on_ctrl_break() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut child, entry) = start_debug(dir.path());
+    assert_eq!(entry["Addr"]["Network"], "tcp");
+    let address = entry["Addr"]["String"]
+        .as_str()
+        .expect("address")
+        .to_string();
+    assert!(
+        std::net::TcpStream::connect(&address).is_ok(),
+        "{address} serves"
+    );
+    support::ctrl_break(child.id());
+    let status = wait_exit(&mut child, Duration::from_secs(10)).expect("exits on Ctrl-Break");
+    assert!(status.success(), "{status:?}");
+    assert!(
+        std::net::TcpStream::connect(&address).is_err(),
+        "port {address} closed on exit"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn debug_mode_prints_the_reattach_line_and_stops_on_sigint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut child, entry) = start_debug(dir.path());
+    assert_eq!(entry["Addr"]["Network"], "unix");
     let socket = entry["Addr"]["String"]
         .as_str()
         .expect("socket")
@@ -604,34 +738,76 @@ fn debug_mode_prints_the_reattach_line_and_stops_on_sigint() {
     assert!(!std::path::Path::new(&socket).exists(), "socket removed");
 }
 
+/// Not a test: the parent that [`an_orphaned_plugin_stops_by_itself`] starts (this test
+/// binary again, with `ORPHAN_LAUNCHER` naming the socket directory). It starts the plugin
+/// on this process's stdout, waits half a second and exits, which leaves the plugin an
+/// orphan. Run as part of the suite it does nothing.
 #[test]
-fn an_orphaned_plugin_stops_by_itself() {
-    // Terraform crashing must not leave the plugin running: start it from a shell that
-    // exits right after, and watch the socket disappear.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut shell = Command::new("sh")
-        .args(["-c", "\"$0\" & sleep 0.5", &binary().to_string_lossy()])
+fn helper_orphan_launcher_not_a_test() {
+    let Some(socket_dir) = std::env::var_os("ORPHAN_LAUNCHER") else {
+        return;
+    };
+    Command::new(binary())
         .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
         .env("PLUGIN_PROTOCOL_VERSIONS", "6")
-        .env("PLUGIN_UNIX_SOCKET_DIR", dir.path())
+        .env("PLUGIN_UNIX_SOCKET_DIR", socket_dir)
         .env_remove("PLUGIN_CLIENT_CERT")
+        .stdin(Stdio::null())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("plugin starts");
+    std::thread::sleep(Duration::from_millis(500));
+    std::process::exit(0);
+}
+
+/// Terraform crashing must not leave the plugin running: started by a parent that exits
+/// right after (unix: the plugin sees its parent change; Windows: it sees its parent process
+/// end), it stops and removes its socket (unix) or closes its port (Windows).
+#[test]
+fn an_orphaned_plugin_stops_by_itself() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut launcher = Command::new(std::env::current_exe().expect("this test binary"))
+        .args([
+            "--exact",
+            "helper_orphan_launcher_not_a_test",
+            "--test-threads=1",
+        ])
+        .env("ORPHAN_LAUNCHER", dir.path())
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("shell starts");
+        .expect("launcher starts");
+    // The test harness prints its own lines first; the handshake is the line with `|grpc|`.
+    let mut out = BufReader::new(launcher.stdout.take().expect("stdout"));
     let mut line = String::new();
-    BufReader::new(shell.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("handshake line");
-    let socket = line.split('|').nth(3).expect("address").to_string();
-    assert!(std::path::Path::new(&socket).exists());
-    let _ = shell.wait();
+    let handshake = loop {
+        line.clear();
+        let read = out.read_line(&mut line).expect("launcher output");
+        assert!(
+            read > 0,
+            "the launcher ended without the plugin's handshake line"
+        );
+        if line.contains("|grpc|") {
+            break line.trim_end().to_string();
+        }
+    };
+    let fields: Vec<&str> = handshake.split('|').collect();
+    let (network, address) = (fields[2].to_string(), fields[3].to_string());
+    let serving = || match network.as_str() {
+        "unix" => std::path::Path::new(&address).exists(),
+        _ => std::net::TcpStream::connect(&address).is_ok(),
+    };
+    assert!(serving(), "the plugin serves at {address} ({network})");
+    let _ = launcher.wait();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while std::path::Path::new(&socket).exists() && std::time::Instant::now() < deadline {
+    while serving() && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(
-        !std::path::Path::new(&socket).exists(),
-        "the orphaned plugin should stop and remove its socket"
+        !serving(),
+        "the orphaned plugin should stop and close {address} ({network})"
     );
+    assert_eq!(network, if cfg!(unix) { "unix" } else { "tcp" });
 }

@@ -508,8 +508,9 @@ async fn proxies_that_cannot_be_reached_or_hang_and_hosts_that_do_not_resolve_fa
     );
 }
 
-// Processes are looked up in /proc.
-#[cfg(target_os = "linux")]
+/// mitmdump and whatever it started (on Windows its launcher starts Python) are gone once
+/// the proxy is dropped. The process table is `/proc` on Linux, `ps` on macOS, Win32_Process
+/// on Windows.
 #[test]
 fn a_dropped_proxy_leaves_no_process_behind() {
     let Some(proxy) = InterceptingProxy::start(&[], ProxyOptions::default()) else {
@@ -518,12 +519,28 @@ fn a_dropped_proxy_leaves_no_process_behind() {
     let pid = proxy.pid();
     let mut pids = vec![pid];
     pids.extend(support::descendants(pid));
-    assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
+    assert!(
+        support::exists(pid),
+        "the proxy {pid} is not in the process table"
+    );
     drop(proxy);
-    for pid in pids {
-        assert!(
-            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
-            "process {pid} outlived the proxy"
-        );
-    }
+    // A process tree ends a moment after its top: give it ten seconds (a look at the
+    // process table takes a second on Windows).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let left = loop {
+        let table = support::process_table();
+        let left: Vec<u32> = pids
+            .iter()
+            .copied()
+            .filter(|p| table.iter().any(|(q, _)| q == p))
+            .collect();
+        if left.is_empty() || std::time::Instant::now() > deadline {
+            break left;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(
+        left.is_empty(),
+        "processes {left:?} outlived the proxy (of {pids:?})"
+    );
 }

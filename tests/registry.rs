@@ -14,7 +14,7 @@ use release_support::gpg::{Key, Keyring};
 use release_support::harness::{with_release, ReleaseCtx};
 use release_support::https::Server;
 use release_support::install::Install;
-use release_support::{hashes, sums_name, zip_name, Release, VERSION};
+use release_support::{arch, hashes, os, sums_name, zip_name, Release, PLATFORM, VERSION};
 use serde_json::json;
 
 /// Where this registry's `providers.v1` lives, as its discovery document says.
@@ -56,7 +56,7 @@ fn publish(server: &Server, base: &str, served: &Served) {
         &json!({ "versions": [{
             "version": VERSION,
             "protocols": ["6.0"],
-            "platforms": [{ "os": "linux", "arch": "amd64" }],
+            "platforms": [{ "os": os(), "arch": arch() }],
         }] }),
     );
     let files = format!("/releases/v{VERSION}");
@@ -66,11 +66,15 @@ fn publish(server: &Server, base: &str, served: &Served) {
         .map(|k| json!({ "key_id": k.key_id, "ascii_armor": k.armor }))
         .collect();
     server.put_json(
-        &format!("{base}cloudhsm-iac/cloudhsm/{VERSION}/download/linux/amd64"),
+        &format!(
+            "{base}cloudhsm-iac/cloudhsm/{VERSION}/download/{}/{}",
+            os(),
+            arch()
+        ),
         &json!({
             "protocols": ["6.0"],
-            "os": "linux",
-            "arch": "amd64",
+            "os": os(),
+            "arch": arch(),
             "filename": zip_name(),
             "download_url": format!("{}{files}/{}", server.base, zip_name()),
             "shasums_url": format!("{}{files}/{}", server.base, sums_name()),
@@ -163,7 +167,11 @@ async fn installs_from_a_registry_found_by_service_discovery() {
         );
         for wanted in [
             format!("GET {DISCOVERED_BASE}cloudhsm-iac/cloudhsm/versions"),
-            format!("GET {DISCOVERED_BASE}cloudhsm-iac/cloudhsm/{VERSION}/download/linux/amd64"),
+            format!(
+                "GET {DISCOVERED_BASE}cloudhsm-iac/cloudhsm/{VERSION}/download/{}/{}",
+                os(),
+                arch()
+            ),
             format!("GET /releases/v{VERSION}/{}.sig", sums_name()),
         ] {
             assert!(asked.contains(&wanted), "no {wanted:?} in {asked:?}");
@@ -210,7 +218,12 @@ async fn installs_cloudhsm_iac_cloudhsm_through_a_cli_configuration_host_block()
         // block) and records the same hashes of the release.
         std::fs::remove_file(install.path().join(".terraform.lock.hcl")).expect("lock file");
         let lock = install
-            .run(&["providers", "lock", "-no-color", "-platform=linux_amd64"])
+            .run(&[
+                "providers",
+                "lock",
+                "-no-color",
+                &format!("-platform={PLATFORM}"),
+            ])
             .ok();
         assert_eq!(
             sorted(hashes::locked(install.path(), support::SOURCE)),

@@ -13,7 +13,9 @@ use std::process::{Command, Output};
 
 use cloudhsm_emulator::ClusterSpec;
 use release_support::gpg::Keyring;
-use release_support::{run_release, sums_name, text, zip_name, NAME, PLATFORM, VERSION};
+use release_support::{
+    binary_name, run_release, sums_name, text, zip_name, NAME, OTHER_PLATFORM, PLATFORM, VERSION,
+};
 
 fn terraform(tf: &Path, dir: &Path, cli_config: &Path, args: &[&str]) -> Output {
     Command::new(tf)
@@ -42,7 +44,7 @@ fn init_and_plan(
         &cli_config,
         format!(
             "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{}\"]\n  }}\n}}\n",
-            mirror.display(),
+            support::hcl_path(mirror),
             support::SOURCE
         ),
     )
@@ -94,7 +96,8 @@ fn init_and_plan(
 }
 
 /// Checks what every release must hold, signed or not: the zip with exactly the versioned
-/// binary, both manifests, and a SHA256SUMS that `sha256sum -c` accepts.
+/// binary, both manifests, and a SHA256SUMS in `sha256sum`'s format (`<hex>  <name>`, LF,
+/// in name order) whose every line is the file's SHA-256.
 fn check_contents(dist: &Path) {
     // What the registry expects.
     let zip = dist.join(zip_name());
@@ -115,16 +118,27 @@ fn check_contents(dist: &Path) {
         sums.contains(&format!("{NAME}_{VERSION}_manifest.json")),
         "{sums}"
     );
-    let check = Command::new("sha256sum")
-        .args(["-c", &sums_name()])
-        .current_dir(dist)
-        .output()
-        .expect("sha256sum runs");
     assert!(
-        check.status.success(),
-        "checksums do not match:\n{}",
-        text(&check)
+        !sums.contains('\r'),
+        "SHA256SUMS has CR line ends: {sums:?}"
     );
+    let mut listed = Vec::new();
+    for line in sums.lines() {
+        let (hex, file) = line
+            .split_once("  ")
+            .unwrap_or_else(|| panic!("not `<sha256>  <name>`: {line:?}"));
+        assert_eq!(hex.len(), 64, "{line:?}");
+        let bytes = std::fs::read(dist.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(
+            hex,
+            release_support::hashes::sha256_hex(&bytes),
+            "SHA256SUMS is wrong for {file}"
+        );
+        listed.push(file.to_string());
+    }
+    let mut sorted = listed.clone();
+    sorted.sort();
+    assert_eq!(listed, sorted, "SHA256SUMS lists its files in name order");
 
     let listing = Command::new("unzip")
         .arg("-Z1")
@@ -133,7 +147,7 @@ fn check_contents(dist: &Path) {
         .expect("unzip runs");
     assert_eq!(
         String::from_utf8_lossy(&listing.stdout).trim(),
-        format!("{NAME}_v{VERSION}"),
+        binary_name(),
         "the zip holds exactly the versioned binary"
     );
 }
@@ -306,7 +320,7 @@ async fn signing_refuses_an_archive_of_a_platform_whose_tests_did_not_run() {
         let dist = tempfile::tempdir().expect("dist");
         // As the release workflow assembles it: zips built elsewhere, one of them for a
         // platform no test run vouches for.
-        for platform in [PLATFORM, "darwin_arm64"] {
+        for platform in [PLATFORM, OTHER_PLATFORM] {
             std::fs::write(
                 dist.path().join(format!("{NAME}_{VERSION}_{platform}.zip")),
                 release_support::foreign_zip(),
@@ -319,7 +333,7 @@ async fn signing_refuses_an_archive_of_a_platform_whose_tests_did_not_run() {
         assert!(!out.status.success(), "release.sh signed:\n{}", text(&out));
         let said = support::flat(&text(&out));
         assert!(
-            said.contains("not signing") && said.contains("darwin_arm64"),
+            said.contains("not signing") && said.contains(OTHER_PLATFORM),
             "{said}"
         );
         for gone in ["publish.txt".to_string(), format!("{}.sig", sums_name())] {
@@ -328,4 +342,122 @@ async fn signing_refuses_an_archive_of_a_platform_whose_tests_did_not_run() {
     })
     .await
     .expect("release thread");
+}
+
+/// What `release-pack.py` recorded for each entry of `zip`: name, date, mode, made on.
+fn entries(zip: &Path) -> Vec<serde_json::Value> {
+    let out = Command::new(support::python())
+        .arg("-c")
+        .arg(
+            "import json, sys, zipfile\n\
+             print(json.dumps([{'name': i.filename, 'date': list(i.date_time), \
+             'mode': i.external_attr >> 16, 'system': i.create_system, \
+             'method': i.compress_type, 'extra': i.extra.hex(), 'comment': i.comment.hex()} \
+             for i in zipfile.ZipFile(sys.argv[1]).infolist()]))",
+        )
+        .arg(zip)
+        .output()
+        .expect("python runs");
+    assert!(out.status.success(), "{}", text(&out));
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// `release.sh --profile dev` into `dist`, unsigned, under `umask` and with `env`.
+fn pack_with(dist: &Path, umask: &str, env: &[(&str, &str)]) -> Output {
+    let out = Command::new(support::bash())
+        .arg("-c")
+        .arg(format!(
+            "umask {umask} && exec bash scripts/release.sh --profile dev"
+        ))
+        .current_dir(release_support::root())
+        .env("DIST_DIR", dist)
+        .env_remove("GPG_SIGNING_KEY")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .envs(env.iter().copied())
+        .output()
+        .expect("bash runs release.sh");
+    assert!(out.status.success(), "release.sh failed:\n{}", text(&out));
+    out
+}
+
+/// Two packs of one build are the same bytes, whatever the clock, the binary's timestamp,
+/// the umask and the target directory's path say; every entry is dated SOURCE_DATE_EPOCH
+/// (the commit's time unless set), executable, recorded as made on unix, with no extra
+/// fields. (`scripts/release-rebuild-check.sh`, which `test.sh` runs through
+/// `scripts/release-workflow-local.sh`, rebuilds the release profile from scratch at another
+/// path and compares the same way.)
+#[test]
+fn packing_the_same_build_twice_gives_the_same_bytes() {
+    let a = tempfile::tempdir().expect("dist a");
+    let b = tempfile::tempdir().expect("dist b");
+    pack_with(a.path(), "022", &[]);
+    // Another second (zip dates have 2-second steps), another mtime on the binary, another
+    // umask, and a DIST_DIR of another length.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let binary = support::provider_binary();
+    std::fs::File::options()
+        .append(true)
+        .open(&binary)
+        .and_then(|f| f.set_modified(std::time::SystemTime::now()))
+        .expect("touch the binary");
+    let b_dist = b.path().join("a/longer/path/to/dist");
+    pack_with(&b_dist, "077", &[]);
+    for file in [zip_name(), sums_name()] {
+        let (x, y) = (
+            std::fs::read(a.path().join(&file)).expect("first"),
+            std::fs::read(b_dist.join(&file)).expect("second"),
+        );
+        assert!(x == y, "{file} differs between two packs of one build");
+    }
+
+    let commit_time: i64 = String::from_utf8(
+        Command::new("git")
+            .args(["log", "-1", "--format=%ct"])
+            .current_dir(release_support::root())
+            .output()
+            .expect("git runs")
+            .stdout,
+    )
+    .expect("text")
+    .trim()
+    .parse()
+    .expect("seconds");
+    let dated = |epoch: i64| {
+        let t = time::OffsetDateTime::from_unix_timestamp(epoch.max(315_532_800)).expect("time");
+        serde_json::json!([
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second() / 2 * 2
+        ])
+    };
+    let listed = entries(&a.path().join(zip_name()));
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let entry = &listed[0];
+    assert_eq!(entry["name"], binary_name());
+    assert_eq!(entry["date"], dated(commit_time), "dated the commit's time");
+    assert_eq!(entry["mode"], 0o100755, "a regular file, rwxr-xr-x");
+    assert_eq!(entry["system"], 3, "made on unix, so the mode counts");
+    assert_eq!(entry["method"], 8, "deflated");
+    assert_eq!(
+        entry["extra"], "",
+        "no extra fields (they carry timestamps and ids)"
+    );
+    assert_eq!(entry["comment"], "");
+
+    // SOURCE_DATE_EPOCH chooses the date.
+    let c = tempfile::tempdir().expect("dist c");
+    pack_with(c.path(), "022", &[("SOURCE_DATE_EPOCH", "1700000000")]);
+    let listed = entries(&c.path().join(zip_name()));
+    assert_eq!(
+        listed[0]["date"],
+        serde_json::json!([2023, 11, 14, 22, 13, 20])
+    );
+    assert!(
+        std::fs::read(c.path().join(zip_name())).expect("zip")
+            != std::fs::read(a.path().join(zip_name())).expect("zip"),
+        "another SOURCE_DATE_EPOCH, another zip"
+    );
 }

@@ -236,7 +236,8 @@ fn run_server(options: Options) -> Result<(), String> {
     })
 }
 
-/// The signals that stop the emulator (SIGINT and SIGTERM on unix, Ctrl-C on Windows),
+/// The signals that stop the emulator (SIGINT and SIGTERM on unix, Ctrl-C and Ctrl-Break on
+/// Windows, where Ctrl-Break is what can be sent to one process group),
 /// watched from before the ENDPOINT line is printed so that a script which signals right
 /// after reading it is not lost.
 #[cfg(unix)]
@@ -248,6 +249,7 @@ struct StopSignals {
 #[cfg(windows)]
 struct StopSignals {
     ctrl_c: tokio::signal::windows::CtrlC,
+    ctrl_break: tokio::signal::windows::CtrlBreak,
 }
 
 #[cfg(unix)]
@@ -264,6 +266,8 @@ fn stop_signals() -> Result<StopSignals, String> {
     Ok(StopSignals {
         ctrl_c: tokio::signal::windows::ctrl_c()
             .map_err(|e| format!("cannot watch Ctrl-C: {e}"))?,
+        ctrl_break: tokio::signal::windows::ctrl_break()
+            .map_err(|e| format!("cannot watch Ctrl-Break: {e}"))?,
     })
 }
 
@@ -280,6 +284,7 @@ async fn wait_for_stop(emulator: &Emulator, mut signals: StopSignals) {
 async fn wait_for_stop(emulator: &Emulator, mut signals: StopSignals) {
     tokio::select! {
         _ = signals.ctrl_c.recv() => {}
+        _ = signals.ctrl_break.recv() => {}
         _ = emulator.shutdown_requested() => {}
     }
 }

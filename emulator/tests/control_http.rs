@@ -479,6 +479,60 @@ fn binary_rejects_unknown_flags_and_sign_csr_needs_its_arguments() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--csr"));
 }
 
+/// The ENDPOINT line of a started `cloudhsm-emulator --instant`.
+fn first_line(child: &mut std::process::Child) -> String {
+    let stdout = child.stdout.take().expect("stdout");
+    BufReader::new(stdout)
+        .lines()
+        .next()
+        .expect("a line")
+        .expect("read")
+}
+
+/// Waits up to two seconds for `child` to exit successfully; panics naming `what` otherwise.
+fn exits_cleanly(child: &mut std::process::Child, what: &str) {
+    for _ in 0..100 {
+        if let Ok(Some(s)) = child.try_wait() {
+            assert!(s.success(), "{s:?}");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    panic!("the binary did not exit on {what}");
+}
+
+/// Windows' counterpart of SIGTERM: Ctrl-Break (what can be aimed at one process group; a
+/// Ctrl-C reaches every process of the console) stops it cleanly.
+#[cfg(windows)]
+#[test]
+fn binary_exits_on_ctrl_break() {
+    use std::os::windows::process::CommandExt as _;
+    const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
+    const CTRL_BREAK_EVENT: u32 = 1;
+    #[link(name = "kernel32")]
+    extern "system" {
+        fn GenerateConsoleCtrlEvent(ctrl_event: u32, process_group_id: u32) -> i32;
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cloudhsm-emulator"))
+        .arg("--instant")
+        .creation_flags(CREATE_NEW_PROCESS_GROUP)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let line = first_line(&mut child);
+    assert!(line.starts_with("ENDPOINT=http://127.0.0.1:"), "{line}");
+    // SAFETY: a plain kernel32 call with two integers.
+    let sent = unsafe { GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, child.id()) };
+    assert!(
+        sent != 0,
+        "GenerateConsoleCtrlEvent: {} (the test needs a console)",
+        std::io::Error::last_os_error()
+    );
+    exits_cleanly(&mut child, "Ctrl-Break");
+}
+
 #[cfg(unix)]
 #[test]
 fn binary_exits_on_sigterm() {
@@ -488,25 +542,12 @@ fn binary_exits_on_sigterm() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    let stdout = child.stdout.take().expect("stdout");
-    let line = BufReader::new(stdout)
-        .lines()
-        .next()
-        .expect("a line")
-        .expect("read");
+    let line = first_line(&mut child);
     assert!(line.starts_with("ENDPOINT=http://127.0.0.1:"), "{line}");
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .expect("kill");
     assert!(status.success());
-    for _ in 0..100 {
-        if let Ok(Some(s)) = child.try_wait() {
-            assert!(s.success(), "{s:?}");
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    panic!("the binary did not exit on SIGTERM");
+    exits_cleanly(&mut child, "SIGTERM");
 }

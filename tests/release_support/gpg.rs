@@ -12,7 +12,8 @@ use std::process::{Command, Output};
 pub fn gpg() -> Option<PathBuf> {
     let named = std::env::var_os("GPG").map(PathBuf::from);
     let found = match named {
-        Some(p) if p.is_absolute() => p.is_file().then_some(p),
+        // `.exe` added on Windows, where scripts (ensure-gnupg.sh) name it without.
+        Some(p) if p.is_absolute() => crate::support::executable_file(&p),
         Some(p) => on_path(&p.to_string_lossy()),
         None => on_path("gpg"),
     };
@@ -30,11 +31,7 @@ pub fn gpg() -> Option<PathBuf> {
 }
 
 fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join(name))
-            .find(|f| f.is_file())
-    })
+    crate::support::which(name)
 }
 
 /// A signing key made in a [`Keyring`].
@@ -150,8 +147,8 @@ impl Keyring {
 impl Drop for Keyring {
     fn drop(&mut self) {
         // Stops the agent of this GNUPGHOME only (found through its socket there).
-        let gpgconf = self.gpg.with_file_name("gpgconf");
-        let gpgconf = if gpgconf.is_file() {
+        let gpgconf = crate::support::executable_file(&self.gpg.with_file_name("gpgconf"));
+        let gpgconf = if let Some(gpgconf) = gpgconf {
             gpgconf
         } else {
             PathBuf::from("gpgconf")

@@ -2,6 +2,15 @@
 //! registry, a network mirror and the host of the release files: fixed answers by path
 //! (GET and HEAD, HTTP/1.1, one request per connection), a log of every request, and a
 //! certificate from a test CA that Terraform trusts through `SSL_CERT_FILE`.
+//!
+//! Terraform is a Go program, and Go reads `SSL_CERT_FILE` on Linux and the BSDs only: on
+//! macOS it asks the Security framework, on Windows the system certificate store. There the
+//! CA must be in the system's trust store, which a test may change only on a throwaway
+//! machine: with `RELEASE_TESTS_TRUST_STORE=system` (the release workflow sets it on its
+//! macOS and Windows runners) one CA per test binary is added to it (macOS: `sudo security
+//! add-trusted-cert -d` into the System keychain; Windows: `certutil -addstore Root`).
+//! Without it those platforms skip the HTTPS tests, or fail them when `CI=true`
+//! ([`system_trust_needed`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,25 +25,95 @@ pub struct TestCa {
     issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
 }
 
+/// Valid from yesterday for a month: macOS refuses server certificates valid for longer
+/// than 825 days.
+fn validity(params: &mut rcgen::CertificateParams) {
+    let now = time::OffsetDateTime::now_utc();
+    params.not_before = now - time::Duration::days(1);
+    params.not_after = now + time::Duration::days(30);
+}
+
+/// A new self-signed CA: its certificate and key, in PEM.
+fn make_ca() -> (String, String) {
+    let key = rcgen::KeyPair::generate().expect("CA key");
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "cloudhsm release tests CA");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::CrlSign,
+    ];
+    validity(&mut params);
+    let cert = params.self_signed(&key).expect("CA certificate");
+    (cert.pem(), key.serialize_pem())
+}
+
+/// Whether Terraform trusts a test CA only through the system's trust store here (macOS,
+/// Windows), and whether that may be changed (`RELEASE_TESTS_TRUST_STORE=system`): `Some(true)`
+/// it may, `Some(false)` it may not (the caller skips, or fails when `CI=true`), `None` not
+/// needed (`SSL_CERT_FILE` is enough).
+pub fn system_trust_needed() -> Option<bool> {
+    if !cfg!(any(target_os = "macos", windows)) {
+        return None;
+    }
+    Some(std::env::var("RELEASE_TESTS_TRUST_STORE").is_ok_and(|v| v == "system"))
+}
+
+/// The CA of this test binary in the system's trust store, added on first use.
+fn system_trusted_ca() -> &'static (String, String) {
+    static CA: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    CA.get_or_init(|| {
+        let (cert, key) = make_ca();
+        let file = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("release-tests-ca-{}.pem", std::process::id()));
+        std::fs::write(&file, &cert).expect("CA file");
+        let mut add = if cfg!(target_os = "macos") {
+            let mut cmd = std::process::Command::new("sudo");
+            cmd.args([
+                "-n",
+                "security",
+                "add-trusted-cert",
+                "-d",
+                "-r",
+                "trustRoot",
+            ])
+            .args(["-k", "/Library/Keychains/System.keychain"])
+            .arg(&file);
+            cmd
+        } else {
+            let mut cmd = std::process::Command::new("certutil");
+            cmd.args(["-addstore", "-f", "Root"]).arg(&file);
+            cmd
+        };
+        let out = add.output().expect("the trust store tool runs");
+        assert!(
+            out.status.success(),
+            "could not add the test CA to the system's trust store ({add:?}):\n{}",
+            super::text(&out)
+        );
+        (cert, key)
+    })
+}
+
 impl TestCa {
+    /// A fresh CA trusted through `SSL_CERT_FILE`; on macOS and Windows the test binary's CA
+    /// in the system's trust store (see [`system_trust_needed`]).
     pub fn new() -> Self {
-        let key = rcgen::KeyPair::generate().expect("CA key");
-        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "cloudhsm release tests CA");
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params.key_usages = vec![
-            rcgen::KeyUsagePurpose::KeyCertSign,
-            rcgen::KeyUsagePurpose::CrlSign,
-        ];
-        let cert = params.self_signed(&key).expect("CA certificate");
+        let (cert, key) = match system_trust_needed() {
+            Some(true) => system_trusted_ca().clone(),
+            Some(false) => panic!(
+                "Terraform trusts a test CA only through the system's trust store here; \
+                 set RELEASE_TESTS_TRUST_STORE=system on a throwaway machine"
+            ),
+            None => make_ca(),
+        };
+        let key = rcgen::KeyPair::from_pem(&key).expect("CA key");
+        let issuer = rcgen::Issuer::from_ca_cert_pem(&cert, key).expect("CA certificate");
         let dir = tempfile::tempdir().expect("CA dir");
-        std::fs::write(dir.path().join("ca.pem"), cert.pem()).expect("ca.pem");
-        TestCa {
-            dir,
-            issuer: rcgen::Issuer::new(params, key),
-        }
+        std::fs::write(dir.path().join("ca.pem"), &cert).expect("ca.pem");
+        TestCa { dir, issuer }
     }
 
     /// The CA certificate (PEM), for `SSL_CERT_FILE`.
@@ -54,6 +133,7 @@ impl TestCa {
             rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
                 .expect("server params");
         params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+        validity(&mut params);
         let cert = params
             .signed_by(&key, &self.issuer)
             .expect("server certificate");

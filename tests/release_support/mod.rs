@@ -20,7 +20,45 @@ use std::sync::OnceLock;
 
 pub const NAME: &str = "terraform-provider-cloudhsm";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-pub const PLATFORM: &str = "linux_amd64";
+/// Terraform's name of the platform the tests run on (and release.sh packs for).
+pub const PLATFORM: &str = if cfg!(all(target_os = "linux", target_arch = "x86_64")) {
+    "linux_amd64"
+} else if cfg!(all(target_os = "linux", target_arch = "aarch64")) {
+    "linux_arm64"
+} else if cfg!(all(target_os = "macos", target_arch = "x86_64")) {
+    "darwin_amd64"
+} else if cfg!(all(target_os = "macos", target_arch = "aarch64")) {
+    "darwin_arm64"
+} else if cfg!(all(target_os = "windows", target_arch = "x86_64")) {
+    "windows_amd64"
+} else {
+    "unsupported_platform"
+};
+
+/// A release platform other than [`PLATFORM`], whose tests do not run here.
+pub const OTHER_PLATFORM: &str = if cfg!(all(target_os = "macos", target_arch = "aarch64")) {
+    "linux_arm64"
+} else {
+    "darwin_arm64"
+};
+
+/// The binary's suffix in the archive (`.exe` on Windows), as release.sh names it.
+pub const EXE: &str = std::env::consts::EXE_SUFFIX;
+
+/// Terraform's OS (`linux`, `darwin`, `windows`) of [`PLATFORM`].
+pub fn os() -> &'static str {
+    PLATFORM.split_once('_').map_or(PLATFORM, |(os, _)| os)
+}
+
+/// Terraform's architecture (`amd64`, `arm64`) of [`PLATFORM`].
+pub fn arch() -> &'static str {
+    PLATFORM.split_once('_').map_or("", |(_, arch)| arch)
+}
+
+/// The provider binary's name inside the archive.
+pub fn binary_name() -> String {
+    format!("{NAME}_v{VERSION}{EXE}")
+}
 
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -45,13 +83,13 @@ pub fn sums_name() -> String {
 
 /// `scripts/release.sh --profile dev <args>` into `dist` (reusing the debug build), signing
 /// with `key` from `keyring` when given. Nothing from the caller's environment chooses a
-/// key, a passphrase or the tested platforms.
+/// key, a passphrase or the tested platforms: this platform's tests are the ones running.
 pub fn run_release(
     dist: &Path,
     signing: Option<(&gpg::Keyring, &gpg::Key)>,
     args: &[&str],
 ) -> Output {
-    let mut cmd = Command::new("bash");
+    let mut cmd = Command::new(crate::support::bash());
     cmd.arg(root().join("scripts/release.sh"))
         .args(["--profile", "dev"])
         .args(args)
@@ -59,7 +97,7 @@ pub fn run_release(
         .env("DIST_DIR", dist)
         .env_remove("GPG_SIGNING_KEY")
         .env_remove("GPG_PASSPHRASE")
-        .env_remove("TESTED_PLATFORMS");
+        .env("TESTED_PLATFORMS", PLATFORM);
     if let Some((keyring, key)) = signing {
         cmd.env("GNUPGHOME", keyring.home())
             .env("GPG", keyring.gpg_path())
@@ -97,7 +135,7 @@ impl Release {
             .collect()
     }
 
-    /// The SHA-256 that SHA256SUMS gives the linux_amd64 zip.
+    /// The SHA-256 that SHA256SUMS gives this platform's zip.
     pub fn listed_shasum(&self) -> String {
         let sums = String::from_utf8(self.file(&sums_name())).expect("SHA256SUMS is text");
         sums.lines()
@@ -128,25 +166,43 @@ pub fn signed_release(gpg: &Path, binary: &str) -> &'static Release {
 /// A zip that is not the release's: an attacker's binary under the provider's file name.
 pub fn foreign_zip() -> Vec<u8> {
     let dir = tempfile::tempdir().expect("scratch");
-    let exe = format!("{NAME}_v{VERSION}");
-    std::fs::write(
-        dir.path().join(&exe),
-        "#!/bin/sh\necho not the provider >&2\nexit 1\n",
-    )
-    .expect("binary");
-    let out = Command::new("zip")
-        .args(["-q", "-X", "foreign.zip", &exe])
-        .current_dir(dir.path())
-        .output()
-        .expect("zip runs");
+    let exe = dir.path().join("binary");
+    std::fs::write(&exe, "#!/bin/sh\necho not the provider >&2\nexit 1\n").expect("binary");
+    let zip = dir.path().join("foreign.zip");
+    let out = pack(&[
+        "zip".as_ref(),
+        zip.as_os_str(),
+        "0".as_ref(),
+        format!("{}={}", binary_name(), exe.display()).as_ref(),
+    ]);
     assert!(out.status.success(), "{}", text(&out));
-    std::fs::read(dir.path().join("foreign.zip")).expect("foreign.zip")
+    std::fs::read(&zip).expect("foreign.zip")
 }
 
-/// What the tests need from the machine: Terraform and gpg, or `None` (skipped, with a
-/// message) when one is missing outside CI; in CI a missing one fails the test.
+/// `scripts/release-pack.py <args>`, with the Python the scripts would use.
+pub fn pack(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(crate::support::python())
+        .arg(root().join("scripts/release-pack.py"))
+        .args(args)
+        .output()
+        .expect("python runs release-pack.py")
+}
+
+/// What the HTTPS tests need from the machine: Terraform and gpg, and on macOS and Windows
+/// leave to add a test CA to the system's trust store (see [`https`]); `None` (skipped,
+/// with a message) when one is missing outside CI; in CI a missing one fails the test.
 pub fn tools() -> Option<(PathBuf, PathBuf)> {
     let tf = crate::support::terraform();
     let gpg = gpg::gpg();
+    if https::system_trust_needed() == Some(false) {
+        let why = "Terraform (Go) trusts a test CA only through the system's trust store on \
+                   macOS and Windows; set RELEASE_TESTS_TRUST_STORE=system on a throwaway \
+                   machine (the release workflow does) to let the tests add one";
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true, but {why}");
+        }
+        eprintln!("SKIPPED: {why}");
+        return None;
+    }
     Some((tf?, gpg?))
 }

@@ -50,7 +50,10 @@ pub fn our_mirror(dir: &Path) -> PathBuf {
     std::fs::create_dir_all(&target).expect("mirror dir");
     std::fs::copy(
         super::provider_binary(),
-        target.join(format!("terraform-provider-cloudhsm_v{version}")),
+        target.join(format!(
+            "terraform-provider-cloudhsm_v{version}{}",
+            std::env::consts::EXE_SUFFIX
+        )),
     )
     .expect("copy the provider into the mirror");
     mirror
@@ -64,8 +67,8 @@ pub fn write_mirrors_config(dir: &Path, aws: &Path) -> PathBuf {
         &cli_config,
         format!(
             "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/cloudhsm-iac/cloudhsm\"]\n  }}\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n}}\n",
-            our_mirror(dir).display(),
-            aws.display()
+            super::hcl_path(&our_mirror(dir)),
+            super::hcl_path(aws)
         ),
     )
     .expect("cli config");

@@ -9,10 +9,13 @@
 #![allow(dead_code)]
 
 mod mirrors;
+mod process;
 mod proxy;
-// Test binaries without a proxy test or a mirror leave them unused.
+// Test binaries without a proxy, process or mirror test leave them unused.
 #[allow(unused_imports)]
 pub use mirrors::*;
+#[allow(unused_imports)]
+pub use process::*;
 #[allow(unused_imports)]
 pub use proxy::*;
 
@@ -23,6 +26,9 @@ use cloudhsm_emulator::{CaKey, ClusterSpec, Control, Emulator, EmulatorConfig, T
 
 pub const SOURCE: &str = "registry.terraform.io/cloudhsm-iac/cloudhsm";
 
+/// The empty CLI configuration: the null device (`/dev/null`, or `NUL` on Windows).
+pub const DEV_NULL: &str = if cfg!(windows) { "NUL" } else { "/dev/null" };
+
 /// The Terraform CLI to use, or `None` (with a message) when there is none outside CI.
 pub fn terraform() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -32,9 +38,9 @@ pub fn terraform() -> Option<PathBuf> {
         Some(root.join(".tools/terraform")),
     ];
     for c in candidates.into_iter().flatten() {
-        if c.is_file() {
+        if let Some(file) = executable_file(&c) {
             // Terraform runs in a scratch directory: a relative TERRAFORM must not break.
-            return Some(std::fs::canonicalize(&c).unwrap_or(c));
+            return Some(absolute(file));
         }
         if let Some(found) = which(&c.to_string_lossy()) {
             return Some(found);
@@ -52,23 +58,87 @@ pub fn terraform() -> Option<PathBuf> {
     None
 }
 
-fn which(name: &str) -> Option<PathBuf> {
+/// `path` if it is a file, else `path` with the platform's executable suffix (`.exe` on
+/// Windows, where scripts and `command -v` name programs without it) if that is one.
+pub fn executable_file(path: &Path) -> Option<PathBuf> {
+    if path.is_file() {
+        return Some(path.to_path_buf());
+    }
+    let suffix = std::env::consts::EXE_SUFFIX;
+    if suffix.is_empty() || path.as_os_str().is_empty() {
+        return None;
+    }
+    let mut with = path.as_os_str().to_owned();
+    with.push(suffix);
+    let with = PathBuf::from(with);
+    with.is_file().then_some(with)
+}
+
+/// `path` made absolute against the current directory, without resolving links (on Windows
+/// `canonicalize` answers `\\?\` paths, which some programs do not take).
+pub fn absolute(path: PathBuf) -> PathBuf {
+    std::path::absolute(&path).unwrap_or(path)
+}
+
+/// A program found as a path, or by name on PATH (with `.exe` on Windows).
+pub fn which(name: &str) -> Option<PathBuf> {
     let p = Path::new(name);
     if p.is_absolute() {
-        return p.is_file().then(|| p.to_path_buf());
+        return executable_file(p);
     }
     std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join(name))
-            .find(|f| f.is_file())
+        std::env::split_paths(&paths).find_map(|d| executable_file(&d.join(name)))
     })
+}
+
+/// The bash that runs the project's scripts: `bash` from PATH. On Windows that is Git Bash's
+/// (the workflow's shell); `Command::new("bash")` would look in System32 first and could
+/// start WSL's `bash.exe` instead.
+pub fn bash() -> PathBuf {
+    if cfg!(windows) {
+        which("bash").unwrap_or_else(|| panic!("no bash.exe on PATH; run the tests from Git Bash"))
+    } else {
+        PathBuf::from("bash")
+    }
+}
+
+/// A Python 3 to run: `PYTHON`, else `python3`, else `python` (Windows has no python3; a
+/// `python3` there may be the Microsoft Store's stub, which runs nothing), whichever runs.
+pub fn python() -> PathBuf {
+    let candidates: Vec<String> = match std::env::var("PYTHON") {
+        Ok(p) if !p.is_empty() => vec![p],
+        _ => vec!["python3".into(), "python".into()],
+    };
+    for c in &candidates {
+        let runs = Command::new(c)
+            .args([
+                "-c",
+                "import sys; sys.exit(0 if sys.version_info[0] == 3 else 1)",
+            ])
+            .output()
+            .is_ok_and(|out| out.status.success());
+        if runs {
+            return PathBuf::from(c);
+        }
+    }
+    panic!(
+        "no Python 3 runs (tried {}); install one, or set PYTHON",
+        candidates.join(", ")
+    )
+}
+
+/// `path` as a string for a Terraform configuration (HCL) or CLI configuration: forward
+/// slashes, which Terraform takes on every platform. A Windows path's backslashes would be
+/// escapes in an HCL string (`"C:\Users"` is an error).
+pub fn hcl_path(path: &Path) -> String {
+    path.display().to_string().replace('\\', "/")
 }
 
 /// `(major, minor, patch)` of a Terraform CLI.
 pub fn terraform_version(tf: &Path) -> (u32, u32, u32) {
     let out = std::process::Command::new(tf)
         .args(["version", "-json"])
-        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .env("TF_CLI_CONFIG_FILE", DEV_NULL)
         .output()
         .expect("terraform version runs");
     let json: serde_json::Value =
@@ -148,7 +218,7 @@ pub fn write_dev_overrides(dir: &Path, source: &str, plugin_dir: &Path) -> PathB
         &cli_config,
         format!(
             "provider_installation {{\n  dev_overrides {{\n    \"{source}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-            plugin_dir.display()
+            hcl_path(plugin_dir)
         ),
     )
     .expect("cli config");
@@ -336,9 +406,13 @@ impl Workspace {
         self.spawn_with_env(args, &[])
     }
 
-    /// [`Workspace::spawn`] with extra environment variables.
+    /// [`Workspace::spawn`] with extra environment variables. On Windows Terraform gets a
+    /// process group of its own, which [`interrupt_like_a_terminal`] interrupts.
     pub fn spawn_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
-        self.command(args, env).spawn().expect("terraform starts")
+        let mut cmd = self.command(args, env);
+        #[cfg(windows)]
+        in_own_group(&mut cmd);
+        cmd.spawn().expect("terraform starts")
     }
 
     fn execute(&self, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
@@ -492,33 +566,6 @@ pub fn error_blocks(run: &Run) -> Vec<String> {
         .collect()
 }
 
-/// Every process below `pid`, from /proc (positive pids only: no process-group signals).
-pub fn descendants(pid: u32) -> Vec<u32> {
-    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-                .filter_map(|p| {
-                    let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
-                    // The command name is in parentheses and may hold spaces: skip past it.
-                    let after = &stat[stat.rfind(')')? + 2..];
-                    let ppid = after.split_whitespace().nth(1)?.parse().ok()?;
-                    Some((p, ppid))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut found = Vec::new();
-    let mut frontier = vec![pid];
-    while let Some(parent) = frontier.pop() {
-        for (child, _) in parents.iter().filter(|(_, pp)| *pp == parent) {
-            found.push(*child);
-            frontier.push(*child);
-        }
-    }
-    found
-}
-
 /// Waits (up to 30 s) until `reached` says so; false if it never does.
 pub fn wait_until(mut reached: impl FnMut() -> bool) -> bool {
     for _ in 0..1500 {
@@ -528,25 +575,4 @@ pub fn wait_until(mut reached: impl FnMut() -> bool) -> bool {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     false
-}
-
-/// Ctrl-C as a terminal sends it: SIGINT to `child` and to everything it started (older
-/// Terraform runs as a wrapper plus a child; the provider plugin gets it too). Then waits
-/// for the child and answers its whole output, stdout then stderr.
-pub fn interrupt_like_a_terminal(
-    child: std::process::Child,
-) -> (std::process::ExitStatus, String, String) {
-    let mut pids = vec![child.id()];
-    pids.extend(descendants(child.id()));
-    for pid in &pids {
-        let _ = std::process::Command::new("kill")
-            .args(["-INT", &pid.to_string()])
-            .status();
-    }
-    let output = child.wait_with_output().expect("terraform ends");
-    (
-        output.status,
-        String::from_utf8_lossy(&output.stdout).to_string(),
-        String::from_utf8_lossy(&output.stderr).to_string(),
-    )
 }

@@ -138,7 +138,8 @@ pub fn mitmdump() -> Option<PathBuf> {
             let found = if given.components().count() == 1 {
                 super::which(&given.to_string_lossy())
             } else {
-                given.is_file().then(|| given.clone())
+                // `.exe` added on Windows, where ensure-mitmproxy.sh names it without.
+                super::executable_file(&given)
             };
             if found.is_none() {
                 panic!(
@@ -154,7 +155,7 @@ pub fn mitmdump() -> Option<PathBuf> {
     };
     if let Some(found) = found {
         // mitmdump runs with a scratch working directory: a relative path must not break.
-        return Some(std::fs::canonicalize(&found).unwrap_or(found));
+        return Some(super::absolute(found));
     }
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!(

@@ -7,11 +7,12 @@
 //! Stopping works as go-plugin's does. `GRPCController.Shutdown` (Terraform's way to end the
 //! plugin) and, on unix, SIGTERM first call [`Provider::stop`], so that long waits in flight
 //! end and answer, then shut down gracefully: requests in flight answer first, then the
-//! socket is removed. SIGINT (on Windows, Ctrl-C) is ignored (logged at debug level): a Ctrl-C
-//! in the terminal reaches Terraform and the plugin alike, and Terraform stops the plugin
-//! itself with `StopProvider` and `Shutdown`; only in `--debug` mode, where a developer runs
-//! the plugin in a terminal, does it stop the plugin. On unix the plugin also stops when its
-//! parent process goes away; elsewhere there is no such watch.
+//! socket is removed. SIGINT (on Windows, Ctrl-C and Ctrl-Break) is ignored (logged at debug
+//! level): a Ctrl-C in the terminal reaches Terraform and the plugin alike, and Terraform
+//! stops the plugin itself with `StopProvider` and `Shutdown`; only in `--debug` mode, where
+//! a developer runs the plugin in a terminal, does it stop the plugin. The plugin also stops
+//! when its parent process goes away (unix: its parent changes; Windows: its parent process
+//! ends); elsewhere there is no such watch.
 //!
 //! The unix socket lives in a directory of its own, created with an unpredictable name
 //! (16 bytes of OS randomness) and mode 0700, so nobody else can reach or replace it; an

@@ -1,5 +1,4 @@
 use std::io;
-#[cfg(unix)]
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -10,19 +9,75 @@ use tokio_util::sync::CancellationToken;
 
 use super::accept::{accept_loop, Accept, Handshaker, MAX_TLS_HANDSHAKES};
 use super::connection::{Connection, Io};
+use super::listen::Listener;
 #[cfg(unix)]
-use super::listen::{bind_unix, random_name, Listener, SOCKET_NAME_ATTEMPTS};
+use super::listen::{bind_unix, random_name, SOCKET_NAME_ATTEMPTS};
 use super::{reattach_line, TLS_HANDSHAKE_TIMEOUT};
-#[cfg(unix)]
 use super::{run, ServeError, ServeOptions, SHUTDOWN_GRACE};
-#[cfg(unix)]
 use crate::handshake::{Handshake, Transport};
-#[cfg(unix)]
 use crate::interface::Provider;
-#[cfg(unix)]
 use crate::proto::{plugin as goplugin, tfplugin6 as pb};
-#[cfg(unix)]
 use crate::tls::{self, ServerIdentity};
+
+/// Any stream a test client connects with.
+trait ClientIo: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> ClientIo for T {}
+
+/// Where a test server listens, for the tests that are not about the transport: the unix
+/// socket (go-plugin's default there) on unix, loopback TCP (the only transport) elsewhere.
+/// The unix socket's files are removed when the second half is dropped.
+#[cfg(unix)]
+fn test_listener(parent: &Path) -> (Listener, String, Option<super::listen::SocketFiles>) {
+    let (listener, files) = bind_unix(parent, random_name).expect("bind");
+    let address = files.socket.display().to_string();
+    (Listener::Unix(listener), address, Some(files))
+}
+
+#[cfg(not(unix))]
+fn test_listener(_parent: &Path) -> (Listener, String, Option<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address").to_string();
+    listener.set_nonblocking(true).expect("non-blocking");
+    let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+    (Listener::Tcp(listener), address, None)
+}
+
+/// Connects to a test server's address: a unix socket's path, or `127.0.0.1:<port>`.
+async fn connect(address: &str) -> io::Result<Box<dyn ClientIo>> {
+    #[cfg(unix)]
+    if !address.starts_with("127.0.0.1:") {
+        return Ok(Box::new(tokio::net::UnixStream::connect(address).await?));
+    }
+    Ok(Box::new(tokio::net::TcpStream::connect(address).await?))
+}
+
+/// The transport of [`shutdown_during_an_apply`]'s handshake: a unix socket in `parent` on
+/// unix, a loopback TCP port elsewhere.
+fn test_transport(parent: &Path) -> Transport {
+    #[cfg(unix)]
+    {
+        Transport::Unix {
+            dir: parent.to_path_buf(),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = parent;
+        Transport::Tcp {
+            min_port: 23300,
+            max_port: 23399,
+        }
+    }
+}
+
+/// Whether a test server's address is gone: the socket file removed, or the port closed.
+fn address_is_gone(address: &str) -> bool {
+    if address.starts_with("127.0.0.1:") {
+        std::net::TcpStream::connect(address).is_err()
+    } else {
+        !Path::new(address).exists()
+    }
+}
 
 #[test]
 fn reattach_line_names_the_source_address_and_socket() {
@@ -114,11 +169,9 @@ async fn the_socket_never_reuses_or_replaces_an_existing_path() {
 }
 
 /// Trusts exactly one server certificate, as go-plugin's client does.
-#[cfg(unix)]
 #[derive(Debug)]
 struct Pinned(Vec<u8>, rustls::crypto::WebPkiSupportedAlgorithms);
 
-#[cfg(unix)]
 impl rustls::client::danger::ServerCertVerifier for Pinned {
     fn verify_server_cert(
         &self,
@@ -155,14 +208,14 @@ impl rustls::client::danger::ServerCertVerifier for Pinned {
     }
 }
 
-#[cfg(unix)]
+/// Over the unix socket on unix, loopback TCP elsewhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_never_finishes_the_tls_handshake_is_dropped() {
     use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
     use tokio::io::AsyncReadExt as _;
 
     let parent = tempfile::tempdir().expect("tempdir");
-    let (listener, files) = bind_unix(parent.path(), random_name).expect("bind");
+    let (listener, address, _files) = test_listener(parent.path());
     let server = ServerIdentity::generate().expect("server identity");
     let client_key = rcgen::KeyPair::generate().expect("key");
     let client_cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
@@ -174,7 +227,7 @@ async fn a_client_that_never_finishes_the_tls_handshake_is_dropped() {
     let shutdown = CancellationToken::new();
     let timeout = Duration::from_millis(500);
     tokio::spawn(accept_loop(
-        Listener::Unix(listener),
+        listener,
         Some(tokio_rustls::TlsAcceptor::from(config)),
         timeout,
         sender,
@@ -182,9 +235,7 @@ async fn a_client_that_never_finishes_the_tls_handshake_is_dropped() {
     ));
 
     // Connects and says nothing.
-    let mut silent = tokio::net::UnixStream::connect(&files.socket)
-        .await
-        .expect("connect");
+    let mut silent = connect(&address).await.expect("connect");
 
     // Meanwhile a real client is served.
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -202,9 +253,7 @@ async fn a_client_that_never_finishes_the_tls_handshake_is_dropped() {
             PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(client_key.serialize_der())),
         )
         .expect("client auth");
-    let stream = tokio::net::UnixStream::connect(&files.socket)
-        .await
-        .expect("connect");
+    let stream = connect(&address).await.expect("connect");
     let started = std::time::Instant::now();
     let _client = tokio_rustls::TlsConnector::from(Arc::new(client_config))
         .connect(ServerName::try_from("localhost").expect("name"), stream)
@@ -231,7 +280,6 @@ async fn a_client_that_never_finishes_the_tls_handshake_is_dropped() {
 
 /// A provider whose one resource's apply waits (up to ten minutes) until `stop` is called,
 /// like an apply polling a cluster.
-#[cfg(unix)]
 struct Waiter {
     stop: CancellationToken,
     applying: Arc<tokio::sync::Notify>,
@@ -239,7 +287,6 @@ struct Waiter {
     honours_stop: bool,
 }
 
-#[cfg(unix)]
 fn waiter_schema() -> crate::schema::Schema {
     use crate::schema::{Attribute, Block, Schema};
     Schema::new(Block {
@@ -248,7 +295,6 @@ fn waiter_schema() -> crate::schema::Schema {
     })
 }
 
-#[cfg(unix)]
 #[async_trait::async_trait]
 impl Provider for Waiter {
     fn type_name(&self) -> &'static str {
@@ -278,7 +324,6 @@ impl Provider for Waiter {
     }
 }
 
-#[cfg(unix)]
 #[async_trait::async_trait]
 impl crate::interface::Resource for Waiter {
     fn type_name(&self) -> &'static str {
@@ -328,8 +373,7 @@ impl crate::interface::Resource for Waiter {
 }
 
 /// What came of a Shutdown sent while an apply waits: the apply's answer, the server's
-/// end, and the socket's path.
-#[cfg(unix)]
+/// end, and its address (the socket's path on unix, `127.0.0.1:<port>` elsewhere).
 struct AfterShutdown {
     apply: tokio::task::JoinHandle<
         Result<tonic::Response<pb::apply_resource_change::Response>, tonic::Status>,
@@ -340,7 +384,6 @@ struct AfterShutdown {
 
 /// Serves a provider whose apply waits (ending on stop when `honours_stop`), starts an
 /// apply, and sends GRPCController.Shutdown once it waits.
-#[cfg(unix)]
 async fn shutdown_during_an_apply(
     honours_stop: bool,
     grace: Duration,
@@ -349,9 +392,7 @@ async fn shutdown_during_an_apply(
     use crate::value::{self, Value};
     let handshake = Handshake {
         protocol_version: 6,
-        transport: Transport::Unix {
-            dir: parent.to_path_buf(),
-        },
+        transport: test_transport(parent),
         client_cert_pem: None,
     };
     let applying = Arc::new(tokio::sync::Notify::new());
@@ -383,11 +424,7 @@ async fn shutdown_during_an_apply(
     let channel = tonic::transport::Endpoint::from_static("http://localhost")
         .connect_with_connector(tower::service_fn(move |_| {
             let path = path.clone();
-            async move {
-                tokio::net::UnixStream::connect(path)
-                    .await
-                    .map(hyper_util::rt::TokioIo::new)
-            }
+            async move { connect(&path).await.map(hyper_util::rt::TokioIo::new) }
         }))
         .await
         .expect("connect");
@@ -424,7 +461,6 @@ async fn shutdown_during_an_apply(
     }
 }
 
-#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_during_a_long_wait_stops_the_wait_and_ends_the_server() {
     let parent = tempfile::tempdir().expect("tempdir");
@@ -442,10 +478,12 @@ async fn shutdown_during_a_long_wait_stops_the_wait_and_ends_the_server() {
         .expect("the server ends promptly after Shutdown")
         .expect("task");
     assert!(served.is_ok(), "{served:?}");
-    assert!(!Path::new(&after.socket).exists(), "socket removed");
+    assert!(
+        address_is_gone(&after.socket),
+        "socket removed, or port closed"
+    );
 }
 
-#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_that_ignores_the_stop_does_not_keep_the_server_past_its_grace() {
     let parent = tempfile::tempdir().expect("tempdir");
@@ -457,7 +495,10 @@ async fn a_request_that_ignores_the_stop_does_not_keep_the_server_past_its_grace
         .expect("the server ends after its grace")
         .expect("task");
     assert!(served.is_ok(), "{served:?}");
-    assert!(!Path::new(&after.socket).exists(), "socket removed");
+    assert!(
+        address_is_gone(&after.socket),
+        "socket removed, or port closed"
+    );
     after.apply.abort();
 }
 

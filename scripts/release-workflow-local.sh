@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# Runs the Linux leg of .github/workflows/release.yml on this machine, step by step and with
+# the same scripts, as far as a machine without GitHub's services allows:
+#
+#   test job (linux_amd64 here):
+#     1. checkout          a clone of HEAD at a temporary path (uncommitted changes are not in it)
+#     2. check-tag         ./scripts/release-ci.sh check-tag v<version> (HEAD's v* tag if it has one)
+#     3. Rust              rustc here, compared with the workflow's RUST_TOOLCHAIN
+#     4. Python            ./scripts/find-python.sh
+#     5. Terraform         ./scripts/ensure-terraform.sh (the workflow: hashicorp/setup-terraform)
+#     6. test suite        ./scripts/test.sh in the clone (--skip-test-suite: not again; test.sh,
+#                          which runs this script last, has just run it)
+#     7. pack              ./scripts/release.sh (release profile)
+#     8. rebuild check     ./scripts/release-rebuild-check.sh dist: a clean rebuild at another
+#                          path must give the same bytes
+#     9. upload            the zip copied to the artifacts directory
+#   sign job:
+#    10. download          the artifacts merged into a dist directory of its own
+#    11. platforms         ./scripts/release-ci.sh platforms
+#    12. signing key       a throwaway RSA key, exported ASCII-armored and imported into an empty
+#                          keyring the way the workflow imports the GPG_PRIVATE_KEY secret
+#    13. checksum and sign ./scripts/release.sh --assemble; then gpg --verify with the public key
+#                          alone, and every SHA256SUMS line checked
+#    14. attestation       not here (actions/attest-build-provenance needs GitHub's OIDC token):
+#                          the subjects it would attest are listed and must exist
+#    15. release notes     ./scripts/release-ci.sh notes <version>
+#    16. draft             not here (gh release create): publish.txt must name exactly the
+#                          files the draft would hold, all present
+#
+# Usage: ./scripts/release-workflow-local.sh [--skip-test-suite] [--keep]
+# Needs what the workflow's Linux runner has: bash, git, cargo, Python 3, gpg, unzip.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+run_suite=true
+keep=false
+for arg in "$@"; do
+  case "$arg" in
+    --skip-test-suite) run_suite=false ;;
+    --keep) keep=true ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "release-workflow-local: unknown argument $arg (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+step=0
+say() { step=$((step + 1)); echo "release-workflow-local: step $step: $*"; }
+die() { echo "release-workflow-local: FAILED at step $step: $*" >&2; exit 1; }
+workflow="$root/.github/workflows/release.yml"
+name=terraform-provider-cloudhsm
+platform=linux_amd64
+case "$(uname -s)-$(uname -m)" in
+  Linux-x86_64) ;;
+  *) die "this replays the workflow's linux_amd64 leg; run it on Linux x86_64" ;;
+esac
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/release-workflow.XXXXXX")"
+homes=()
+cleanup() {
+  local status=$?
+  for home in ${homes[@]+"${homes[@]}"}; do
+    GNUPGHOME="$home" gpgconf --kill gpg-agent >/dev/null 2>&1 || true
+  done
+  if $keep; then echo "release-workflow-local: kept $work" >&2; else rm -rf "$work"; fi
+  exit "$status"
+}
+trap cleanup EXIT
+
+# ---- test job ------------------------------------------------------------------------------
+say "checkout: a clone of HEAD at $work/checkout"
+commit="$(git rev-parse HEAD)"
+if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
+  echo "release-workflow-local: note: uncommitted changes are not in the clone of $commit" >&2
+fi
+git clone --quiet --no-hardlinks "$root" "$work/checkout"
+git -C "$work/checkout" checkout --quiet --detach "$commit"
+checkout="$work/checkout"
+
+version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$checkout/Cargo.toml" | head -n 1)"
+tag="$(git -C "$checkout" tag --points-at HEAD --list 'v*' | head -n 1)"
+say "the tag is the version in Cargo.toml (${tag:-no v* tag on HEAD: as for v$version})"
+(cd "$checkout" && ./scripts/release-ci.sh check-tag "${tag:-v$version}") || die "check-tag"
+
+say "Rust: $(rustc -V)"
+pinned="$(sed -n 's/^  RUST_TOOLCHAIN: "\(.*\)"$/\1/p' "$workflow")"
+[ -n "$pinned" ] || die "the workflow pins no RUST_TOOLCHAIN"
+here="$(rustc -V | awk '{ print $2 }')"
+if [ "$here" != "$pinned" ]; then
+  echo "release-workflow-local: warning: rustc $here here, the workflow builds with $pinned:" \
+       "the archives below are reproducible among themselves, not byte for byte the workflow's" >&2
+fi
+
+say "Python: $("$("$checkout/scripts/find-python.sh")" --version 2>&1)"
+
+say "Terraform: $("$("$checkout/scripts/ensure-terraform.sh")" version | sed -n 1p)"
+
+if $run_suite; then
+  say "test suite: ./scripts/test.sh"
+  (cd "$checkout" && RELEASE_WORKFLOW_LOCAL=0 ./scripts/test.sh) || die "the test suite failed"
+else
+  say "test suite: not again (--skip-test-suite: scripts/test.sh has just run it)"
+fi
+
+# The runner's checkout has no target directory; here the pack may reuse this checkout's
+# (the rebuild check that follows starts from an empty one either way).
+target="${CARGO_TARGET_DIR:-$root/target}"
+say "pack the archive: ./scripts/release.sh (release profile, CARGO_TARGET_DIR=$target)"
+(cd "$checkout" && env -u GPG_SIGNING_KEY -u TESTED_PLATFORMS CARGO_TARGET_DIR="$target" \
+  ./scripts/release.sh) || die "release.sh"
+zip="${name}_${version}_${platform}.zip"
+[ -f "$checkout/dist/$zip" ] || die "release.sh made no dist/$zip"
+
+say "rebuild from a clean target at another path: ./scripts/release-rebuild-check.sh dist"
+(cd "$checkout" && env -u CARGO_TARGET_DIR ./scripts/release-rebuild-check.sh dist) \
+  || die "the archive is not what a clean rebuild gives"
+
+say "upload the archive (artifact archive-$platform)"
+mkdir -p "$work/artifacts/archive-$platform"
+cp "$checkout/dist/$zip" "$work/artifacts/archive-$platform/"
+
+# ---- sign job ------------------------------------------------------------------------------
+say "download the archives (merge-multiple) into the sign job's dist"
+dist="$work/sign/dist"
+mkdir -p "$dist"
+cp "$work"/artifacts/archive-*/*.zip "$dist/"
+
+say "the platforms whose tests passed: ./scripts/release-ci.sh platforms"
+outputs="$(cd "$checkout" && ./scripts/release-ci.sh platforms "$dist")" || die "platforms"
+tested="$(printf '%s\n' "$outputs" | sed -n 's/^platforms=//p')"
+[ "$tested" = "$platform" ] || die "platforms answered '$outputs'"
+
+say "import the signing key (a throwaway RSA key, ASCII-armored, into an empty keyring)"
+command -v gpg >/dev/null 2>&1 || die "gpg is needed (./scripts/ensure-gnupg.sh)"
+maker="$(mktemp -d /tmp/gpg-make.XXXXXX)"; homes+=("$maker")
+signer="$(mktemp -d /tmp/gpg-sign.XXXXXX)"; homes+=("$signer")
+verifier="$(mktemp -d /tmp/gpg-verify.XXXXXX)"; homes+=("$verifier")
+chmod 700 "$maker" "$signer" "$verifier"
+uid="release-workflow-local <release-workflow-local@example.invalid>"
+GNUPGHOME="$maker" gpg --batch --quiet --passphrase '' --quick-generate-key "$uid" rsa3072 sign never 2>/dev/null \
+  || die "gpg could not make a key"
+fingerprint="$(GNUPGHOME="$maker" gpg --batch --with-colons --list-secret-keys "$uid" | awk -F: '$1 == "fpr" { print $10; exit }')"
+GPG_PRIVATE_KEY="$(GNUPGHOME="$maker" gpg --batch --armor --export-secret-keys "$fingerprint")"
+printf '%s\n' "$GPG_PRIVATE_KEY" | GNUPGHOME="$signer" gpg --batch --quiet --import 2>/dev/null \
+  || die "the armored secret key does not import"
+GNUPGHOME="$maker" gpg --batch --armor --export "$fingerprint" | GNUPGHOME="$verifier" gpg --batch --quiet --import 2>/dev/null
+
+say "checksum and sign: ./scripts/release.sh --assemble"
+(cd "$checkout" && GNUPGHOME="$signer" GPG_SIGNING_KEY="$fingerprint" TESTED_PLATFORMS="$tested" \
+  DIST_DIR="$dist" ./scripts/release.sh --assemble) || die "release.sh --assemble"
+sums="${name}_${version}_SHA256SUMS"
+GNUPGHOME="$verifier" gpg --batch --verify "$dist/$sums.sig" "$dist/$sums" 2>/dev/null \
+  || die "gpg --verify with the public key alone refuses $sums.sig"
+python="$("$checkout/scripts/find-python.sh")"
+(cd "$dist" && "$python" - "$sums" <<'EOF'
+import hashlib, sys
+lines = open(sys.argv[1], "rb").read().decode().splitlines()
+assert lines, "SHA256SUMS is empty"
+for line in lines:
+    digest, name = line.split("  ", 1)
+    actual = hashlib.sha256(open(name, "rb").read()).hexdigest()
+    assert digest == actual, "%s: SHA256SUMS says %s, the file is %s" % (name, digest, actual)
+print("release-workflow-local: SHA256SUMS matches its %d files" % len(lines))
+EOF
+) || die "SHA256SUMS does not match its files"
+
+say "build provenance: not here (actions/attest-build-provenance needs GitHub's OIDC token)"
+subjects=$(sed -n '/attest-build-provenance/,/^      - name/p' "$workflow" | sed -n 's|^ *\(dist/[^ ]*\)$|\1|p')
+[ -n "$subjects" ] || die "the workflow attests no dist/ subjects"
+for pattern in $subjects; do
+  matched=false
+  for file in "$work/sign/"$pattern; do
+    [ -f "$file" ] && { matched=true; echo "release-workflow-local:   would attest $(basename "$file")"; }
+  done
+  $matched || die "the attestation's subject $pattern matches no file"
+done
+
+say "release notes: ./scripts/release-ci.sh notes $version"
+(cd "$checkout" && ./scripts/release-ci.sh notes "$version" >"$work/notes.md") || die "no release notes"
+
+say "draft the release: not here (gh release create); publish.txt names what it would upload"
+[ -f "$dist/publish.txt" ] || die "release.sh --assemble wrote no publish.txt"
+expected="$(printf '%s\n' "$zip" "$sums" "$sums.sig" "${name}_${version}_manifest.json")"
+[ "$(cat "$dist/publish.txt")" = "$expected" ] || die "publish.txt is not: $expected"
+while read -r file; do
+  [ -f "$dist/$file" ] || die "publish.txt names $file, which is missing"
+done <"$dist/publish.txt"
+
+echo "release-workflow-local: the workflow's linux_amd64 leg passed: $zip rebuilt byte for byte," \
+     "signed ($sums.sig verifies), release notes for $version"

@@ -1,0 +1,239 @@
+//! `.github/workflows/release.yml` read as its reviewer would, and held to
+//! `scripts/release-workflow-local.sh`, which replays its Linux leg here (`test.sh` runs it):
+//! both run the same scripts in the same order; the matrix is the five release platforms on
+//! runner images GitHub still offers; each archive is rebuilt and compared before it is
+//! uploaded; the sign job has the permissions an artifact attestation needs and attests
+//! after signing and before drafting; line endings, shell and toolchain are pinned.
+//!
+//! (No YAML parser among the dependencies: the workflow is read line by line, which its
+//! plain layout allows; a change of layout that defeats these reads fails them.)
+
+use std::path::Path;
+
+fn read(path: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn workflow() -> String {
+    read(".github/workflows/release.yml")
+}
+
+/// The lines of job `job` (from `  <job>:` to the next job or the end).
+fn job(workflow: &str, job: &str) -> Vec<String> {
+    let mut lines = workflow.lines().skip_while(|l| *l != format!("  {job}:"));
+    let Some(first) = lines.next() else {
+        panic!("no job {job} in the workflow");
+    };
+    std::iter::once(first.to_string())
+        .chain(
+            lines
+                .take_while(|l| !(l.starts_with("  ") && !l.starts_with("   ") && l.ends_with(':')))
+                .map(str::to_string),
+        )
+        .collect()
+}
+
+/// `./scripts/<name> <first argument>` for every script the lines run, in order.
+fn scripts_run(lines: &[String]) -> Vec<String> {
+    let mut found = Vec::new();
+    for line in lines {
+        let line = line.trim_start();
+        // Comments, and what the replay says it does, are not runs.
+        if line.starts_with('#') || line.starts_with("say ") || line.starts_with("echo ") {
+            continue;
+        }
+        let mut rest = line;
+        while let Some(at) = rest.find("./scripts/") {
+            let call = &rest[at + 2..];
+            let mut words = call.split_whitespace();
+            let script = words.next().unwrap_or_default();
+            let first = words
+                .next()
+                .filter(|w| !w.starts_with(['"', '$', '>', '|', ')', '\\']))
+                .unwrap_or_default();
+            found.push(format!("{script} {first}").trim_end().to_string());
+            rest = &call[script.len()..];
+        }
+    }
+    found
+}
+
+#[test]
+fn the_local_replay_runs_the_workflows_scripts_in_the_workflows_order() {
+    let workflow = workflow();
+    let mut expected = scripts_run(&job(&workflow, "test"));
+    expected.extend(scripts_run(&job(&workflow, "sign")));
+    // What each leg runs, as the reviewer reads it.
+    assert_eq!(
+        expected,
+        vec![
+            "scripts/release-ci.sh check-tag",
+            "scripts/test.sh",
+            "scripts/release.sh",
+            "scripts/release-rebuild-check.sh dist",
+            "scripts/release-ci.sh platforms",
+            "scripts/release.sh --assemble",
+            "scripts/release-ci.sh notes",
+        ],
+        "the workflow's steps changed: change scripts/release-workflow-local.sh with them"
+    );
+    let local = read("scripts/release-workflow-local.sh");
+    let replayed: Vec<String> = scripts_run(
+        &local
+            .lines()
+            .skip_while(|l| !l.starts_with("# ---- test job"))
+            .map(str::to_string)
+            .collect::<Vec<_>>(),
+    );
+    // The replay may run helpers of its own (find-python, ensure-terraform) in between; the
+    // workflow's scripts must come in the workflow's order.
+    let mut wanted = expected.iter().peekable();
+    for call in &replayed {
+        if wanted.peek().is_some_and(|w| call.starts_with(w.as_str())) {
+            wanted.next();
+        }
+    }
+    let missing: Vec<&String> = wanted.collect();
+    assert!(
+        missing.is_empty(),
+        "scripts/release-workflow-local.sh does not run {missing:?} in the workflow's order \
+         (it runs {replayed:?})"
+    );
+}
+
+#[test]
+fn the_matrix_is_the_five_platforms_on_current_runner_images() {
+    let workflow = workflow();
+    let test = job(&workflow, "test");
+    let legs: Vec<(String, String)> = test
+        .iter()
+        .filter_map(|l| {
+            let l = l.trim();
+            let inner = l.strip_prefix("- { platform: ")?.strip_suffix(" }")?;
+            let (platform, runner) = inner.split_once(", runner: ")?;
+            Some((platform.to_string(), runner.to_string()))
+        })
+        .collect();
+    assert_eq!(
+        legs,
+        [
+            ("linux_amd64", "ubuntu-24.04"),
+            ("linux_arm64", "ubuntu-24.04-arm"),
+            ("darwin_amd64", "macos-15-intel"),
+            ("darwin_arm64", "macos-14"),
+            ("windows_amd64", "windows-2022"),
+        ]
+        .map(|(p, r)| (p.to_string(), r.to_string()))
+        .to_vec()
+    );
+    // Images GitHub has retired: a job on one of them waits for a runner and fails.
+    for retired in ["macos-12", "macos-13", "ubuntu-20.04", "windows-2019"] {
+        assert!(
+            !workflow.contains(&format!("runner: {retired} ")),
+            "{retired} is retired"
+        );
+    }
+    // The platforms the sign job expects are the matrix's.
+    let ci = read("scripts/release-ci.sh");
+    let listed = ci
+        .lines()
+        .find_map(|l| l.strip_prefix("PLATFORMS=\""))
+        .and_then(|l| l.strip_suffix('"'))
+        .expect("PLATFORMS in release-ci.sh");
+    let matrix: Vec<&str> = legs.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(listed.split(' ').collect::<Vec<_>>(), matrix);
+}
+
+/// The position of the first line of `lines` containing `what`.
+fn at(lines: &[String], what: &str) -> usize {
+    lines
+        .iter()
+        .position(|l| l.contains(what))
+        .unwrap_or_else(|| panic!("no {what:?} in:\n{}", lines.join("\n")))
+}
+
+#[test]
+fn each_archive_is_tested_then_rebuilt_and_compared_before_it_is_uploaded() {
+    let test = job(&workflow(), "test");
+    let checkout = at(&test, "actions/checkout@");
+    let crlf = at(&test, "core.autocrlf false");
+    let suite = at(&test, "run: ./scripts/test.sh");
+    let pack = at(&test, "run: ./scripts/release.sh");
+    let rebuild = at(&test, "run: ./scripts/release-rebuild-check.sh dist");
+    let upload = at(&test, "actions/upload-artifact@");
+    assert!(
+        crlf < checkout,
+        "LF line endings are set before the checkout"
+    );
+    assert!(suite < pack && pack < rebuild && rebuild < upload);
+    assert!(
+        test.iter().any(|l| l.trim() == "shell: bash"),
+        "Git Bash on Windows"
+    );
+    assert!(test.iter().any(|l| l.contains("fail-fast: false")));
+    assert!(
+        test.iter().any(|l| l.contains("if-no-files-found: error")),
+        "an upload without its archive fails"
+    );
+}
+
+#[test]
+fn the_sign_job_signs_then_attests_then_drafts_with_the_permissions_it_needs() {
+    let sign = job(&workflow(), "sign");
+    for permission in ["contents: write", "id-token: write", "attestations: write"] {
+        assert!(
+            sign.iter().any(|l| l.trim().starts_with(permission)),
+            "the sign job lacks {permission}"
+        );
+    }
+    let assemble = at(&sign, "./scripts/release.sh --assemble");
+    let attest = at(&sign, "actions/attest-build-provenance@");
+    let draft = at(&sign, "gh release create");
+    assert!(assemble < attest && attest < draft);
+    let subjects: Vec<&str> = sign[attest..]
+        .iter()
+        .map(|l| l.trim())
+        .skip_while(|l| !l.starts_with("subject-path:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("dist/"))
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            "dist/terraform-provider-cloudhsm_*.zip",
+            "dist/terraform-provider-cloudhsm_*_SHA256SUMS"
+        ]
+    );
+    // The workflow as a whole reads only; write access is the sign job's alone.
+    let workflow = workflow();
+    let top: Vec<&str> = workflow.lines().take_while(|l| *l != "jobs:").collect();
+    assert!(top.contains(&"permissions:") && top.contains(&"  contents: read"));
+}
+
+#[test]
+fn the_toolchain_is_pinned_to_one_exact_version() {
+    let workflow = workflow();
+    let pinned = workflow
+        .lines()
+        .find_map(|l| l.strip_prefix("  RUST_TOOLCHAIN: \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .expect("env RUST_TOOLCHAIN");
+    let parts: Vec<&str> = pinned.split('.').collect();
+    assert!(
+        parts.len() == 3 && parts.iter().all(|p| p.parse::<u32>().is_ok()),
+        "RUST_TOOLCHAIN {pinned:?} is not an exact x.y.z version: the rebuild and the users' \
+         reproductions need one toolchain"
+    );
+    assert!(workflow.contains("rustup toolchain install \"$RUST_TOOLCHAIN\""));
+    assert!(workflow.contains("rustup default \"$RUST_TOOLCHAIN\""));
+}
+
+#[test]
+fn gitattributes_checks_text_out_with_lf_everywhere() {
+    let attributes = read(".gitattributes");
+    assert!(
+        attributes.lines().any(|l| l.trim() == "* text=auto eol=lf"),
+        "{attributes}"
+    );
+}
