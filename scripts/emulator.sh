@@ -22,6 +22,13 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 die() { printf 'emulator.sh: %s\n' "$1" >&2; exit 1; }
+# Windows (Git Bash): programs end in .exe, and paths printed or written for Terraform (a
+# native program) are C:/...-style; elsewhere both are as they are.
+exe=""
+case "$(uname -s)" in MINGW*|MSYS*|CYGWIN*) exe=".exe" ;; esac
+native() {
+  if command -v cygpath >/dev/null 2>&1; then cygpath -m "$1"; else printf '%s\n' "$1"; fi
+}
 command -v cargo >/dev/null 2>&1 || die "cargo is needed but not on PATH."
 
 target="${CARGO_TARGET_DIR:-$root/target}"
@@ -36,21 +43,27 @@ bin="$target/debug"
 
 # The provider just built, as a filesystem mirror, and a CLI configuration installing it.
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)"
-os_arch="$(uname -s | tr '[:upper:]' '[:lower:]')_$(uname -m | sed -e 's/x86_64/amd64/' -e 's/aarch64/arm64/')"
+case "$(uname -s)" in
+  Linux) os=linux ;;
+  Darwin) os=darwin ;;
+  MINGW*|MSYS*|CYGWIN*) os=windows ;;
+  *) os="$(uname -s | tr '[:upper:]' '[:lower:]')" ;;
+esac
+os_arch="${os}_$(uname -m | sed -e 's/x86_64/amd64/' -e 's/aarch64/arm64/')"
 rm -rf "$dir/mirror"
 mkdir -p "$dir/mirror/registry.terraform.io/cloudhsm-iac/cloudhsm/$version/$os_arch"
-cp "$bin/terraform-provider-cloudhsm" \
-  "$dir/mirror/registry.terraform.io/cloudhsm-iac/cloudhsm/$version/$os_arch/terraform-provider-cloudhsm_v$version"
+cp "$bin/terraform-provider-cloudhsm$exe" \
+  "$dir/mirror/registry.terraform.io/cloudhsm-iac/cloudhsm/$version/$os_arch/terraform-provider-cloudhsm_v$version$exe"
 aws_mirror="${AWS_PROVIDER_MIRROR:-}"
 if [ -z "$aws_mirror" ] && [ -d /opt/tf-plugins/registry.terraform.io/hashicorp/aws ]; then
   aws_mirror=/opt/tf-plugins
 fi
 {
   printf 'provider_installation {\n'
-  printf '  filesystem_mirror {\n    path    = "%s"\n    include = ["registry.terraform.io/cloudhsm-iac/cloudhsm"]\n  }\n' "$dir/mirror"
+  printf '  filesystem_mirror {\n    path    = "%s"\n    include = ["registry.terraform.io/cloudhsm-iac/cloudhsm"]\n  }\n' "$(native "$dir/mirror")"
   excluded='"registry.terraform.io/cloudhsm-iac/cloudhsm"'
   if [ -n "$aws_mirror" ]; then
-    printf '  filesystem_mirror {\n    path    = "%s"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n' "$aws_mirror"
+    printf '  filesystem_mirror {\n    path    = "%s"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n' "$(native "$aws_mirror")"
     excluded="$excluded, \"registry.terraform.io/hashicorp/aws\""
   fi
   printf '  direct {\n    exclude = [%s]\n  }\n}\n' "$excluded"
@@ -61,8 +74,8 @@ if [ -n "${EMULATOR_TIMINGS_MS:-}" ]; then
   timings=(--timings-ms "$EMULATOR_TIMINGS_MS")
 fi
 rm -f "$dir/endpoint" "$dir/emulator.out" "$dir/emulator.tfvars"
-"$bin/cloudhsm-emulator" --port "${EMULATOR_PORT:-0}" --sts-port "${EMULATOR_STS_PORT:-0}" \
-  --region "$region" --seed-cluster --seed-secret "cloudhsm-test/ca-key=$key" "${timings[@]}" \
+"$bin/cloudhsm-emulator$exe" --port "${EMULATOR_PORT:-0}" --sts-port "${EMULATOR_STS_PORT:-0}" \
+  --region "$region" --seed-cluster --seed-secret "cloudhsm-test/ca-key=$(native "$key")" "${timings[@]}" \
   --url-file "$dir/endpoint" >"$dir/emulator.out" 2>"$dir/emulator.log" &
 pid=$!
 stop() {
@@ -91,8 +104,8 @@ STS_ENDPOINT=$sts
 CLUSTER_ID=$cluster_id
 REGION=$region
 SECRET=cloudhsm-test/ca-key
-TFVARS=$dir/emulator.tfvars
-TF_CLI_CONFIG_FILE=$dir/terraformrc
+TFVARS=$(native "$dir/emulator.tfvars")
+TF_CLI_CONFIG_FILE=$(native "$dir/terraformrc")
 
 # The CloudHSM emulator is running (Ctrl-C stops it). Point the providers at it:
 
