@@ -53,22 +53,8 @@ async fn the_complete_example_applies_offline_and_copies_the_newest_backup() {
     .expect("tfvars");
     let cli_config = support::write_mirrors_config(dir.path(), &aws);
     let run = |args: &[&str]| {
-        let out = std::process::Command::new(&tf)
+        let out = support::terraform_command(&tf, &module, &cli_config)
             .args(args)
-            .current_dir(&module)
-            .env("TF_CLI_CONFIG_FILE", &cli_config)
-            .env("TF_IN_AUTOMATION", "1")
-            .env("TF_INPUT", "0")
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "/nonexistent/aws-credentials",
-            )
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_REGION")
-            .env_remove("TF_LOG")
             .output()
             .expect("terraform runs");
         let text = format!(

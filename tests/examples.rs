@@ -78,13 +78,8 @@ impl Scratch {
     }
 
     fn terraform(&self, tf: &Path, args: &[&str]) -> Output {
-        Command::new(tf)
+        support::terraform_command(tf, &self.module(), &self.cli_config)
             .args(args)
-            .current_dir(self.module())
-            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
-            .env("TF_IN_AUTOMATION", "1")
-            .env("CHECKPOINT_DISABLE", "1")
-            .env_remove("TF_LOG")
             .output()
             .expect("terraform runs")
     }

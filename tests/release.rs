@@ -18,14 +18,8 @@ use release_support::{
 };
 
 fn terraform(tf: &Path, dir: &Path, cli_config: &Path, args: &[&str]) -> Output {
-    Command::new(tf)
+    support::terraform_command(tf, dir, cli_config)
         .args(args)
-        .current_dir(dir)
-        .env("TF_CLI_CONFIG_FILE", cli_config)
-        .env("TF_IN_AUTOMATION", "1")
-        .env("CHECKPOINT_DISABLE", "1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("TF_LOG")
         .output()
         .expect("terraform runs")
 }

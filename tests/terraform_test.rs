@@ -112,27 +112,8 @@ impl Module {
     }
 
     fn terraform(&self, args: &[&str]) -> (bool, String) {
-        let out = Command::new(&self.tf)
+        let out = support::terraform_command(&self.tf, &self.path(), &self.cli_config)
             .args(args)
-            .current_dir(self.path())
-            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
-            .env("TF_IN_AUTOMATION", "1")
-            .env("TF_INPUT", "0")
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "/nonexistent/aws-credentials",
-            )
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_REGION")
-            .env_remove("AWS_DEFAULT_REGION")
-            .env_remove("AWS_ACCESS_KEY_ID")
-            .env_remove("AWS_SECRET_ACCESS_KEY")
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("AWS_ENDPOINT_URL_CLOUDHSM_V2")
-            .env_remove("TF_LOG")
             .stdin(std::process::Stdio::null())
             .output()
             .expect("terraform runs");

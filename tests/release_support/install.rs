@@ -4,7 +4,6 @@
 //! ended up installed.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::support::Run;
 
@@ -52,35 +51,14 @@ impl Install {
     /// `terraform <args>` here, hermetic: only the test CA is trusted, no plugin cache, no
     /// credentials or CLI arguments from the machine running the tests.
     pub fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(&self.terraform)
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
-            .env("SSL_CERT_FILE", &self.ca_file)
-            .env("SSL_CERT_DIR", &self.ca_dir)
-            .env("TF_IN_AUTOMATION", "1")
-            .env("TF_INPUT", "0")
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "/nonexistent/aws-credentials",
-            )
-            .env_remove("TF_PLUGIN_CACHE_DIR")
-            .env_remove("TF_CLI_ARGS")
-            .env_remove("TF_CLI_ARGS_init")
-            .env_remove("TF_CLI_ARGS_plan")
-            .env_remove("TF_LOG")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ACCESS_KEY_ID")
-            .env_remove("AWS_SECRET_ACCESS_KEY")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("AWS_ENDPOINT_URL_CLOUDHSM_V2")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("terraform runs");
+        let out =
+            crate::support::terraform_command(&self.terraform, self.dir.path(), &self.cli_config)
+                .args(args)
+                .env("SSL_CERT_FILE", &self.ca_file)
+                .env("SSL_CERT_DIR", &self.ca_dir)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .expect("terraform runs");
         Run {
             success: out.status.success(),
             stdout: String::from_utf8_lossy(&out.stdout).to_string(),

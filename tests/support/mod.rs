@@ -134,6 +134,59 @@ pub fn hcl_path(path: &Path) -> String {
     path.display().to_string().replace('\\', "/")
 }
 
+/// `terraform` run in `dir` with `cli_config` and nothing of the machine running the tests:
+/// no AWS credentials, profile, region, endpoint, proxy, CA bundle or web identity from the
+/// environment or the shared files, no checkpoint call, no prompt, no plugin cache, no
+/// `TF_CLI_ARGS*`, no `TF_LOG`. Each test
+/// adds what it needs.
+pub fn terraform_command(terraform: &Path, dir: &Path, cli_config: &Path) -> Command {
+    let mut cmd = Command::new(terraform);
+    cmd.current_dir(dir)
+        .env("TF_CLI_CONFIG_FILE", cli_config)
+        .env("TF_IN_AUTOMATION", "1")
+        .env("TF_INPUT", "0")
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_ENDPOINT_URL_CLOUDHSM_V2")
+        .env_remove("AWS_ENDPOINT_URL_STS")
+        // Hermetic: no proxy, CA bundle or endpoint flavour of the machine running the
+        // tests (each test that needs one sets it).
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .env_remove("AWS_CA_BUNDLE")
+        .env_remove("AWS_USE_FIPS_ENDPOINT")
+        .env_remove("AWS_USE_DUALSTACK_ENDPOINT")
+        .env_remove("AWS_ROLE_ARN")
+        .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
+        .env_remove("AWS_ROLE_SESSION_NAME")
+        // Hermetic: no shared config or credentials file from the machine running the tests.
+        .env("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/aws-credentials",
+        )
+        .env_remove("TF_PLUGIN_CACHE_DIR")
+        .env_remove("TF_CLI_ARGS")
+        .env_remove("TF_CLI_ARGS_init")
+        .env_remove("TF_CLI_ARGS_plan")
+        .env_remove("TF_CLI_ARGS_apply")
+        .env_remove("TF_LOG");
+    cmd
+}
+
 /// `(major, minor, patch)` of a Terraform CLI.
 pub fn terraform_version(tf: &Path) -> (u32, u32, u32) {
     let out = std::process::Command::new(tf)
@@ -354,46 +407,8 @@ impl Workspace {
 
     /// `terraform <args>` with the workspace's hermetic environment, output piped.
     pub fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
-        let mut cmd = Command::new(&self.terraform);
+        let mut cmd = terraform_command(&self.terraform, self.dir.path(), &self.cli_config);
         cmd.args(args)
-            .current_dir(self.dir.path())
-            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
-            .env("TF_IN_AUTOMATION", "1")
-            .env("TF_INPUT", "0")
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ACCESS_KEY_ID")
-            .env_remove("AWS_SECRET_ACCESS_KEY")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_REGION")
-            .env_remove("AWS_DEFAULT_REGION")
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("AWS_ENDPOINT_URL_CLOUDHSM_V2")
-            .env_remove("AWS_ENDPOINT_URL_STS")
-            // Hermetic: no proxy, CA bundle or endpoint flavour of the machine running the
-            // tests (each test that needs one sets it).
-            .env_remove("HTTPS_PROXY")
-            .env_remove("https_proxy")
-            .env_remove("HTTP_PROXY")
-            .env_remove("http_proxy")
-            .env_remove("ALL_PROXY")
-            .env_remove("all_proxy")
-            .env_remove("NO_PROXY")
-            .env_remove("no_proxy")
-            .env_remove("AWS_CA_BUNDLE")
-            .env_remove("AWS_USE_FIPS_ENDPOINT")
-            .env_remove("AWS_USE_DUALSTACK_ENDPOINT")
-            .env_remove("AWS_ROLE_ARN")
-            .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
-            .env_remove("AWS_ROLE_SESSION_NAME")
-            // Hermetic: no shared config or credentials file from the machine running the tests.
-            .env("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "/nonexistent/aws-credentials",
-            )
-            .env_remove("TF_LOG")
             .envs(env.iter().copied())
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
