@@ -136,7 +136,7 @@ note "would from the registry. No network needed."
 tf() { (cd "$work/quickstart" && "$terraform" "$@"); }
 
 say "terraform init"
-tf init "${color[@]}" >"$work/init.log" 2>&1 || { cat "$work/init.log"; die "terraform init failed (output above)."; }
+tf init ${color[@]+"${color[@]}"} >"$work/init.log" 2>&1 || { cat "$work/init.log"; die "terraform init failed (output above)."; }
 grep -E "Installed|Installing|initialized" "$work/init.log" | sed 's/^/    /' || true
 
 say "terraform apply: initialize the cluster and configure it"
@@ -145,11 +145,11 @@ note "signs the CSR and destroys the root's private key: no one will ever hold i
 note "Terraform calls InitializeCluster with the two certificates and waits for the cluster"
 note "to be INITIALIZED, then calls ModifyCluster to migrate the HSMs to hsm2m.medium in"
 note "place (the AWS provider would destroy the cluster for that) and waits again."
-tf apply -auto-approve "${color[@]}" || die "terraform apply failed (output above)."
+tf apply -auto-approve ${color[@]+"${color[@]}"} || die "terraform apply failed (output above)."
 
 say "terraform plan: nothing left to do"
 set +e
-tf plan -detailed-exitcode "${color[@]}" >"$work/plan.log" 2>&1
+tf plan -detailed-exitcode ${color[@]+"${color[@]}"} >"$work/plan.log" 2>&1
 plan_status=$?
 set -e
 case "$plan_status" in
@@ -161,7 +161,7 @@ esac
 
 say "Changing the backup retention from 90 to 30 days"
 note "Only backup_retention_policy changes: an in-place update, nothing is replaced."
-tf apply -auto-approve -var backup_retention_days=30 "${color[@]}" | tee "$work/update.log" \
+tf apply -auto-approve -var backup_retention_days=30 ${color[@]+"${color[@]}"} | tee "$work/update.log" \
   || die "terraform apply of the retention change failed (output above)."
 grep -q "0 added, 1 changed, 0 destroyed" "$work/update.log" \
   || die "expected exactly one resource changed in place (output above)."
