@@ -2,7 +2,8 @@
 //! OIDC token (`assume_role_with_web_identity`, from the block or from `AWS_ROLE_ARN` /
 //! `AWS_WEB_IDENTITY_TOKEN_FILE` through the standard chain), `assume_role` on top of it,
 //! and the account guards (`allowed_account_ids`, `forbidden_account_ids`), which STS
-//! GetCallerIdentity answers at configure, before any CloudHSM call. The token never
+//! GetCallerIdentity answers at configure, before any CloudHSM call; and an IAM Identity
+//! Center (SSO) profile, whose portal call goes through the proxy like the rest. The token never
 //! appears in the output or the provider's log.
 
 mod support;
@@ -378,5 +379,141 @@ async fn a_guard_whose_list_is_unknown_at_plan_time_defers_without_calling_sts()
         "STS was asked while the list was unknown"
     );
     id.ws.apply().ok();
+    assert!(id.control.call_count("GetCallerIdentity") >= 1);
+}
+
+/// An IAM Identity Center (SSO) session, as a module author on a laptop has one after
+/// `aws sso login`: the shared config names the start URL, the account and the permission
+/// set, and the SDK's cache holds the access token.
+struct SsoProfile {
+    home: std::path::PathBuf,
+    config: std::path::PathBuf,
+}
+
+const SSO_START_URL: &str = "https://corp-hsm.awsapps.com/start";
+const SSO_ROLE: &str = "CloudHsmAdmin";
+const SSO_TOKEN: &str = "aoaAAAAAGf-sso-access-token-of-the-laptop-5e1f";
+
+impl SsoProfile {
+    fn write(ws: &Workspace) -> SsoProfile {
+        let home = ws.dir.path().join("home");
+        let cache = home.join(".aws/sso/cache");
+        std::fs::create_dir_all(&cache).expect("sso cache dir");
+        // The SDK finds the token under the SHA-1 of the start URL, as the AWS CLI writes it.
+        let digest = aws_lc_rs::digest::digest(
+            &aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY,
+            SSO_START_URL.as_bytes(),
+        );
+        let name: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        std::fs::write(
+            cache.join(format!("{name}.json")),
+            format!(
+                "{{\"startUrl\": \"{SSO_START_URL}\", \"region\": \"eu-west-1\", \
+                 \"accessToken\": \"{SSO_TOKEN}\", \"expiresAt\": \"2099-01-01T00:00:00Z\"}}"
+            ),
+        )
+        .expect("cached token");
+        let config = ws.dir.path().join("aws-config");
+        std::fs::write(
+            &config,
+            format!(
+                "[profile hsm-admins]\nsso_start_url = {SSO_START_URL}\nsso_region = eu-west-1\n\
+                 sso_account_id = {ACCOUNT}\nsso_role_name = {SSO_ROLE}\nregion = eu-west-1\n"
+            ),
+        )
+        .expect("aws config");
+        SsoProfile { home, config }
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("HOME", self.home.display().to_string()),
+            ("USERPROFILE", self.home.display().to_string()),
+            ("AWS_CONFIG_FILE", self.config.display().to_string()),
+        ]
+    }
+}
+
+/// An SSO profile, named by `profile` or by `AWS_PROFILE`, through a TLS-inspecting proxy:
+/// the SDK's call to the SSO portal goes through the proxy and trusts its CA like the
+/// CloudHSM and STS calls, and the guard sees the SSO account. A token the portal does not
+/// accept (expired, or from another login) is refused with what to do, never shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sso_profile_gets_its_credentials_through_the_proxy_too() {
+    let Some(id) = Identity::start().await else {
+        return;
+    };
+    let routes = [
+        ("cloudhsmv2", id.emulator.local_addr()),
+        ("sts", id.emulator.sts_local_addr()),
+        ("portal", id.emulator.local_addr()),
+    ];
+    let Some(proxy) = InterceptingProxy::start(&routes, ProxyOptions::default()) else {
+        return;
+    };
+    let sso = SsoProfile::write(&id.ws);
+    let env_owned = sso.env();
+    let env: Vec<(&str, &str)> = env_owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let write = |profile: &str| {
+        id.ws.write_raw(&format!(
+            "{}\nprovider \"cloudhsm\" {{\n{profile}  https_proxy         = \"{}\"\n  custom_ca_bundle    = \"{}\"\n  allowed_account_ids = [\"{ACCOUNT}\"]\n}}\n\n\
+             data \"cloudhsm_cluster\" \"this\" {{\n  cluster_id = \"{}\"\n}}\n",
+            Workspace::required_providers(),
+            proxy.url(),
+            support::hcl_path(&proxy.ca_certificate_path()),
+            id.cluster
+        ));
+    };
+    let sso_role_of_describes = || {
+        let roles = id.describe_roles();
+        assert!(!roles.is_empty(), "no DescribeClusters call");
+        for role in roles {
+            let role = role.unwrap_or_default();
+            assert!(
+                role.starts_with(&format!(
+                    "arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_{SSO_ROLE}_"
+                )),
+                "DescribeClusters not signed with the SSO role's credentials: {role:?}"
+            );
+        }
+    };
+
+    // Refused first: the laptop's token is not (or no longer) one the portal knows.
+    write("  profile             = \"hsm-admins\"\n");
+    let refused = id.plan(&env).fails();
+    let text = flat(&refused.all());
+    assert!(!text.contains(SSO_TOKEN), "the SSO token was shown");
+    assert!(
+        text.contains("Session token not found or invalid")
+            && text.contains("aws sso login --profile"),
+        "the refusal does not say what failed and what to do: {text}"
+    );
+    assert_eq!(id.control.call_count("DescribeClusters"), 0);
+
+    id.control.allow_sso_token(SSO_TOKEN);
+    id.plan(&env).ok();
+    sso_role_of_describes();
+    let portal: Vec<_> = proxy
+        .requests()
+        .into_iter()
+        .filter(|r| r.host_header.as_deref() == Some("portal.sso.eu-west-1.amazonaws.com"))
+        .collect();
+    assert!(
+        !portal.is_empty(),
+        "the SSO portal call did not go through the proxy:\n{}",
+        proxy.output()
+    );
+    let asked = &id.control.calls("GetRoleCredentials")[1];
+    assert_eq!(asked["accountId"], ACCOUNT);
+    assert_eq!(asked["roleName"], SSO_ROLE);
+
+    // The same profile from AWS_PROFILE, with no profile argument: the standard chain.
+    id.control.clear_calls();
+    write("");
+    let mut with_profile = env.clone();
+    with_profile.push(("AWS_PROFILE", "hsm-admins"));
+    id.plan(&with_profile).ok();
+    sso_role_of_describes();
+    assert!(id.control.call_count("GetRoleCredentials") >= 1);
     assert!(id.control.call_count("GetCallerIdentity") >= 1);
 }

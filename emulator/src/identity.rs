@@ -1,12 +1,12 @@
 //! Who is who to the STS emulation: the temporary credentials it issued (and the role each
 //! stands for), the account behind any other access key (a default, or one set per key),
-//! the web identity tokens it is told to refuse, and the shapes of AWS identifiers and
+//! the web identity tokens it is told to refuse, the SSO access tokens it accepts, and the shapes of AWS identifiers and
 //! timestamps that STS answers with (the partition of a region comes from `regions`).
 //!
 //! Bookkeeping and shapes only: it knows nothing of HTTP or of the STS protocol that
 //! answers with them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::config::DEFAULT_ACCOUNT;
@@ -85,6 +85,7 @@ pub(crate) struct Identities {
     default_account: String,
     accounts: BTreeMap<String, String>,
     refused_tokens: HashMap<String, TokenRefusal>,
+    sso_tokens: HashSet<String>,
 }
 
 impl Default for Identities {
@@ -103,6 +104,7 @@ impl Identities {
             default_account,
             accounts: BTreeMap::new(),
             refused_tokens: HashMap::new(),
+            sso_tokens: HashSet::new(),
         }
     }
 
@@ -193,6 +195,16 @@ impl Identities {
     /// Refuse no token any more.
     pub(crate) fn clear_token_refusals(&mut self) {
         self.refused_tokens.clear();
+    }
+
+    /// From now on, the SSO portal accepts the access token `token`.
+    pub(crate) fn allow_sso_token(&mut self, token: String) {
+        self.sso_tokens.insert(token);
+    }
+
+    /// Whether the SSO portal accepts `token`.
+    pub(crate) fn sso_token_allowed(&self, token: &str) -> bool {
+        self.sso_tokens.contains(token)
     }
 }
 

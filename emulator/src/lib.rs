@@ -39,6 +39,7 @@ mod regions;
 mod secrets;
 mod server;
 mod sigv4;
+mod sso;
 mod sts;
 mod unreadable;
 mod urlencoded;

@@ -1,5 +1,6 @@
 //! The HTTP servers: accept connections; on the API listener send `/_emulator/…` to the
-//! control API, `secretsmanager.*` targets to the Secrets Manager emulation and everything
+//! control API, `/federation/credentials` to the SSO portal, `secretsmanager.*` targets to
+//! the Secrets Manager emulation and everything
 //! else to the CloudHSM API; on the STS listener send
 //! everything to the STS emulation; carry out what a handler's [`Outcome`] asks of the
 //! connection (answer, drop it, leave it hanging); stop on request.
@@ -23,7 +24,7 @@ use tokio::task::JoinSet;
 
 use crate::control::Shared;
 use crate::http::{DroppedConnection, Outcome, State};
-use crate::{api, control_http, secrets, sts};
+use crate::{api, control_http, secrets, sso, sts};
 
 /// Which service a listener speaks.
 #[derive(Clone, Copy, Debug)]
@@ -125,6 +126,7 @@ async fn route(state: &State, protocol: Protocol, req: Request<Incoming>) -> Out
         {
             Outcome::Respond(control_http::handle(state, req).await)
         }
+        Protocol::CloudHsm if sso::is_sso(&req) => sso::handle(state, &req),
         Protocol::CloudHsm if secrets::is_secrets_manager(&req) => {
             secrets::handle(state, req).await
         }

@@ -267,10 +267,13 @@ where
                 | CredentialsError::InvalidConfiguration(_) => false,
                 _ => api.is_none_or(ApiError::is_transient),
             };
-            let detail = match api {
+            let mut detail = match api {
                 Some(api) => api.to_string(),
                 None => causes(creds),
             };
+            if api.is_none() && is_sso_sign_in(&detail) {
+                detail.push_str(SSO_SIGN_IN);
+            }
             return Some(ApiError::Credentials {
                 operation,
                 detail,
@@ -307,6 +310,21 @@ fn kind_of(code: &str) -> ErrorKind {
 
 /// The messages of an error and its causes, joined with ": ", each said once (the SDK's
 /// wrappers often repeat their source's words).
+/// What to do when the profile's IAM Identity Center (SSO) sign-in failed.
+const SSO_SIGN_IN: &str = " (the IAM Identity Center sign-in of the profile in use is missing, \
+     expired or from another login: run `aws sso login --profile <the provider's profile \
+     argument, or AWS_PROFILE>`, then run the command again)";
+
+/// Whether a credential chain's failure, in the SDK's words, is the SSO sign-in's: the
+/// cached token file missing or unreadable, or the portal refusing the token
+/// (`UnauthorizedException` is the SSO portal's code; STS has none of that name).
+fn is_sso_sign_in(detail: &str) -> bool {
+    detail.contains("SSO token")
+        || detail.contains("sso/cache")
+        || detail.contains("sso\\cache")
+        || detail.contains("UnauthorizedException")
+}
+
 fn causes(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
@@ -348,6 +366,24 @@ fn excerpt(body: Option<&[u8]>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_sso_sign_in_that_failed_is_told_apart_from_other_credential_failures() {
+        for detail in [
+            "an error occurred while loading credentials: service error: UnauthorizedException: Session token not found or invalid",
+            "failed to read `/home/me/.aws/sso/cache/0a1b.json`: No such file or directory",
+            "failed to read `C:\\Users\\me\\.aws\\sso\\cache\\0a1b.json`",
+            "the SSO token has expired and cannot be refreshed",
+        ] {
+            assert!(is_sso_sign_in(detail), "{detail}");
+        }
+        for detail in [
+            "no credentials in the environment, profile or instance metadata",
+            "ExpiredToken: The security token included in the request is expired",
+        ] {
+            assert!(!is_sso_sign_in(detail), "{detail}");
+        }
+    }
 
     #[test]
     fn transient_errors_are_the_ones_worth_retrying() {

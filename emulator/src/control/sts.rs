@@ -1,6 +1,7 @@
 //! What the STS emulation answers, set and read by tests: the account of callers it did not
 //! issue credentials to (a default, or one per access key), the role behind the
-//! credentials it issued, and the web identity tokens it refuses.
+//! credentials it issued, the web identity tokens it refuses, and the SSO access tokens
+//! its portal accepts.
 //!
 //! [`Control`] methods only; the state is `identity`'s, and this knows nothing of STS's
 //! protocol.
@@ -71,5 +72,13 @@ impl Control {
     /// Forgets every [`Control::refuse_web_identity_token`].
     pub fn clear_web_identity_refusals(&self) {
         self.shared.identities().clear_token_refusals();
+    }
+
+    /// From now on, the SSO portal's `GetRoleCredentials` accepts the access token `token`
+    /// (what `aws sso login` caches in `~/.aws/sso/cache/`), for any account and role; any
+    /// other token is refused as AWS refuses one that expired or was never issued
+    /// (`UnauthorizedException`).
+    pub fn allow_sso_token(&self, token: &str) {
+        self.shared.identities().allow_sso_token(token.to_string());
     }
 }

@@ -43,6 +43,7 @@
 //! | `GET /_emulator/access-keys/{key}` | `{"AccessKeyId","Account","AssumedRole": role ARN or null}` |
 //! | `POST /_emulator/web-identity/refusals` | `{Token, Refusal: InvalidIdentityToken/ExpiredTokenException/IDPCommunicationError}`: `AssumeRoleWithWebIdentity` with that token is refused so |
 //! | `DELETE /_emulator/web-identity/refusals` | refuse no token any more |
+//! | `POST /_emulator/sso-tokens` | `{Token}`: the SSO portal's `GetRoleCredentials` accepts that access token (any account and role) |
 //! | `GET /_emulator/calls?operation=X` | `{"Operation","Count":n,"Calls":[bodies],"Attempts":n,"AccessKeys":[…],"SigningRegions":[…],"Hosts":[…]}` (one entry per call; null for an unsigned call's key and region, or a missing `Host`); without `operation`: `{"Count","Calls":[{Operation,Body,AccessKeyId,SigningRegion,Host}]}` |
 //! | `DELETE /_emulator/calls` | forgets the call record |
 //! | `POST /_emulator/shutdown` | stops the emulator |
@@ -68,7 +69,7 @@ use clusters::{seed, set_state};
 use faults::parse_fault;
 use fields::{field_i64, field_opt_str, field_str, field_u64, parse};
 use settings::{behaviour_json, set_behaviour, set_timings, timings_json};
-use sts::{access_key_json, accounts_json, refuse_token, set_accounts};
+use sts::{access_key_json, accounts_json, allow_sso_token, refuse_token, set_accounts};
 
 pub(super) type Answer = Result<Response<Body>, (StatusCode, String)>;
 
@@ -186,6 +187,7 @@ pub(crate) async fn handle(state: &State, req: Request<Body>) -> Response<Body> 
         (&Method::POST, ["web-identity", "refusals"]) => {
             parse(&body).and_then(|b| refuse_token(&control, &b))
         }
+        (&Method::POST, ["sso-tokens"]) => parse(&body).and_then(|b| allow_sso_token(&control, &b)),
         (&Method::DELETE, ["web-identity", "refusals"]) => {
             control.clear_web_identity_refusals();
             ok(json!({"Status": "cleared"}))

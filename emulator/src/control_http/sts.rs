@@ -85,3 +85,13 @@ pub(super) fn refuse_token(control: &Control, body: &Value) -> Answer {
     control.refuse_web_identity_token(&token, refusal);
     ok(json!({"Status": "refused", "Refusal": refusal.code()}))
 }
+
+/// `{Token}`: the SSO portal accepts that access token from now on.
+pub(super) fn allow_sso_token(control: &Control, body: &Value) -> Answer {
+    let token = field_str(body, &["Token", "token"])?;
+    if token.is_empty() {
+        return Err(bad("Token must not be empty"));
+    }
+    control.allow_sso_token(&token);
+    ok(json!({"Status": "allowed"}))
+}
