@@ -88,8 +88,8 @@ pub struct ProviderConfig {
     #[tf(optional, sensitive)]
     pub http_proxy: Field<String>,
     /// Hosts reached without the proxy: a comma-separated list of host names (each also
-    /// matching its subdomains), IP addresses, CIDR ranges, or `*`. Defaults to `NO_PROXY`
-    /// / `no_proxy`.
+    /// matching its subdomains), IP addresses, CIDR ranges, or `*`; a port on an entry is
+    /// left off. Defaults to `NO_PROXY` / `no_proxy`.
     #[tf(optional)]
     pub no_proxy: Field<String>,
     /// Path of a PEM file of certificate authorities to trust in addition to the system's

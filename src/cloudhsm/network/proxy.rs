@@ -10,7 +10,8 @@
 //!   set (a CGI environment, where any client could set it with a `Proxy:` header).
 //! - Exceptions: the `no_proxy` argument when set, else `NO_PROXY` / `no_proxy`: a comma
 //!   list of host names (each also matching its subdomains; a leading dot means the same),
-//!   IP addresses, CIDR ranges, or `*` for every host.
+//!   IP addresses, CIDR ranges, or `*` for every host. A port on an entry is left off: the
+//!   entry matches its host on every port.
 //!
 //! Of two spellings of one variable, the first that is set and not empty wins (capitals
 //! first, as Go and so the AWS provider read them). A proxy URL may leave out its scheme
@@ -131,7 +132,7 @@ impl Proxies {
             .or_else(all);
         let no_proxy = argument(&args.no_proxy, "no_proxy")
             .or_else(|| from_env(&["NO_PROXY", "no_proxy"]))
-            .map(|(v, _)| v.trim().to_string())
+            .map(|(v, _)| without_ports(v.trim()))
             .unwrap_or_default();
         Ok(Proxies {
             http: http.map(|(v, o)| parse(&v, o)).transpose()?.flatten(),
@@ -224,6 +225,39 @@ pub(super) fn redact(url: &str) -> String {
         None => format!("{userinfo}@{host}"),
     };
     url.replacen(auth, &shown, 1)
+}
+
+/// A NO_PROXY list with the port left off each `host:port` or `[v6]:port` entry: the rule
+/// engine of the HTTP client knows hosts only, and would never match an entry with a port,
+/// so `vpce.internal:443` would silently send that host through the proxy. Without its port
+/// the entry matches the host on every port (Go, and so the AWS provider, match it on that
+/// port only; AWS endpoints are on 443). Bare IPv6 addresses and CIDR ranges stay as they are.
+fn without_ports(list: &str) -> String {
+    list.split(',')
+        .map(|entry| {
+            let entry = entry.trim();
+            if let Some(v6) = entry.strip_prefix('[') {
+                if let Some((host, port)) = v6.split_once("]:") {
+                    if is_port(port) {
+                        return host.to_string();
+                    }
+                }
+                return entry
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_string();
+            }
+            match entry.split_once(':') {
+                Some((host, port)) if !port.contains(':') && is_port(port) => host.to_string(),
+                _ => entry.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn is_port(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 5 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -339,6 +373,26 @@ mod tests {
             ],
         );
         assert_eq!(p.http, None);
+    }
+
+    #[test]
+    fn no_proxy_entries_with_a_port_match_their_host() {
+        assert_eq!(
+            without_ports("vpce.internal:443, 10.1.2.3:8443,[fd00::1]:443,fd00::/8,::1,*"),
+            "vpce.internal,10.1.2.3,fd00::1,fd00::/8,::1,*"
+        );
+        let p = resolve(
+            ProxyArguments {
+                https_proxy: Some("http://proxy.test:3128".into()),
+                no_proxy: Some("cloudhsmv2.eu-west-1.amazonaws.com:443".into()),
+                ..Default::default()
+            },
+            &[],
+        );
+        assert_eq!(
+            p.for_url("https://cloudhsmv2.eu-west-1.amazonaws.com"),
+            None
+        );
     }
 
     #[test]
