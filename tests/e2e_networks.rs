@@ -178,6 +178,64 @@ async fn writes_go_through_the_proxy_too() {
     assert_eq!(modified, 1, "ModifyCluster did not go through the proxy");
 }
 
+/// A proxy that takes TLS from its clients (`https://` proxy URL): the provider speaks TLS to
+/// the proxy, trusting the proxy's own certificate from the same CA bundle as the
+/// inspecting CA, then tunnels to CloudHSM inside that TLS session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_proxy_url_speaks_tls_to_the_proxy_itself() {
+    let Some(net) = Net::start(ProxyOptions::default()).await else {
+        return;
+    };
+    let front = support::TlsFront::start(net.proxy.local_addr());
+    let bundle = net.ws.dir.path().join("corp-cas.pem");
+    std::fs::write(
+        &bundle,
+        format!("{}\n{}", net.proxy.ca_certificate_pem(), front.ca_pem()),
+    )
+    .expect("bundle");
+    let id = net.cluster();
+    net.write(
+        &format!(
+            "  region = \"{REGION}\"\n  https_proxy = {}\n  custom_ca_bundle = {}",
+            hcl(&front.url()),
+            hcl(&support::hcl_path(&bundle))
+        ),
+        &id,
+    );
+    let run = net.apply_with_env(&[]).ok();
+    assert!(run.stdout.contains("state = \"ACTIVE\""), "{}", run.all());
+    assert!(front.handshakes() >= 1, "no TLS session with the proxy");
+    let seen = net.cloudhsm_requests();
+    assert!(!seen.is_empty(), "the proxy saw no CloudHSM request");
+    assert!(
+        seen.iter().all(|(host, _)| host == CLOUDHSM_HOST),
+        "{seen:?}"
+    );
+
+    // Without the proxy's CA in the bundle, the TLS session with the proxy is refused, and
+    // the error says which proxy.
+    let only_mitm = net.ws.dir.path().join("mitm-only.pem");
+    std::fs::write(&only_mitm, net.proxy.ca_certificate_pem()).expect("bundle");
+    net.write(
+        &format!(
+            "  region = \"{REGION}\"\n  https_proxy = {}\n  custom_ca_bundle = {}",
+            hcl(&front.url()),
+            hcl(&support::hcl_path(&only_mitm))
+        ),
+        &id,
+    );
+    let refused = net.apply_with_env(&[]).fails();
+    let text = flat(&refused.all());
+    assert!(
+        text.contains(&format!(
+            "TLS to the proxy {} or, through it, to {CLOUDHSM_HOST}",
+            front.url()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("custom_ca_bundle"), "{text}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_environment_as_curl_and_the_aws_sdks_spell_it_and_arguments_win() {
     let Some(net) = Net::start(ProxyOptions::default()).await else {

@@ -11,6 +11,7 @@
 mod mirrors;
 mod process;
 mod proxy;
+mod tls_front;
 // Test binaries without a proxy, process or mirror test leave them unused.
 #[allow(unused_imports)]
 pub use mirrors::*;
@@ -18,6 +19,8 @@ pub use mirrors::*;
 pub use process::*;
 #[allow(unused_imports)]
 pub use proxy::*;
+#[allow(unused_imports)]
+pub use tls_front::TlsFront;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -109,6 +109,22 @@ impl fmt::Display for NetworkProblem {
                 ),
             },
             NetworkProblem::UntrustedCertificate { route, detail } => {
+                if route.proxy.as_ref().is_some_and(|p| p.is_tls()) {
+                    // Two TLS sessions: to the proxy, then through it to the endpoint; the
+                    // client's error does not say which one failed.
+                    return write!(
+                        f,
+                        "TLS to the proxy {} or, through it, to {} failed: a certificate was \
+                         issued by a certificate authority this machine does not trust \
+                         ({detail}). An https:// proxy shows its own certificate, and one that \
+                         inspects TLS re-signs the endpoint's with your organization's CA: \
+                         add the CA certificates (PEM) of both to the file given with \
+                         custom_ca_bundle in the provider block or AWS_CA_BUNDLE, as for the \
+                         AWS provider",
+                        route.proxy_label(),
+                        route.host
+                    );
+                }
                 write!(
                     f,
                     "TLS to {} failed: its certificate was issued by a certificate authority \

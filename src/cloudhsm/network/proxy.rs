@@ -63,6 +63,13 @@ impl ProxyUrl {
         &self.url
     }
 
+    /// True when the client speaks TLS to the proxy itself (`https://`).
+    pub fn is_tls(&self) -> bool {
+        self.url
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+    }
+
     /// True when the URL carries credentials.
     pub fn has_credentials(&self) -> bool {
         authority(&self.url).contains('@')
