@@ -30,10 +30,7 @@ impl Scratch {
     fn new() -> Scratch {
         let dir = tempfile::tempdir().expect("tempdir");
         let cli_config = dir.path().join("terraformrc");
-        let plugin_dir = support::provider_binary()
-            .parent()
-            .expect("binary dir")
-            .to_path_buf();
+        let plugin_dir = support::dev_plugin_dir();
         std::fs::write(
             &cli_config,
             format!(

@@ -30,6 +30,14 @@ pub fn gpg() -> Option<PathBuf> {
     None
 }
 
+/// Whether `program` runs on the MSYS runtime (it has `msys-2.0.dll` beside it, as Git for
+/// Windows' `usr/bin` does).
+fn is_msys_program(program: &Path) -> bool {
+    program
+        .parent()
+        .is_some_and(|dir| dir.join("msys-2.0.dll").is_file())
+}
+
 fn on_path(name: &str) -> Option<PathBuf> {
     crate::support::which(name)
 }
@@ -69,8 +77,25 @@ impl Keyring {
         }
     }
 
-    pub fn home(&self) -> &Path {
-        self.home.path()
+    /// `GNUPGHOME` as this keyring's `gpg` reads it: the path as it is, except for an MSYS
+    /// build of gpg (Git for Windows' own, which the workflow's Windows leg uses), which
+    /// takes `C:\...` and `C:/...` for relative paths (git-for-windows/git#5865) and wants
+    /// `/c/...`.
+    pub fn home(&self) -> std::ffi::OsString {
+        let home = self.home.path();
+        if !cfg!(windows) || !is_msys_program(&self.gpg) {
+            return home.as_os_str().to_owned();
+        }
+        let text = home.to_string_lossy().replace('\\', "/");
+        match text.as_bytes() {
+            [drive, b':', b'/', ..] if drive.is_ascii_alphabetic() => format!(
+                "/{}/{}",
+                char::from(*drive).to_ascii_lowercase(),
+                &text[3..]
+            )
+            .into(),
+            _ => text.into(),
+        }
     }
 
     pub fn gpg_path(&self) -> &Path {
@@ -80,7 +105,7 @@ impl Keyring {
     /// `gpg --batch <args>` in this keyring.
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(&self.gpg);
-        cmd.env("GNUPGHOME", self.home.path())
+        cmd.env("GNUPGHOME", self.home())
             .env_remove("GPG_AGENT_INFO")
             .arg("--batch");
         cmd
@@ -154,7 +179,7 @@ impl Drop for Keyring {
             PathBuf::from("gpgconf")
         };
         let _ = Command::new(gpgconf)
-            .env("GNUPGHOME", self.home.path())
+            .env("GNUPGHOME", self.home())
             .args(["--kill", "gpg-agent"])
             .output();
     }

@@ -219,6 +219,41 @@ pub fn provider_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-cloudhsm"))
 }
 
+/// A directory holding only the provider binary, for `dev_overrides`: Terraform runs the
+/// first file there, in name order, whose name starts with `terraform-provider-cloudhsm`
+/// and a `.` or `_`, and Cargo's own directory also holds `terraform-provider-cloudhsm.d`,
+/// which on Windows sorts before `….exe`. One per test process (a hard link where the file
+/// system allows, else a copy).
+pub fn dev_plugin_dir() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let binary = provider_binary();
+        let parent = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dev-plugins");
+        // Those of earlier runs (older than an hour: a run going on beside keeps its own).
+        for old in std::fs::read_dir(&parent).into_iter().flatten().flatten() {
+            let stale = old
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(3600));
+            if stale {
+                let _ = std::fs::remove_dir_all(old.path());
+            }
+        }
+        let dir = parent.join(std::process::id().to_string());
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dev plugin dir");
+        let name = binary.file_name().expect("binary name");
+        let placed = dir.join(name);
+        if std::fs::hard_link(&binary, &placed).is_err() {
+            std::fs::copy(&binary, &placed).expect("copy the provider binary");
+        }
+        dir
+    })
+    .clone()
+}
+
 /// How long every read lags behind every write (`E2E_READ_LAG_MS`), if set. A test whose
 /// own timings must outlast the lag (a window that closes, say) adds it.
 pub fn read_lag() -> Option<std::time::Duration> {
@@ -347,11 +382,7 @@ pub struct Workspace {
 impl Workspace {
     pub fn new(terraform: PathBuf, endpoint: &str) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let plugin_dir = provider_binary()
-            .parent()
-            .expect("binary dir")
-            .to_path_buf();
-        let cli_config = write_dev_overrides(dir.path(), SOURCE, &plugin_dir);
+        let cli_config = write_dev_overrides(dir.path(), SOURCE, &dev_plugin_dir());
         Workspace {
             dir,
             terraform,
