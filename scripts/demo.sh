@@ -28,13 +28,10 @@ say() { step=$((step + 1)); printf '\n%s==> %d. %s%s\n' "$bold" "$step" "$1" "$r
 note() { printf '    %s\n' "$@"; }
 die() { printf '\n%sdemo failed:%s %s\n' "$red" "$reset" "$1" >&2; exit 1; }
 
-# Windows (Git Bash): programs end in .exe, and paths written into files for Terraform (a
-# native program) are C:/...-style; elsewhere both are as they are.
-exe=""
-case "$(uname -s)" in MINGW*|MSYS*|CYGWIN*) exe=".exe" ;; esac
-native() {
-  if command -v cygpath >/dev/null 2>&1; then cygpath -m "$1"; else printf '%s\n' "$1"; fi
-}
+# Windows (Git Bash): programs end in .exe ($exe), and paths written into files for
+# Terraform (a native program) are C:/...-style (native); elsewhere both are as they are.
+# shellcheck source=platform.sh
+. "$root/scripts/platform.sh"
 
 for tool in cargo; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is needed but not on PATH. Install it and run ./scripts/demo.sh again."
@@ -104,13 +101,6 @@ note "backups kept 90 days. That is where aws_cloudhsm_v2_cluster and _hsm leave
 
 say "Preparing Terraform: the quickstart example and a local provider mirror"
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)"
-case "$(uname -s)" in
-  Linux) os=linux ;;
-  Darwin) os=darwin ;;
-  MINGW*|MSYS*|CYGWIN*) os=windows ;;
-  *) os="$(uname -s | tr '[:upper:]' '[:lower:]')" ;;
-esac
-os_arch="${os}_$(uname -m | sed -e 's/x86_64/amd64/' -e 's/aarch64/arm64/')"
 mirror="$work/mirror/registry.terraform.io/cloudhsm-iac/cloudhsm/$version/$os_arch"
 mkdir -p "$mirror" "$work/quickstart"
 cp "$bin/terraform-provider-cloudhsm$exe" "$mirror/terraform-provider-cloudhsm_v$version$exe"

@@ -22,13 +22,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 die() { printf 'emulator.sh: %s\n' "$1" >&2; exit 1; }
-# Windows (Git Bash): programs end in .exe, and paths printed or written for Terraform (a
-# native program) are C:/...-style; elsewhere both are as they are.
-exe=""
-case "$(uname -s)" in MINGW*|MSYS*|CYGWIN*) exe=".exe" ;; esac
-native() {
-  if command -v cygpath >/dev/null 2>&1; then cygpath -m "$1"; else printf '%s\n' "$1"; fi
-}
+# Windows (Git Bash): programs end in .exe ($exe), and paths printed or written for
+# Terraform (a native program) are C:/...-style (native); elsewhere both are as they are.
+# shellcheck source=platform.sh
+. "$root/scripts/platform.sh"
 command -v cargo >/dev/null 2>&1 || die "cargo is needed but not on PATH."
 
 target="${CARGO_TARGET_DIR:-$root/target}"
@@ -43,13 +40,6 @@ bin="$target/debug"
 
 # The provider just built, as a filesystem mirror, and a CLI configuration installing it.
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)"
-case "$(uname -s)" in
-  Linux) os=linux ;;
-  Darwin) os=darwin ;;
-  MINGW*|MSYS*|CYGWIN*) os=windows ;;
-  *) os="$(uname -s | tr '[:upper:]' '[:lower:]')" ;;
-esac
-os_arch="${os}_$(uname -m | sed -e 's/x86_64/amd64/' -e 's/aarch64/arm64/')"
 rm -rf "$dir/mirror"
 mkdir -p "$dir/mirror/registry.terraform.io/cloudhsm-iac/cloudhsm/$version/$os_arch"
 cp "$bin/terraform-provider-cloudhsm$exe" \

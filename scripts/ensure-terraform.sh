@@ -20,25 +20,9 @@ version=1.0.3
 bundled=false
 [ "${1:-}" = "--bundled" ] && bundled=true
 
-# A path as native programs read it: on Windows (Git Bash), /c/x is C:/x to them.
-emit() {
-  if command -v cygpath >/dev/null 2>&1; then cygpath -m "$1"; else printf '%s\n' "$1"; fi
-}
-
-case "$(uname -s)" in
-  Linux) os=linux ;;
-  Darwin) os=darwin ;;
-  MINGW*|MSYS*|CYGWIN*) os=windows ;;
-  FreeBSD) os=freebsd ;;
-  *) os="$(uname -s | tr '[:upper:]' '[:lower:]')" ;;
-esac
-case "$(uname -m)" in
-  x86_64|amd64) arch=amd64 ;;
-  aarch64|arm64) arch=arm64 ;;
-  *) arch="$(uname -m)" ;;
-esac
-exe=""
-[ "$os" = windows ] && exe=".exe"
+# shellcheck source=platform.sh
+. "$(dirname "${BASH_SOURCE[0]}")/platform.sh"
+emit() { native "$1"; }
 installed="$tools/terraform$exe"
 
 if $bundled; then

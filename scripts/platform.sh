@@ -1,0 +1,25 @@
+# Sourced by the scripts that name this machine's platform or hand paths to native programs:
+#   os       linux, darwin, windows (Git Bash), freebsd, ... as Terraform names it
+#   arch     amd64, arm64, ...
+#   os_arch  "${os}_${arch}", as in provider package names
+#   exe      ".exe" on Windows, else ""
+#   native PATH   prints PATH as native programs (Terraform, Python) read it: on Windows
+#                 (Git Bash) /c/x is C:/x to them; elsewhere as it is.
+case "$(uname -s)" in
+  Linux) os=linux ;;
+  Darwin) os=darwin ;;
+  MINGW*|MSYS*|CYGWIN*) os=windows ;;
+  FreeBSD) os=freebsd ;;
+  *) os="$(uname -s | tr '[:upper:]' '[:lower:]')" ;;
+esac
+case "$(uname -m)" in
+  x86_64|amd64) arch=amd64 ;;
+  aarch64|arm64) arch=arm64 ;;
+  *) arch="$(uname -m)" ;;
+esac
+os_arch="${os}_${arch}"
+exe=""
+if [ "$os" = windows ]; then exe=".exe"; fi
+native() {
+  if command -v cygpath >/dev/null 2>&1; then cygpath -m "$1"; else printf '%s\n' "$1"; fi
+}
