@@ -517,3 +517,65 @@ async fn an_sso_profile_gets_its_credentials_through_the_proxy_too() {
     assert!(id.control.call_count("GetRoleCredentials") >= 1);
     assert!(id.control.call_count("GetCallerIdentity") >= 1);
 }
+
+/// `shared_config_files` and `shared_credentials_files`, as the AWS provider takes them: read
+/// instead of the default files, `~` the home directory; a file that is not there is an
+/// error on the argument before any call, and an empty path one at plan time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_config_and_credentials_files_replace_the_default_ones() {
+    let Some(id) = Identity::start().await else {
+        return;
+    };
+    let home = id.ws.dir.path().join("home");
+    std::fs::create_dir_all(home.join("corp")).expect("home");
+    std::fs::write(
+        home.join("corp/aws-config"),
+        "[profile ops]\nregion = eu-west-1\n",
+    )
+    .expect("config");
+    let credentials = id.ws.dir.path().join("ops-credentials");
+    std::fs::write(
+        &credentials,
+        "[ops]\naws_access_key_id = AKIDSHAREDFILES\naws_secret_access_key = shared-files-secret\n",
+    )
+    .expect("credentials");
+    let env = [
+        ("HOME", home.display().to_string()),
+        ("USERPROFILE", home.display().to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let block = |config: &str| {
+        format!(
+            "  profile                  = \"ops\"\n  shared_config_files      = [\"{config}\"]\n  shared_credentials_files = [\"{}\"]",
+            support::hcl_path(&credentials)
+        )
+    };
+
+    id.write(&block("~/corp/aws-config"));
+    id.plan(&env).ok();
+    let keys = id.control.access_keys("DescribeClusters");
+    assert!(
+        !keys.is_empty() && keys.iter().all(|k| k == "AKIDSHAREDFILES"),
+        "{keys:?}"
+    );
+
+    id.control.clear_calls();
+    id.write(&block("~/corp/no-such-config"));
+    let missing = id.plan(&env).fails();
+    let text = flat(&missing.all());
+    assert!(
+        text.contains(
+            "shared_config_files names \"~/corp/no-such-config\", which is not a file here"
+        ),
+        "{text}"
+    );
+    assert_eq!(id.control.call_count("DescribeClusters"), 0);
+
+    id.write(&block(""));
+    let empty = id.ws.run_with_env(&["validate", "-no-color"], &env).fails();
+    assert!(
+        flat(&empty.all()).contains("shared_config_files holds an empty path"),
+        "{}",
+        empty.all()
+    );
+}

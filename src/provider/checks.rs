@@ -25,6 +25,26 @@ impl ProviderConfig {
     pub(super) fn validate(&self) -> Diagnostics {
         let mut diags = Diagnostics::new();
         diags.append(validate_region(&self.region, Self::REGION));
+        for (name, files) in [
+            (Self::SHARED_CONFIG_FILES, &self.shared_config_files),
+            (
+                Self::SHARED_CREDENTIALS_FILES,
+                &self.shared_credentials_files,
+            ),
+        ] {
+            if files
+                .known()
+                .is_some_and(|f| f.iter().any(|p| p.trim().is_empty()))
+            {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid file path",
+                        format!("{name} holds an empty path; give each file's path, or leave {name} out for the default file."),
+                    )
+                    .at(attr(name)),
+                );
+            }
+        }
         self.check_credentials(&mut diags);
         if let Some(role) = self.assume_role.known() {
             let path = attr(Self::ASSUME_ROLE);

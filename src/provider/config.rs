@@ -33,6 +33,15 @@ pub struct ProviderConfig {
     /// `AWS_PROFILE` or the default profile.
     #[tf(optional)]
     pub profile: Field<String>,
+    /// Shared AWS config files to read instead of `~/.aws/config`, in order (a leading `~`
+    /// is the home directory). Unset: `AWS_CONFIG_FILE`, else `~/.aws/config`.
+    #[tf(optional)]
+    pub shared_config_files: Field<Vec<String>>,
+    /// Shared AWS credentials files to read instead of `~/.aws/credentials`, in order (a
+    /// leading `~` is the home directory). Unset: `AWS_SHARED_CREDENTIALS_FILE`, else
+    /// `~/.aws/credentials`.
+    #[tf(optional)]
+    pub shared_credentials_files: Field<Vec<String>>,
     /// AWS access key id. Set together with `secret_key`, or leave both unset to use the
     /// standard credential chain.
     #[tf(optional, sensitive)]
@@ -249,6 +258,16 @@ impl ProviderConfig {
         Ok(ClientSettings {
             region: known(&self.region),
             profile: known(&self.profile),
+            shared_config_files: self
+                .shared_config_files
+                .known()
+                .cloned()
+                .unwrap_or_default(),
+            shared_credentials_files: self
+                .shared_credentials_files
+                .known()
+                .cloned()
+                .unwrap_or_default(),
             access_key: known(&self.access_key),
             secret_key: known(&self.secret_key),
             token: known(&self.token),

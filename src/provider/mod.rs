@@ -160,6 +160,9 @@ fn settings_diagnostic(
     settings: &crate::cloudhsm::ClientSettings,
 ) -> Diagnostic {
     let (summary, path) = match e {
+        SettingsError::SharedFileMissing { argument, .. } => {
+            ("Cannot read the AWS shared files", Some(*argument))
+        }
         SettingsError::NoRegion => (
             "Cannot configure the CloudHSM client",
             Some(ProviderConfig::REGION),

@@ -19,6 +19,9 @@ use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_runtime::env_config::file::{
+    EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles,
+};
 use aws_sdk_cloudhsmv2::config::{Credentials, Region, SharedCredentialsProvider};
 use aws_types::os_shim_internal::{Env, Fs};
 use zeroize::Zeroizing;
@@ -41,6 +44,10 @@ const SESSION_NAME: &str = "terraform-provider-cloudhsm";
 pub struct ClientSettings {
     pub region: Option<String>,
     pub profile: Option<String>,
+    /// `shared_config_files`: read instead of the default config file (empty: the default).
+    pub shared_config_files: Vec<String>,
+    /// `shared_credentials_files`: read instead of the default credentials file.
+    pub shared_credentials_files: Vec<String>,
     pub access_key: Option<String>,
     pub secret_key: Option<String>,
     pub token: Option<String>,
@@ -68,6 +75,8 @@ impl std::fmt::Debug for ClientSettings {
         f.debug_struct("ClientSettings")
             .field("region", &self.region)
             .field("profile", &self.profile)
+            .field("shared_config_files", &self.shared_config_files)
+            .field("shared_credentials_files", &self.shared_credentials_files)
             .field("access_key", &self.access_key.as_ref().map(|_| "<set>"))
             .field("secret_key", &self.secret_key.as_ref().map(|_| "<set>"))
             .field("token", &self.token.as_ref().map(|_| "<set>"))
@@ -167,6 +176,17 @@ pub enum SettingsError {
     },
     #[error("stopped while checking the account: Terraform asked the provider to stop")]
     Cancelled,
+    #[error(
+        "{argument} names {path:?}, which is not a file here{}. Give the path of an AWS shared \
+         {kind} file, or leave {argument} out to use the default one",
+        if expanded == path { String::new() } else { format!(" ({expanded})") },
+        kind = if *argument == "shared_config_files" { "config" } else { "credentials" }
+    )]
+    SharedFileMissing {
+        argument: &'static str,
+        path: String,
+        expanded: String,
+    },
 }
 
 /// A client, and what the user should hear about how it was set up.
@@ -193,10 +213,11 @@ impl CloudHsm {
         stop: StopSignal,
     ) -> Result<Connected, SettingsError> {
         let env = Env::real();
+        let files = profile_files(settings, &env)?;
         let network = Network::resolve(
             &settings.network,
             &env,
-            profile_ca_bundle(settings, &env).await,
+            profile_ca_bundle(settings, &env, files.as_ref()).await,
         )?;
         let mut warnings = Vec::new();
         if network.proxies.https_from_http_argument {
@@ -224,6 +245,9 @@ impl CloudHsm {
             );
         if let Some(region) = &settings.region {
             loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(files) = &files {
+            loader = loader.profile_files(files.clone());
         }
         if let Some(profile) = &settings.profile {
             // The profile's region and settings; its credentials are set below, ahead of
@@ -275,12 +299,13 @@ impl CloudHsm {
                 let provider_config = ProviderConfig::without_region()
                     .with_region(sdk_config.region().cloned())
                     .with_http_client(http.clone());
-                Some(SharedCredentialsProvider::new(
-                    ProfileFileCredentialsProvider::builder()
-                        .configure(&provider_config)
-                        .profile_name(profile)
-                        .build(),
-                ))
+                let mut builder = ProfileFileCredentialsProvider::builder()
+                    .configure(&provider_config)
+                    .profile_name(profile);
+                if let Some(files) = &files {
+                    builder = builder.profile_files(files.clone());
+                }
+                Some(SharedCredentialsProvider::new(builder.build()))
             }
             (None, None) => None,
         };
@@ -404,7 +429,11 @@ fn for_endpoint(config: &SdkConfig, configured: Option<&Configured>) -> SdkConfi
 
 /// The selected profile's `ca_bundle`, when neither the argument nor `AWS_CA_BUNDLE` gives a
 /// bundle (the shared config file is read only then).
-async fn profile_ca_bundle(settings: &ClientSettings, env: &Env) -> Option<(String, String)> {
+async fn profile_ca_bundle(
+    settings: &ClientSettings,
+    env: &Env,
+    files: Option<&ProfileFiles>,
+) -> Option<(String, String)> {
     let given = |v: Option<String>| v.is_some_and(|v| !v.trim().is_empty());
     if given(settings.network.custom_ca_bundle.clone()) || given(env.get("AWS_CA_BUNDLE").ok()) {
         return None;
@@ -412,13 +441,64 @@ async fn profile_ca_bundle(settings: &ClientSettings, env: &Env) -> Option<(Stri
     let set = aws_config::profile::load(
         &Fs::real(),
         env,
-        &Default::default(),
+        &files.cloned().unwrap_or_default(),
         settings.profile.clone().map(Cow::Owned),
     )
     .await
     .ok()?;
     let value = set.get("ca_bundle")?.to_string();
     Some((set.selected_profile().to_string(), value))
+}
+
+/// The shared config and credentials files to read: `None` for the SDK's defaults
+/// (`AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`, `~/.aws/...`); else the provider's
+/// lists, each in place of the default file of its kind, every file checked to exist (the
+/// SDK would pass over a missing one without a word).
+fn profile_files(
+    settings: &ClientSettings,
+    env: &Env,
+) -> Result<Option<ProfileFiles>, SettingsError> {
+    let (config, credentials) = (
+        &settings.shared_config_files,
+        &settings.shared_credentials_files,
+    );
+    if config.is_empty() && credentials.is_empty() {
+        return Ok(None);
+    }
+    let home = env
+        .get("HOME")
+        .or_else(|_| env.get("USERPROFILE"))
+        .ok()
+        .filter(|h| !h.is_empty());
+    let mut builder = ProfileFiles::builder()
+        .include_default_config_file(config.is_empty())
+        .include_default_credentials_file(credentials.is_empty());
+    for (argument, kind, paths) in [
+        ("shared_config_files", ProfileFileKind::Config, config),
+        (
+            "shared_credentials_files",
+            ProfileFileKind::Credentials,
+            credentials,
+        ),
+    ] {
+        for path in paths {
+            let expanded = match (path.strip_prefix('~'), &home) {
+                (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with(['/', '\\']) => {
+                    format!("{home}{rest}")
+                }
+                _ => path.clone(),
+            };
+            if !std::path::Path::new(&expanded).is_file() {
+                return Err(SettingsError::SharedFileMissing {
+                    argument,
+                    path: path.clone(),
+                    expanded,
+                });
+            }
+            builder = builder.with_file(kind, expanded);
+        }
+    }
+    Ok(Some(builder.build()))
 }
 
 /// `assume_role_with_web_identity` completed from the environment, as the AWS provider
