@@ -64,7 +64,9 @@ const DESCRIPTION: &str = "The `cloudhsm` provider initializes and configures AW
                            clusters. It finds AWS credentials in the AWS provider's order: \
                            `access_key` and `secret_key` here, then `profile` here, then the \
                            environment variables, the shared config and credentials files (the \
-                           `AWS_PROFILE` or default profile), SSO, web identity, container and \
+                           `AWS_PROFILE` or default profile; `shared_config_files` and \
+                           `shared_credentials_files` name other files, read instead of \
+                           `~/.aws/config` and `~/.aws/credentials`), SSO, web identity, container and \
                            instance roles, or `assume_role_with_web_identity`; `assume_role` is \
                            applied on top of whichever was found. Proxies, CA bundles, FIPS and \
                            dual-stack endpoints and account guards take the AWS provider's \
