@@ -322,11 +322,7 @@ async fn serves_the_provider_over_mutual_tls_on_loopback_tcp_by_default_on_windo
         plugin.address
     );
     serves_over_mutual_tls_until_shutdown(&mut plugin, &client).await;
-    assert!(
-        std::net::TcpStream::connect(&plugin.address).is_err(),
-        "port {} closed on exit",
-        plugin.address
-    );
+    assert_closed(&plugin.address);
 }
 
 /// The provider's services over mutual TLS, a stranger refused, then GRPCController.Shutdown,
@@ -487,8 +483,13 @@ async fn serves_over_mutual_tls_until_shutdown(plugin: &mut Plugin, client: &Cli
     };
     assert!(refused, "a client with another certificate must be refused");
 
-    let mut controller = goplugin::grpc_controller_client::GrpcControllerClient::new(channel);
-    controller
+    shut_down(plugin, channel).await;
+}
+
+/// GRPCController.Shutdown, as Terraform ends a plugin; the plugin must then exit
+/// successfully within 10 s.
+async fn shut_down(plugin: &mut Plugin, channel: Channel) {
+    goplugin::grpc_controller_client::GrpcControllerClient::new(channel)
         .shutdown(goplugin::Empty {})
         .await
         .expect("shutdown");
@@ -496,6 +497,15 @@ async fn serves_over_mutual_tls_until_shutdown(plugin: &mut Plugin, client: &Cli
         tokio::task::block_in_place(|| wait_exit(&mut plugin.child, Duration::from_secs(10)))
             .expect("exits after Shutdown");
     assert!(status.success(), "{status:?}");
+}
+
+/// Nothing listens at `address` any more.
+#[track_caller]
+fn assert_closed(address: &str) {
+    assert!(
+        std::net::TcpStream::connect(address).is_err(),
+        "port {address} closed on exit"
+    );
 }
 
 async fn channel_with(
@@ -559,11 +569,7 @@ async fn tcp_transport_listens_on_loopback_within_the_port_range() {
         tokio::task::block_in_place(|| wait_exit(&mut plugin.child, Duration::from_secs(10)))
             .expect("exits when stopped");
     assert!(status.success(), "{status:?}");
-    assert!(
-        std::net::TcpStream::connect(&plugin.address).is_err(),
-        "port {} closed on exit",
-        plugin.address
-    );
+    assert_closed(&plugin.address);
 }
 
 #[cfg(unix)]
@@ -649,19 +655,8 @@ async fn ctrl_break_is_ignored_and_shutdown_stops_the_plugin_on_windows() {
         .into_inner();
     assert!(schema.diagnostics.is_empty(), "{:?}", schema.diagnostics);
 
-    goplugin::grpc_controller_client::GrpcControllerClient::new(ch)
-        .shutdown(goplugin::Empty {})
-        .await
-        .expect("shutdown");
-    let status =
-        tokio::task::block_in_place(|| wait_exit(&mut plugin.child, Duration::from_secs(10)))
-            .expect("exits after Shutdown");
-    assert!(status.success(), "{status:?}");
-    assert!(
-        std::net::TcpStream::connect(&plugin.address).is_err(),
-        "port {} closed on exit",
-        plugin.address
-    );
+    shut_down(&mut plugin, ch).await;
+    assert_closed(&plugin.address);
 }
 
 /// The reattach line of `--debug` (a developer runs the plugin in a terminal), as JSON:
@@ -712,10 +707,7 @@ fn debug_mode_prints_the_reattach_line_and_stops_on_ctrl_break() {
     support::ctrl_break(child.id());
     let status = wait_exit(&mut child, Duration::from_secs(10)).expect("exits on Ctrl-Break");
     assert!(status.success(), "{status:?}");
-    assert!(
-        std::net::TcpStream::connect(&address).is_err(),
-        "port {address} closed on exit"
-    );
+    assert_closed(&address);
 }
 
 #[cfg(unix)]

@@ -489,6 +489,19 @@ fn first_line(child: &mut std::process::Child) -> String {
         .expect("read")
 }
 
+/// `cmd` (the emulator binary) started with `--instant`, once it has printed its endpoint.
+fn start_serving(cmd: &mut Command) -> std::process::Child {
+    let mut child = cmd
+        .arg("--instant")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let line = first_line(&mut child);
+    assert!(line.starts_with("ENDPOINT=http://127.0.0.1:"), "{line}");
+    child
+}
+
 /// Waits up to two seconds for `child` to exit successfully; panics naming `what` otherwise.
 fn exits_cleanly(child: &mut std::process::Child, what: &str) {
     for _ in 0..100 {
@@ -514,15 +527,10 @@ fn binary_exits_on_ctrl_break() {
     extern "system" {
         fn GenerateConsoleCtrlEvent(ctrl_event: u32, process_group_id: u32) -> i32;
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cloudhsm-emulator"))
-        .arg("--instant")
-        .creation_flags(CREATE_NEW_PROCESS_GROUP)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let line = first_line(&mut child);
-    assert!(line.starts_with("ENDPOINT=http://127.0.0.1:"), "{line}");
+    let mut child = start_serving(
+        Command::new(env!("CARGO_BIN_EXE_cloudhsm-emulator"))
+            .creation_flags(CREATE_NEW_PROCESS_GROUP),
+    );
     // SAFETY: a plain kernel32 call with two integers.
     let sent = unsafe { GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, child.id()) };
     assert!(
@@ -536,14 +544,7 @@ fn binary_exits_on_ctrl_break() {
 #[cfg(unix)]
 #[test]
 fn binary_exits_on_sigterm() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cloudhsm-emulator"))
-        .arg("--instant")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let line = first_line(&mut child);
-    assert!(line.starts_with("ENDPOINT=http://127.0.0.1:"), "{line}");
+    let mut child = start_serving(&mut Command::new(env!("CARGO_BIN_EXE_cloudhsm-emulator")));
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
