@@ -1,9 +1,11 @@
 //! The HTTP plumbing every request handler shares: the [`State`] a handler can reach, the
 //! [`Outcome`] it hands back (an answer, or a connection dropped or left hanging), reading a
-//! request body and its `Host` header, and building a response.
+//! request body and its `Host` header, and building a response (an AWS JSON error with its
+//! `x-amzn-errortype` too).
 //!
-//! It knows no protocol, route or fault: the handlers, the fault gate and the server stand
-//! on it, and it imports none of them.
+//! It knows no route or fault, and of the protocols only the error shape the JSON ones
+//! share (the CloudHSM API, Secrets Manager, the SSO portal): the handlers, the fault gate
+//! and the server stand on it, and it imports none of them.
 
 use std::sync::Arc;
 
@@ -12,6 +14,7 @@ use axum::http::{header, HeaderMap, Response, StatusCode};
 use tokio::sync::watch;
 
 use crate::control::Shared;
+use crate::error::ApiError;
 
 /// Largest request body accepted (certificates are at most 5000 characters each).
 pub(crate) const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -75,4 +78,25 @@ pub(crate) fn response(
         response.headers_mut().insert(header::CONTENT_TYPE, v);
     }
     response
+}
+
+/// An AWS JSON answer: `output` with 200, or the error with its status, its JSON body and
+/// its code in `x-amzn-errortype` (where AWS JSON 1.1 and REST-JSON clients look first).
+pub(crate) fn json_answer(
+    result: Result<serde_json::Value, ApiError>,
+    content_type: &str,
+) -> Response<Body> {
+    match result {
+        Ok(output) => response(StatusCode::OK, content_type, output.to_string()),
+        Err(e) => json_error(&e, content_type),
+    }
+}
+
+/// The error half of [`json_answer`].
+pub(crate) fn json_error(e: &ApiError, content_type: &str) -> Response<Body> {
+    let mut r = response(e.status, content_type, e.body().to_string());
+    if let Ok(v) = header::HeaderValue::from_str(e.code) {
+        r.headers_mut().insert("x-amzn-errortype", v);
+    }
+    r
 }

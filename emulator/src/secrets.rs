@@ -9,12 +9,12 @@
 //! holds the operation and the secret id, never the secret.
 
 use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::{Request, StatusCode};
 use serde_json::{json, Value};
 
 use crate::control::{CallRecord, Secret};
 use crate::error::ApiError;
-use crate::http::{host_of, read_body, response, Outcome, State};
+use crate::http::{host_of, json_answer, read_body, Outcome, State};
 use crate::sigv4::{self, SigV4Error};
 
 const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
@@ -111,22 +111,9 @@ fn get_secret_value(state: &State, input: &Value) -> Result<Value, ApiError> {
 }
 
 fn error(code: &'static str, message: &str) -> ApiError {
-    ApiError {
-        status: StatusCode::BAD_REQUEST,
-        code,
-        message: message.to_string(),
-    }
+    ApiError::new(StatusCode::BAD_REQUEST, code, message)
 }
 
 fn answer(result: Result<Value, ApiError>) -> Outcome {
-    Outcome::Respond(match result {
-        Ok(output) => response(StatusCode::OK, CONTENT_TYPE, output.to_string()),
-        Err(e) => {
-            let mut r = response(e.status, CONTENT_TYPE, e.body().to_string());
-            if let Ok(v) = header::HeaderValue::from_str(e.code) {
-                r.headers_mut().insert("x-amzn-errortype", v);
-            }
-            r
-        }
-    })
+    Outcome::Respond(json_answer(result, CONTENT_TYPE))
 }

@@ -14,12 +14,12 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
+use axum::http::{Method, Request, StatusCode};
 use serde_json::{json, Value};
 
 use crate::control::CallRecord;
 use crate::error::ApiError;
-use crate::http::{host_of, response, Outcome, State};
+use crate::http::{host_of, json_answer, Outcome, State};
 use crate::identity::{self, is_account_id, Issued};
 use crate::urlencoded::param;
 
@@ -136,28 +136,11 @@ fn region_of_host(host: Option<&str>) -> Option<String> {
 }
 
 fn error(status: StatusCode, code: &'static str, message: &str) -> ApiError {
-    ApiError {
-        status,
-        code,
-        message: message.to_string(),
-    }
+    ApiError::new(status, code, message)
 }
 
 fn answer(result: Result<Value, ApiError>) -> Outcome {
-    Outcome::Respond(match result {
-        Ok(output) => response(StatusCode::OK, "application/json", output.to_string()),
-        Err(e) => {
-            let mut r = response(
-                e.status,
-                "application/json",
-                json!({ "message": e.message }).to_string(),
-            );
-            if let Ok(v) = header::HeaderValue::from_str(e.code) {
-                r.headers_mut().insert("x-amzn-errortype", v);
-            }
-            r
-        }
-    })
+    Outcome::Respond(json_answer(result, "application/json"))
 }
 
 #[cfg(test)]

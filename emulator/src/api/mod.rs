@@ -24,12 +24,12 @@ mod modify;
 mod tags;
 
 use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::{Request, StatusCode};
 use serde_json::{json, Value};
 
 use crate::control::{CallRecord, Shared};
 use crate::error::ApiError;
-use crate::http::{host_of, read_body, response, Outcome, State};
+use crate::http::{host_of, json_error, read_body, response, Outcome, State};
 use crate::intercept::{self, Delivery, Gate, Refusal};
 use crate::sigv4::{self, SigV4Error};
 use crate::unreadable;
@@ -144,11 +144,7 @@ fn signature_error(e: SigV4Error) -> ApiError {
 }
 
 fn error_response(e: &ApiError) -> axum::http::Response<Body> {
-    let mut r = response(e.status, CONTENT_TYPE, e.body().to_string());
-    if let Ok(v) = header::HeaderValue::from_str(e.code) {
-        r.headers_mut().insert("x-amzn-errortype", v);
-    }
-    r
+    json_error(e, CONTENT_TYPE)
 }
 
 /// Who made a call and for where: the signing region picks the region whose clusters and
