@@ -154,9 +154,7 @@ pub(super) fn watch_parent(
             _ = shutdown.cancelled() => {}
             gone = gone_rx => {
                 if gone.is_ok() {
-                    tracing::warn!("Terraform is gone; stopping");
-                    stop_provider(&*provider);
-                    shutdown.cancel();
+                    parent_gone(&*provider, &shutdown);
                 }
             }
         }
@@ -293,10 +291,17 @@ async fn watch_parent_id(provider: Arc<dyn Provider>, shutdown: CancellationToke
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
         if std::os::unix::process::parent_id() != parent {
-            tracing::warn!("Terraform is gone; stopping");
-            stop_provider(&*provider);
-            shutdown.cancel();
+            parent_gone(&*provider, &shutdown);
             return;
         }
     }
+}
+
+/// What the parent watch does when Terraform is gone: stop the work in flight, then serve
+/// no more.
+#[cfg(any(unix, windows))]
+fn parent_gone(provider: &dyn Provider, shutdown: &CancellationToken) {
+    tracing::warn!("Terraform is gone; stopping");
+    stop_provider(provider);
+    shutdown.cancel();
 }
