@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A CA made for one test run, and the file holding its certificate.
@@ -25,29 +25,9 @@ pub struct TestCa {
     issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
 }
 
-/// Valid from yesterday for a month: macOS refuses server certificates valid for longer
-/// than 825 days.
-fn validity(params: &mut rcgen::CertificateParams) {
-    let now = time::OffsetDateTime::now_utc();
-    params.not_before = now - time::Duration::days(1);
-    params.not_after = now + time::Duration::days(30);
-}
-
-/// A new self-signed CA: its certificate and key, in PEM.
+/// A new CA for this test binary.
 fn make_ca() -> (String, String) {
-    let key = rcgen::KeyPair::generate().expect("CA key");
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "cloudhsm release tests CA");
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    params.key_usages = vec![
-        rcgen::KeyUsagePurpose::KeyCertSign,
-        rcgen::KeyUsagePurpose::CrlSign,
-    ];
-    validity(&mut params);
-    let cert = params.self_signed(&key).expect("CA certificate");
-    (cert.pem(), key.serialize_pem())
+    crate::support::make_ca("cloudhsm release tests CA")
 }
 
 /// Whether Terraform trusts a test CA only through the system's trust store here (macOS,
@@ -139,8 +119,7 @@ impl TestCa {
             ),
             None => make_ca(),
         };
-        let key = rcgen::KeyPair::from_pem(&key).expect("CA key");
-        let issuer = rcgen::Issuer::from_ca_cert_pem(&cert, key).expect("CA certificate");
+        let issuer = crate::support::issuer(&cert, &key);
         let dir = tempfile::tempdir().expect("CA dir");
         std::fs::write(dir.path().join("ca.pem"), &cert).expect("ca.pem");
         TestCa { dir, issuer }
@@ -158,19 +137,7 @@ impl TestCa {
     }
 
     fn server_identity(&self) -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
-        let key = rcgen::KeyPair::generate().expect("server key");
-        let mut params =
-            rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-                .expect("server params");
-        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
-        validity(&mut params);
-        let cert = params
-            .signed_by(&key, &self.issuer)
-            .expect("server certificate");
-        (
-            cert.der().clone(),
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-        )
+        crate::support::server_identity(&self.issuer)
     }
 }
 

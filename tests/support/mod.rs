@@ -11,6 +11,7 @@
 mod mirrors;
 mod process;
 mod proxy;
+mod test_pki;
 mod tls_front;
 // Test binaries without a proxy, process or mirror test leave them unused.
 #[allow(unused_imports)]
@@ -19,6 +20,8 @@ pub use mirrors::*;
 pub use process::*;
 #[allow(unused_imports)]
 pub use proxy::*;
+#[allow(unused_imports)]
+pub use test_pki::*;
 #[allow(unused_imports)]
 pub use tls_front::TlsFront;
 

@@ -7,8 +7,6 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-
 pub struct TlsFront {
     port: u16,
     ca_pem: String,
@@ -17,41 +15,11 @@ pub struct TlsFront {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-/// A CA, and a server certificate it issued for `localhost` and 127.0.0.1.
-fn identity() -> (String, CertificateDer<'static>, PrivateKeyDer<'static>) {
-    let now = time::OffsetDateTime::now_utc();
-    let ca_key = rcgen::KeyPair::generate().expect("CA key");
-    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    ca.distinguished_name
-        .push(rcgen::DnType::CommonName, "proxy TLS front test CA");
-    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca.key_usages = vec![
-        rcgen::KeyUsagePurpose::KeyCertSign,
-        rcgen::KeyUsagePurpose::CrlSign,
-    ];
-    ca.not_before = now - time::Duration::days(1);
-    ca.not_after = now + time::Duration::days(30);
-    let ca_cert = ca.self_signed(&ca_key).expect("CA certificate");
-    let issuer = rcgen::Issuer::new(ca, ca_key);
-    let key = rcgen::KeyPair::generate().expect("server key");
-    let mut params =
-        rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-            .expect("server params");
-    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
-    params.not_before = now - time::Duration::days(1);
-    params.not_after = now + time::Duration::days(30);
-    let cert = params.signed_by(&key, &issuer).expect("server certificate");
-    (
-        ca_cert.pem(),
-        cert.der().clone(),
-        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-    )
-}
-
 impl TlsFront {
     /// Starts relaying TLS on a free port to `target`, on a thread (and runtime) of its own.
     pub fn start(target: SocketAddr) -> TlsFront {
-        let (ca_pem, cert, key) = identity();
+        let (ca_pem, ca_key) = super::make_ca("proxy TLS front test CA");
+        let (cert, key) = super::server_identity(&super::issuer(&ca_pem, &ca_key));
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
