@@ -8,6 +8,8 @@
 #     3. Rust              rustc here, compared with the workflow's RUST_TOOLCHAIN
 #     4. Python            ./scripts/find-python.sh
 #     5. Terraform         ./scripts/ensure-terraform.sh (the workflow: hashicorp/setup-terraform)
+#     5b. trust store      ./scripts/release-ci.sh trust-store (the workflow runs it on macOS and
+#                          Windows only): on Linux it must say that SSL_CERT_FILE serves
 #     6. test suite        ./scripts/test.sh in the clone (--skip-test-suite: not again; test.sh,
 #                          which runs this script last, has just run it)
 #     7. pack              ./scripts/release.sh (release profile)
@@ -94,6 +96,11 @@ fi
 say "Python: $("$("$checkout/scripts/find-python.sh")" --version 2>&1)"
 
 say "Terraform: $("$("$checkout/scripts/ensure-terraform.sh")" version | sed -n 1p)"
+
+say "trust store: ./scripts/release-ci.sh trust-store"
+trust="$(cd "$checkout" && ./scripts/release-ci.sh trust-store)" || die "trust-store"
+[ "$trust" = "RELEASE_TESTS_TRUST_STORE=" ] \
+  || die "release-ci.sh trust-store printed '$trust' on Linux, where Terraform reads SSL_CERT_FILE"
 
 if $run_suite; then
   say "test suite: ./scripts/test.sh"

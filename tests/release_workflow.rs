@@ -69,6 +69,7 @@ fn the_local_replay_runs_the_workflows_scripts_in_the_workflows_order() {
         expected,
         vec![
             "scripts/release-ci.sh check-tag",
+            "scripts/release-ci.sh trust-store",
             "scripts/test.sh",
             "scripts/release.sh",
             "scripts/release-rebuild-check.sh dist",
@@ -121,14 +122,20 @@ fn the_matrix_is_the_five_platforms_on_current_runner_images() {
             ("linux_amd64", "ubuntu-24.04"),
             ("linux_arm64", "ubuntu-24.04-arm"),
             ("darwin_amd64", "macos-15-intel"),
-            ("darwin_arm64", "macos-14"),
+            ("darwin_arm64", "macos-15"),
             ("windows_amd64", "windows-2022"),
         ]
         .map(|(p, r)| (p.to_string(), r.to_string()))
         .to_vec()
     );
     // Images GitHub has retired: a job on one of them waits for a runner and fails.
-    for retired in ["macos-12", "macos-13", "ubuntu-20.04", "windows-2019"] {
+    for retired in [
+        "macos-12",
+        "macos-13",
+        "macos-14",
+        "ubuntu-20.04",
+        "windows-2019",
+    ] {
         assert!(
             !workflow.contains(&format!("runner: {retired} ")),
             "{retired} is retired"
@@ -176,6 +183,50 @@ fn each_archive_is_tested_then_rebuilt_and_compared_before_it_is_uploaded() {
         test.iter().any(|l| l.contains("if-no-files-found: error")),
         "an upload without its archive fails"
     );
+}
+
+#[test]
+fn the_trust_store_is_probed_before_the_suite_on_macos_and_windows_only() {
+    let test = job(&workflow(), "test");
+    let probe = at(&test, "run: ./scripts/release-ci.sh trust-store");
+    let suite = at(&test, "run: ./scripts/test.sh");
+    assert!(probe < suite, "the probe's answer must reach the suite");
+    assert!(
+        test[probe].contains(r#">> "$GITHUB_ENV""#),
+        "the answer is the suite's environment: {}",
+        test[probe]
+    );
+    let step = test[..probe]
+        .iter()
+        .rposition(|l| l.trim_start().starts_with("- "))
+        .expect("the probe's step");
+    assert!(
+        test[step..probe]
+            .iter()
+            .any(|l| l.trim() == "if: runner.os != 'Linux'"),
+        "Linux reads SSL_CERT_FILE: no trust store change there"
+    );
+    // Nothing else decides it: the suite's environment comes from the probe alone.
+    assert_eq!(
+        test.iter()
+            .filter(|l| l.contains("RELEASE_TESTS_TRUST_STORE"))
+            .count(),
+        0,
+        "RELEASE_TESTS_TRUST_STORE is set by the probe only"
+    );
+    // What the probe says on this machine's kind (Linux: nothing to change).
+    if cfg!(target_os = "linux") {
+        let out = std::process::Command::new("bash")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/release-ci.sh"))
+            .arg("trust-store")
+            .output()
+            .expect("bash runs release-ci.sh");
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "RELEASE_TESTS_TRUST_STORE=\n"
+        );
+    }
 }
 
 #[test]

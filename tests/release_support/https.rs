@@ -7,10 +7,12 @@
 //! macOS it asks the Security framework, on Windows the system certificate store. There the
 //! CA must be in the system's trust store, which a test may change only on a throwaway
 //! machine: with `RELEASE_TESTS_TRUST_STORE=system` (the release workflow sets it on its
-//! macOS and Windows runners) one CA per test binary is added to it (macOS: `sudo security
-//! add-trusted-cert -d` into the System keychain; Windows: `certutil -addstore Root`).
-//! Without it those platforms skip the HTTPS tests, or fail them when `CI=true`
-//! ([`system_trust_needed`]).
+//! macOS and Windows runners when `./scripts/release-ci.sh trust-store` found that the runner
+//! allows it) one CA per test binary is added to it (macOS: `sudo security add-trusted-cert
+//! -d` into the System keychain; Windows: `certutil -addstore Root`). Without it those
+//! platforms skip the HTTPS tests, or fail them when `CI=true`; with
+//! `RELEASE_TESTS_TRUST_STORE=refused` (the runner refuses such a change) they say NOT RUN
+//! and why ([`trust_store`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -30,21 +32,41 @@ fn make_ca() -> (String, String) {
     crate::support::make_ca("cloudhsm release tests CA")
 }
 
-/// Whether Terraform trusts a test CA only through the system's trust store here (macOS,
-/// Windows), and whether that may be changed (`RELEASE_TESTS_TRUST_STORE=system`): `Some(true)`
-/// it may, `Some(false)` it may not (the caller skips, or fails when `CI=true`), `None` not
-/// needed (`SSL_CERT_FILE` is enough).
-pub fn system_trust_needed() -> Option<bool> {
-    if !cfg!(any(target_os = "macos", windows)) {
-        return None;
-    }
-    Some(std::env::var("RELEASE_TESTS_TRUST_STORE").is_ok_and(|v| v == "system"))
+/// How Terraform can be made to trust a test CA here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrustStore {
+    /// Through `SSL_CERT_FILE` (Linux): nothing to change.
+    CertFile,
+    /// Only through the system's trust store (macOS, Windows), which the tests may change
+    /// (`RELEASE_TESTS_TRUST_STORE=system`).
+    SystemAllowed,
+    /// Only through the system's trust store, which the tests must not change (not a
+    /// throwaway machine): skipped, or failed when `CI=true`.
+    SystemNotAllowed,
+    /// Only through the system's trust store, which this machine refuses to change
+    /// (`RELEASE_TESTS_TRUST_STORE=refused`, set by `release-ci.sh trust-store` after a
+    /// probe): the HTTPS tests cannot run here, and say so.
+    SystemRefused,
 }
 
-/// The CA of this test binary in the system's trust store, added on first use.
+/// How Terraform can be made to trust a test CA on this machine (see the module doc).
+pub fn trust_store() -> TrustStore {
+    if !cfg!(any(target_os = "macos", windows)) {
+        return TrustStore::CertFile;
+    }
+    match std::env::var("RELEASE_TESTS_TRUST_STORE").as_deref() {
+        Ok("system") => TrustStore::SystemAllowed,
+        Ok("refused") => TrustStore::SystemRefused,
+        _ => TrustStore::SystemNotAllowed,
+    }
+}
+
+/// The CA of this test binary in the system's trust store, added on first use. A failure
+/// is kept too: every later test of the binary fails at once with it, instead of waiting
+/// for the trust store again.
 fn system_trusted_ca() -> &'static (String, String) {
-    static CA: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
-    CA.get_or_init(|| {
+    static CA: std::sync::OnceLock<Result<(String, String), String>> = std::sync::OnceLock::new();
+    let added = CA.get_or_init(|| {
         let (cert, key) = make_ca();
         let file = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("release-tests-ca-{}.pem", std::process::id()));
@@ -69,21 +91,26 @@ fn system_trusted_ca() -> &'static (String, String) {
         };
         // Bounded: on some runner images a trust-settings change waits for an authorisation
         // nobody can give, and would otherwise hold the job until its own timeout.
-        let out = output_within(&mut add, std::time::Duration::from_secs(120));
-        assert!(
-            out.status.success(),
-            "could not add the test CA to the system's trust store ({add:?}):\n{}",
-            super::text(&out)
-        );
-        (cert, key)
-    })
+        let out = output_within(&mut add, std::time::Duration::from_secs(120))?;
+        if !out.status.success() {
+            return Err(format!(
+                "could not add the test CA to the system's trust store ({add:?}):\n{}",
+                super::text(&out)
+            ));
+        }
+        Ok((cert, key))
+    });
+    match added {
+        Ok(ca) => ca,
+        Err(why) => panic!("{why}"),
+    }
 }
 
-/// `cmd`'s output, or a panic naming it when it has not ended within `limit`.
+/// `cmd`'s output, or why not when it has not ended within `limit`.
 fn output_within(
     cmd: &mut std::process::Command,
     limit: std::time::Duration,
-) -> std::process::Output {
+) -> Result<std::process::Output, String> {
     let mut child = cmd
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
@@ -94,30 +121,30 @@ fn output_within(
     while child.try_wait().expect("status").is_none() {
         if std::time::Instant::now() > deadline {
             let _ = child.kill();
-            panic!(
+            return Err(format!(
                 "{cmd:?} did not end within {} s (waiting for an authorisation?); the HTTPS \
                  release tests need the test CA in the system's trust store",
                 limit.as_secs()
-            );
+            ));
         }
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
-    child
+    Ok(child
         .wait_with_output()
-        .expect("the trust store tool's output")
+        .expect("the trust store tool's output"))
 }
 
 impl TestCa {
     /// A fresh CA trusted through `SSL_CERT_FILE`; on macOS and Windows the test binary's CA
-    /// in the system's trust store (see [`system_trust_needed`]).
+    /// in the system's trust store (see [`trust_store`]).
     pub fn new() -> Self {
-        let (cert, key) = match system_trust_needed() {
-            Some(true) => system_trusted_ca().clone(),
-            Some(false) => panic!(
+        let (cert, key) = match trust_store() {
+            TrustStore::SystemAllowed => system_trusted_ca().clone(),
+            TrustStore::SystemNotAllowed | TrustStore::SystemRefused => panic!(
                 "Terraform trusts a test CA only through the system's trust store here; \
                  set RELEASE_TESTS_TRUST_STORE=system on a throwaway machine"
             ),
-            None => make_ca(),
+            TrustStore::CertFile => make_ca(),
         };
         let issuer = crate::support::issuer(&cert, &key);
         let dir = tempfile::tempdir().expect("CA dir");

@@ -21,19 +21,7 @@ use std::sync::OnceLock;
 pub const NAME: &str = "terraform-provider-cloudhsm";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Terraform's name of the platform the tests run on (and release.sh packs for).
-pub const PLATFORM: &str = if cfg!(all(target_os = "linux", target_arch = "x86_64")) {
-    "linux_amd64"
-} else if cfg!(all(target_os = "linux", target_arch = "aarch64")) {
-    "linux_arm64"
-} else if cfg!(all(target_os = "macos", target_arch = "x86_64")) {
-    "darwin_amd64"
-} else if cfg!(all(target_os = "macos", target_arch = "aarch64")) {
-    "darwin_arm64"
-} else if cfg!(all(target_os = "windows", target_arch = "x86_64")) {
-    "windows_amd64"
-} else {
-    "unsupported_platform"
-};
+pub use crate::support::PLATFORM;
 
 /// A release platform other than [`PLATFORM`], whose tests do not run here.
 pub const OTHER_PLATFORM: &str = if cfg!(all(target_os = "macos", target_arch = "aarch64")) {
@@ -189,20 +177,35 @@ pub fn pack(args: &[&std::ffi::OsStr]) -> Output {
 }
 
 /// What the HTTPS tests need from the machine: Terraform and gpg, and on macOS and Windows
-/// leave to add a test CA to the system's trust store (see [`https`]); `None` (skipped,
-/// with a message) when one is missing outside CI; in CI a missing one fails the test.
+/// leave to add a test CA to the system's trust store (see [`https::trust_store`]); `None`
+/// (skipped, with a message) when one is missing outside CI; in CI a missing one fails the
+/// test. A machine that refuses a CA in its trust store (`RELEASE_TESTS_TRUST_STORE=refused`,
+/// found by `release-ci.sh trust-store`) gets NOT RUN and the reason, also in CI.
 pub fn tools() -> Option<(PathBuf, PathBuf)> {
     let tf = crate::support::terraform();
     let gpg = gpg::gpg();
-    if https::system_trust_needed() == Some(false) {
-        let why = "Terraform (Go) trusts a test CA only through the system's trust store on \
-                   macOS and Windows; set RELEASE_TESTS_TRUST_STORE=system on a throwaway \
-                   machine (the release workflow does) to let the tests add one";
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true, but {why}");
+    match https::trust_store() {
+        https::TrustStore::CertFile | https::TrustStore::SystemAllowed => {}
+        https::TrustStore::SystemRefused => {
+            eprintln!(
+                "NOT RUN: this machine refuses a test CA in its trust store (found by \
+                 ./scripts/release-ci.sh trust-store), and Terraform (Go) trusts one on {} only \
+                 through it; the registry and network mirror protocols are tested on Linux, \
+                 and this platform's archive installs in tests/release.rs",
+                std::env::consts::OS
+            );
+            return None;
         }
-        eprintln!("SKIPPED: {why}");
-        return None;
+        https::TrustStore::SystemNotAllowed => {
+            let why = "Terraform (Go) trusts a test CA only through the system's trust store on \
+                       macOS and Windows; set RELEASE_TESTS_TRUST_STORE=system on a throwaway \
+                       machine (the release workflow does) to let the tests add one";
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("CI=true, but {why}");
+            }
+            eprintln!("SKIPPED: {why}");
+            return None;
+        }
     }
     Some((tf?, gpg?))
 }

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::PLATFORM;
+
 /// Where HashiCorp's AWS provider is found as a filesystem mirror
 /// (`<dir>/registry.terraform.io/hashicorp/aws/<version>/<os_arch>/`): `AWS_PROVIDER_MIRROR`,
 /// else the usual places.
@@ -34,18 +36,9 @@ pub fn aws_mirror() -> Option<PathBuf> {
 /// A filesystem mirror holding only our freshly built provider, at the crate's version.
 pub fn our_mirror(dir: &Path) -> PathBuf {
     let version = env!("CARGO_PKG_VERSION");
-    let platform = format!(
-        "{}_{}",
-        std::env::consts::OS,
-        match std::env::consts::ARCH {
-            "x86_64" => "amd64",
-            "aarch64" => "arm64",
-            other => other,
-        }
-    );
     let mirror = dir.join("mirror");
     let target = mirror.join(format!(
-        "registry.terraform.io/cloudhsm-iac/cloudhsm/{version}/{platform}"
+        "registry.terraform.io/cloudhsm-iac/cloudhsm/{version}/{PLATFORM}"
     ));
     std::fs::create_dir_all(&target).expect("mirror dir");
     std::fs::copy(

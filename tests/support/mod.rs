@@ -32,6 +32,22 @@ use cloudhsm_emulator::{CaKey, ClusterSpec, Control, Emulator, EmulatorConfig, T
 
 pub const SOURCE: &str = "registry.terraform.io/cloudhsm-iac/cloudhsm";
 
+/// Terraform's name of the platform the tests run on (and release.sh packs for):
+/// `darwin`, not Rust's `macos`, as in Terraform's plugin directories and archive names.
+pub const PLATFORM: &str = if cfg!(all(target_os = "linux", target_arch = "x86_64")) {
+    "linux_amd64"
+} else if cfg!(all(target_os = "linux", target_arch = "aarch64")) {
+    "linux_arm64"
+} else if cfg!(all(target_os = "macos", target_arch = "x86_64")) {
+    "darwin_amd64"
+} else if cfg!(all(target_os = "macos", target_arch = "aarch64")) {
+    "darwin_arm64"
+} else if cfg!(all(target_os = "windows", target_arch = "x86_64")) {
+    "windows_amd64"
+} else {
+    "unsupported_platform"
+};
+
 /// The empty CLI configuration: the null device (`/dev/null`, or `NUL` on Windows).
 pub const DEV_NULL: &str = if cfg!(windows) { "NUL" } else { "/dev/null" };
 

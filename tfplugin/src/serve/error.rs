@@ -26,6 +26,21 @@ pub enum ServeError {
         #[source]
         source: io::Error,
     },
+    /// The socket's path would be longer than the operating system takes (unix only).
+    #[cfg(unix)]
+    #[error(
+        "could not listen for Terraform's connection on {path}: a unix socket path has at most \
+         {max} bytes here and this one has {len}. Set PLUGIN_UNIX_SOCKET_DIR (or TMPDIR) to a \
+         shorter directory, such as /tmp"
+    )]
+    SocketPathTooLong {
+        /// The path that would have been bound.
+        path: String,
+        /// Its length in bytes.
+        len: usize,
+        /// The longest path the platform's `sun_path` holds (without its NUL).
+        max: usize,
+    },
     /// The socket directory's random name could not be drawn (unix only).
     #[cfg(unix)]
     #[error("the operating system gave no random bytes for the socket name: {0}")]

@@ -15,6 +15,15 @@ use super::connection::Io;
 use super::error::ServeError;
 use crate::handshake::Transport;
 
+/// The longest unix socket path the platform takes, in bytes without the NUL: `sun_path`
+/// holds 108 bytes on Linux, 104 on macOS and the BSDs.
+#[cfg(unix)]
+pub(super) const SOCKET_PATH_MAX: usize = if cfg!(any(target_os = "linux", target_os = "android")) {
+    107
+} else {
+    103
+};
+
 /// How many fresh random socket directory names are tried before giving up.
 #[cfg(unix)]
 pub(super) const SOCKET_NAME_ATTEMPTS: usize = 5;
@@ -73,10 +82,12 @@ pub(super) async fn listen(transport: &Transport) -> Result<Bound, ServeError> {
     }
 }
 
-/// An unpredictable file name: `plugin-` and 16 bytes of OS randomness in hex.
+/// An unpredictable file name: `plugin-` and 8 bytes of OS randomness in hex. Short on
+/// purpose: a socket path has at most 103 bytes on macOS (104 with its NUL), whose `TMPDIR`
+/// (`/var/folders/xx/.../T/`) takes about half of them already.
 #[cfg(unix)]
 pub(super) fn random_name() -> Result<String, ServeError> {
-    let mut bytes = [0u8; 16];
+    let mut bytes = [0u8; 8];
     getrandom::fill(&mut bytes).map_err(ServeError::Random)?;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     Ok(format!("plugin-{hex}"))
@@ -116,6 +127,16 @@ pub(super) fn bind_unix(
     let dir = loop {
         attempt += 1;
         let dir = parent.join(name()?);
+        let socket = dir.join("sock");
+        let len = socket.as_os_str().len();
+        if len > SOCKET_PATH_MAX {
+            // Checked before anything is created: bind would refuse it only after mkdir.
+            return Err(ServeError::SocketPathTooLong {
+                path: socket.display().to_string(),
+                len,
+                max: SOCKET_PATH_MAX,
+            });
+        }
         // mkdir never follows a symlink in its last component and fails on any existing
         // path, so an attacker's pre-created file or link is neither reused nor replaced.
         match std::fs::DirBuilder::new().mode(0o700).create(&dir) {

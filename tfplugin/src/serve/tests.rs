@@ -105,7 +105,7 @@ fn socket_names_are_random() {
     assert_ne!(a, b);
     for name in [&a, &b] {
         let hex = name.strip_prefix("plugin-").expect("prefix");
-        assert_eq!(hex.len(), 32, "{name}");
+        assert_eq!(hex.len(), 16, "{name}");
         assert!(hex.bytes().all(|c| c.is_ascii_hexdigit()), "{name}");
         // Not a counter, a pid or a clock: a long run of one digit would be.
         assert!(hex.bytes().any(|c| c != hex.as_bytes()[0]), "{name}");
@@ -117,6 +117,34 @@ fn socket_names_are_random() {
 fn names(list: &[&str]) -> impl FnMut() -> Result<String, ServeError> {
     let mut list: Vec<String> = list.iter().rev().map(|s| s.to_string()).collect();
     move || Ok(list.pop().unwrap_or_else(|| "exhausted".into()))
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_socket_path_too_long_for_the_platform_is_refused_before_anything_is_created() {
+    let parent = tempfile::tempdir().expect("tempdir");
+    let long = parent
+        .path()
+        .join("d".repeat(super::listen::SOCKET_PATH_MAX));
+    std::fs::create_dir(&long).expect("long parent");
+    let err = bind_unix(&long, random_name).expect_err("too long");
+    let text = err.to_string();
+    assert!(
+        matches!(err, ServeError::SocketPathTooLong { .. }),
+        "{text}"
+    );
+    assert!(text.contains("PLUGIN_UNIX_SOCKET_DIR"), "{text}");
+    assert!(text.contains(&long.display().to_string()), "{text}");
+    let left: Vec<_> = std::fs::read_dir(&long).expect("dir").collect();
+    assert!(left.is_empty(), "nothing is created: {left:?}");
+
+    // The name drawn leaves room for a parent as long as macOS's TMPDIR and a tempdir in it.
+    let name = random_name().expect("name");
+    let macos_test_parent = "/var/folders/24/8k48jl6d249_n_qfxwsl6xvm0000gn/T/.tmpAbCdEf";
+    assert!(
+        format!("{macos_test_parent}/{name}/sock").len() <= 103,
+        "{name} is too long for macOS"
+    );
 }
 
 #[cfg(unix)]
