@@ -145,6 +145,17 @@ impl Ctx {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn installs_from_a_registry_found_by_service_discovery() {
+    if cfg!(windows) {
+        // The source names the test server with its port (`localhost:PORT/...`), and
+        // Terraform installs under a directory named after that host, port and all: `:` is
+        // not allowed in a Windows file name. The host-block tests below install through the
+        // same registry protocol under registry.terraform.io, and run here.
+        eprintln!(
+            "NOT RUN on Windows: Terraform would install localhost:PORT/... under a directory \
+             whose name holds the port's ':'"
+        );
+        return;
+    }
     with_release("registry", |ctx| {
         publish(&ctx.server, DISCOVERED_BASE, &Served::release(ctx.release));
         let source = format!("{}/cloudhsm-iac/cloudhsm", ctx.server.authority);

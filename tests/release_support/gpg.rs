@@ -180,7 +180,8 @@ impl Drop for Keyring {
         };
         let _ = Command::new(gpgconf)
             .env("GNUPGHOME", self.home())
-            .args(["--kill", "gpg-agent"])
+            // Every daemon of the home (gpg-agent, and keyboxd where gpg 2.4 starts one).
+            .args(["--kill", "all"])
             .output();
     }
 }
