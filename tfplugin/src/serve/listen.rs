@@ -124,7 +124,7 @@ pub(super) fn bind_unix(
         source,
     };
     let mut attempt = 0;
-    let dir = loop {
+    let files = loop {
         attempt += 1;
         let dir = parent.join(name()?);
         let socket = dir.join("sock");
@@ -140,7 +140,7 @@ pub(super) fn bind_unix(
         // mkdir never follows a symlink in its last component and fails on any existing
         // path, so an attacker's pre-created file or link is neither reused nor replaced.
         match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
-            Ok(()) => break dir,
+            Ok(()) => break SocketFiles { dir, socket },
             Err(e)
                 if e.kind() == io::ErrorKind::AlreadyExists && attempt < SOCKET_NAME_ATTEMPTS =>
             {
@@ -148,10 +148,6 @@ pub(super) fn bind_unix(
             }
             Err(e) => return Err(listen_error(&dir, e)),
         }
-    };
-    let files = SocketFiles {
-        socket: dir.join("sock"),
-        dir,
     };
     let listener = UnixListener::bind(&files.socket).map_err(|e| listen_error(&files.socket, e))?;
     // The directory already keeps others out; the socket itself says so too.
