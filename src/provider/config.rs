@@ -96,9 +96,12 @@ pub struct ProviderConfig {
     /// Defaults to `HTTP_PROXY` / `http_proxy`, then `ALL_PROXY`.
     #[tf(optional, sensitive)]
     pub http_proxy: Field<String>,
-    /// Hosts reached without the proxy: a comma-separated list of host names (each also
-    /// matching its subdomains), IP addresses, CIDR ranges, or `*`; a port on an entry is
-    /// left off. Defaults to `NO_PROXY` / `no_proxy`.
+    /// Hosts reached without the proxy, read as Terraform and the AWS provider read
+    /// `NO_PROXY`: a comma-separated list of host names (each also matching the names under
+    /// it; `.corp.example` and `*.corp.example` match only the names under it), IP addresses,
+    /// CIDR ranges, or `*`; an entry with a port (`host:8443`) matches that port only.
+    /// `localhost` and loopback addresses are always reached directly. Defaults to
+    /// `NO_PROXY` / `no_proxy`.
     #[tf(optional)]
     pub no_proxy: Field<String>,
     /// Path of a PEM file of certificate authorities to trust in addition to the system's

@@ -101,11 +101,12 @@ impl fmt::Display for NetworkProblem {
                 ),
                 None => write!(
                     f,
-                    "no answer within {} s from {}: check the network path to it (firewall, \
+                    "no answer within {} s from {}{}: check the network path to it (firewall, \
                      VPC endpoint), or set https_proxy / HTTPS_PROXY when this network reaches \
                      AWS through a proxy",
                     after.as_secs(),
-                    route.target()
+                    route.target(),
+                    route.direct_note()
                 ),
             },
             NetworkProblem::UntrustedCertificate { route, detail } => {
@@ -158,18 +159,22 @@ impl fmt::Display for NetworkProblem {
             ),
             NetworkProblem::HostNotFound { route } => write!(
                 f,
-                "the endpoint name {} does not resolve (DNS). Check the region and {}; a FIPS \
-                 or dual-stack endpoint does not exist in every region. A network without \
+                "the endpoint name {} does not resolve (DNS){}. Check the region and {}; a \
+                 FIPS or dual-stack endpoint does not exist in every region. A network without \
                  public DNS reaches AWS through a proxy (https_proxy / HTTPS_PROXY) or a VPC \
                  endpoint ({})",
-                route.host, route.setting, route.setting
+                route.host,
+                route.direct_note(),
+                route.setting,
+                route.setting
             ),
             NetworkProblem::HostUnreachable { route, cause } => write!(
                 f,
-                "cannot connect to {}: {cause}. Check the network path to it (firewall, VPC \
+                "cannot connect to {}{}: {cause}. Check the network path to it (firewall, VPC \
                  endpoint, {}), or set https_proxy / HTTPS_PROXY when this network reaches \
                  AWS through a proxy",
                 route.target(),
+                route.direct_note(),
                 route.setting
             ),
         }

@@ -7,12 +7,14 @@
 //! or of Terraform. Proxy passwords leave here only inside the HTTP client.
 
 mod failure;
+mod no_proxy;
 mod proxy;
 mod router;
 mod trust;
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_smithy_http_client::proxy::ProxyConfig;
@@ -106,6 +108,8 @@ pub struct Route {
     pub proxy: Option<ProxyUrl>,
     /// The provider setting that picks this endpoint, e.g. `endpoints.cloudhsmv2`.
     pub setting: &'static str,
+    /// When requests to it skip the proxy of their scheme: that proxy, and why.
+    pub bypassed: Option<(ProxyUrl, String)>,
 }
 
 impl Route {
@@ -119,6 +123,18 @@ impl Route {
         self.proxy
             .as_ref()
             .map_or_else(|| "none".to_string(), ToString::to_string)
+    }
+
+    /// `" (HOST is reached directly, not through the proxy P, because WHY)"` when requests
+    /// to it skip a proxy, else nothing: for messages about a direct connection.
+    pub fn direct_note(&self) -> String {
+        match &self.bypassed {
+            Some((proxy, why)) => format!(
+                " ({} is reached directly, not through the proxy {proxy}, because {why})",
+                self.host
+            ),
+            None => String::new(),
+        }
     }
 
     /// Where the proxy's URL came from.
@@ -193,6 +209,7 @@ impl Network {
             host,
             port,
             proxy: self.proxies.for_url(url).cloned(),
+            bypassed: self.proxies.bypassed(url),
             setting,
         }
     }
@@ -204,22 +221,31 @@ impl Network {
     /// proxies with their exceptions.
     pub fn http_client(&self) -> SharedHttpClient {
         let tls = self.tls_context();
-        let no_proxy = &self.proxies.no_proxy;
-        let (http, https) = (self.proxies.http.as_ref(), self.proxies.https.as_ref());
-        if http == https {
-            // One proxy (or none) for both schemes: one client, one connection pool.
-            return client(proxy_config(https, |u| ProxyConfig::all(u), no_proxy), tls);
+        let direct = client(ProxyConfig::disabled(), tls.clone());
+        let proxies = &self.proxies;
+        // One client per proxy (the same proxy for both schemes: one client, one pool), and
+        // the direct one for `no_proxy`, loopback, and a scheme without a proxy.
+        let mut through: Vec<(ProxyUrl, SharedHttpClient)> = Vec::new();
+        for proxy in [&proxies.http, &proxies.https].into_iter().flatten() {
+            if through.iter().all(|(p, _)| p != proxy) {
+                through.push((proxy.clone(), client(proxy_config(proxy), tls.clone())));
+            }
         }
-        SharedHttpClient::new(router::ByScheme {
-            http: client(
-                proxy_config(http, |u| ProxyConfig::http(u), no_proxy),
-                tls.clone(),
-            ),
-            https: client(
-                proxy_config(https, |u| ProxyConfig::https(u), no_proxy),
-                tls,
-            ),
-        })
+        if through.is_empty() {
+            return direct;
+        }
+        let chosen = proxies.clone();
+        let urls: Vec<ProxyUrl> = through.iter().map(|(p, _)| p.clone()).collect();
+        // Every proxy `for_uri` answers is one of `urls`, client 1 + its place there.
+        let choose: router::Choose = Arc::new(move |uri| {
+            chosen
+                .for_uri(uri)
+                .and_then(|proxy| urls.iter().position(|p| p == proxy))
+                .map_or(0, |i| i + 1)
+        });
+        let mut clients = vec![direct];
+        clients.extend(through.into_iter().map(|(_, c)| c));
+        SharedHttpClient::new(router::Router { clients, choose })
     }
 
     fn tls_context(&self) -> TlsContext {
@@ -234,21 +260,14 @@ impl Network {
     }
 }
 
-/// The SDK's proxy setting for `proxy` (`make` picks the schemes it serves), with the
-/// NO_PROXY rules. The URL was checked as the SDK checks it when it was resolved.
-fn proxy_config(
-    proxy: Option<&ProxyUrl>,
-    make: fn(&str) -> Result<ProxyConfig, aws_smithy_http_client::proxy::ProxyError>,
-    no_proxy: &str,
-) -> ProxyConfig {
-    match proxy.map(|p| make(p.for_client())) {
-        None => ProxyConfig::disabled(),
-        Some(Ok(config)) => config.no_proxy(no_proxy),
-        Some(Err(e)) => {
-            tracing::error!(error = %e, "the HTTP client refused a proxy URL that was checked");
-            ProxyConfig::disabled()
-        }
-    }
+/// The SDK's setting for sending every request through `proxy`: which requests go to it is
+/// the router's choice ([`Proxies::for_uri`]), so it holds no `no_proxy` rules. The URL was
+/// checked as the SDK checks it when it was resolved.
+fn proxy_config(proxy: &ProxyUrl) -> ProxyConfig {
+    ProxyConfig::all(proxy.for_client()).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the HTTP client refused a proxy URL that was checked");
+        ProxyConfig::disabled()
+    })
 }
 
 /// One HTTP(S) client with one proxy setting. The SDK asks it for a connector per set of

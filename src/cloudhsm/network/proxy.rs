@@ -8,10 +8,9 @@
 //!   argument when set (`""`: no proxy), else `HTTP_PROXY` / `http_proxy`, else
 //!   `ALL_PROXY` / `all_proxy`. `HTTP_PROXY` in capitals is ignored when `REQUEST_METHOD` is
 //!   set (a CGI environment, where any client could set it with a `Proxy:` header).
-//! - Exceptions: the `no_proxy` argument when set, else `NO_PROXY` / `no_proxy`: a comma
-//!   list of host names (each also matching its subdomains; a leading dot means the same),
-//!   IP addresses, CIDR ranges, or `*` for every host. A port on an entry is left off: the
-//!   entry matches its host on every port.
+//! - Exceptions: the `no_proxy` argument when set, else `NO_PROXY` / `no_proxy`, read as Go
+//!   reads it ([`NoProxy`]: names, `.suffixes`, addresses, ranges, `*`, each with a port or
+//!   not); `localhost` and loopback addresses are always reached directly.
 //!
 //! Of two spellings of one variable, the first that is set and not empty wins (capitals
 //! first, as Go and so the AWS provider read them). A proxy URL may leave out its scheme
@@ -27,6 +26,7 @@ use std::fmt;
 
 use aws_types::os_shim_internal::Env;
 
+use super::no_proxy::{Direct, NoProxy};
 use super::{NetworkError, Origin};
 
 /// The proxy arguments of the provider block (`None`: not set there).
@@ -94,8 +94,9 @@ impl fmt::Debug for ProxyUrl {
 pub struct Proxies {
     pub http: Option<ProxyUrl>,
     pub https: Option<ProxyUrl>,
-    /// The NO_PROXY rules as given (empty: none).
-    pub no_proxy: String,
+    /// The requests that skip the proxy, and where the list came from.
+    pub no_proxy: NoProxy,
+    pub no_proxy_origin: Option<Origin>,
     /// Set when the `http_proxy` argument also serves HTTPS requests because nothing names
     /// an HTTPS proxy: the provider warns about it, as the AWS provider does.
     pub https_from_http_argument: bool,
@@ -137,35 +138,61 @@ impl Proxies {
                 fallback
             })
             .or_else(all);
-        let no_proxy = argument(&args.no_proxy, "no_proxy")
-            .or_else(|| from_env(&["NO_PROXY", "no_proxy"]))
-            .map(|(v, _)| without_ports(v.trim()))
+        let no_proxy =
+            argument(&args.no_proxy, "no_proxy").or_else(|| from_env(&["NO_PROXY", "no_proxy"]));
+        let no_proxy_origin = no_proxy.as_ref().map(|(_, o)| o.clone());
+        let no_proxy = no_proxy
+            .map(|(v, _)| NoProxy::parse(&v))
             .unwrap_or_default();
         Ok(Proxies {
             http: http.map(|(v, o)| parse(&v, o)).transpose()?.flatten(),
             https: https.map(|(v, o)| parse(&v, o)).transpose()?.flatten(),
             no_proxy,
+            no_proxy_origin,
             https_from_http_argument,
         })
     }
 
     /// The proxy a request to `url` goes through, or `None` when it goes directly (no proxy
-    /// for its scheme, or NO_PROXY names its host). Asks the same rule engine, built from
-    /// the same values, that the HTTP client uses.
+    /// for its scheme, or `no_proxy` names it). The HTTP client asks the same question of
+    /// every request ([`Proxies::for_uri`]).
     pub fn for_url(&self, url: &str) -> Option<&ProxyUrl> {
-        let uri: http::Uri = url.parse().ok()?;
-        let mut matcher = hyper_util::client::proxy::matcher::Matcher::builder();
-        if let Some(p) = &self.http {
-            matcher = matcher.http(p.for_client().to_string());
+        self.for_uri(&url.parse().ok()?)
+    }
+
+    /// [`Proxies::for_url`] for a parsed URL.
+    pub fn for_uri(&self, uri: &http::Uri) -> Option<&ProxyUrl> {
+        match self.way(uri)? {
+            (proxy, None) => Some(proxy),
+            (_, Some(_)) => None,
         }
-        if let Some(p) = &self.https {
-            matcher = matcher.https(p.for_client().to_string());
-        }
-        matcher.no(self.no_proxy.clone()).build().intercept(&uri)?;
-        match uri.scheme_str() {
-            Some("http") => self.http.as_ref(),
-            _ => self.https.as_ref(),
-        }
+    }
+
+    /// When a request to `url` goes directly although its scheme has a proxy: that proxy,
+    /// and why (for messages).
+    pub fn bypassed(&self, url: &str) -> Option<(ProxyUrl, String)> {
+        let (proxy, why) = self.way(&url.parse().ok()?)?;
+        let why = match why? {
+            Direct::Loopback => {
+                "localhost and loopback addresses are always reached directly".to_string()
+            }
+            Direct::Listed => match &self.no_proxy_origin {
+                Some(origin) => format!("{origin} names it"),
+                None => "no_proxy names it".to_string(),
+            },
+        };
+        Some((proxy.clone(), why))
+    }
+
+    /// The proxy of `uri`'s scheme, if any, and why the request skips it, if it does.
+    fn way(&self, uri: &http::Uri) -> Option<(&ProxyUrl, Option<Direct>)> {
+        let plain = uri
+            .scheme_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case("http"));
+        let proxy = if plain { &self.http } else { &self.https };
+        let port = uri.port_u16().unwrap_or(if plain { 80 } else { 443 });
+        let host = uri.host()?;
+        Some((proxy.as_ref()?, self.no_proxy.why_direct(host, port)))
     }
 }
 
@@ -232,39 +259,6 @@ pub(super) fn redact(url: &str) -> String {
         None => format!("{userinfo}@{host}"),
     };
     url.replacen(auth, &shown, 1)
-}
-
-/// A NO_PROXY list with the port left off each `host:port` or `[v6]:port` entry: the rule
-/// engine of the HTTP client knows hosts only, and would never match an entry with a port,
-/// so `vpce.internal:443` would silently send that host through the proxy. Without its port
-/// the entry matches the host on every port (Go, and so the AWS provider, match it on that
-/// port only; AWS endpoints are on 443). Bare IPv6 addresses and CIDR ranges stay as they are.
-fn without_ports(list: &str) -> String {
-    list.split(',')
-        .map(|entry| {
-            let entry = entry.trim();
-            if let Some(v6) = entry.strip_prefix('[') {
-                if let Some((host, port)) = v6.split_once("]:") {
-                    if is_port(port) {
-                        return host.to_string();
-                    }
-                }
-                return entry
-                    .trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .to_string();
-            }
-            match entry.split_once(':') {
-                Some((host, port)) if !port.contains(':') && is_port(port) => host.to_string(),
-                _ => entry.to_string(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-fn is_port(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 5 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -356,7 +350,7 @@ mod tests {
         );
         assert_eq!(shown(&p.https).as_deref(), Some("http://upper.test:1"));
         assert_eq!(shown(&p.http).as_deref(), Some("http://lower-http.test:3"));
-        assert_eq!(p.no_proxy, "internal.test");
+        assert_eq!(p.no_proxy.to_string(), "internal.test");
         let p = resolve(
             ProxyArguments::default(),
             &[("HTTPS_PROXY", ""), ("https_proxy", "x.test:1")],
@@ -383,23 +377,51 @@ mod tests {
     }
 
     #[test]
-    fn no_proxy_entries_with_a_port_match_their_host() {
-        assert_eq!(
-            without_ports("vpce.internal:443, 10.1.2.3:8443,[fd00::1]:443,fd00::/8,::1,*"),
-            "vpce.internal,10.1.2.3,fd00::1,fd00::/8,::1,*"
-        );
+    fn no_proxy_entries_with_a_port_match_that_port_only() {
         let p = resolve(
             ProxyArguments {
                 https_proxy: Some("http://proxy.test:3128".into()),
-                no_proxy: Some("cloudhsmv2.eu-west-1.amazonaws.com:443".into()),
+                no_proxy: Some("cloudhsmv2.eu-west-1.amazonaws.com:443, sts.test:8443".into()),
                 ..Default::default()
             },
             &[],
         );
+        let via = |url: &str| p.for_url(url).map(|u| u.to_string());
+        assert_eq!(via("https://cloudhsmv2.eu-west-1.amazonaws.com"), None);
+        assert_eq!(via("https://cloudhsmv2.eu-west-1.amazonaws.com:443/"), None);
         assert_eq!(
-            p.for_url("https://cloudhsmv2.eu-west-1.amazonaws.com"),
+            via("https://cloudhsmv2.eu-west-1.amazonaws.com:8443"),
+            Some("http://proxy.test:3128".into())
+        );
+        assert_eq!(
+            via("https://sts.test"),
+            Some("http://proxy.test:3128".into())
+        );
+        assert_eq!(via("https://sts.test:8443"), None);
+    }
+
+    #[test]
+    fn a_request_that_skips_its_proxy_says_which_and_why() {
+        let p = resolve(
+            ProxyArguments {
+                https_proxy: Some("http://u:pw@proxy.test:3128".into()),
+                ..Default::default()
+            },
+            &[("NO_PROXY", "*.vpce.amazonaws.com")],
+        );
+        let (proxy, why) = p
+            .bypassed("https://vpce-1.cloudhsmv2.eu-west-1.vpce.amazonaws.com")
+            .expect("skips the proxy");
+        assert_eq!(proxy.to_string(), "http://u:***@proxy.test:3128");
+        assert_eq!(why, "the environment variable NO_PROXY names it");
+        let (_, why) = p.bypassed("https://localhost:8443").expect("loopback");
+        assert!(why.contains("loopback"), "{why}");
+        assert_eq!(
+            p.bypassed("https://cloudhsmv2.eu-west-1.amazonaws.com"),
             None
         );
+        // No proxy for http: nothing is skipped.
+        assert_eq!(p.bypassed("http://10.0.0.1"), None);
     }
 
     #[test]
