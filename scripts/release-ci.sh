@@ -2,12 +2,19 @@
 # The steps of .github/workflows/release.yml that are more than one command, as scripts, so
 # that scripts/release-workflow-local.sh runs exactly what the workflow runs:
 #
-#   ./scripts/release-ci.sh check-tag TAG       TAG (v<version>) names the version in Cargo.toml
+#   ./scripts/release-ci.sh check-tag TAG       TAG (v<version>) names the version in Cargo.toml,
+#                                               and CHANGELOG.md has that version's notes
 #   ./scripts/release-ci.sh platforms DIST_DIR  prints platforms=<the platforms with an archive in
 #                                               DIST_DIR>, warns for each release platform left
 #                                               out, fails without linux_amd64
 #   ./scripts/release-ci.sh notes VERSION       prints CHANGELOG.md's section for VERSION
 #                                               (without its heading); fails when it has none
+#   ./scripts/release-ci.sh draft TAG DIST_DIR  drafts the GitHub release of TAG (gh) with the
+#                                               files DIST_DIR/publish.txt names and the notes;
+#                                               fails when publish.txt is missing or empty (an
+#                                               unsigned release) or names a missing file; an
+#                                               earlier draft of TAG (a re-run) is replaced, a
+#                                               published release of TAG stops it
 #   ./scripts/release-ci.sh trust-store         macOS and Windows runners: tries to add a probe
 #                                               CA to the system's trust store (and removes it);
 #                                               prints RELEASE_TESTS_TRUST_STORE=system when that
@@ -26,6 +33,15 @@ say() { # level message
   if [ "${GITHUB_ACTIONS:-}" = true ]; then echo "::$1::$2" >&2; else echo "release-ci: $1: $2" >&2; fi
 }
 version() { sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1; }
+notes_for() { # version: CHANGELOG.md's section for it, or an error
+  local notes
+  notes="$(awk -v v="$1" '/^## / { inside = ($2 == v); next } inside' "$root/CHANGELOG.md")"
+  if [ -z "$(printf '%s' "$notes" | tr -d '[:space:]')" ]; then
+    say error "CHANGELOG.md has no '## $1' section (or it is empty): write the release notes before tagging"
+    return 1
+  fi
+  printf '%s\n' "$notes"
+}
 
 case "${1:-}" in
   check-tag)
@@ -35,7 +51,8 @@ case "${1:-}" in
       say error "tag $tag, but Cargo.toml says version $version; bump one of them"
       exit 1
     fi
-    echo "release-ci: tag $tag is version $version"
+    notes_for "$version" >/dev/null
+    echo "release-ci: tag $tag is version $version, and CHANGELOG.md has its notes"
     ;;
   platforms)
     dist="${2:?platforms needs the directory of the archives}"
@@ -59,13 +76,41 @@ case "${1:-}" in
     echo "platforms=${found# }"
     ;;
   notes)
-    version="${2:?notes needs the version}"
-    notes="$(awk -v v="$version" '/^## / { inside = ($2 == v); next } inside' "$root/CHANGELOG.md")"
-    if [ -z "$(printf '%s' "$notes" | tr -d '[:space:]')" ]; then
-      say error "CHANGELOG.md has no '## $version' section (or it is empty)"
+    notes_for "${2:?notes needs the version}"
+    ;;
+  draft)
+    tag="${2:?draft needs the tag}"
+    dist="${3:?draft needs the directory of the archives}"
+    if [ ! -s "$dist/publish.txt" ]; then
+      say error "$dist/publish.txt is missing or empty: the release was not signed (are the secrets GPG_PRIVATE_KEY and GPG_FINGERPRINT set?); not drafting a release without its files"
       exit 1
     fi
-    printf '%s\n' "$notes"
+    files=()
+    while IFS= read -r file || [ -n "$file" ]; do
+      [ -n "$file" ] || continue
+      [ -f "$dist/$file" ] || { say error "publish.txt names $file, which is not in $dist"; exit 1; }
+      files+=("$file")
+    done <"$dist/publish.txt"
+    notes="$(mktemp)"
+    notes_for "${tag#v}" >"$notes"
+    # A re-run of failed jobs runs this job again: GitHub would keep the first attempt's draft
+    # beside the new one (with other archives and another SHA256SUMS), so it goes first.
+    for _ in 1 2 3 4 5; do
+      state="$(gh release view "$tag" --json isDraft --jq .isDraft 2>/dev/null)" || break
+      if [ "$state" != true ]; then
+        say error "the release $tag is already published; a published release is never replaced: tag a new version"
+        exit 1
+      fi
+      echo "release-ci: deleting the earlier draft of $tag (its tag stays)" >&2
+      gh release delete "$tag" --yes
+    done
+    if gh release view "$tag" --json isDraft >/dev/null 2>&1; then
+      say error "a draft of $tag is still there after deleting drafts five times; delete the drafts of $tag by hand and re-run"
+      exit 1
+    fi
+    (cd "$dist" && gh release create "$tag" --draft --verify-tag --title "$tag" --notes-file "$notes" "${files[@]}")
+    rm -f "$notes"
+    echo "release-ci: drafted $tag with ${#files[@]} files: ${files[*]}" >&2
     ;;
   trust-store)
     # Terraform (Go) trusts a CA on macOS and Windows only through the system's trust store

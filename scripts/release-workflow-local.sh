@@ -4,7 +4,8 @@
 #
 #   test job (linux_amd64 here):
 #     1. checkout          a clone of HEAD at a temporary path (uncommitted changes are not in it)
-#     2. check-tag         ./scripts/release-ci.sh check-tag v<version> (HEAD's v* tag if it has one)
+#     2. check-tag         ./scripts/release-ci.sh check-tag v<version> (HEAD's v* tag if it has one;
+#                          CHANGELOG.md must have the version's notes)
 #     3. Rust              rustc here, compared with the workflow's RUST_TOOLCHAIN
 #     4. Python            ./scripts/find-python.sh
 #     5. Terraform         ./scripts/ensure-terraform.sh (the workflow: hashicorp/setup-terraform)
@@ -17,7 +18,9 @@
 #                          path must give the same bytes
 #     9. upload            the zip copied to the artifacts directory
 #   sign job:
-#    10. download          the artifacts merged into a dist directory of its own
+#    10. check-tag         ./scripts/release-ci.sh check-tag again (the sign job says why every leg
+#                          failed when the tag is wrong)
+#    10b. download         the artifacts merged into a dist directory of its own
 #    11. platforms         ./scripts/release-ci.sh platforms
 #    12. signing key       a throwaway RSA key, exported ASCII-armored and imported into an empty
 #                          keyring the way the workflow imports the GPG_PRIVATE_KEY secret
@@ -26,8 +29,9 @@
 #    14. attestation       not here (actions/attest-build-provenance needs GitHub's OIDC token):
 #                          the subjects it would attest are listed and must exist
 #    15. release notes     ./scripts/release-ci.sh notes <version>
-#    16. draft             not here (gh release create): publish.txt must name exactly the
-#                          files the draft would hold, all present
+#    16. draft             ./scripts/release-ci.sh draft v<version> dist with a stand-in for gh
+#                          (no GitHub here) that has a stale draft of the tag: the draft must be
+#                          deleted, then created with exactly publish.txt's files and the notes
 #
 # Usage: ./scripts/release-workflow-local.sh [--skip-test-suite] [--keep]
 # Needs what the workflow's Linux runner has: bash, git, cargo, Python 3, gpg, unzip.
@@ -114,12 +118,12 @@ fi
 target="${CARGO_TARGET_DIR:-$root/target}"
 say "pack the archive: ./scripts/release.sh (release profile, CARGO_TARGET_DIR=$target)"
 (cd "$checkout" && env -u GPG_SIGNING_KEY -u TESTED_PLATFORMS CARGO_TARGET_DIR="$target" \
-  ./scripts/release.sh) || die "release.sh"
+  TESTED_PLATFORMS="$platform" ./scripts/release.sh) || die "release.sh"
 zip="${name}_${version}_${platform}.zip"
 [ -f "$checkout/dist/$zip" ] || die "release.sh made no dist/$zip"
 
 say "rebuild from a clean target at another path: ./scripts/release-rebuild-check.sh dist"
-(cd "$checkout" && env -u CARGO_TARGET_DIR ./scripts/release-rebuild-check.sh dist) \
+(cd "$checkout" && env -u CARGO_TARGET_DIR TESTED_PLATFORMS="$platform" ./scripts/release-rebuild-check.sh dist) \
   || die "the archive is not what a clean rebuild gives"
 
 say "upload the archive (artifact archive-$platform)"
@@ -127,6 +131,9 @@ mkdir -p "$work/artifacts/archive-$platform"
 cp "$checkout/dist/$zip" "$work/artifacts/archive-$platform/"
 
 # ---- sign job ------------------------------------------------------------------------------
+say "the tag again, in the sign job: ./scripts/release-ci.sh check-tag"
+(cd "$checkout" && ./scripts/release-ci.sh check-tag "${tag:-v$version}") || die "check-tag"
+
 say "download the archives (merge-multiple) into the sign job's dist"
 dist="$work/sign/dist"
 mkdir -p "$dist"
@@ -185,13 +192,46 @@ done
 say "release notes: ./scripts/release-ci.sh notes $version"
 (cd "$checkout" && ./scripts/release-ci.sh notes "$version" >"$work/notes.md") || die "no release notes"
 
-say "draft the release: not here (gh release create); publish.txt names what it would upload"
+say "draft the release: ./scripts/release-ci.sh draft (gh is a stand-in here: no GitHub)"
 [ -f "$dist/publish.txt" ] || die "release.sh --assemble wrote no publish.txt"
 expected="$(printf '%s\n' "$zip" "$sums" "$sums.sig" "${name}_${version}_manifest.json")"
 [ "$(cat "$dist/publish.txt")" = "$expected" ] || die "publish.txt is not: $expected"
-while read -r file; do
-  [ -f "$dist/$file" ] || die "publish.txt names $file, which is missing"
-done <"$dist/publish.txt"
+# The stand-in knows one stale draft of the tag (a re-run), logs every call, and for create
+# checks that each file it is given is in its working directory.
+fake="$work/fake-gh"; mkdir -p "$fake"
+cat >"$fake/gh" <<'GH'
+#!/usr/bin/env bash
+echo "gh $*" >>"$FAKE_GH_LOG"
+case "$1 $2" in
+  "release view") [ -f "$FAKE_GH_LOG.deleted" ] && exit 1; echo true ;;
+  "release delete") touch "$FAKE_GH_LOG.deleted" ;;
+  "release create")
+    shift 2; files=false
+    while [ $# -gt 0 ]; do
+      if $files; then [ -f "$1" ] || { echo "gh: no file $1 in $(pwd)" >&2; exit 1; }
+      elif [ "$1" = --notes-file ]; then shift; [ -s "$1" ] || { echo "gh: empty notes" >&2; exit 1; }; files=true
+      fi
+      shift
+    done ;;
+  *) exit 2 ;;
+esac
+GH
+chmod +x "$fake/gh"
+log="$work/fake-gh.log"
+(cd "$checkout" && PATH="$fake:$PATH" FAKE_GH_LOG="$log" ./scripts/release-ci.sh draft "v$version" "$dist") \
+  || die "release-ci.sh draft"
+grep -q "^gh release delete v$version --yes$" "$log" || die "the stale draft was not deleted: $(cat "$log")"
+created="$(grep "^gh release create " "$log")" || die "no release was created: $(cat "$log")"
+case "$created" in
+  "gh release create v$version --draft --verify-tag --title v$version --notes-file "*" $(echo $expected)") ;;
+  *) die "the draft is not made of publish.txt's files: $created" ;;
+esac
+# Without a signature there is no publish.txt, and no draft.
+mkdir -p "$work/unsigned"
+if (cd "$checkout" && PATH="$fake:$PATH" FAKE_GH_LOG="$log.unsigned" ./scripts/release-ci.sh draft "v$version" "$work/unsigned") 2>/dev/null; then
+  die "release-ci.sh draft drafted a release with no publish.txt"
+fi
+[ ! -e "$log.unsigned" ] || die "release-ci.sh draft called gh without a publish.txt"
 
 echo "release-workflow-local: the workflow's linux_amd64 leg passed: $zip rebuilt byte for byte," \
      "signed ($sums.sig verifies), release notes for $version"

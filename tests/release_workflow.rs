@@ -73,9 +73,10 @@ fn the_local_replay_runs_the_workflows_scripts_in_the_workflows_order() {
             "scripts/test.sh",
             "scripts/release.sh",
             "scripts/release-rebuild-check.sh dist",
+            "scripts/release-ci.sh check-tag",
             "scripts/release-ci.sh platforms",
             "scripts/release.sh --assemble",
-            "scripts/release-ci.sh notes",
+            "scripts/release-ci.sh draft",
         ],
         "the workflow's steps changed: change scripts/release-workflow-local.sh with them"
     );
@@ -183,6 +184,19 @@ fn each_archive_is_tested_then_rebuilt_and_compared_before_it_is_uploaded() {
         test.iter().any(|l| l.contains("if-no-files-found: error")),
         "an upload without its archive fails"
     );
+    // The pack and the rebuild run after this platform's suite passed: they say so, and
+    // release.sh does not warn that the platform is untested.
+    for step in [pack, rebuild] {
+        let env: Vec<&str> = test[step.saturating_sub(6)..step]
+            .iter()
+            .map(|l| l.trim())
+            .collect();
+        assert!(
+            env.contains(&"TESTED_PLATFORMS: ${{ matrix.platform }}"),
+            "{:?}",
+            test[step]
+        );
+    }
 }
 
 #[test]
@@ -238,10 +252,22 @@ fn the_sign_job_signs_then_attests_then_drafts_with_the_permissions_it_needs() {
             "the sign job lacks {permission}"
         );
     }
+    let import = at(&sign, "name: Import the signing key");
     let assemble = at(&sign, "./scripts/release.sh --assemble");
     let attest = at(&sign, "actions/attest-build-provenance@");
-    let draft = at(&sign, "gh release create");
-    assert!(assemble < attest && attest < draft);
+    let draft = at(&sign, "./scripts/release-ci.sh draft");
+    assert!(import < assemble && assemble < attest && attest < draft);
+    // Both secrets are checked before anything is signed: without the fingerprint,
+    // release.sh would make an unsigned release (no publish.txt) and exit 0.
+    let import_step = sign[import..assemble].join("\n");
+    for secret in ["GPG_PRIVATE_KEY", "GPG_FINGERPRINT"] {
+        assert!(
+            import_step.contains(&format!("{secret}: ${{{{ secrets.{secret} }}}}"))
+                && import_step.contains(secret),
+            "the import step does not check {secret}:\n{import_step}"
+        );
+    }
+    assert!(import_step.contains("for secret in GPG_PRIVATE_KEY GPG_FINGERPRINT"));
     let subjects: Vec<&str> = sign[attest..]
         .iter()
         .map(|l| l.trim())
@@ -287,4 +313,37 @@ fn gitattributes_checks_text_out_with_lf_everywhere() {
         attributes.lines().any(|l| l.trim() == "* text=auto eol=lf"),
         "{attributes}"
     );
+}
+
+#[test]
+fn every_action_is_a_major_that_runs_on_node_24() {
+    // Node 20 left the hosted runners on 2026-09-16; these are the first majors of each action
+    // that declare `runs.using: node24` (download-artifact's v6 still said node20).
+    let first_node24 = [
+        ("actions/checkout", 5),
+        ("actions/setup-python", 6),
+        ("hashicorp/setup-terraform", 4),
+        ("actions/upload-artifact", 6),
+        ("actions/download-artifact", 7),
+        ("actions/attest-build-provenance", 3),
+    ];
+    let workflow = workflow();
+    let uses: Vec<&str> = workflow
+        .lines()
+        .filter_map(|l| l.trim().trim_start_matches("- ").strip_prefix("uses: "))
+        .collect();
+    assert!(!uses.is_empty());
+    for action in uses {
+        let (name, version) = action.split_once("@v").unwrap_or((action, ""));
+        let major: u32 = version.parse().unwrap_or_else(|_| {
+            panic!("{action}: pin a major version (@vN), as the workflow's other actions")
+        });
+        let Some((_, minimum)) = first_node24.iter().find(|(n, _)| *n == name) else {
+            panic!("{action}: an action this test does not know; add its first Node 24 major");
+        };
+        assert!(
+            major >= *minimum,
+            "{action}: runs on Node 20, which the hosted runners no longer have; use @v{minimum}"
+        );
+    }
 }
