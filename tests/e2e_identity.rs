@@ -349,6 +349,126 @@ async fn web_identity_and_the_guard_go_through_the_proxy_like_every_other_call()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sts_region_sends_every_sts_call_to_that_regions_endpoint_signed_for_it() {
+    let Some(id) = Identity::start().await else {
+        return;
+    };
+    let routes = [
+        ("cloudhsmv2", id.emulator.local_addr()),
+        ("sts", id.emulator.sts_local_addr()),
+    ];
+    let Some(proxy) = InterceptingProxy::start(&routes, ProxyOptions::default()) else {
+        return;
+    };
+    // The AWS provider's block as a module author copies it: sts_region, the skip_* flags
+    // that change nothing here, and retry_mode.
+    id.ws.write_raw(&format!(
+        "{}\nprovider \"cloudhsm\" {{\n  region              = \"eu-west-1\"\n  sts_region          = \"us-east-1\"\n  retry_mode          = \"adaptive\"\n  skip_metadata_api_check = true\n  skip_region_validation  = true\n  https_proxy         = \"{}\"\n  custom_ca_bundle    = \"{}\"\n  allowed_account_ids = [\"{ACCOUNT}\"]\n{}\n  assume_role {{\n    role_arn = \"{ADMIN_ROLE}\"\n  }}\n}}\n\n\
+         data \"cloudhsm_cluster\" \"this\" {{\n  cluster_id = \"{}\"\n}}\n",
+        Workspace::required_providers(),
+        proxy.url(),
+        support::hcl_path(&proxy.ca_certificate_path()),
+        block(&format!(
+            "    role_arn                = \"{CI_ROLE}\"\n    web_identity_token_file = \"{}\"",
+            id.token_file()
+        )),
+        id.cluster
+    ));
+    id.plan(&[]).ok();
+    let requests = proxy.requests();
+    let sts: Vec<(Option<String>, Option<String>, Option<String>)> = requests
+        .iter()
+        .filter(|r| r.action.is_some())
+        .map(|r| {
+            (
+                r.operation().map(str::to_string),
+                r.host_header.clone(),
+                r.signing_region.clone(),
+            )
+        })
+        .collect();
+    let ops: Vec<&str> = sts.iter().filter_map(|(op, _, _)| op.as_deref()).collect();
+    for op in [
+        "AssumeRoleWithWebIdentity",
+        "AssumeRole",
+        "GetCallerIdentity",
+    ] {
+        assert!(ops.contains(&op), "no {op} among {sts:?}");
+    }
+    for (op, host, region) in &sts {
+        assert_eq!(
+            host.as_deref(),
+            Some("sts.us-east-1.amazonaws.com"),
+            "{op:?}"
+        );
+        // AssumeRoleWithWebIdentity is not signed (the token is the credential).
+        if op.as_deref() != Some("AssumeRoleWithWebIdentity") {
+            assert_eq!(region.as_deref(), Some("us-east-1"), "{op:?}");
+        }
+    }
+    // CloudHSM stays in the clusters' region, with the role assumed through STS in us-east-1.
+    assert_eq!(
+        id.control
+            .signing_regions("DescribeClusters")
+            .first()
+            .cloned()
+            .flatten()
+            .as_deref(),
+        Some("eu-west-1")
+    );
+    assert!(id
+        .describe_roles()
+        .iter()
+        .all(|r| r.as_deref() == Some(ADMIN_ROLE)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skip_metadata_api_check_never_asks_the_instance_metadata_service() {
+    let Some(id) = Identity::start().await else {
+        return;
+    };
+    // A stand-in for the instance metadata service that counts who knocks and answers 404.
+    let imds =
+        std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port for the IMDS stand-in");
+    let endpoint = format!("http://{}", imds.local_addr().expect("its address"));
+    let knocks = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    {
+        let knocks = knocks.clone();
+        std::thread::spawn(move || {
+            for stream in imds.incoming().flatten() {
+                knocks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut stream = stream;
+                let mut buf = [0u8; 4096];
+                let _ = std::io::Read::read(&mut stream, &mut buf);
+                let _ = std::io::Write::write_all(
+                    &mut stream,
+                    b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                );
+            }
+        });
+    }
+    // No credentials anywhere, and the metadata service allowed by the environment: only the
+    // argument keeps the provider from asking it.
+    let env = [
+        ("AWS_EC2_METADATA_DISABLED", "false"),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint.as_str()),
+    ];
+    let count = || knocks.load(std::sync::atomic::Ordering::SeqCst);
+    id.write("  max_retries = 0");
+    let text = flat(&id.plan(&env).fails().all());
+    assert!(
+        count() > 0,
+        "without the argument the chain asks the metadata service: {text}"
+    );
+    let before = count();
+    id.write("  max_retries = 0\n  skip_metadata_api_check = true");
+    let text = flat(&id.plan(&env).fails().all());
+    assert!(text.to_lowercase().contains("credentials"), "{text}");
+    assert_eq!(count(), before, "the metadata service was asked: {text}");
+    assert_eq!(id.control.call_count("DescribeClusters"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guard_whose_list_is_unknown_at_plan_time_defers_without_calling_sts() {
     let Some(id) = Identity::start().await else {
         return;

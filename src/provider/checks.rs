@@ -11,7 +11,7 @@ use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::value::Field;
 
 use super::config::{
-    role_duration, AssumeRoleConfig, EndpointsConfig, ProviderConfig, WebIdentityConfig,
+    retry_mode, role_duration, AssumeRoleConfig, EndpointsConfig, ProviderConfig, WebIdentityConfig,
 };
 use crate::cloudhsm::network::{Proxies, ProxyArguments};
 use crate::region::validate_region;
@@ -24,7 +24,28 @@ impl ProviderConfig {
     /// Checks every known value; unknown ones are checked when they become known.
     pub(super) fn validate(&self) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        diags.append(validate_region(&self.region, Self::REGION));
+        // Unknown: the names are checked once it is known.
+        let skip_regions = self.skip_region_validation.known() == Some(&true)
+            || self.skip_region_validation.is_unknown();
+        if !skip_regions {
+            diags.append(validate_region(&self.region, Self::REGION));
+            diags.append(validate_region(&self.sts_region, Self::STS_REGION));
+        }
+        if let Some(mode) = self.retry_mode.known() {
+            if retry_mode(mode).is_none() {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid retry mode",
+                        format!(
+                            "{mode:?} is not a retry mode: use \"standard\" or \"adaptive\" (which \
+                             also slows the client down when AWS throttles it), or leave \
+                             retry_mode out for AWS_RETRY_MODE or the profile's."
+                        ),
+                    )
+                    .at(attr(Self::RETRY_MODE)),
+                );
+            }
+        }
         for (name, files) in [
             (Self::SHARED_CONFIG_FILES, &self.shared_config_files),
             (
@@ -210,6 +231,39 @@ impl ProviderConfig {
 
     fn check_accounts(&self, diags: &mut Diagnostics) {
         let set = |f: &Field<BTreeSet<String>>| !f.is_null();
+        let guard = if set(&self.allowed_account_ids) {
+            Some(Self::ALLOWED_ACCOUNT_IDS)
+        } else if set(&self.forbidden_account_ids) {
+            Some(Self::FORBIDDEN_ACCOUNT_IDS)
+        } else {
+            None
+        };
+        for (name, skip) in [
+            (
+                Self::SKIP_CREDENTIALS_VALIDATION,
+                &self.skip_credentials_validation,
+            ),
+            (
+                Self::SKIP_REQUESTING_ACCOUNT_ID,
+                &self.skip_requesting_account_id,
+            ),
+        ] {
+            if let (Some(guard), Some(true)) = (guard, skip.known()) {
+                diags.push(
+                    Diagnostic::error(
+                        "The account check cannot be skipped",
+                        format!(
+                            "{guard} is set, so the provider asks STS GetCallerIdentity which \
+                             account the credentials belong to before any CloudHSM call, and \
+                             {name} = true would skip exactly that. Remove {name} (this \
+                             provider makes no other credential or account call to skip), or \
+                             remove {guard}."
+                        ),
+                    )
+                    .at(attr(name)),
+                );
+            }
+        }
         if set(&self.allowed_account_ids) && set(&self.forbidden_account_ids) {
             diags.push(
                 Diagnostic::error(

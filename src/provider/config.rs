@@ -116,6 +116,36 @@ pub struct ProviderConfig {
     /// cluster first.
     #[tf(optional)]
     pub max_retries: Field<f64>,
+    /// How the AWS SDK retries: `standard`, or `adaptive` (which also slows down the
+    /// client when AWS throttles it). Defaults to `AWS_RETRY_MODE` or `retry_mode` in the
+    /// profile, else `standard`.
+    #[tf(optional)]
+    pub retry_mode: Field<String>,
+    /// The region of the STS calls (`assume_role`, `assume_role_with_web_identity`, the
+    /// account check), e.g. where STS is reached through a VPC endpoint in another region
+    /// than the clusters'. Defaults to `region`.
+    #[tf(optional)]
+    pub sts_region: Field<String>,
+    /// Never ask the EC2 instance metadata service (IMDS) for credentials or the region, as
+    /// in the AWS provider: for machines outside EC2 where the lookup would only wait. The
+    /// environment's `AWS_EC2_METADATA_DISABLED` does the same.
+    #[tf(optional)]
+    pub skip_metadata_api_check: Field<bool>,
+    /// Accept `region` and `sts_region` without checking that they look like AWS region
+    /// names (`eu-west-1`), e.g. for an emulator with names of its own.
+    #[tf(optional)]
+    pub skip_region_validation: Field<bool>,
+    /// Accepted so that the AWS provider's block can be copied here. This provider checks no
+    /// credentials when it is configured (only when a call needs them), so there is nothing
+    /// to skip; with `allowed_account_ids` or `forbidden_account_ids`, `true` is an error:
+    /// those need STS GetCallerIdentity.
+    #[tf(optional)]
+    pub skip_credentials_validation: Field<bool>,
+    /// Accepted so that the AWS provider's block can be copied here. This provider asks for
+    /// the account id only to check `allowed_account_ids` / `forbidden_account_ids`, so
+    /// there is nothing to skip; with either of them, `true` is an error.
+    #[tf(optional)]
+    pub skip_requesting_account_id: Field<bool>,
 }
 
 /// `assume_role`.
@@ -291,7 +321,19 @@ impl ProviderConfig {
             },
             account_guard,
             max_retries: self.max_retries.known().map(|n| *n as u32),
+            retry_mode: self.retry_mode.known().and_then(|m| retry_mode(m)),
+            sts_region: known(&self.sts_region),
+            skip_metadata_api_check: self.skip_metadata_api_check.known() == Some(&true),
         })
+    }
+}
+
+/// `retry_mode` as the SDK names it; `None` for a value [`super::checks`] refuses.
+pub(super) fn retry_mode(text: &str) -> Option<aws_config::retry::RetryMode> {
+    match text {
+        "standard" => Some(aws_config::retry::RetryMode::Standard),
+        "adaptive" => Some(aws_config::retry::RetryMode::Adaptive),
+        _ => None,
     }
 }
 

@@ -59,3 +59,79 @@ async fn unknown_values_defer_the_client_without_errors() {
     assert!(matches!(p.context.plan_client().await, Ok(None)));
     assert!(p.context.client().await.is_err());
 }
+
+/// The attribute paths of `d`'s errors.
+fn error_paths(d: &Diagnostics) -> Vec<String> {
+    d.iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.attribute.clone().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_aws_providers_skip_arguments_are_accepted_and_never_skip_the_account_check() {
+    let p = CloudHsmProvider::new();
+    // As copied from an AWS provider block: accepted.
+    let copied = p
+        .validate_config(&config(vec![
+            ("region", Value::string("eu-west-1")),
+            ("skip_credentials_validation", Value::Bool(true)),
+            ("skip_requesting_account_id", Value::Bool(true)),
+            ("skip_metadata_api_check", Value::Bool(true)),
+            ("skip_region_validation", Value::Bool(false)),
+            ("retry_mode", Value::string("adaptive")),
+            ("sts_region", Value::string("us-east-1")),
+        ]))
+        .await;
+    assert!(error_paths(&copied).is_empty(), "{copied:?}");
+    // ...but not with an account guard, which needs exactly the call they would skip.
+    let guarded = p
+        .validate_config(&config(vec![
+            ("region", Value::string("eu-west-1")),
+            (
+                "allowed_account_ids",
+                Value::Set(vec![Value::string("123456789012")]),
+            ),
+            ("skip_credentials_validation", Value::Bool(true)),
+            ("skip_requesting_account_id", Value::Bool(true)),
+        ]))
+        .await;
+    let paths = error_paths(&guarded);
+    assert_eq!(
+        paths,
+        ["skip_credentials_validation", "skip_requesting_account_id"],
+        "{guarded:?}"
+    );
+    assert!(guarded
+        .iter()
+        .all(|d| d.detail.contains("allowed_account_ids")));
+}
+
+#[tokio::test]
+async fn region_names_retry_mode_and_skip_region_validation() {
+    let p = CloudHsmProvider::new();
+    let d = p
+        .validate_config(&config(vec![
+            ("region", Value::string("eu-west-1")),
+            ("sts_region", Value::string("US East")),
+            ("retry_mode", Value::string("legacy")),
+        ]))
+        .await;
+    assert_eq!(error_paths(&d), ["sts_region", "retry_mode"], "{d:?}");
+    let d = p
+        .validate_config(&config(vec![
+            ("region", Value::string("local")),
+            ("sts_region", Value::string("local")),
+            ("skip_region_validation", Value::Bool(true)),
+        ]))
+        .await;
+    assert!(error_paths(&d).is_empty(), "{d:?}");
+    // Unknown skip: nothing is said yet about the names.
+    let d = p
+        .validate_config(&config(vec![
+            ("region", Value::string("local")),
+            ("skip_region_validation", Value::unknown()),
+        ]))
+        .await;
+    assert!(error_paths(&d).is_empty(), "{d:?}");
+}

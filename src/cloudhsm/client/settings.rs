@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
-use aws_config::retry::RetryConfig;
+use aws_config::retry::{RetryConfig, RetryMode};
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_runtime::env_config::file::{
@@ -67,6 +67,13 @@ pub struct ClientSettings {
     /// `allowed_account_ids` / `forbidden_account_ids`.
     pub account_guard: Option<AccountGuard>,
     pub max_retries: Option<u32>,
+    /// `retry_mode` (`None`: the environment's or the profile's).
+    pub retry_mode: Option<RetryMode>,
+    /// `sts_region`: the region of STS calls (`None`: the clusters' region).
+    pub sts_region: Option<String>,
+    /// `skip_metadata_api_check`: no credentials or region from the EC2 instance metadata
+    /// service.
+    pub skip_metadata_api_check: bool,
 }
 
 impl std::fmt::Debug for ClientSettings {
@@ -245,6 +252,8 @@ impl CloudHsm {
             );
         if let Some(region) = &settings.region {
             loader = loader.region(Region::new(region.clone()));
+        } else if settings.skip_metadata_api_check {
+            loader = loader.region(region_without_imds(settings, files.as_ref()));
         }
         if let Some(files) = &files {
             loader = loader.profile_files(files.clone());
@@ -272,33 +281,56 @@ impl CloudHsm {
             (None, Some(_)) => return Err(SettingsError::HalfCredentials { only: "secret_key" }),
             (None, None) => None,
         };
-        if let Some(retries) = settings.max_retries {
-            loader = loader.retry_config(RetryConfig::standard().with_max_attempts(retries + 1));
-        }
         let mut sdk_config = loader.load().await;
+        if settings.max_retries.is_some() || settings.retry_mode.is_some() {
+            // On top of what the environment and the profile say (AWS_RETRY_MODE,
+            // AWS_MAX_ATTEMPTS, retry_mode, max_attempts): each argument wins over its own.
+            let mut retry = sdk_config
+                .retry_config()
+                .cloned()
+                .unwrap_or_else(RetryConfig::standard);
+            if let Some(mode) = settings.retry_mode {
+                retry = retry.with_retry_mode(mode);
+            }
+            if let Some(retries) = settings.max_retries {
+                retry = retry.with_max_attempts(retries + 1);
+            }
+            sdk_config = sdk_config.into_builder().retry_config(retry).build();
+        }
         let Some(region) = sdk_config.region().map(|r| r.as_ref().to_string()) else {
             return Err(SettingsError::NoRegion);
         };
         let fips = sdk_config.use_fips().unwrap_or(false);
         let dual_stack = sdk_config.use_dual_stack().unwrap_or(false);
 
+        // STS in `sts_region` when it is set: its endpoint, and the region calls are signed for.
+        let sts_region = settings
+            .sts_region
+            .clone()
+            .unwrap_or_else(|| region.clone());
         let sts = endpoints::endpoint(
             Service::Sts,
             settings.sts_endpoint.as_deref(),
             &env,
-            &region,
+            &sts_region,
             fips,
             dual_stack,
         )
         .await;
         let sts_route = network.route(&sts.url, sts.setting);
+        let for_sts = |config: &SdkConfig| {
+            for_endpoint(config, sts.configured.as_ref())
+                .into_builder()
+                .region(Region::new(sts_region.clone()))
+                .build()
+        };
 
+        let provider_config = ProviderConfig::without_region()
+            .with_region(sdk_config.region().cloned())
+            .with_http_client(http.clone());
         let base_credentials = match (static_credentials, &settings.profile) {
             (Some(creds), _) => Some(SharedCredentialsProvider::new(creds)),
             (None, Some(profile)) => {
-                let provider_config = ProviderConfig::without_region()
-                    .with_region(sdk_config.region().cloned())
-                    .with_http_client(http.clone());
                 let mut builder = ProfileFileCredentialsProvider::builder()
                     .configure(&provider_config)
                     .profile_name(profile);
@@ -306,6 +338,12 @@ impl CloudHsm {
                     builder = builder.profile_files(files.clone());
                 }
                 Some(SharedCredentialsProvider::new(builder.build()))
+            }
+            (None, None) if settings.skip_metadata_api_check => {
+                Some(SharedCredentialsProvider::new(chain_without_imds(
+                    &provider_config,
+                    files.as_ref(),
+                )))
             }
             (None, None) => None,
         };
@@ -317,7 +355,7 @@ impl CloudHsm {
             tracing::debug!(role_arn = %role.role_arn, "credentials from a web identity token");
             let provider = WebIdentityCredentials {
                 role,
-                sts: aws_sdk_sts::Client::new(&for_endpoint(&sdk_config, sts.configured.as_ref())),
+                sts: aws_sdk_sts::Client::new(&for_sts(&sdk_config)),
                 route: sts_route.clone(),
             };
             sdk_config = with_credentials(sdk_config, SharedCredentialsProvider::new(provider));
@@ -329,7 +367,7 @@ impl CloudHsm {
                         .clone()
                         .unwrap_or_else(|| SESSION_NAME.to_string()),
                 )
-                .configure(&for_endpoint(&sdk_config, sts.configured.as_ref()));
+                .configure(&for_sts(&sdk_config));
             if let Some(external_id) = &role.external_id {
                 builder = builder.external_id(external_id);
             }
@@ -349,7 +387,7 @@ impl CloudHsm {
             sdk_config = with_credentials(sdk_config, SharedCredentialsProvider::new(provider));
         }
         if let Some(guard) = &settings.account_guard {
-            let sts = aws_sdk_sts::Client::new(&for_endpoint(&sdk_config, sts.configured.as_ref()));
+            let sts = aws_sdk_sts::Client::new(&for_sts(&sdk_config));
             check_account(guard, &sts, &sts_route, &stop).await?;
         }
 
@@ -405,6 +443,56 @@ impl CloudHsm {
             warnings,
         })
     }
+}
+
+/// The SDK's default credential chain without its last link, the EC2 instance metadata
+/// service (`skip_metadata_api_check`): the environment, the shared files' default profile
+/// (or `AWS_PROFILE`), a web identity token from the environment, the container's
+/// credentials.
+fn chain_without_imds(
+    config: &ProviderConfig,
+    files: Option<&ProfileFiles>,
+) -> aws_config::meta::credentials::CredentialsProviderChain {
+    let mut profile = ProfileFileCredentialsProvider::builder().configure(config);
+    if let Some(files) = files {
+        profile = profile.profile_files(files.clone());
+    }
+    aws_config::meta::credentials::CredentialsProviderChain::first_try(
+        "Environment",
+        aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+    )
+    .or_else("Profile", profile.build())
+    .or_else(
+        "WebIdentityToken",
+        aws_config::web_identity_token::WebIdentityTokenCredentialsProvider::builder()
+            .configure(config)
+            .build(),
+    )
+    .or_else(
+        "EcsContainer",
+        aws_config::ecs::EcsCredentialsProvider::builder()
+            .configure(config)
+            .build(),
+    )
+}
+
+/// The SDK's default region chain without the EC2 instance metadata service: the
+/// environment, then the selected profile.
+fn region_without_imds(
+    settings: &ClientSettings,
+    files: Option<&ProfileFiles>,
+) -> aws_config::meta::region::RegionProviderChain {
+    let mut profile = aws_config::profile::ProfileFileRegionProvider::builder();
+    if let Some(files) = files {
+        profile = profile.profile_files(files.clone());
+    }
+    if let Some(name) = &settings.profile {
+        profile = profile.profile_name(name);
+    }
+    aws_config::meta::region::RegionProviderChain::first_try(
+        aws_config::environment::EnvironmentVariableRegionProvider::new(),
+    )
+    .or_else(profile.build())
 }
 
 /// `config` with `provider` as its credentials.
