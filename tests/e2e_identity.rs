@@ -59,6 +59,29 @@ impl Identity {
         ));
     }
 
+    /// A TLS-intercepting proxy relaying the real CloudHSM and STS endpoint names to the
+    /// emulator (`None` without mitmdump outside CI).
+    fn proxy(&self) -> Option<InterceptingProxy> {
+        let routes = [
+            ("cloudhsmv2", self.emulator.local_addr()),
+            ("sts", self.emulator.sts_local_addr()),
+        ];
+        InterceptingProxy::start(&routes, ProxyOptions::default())
+    }
+
+    /// `main.tf` with a provider block of `arguments` that reaches the real endpoint names
+    /// through `proxy`, trusting its CA, and a data source reading the cluster.
+    fn write_through(&self, proxy: &InterceptingProxy, arguments: &str) {
+        self.ws.write_raw(&format!(
+            "{}\nprovider \"cloudhsm\" {{\n  region           = \"eu-west-1\"\n  https_proxy      = \"{}\"\n  custom_ca_bundle = \"{}\"\n{arguments}\n}}\n\n\
+             data \"cloudhsm_cluster\" \"this\" {{\n  cluster_id = \"{}\"\n}}\n",
+            Workspace::required_providers(),
+            proxy.url(),
+            support::hcl_path(&proxy.ca_certificate_path()),
+            self.cluster
+        ));
+    }
+
     fn plan(&self, env: &[(&str, &str)]) -> Run {
         let mut env = env.to_vec();
         env.push(("TF_LOG_PROVIDER", "debug"));
@@ -299,25 +322,19 @@ async fn web_identity_and_the_guard_go_through_the_proxy_like_every_other_call()
     let Some(id) = Identity::start().await else {
         return;
     };
-    let routes = [
-        ("cloudhsmv2", id.emulator.local_addr()),
-        ("sts", id.emulator.sts_local_addr()),
-    ];
-    let Some(proxy) = InterceptingProxy::start(&routes, ProxyOptions::default()) else {
+    let Some(proxy) = id.proxy() else {
         return;
     };
-    id.ws.write_raw(&format!(
-        "{}\nprovider \"cloudhsm\" {{\n  region              = \"eu-west-1\"\n  https_proxy         = \"{}\"\n  custom_ca_bundle    = \"{}\"\n  allowed_account_ids = [\"{ACCOUNT}\"]\n{}\n}}\n\n\
-         data \"cloudhsm_cluster\" \"this\" {{\n  cluster_id = \"{}\"\n}}\n",
-        Workspace::required_providers(),
-        proxy.url(),
-        support::hcl_path(&proxy.ca_certificate_path()),
-        block(&format!(
-            "    role_arn                = \"{CI_ROLE}\"\n    web_identity_token_file = \"{}\"",
-            id.token_file()
-        )),
-        id.cluster
-    ));
+    id.write_through(
+        &proxy,
+        &format!(
+            "  allowed_account_ids = [\"{ACCOUNT}\"]\n{}",
+            block(&format!(
+                "    role_arn                = \"{CI_ROLE}\"\n    web_identity_token_file = \"{}\"",
+                id.token_file()
+            ))
+        ),
+    );
     id.plan(&[]).ok();
     let sts_ops: Vec<String> = proxy
         .requests()
@@ -353,27 +370,21 @@ async fn sts_region_sends_every_sts_call_to_that_regions_endpoint_signed_for_it(
     let Some(id) = Identity::start().await else {
         return;
     };
-    let routes = [
-        ("cloudhsmv2", id.emulator.local_addr()),
-        ("sts", id.emulator.sts_local_addr()),
-    ];
-    let Some(proxy) = InterceptingProxy::start(&routes, ProxyOptions::default()) else {
+    let Some(proxy) = id.proxy() else {
         return;
     };
     // The AWS provider's block as a module author copies it: sts_region, the skip_* flags
     // that change nothing here, and retry_mode.
-    id.ws.write_raw(&format!(
-        "{}\nprovider \"cloudhsm\" {{\n  region              = \"eu-west-1\"\n  sts_region          = \"us-east-1\"\n  retry_mode          = \"adaptive\"\n  skip_metadata_api_check = true\n  skip_region_validation  = true\n  https_proxy         = \"{}\"\n  custom_ca_bundle    = \"{}\"\n  allowed_account_ids = [\"{ACCOUNT}\"]\n{}\n  assume_role {{\n    role_arn = \"{ADMIN_ROLE}\"\n  }}\n}}\n\n\
-         data \"cloudhsm_cluster\" \"this\" {{\n  cluster_id = \"{}\"\n}}\n",
-        Workspace::required_providers(),
-        proxy.url(),
-        support::hcl_path(&proxy.ca_certificate_path()),
-        block(&format!(
-            "    role_arn                = \"{CI_ROLE}\"\n    web_identity_token_file = \"{}\"",
-            id.token_file()
-        )),
-        id.cluster
-    ));
+    id.write_through(
+        &proxy,
+        &format!(
+            "  sts_region              = \"us-east-1\"\n  retry_mode              = \"adaptive\"\n  skip_metadata_api_check = true\n  skip_region_validation  = true\n  allowed_account_ids     = [\"{ACCOUNT}\"]\n{}\n  assume_role {{\n    role_arn = \"{ADMIN_ROLE}\"\n  }}",
+            block(&format!(
+                "    role_arn                = \"{CI_ROLE}\"\n    web_identity_token_file = \"{}\"",
+                id.token_file()
+            ))
+        ),
+    );
     id.plan(&[]).ok();
     let requests = proxy.requests();
     let sts: Vec<(Option<String>, Option<String>, Option<String>)> = requests

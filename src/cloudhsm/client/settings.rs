@@ -253,7 +253,10 @@ impl CloudHsm {
         if let Some(region) = &settings.region {
             loader = loader.region(Region::new(region.clone()));
         } else if settings.skip_metadata_api_check {
-            loader = loader.region(region_without_imds(settings, files.as_ref()));
+            loader = loader.region(region_without_imds(
+                settings.profile.as_deref(),
+                files.as_ref(),
+            ));
         }
         if let Some(files) = &files {
             loader = loader.profile_files(files.clone());
@@ -479,14 +482,14 @@ fn chain_without_imds(
 /// The SDK's default region chain without the EC2 instance metadata service: the
 /// environment, then the selected profile.
 fn region_without_imds(
-    settings: &ClientSettings,
+    profile_name: Option<&str>,
     files: Option<&ProfileFiles>,
 ) -> aws_config::meta::region::RegionProviderChain {
     let mut profile = aws_config::profile::ProfileFileRegionProvider::builder();
     if let Some(files) = files {
         profile = profile.profile_files(files.clone());
     }
-    if let Some(name) = &settings.profile {
+    if let Some(name) = profile_name {
         profile = profile.profile_name(name);
     }
     aws_config::meta::region::RegionProviderChain::first_try(

@@ -222,30 +222,34 @@ impl Network {
     pub fn http_client(&self) -> SharedHttpClient {
         let tls = self.tls_context();
         let direct = client(ProxyConfig::disabled(), tls.clone());
-        let proxies = &self.proxies;
         // One client per proxy (the same proxy for both schemes: one client, one pool), and
         // the direct one for `no_proxy`, loopback, and a scheme without a proxy.
-        let mut through: Vec<(ProxyUrl, SharedHttpClient)> = Vec::new();
-        for proxy in [&proxies.http, &proxies.https].into_iter().flatten() {
-            if through.iter().all(|(p, _)| p != proxy) {
-                through.push((proxy.clone(), client(proxy_config(proxy), tls.clone())));
+        let mut urls: Vec<ProxyUrl> = Vec::new();
+        for proxy in [&self.proxies.http, &self.proxies.https]
+            .into_iter()
+            .flatten()
+        {
+            if !urls.contains(proxy) {
+                urls.push(proxy.clone());
             }
         }
-        if through.is_empty() {
+        if urls.is_empty() {
             return direct;
         }
-        let chosen = proxies.clone();
-        let urls: Vec<ProxyUrl> = through.iter().map(|(p, _)| p.clone()).collect();
-        // Every proxy `for_uri` answers is one of `urls`, client 1 + its place there.
+        let proxied = urls
+            .iter()
+            .map(|p| client(proxy_config(p), tls.clone()))
+            .collect();
+        let proxies = self.proxies.clone();
         let choose: router::Choose = Arc::new(move |uri| {
-            chosen
-                .for_uri(uri)
-                .and_then(|proxy| urls.iter().position(|p| p == proxy))
-                .map_or(0, |i| i + 1)
+            let proxy = proxies.for_uri(uri)?;
+            urls.iter().position(|p| p == proxy)
         });
-        let mut clients = vec![direct];
-        clients.extend(through.into_iter().map(|(_, c)| c));
-        SharedHttpClient::new(router::Router { clients, choose })
+        SharedHttpClient::new(router::Router {
+            direct,
+            proxied,
+            choose,
+        })
     }
 
     fn tls_context(&self) -> TlsContext {

@@ -192,12 +192,11 @@ fn split_host_port(entry: &str) -> Option<(&str, Option<String>)> {
             let (inside, after) = rest.split_once(']')?;
             (inside, after.strip_prefix(':')?)
         }
-        None => {
-            let (host, port) = entry.rsplit_once(':')?;
-            (host, port)
-        }
+        None => entry
+            .rsplit_once(':')
+            .filter(|(host, _)| !host.contains(':'))?,
     };
-    if host.contains(':') && !entry.starts_with('[') || port.contains(':') {
+    if port.contains(':') {
         return None;
     }
     Some((host, Some(port.to_string()).filter(|p| !p.is_empty())))

@@ -15,20 +15,23 @@ use aws_smithy_runtime_api::client::http::{
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
-/// Which of a [`Router`]'s clients a request goes to: an index into its clients.
-pub(super) type Choose = Arc<dyn Fn(&http::Uri) -> usize + Send + Sync>;
+/// Which of a [`Router`]'s proxied clients a request goes to: an index into them, or `None`
+/// for the direct one.
+pub(super) type Choose = Arc<dyn Fn(&http::Uri) -> Option<usize> + Send + Sync>;
 
-/// Requests to `clients[choose(uri)]`; a URL that does not parse, or an index out of range,
-/// goes to the first client.
+/// Requests to `proxied[choose(uri)]`, or to `direct` when the choice is `None` (or the URL
+/// does not parse).
 pub(super) struct Router {
-    pub clients: Vec<SharedHttpClient>,
+    pub direct: SharedHttpClient,
+    pub proxied: Vec<SharedHttpClient>,
     pub choose: Choose,
 }
 
 impl fmt::Debug for Router {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Router")
-            .field("clients", &self.clients)
+            .field("direct", &self.direct)
+            .field("proxied", &self.proxied)
             .finish_non_exhaustive()
     }
 }
@@ -41,8 +44,9 @@ impl HttpClient for Router {
     ) -> SharedHttpConnector {
         // Each inner client caches its connector (and so its connection pool) per settings.
         SharedHttpConnector::new(RouterConnector {
-            connectors: self
-                .clients
+            direct: self.direct.http_connector(settings, components),
+            proxied: self
+                .proxied
                 .iter()
                 .map(|c| c.http_connector(settings, components))
                 .collect(),
@@ -52,32 +56,28 @@ impl HttpClient for Router {
 }
 
 struct RouterConnector {
-    connectors: Vec<SharedHttpConnector>,
+    direct: SharedHttpConnector,
+    proxied: Vec<SharedHttpConnector>,
     choose: Choose,
 }
 
 impl fmt::Debug for RouterConnector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RouterConnector")
-            .field("connectors", &self.connectors)
+            .field("direct", &self.direct)
+            .field("proxied", &self.proxied)
             .finish_non_exhaustive()
     }
 }
 
 impl HttpConnector for RouterConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let index = request
+        let chosen = request
             .uri()
             .parse::<http::Uri>()
-            .map_or(0, |uri| (self.choose)(&uri));
-        match self.connectors.get(index).or(self.connectors.first()) {
-            Some(connector) => connector.call(request),
-            None => HttpConnectorFuture::ready(Err(
-                aws_smithy_runtime_api::client::result::ConnectorError::other(
-                    "no HTTP client to send the request with".into(),
-                    None,
-                ),
-            )),
-        }
+            .ok()
+            .and_then(|uri| (self.choose)(&uri))
+            .and_then(|i| self.proxied.get(i));
+        chosen.unwrap_or(&self.direct).call(request)
     }
 }
