@@ -3,7 +3,9 @@
 //! `AWS_WEB_IDENTITY_TOKEN_FILE` through the standard chain), `assume_role` on top of it,
 //! and the account guards (`allowed_account_ids`, `forbidden_account_ids`), which STS
 //! GetCallerIdentity answers at configure, before any CloudHSM call; and an IAM Identity
-//! Center (SSO) profile, whose portal call goes through the proxy like the rest. The token never
+//! Center (SSO) profile, whose portal call goes through the proxy like the rest; and an EC2
+//! instance's role from the metadata service at `ec2_metadata_service_endpoint` (the
+//! emulator's IMDSv2), directly and as a profile's `credential_source`. The token never
 //! appears in the output or the provider's log.
 
 mod support;
@@ -477,6 +479,105 @@ async fn skip_metadata_api_check_never_asks_the_instance_metadata_service() {
     assert!(text.to_lowercase().contains("credentials"), "{text}");
     assert_eq!(count(), before, "the metadata service was asked: {text}");
     assert_eq!(id.control.call_count("DescribeClusters"), 0);
+}
+
+/// The role of the EC2 instance (its instance profile) that the metadata service hands out.
+const INSTANCE_ROLE: &str = "arn:aws:iam::111122223333:role/ci-runner";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ec2_metadata_service_endpoint_gives_the_instance_role_and_region() {
+    let Some(id) = Identity::start().await else {
+        return;
+    };
+    // The emulator's metadata service (IMDSv2), as an instance in eu-west-1 with a role.
+    id.control.attach_instance_role(INSTANCE_ROLE, "eu-west-1");
+    // A self-hosted CI runner on EC2 whose metadata service is not at 169.254.169.254; the
+    // environment's endpoint (nothing listens there) must lose to the argument.
+    let env = [
+        ("AWS_EC2_METADATA_DISABLED", "false"),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9"),
+    ];
+    let block = |extra: &str| {
+        format!(
+            "{}\nprovider \"cloudhsm\" {{\n  ec2_metadata_service_endpoint = \"{}\"\n{extra}\n  endpoints {{\n    cloudhsmv2 = \"{}\"\n    sts        = \"{}\"\n  }}\n}}\n\n\
+             data \"cloudhsm_cluster\" \"this\" {{\n  cluster_id = \"{}\"\n}}\n",
+            Workspace::required_providers(),
+            id.emulator.endpoint_url(),
+            id.emulator.endpoint_url(),
+            id.emulator.sts_endpoint_url(),
+            id.cluster
+        )
+    };
+    // No region and no credentials in the block or the environment: both from the service.
+    id.ws.write_raw(&block(""));
+    id.plan(&env).ok();
+    assert!(id.control.call_count("InstanceMetadata") > 0);
+    let describes = id.control.call_records("DescribeClusters");
+    assert!(!describes.is_empty());
+    for call in &describes {
+        let key = call.access_key_id.as_deref().unwrap_or_default();
+        assert_eq!(
+            id.control.assumed_role_of(key).as_deref(),
+            Some(INSTANCE_ROLE),
+            "DescribeClusters not signed with the instance role's credentials"
+        );
+        assert_eq!(call.region.as_deref(), Some("eu-west-1"));
+    }
+    // Every metadata request asked with a session token: no IMDSv1 fallback was needed.
+    let paths: Vec<String> = id
+        .control
+        .calls("InstanceMetadata")
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["method"].as_str().unwrap_or(""),
+                c["path"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert!(
+        paths.contains(&"PUT /latest/api/token".to_string()),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&"GET /latest/meta-data/placement/region".to_string()),
+        "{paths:?}"
+    );
+
+    // A profile that assumes a role with the instance's credentials
+    // (`credential_source = Ec2InstanceMetadata`) asks the same service.
+    let config = id.ws.dir.path().join("aws-config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile deploy]\nrole_arn = {ADMIN_ROLE}\ncredential_source = Ec2InstanceMetadata\n\
+             region = eu-west-1\nendpoint_url = {}\n",
+            id.emulator.sts_endpoint_url()
+        ),
+    )
+    .expect("write the shared config file");
+    let before = id.control.call_count("InstanceMetadata");
+    id.ws.write_raw(&block(&format!(
+        "  profile             = \"deploy\"\n  shared_config_files = [\"{}\"]",
+        support::hcl_path(&config)
+    )));
+    id.plan(&env).ok();
+    assert!(id.control.call_count("InstanceMetadata") > before);
+    let assume = id.control.call_records("AssumeRole");
+    let signer = assume
+        .last()
+        .and_then(|c| c.access_key_id.clone())
+        .unwrap_or_default();
+    assert_eq!(
+        id.control.assumed_role_of(&signer).as_deref(),
+        Some(INSTANCE_ROLE),
+        "AssumeRole not signed with the instance role's credentials"
+    );
+    assert_eq!(
+        id.describe_roles().last().cloned().flatten().as_deref(),
+        Some(ADMIN_ROLE)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

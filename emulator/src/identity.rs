@@ -86,6 +86,19 @@ pub(crate) struct Identities {
     accounts: BTreeMap<String, String>,
     refused_tokens: HashMap<String, TokenRefusal>,
     sso_tokens: HashSet<String>,
+    /// The role the instance metadata service hands out, with the instance's region.
+    instance: Option<InstanceRole>,
+    /// The session tokens the instance metadata service issued (IMDSv2).
+    metadata_tokens: HashSet<String>,
+}
+
+/// The IAM role of the EC2 instance the metadata service stands for (its instance profile),
+/// and the region it runs in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct InstanceRole {
+    /// `arn:aws:iam::ACCOUNT:role/NAME`.
+    pub role_arn: String,
+    pub region: String,
 }
 
 impl Default for Identities {
@@ -105,6 +118,8 @@ impl Identities {
             accounts: BTreeMap::new(),
             refused_tokens: HashMap::new(),
             sso_tokens: HashSet::new(),
+            instance: None,
+            metadata_tokens: HashSet::new(),
         }
     }
 
@@ -205,6 +220,27 @@ impl Identities {
     /// Whether the SSO portal accepts `token`.
     pub(crate) fn sso_token_allowed(&self, token: &str) -> bool {
         self.sso_tokens.contains(token)
+    }
+
+    /// From now on, the instance metadata service answers as an instance with `role`
+    /// (`None`: an instance without a role, which answers 404).
+    pub(crate) fn set_instance_role(&mut self, role: Option<InstanceRole>) {
+        self.instance = role;
+    }
+
+    /// The instance's role and region, if it has a role.
+    pub(crate) fn instance_role(&self) -> Option<&InstanceRole> {
+        self.instance.as_ref()
+    }
+
+    /// Remembers a session token the metadata service issued.
+    pub(crate) fn issue_metadata_token(&mut self, token: String) {
+        self.metadata_tokens.insert(token);
+    }
+
+    /// Whether the metadata service issued `token`.
+    pub(crate) fn metadata_token_issued(&self, token: &str) -> bool {
+        self.metadata_tokens.contains(token)
     }
 }
 

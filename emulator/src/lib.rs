@@ -5,19 +5,20 @@
 //! `127.0.0.1` with a small control API under `/_emulator/`, and on a second port an STS
 //! emulation ([`Emulator::sts_endpoint_url`]: `AssumeRole`, `GetCallerIdentity`, SigV4
 //! scoped to `sts`; `AssumeRoleWithWebIdentity`, unsigned as the SDK sends it), and on the
-//! first port Secrets Manager's `GetSecretValue` for seeded secrets. Requests
+//! first port Secrets Manager's `GetSecretValue` for seeded secrets, IAM Identity Center's
+//! portal and the EC2 instance metadata service (IMDSv2, under `/latest/`). Requests
 //! signed for any region of any partition, and sent with any `Host` (a proxy relaying real
 //! endpoint names), are served. Every cluster and backup belongs to one region: the signing
 //! region of a call picks the region whose clusters and backups it sees and changes.
 //! [`Emulator::control`] gives the same control surface in-process: seed clusters and
 //! backups, drift and busy spells, regions not enabled, timings, [`Behaviour`]s (the choices
 //! AWS leaves undocumented), fault injection, the accounts `GetCallerIdentity` answers,
-//! refused web identity tokens, secrets, and the record of calls ([`CallRecord`]: body, the access
+//! refused web identity tokens, the instance's role, secrets, and the record of calls ([`CallRecord`]: body, the access
 //! key and region each was signed with, its `Host`) and attempts.
 //!
 //! The crate root starts the servers and names what is public; no module of the crate
 //! imports it. Inside, knowledge flows one way: `server` (accept and route) over the
-//! handlers (`api`, `sts`, `secrets`, `control_http`), over the fault gate (`intercept`) and the HTTP
+//! handlers (`api`, `sts`, `secrets`, `sso`, `imds`, `control_http`), over the fault gate (`intercept`) and the HTTP
 //! plumbing (`http`), over the state (`control`, `model`) and the leaves (among them
 //! `unreadable`, the answers the `UnreadableAnswer` fault spoils). [`fixtures`] stands
 //! apart, on `pki`: mock defaults for `terraform test`.
@@ -31,6 +32,7 @@ pub mod faults;
 pub mod fixtures;
 mod http;
 mod identity;
+mod imds;
 mod input_rules;
 mod intercept;
 mod model;

@@ -24,7 +24,7 @@ use tokio::task::JoinSet;
 
 use crate::control::Shared;
 use crate::http::{DroppedConnection, Outcome, State};
-use crate::{api, control_http, secrets, sso, sts};
+use crate::{api, control_http, imds, secrets, sso, sts};
 
 /// Which service a listener speaks.
 #[derive(Clone, Copy, Debug)]
@@ -127,6 +127,7 @@ async fn route(state: &State, protocol: Protocol, req: Request<Incoming>) -> Out
             Outcome::Respond(control_http::handle(state, req).await)
         }
         Protocol::CloudHsm if sso::is_sso(&req) => sso::handle(state, &req),
+        Protocol::CloudHsm if imds::is_metadata(&req) => imds::handle(state, &req),
         Protocol::CloudHsm if secrets::is_secrets_manager(&req) => {
             secrets::handle(state, req).await
         }

@@ -25,8 +25,8 @@ mod consistency_tests;
 
 pub use backoff::Backoff;
 pub use client::{
-    AccountGuard, AssumeRole, ClientSettings, CloudHsm, Connected, SettingsError, SettingsWarning,
-    WebIdentity,
+    AccountGuard, AssumeRole, ClientSettings, CloudHsm, Connected, InstanceMetadata, SettingsError,
+    SettingsWarning, WebIdentity,
 };
 pub use cluster::{
     Cluster, ClusterCertificates, ClusterChange, ClusterState, Desired, Hsm, HsmTypeChange,

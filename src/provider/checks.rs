@@ -11,7 +11,8 @@ use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::value::Field;
 
 use super::config::{
-    retry_mode, role_duration, AssumeRoleConfig, EndpointsConfig, ProviderConfig, WebIdentityConfig,
+    metadata_endpoint_mode, retry_mode, role_duration, AssumeRoleConfig, EndpointsConfig,
+    ProviderConfig, WebIdentityConfig,
 };
 use crate::cloudhsm::network::{Proxies, ProxyArguments};
 use crate::region::validate_region;
@@ -67,6 +68,7 @@ impl ProviderConfig {
             }
         }
         self.check_credentials(&mut diags);
+        self.check_instance_metadata(&mut diags);
         if let Some(role) = self.assume_role.known() {
             let path = attr(Self::ASSUME_ROLE);
             check_role_arn(
@@ -182,6 +184,77 @@ impl ProviderConfig {
                 )
                 .at(attr(Self::TOKEN)),
             );
+        }
+    }
+
+    /// `ec2_metadata_service_endpoint(_mode)`: an http(s) URL with a host, `IPv4` or `IPv6`;
+    /// warnings where one of them would be ignored.
+    fn check_instance_metadata(&self, diags: &mut Diagnostics) {
+        let endpoint = self.ec2_metadata_service_endpoint.known();
+        let mode = self.ec2_metadata_service_endpoint_mode.known();
+        if let Some(url) = endpoint {
+            let usable = url.parse::<http::Uri>().is_ok_and(|uri| {
+                matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some()
+            });
+            if !usable {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid metadata service endpoint",
+                        format!(
+                            "{url:?} is not an http:// or https:// URL with a host. Give the \
+                             address of the EC2 instance metadata service, e.g. \
+                             \"http://169.254.169.254\" or, on an IPv6-only instance, \
+                             \"http://[fd00:ec2::254]\"."
+                        ),
+                    )
+                    .at(attr(Self::EC2_METADATA_SERVICE_ENDPOINT)),
+                );
+            }
+        }
+        if let Some(text) = mode {
+            if metadata_endpoint_mode(text).is_none() {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid metadata service endpoint mode",
+                        format!(
+                            "{text:?} is not an endpoint mode: use \"IPv4\" \
+                             (http://169.254.169.254) or \"IPv6\" (http://[fd00:ec2::254]), \
+                             spelled so, as in the AWS provider."
+                        ),
+                    )
+                    .at(attr(Self::EC2_METADATA_SERVICE_ENDPOINT_MODE)),
+                );
+            } else if endpoint.is_some() {
+                diags.push(
+                    Diagnostic::warning(
+                        "Endpoint mode ignored",
+                        "ec2_metadata_service_endpoint gives the metadata service's address, \
+                         so ec2_metadata_service_endpoint_mode has no effect. Remove one of \
+                         them.",
+                    )
+                    .at(attr(Self::EC2_METADATA_SERVICE_ENDPOINT_MODE)),
+                );
+            }
+        }
+        if self.skip_metadata_api_check.known() == Some(&true) {
+            for (name, set) in [
+                (Self::EC2_METADATA_SERVICE_ENDPOINT, endpoint.is_some()),
+                (Self::EC2_METADATA_SERVICE_ENDPOINT_MODE, mode.is_some()),
+            ] {
+                if set {
+                    diags.push(
+                        Diagnostic::warning(
+                            "Metadata service setting ignored",
+                            format!(
+                                "skip_metadata_api_check = true: the provider never asks the \
+                                 instance metadata service, so {name} has no effect. Remove \
+                                 it, or skip_metadata_api_check to use the service."
+                            ),
+                        )
+                        .at(attr(name)),
+                    );
+                }
+            }
         }
     }
 

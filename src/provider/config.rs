@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use std::time::Duration;
 
+use aws_config::imds::client::EndpointMode;
 use tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::duration;
 use tfplugin::value::Field;
@@ -16,7 +17,7 @@ use tfplugin::Model;
 use zeroize::Zeroizing;
 
 use crate::cloudhsm::network::{NetworkSettings, ProxyArguments};
-use crate::cloudhsm::{AccountGuard, AssumeRole, ClientSettings, WebIdentity};
+use crate::cloudhsm::{AccountGuard, AssumeRole, ClientSettings, InstanceMetadata, WebIdentity};
 
 /// The `provider "cloudhsm"` block: each argument known, unknown or null.
 #[derive(Clone, Debug, Default, Model)]
@@ -131,6 +132,17 @@ pub struct ProviderConfig {
     /// environment's `AWS_EC2_METADATA_DISABLED` does the same.
     #[tf(optional)]
     pub skip_metadata_api_check: Field<bool>,
+    /// URL of the EC2 instance metadata service (IMDS) that credentials and the region are
+    /// asked of when nothing else gives them, e.g. `http://[fd00:ec2::254]` on an
+    /// IPv6-only instance. Defaults to `AWS_EC2_METADATA_SERVICE_ENDPOINT`, else the address
+    /// `ec2_metadata_service_endpoint_mode` picks.
+    #[tf(optional)]
+    pub ec2_metadata_service_endpoint: Field<String>,
+    /// How the instance metadata service is reached when no endpoint is given: `IPv4`
+    /// (`http://169.254.169.254`) or `IPv6` (`http://[fd00:ec2::254]`). Defaults to
+    /// `AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE`, else `IPv4`.
+    #[tf(optional)]
+    pub ec2_metadata_service_endpoint_mode: Field<String>,
     /// Accept `region` and `sts_region` without checking that they look like AWS region
     /// names (`eu-west-1`), e.g. for an emulator with names of its own.
     #[tf(optional)]
@@ -324,6 +336,13 @@ impl ProviderConfig {
             retry_mode: self.retry_mode.known().and_then(|m| retry_mode(m)),
             sts_region: known(&self.sts_region),
             skip_metadata_api_check: self.skip_metadata_api_check.known() == Some(&true),
+            instance_metadata: InstanceMetadata {
+                endpoint: known(&self.ec2_metadata_service_endpoint),
+                mode: self
+                    .ec2_metadata_service_endpoint_mode
+                    .known()
+                    .and_then(|m| metadata_endpoint_mode(m)),
+            },
         })
     }
 }
@@ -333,6 +352,16 @@ pub(super) fn retry_mode(text: &str) -> Option<aws_config::retry::RetryMode> {
     match text {
         "standard" => Some(aws_config::retry::RetryMode::Standard),
         "adaptive" => Some(aws_config::retry::RetryMode::Adaptive),
+        _ => None,
+    }
+}
+
+/// `ec2_metadata_service_endpoint_mode` as the SDK names it; `None` for a value
+/// [`super::checks`] refuses. The AWS provider accepts these two spellings only.
+pub(super) fn metadata_endpoint_mode(text: &str) -> Option<EndpointMode> {
+    match text {
+        "IPv4" => Some(EndpointMode::IpV4),
+        "IPv6" => Some(EndpointMode::IpV6),
         _ => None,
     }
 }

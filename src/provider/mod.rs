@@ -117,7 +117,11 @@ impl tfplugin::TypedProvider for CloudHsmProvider {
             "configuring provider"
         );
         let parsed = &request.config;
-        let mut diags = parsed.validate();
+        // Its warnings were given by ValidateProviderConfig already; the errors stop here too.
+        let mut diags = Diagnostics::new();
+        for error in parsed.validate().errors() {
+            diags.push(error.clone());
+        }
         let state = if diags.has_errors() {
             ClientState::Failed(diags.clone())
         } else if !request.is_wholly_known() {
@@ -195,6 +199,10 @@ fn settings_diagnostic(
         SettingsError::AccountForbidden { .. } => (
             "AWS account forbidden",
             Some(ProviderConfig::FORBIDDEN_ACCOUNT_IDS),
+        ),
+        SettingsError::MetadataEndpoint { .. } => (
+            "Invalid metadata service endpoint",
+            Some(ProviderConfig::EC2_METADATA_SERVICE_ENDPOINT),
         ),
     };
     let d = Diagnostic::error(summary, format!("{e}."));

@@ -135,3 +135,96 @@ async fn region_names_retry_mode_and_skip_region_validation() {
         .await;
     assert!(error_paths(&d).is_empty(), "{d:?}");
 }
+
+/// The attribute paths of `d`'s warnings.
+fn warning_paths(d: &Diagnostics) -> Vec<String> {
+    d.iter()
+        .filter(|d| !d.is_error())
+        .map(|d| d.attribute.clone().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_metadata_service_endpoint_and_mode_are_checked_and_ignored_ones_said() {
+    let p = CloudHsmProvider::new();
+    for (endpoint, mode) in [
+        ("http://[fd00:ec2::254]", "IPv6"),
+        ("http://169.254.169.254:80", "IPv4"),
+    ] {
+        let d = p
+            .validate_config(&config(vec![
+                ("region", Value::string("eu-west-1")),
+                ("ec2_metadata_service_endpoint", Value::string(endpoint)),
+            ]))
+            .await;
+        assert!(d.is_empty(), "{endpoint}: {d:?}");
+        let d = p
+            .validate_config(&config(vec![
+                ("region", Value::string("eu-west-1")),
+                ("ec2_metadata_service_endpoint_mode", Value::string(mode)),
+            ]))
+            .await;
+        assert!(d.is_empty(), "{mode}: {d:?}");
+    }
+    let d = p
+        .validate_config(&config(vec![
+            ("region", Value::string("eu-west-1")),
+            (
+                "ec2_metadata_service_endpoint",
+                Value::string("169.254.169.254"),
+            ),
+            ("ec2_metadata_service_endpoint_mode", Value::string("ipv6")),
+        ]))
+        .await;
+    assert_eq!(
+        error_paths(&d),
+        [
+            "ec2_metadata_service_endpoint",
+            "ec2_metadata_service_endpoint_mode"
+        ],
+        "{d:?}"
+    );
+    assert!(
+        d.iter().all(|d| d.detail.contains("fd00:ec2::254")),
+        "{d:?}"
+    );
+    // Both given: the endpoint wins; skipped: neither is used. Each is said, on its argument.
+    let d = p
+        .validate_config(&config(vec![
+            ("region", Value::string("eu-west-1")),
+            (
+                "ec2_metadata_service_endpoint",
+                Value::string("http://169.254.169.254"),
+            ),
+            ("ec2_metadata_service_endpoint_mode", Value::string("IPv6")),
+            ("skip_metadata_api_check", Value::Bool(true)),
+        ]))
+        .await;
+    assert!(error_paths(&d).is_empty(), "{d:?}");
+    assert_eq!(
+        warning_paths(&d),
+        [
+            "ec2_metadata_service_endpoint_mode",
+            "ec2_metadata_service_endpoint",
+            "ec2_metadata_service_endpoint_mode"
+        ],
+        "{d:?}"
+    );
+    // Configure does not say the warnings a second time.
+    let d = p
+        .configure(
+            &config(vec![
+                ("region", Value::string("eu-west-1")),
+                ("ec2_metadata_service_endpoint_mode", Value::string("IPv6")),
+                (
+                    "ec2_metadata_service_endpoint",
+                    Value::string("http://127.0.0.1:9"),
+                ),
+                ("access_key", Value::string("AKIDEXAMPLE")),
+                ("secret_key", Value::string("secret")),
+            ]),
+            "1.11.4",
+        )
+        .await;
+    assert!(d.is_empty(), "{d:?}");
+}

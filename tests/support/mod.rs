@@ -169,6 +169,8 @@ pub fn terraform_command(terraform: &Path, dir: &Path, cli_config: &Path) -> Com
         .env("TF_INPUT", "0")
         .env("CHECKPOINT_DISABLE", "1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+        .env_remove("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE")
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")

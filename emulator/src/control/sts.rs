@@ -1,7 +1,7 @@
 //! What the STS emulation answers, set and read by tests: the account of callers it did not
 //! issue credentials to (a default, or one per access key), the role behind the
-//! credentials it issued, the web identity tokens it refuses, and the SSO access tokens
-//! its portal accepts.
+//! credentials it issued, the web identity tokens it refuses, the SSO access tokens
+//! its portal accepts, and the role the instance metadata service hands out.
 //!
 //! [`Control`] methods only; the state is `identity`'s, and this knows nothing of STS's
 //! protocol.
@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::Control;
-use crate::identity::TokenRefusal;
+use crate::identity::{InstanceRole, TokenRefusal};
 
 impl Control {
     /// The role ARN behind `access_key_id` when the STS emulation issued it (through
@@ -80,5 +80,21 @@ impl Control {
     /// (`UnauthorizedException`).
     pub fn allow_sso_token(&self, token: &str) {
         self.shared.identities().allow_sso_token(token.to_string());
+    }
+
+    /// From now on, the instance metadata service (IMDSv2, on the CloudHSM listener under
+    /// `/latest/`) answers as an EC2 instance whose instance profile has the role
+    /// `role_arn` (`arn:aws:iam::ACCOUNT:role/NAME`), running in `region`: its credentials
+    /// are fresh temporary keys of that role (traced back to it by
+    /// [`Control::assumed_role_of`]) and `placement/region` is `region`. Until this is
+    /// called it answers 404 to every path, as an instance without a role does for
+    /// credentials. Not checked: give a role ARN.
+    pub fn attach_instance_role(&self, role_arn: &str, region: &str) {
+        self.shared
+            .identities()
+            .set_instance_role(Some(InstanceRole {
+                role_arn: role_arn.to_string(),
+                region: region.to_string(),
+            }));
     }
 }

@@ -34,7 +34,8 @@ use tokio_util::sync::CancellationToken;
 use self::from_sdk::cluster_from_sdk;
 pub use self::identity::AccountGuard;
 pub use self::settings::{
-    AssumeRole, ClientSettings, Connected, SettingsError, SettingsWarning, WebIdentity,
+    AssumeRole, ClientSettings, Connected, InstanceMetadata, SettingsError, SettingsWarning,
+    WebIdentity,
 };
 use super::backoff::Backoff;
 use super::backup::Backup;

@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_config::imds;
+use aws_config::imds::client::EndpointMode;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::{RetryConfig, RetryMode};
@@ -74,6 +76,17 @@ pub struct ClientSettings {
     /// `skip_metadata_api_check`: no credentials or region from the EC2 instance metadata
     /// service.
     pub skip_metadata_api_check: bool,
+    /// How the instance metadata service is reached when it is asked.
+    pub instance_metadata: InstanceMetadata,
+}
+
+/// `ec2_metadata_service_endpoint` and `ec2_metadata_service_endpoint_mode`: where the EC2
+/// instance metadata service is (`None` each: the environment's
+/// `AWS_EC2_METADATA_SERVICE_ENDPOINT(_MODE)` or the profile's, else IPv4's address).
+#[derive(Clone, Debug, Default)]
+pub struct InstanceMetadata {
+    pub endpoint: Option<String>,
+    pub mode: Option<EndpointMode>,
 }
 
 impl std::fmt::Debug for ClientSettings {
@@ -96,6 +109,10 @@ impl std::fmt::Debug for ClientSettings {
             .field("network", &self.network)
             .field("account_guard", &self.account_guard)
             .field("max_retries", &self.max_retries)
+            .field("retry_mode", &self.retry_mode)
+            .field("sts_region", &self.sts_region)
+            .field("skip_metadata_api_check", &self.skip_metadata_api_check)
+            .field("instance_metadata", &self.instance_metadata)
             .finish()
     }
 }
@@ -194,6 +211,12 @@ pub enum SettingsError {
         path: String,
         expanded: String,
     },
+    #[error(
+        "ec2_metadata_service_endpoint {url:?} cannot be used ({problem}). Give the address of \
+         the instance metadata service, e.g. \"http://169.254.169.254\" or \
+         \"http://[fd00:ec2::254]\", or leave it out"
+    )]
+    MetadataEndpoint { url: String, problem: String },
 }
 
 /// A client, and what the user should hear about how it was set up.
@@ -242,6 +265,9 @@ impl CloudHsm {
             }
         }
         let http = network.http_client();
+        // Built only when an argument says where the service is: otherwise the SDK's own
+        // chains ask it where the environment and the profile say.
+        let imds = metadata_client(settings, &http)?;
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .http_client(http.clone())
             .timeout_config(
@@ -252,10 +278,11 @@ impl CloudHsm {
             );
         if let Some(region) = &settings.region {
             loader = loader.region(Region::new(region.clone()));
-        } else if settings.skip_metadata_api_check {
-            loader = loader.region(region_without_imds(
+        } else if settings.skip_metadata_api_check || imds.is_some() {
+            loader = loader.region(region_chain(
                 settings.profile.as_deref(),
                 files.as_ref(),
+                imds.as_ref(),
             ));
         }
         if let Some(files) = &files {
@@ -334,18 +361,15 @@ impl CloudHsm {
         let base_credentials = match (static_credentials, &settings.profile) {
             (Some(creds), _) => Some(SharedCredentialsProvider::new(creds)),
             (None, Some(profile)) => {
-                let mut builder = ProfileFileCredentialsProvider::builder()
-                    .configure(&provider_config)
+                let builder = profile_credentials(&provider_config, files.as_ref(), imds.as_ref())
                     .profile_name(profile);
-                if let Some(files) = &files {
-                    builder = builder.profile_files(files.clone());
-                }
                 Some(SharedCredentialsProvider::new(builder.build()))
             }
-            (None, None) if settings.skip_metadata_api_check => {
-                Some(SharedCredentialsProvider::new(chain_without_imds(
+            (None, None) if settings.skip_metadata_api_check || imds.is_some() => {
+                Some(SharedCredentialsProvider::new(credentials_chain(
                     &provider_config,
                     files.as_ref(),
+                    imds.as_ref(),
                 )))
             }
             (None, None) => None,
@@ -448,23 +472,69 @@ impl CloudHsm {
     }
 }
 
-/// The SDK's default credential chain without its last link, the EC2 instance metadata
-/// service (`skip_metadata_api_check`): the environment, the shared files' default profile
-/// (or `AWS_PROFILE`), a web identity token from the environment, the container's
-/// credentials.
-fn chain_without_imds(
+/// The instance metadata client `ec2_metadata_service_endpoint(_mode)` describe; `None`
+/// when neither is set, or with `skip_metadata_api_check`.
+fn metadata_client(
+    settings: &ClientSettings,
+    http: &aws_smithy_runtime_api::client::http::SharedHttpClient,
+) -> Result<Option<imds::Client>, SettingsError> {
+    let wanted = &settings.instance_metadata;
+    if settings.skip_metadata_api_check || (wanted.endpoint.is_none() && wanted.mode.is_none()) {
+        return Ok(None);
+    }
+    let config = ProviderConfig::without_region().with_http_client(http.clone());
+    let mut builder = imds::Client::builder().configure(&config);
+    if let Some(mode) = &wanted.mode {
+        builder = builder.endpoint_mode(mode.clone());
+    }
+    if let Some(url) = &wanted.endpoint {
+        builder = builder
+            .endpoint(url)
+            .map_err(|e| SettingsError::MetadataEndpoint {
+                url: url.clone(),
+                problem: e.to_string(),
+            })?;
+    }
+    Ok(Some(builder.build()))
+}
+
+/// Credentials from the shared files' profiles, a `credential_source = Ec2InstanceMetadata`
+/// asking `imds` when it is given.
+fn profile_credentials(
     config: &ProviderConfig,
     files: Option<&ProfileFiles>,
-) -> aws_config::meta::credentials::CredentialsProviderChain {
-    let mut profile = ProfileFileCredentialsProvider::builder().configure(config);
+    imds: Option<&imds::Client>,
+) -> aws_config::profile::credentials::Builder {
+    let mut builder = ProfileFileCredentialsProvider::builder().configure(config);
     if let Some(files) = files {
-        profile = profile.profile_files(files.clone());
+        builder = builder.profile_files(files.clone());
     }
-    aws_config::meta::credentials::CredentialsProviderChain::first_try(
+    if let Some(client) = imds {
+        builder = builder.with_custom_provider(
+            "Ec2InstanceMetadata",
+            imds::credentials::ImdsCredentialsProvider::builder()
+                .configure(config)
+                .imds_client(client.clone())
+                .build(),
+        );
+    }
+    builder
+}
+
+/// The SDK's default credential chain, its last link the instance metadata service at
+/// `imds`, or without that link (`skip_metadata_api_check`): the environment, the shared
+/// files' default profile (or `AWS_PROFILE`), a web identity token from the environment,
+/// the container's credentials, the instance's role.
+fn credentials_chain(
+    config: &ProviderConfig,
+    files: Option<&ProfileFiles>,
+    imds: Option<&imds::Client>,
+) -> aws_config::meta::credentials::CredentialsProviderChain {
+    let chain = aws_config::meta::credentials::CredentialsProviderChain::first_try(
         "Environment",
         aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
     )
-    .or_else("Profile", profile.build())
+    .or_else("Profile", profile_credentials(config, files, imds).build())
     .or_else(
         "WebIdentityToken",
         aws_config::web_identity_token::WebIdentityTokenCredentialsProvider::builder()
@@ -476,14 +546,25 @@ fn chain_without_imds(
         aws_config::ecs::EcsCredentialsProvider::builder()
             .configure(config)
             .build(),
-    )
+    );
+    match imds {
+        None => chain,
+        Some(client) => chain.or_else(
+            "Ec2InstanceMetadata",
+            imds::credentials::ImdsCredentialsProvider::builder()
+                .configure(config)
+                .imds_client(client.clone())
+                .build(),
+        ),
+    }
 }
 
-/// The SDK's default region chain without the EC2 instance metadata service: the
-/// environment, then the selected profile.
-fn region_without_imds(
+/// The SDK's default region chain, its last link the instance metadata service at `imds`
+/// or none: the environment, then the selected profile.
+fn region_chain(
     profile_name: Option<&str>,
     files: Option<&ProfileFiles>,
+    imds: Option<&imds::Client>,
 ) -> aws_config::meta::region::RegionProviderChain {
     let mut profile = aws_config::profile::ProfileFileRegionProvider::builder();
     if let Some(files) = files {
@@ -492,10 +573,18 @@ fn region_without_imds(
     if let Some(name) = profile_name {
         profile = profile.profile_name(name);
     }
-    aws_config::meta::region::RegionProviderChain::first_try(
+    let chain = aws_config::meta::region::RegionProviderChain::first_try(
         aws_config::environment::EnvironmentVariableRegionProvider::new(),
     )
-    .or_else(profile.build())
+    .or_else(profile.build());
+    match imds {
+        None => chain,
+        Some(client) => chain.or_else(
+            imds::region::ImdsRegionProvider::builder()
+                .imds_client(client.clone())
+                .build(),
+        ),
+    }
 }
 
 /// `config` with `provider` as its credentials.
