@@ -82,6 +82,11 @@ impl Net {
         self.proxy.ca_certificate_path().display().to_string()
     }
 
+    /// [`through`] this proxy, with its CA.
+    fn through_proxy(&self) -> String {
+        through(&self.proxy.url(), &self.ca())
+    }
+
     /// The CONNECT targets and (host, signing region) of the CloudHSM requests the proxy saw.
     fn cloudhsm_requests(&self) -> Vec<(String, Option<String>)> {
         self.proxy
@@ -110,6 +115,16 @@ fn hcl(s: &str) -> String {
     format!("{s:?}")
 }
 
+/// The provider block's lines for an inspecting proxy: `https_proxy` is `proxy`, and
+/// `custom_ca_bundle` the bundle at `ca` that has its CA.
+fn through(proxy: &str, ca: &str) -> String {
+    format!(
+        "  https_proxy = {}\n  custom_ca_bundle = {}",
+        hcl(proxy),
+        hcl(ca)
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn through_a_tls_inspecting_proxy_with_its_ca_from_the_provider_block() {
     let Some(net) = Net::start(ProxyOptions::default()).await else {
@@ -117,11 +132,7 @@ async fn through_a_tls_inspecting_proxy_with_its_ca_from_the_provider_block() {
     };
     let id = net.cluster();
     net.write(
-        &format!(
-            "  region = \"{REGION}\"\n  https_proxy = {}\n  custom_ca_bundle = {}",
-            hcl(&net.proxy.url()),
-            hcl(&net.ca())
-        ),
+        &format!("  region = \"{REGION}\"\n{}", net.through_proxy()),
         &id,
     );
     let run = net.apply_with_env(&[]).ok();
@@ -161,11 +172,10 @@ async fn writes_go_through_the_proxy_too() {
     };
     let id = net.cluster();
     net.ws.write_raw(&format!(
-        "{}\nprovider \"cloudhsm\" {{\n  region = \"{REGION}\"\n  access_key = \"AKIDNETWORKTEST\"\n  secret_key = \"test-secret-key\"\n  https_proxy = {}\n  custom_ca_bundle = {}\n}}\n\n\
+        "{}\nprovider \"cloudhsm\" {{\n  region = \"{REGION}\"\n  access_key = \"AKIDNETWORKTEST\"\n  secret_key = \"test-secret-key\"\n{}\n}}\n\n\
          resource \"cloudhsm_cluster_config\" \"this\" {{\n  cluster_id = \"{id}\"\n  backup_retention_policy = {{\n    value = 30\n  }}\n}}\n",
         Workspace::required_providers(),
-        hcl(&net.proxy.url()),
-        hcl(&net.ca())
+        net.through_proxy()
     ));
     net.ws.apply().ok();
     assert_eq!(net.control.call_count("ModifyCluster"), 1);
@@ -196,9 +206,8 @@ async fn an_https_proxy_url_speaks_tls_to_the_proxy_itself() {
     let id = net.cluster();
     net.write(
         &format!(
-            "  region = \"{REGION}\"\n  https_proxy = {}\n  custom_ca_bundle = {}",
-            hcl(&front.url()),
-            hcl(&support::hcl_path(&bundle))
+            "  region = \"{REGION}\"\n{}",
+            through(&front.url(), &support::hcl_path(&bundle))
         ),
         &id,
     );
@@ -218,9 +227,8 @@ async fn an_https_proxy_url_speaks_tls_to_the_proxy_itself() {
     std::fs::write(&only_mitm, net.proxy.ca_certificate_pem()).expect("bundle");
     net.write(
         &format!(
-            "  region = \"{REGION}\"\n  https_proxy = {}\n  custom_ca_bundle = {}",
-            hcl(&front.url()),
-            hcl(&support::hcl_path(&only_mitm))
+            "  region = \"{REGION}\"\n{}",
+            through(&front.url(), &support::hcl_path(&only_mitm))
         ),
         &id,
     );
@@ -255,11 +263,7 @@ async fn the_environment_as_curl_and_the_aws_sdks_spell_it_and_arguments_win() {
     // The arguments win over an environment that names a proxy that does not exist.
     let nowhere = ClosedPort::new();
     net.write(
-        &format!(
-            "  region = \"{REGION}\"\n  https_proxy = {}\n  custom_ca_bundle = {}",
-            hcl(&proxy),
-            hcl(&ca)
-        ),
+        &format!("  region = \"{REGION}\"\n{}", through(&proxy, &ca)),
         &id,
     );
     net.apply_with_env(&[
@@ -312,8 +316,7 @@ async fn every_partition_fips_and_dual_stack_get_their_own_endpoint_signed_for_t
     let Some(net) = Net::start(ProxyOptions::default()).await else {
         return;
     };
-    let proxy = hcl(&net.proxy.url());
-    let ca = hcl(&net.ca());
+    let via = net.through_proxy();
     let fips_env = [("AWS_USE_FIPS_ENDPOINT", "true")];
     let dual_stack_env = [("AWS_USE_DUALSTACK_ENDPOINT", "true")];
     let cases: [Case; 6] = [
@@ -358,10 +361,7 @@ async fn every_partition_fips_and_dual_stack_get_their_own_endpoint_signed_for_t
     for (region, flags, env, host) in cases {
         // The cluster lives in the region the provider block signs for.
         let id = net.cluster_in(region);
-        net.write(
-            &format!("  region = \"{region}\"\n  {flags}\n  https_proxy = {proxy}\n  custom_ca_bundle = {ca}"),
-            &id,
-        );
+        net.write(&format!("  region = \"{region}\"\n  {flags}\n{via}"), &id);
         net.apply_with_env(env).ok();
         let last = net.cloudhsm_requests().pop().expect("a CloudHSM request");
         assert_eq!(last.0, host, "{region} {flags} {env:?}");
@@ -402,9 +402,8 @@ async fn no_proxy_sends_the_hosts_it_names_directly_as_go_reads_it() {
     let write = |no_proxy: &str| {
         net.write(
             &format!(
-                "  region = \"{REGION}\"\n  max_retries = 0\n  https_proxy = {}\n  custom_ca_bundle = {}\n  endpoints {{ cloudhsmv2 = \"https://{host}\" }}\n{no_proxy}",
-                hcl(&net.proxy.url()),
-                hcl(&net.ca())
+                "  region = \"{REGION}\"\n  max_retries = 0\n{}\n  endpoints {{ cloudhsmv2 = \"https://{host}\" }}\n{no_proxy}",
+                net.through_proxy()
             ),
             &id,
         )
@@ -531,11 +530,14 @@ async fn a_proxy_that_wants_credentials_gets_them_from_the_url_and_never_shows_t
         return;
     };
     let id = net.cluster();
-    let ca = hcl(&net.ca());
+    let ca = net.ca();
     let debug = [("TF_LOG_PROVIDER", "debug")];
 
     net.write(
-        &format!("  region = \"{REGION}\"\n  max_retries = 0\n  https_proxy = {}\n  custom_ca_bundle = {ca}", hcl(&net.proxy.url())),
+        &format!(
+            "  region = \"{REGION}\"\n  max_retries = 0\n{}",
+            through(&net.proxy.url(), &ca)
+        ),
         &id,
     );
     let refused = net.apply_with_env(&debug).fails();
@@ -554,7 +556,10 @@ async fn a_proxy_that_wants_credentials_gets_them_from_the_url_and_never_shows_t
     let with = net.proxy.url_with_credentials();
     let wrong = with.replace(PROXY_PASSWORD, "not-the-password");
     net.write(
-        &format!("  region = \"{REGION}\"\n  max_retries = 0\n  https_proxy = {}\n  custom_ca_bundle = {ca}", hcl(&wrong)),
+        &format!(
+            "  region = \"{REGION}\"\n  max_retries = 0\n{}",
+            through(&wrong, &ca)
+        ),
         &id,
     );
     let refused = net.apply_with_env(&debug).fails();
@@ -573,10 +578,7 @@ async fn a_proxy_that_wants_credentials_gets_them_from_the_url_and_never_shows_t
     );
 
     net.write(
-        &format!(
-            "  region = \"{REGION}\"\n  https_proxy = {}\n  custom_ca_bundle = {ca}",
-            hcl(&with)
-        ),
+        &format!("  region = \"{REGION}\"\n{}", through(&with, &ca)),
         &id,
     );
     let run = net.apply_with_env(&debug).ok();
@@ -586,7 +588,7 @@ async fn a_proxy_that_wants_credentials_gets_them_from_the_url_and_never_shows_t
     );
     // From the environment too, and never in a message when it fails.
     net.write(
-        &format!("  region = \"{REGION}\"\n  custom_ca_bundle = {ca}"),
+        &format!("  region = \"{REGION}\"\n  custom_ca_bundle = {}", hcl(&ca)),
         &id,
     );
     let run = net
