@@ -16,11 +16,16 @@
 #                                               earlier draft of TAG (a re-run) is replaced, a
 #                                               published release of TAG stops it
 #   ./scripts/release-ci.sh trust-store         macOS and Windows runners: tries to add a probe
-#                                               CA to the system's trust store (and removes it);
+#                                               CA to the system's trust store (on Windows it is
+#                                               removed again; on macOS the removal is known to
+#                                               hang on hosted runners, and they are thrown away);
 #                                               prints RELEASE_TESTS_TRUST_STORE=system when that
 #                                               works, =refused (with a warning) when the runner
 #                                               does not allow it (the HTTPS release tests then
 #                                               say NOT RUN instead of failing after a timeout)
+#   ./scripts/release-ci.sh trust-add PEM_FILE  macOS and Windows: adds the CA in PEM_FILE to the
+#                                               system's trust store, within 120 s (the command
+#                                               the probe and tests/release_support/https.rs use)
 #
 # Warnings and errors use GitHub's ::warning:: / ::error:: form under GitHub Actions.
 set -euo pipefail
@@ -28,6 +33,21 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # The platforms every release is built for, as the workflow's matrix names them.
 PLATFORMS="linux_amd64 linux_arm64 darwin_amd64 darwin_arm64 windows_amd64"
+
+# Windows programs get C:/ paths.
+native() { cygpath -m "$1" 2>/dev/null || printf '%s' "$1"; }
+within() { perl -e 'alarm shift; exec @ARGV or die "$ARGV[0]: $!\n"' "$@"; } # seconds command...
+# Adds the CA in $1 to the system's trust store (macOS, Windows), bounded: on some images a
+# trust-settings change waits for an authorisation nobody can give.
+trust_add() {
+  case "$(uname -s)" in
+    Darwin) within 120 sudo -n security add-trusted-cert -d -r trustRoot \
+              -k /Library/Keychains/System.keychain "$1" ;;
+    MINGW* | MSYS* | CYGWIN*) within 120 certutil -addstore -f Root "$(native "$1")" ;;
+    *) echo "release-ci: $(uname -s) has no system trust store to add to here (Terraform reads SSL_CERT_FILE)" >&2
+       return 1 ;;
+  esac
+}
 
 say() { # level message
   if [ "${GITHUB_ACTIONS:-}" = true ]; then echo "::$1::$2" >&2; else echo "release-ci: $1: $2" >&2; fi
@@ -124,25 +144,23 @@ case "${1:-}" in
     esac
     probe="$(mktemp -d "${TMPDIR:-/tmp}/trust-probe.XXXXXX")"
     name="cloudhsm release tests trust probe $$"
-    # Windows programs get C:/ paths, and Git Bash must not turn "/CN=..." into one.
-    native() { cygpath -m "$1" 2>/dev/null || printf '%s' "$1"; }
+    # Git Bash must not turn "/CN=..." into a path.
     MSYS_NO_PATHCONV=1 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=$name" \
       -keyout "$(native "$probe/key.pem")" -out "$(native "$probe/ca.pem")" >/dev/null 2>&1 \
       || { say error "openssl could not make the probe certificate"; exit 1; }
-    within() { perl -e 'alarm shift; exec @ARGV or die "$ARGV[0]: $!\n"' "$@"; } # seconds command...
     trusted=false
     if [ "$os" = Darwin ]; then
       # Lets root change admin trust settings without a password where the image allows it.
       within 60 sudo -n security authorizationdb write com.apple.trust-settings.admin allow \
         >"$probe/log" 2>&1 || true
-      if within 120 sudo -n security add-trusted-cert -d -r trustRoot \
-          -k /Library/Keychains/System.keychain "$probe/ca.pem" >>"$probe/log" 2>&1 \
-        && security dump-trust-settings -d 2>>"$probe/log" | grep -q "$name"; then
+      # grep reads to the end (no -q): under pipefail, security killed by SIGPIPE for output
+      # it could not write would read as "refused". Not removed again (see the top).
+      if trust_add "$probe/ca.pem" >>"$probe/log" 2>&1 \
+        && security dump-trust-settings -d 2>>"$probe/log" | grep -F "$name" >/dev/null; then
         trusted=true
-        within 60 sudo -n security remove-trusted-cert -d "$probe/ca.pem" >>"$probe/log" 2>&1 || true
       fi
     else
-      if within 120 certutil -addstore -f Root "$(native "$probe/ca.pem")" >"$probe/log" 2>&1; then
+      if trust_add "$probe/ca.pem" >"$probe/log" 2>&1; then
         trusted=true
         within 60 certutil -delstore Root "$name" >>"$probe/log" 2>&1 || true
       fi
@@ -156,6 +174,9 @@ case "${1:-}" in
       echo "RELEASE_TESTS_TRUST_STORE=refused"
     fi
     rm -rf "$probe"
+    ;;
+  trust-add)
+    trust_add "${2:?trust-add needs the PEM file of the CA}"
     ;;
   *)
     sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2

@@ -22,8 +22,9 @@
 # order. The release profile builds with --remap-path-prefix for the checkout, the target
 # directory and CARGO_HOME (cargo's trim-paths is not stable yet), so no path of the
 # building machine is in the binary, on Windows (MSVC) also with the linker's /Brepro (no
-# link time in the PE header) and /DEBUG:NONE (no PDB, whose GUID hashes build paths), and
-# with only those RUSTFLAGS (yours are ignored, with a warning). scripts/release-rebuild-check.sh rebuilds in a fresh clone elsewhere and
+# link time in the PE header) and /DEBUG:NONE (no PDB, whose GUID hashes build paths), on
+# macOS with the linker's -S (no debug map, which names object files' paths) and
+# -reproducible (an LC_UUID of the content alone), and with only those RUSTFLAGS (yours are ignored, with a warning). scripts/release-rebuild-check.sh rebuilds in a fresh clone elsewhere and
 # compares. --profile dev (the tests) reuses the debug build as it is: its paths are not
 # remapped, and it is not for publishing.
 #
@@ -161,9 +162,15 @@ if ! $assemble; then
     # MSVC's linker writes the wall-clock time into the PE header unless /Brepro, and rustc
     # always asks it for a PDB, whose GUID (recorded in the .exe) hashes the object files'
     # absolute paths: no PDB (/DEBUG:NONE; the release profile has no debug info anyway).
+    # Apple's linker writes a debug map naming the absolute paths of the object files and
+    # static libraries it linked (ring's C code is always built with -gfull there), and since
+    # Xcode 15 the LC_UUID (which the arm64 ad-hoc signature hashes) depends on it even after
+    # rustc's strip: no debug map (-S), and a UUID from the content alone (-reproducible).
     case " ${targets[*]-} $host " in
       *-windows-msvc*)
         CARGO_ENCODED_RUSTFLAGS+="$sep-Clink-arg=/Brepro$sep-Clink-arg=/DEBUG:NONE" ;;
+      *-apple-darwin*)
+        CARGO_ENCODED_RUSTFLAGS+="$sep-Clink-arg=-Wl,-S$sep-Clink-arg=-Wl,-reproducible" ;;
     esac
     export CARGO_ENCODED_RUSTFLAGS
     if [ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null || true)" ]; then

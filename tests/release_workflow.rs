@@ -240,6 +240,17 @@ fn the_trust_store_is_probed_before_the_suite_on_macos_and_windows_only() {
             String::from_utf8_lossy(&out.stdout),
             "RELEASE_TESTS_TRUST_STORE=\n"
         );
+        // The tests' own add (tests/release_support/https.rs) has nothing to add to here.
+        let add = std::process::Command::new("bash")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/release-ci.sh"))
+            .args(["trust-add", "ca.pem"])
+            .output()
+            .expect("bash runs release-ci.sh");
+        assert_eq!(add.status.code(), Some(1), "{add:?}");
+        assert!(
+            String::from_utf8_lossy(&add.stderr).contains("SSL_CERT_FILE"),
+            "{add:?}"
+        );
     }
 }
 

@@ -8,8 +8,9 @@
 //! CA must be in the system's trust store, which a test may change only on a throwaway
 //! machine: with `RELEASE_TESTS_TRUST_STORE=system` (the release workflow sets it on its
 //! macOS and Windows runners when `./scripts/release-ci.sh trust-store` found that the runner
-//! allows it) one CA per test binary is added to it (macOS: `sudo security add-trusted-cert
-//! -d` into the System keychain; Windows: `certutil -addstore Root`). Without it those
+//! allows it) one CA per test binary is added to it by the probe's own command,
+//! `./scripts/release-ci.sh trust-add` (macOS: `sudo security add-trusted-cert -d` into the
+//! System keychain; Windows: `certutil -addstore Root`). Without it those
 //! platforms skip the HTTPS tests, or fail them when `CI=true`; with
 //! `RELEASE_TESTS_TRUST_STORE=refused` (the runner refuses such a change) they say NOT RUN
 //! and why ([`trust_store`]).
@@ -71,27 +72,14 @@ fn system_trusted_ca() -> &'static (String, String) {
         let file = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("release-tests-ca-{}.pem", std::process::id()));
         std::fs::write(&file, &cert).expect("CA file");
-        let mut add = if cfg!(target_os = "macos") {
-            let mut cmd = std::process::Command::new("sudo");
-            cmd.args([
-                "-n",
-                "security",
-                "add-trusted-cert",
-                "-d",
-                "-r",
-                "trustRoot",
-            ])
-            .args(["-k", "/Library/Keychains/System.keychain"])
+        // The probe's own command (`security add-trusted-cert` on macOS, `certutil
+        // -addstore` on Windows), bounded at 120 s there: on some runner images a
+        // trust-settings change waits for an authorisation nobody can give.
+        let mut add = std::process::Command::new(crate::support::bash());
+        add.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/release-ci.sh"))
+            .arg("trust-add")
             .arg(&file);
-            cmd
-        } else {
-            let mut cmd = std::process::Command::new("certutil");
-            cmd.args(["-addstore", "-f", "Root"]).arg(&file);
-            cmd
-        };
-        // Bounded: on some runner images a trust-settings change waits for an authorisation
-        // nobody can give, and would otherwise hold the job until its own timeout.
-        let out = output_within(&mut add, std::time::Duration::from_secs(120))?;
+        let out = output_within(&mut add, std::time::Duration::from_secs(150))?;
         if !out.status.success() {
             return Err(format!(
                 "could not add the test CA to the system's trust store ({add:?}):\n{}",
