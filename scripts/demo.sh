@@ -83,7 +83,10 @@ if [ ! -x "$bin/terraform-provider-cloudhsm$exe" ] || [ ! -x "$bin/cloudhsm-emul
 fi
 
 say "Starting the CloudHSM emulator with one new cluster"
-"$bin/cloudhsm-emulator$exe" --seed-cluster --url-file "$(native "$work/endpoint")" \
+# A copy runs, not target/debug's file: another cargo build (of other features) replaces
+# that, which Windows refuses while it runs.
+cp "$bin/cloudhsm-emulator$exe" "$work/cloudhsm-emulator$exe"
+"$work/cloudhsm-emulator$exe" --seed-cluster --url-file "$(native "$work/endpoint")" \
   >"$work/emulator.out" 2>"$work/emulator.log" &
 emulator_pid=$!
 for _ in $(seq 1 100); do

@@ -64,7 +64,12 @@ if [ -n "${EMULATOR_TIMINGS_MS:-}" ]; then
   timings=(--timings-ms "$EMULATOR_TIMINGS_MS")
 fi
 rm -f "$dir/endpoint" "$dir/emulator.out" "$dir/emulator.tfvars"
-"$bin/cloudhsm-emulator$exe" --port "${EMULATOR_PORT:-0}" --sts-port "${EMULATOR_STS_PORT:-0}" \
+# A copy runs, not target/debug's file: another cargo build (of other features) replaces
+# that, which Windows refuses while it runs.
+mkdir -p "$dir/bin"
+cp -f "$bin/cloudhsm-emulator$exe" "$dir/bin/cloudhsm-emulator$exe" \
+  || die "could not copy the emulator to $dir/bin (is an earlier one still running from there?)"
+"$dir/bin/cloudhsm-emulator$exe" --port "${EMULATOR_PORT:-0}" --sts-port "${EMULATOR_STS_PORT:-0}" \
   --region "$region" --seed-cluster --seed-secret "cloudhsm-test/ca-key=$(native "$key")" "${timings[@]}" \
   --url-file "$dir/endpoint" >"$dir/emulator.out" 2>"$dir/emulator.log" &
 pid=$!

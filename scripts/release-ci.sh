@@ -36,7 +36,13 @@ PLATFORMS="linux_amd64 linux_arm64 darwin_amd64 darwin_arm64 windows_amd64"
 
 # Windows programs get C:/ paths.
 native() { cygpath -m "$1" 2>/dev/null || printf '%s' "$1"; }
-within() { perl -e 'alarm shift; exec @ARGV or die "$ARGV[0]: $!\n"' "$@"; } # seconds command...
+# Git's (and the system's) /usr/bin/perl, whose exec replaces it: Strawberry Perl's on a
+# Windows PATH returns at once, which would make every bounded command look successful.
+within() { # seconds command...
+  local perl=/usr/bin/perl
+  [ -x "$perl" ] || perl=perl
+  "$perl" -e 'alarm shift; exec @ARGV or die "$ARGV[0]: $!\n"' "$@"
+}
 # Adds the CA in $1 to the system's trust store (macOS, Windows), bounded: on some images a
 # trust-settings change waits for an authorisation nobody can give.
 trust_add() {

@@ -22,7 +22,9 @@
 # order. The release profile builds with --remap-path-prefix for the checkout, the target
 # directory and CARGO_HOME (cargo's trim-paths is not stable yet), so no path of the
 # building machine is in the binary, on Windows (MSVC) also with the linker's /Brepro (no
-# link time in the PE header) and /DEBUG:NONE (no PDB, whose GUID hashes build paths), on
+# link time in the PE header) and /DEBUG:NONE (no PDB, whose GUID hashes build paths; the
+# MSVC build still carries aws-lc's C source paths under CARGO_HOME, which aws-lc-sys cannot
+# remap for cl.exe: the same on every runner, so the bytes are still reproducible), on
 # macOS with the linker's -S (no debug map, which names object files' paths) and
 # -reproducible (an LC_UUID of the content alone), and with only those RUSTFLAGS (yours are ignored, with a warning). scripts/release-rebuild-check.sh rebuilds in a fresh clone elsewhere and
 # compares. --profile dev (the tests) reuses the debug build as it is: its paths are not

@@ -358,3 +358,35 @@ fn every_action_is_a_major_that_runs_on_node_24() {
         );
     }
 }
+
+#[test]
+fn each_long_step_has_a_limit_of_its_own_within_the_jobs() {
+    let test = job(&workflow(), "test");
+    let job_limit = test
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("timeout-minutes: "))
+        .and_then(|m| m.parse::<u32>().ok())
+        .expect("the test job has timeout-minutes");
+    let mut total = 0;
+    for run in [
+        "run: ./scripts/test.sh",
+        "run: ./scripts/release.sh",
+        "run: ./scripts/release-rebuild-check.sh",
+    ] {
+        let end = at(&test, run);
+        let start = test[..end]
+            .iter()
+            .rposition(|l| l.trim_start().starts_with("- name:"))
+            .expect("the step's name");
+        let limit = test[start..end]
+            .iter()
+            .find_map(|l| l.trim().strip_prefix("timeout-minutes: "))
+            .and_then(|m| m.parse::<u32>().ok())
+            .unwrap_or_else(|| panic!("the step of {run:?} has no timeout-minutes"));
+        total += limit;
+    }
+    assert!(
+        total < job_limit,
+        "the steps' limits ({total} min) leave nothing of the job's {job_limit} min for set-up"
+    );
+}

@@ -502,9 +502,10 @@ fn start_serving(cmd: &mut Command) -> std::process::Child {
     child
 }
 
-/// Waits up to two seconds for `child` to exit successfully; panics naming `what` otherwise.
+/// Waits up to ten seconds (a loaded Windows runner ends processes slowly) for `child` to
+/// exit successfully; panics naming `what` otherwise.
 fn exits_cleanly(child: &mut std::process::Child, what: &str) {
-    for _ in 0..100 {
+    for _ in 0..500 {
         if let Ok(Some(s)) = child.try_wait() {
             assert!(s.success(), "{s:?}");
             return;

@@ -30,7 +30,9 @@ pub struct TestCa {
 
 /// A new CA for this test binary.
 fn make_ca() -> (String, String) {
-    crate::support::make_ca("cloudhsm release tests CA")
+    // A name of its own: on macOS and Windows each test binary's CA stays in the system's
+    // trust store, beside the others'.
+    crate::support::make_ca(&format!("cloudhsm release tests CA {}", std::process::id()))
 }
 
 /// How Terraform can be made to trust a test CA here.

@@ -267,7 +267,9 @@ pub fn dev_plugin_dir() -> PathBuf {
         std::fs::create_dir_all(&dir).expect("dev plugin dir");
         let name = binary.file_name().expect("binary name");
         let placed = dir.join(name);
-        if std::fs::hard_link(&binary, &placed).is_err() {
+        // A copy on Windows: a running hard link pins target/debug's file, which a later
+        // cargo build (of other features, by scripts/demo.sh) must replace.
+        if cfg!(windows) || std::fs::hard_link(&binary, &placed).is_err() {
             std::fs::copy(&binary, &placed).expect("copy the provider binary");
         }
         dir
