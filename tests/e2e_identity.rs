@@ -153,7 +153,7 @@ async fn a_token_given_as_a_value_then_assume_role_on_top() {
         return;
     };
     id.write(&format!(
-        "{}\n  assume_role {{\n    role_arn    = \"{ADMIN_ROLE}\"\n    policy_arns = [\"arn:aws:iam::aws:policy/AWSCloudHSMFullAccess\"]\n    tags        = {{ team = \"pki\" }}\n  }}",
+        "{}\n  assume_role {{\n    role_arn            = \"{ADMIN_ROLE}\"\n    policy_arns         = [\"arn:aws:iam::aws:policy/AWSCloudHSMFullAccess\"]\n    tags                = {{ team = \"pki\", ticket = \"CHG-1234\" }}\n    transitive_tag_keys = [\"team\"]\n    source_identity     = \"alice@corp.example\"\n  }}",
         block(&format!(
             "    role_arn           = \"{CI_ROLE}\"\n    web_identity_token = file(\"{}\")",
             id.token_file()
@@ -177,6 +177,43 @@ async fn a_token_given_as_a_value_then_assume_role_on_top() {
         roles.iter().all(|r| r.as_deref() == Some(ADMIN_ROLE)),
         "{roles:?}"
     );
+    // Everything the block says reaches STS, as the AWS provider sends it.
+    let call = id
+        .control
+        .calls("AssumeRole")
+        .pop()
+        .expect("an AssumeRole call");
+    for (field, want) in [
+        ("RoleArn", ADMIN_ROLE),
+        ("RoleSessionName", "terraform-provider-cloudhsm"),
+        ("SourceIdentity", "alice@corp.example"),
+        ("TransitiveTagKeys.member.1", "team"),
+        ("Tags.member.1.Key", "team"),
+        ("Tags.member.1.Value", "pki"),
+        ("Tags.member.2.Key", "ticket"),
+        (
+            "PolicyArns.member.1.arn",
+            "arn:aws:iam::aws:policy/AWSCloudHSMFullAccess",
+        ),
+    ] {
+        assert_eq!(call[field].as_str(), Some(want), "{field}: {call}");
+    }
+    assert!(call.get("TransitiveTagKeys.member.2").is_none(), "{call}");
+
+    // A source identity STS would refuse is a plan-time error on its attribute, before any
+    // call.
+    let before = id.control.call_count("AssumeRoleWithWebIdentity");
+    id.write(&format!(
+        "{}\n  assume_role {{\n    role_arn        = \"{ADMIN_ROLE}\"\n    source_identity = \"alice smith\"\n  }}",
+        block(&format!(
+            "    role_arn           = \"{CI_ROLE}\"\n    web_identity_token = file(\"{}\")",
+            id.token_file()
+        ))
+    ));
+    let text = flat(&id.plan(&[]).fails().all());
+    assert!(text.contains("Invalid source identity"), "{text}");
+    assert!(text.contains("source_identity"), "{text}");
+    assert_eq!(id.control.call_count("AssumeRoleWithWebIdentity"), before);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

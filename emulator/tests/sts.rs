@@ -293,8 +293,32 @@ async fn assume_role_validates_its_input_like_sts() {
         .await
         .expect("12 hours is the maximum");
     assert!(out.credentials().is_some());
+    // A source identity has a session name's shape.
+    for (source, expected) in [
+        ("a", "'sourceIdentity' failed to satisfy constraint: Member must have length greater than or equal to 2"),
+        ("alice smith", r"'sourceIdentity' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]*"),
+    ] {
+        let err = sts
+            .assume_role()
+            .role_arn(ROLE)
+            .role_session_name("s1")
+            .source_identity(source)
+            .send()
+            .await
+            .expect_err("refused");
+        assert_eq!(err.code(), Some("ValidationError"), "{err:?}");
+        let message = err.message().unwrap_or("");
+        assert!(message.contains(expected), "{expected}: {message}");
+    }
+    sts.assume_role()
+        .role_arn(ROLE)
+        .role_session_name("s1")
+        .source_identity("alice@corp.example")
+        .send()
+        .await
+        .expect("a source identity of the right shape");
     // Refused calls reached the service: they are recorded.
-    assert_eq!(emulator.control().call_count("AssumeRole"), 7);
+    assert_eq!(emulator.control().call_count("AssumeRole"), 10);
 }
 
 #[tokio::test]

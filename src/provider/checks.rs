@@ -78,9 +78,51 @@ impl ProviderConfig {
             );
             check_session_name(
                 &role.session_name,
-                path.then_attr(AssumeRoleConfig::SESSION_NAME),
+                path.clone().then_attr(AssumeRoleConfig::SESSION_NAME),
                 &mut diags,
             );
+            if let Some(id) = role.source_identity.known() {
+                if !is_session_name(id) {
+                    diags.push(
+                        Diagnostic::error(
+                            "Invalid source identity",
+                            format!(
+                                "{id:?} is not a source identity STS accepts: use 2 to 64 \
+                                 letters, digits and +=,.@_- (e.g. the user name of whoever \
+                                 runs Terraform)."
+                            ),
+                        )
+                        .at(path.clone().then_attr(AssumeRoleConfig::SOURCE_IDENTITY)),
+                    );
+                }
+            }
+            if let (Some(keys), tags) = (role.transitive_tag_keys.known(), &role.tags) {
+                // Only known tags say which keys are missing. A warning: STS documents the
+                // keys as the session tags' own, not what it answers for another.
+                let tag_keys = tags
+                    .known()
+                    .map(|t| t.keys().cloned().collect::<BTreeSet<_>>());
+                if let Some(tag_keys) = tag_keys.or_else(|| tags.is_null().then(BTreeSet::new)) {
+                    let missing: Vec<&String> =
+                        keys.iter().filter(|k| !tag_keys.contains(*k)).collect();
+                    if !missing.is_empty() {
+                        diags.push(
+                            Diagnostic::warning(
+                                "Transitive tag key without a tag",
+                                format!(
+                                    "transitive_tag_keys names {missing:?}, which tags does not \
+                                     set: a transitive key passes this session's tag of that key \
+                                     on, so there is nothing to pass. Add the tag, or remove the \
+                                     key."
+                                ),
+                            )
+                            .at(path
+                                .clone()
+                                .then_attr(AssumeRoleConfig::TRANSITIVE_TAG_KEYS)),
+                        );
+                    }
+                }
+            }
             if let Some(text) = role.duration.known() {
                 if let Err(d) = role_duration(text, Self::ASSUME_ROLE) {
                     diags.push(d);

@@ -184,6 +184,16 @@ pub struct AssumeRoleConfig {
     /// Session tags.
     #[tf(optional)]
     pub tags: Field<BTreeMap<String, String>>,
+    /// Keys of `tags` that pass on to the sessions of any role this session assumes in
+    /// turn.
+    #[tf(optional)]
+    pub transitive_tag_keys: Field<BTreeSet<String>>,
+    /// Who is behind the session, e.g. the user name of the person running Terraform
+    /// (2 to 64 letters, digits and `+=,.@_-`): CloudTrail records it, and it stays with
+    /// every role assumed from this session on. The role's trust policy must allow
+    /// `sts:SetSourceIdentity`.
+    #[tf(optional)]
+    pub source_identity: Field<String>,
 }
 
 /// `assume_role_with_web_identity`.
@@ -266,6 +276,14 @@ impl ProviderConfig {
                     .cloned()
                     .collect(),
                 tags: a.tags.known().cloned().unwrap_or_default(),
+                transitive_tag_keys: a
+                    .transitive_tag_keys
+                    .known()
+                    .into_iter()
+                    .flatten()
+                    .cloned()
+                    .collect(),
+                source_identity: known(&a.source_identity),
             }),
         };
         let web_identity = match self.assume_role_with_web_identity.known() {

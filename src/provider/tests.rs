@@ -228,3 +228,65 @@ async fn the_metadata_service_endpoint_and_mode_are_checked_and_ignored_ones_sai
         .await;
     assert!(d.is_empty(), "{d:?}");
 }
+
+#[tokio::test]
+async fn assume_roles_source_identity_and_transitive_tag_keys() {
+    let p = CloudHsmProvider::new();
+    let role = |fields: Vec<(&str, Value)>| {
+        let mut all = vec![(
+            "role_arn",
+            Value::string("arn:aws:iam::123456789012:role/deploy"),
+        )];
+        all.extend(fields);
+        config(vec![
+            ("region", Value::string("eu-west-1")),
+            ("assume_role", config(all)),
+        ])
+    };
+    let tags = || {
+        Value::Map(
+            [("team".to_string(), Value::string("pki"))]
+                .into_iter()
+                .collect(),
+        )
+    };
+    let d = p
+        .validate_config(&role(vec![
+            ("source_identity", Value::string("alice@corp.example")),
+            ("tags", tags()),
+            (
+                "transitive_tag_keys",
+                Value::Set(vec![Value::string("team")]),
+            ),
+        ]))
+        .await;
+    assert!(d.is_empty(), "{d:?}");
+    let d = p
+        .validate_config(&role(vec![
+            ("source_identity", Value::string("a")),
+            ("tags", tags()),
+            (
+                "transitive_tag_keys",
+                Value::Set(vec![Value::string("team"), Value::string("cost-centre")]),
+            ),
+        ]))
+        .await;
+    assert_eq!(error_paths(&d), ["assume_role.source_identity"], "{d:?}");
+    assert_eq!(
+        warning_paths(&d),
+        ["assume_role.transitive_tag_keys"],
+        "{d:?}"
+    );
+    assert!(d.iter().any(|d| d.detail.contains("cost-centre")), "{d:?}");
+    // Tags not known yet: nothing to say about the keys.
+    let d = p
+        .validate_config(&role(vec![
+            ("tags", Value::unknown()),
+            (
+                "transitive_tag_keys",
+                Value::Set(vec![Value::string("team")]),
+            ),
+        ]))
+        .await;
+    assert!(d.is_empty(), "{d:?}");
+}

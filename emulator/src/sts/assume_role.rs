@@ -20,6 +20,7 @@ pub(super) fn assume_role(
     let role = input::role_arn(&mut v, form);
     let session = input::session_name(&mut v, form);
     input::external_id(&mut v, form);
+    input::source_identity(&mut v, form);
     let duration_secs = input::duration_secs(&mut v, form);
     input::session_policies(&mut v, form);
     v.into_result()?;

@@ -176,6 +176,20 @@ pub(super) fn session_name<'a>(
     Some(name)
 }
 
+/// `SourceIdentity`: optional, 2 to 64 characters of `[\w+=,.@-]`.
+pub(super) fn source_identity(v: &mut Violations, form: &[(String, String)]) {
+    if let Some(id) = form_value(form, "SourceIdentity") {
+        check_length(v, id, "sourceIdentity", 2, 64);
+        if !id.chars().all(is_name_char) {
+            v.add(
+                Some(id),
+                "sourceIdentity",
+                r"Member must satisfy regular expression pattern: [\w+=,.@-]*",
+            );
+        }
+    }
+}
+
 /// `ExternalId`: optional, 2 to 1224 characters of `[\w+=,.@:\/-]`.
 pub(super) fn external_id(v: &mut Violations, form: &[(String, String)]) {
     if let Some(id) = form_value(form, "ExternalId") {

@@ -1,4 +1,6 @@
-//! Who the provider is to AWS, beyond the SDK's own credential chain: a role assumed with a
+//! Who the provider is to AWS, beyond the SDK's own credential chain: `assume_role` (STS
+//! AssumeRole with everything the AWS provider's block offers, `source_identity` and
+//! `transitive_tag_keys` too, which the SDK's provider lacks), a role assumed with a
 //! web identity token (`assume_role_with_web_identity`, as CI systems with OIDC use it:
 //! GitHub Actions, HCP Terraform, GitLab), and the account the credentials belong to
 //! (STS GetCallerIdentity), which `allowed_account_ids` / `forbidden_account_ids` are
@@ -10,6 +12,7 @@
 //! session duration, and the `endpoints.sts` endpoint. The token is read again at every
 //! refresh (CI systems rotate the file), never logged, and never in an error.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
@@ -19,6 +22,99 @@ use zeroize::Zeroizing;
 
 use crate::cloudhsm::error::ApiError;
 use crate::cloudhsm::network::Route;
+
+/// The session name of assumed roles when none is given.
+pub(super) const SESSION_NAME: &str = "terraform-provider-cloudhsm";
+
+/// `assume_role` as configured.
+#[derive(Clone, Debug, Default)]
+pub struct AssumeRole {
+    pub role_arn: String,
+    pub session_name: Option<String>,
+    pub external_id: Option<String>,
+    pub duration: Option<Duration>,
+    pub policy: Option<String>,
+    pub policy_arns: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+    /// Keys of `tags` that pass on to the sessions of roles this one assumes.
+    pub transitive_tag_keys: Vec<String>,
+    /// Who is behind the session (a person's user name, say), recorded in CloudTrail and
+    /// kept through role chains.
+    pub source_identity: Option<String>,
+}
+
+/// AssumeRole as a credentials provider, signed with the credentials `sts` has (the SDK
+/// caches what it answers until shortly before it expires).
+#[derive(Debug)]
+pub struct AssumeRoleCredentials {
+    pub role: AssumeRole,
+    pub sts: aws_sdk_sts::Client,
+    /// The way to STS, for messages.
+    pub route: Route,
+}
+
+impl ProvideCredentials for AssumeRoleCredentials {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(self.fetch())
+    }
+}
+
+impl AssumeRoleCredentials {
+    async fn fetch(&self) -> provider::Result {
+        const OP: &str = "AssumeRole";
+        let role = &self.role;
+        let tags = (!role.tags.is_empty()).then(|| {
+            role.tags
+                .iter()
+                .filter_map(|(key, value)| {
+                    aws_sdk_sts::types::Tag::builder()
+                        .key(key)
+                        .value(value)
+                        .build()
+                        .ok()
+                })
+                .collect::<Vec<_>>()
+        });
+        let answer = self
+            .sts
+            .assume_role()
+            .role_arn(&role.role_arn)
+            .role_session_name(role.session_name.as_deref().unwrap_or(SESSION_NAME))
+            .set_external_id(role.external_id.clone())
+            .set_duration_seconds(role.duration.map(|d| d.as_secs() as i32))
+            .set_policy(role.policy.clone())
+            .set_policy_arns(policy_arns(&role.policy_arns))
+            .set_tags(tags)
+            .set_transitive_tag_keys(
+                (!role.transitive_tag_keys.is_empty()).then(|| role.transitive_tag_keys.clone()),
+            )
+            .set_source_identity(role.source_identity.clone())
+            .send()
+            .await
+            .map_err(|e| {
+                let e = ApiError::from_sdk(OP, e, &self.route);
+                tracing::warn!(role_arn = %role.role_arn, error = %e, "AssumeRole failed");
+                CredentialsError::provider_error(e)
+            })?;
+        let Some(c) = answer.credentials() else {
+            return Err(CredentialsError::unhandled(
+                "STS answered AssumeRole without credentials",
+            ));
+        };
+        let expires = SystemTime::try_from(*c.expiration()).ok();
+        tracing::debug!(role_arn = %role.role_arn, "assumed the role");
+        Ok(Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_string()),
+            expires,
+            "AssumeRole",
+        ))
+    }
+}
 
 /// Where the web identity token comes from.
 #[derive(Clone)]

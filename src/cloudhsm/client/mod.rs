@@ -32,10 +32,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use self::from_sdk::cluster_from_sdk;
-pub use self::identity::AccountGuard;
+pub use self::identity::{AccountGuard, AssumeRole};
 pub use self::settings::{
-    AssumeRole, ClientSettings, Connected, InstanceMetadata, SettingsError, SettingsWarning,
-    WebIdentity,
+    ClientSettings, Connected, InstanceMetadata, SettingsError, SettingsWarning, WebIdentity,
 };
 use super::backoff::Backoff;
 use super::backup::Backup;

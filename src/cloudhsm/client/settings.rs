@@ -10,7 +10,6 @@
 //! never leave here in a Debug line or an error.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,7 +28,10 @@ use aws_types::os_shim_internal::{Env, Fs};
 use zeroize::Zeroizing;
 
 use super::endpoints::{self, Configured, Service};
-use super::identity::{self, AccountGuard, TokenSource, WebIdentityCredentials, WebIdentityRole};
+use super::identity::{
+    self, AccountGuard, AssumeRole, AssumeRoleCredentials, TokenSource, WebIdentityCredentials,
+    WebIdentityRole, SESSION_NAME,
+};
 use super::regions::{Regional, Regions};
 use super::{CloudHsm, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, READ_TIMEOUT};
 use crate::cloudhsm::backoff::Backoff;
@@ -37,9 +39,6 @@ use crate::cloudhsm::error::ApiError;
 use crate::cloudhsm::network::{Network, NetworkError, NetworkSettings, Route};
 use crate::cloudhsm::patience::Patience;
 use crate::stop::StopSignal;
-
-/// The session name of assumed roles when none is given.
-const SESSION_NAME: &str = "terraform-provider-cloudhsm";
 
 /// What the provider block (and the environment) says about reaching AWS.
 #[derive(Clone, Default)]
@@ -115,17 +114,6 @@ impl std::fmt::Debug for ClientSettings {
             .field("instance_metadata", &self.instance_metadata)
             .finish()
     }
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct AssumeRole {
-    pub role_arn: String,
-    pub session_name: Option<String>,
-    pub external_id: Option<String>,
-    pub duration: Option<Duration>,
-    pub policy: Option<String>,
-    pub policy_arns: Vec<String>,
-    pub tags: BTreeMap<String, String>,
 }
 
 /// `assume_role_with_web_identity` as configured; what it leaves out comes from
@@ -388,29 +376,11 @@ impl CloudHsm {
             sdk_config = with_credentials(sdk_config, SharedCredentialsProvider::new(provider));
         }
         if let Some(role) = &settings.assume_role {
-            let mut builder = aws_config::sts::AssumeRoleProvider::builder(&role.role_arn)
-                .session_name(
-                    role.session_name
-                        .clone()
-                        .unwrap_or_else(|| SESSION_NAME.to_string()),
-                )
-                .configure(&for_sts(&sdk_config));
-            if let Some(external_id) = &role.external_id {
-                builder = builder.external_id(external_id);
-            }
-            if let Some(duration) = role.duration {
-                builder = builder.session_length(duration);
-            }
-            if let Some(policy) = &role.policy {
-                builder = builder.policy(policy);
-            }
-            if !role.policy_arns.is_empty() {
-                builder = builder.policy_arns(role.policy_arns.clone());
-            }
-            if !role.tags.is_empty() {
-                builder = builder.tags(role.tags.clone());
-            }
-            let provider = builder.build().await;
+            let provider = AssumeRoleCredentials {
+                role: role.clone(),
+                sts: aws_sdk_sts::Client::new(&for_sts(&sdk_config)),
+                route: sts_route.clone(),
+            };
             sdk_config = with_credentials(sdk_config, SharedCredentialsProvider::new(provider));
         }
         if let Some(guard) = &settings.account_guard {
