@@ -165,28 +165,26 @@ pub(super) fn session_name<'a>(
         v.add(None, "roleSessionName", "Member must not be null");
         return None;
     };
-    check_length(v, name, "roleSessionName", 2, 64);
-    if !name.chars().all(is_name_char) {
-        v.add(
-            Some(name),
-            "roleSessionName",
-            r"Member must satisfy regular expression pattern: [\w+=,.@-]*",
-        );
-    }
+    check_name(v, name, "roleSessionName");
     Some(name)
 }
 
-/// `SourceIdentity`: optional, 2 to 64 characters of `[\w+=,.@-]`.
+/// `SourceIdentity`: optional, shaped like a session name.
 pub(super) fn source_identity(v: &mut Violations, form: &[(String, String)]) {
     if let Some(id) = form_value(form, "SourceIdentity") {
-        check_length(v, id, "sourceIdentity", 2, 64);
-        if !id.chars().all(is_name_char) {
-            v.add(
-                Some(id),
-                "sourceIdentity",
-                r"Member must satisfy regular expression pattern: [\w+=,.@-]*",
-            );
-        }
+        check_name(v, id, "sourceIdentity");
+    }
+}
+
+/// STS's rule for session names and source identities: 2 to 64 characters of `[\w+=,.@-]`.
+fn check_name(v: &mut Violations, value: &str, member: &str) {
+    check_length(v, value, member, 2, 64);
+    if !value.chars().all(is_name_char) {
+        v.add(
+            Some(value),
+            member,
+            r"Member must satisfy regular expression pattern: [\w+=,.@-]*",
+        );
     }
 }
 

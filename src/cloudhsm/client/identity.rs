@@ -99,20 +99,8 @@ impl AssumeRoleCredentials {
                 tracing::warn!(role_arn = %role.role_arn, error = %e, "AssumeRole failed");
                 CredentialsError::provider_error(e)
             })?;
-        let Some(c) = answer.credentials() else {
-            return Err(CredentialsError::unhandled(
-                "STS answered AssumeRole without credentials",
-            ));
-        };
-        let expires = SystemTime::try_from(*c.expiration()).ok();
         tracing::debug!(role_arn = %role.role_arn, "assumed the role");
-        Ok(Credentials::new(
-            c.access_key_id(),
-            c.secret_access_key(),
-            Some(c.session_token().to_string()),
-            expires,
-            "AssumeRole",
-        ))
+        session_credentials(OP, answer.credentials(), "AssumeRole")
     }
 }
 
@@ -204,21 +192,29 @@ impl WebIdentityCredentials {
                 tracing::warn!(role_arn = %role.role_arn, error = %e, "AssumeRoleWithWebIdentity failed");
                 CredentialsError::provider_error(e)
             })?;
-        let Some(c) = answer.credentials() else {
-            return Err(CredentialsError::unhandled(
-                "STS answered AssumeRoleWithWebIdentity without credentials",
-            ));
-        };
-        let expires = SystemTime::try_from(*c.expiration()).ok();
         tracing::debug!(role_arn = %role.role_arn, "assumed the role with a web identity token");
-        Ok(Credentials::new(
-            c.access_key_id(),
-            c.secret_access_key(),
-            Some(c.session_token().to_string()),
-            expires,
-            "WebIdentity",
-        ))
+        session_credentials(OP, answer.credentials(), "WebIdentity")
     }
+}
+
+/// The session credentials STS answered `op` with, named `provider` in the SDK's records.
+fn session_credentials(
+    op: &str,
+    answer: Option<&aws_sdk_sts::types::Credentials>,
+    provider: &'static str,
+) -> provider::Result {
+    let Some(c) = answer else {
+        return Err(CredentialsError::unhandled(format!(
+            "STS answered {op} without credentials"
+        )));
+    };
+    Ok(Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        SystemTime::try_from(*c.expiration()).ok(),
+        provider,
+    ))
 }
 
 fn policy_arns(arns: &[String]) -> Option<Vec<aws_sdk_sts::types::PolicyDescriptorType>> {

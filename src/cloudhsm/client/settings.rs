@@ -480,15 +480,21 @@ fn profile_credentials(
         builder = builder.profile_files(files.clone());
     }
     if let Some(client) = imds {
-        builder = builder.with_custom_provider(
-            "Ec2InstanceMetadata",
-            imds::credentials::ImdsCredentialsProvider::builder()
-                .configure(config)
-                .imds_client(client.clone())
-                .build(),
-        );
+        builder =
+            builder.with_custom_provider("Ec2InstanceMetadata", instance_role(config, client));
     }
     builder
+}
+
+/// The instance's role credentials, asked of the metadata service at `client`.
+fn instance_role(
+    config: &ProviderConfig,
+    client: &imds::Client,
+) -> imds::credentials::ImdsCredentialsProvider {
+    imds::credentials::ImdsCredentialsProvider::builder()
+        .configure(config)
+        .imds_client(client.clone())
+        .build()
 }
 
 /// The SDK's default credential chain, its last link the instance metadata service at
@@ -519,13 +525,7 @@ fn credentials_chain(
     );
     match imds {
         None => chain,
-        Some(client) => chain.or_else(
-            "Ec2InstanceMetadata",
-            imds::credentials::ImdsCredentialsProvider::builder()
-                .configure(config)
-                .imds_client(client.clone())
-                .build(),
-        ),
+        Some(client) => chain.or_else("Ec2InstanceMetadata", instance_role(config, client)),
     }
 }
 
