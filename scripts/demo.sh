@@ -78,14 +78,12 @@ say "Building the provider and the CloudHSM emulator (cargo build)"
 cargo build --quiet -p terraform-provider-cloudhsm -p cloudhsm-emulator --bins \
   || die "cargo build failed; the compiler's message is above."
 bin="${CARGO_TARGET_DIR:-$root/target}/debug"
-if [ ! -x "$bin/terraform-provider-cloudhsm$exe" ] || [ ! -x "$bin/cloudhsm-emulator$exe" ]; then
-  die "the built binaries are not in $bin; is CARGO_TARGET_DIR pointing elsewhere?"
-fi
 
 say "Starting the CloudHSM emulator with one new cluster"
 # A copy runs, not target/debug's file: another cargo build (of other features) replaces
 # that, which Windows refuses while it runs.
-cp "$bin/cloudhsm-emulator$exe" "$work/cloudhsm-emulator$exe"
+copy_built "$bin/cloudhsm-emulator$exe" "$work/cloudhsm-emulator$exe" \
+  || die "the built emulator is not in $bin; is CARGO_TARGET_DIR pointing elsewhere?"
 "$work/cloudhsm-emulator$exe" --seed-cluster --url-file "$(native "$work/endpoint")" \
   >"$work/emulator.out" 2>"$work/emulator.log" &
 emulator_pid=$!
@@ -106,7 +104,8 @@ say "Preparing Terraform: the quickstart example and a local provider mirror"
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)"
 mirror="$work/mirror/registry.terraform.io/cloudhsm-iac/cloudhsm/$version/$os_arch"
 mkdir -p "$mirror" "$work/quickstart"
-cp "$bin/terraform-provider-cloudhsm$exe" "$mirror/terraform-provider-cloudhsm_v$version$exe"
+copy_built "$bin/terraform-provider-cloudhsm$exe" "$mirror/terraform-provider-cloudhsm_v$version$exe" \
+  || die "the built provider is not in $bin; is CARGO_TARGET_DIR pointing elsewhere?"
 cp "$root"/examples/quickstart/*.tf "$work/quickstart/"
 cat >"$work/terraformrc" <<EOF
 provider_installation {

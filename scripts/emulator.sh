@@ -42,7 +42,7 @@ bin="$target/debug"
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)"
 rm -rf "$dir/mirror"
 mkdir -p "$dir/mirror/registry.terraform.io/cloudhsm-iac/cloudhsm/$version/$os_arch"
-cp "$bin/terraform-provider-cloudhsm$exe" \
+copy_built "$bin/terraform-provider-cloudhsm$exe" \
   "$dir/mirror/registry.terraform.io/cloudhsm-iac/cloudhsm/$version/$os_arch/terraform-provider-cloudhsm_v$version$exe"
 aws_mirror="${AWS_PROVIDER_MIRROR:-}"
 if [ -z "$aws_mirror" ] && [ -d /opt/tf-plugins/registry.terraform.io/hashicorp/aws ]; then
@@ -67,7 +67,7 @@ rm -f "$dir/endpoint" "$dir/emulator.out" "$dir/emulator.tfvars"
 # A copy runs, not target/debug's file: another cargo build (of other features) replaces
 # that, which Windows refuses while it runs.
 mkdir -p "$dir/bin"
-cp -f "$bin/cloudhsm-emulator$exe" "$dir/bin/cloudhsm-emulator$exe" \
+copy_built "$bin/cloudhsm-emulator$exe" "$dir/bin/cloudhsm-emulator$exe" \
   || die "could not copy the emulator to $dir/bin (is an earlier one still running from there?)"
 "$dir/bin/cloudhsm-emulator$exe" --port "${EMULATOR_PORT:-0}" --sts-port "${EMULATOR_STS_PORT:-0}" \
   --region "$region" --seed-cluster --seed-secret "cloudhsm-test/ca-key=$(native "$key")" "${timings[@]}" \

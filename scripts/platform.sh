@@ -5,6 +5,9 @@
 #   exe      ".exe" on Windows, else ""
 #   native PATH   prints PATH as native programs (Terraform, Python) read it: on Windows
 #                 (Git Bash) /c/x is C:/x to them; elsewhere as it is.
+#   copy_built FROM TO
+#                 copies a binary cargo built into target/debug; retries for 10 s while it
+#                 is missing, as it briefly is when another cargo build beside re-links it.
 case "$(uname -s)" in
   Linux) os=linux ;;
   Darwin) os=darwin ;;
@@ -22,4 +25,12 @@ exe=""
 if [ "$os" = windows ]; then exe=".exe"; fi
 native() {
   if command -v cygpath >/dev/null 2>&1; then cygpath -m "$1"; else printf '%s\n' "$1"; fi
+}
+copy_built() {
+  local tries=50
+  until cp -f "$1" "$2" 2>/dev/null; do
+    tries=$((tries - 1))
+    if [ "$tries" -le 0 ]; then cp -f "$1" "$2"; return; fi
+    sleep 0.2
+  done
 }

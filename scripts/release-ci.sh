@@ -26,6 +26,10 @@
 #   ./scripts/release-ci.sh trust-add PEM_FILE  macOS and Windows: adds the CA in PEM_FILE to the
 #                                               system's trust store, within 120 s (the command
 #                                               the probe and tests/release_support/https.rs use)
+#   ./scripts/release-ci.sh throwaway-key [UID] makes a new RSA signing key without passphrase
+#                                               in GNUPGHOME (or gpg's own home) and prints its
+#                                               fingerprint: the key of runs that publish nothing
+#                                               (the workflow's dry run, the local replay)
 #
 # Warnings and errors use GitHub's ::warning:: / ::error:: form under GitHub Actions.
 set -euo pipefail
@@ -183,6 +187,16 @@ case "${1:-}" in
     ;;
   trust-add)
     trust_add "${2:?trust-add needs the PEM file of the CA}"
+    ;;
+  throwaway-key)
+    uid="${2:-cloudhsm release dry run $$ <release-dry-run@example.invalid>}"
+    # RSA: the registry takes no other kind, and the key stands in for the real one.
+    within 300 gpg --batch --quiet --passphrase '' --quick-generate-key "$uid" rsa3072 sign never \
+      || { say error "gpg could not make a throwaway signing key"; exit 1; }
+    fingerprint="$(gpg --batch --with-colons --list-secret-keys "$uid" | awk -F: '$1 == "fpr" { print $10; exit }')"
+    [ -n "$fingerprint" ] || { say error "gpg lists no fingerprint for the throwaway key $uid"; exit 1; }
+    echo "release-ci: a throwaway signing key, $fingerprint (nothing it signs is published)" >&2
+    echo "$fingerprint"
     ;;
   *)
     sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2

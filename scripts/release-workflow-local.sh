@@ -151,9 +151,8 @@ signer="$(mktemp -d /tmp/gpg-sign.XXXXXX)"; homes+=("$signer")
 verifier="$(mktemp -d /tmp/gpg-verify.XXXXXX)"; homes+=("$verifier")
 chmod 700 "$maker" "$signer" "$verifier"
 uid="release-workflow-local <release-workflow-local@example.invalid>"
-GNUPGHOME="$maker" gpg --batch --quiet --passphrase '' --quick-generate-key "$uid" rsa3072 sign never 2>/dev/null \
+fingerprint="$(cd "$checkout" && GNUPGHOME="$maker" ./scripts/release-ci.sh throwaway-key "$uid")" \
   || die "gpg could not make a key"
-fingerprint="$(GNUPGHOME="$maker" gpg --batch --with-colons --list-secret-keys "$uid" | awk -F: '$1 == "fpr" { print $10; exit }')"
 GPG_PRIVATE_KEY="$(GNUPGHOME="$maker" gpg --batch --armor --export-secret-keys "$fingerprint")"
 printf '%s\n' "$GPG_PRIVATE_KEY" | GNUPGHOME="$signer" gpg --batch --quiet --import 2>/dev/null \
   || die "the armored secret key does not import"

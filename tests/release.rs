@@ -157,30 +157,16 @@ fn check_signature(dist: &Path, keyring: &Keyring, key: &release_support::gpg::K
     );
     // A keyring that holds nothing but the public key, as a user's would.
     let verifier = Keyring::new(keyring.gpg_path());
-    let import = verifier
-        .command()
-        .arg("--import")
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write as _;
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(key.armor.as_bytes())?;
-            child.wait_with_output()
-        })
-        .expect("gpg --import runs");
+    let public = tempfile::NamedTempFile::new().expect("scratch file");
+    std::fs::write(public.path(), &key.armor).expect("the public key");
+    let import = verifier.output(&["--import".as_ref(), public.path().as_os_str()]);
     assert!(import.status.success(), "{}", text(&import));
-    let verify = verifier
-        .command()
-        .arg("--status-fd=1")
-        .arg("--verify")
-        .arg(&sig)
-        .arg(dist.join(sums_name()))
-        .output()
-        .expect("gpg --verify runs");
+    let verify = verifier.output(&[
+        "--status-fd=1".as_ref(),
+        "--verify".as_ref(),
+        sig.as_os_str(),
+        dist.join(sums_name()).as_os_str(),
+    ]);
     assert!(
         verify.status.success(),
         "gpg --verify refuses the signature:\n{}",

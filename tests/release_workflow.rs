@@ -300,6 +300,64 @@ fn the_sign_job_signs_then_attests_then_drafts_with_the_permissions_it_needs() {
 }
 
 #[test]
+fn the_signing_key_reaches_only_a_tag_run_in_the_release_environment() {
+    let workflow = workflow();
+    let sign = job(&workflow, "sign");
+    let dry_run = job(&workflow, "sign-dry-run");
+    let has = |lines: &[String], line: &str| lines.iter().any(|l| l == line);
+    // The two jobs' conditions are each other's complement: every run signs once.
+    assert!(
+        has(
+            &sign,
+            "    if: ${{ !cancelled() && startsWith(github.ref, 'refs/tags/v') }}"
+        ),
+        "the sign job must run on v* tags only"
+    );
+    assert!(
+        has(
+            &dry_run,
+            "    if: ${{ !cancelled() && !startsWith(github.ref, 'refs/tags/v') }}"
+        ),
+        "the dry run must take every other run"
+    );
+    // The key's secrets belong to an environment whose deployment rule admits v* tags
+    // (README, "Releasing"); only the sign job names it, and only it names secrets.
+    assert!(has(&sign, "    environment: release"));
+    for other in ["test", "sign-dry-run"] {
+        let lines = job(&workflow, other);
+        assert!(
+            !lines
+                .iter()
+                .any(|l| l.contains("secrets.") || l.contains("environment:")),
+            "the {other} job must not reach the signing key"
+        );
+    }
+    assert!(
+        !dry_run.iter().any(|l| l.trim().ends_with(": write")),
+        "the dry run publishes nothing and needs no write permission"
+    );
+    // The dry run signs with a throwaway key, and fails when nothing was signed: an empty
+    // key would make release.sh pack an unsigned release and exit 0.
+    let key = at(&dry_run, "./scripts/release-ci.sh throwaway-key");
+    let assemble = at(&dry_run, "./scripts/release.sh --assemble");
+    let signed = at(&dry_run, "test -s dist/publish.txt");
+    assert!(key < assemble && assemble < signed);
+    assert_eq!(
+        dry_run[key].trim(),
+        "fingerprint=\"$(./scripts/release-ci.sh throwaway-key)\"",
+        "the key's command must be an assignment of its own, whose failure fails the step"
+    );
+    let readme = read("README.md")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        readme.contains("environment named `release`"),
+        "README, \"Releasing\", must say how to set up the release environment"
+    );
+}
+
+#[test]
 fn the_toolchain_is_pinned_to_one_exact_version() {
     let workflow = workflow();
     let pinned = workflow

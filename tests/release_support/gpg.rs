@@ -42,6 +42,10 @@ fn on_path(name: &str) -> Option<PathBuf> {
     crate::support::which(name)
 }
 
+/// How long one gpg call may take: making an RSA key is the slowest, seconds at most. A
+/// gpg waiting for a pinentry or an agent that never answers fails the test after it.
+pub const GPG_LIMIT: std::time::Duration = std::time::Duration::from_secs(180);
+
 /// A signing key made in a [`Keyring`].
 #[derive(Clone, Debug)]
 pub struct Key {
@@ -111,9 +115,18 @@ impl Keyring {
         cmd
     }
 
+    /// `gpg --batch <args>` in this keyring, with an empty stdin, within [`GPG_LIMIT`].
+    #[track_caller]
+    pub fn output(&self, args: &[&std::ffi::OsStr]) -> Output {
+        super::output_within(self.command().args(args), GPG_LIMIT).unwrap_or_else(|why| {
+            panic!("{why}: gpg (or an agent it started) hangs; the release tests stop here")
+        })
+    }
+
     #[track_caller]
     fn run(&self, args: &[&str]) -> Output {
-        let out = self.command().args(args).output().expect("gpg runs");
+        let words: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+        let out = self.output(&words);
         assert!(
             out.status.success(),
             "gpg {} failed:\n{}",
@@ -178,10 +191,10 @@ impl Drop for Keyring {
         } else {
             PathBuf::from("gpgconf")
         };
-        let _ = Command::new(gpgconf)
-            .env("GNUPGHOME", self.home())
+        let mut kill = Command::new(gpgconf);
+        kill.env("GNUPGHOME", self.home())
             // Every daemon of the home (gpg-agent, and keyboxd where gpg 2.4 starts one).
-            .args(["--kill", "all"])
-            .output();
+            .args(["--kill", "all"]);
+        let _ = super::output_within(&mut kill, GPG_LIMIT);
     }
 }

@@ -81,7 +81,13 @@ fn system_trusted_ca() -> &'static (String, String) {
         add.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/release-ci.sh"))
             .arg("trust-add")
             .arg(&file);
-        let out = output_within(&mut add, std::time::Duration::from_secs(150))?;
+        let out =
+            super::output_within(&mut add, std::time::Duration::from_secs(150)).map_err(|why| {
+                format!(
+                    "{why} (waiting for an authorisation?); the HTTPS release tests need the \
+                     test CA in the system's trust store"
+                )
+            })?;
         if !out.status.success() {
             return Err(format!(
                 "could not add the test CA to the system's trust store ({add:?}):\n{}",
@@ -94,34 +100,6 @@ fn system_trusted_ca() -> &'static (String, String) {
         Ok(ca) => ca,
         Err(why) => panic!("{why}"),
     }
-}
-
-/// `cmd`'s output, or why not when it has not ended within `limit`.
-fn output_within(
-    cmd: &mut std::process::Command,
-    limit: std::time::Duration,
-) -> Result<std::process::Output, String> {
-    let mut child = cmd
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the trust store tool runs");
-    let deadline = std::time::Instant::now() + limit;
-    while child.try_wait().expect("status").is_none() {
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            return Err(format!(
-                "{cmd:?} did not end within {} s (waiting for an authorisation?); the HTTPS \
-                 release tests need the test CA in the system's trust store",
-                limit.as_secs()
-            ));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
-    Ok(child
-        .wait_with_output()
-        .expect("the trust store tool's output"))
 }
 
 impl TestCa {

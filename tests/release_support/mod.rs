@@ -52,6 +52,68 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// `cmd`'s output with an empty stdin, or why not when it has not finished within `limit`:
+/// it is killed then. Finished means its output is closed too, which a process it started
+/// may keep open (a gpg-agent, on Windows): that is reported, not waited for.
+pub fn output_within(cmd: &mut Command, limit: std::time::Duration) -> Result<Output, String> {
+    use std::io::Read as _;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{cmd:?} does not start: {e}"))?;
+    let deadline = Instant::now() + limit;
+    let (sender, received) = std::sync::mpsc::channel();
+    let pipes: [Option<Box<dyn std::io::Read + Send>>; 2] = [
+        child.stdout.take().map(|p| Box::new(p) as _),
+        child.stderr.take().map(|p| Box::new(p) as _),
+    ];
+    for (which, pipe) in pipes.into_iter().enumerate() {
+        let sender = sender.clone();
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            let _ = sender.send((which, bytes));
+        });
+    }
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("{cmd:?} did not end within {} s", limit.as_secs()));
+            }
+            Err(e) => return Err(format!("{cmd:?}: no exit status: {e}")),
+        }
+    };
+    let mut output = [Vec::new(), Vec::new()];
+    for _ in 0..2 {
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_secs(5));
+        let (which, bytes) = received.recv_timeout(left).map_err(|_| {
+            format!(
+                "{cmd:?} ended ({status}), but a process it started still holds its output \
+                 open"
+            )
+        })?;
+        output[which] = bytes;
+    }
+    let [stdout, stderr] = output;
+    Ok(Output {
+        status,
+        stdout,
+        stderr,
+    })
+}
+
 /// stdout then stderr of a finished command.
 pub fn text(out: &Output) -> String {
     format!(

@@ -267,14 +267,37 @@ pub fn dev_plugin_dir() -> PathBuf {
         std::fs::create_dir_all(&dir).expect("dev plugin dir");
         let name = binary.file_name().expect("binary name");
         let placed = dir.join(name);
-        // A copy on Windows: a running hard link pins target/debug's file, which a later
-        // cargo build (of other features, by scripts/demo.sh) must replace.
-        if cfg!(windows) || std::fs::hard_link(&binary, &placed).is_err() {
-            std::fs::copy(&binary, &placed).expect("copy the provider binary");
-        }
+        place_built(&binary, &placed);
         dir
     })
     .clone()
+}
+
+/// `binary`, which cargo built, at `placed`: a copy on Windows, where a running hard link
+/// pins target/debug's file, which a later cargo build (of other features, by
+/// scripts/demo.sh) must replace; a hard link elsewhere. Tried for 10 s while `binary` is
+/// missing, as it briefly is while a cargo build beside (scripts/demo.sh's) re-links it.
+fn place_built(binary: &Path, placed: &Path) {
+    let mut tries = 50;
+    loop {
+        let _ = std::fs::remove_file(placed);
+        if !cfg!(windows) && std::fs::hard_link(binary, placed).is_ok() {
+            return;
+        }
+        let error = match std::fs::copy(binary, placed) {
+            Ok(_) => return,
+            Err(e) => e,
+        };
+        tries -= 1;
+        if tries == 0 || error.kind() != std::io::ErrorKind::NotFound {
+            panic!(
+                "could not place {} at {}: {error}",
+                binary.display(),
+                placed.display()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 }
 
 /// How long every read lags behind every write (`E2E_READ_LAG_MS`), if set. A test whose
