@@ -21,6 +21,7 @@ use crate::backup_ref::{self, client_for_change, client_in, outcome};
 use crate::cloudhsm::backup::Backup;
 use crate::cloudhsm::{BackupError, CloudHsm};
 use crate::context::ProviderContext;
+use crate::tag_policy::TagPolicy;
 
 /// What create and update answer: the backup as seen once done.
 pub type Outcome = Result<Backup, BackupError>;
@@ -46,8 +47,9 @@ pub trait BackupKind: Send + Sync + 'static {
     fn create_region(m: &Self::Model) -> &Field<String> {
         Self::region(m)
     }
-    /// The state for the backup `b`, the state `m`'s own arguments kept.
-    fn seen(m: &Self::Model, b: &Backup) -> Self::Model;
+    /// The state for the backup `b`, the state `m`'s own arguments kept, its tags read by
+    /// the provider's rules `tags`.
+    fn seen(m: &Self::Model, b: &Backup, tags: &TagPolicy) -> Self::Model;
     /// Whether the live backup `b` still is what the resource stands for.
     fn stands(_b: &Backup) -> bool {
         true
@@ -68,12 +70,14 @@ pub trait BackupKind: Send + Sync + 'static {
         client: CloudHsm,
         planned: &Self::Model,
         apply: &ChangeRequest<Self::Model>,
+        tags: &TagPolicy,
     ) -> Outcome;
     /// Update, with the client of the backup's region.
     async fn update(
         client: CloudHsm,
         planned: &Self::Model,
         apply: &ChangeRequest<Self::Model>,
+        tags: &TagPolicy,
     ) -> Result<Backup, BackupError>;
     /// Delete, with the client of the backup's region.
     async fn delete(
@@ -129,11 +133,12 @@ impl<K: BackupKind> TypedResource for BackupResource<K> {
         apply: ChangeRequest<K::Model>,
     ) -> Result<Success<K::Model>, Failure<K::Model>> {
         let client = client_for_change(&self.context, K::create_region(&planned)).await?;
-        let result = K::create(client, &planned, &apply).await;
+        let tags = self.context.tags().await;
+        let result = K::create(client, &planned, &apply, &tags).await;
         let (id, attribute) = K::create_subject(&planned);
         let subject = Subject::backup(&id, attribute);
         outcome(result, &subject, "creating the resource", |b| {
-            K::seen(&planned, b)
+            K::seen(&planned, b, &tags)
         })
     }
 
@@ -144,16 +149,18 @@ impl<K: BackupKind> TypedResource for BackupResource<K> {
         apply: ChangeRequest<K::Model>,
     ) -> Result<Success<K::Model>, Failure<K::Model>> {
         let client = client_for_change(&self.context, K::region(&planned)).await?;
-        let result = K::update(client, &planned, &apply).await;
+        let tags = self.context.tags().await;
+        let result = K::update(client, &planned, &apply, &tags).await;
         let id = K::backup_id(&planned);
         outcome(result, &subject::<K>(&id), "changing the backup", |b| {
-            K::seen(&planned, b)
+            K::seen(&planned, b, &tags)
         })
     }
 
     async fn read(&self, current: K::Model) -> Result<Success<Option<K::Model>>, Diagnostics> {
         let id = K::backup_id(&current);
-        let map = |b: Backup| K::stands(&b).then(|| K::seen(&current, &b));
+        let tags = self.context.tags().await;
+        let map = |b: Backup| K::stands(&b).then(|| K::seen(&current, &b, &tags));
         let doing = "refreshing the backup";
         backup_ref::refresh(
             &self.context,

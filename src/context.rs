@@ -1,7 +1,8 @@
 //! What the provider shares with its resources and data source: the CloudHSM client once
 //! the provider block is configured (or "deferred" while its arguments are unknown at plan
 //! time), plan-time reads of a cluster (whose messages name what the caller says they are
-//! about, a [`Subject`]), and the stop signal that `StopProvider` fires.
+//! about, a [`Subject`]), the provider block's tag rules ([`TagPolicy`]), and the stop
+//! signal that `StopProvider` fires.
 //!
 //! Knows Terraform diagnostics and our CloudHSM client; not the resources that use it.
 
@@ -12,6 +13,7 @@ use tokio::sync::RwLock;
 use crate::aws_diagnostics::{api_diagnostic, Subject};
 use crate::cloudhsm::{ApiError, CloudHsm, Cluster};
 use crate::stop::StopSignal;
+use crate::tag_policy::TagPolicy;
 use tfplugin::diagnostics::{Diagnostic, Diagnostics};
 
 /// What a plan-time read of a cluster found.
@@ -37,6 +39,9 @@ pub(crate) enum ClientState {
 /// signal that `StopProvider` fires (and re-arms, for the runs that follow).
 pub struct ProviderContext {
     pub(crate) client: RwLock<ClientState>,
+    /// `default_tags` and `ignore_tags`, set when the provider is configured (also when
+    /// the client is deferred or failed: a plan needs them).
+    pub(crate) tags: RwLock<TagPolicy>,
     pub(crate) stop: StopSignal,
 }
 
@@ -44,6 +49,7 @@ impl ProviderContext {
     pub fn new() -> Arc<Self> {
         Arc::new(ProviderContext {
             client: RwLock::new(ClientState::NotConfigured),
+            tags: RwLock::default(),
             stop: StopSignal::new(),
         })
     }
@@ -53,6 +59,7 @@ impl ProviderContext {
     pub fn with_client(client: CloudHsm, stop: StopSignal) -> Arc<Self> {
         Arc::new(ProviderContext {
             client: RwLock::new(ClientState::Ready(client)),
+            tags: RwLock::default(),
             stop,
         })
     }
@@ -63,6 +70,7 @@ impl ProviderContext {
     pub fn deferred() -> Arc<Self> {
         Arc::new(ProviderContext {
             client: RwLock::new(ClientState::Deferred),
+            tags: RwLock::default(),
             stop: StopSignal::new(),
         })
     }
@@ -74,6 +82,11 @@ impl ProviderContext {
             ClientState::Ready(c) => Some(c.region().to_string()),
             _ => None,
         }
+    }
+
+    /// The provider block's tag rules (none before it is configured).
+    pub async fn tags(&self) -> TagPolicy {
+        self.tags.read().await.clone()
     }
 
     /// The client for plan-time reads: `Ok(None)` when the provider configuration is not

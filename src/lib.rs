@@ -20,5 +20,6 @@ pub mod resources;
 pub mod retention;
 pub mod signing;
 pub mod stop;
+pub mod tag_policy;
 #[cfg(test)]
 pub(crate) mod test_support;

@@ -248,6 +248,10 @@ async fn bad_input_is_refused_at_plan_time_before_any_call() {
             "data \"cloudhsm_backups\" \"x\" {\n  state = \"READYY\"\n}\n",
             "\"READYY\" is not a backup state",
         ),
+        (
+            "resource \"cloudhsm_backup_copy\" \"e\" {\n  source_backup_id   = \"backup-abcdefghijk\"\n  destination_region = \"eu-west-1\"\n  tags = { \"aws:owner\" = \"me\" }\n}\n",
+            "starts with `aws:`, which AWS keeps for its own tags",
+        ),
     ];
     for (body, expected) in cases {
         dr.ws.write(body);
@@ -495,4 +499,99 @@ async fn a_copy_that_never_shows_up_ends_in_an_error_and_is_never_asked_for_twic
     // The next run waits for the same copy rather than asking again.
     let _ = dr.ws.apply().fails();
     assert_eq!(dr.copied(), 1);
+}
+
+/// The tags the emulator holds on `backup`.
+fn tags_of(backup: &Value) -> std::collections::BTreeMap<String, String> {
+    backup["TagList"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| Some((t["Key"].as_str()?.into(), t["Value"].as_str()?.into())))
+        .collect()
+}
+
+fn map(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The provider block's `default_tags` go under the copy's own tags (`tags_all` shows the
+/// merge; a new default is an in-place update), and a key of its `ignore_tags` that another
+/// tool sets is neither drift nor removed, while any other key set outside is drift.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn default_tags_go_under_the_copys_own_and_ignored_keys_are_left_alone() {
+    let Some(dr) = Dr::start(quick(), Behaviour::default()).await else {
+        return;
+    };
+    let write = |team: &str| {
+        let rules = format!(
+            "  default_tags {{\n    tags = {{ Team = \"{team}\", Env = \"prod\" }}\n  }}\n  \
+             ignore_tags {{\n    key_prefixes = [\"ops:\"]\n  }}\n  endpoints"
+        );
+        let provider = dr.ws.provider_block().replacen("  endpoints", &rules, 1);
+        dr.ws.write_raw(&format!(
+            "{provider}\nresource \"cloudhsm_backup_copy\" \"dr\" {{\n  source_backup_id   = \"{}\"\n  destination_region = \"{DEST}\"\n  tags = {{ Env = \"dr\", Name = \"copy\" }}\n}}\n",
+            dr.backup
+        ));
+    };
+    write("pki");
+    let plan = dr.ws.plan().ok();
+    assert!(
+        flat(&plan.stdout).contains("Team") && flat(&plan.stdout).contains("tags_all"),
+        "the plan shows the merged tags:\n{}",
+        plan.stdout
+    );
+    dr.ws.apply().ok();
+    let copy = dr.the_copy();
+    let copy_id = copy["BackupId"].as_str().expect("id").to_string();
+    assert_eq!(
+        tags_of(&copy),
+        map(&[("Team", "pki"), ("Env", "dr"), ("Name", "copy")]),
+        "the copy's own Env wins over the default"
+    );
+    let state = dr.ws.resource("cloudhsm_backup_copy.dr").expect("in state");
+    assert_eq!(
+        state["tags"],
+        serde_json::json!({"Env": "dr", "Name": "copy"})
+    );
+    assert_eq!(
+        state["tags_all"],
+        serde_json::json!({"Team": "pki", "Env": "dr", "Name": "copy"})
+    );
+    assert!(dr.ws.plan_is_empty(), "a second plan is empty");
+
+    // Another tool's key under an ignored prefix: no drift.
+    assert!(dr.control.tag_backup(&copy_id, "ops:scanned", "yes"));
+    assert!(dr.ws.plan_is_empty(), "an ignored key is no drift");
+    // Any other key set outside is drift, which the plan removes in place.
+    assert!(dr.control.tag_backup(&copy_id, "Added", "outside"));
+    let plan = dr.ws.plan().ok();
+    let said = flat(&plan.stdout);
+    assert!(
+        said.contains("0 to add, 1 to change") && said.contains("Added"),
+        "{}",
+        plan.stdout
+    );
+
+    // A new default: an in-place update, no second copy, the ignored key kept.
+    write("security");
+    dr.ws.apply().ok();
+    assert_eq!(dr.copied(), 1);
+    assert_eq!(
+        tags_of(&dr.the_copy()),
+        map(&[
+            ("Team", "security"),
+            ("Env", "dr"),
+            ("Name", "copy"),
+            ("ops:scanned", "yes")
+        ]),
+        "the default changed, the key set outside removed, the ignored key kept"
+    );
+    let state = dr.ws.resource("cloudhsm_backup_copy.dr").expect("in state");
+    assert_eq!(state["tags_all"]["Team"], "security");
+    assert!(state["tags_all"].get("ops:scanned").is_none());
+    assert!(dr.ws.plan_is_empty(), "nothing left to change");
 }

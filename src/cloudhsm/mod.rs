@@ -17,6 +17,7 @@ pub mod error;
 pub mod network;
 pub mod patience;
 pub mod poll_clock;
+pub mod tags;
 pub mod wait;
 pub mod workflows;
 
@@ -33,6 +34,7 @@ pub use cluster::{
     Initialization, RetentionPolicy, RETENTION_TYPE,
 };
 pub use error::{ApiError, ErrorKind};
+pub use tags::{IgnoredTags, WantedTags};
 pub use wait::{FirstLook, Progress, WaitError};
 pub use workflows::{
     BackupError, ConvergeError, CopyRequest, InitializeError, ModifyError, Patience,

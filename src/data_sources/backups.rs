@@ -100,7 +100,7 @@ pub struct BackupInfo {
         description = "For a copy: the cluster of the backup it was copied from."
     )]
     pub source_cluster_id: Field<String>,
-    /// The backup's tags.
+    /// The backup's tags, without the keys of the provider's `ignore_tags`.
     #[tf(computed)]
     pub tags: Field<BTreeMap<String, String>>,
 }
@@ -188,6 +188,11 @@ impl TypedDataSource for BackupsDataSource {
             .describe_backups(&filter, false)
             .await
             .map_err(|e| Diagnostics::from(api_diagnostic(&e, &subject, "listing backups")))?;
+        // The keys of the provider's ignore_tags are not read.
+        let ignored = self.context.tags().await.ignored;
+        for backup in &mut found {
+            backup.tags = ignored.visible(&backup.tags);
+        }
         // Newest first, whatever order the pages came in.
         found.sort_by_key(|b| std::cmp::Reverse(b.create_timestamp.unwrap_or(0)));
         if c.most_recent.known() == Some(&true) {

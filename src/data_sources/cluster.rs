@@ -96,7 +96,7 @@ pub struct ClusterData {
     /// When the cluster was created (RFC 3339).
     #[tf(computed)]
     pub create_timestamp: Field<String>,
-    /// The cluster's tags.
+    /// The cluster's tags, without the keys of the provider's `ignore_tags`.
     #[tf(computed)]
     pub tags: Field<BTreeMap<String, String>>,
 }
@@ -259,9 +259,11 @@ impl TypedDataSource for ClusterDataSource {
             Self::TYPE_NAME,
             ClusterData::CLUSTER_ID,
         )?;
-        let cluster =
+        let mut cluster =
             cluster_ref::describe_existing(&self.context, &cluster_id, "reading the cluster")
                 .await?;
+        // The keys of the provider's ignore_tags are not read.
+        cluster.tags = self.context.tags().await.ignored.visible(&cluster.tags);
         Ok(cluster_data(&cluster_id, &cluster))
     }
 }

@@ -25,6 +25,12 @@ impl ProviderConfig {
     /// Checks every known value; unknown ones are checked when they become known.
     pub(super) fn validate(&self) -> Diagnostics {
         let mut diags = Diagnostics::new();
+        if let Some(tags) = self.default_tags.known().and_then(|d| d.tags.known()) {
+            let at = attr(Self::DEFAULT_TAGS).then_attr("tags");
+            for problem in crate::tag_policy::tag_problems(tags) {
+                diags.push(Diagnostic::error("Invalid default tag", problem).at(at.clone()));
+            }
+        }
         // Unknown: the names are checked once it is known.
         let skip_regions = self.skip_region_validation.known() == Some(&true)
             || self.skip_region_validation.is_unknown();

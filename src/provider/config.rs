@@ -17,7 +17,10 @@ use tfplugin::Model;
 use zeroize::Zeroizing;
 
 use crate::cloudhsm::network::{NetworkSettings, ProxyArguments};
-use crate::cloudhsm::{AccountGuard, AssumeRole, ClientSettings, InstanceMetadata, WebIdentity};
+use crate::cloudhsm::{
+    AccountGuard, AssumeRole, ClientSettings, IgnoredTags, InstanceMetadata, WebIdentity,
+};
+use crate::tag_policy::TagPolicy;
 
 /// The `provider "cloudhsm"` block: each argument known, unknown or null.
 #[derive(Clone, Debug, Default, Model)]
@@ -143,6 +146,18 @@ pub struct ProviderConfig {
     /// `AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE`, else `IPv4`.
     #[tf(optional)]
     pub ec2_metadata_service_endpoint_mode: Field<String>,
+    /// Tags that every resource of this provider with `tags` (`cloudhsm_backup_copy`) gets,
+    /// as in the AWS provider: a resource's own `tags` win on the same key, and its
+    /// `tags_all` shows the merge. A change here plans an in-place update of each such
+    /// resource.
+    #[tf(optional, block)]
+    pub default_tags: Field<DefaultTagsConfig>,
+    /// Tag keys this provider leaves alone on every resource and data source, as in the AWS
+    /// provider, e.g. those a cost or compliance tool sets: they are not read into any
+    /// state (no drift in a plan), never changed or removed, and a copy is made with them
+    /// only when its own `tags` name them.
+    #[tf(optional, block)]
+    pub ignore_tags: Field<IgnoreTagsConfig>,
     /// Accept `region` and `sts_region` without checking that they look like AWS region
     /// names (`eu-west-1`), e.g. for an emulator with names of its own.
     #[tf(optional)]
@@ -226,6 +241,25 @@ pub struct WebIdentityConfig {
     pub policy_arns: Field<BTreeSet<String>>,
 }
 
+/// `default_tags`.
+#[derive(Clone, Debug, Default, Model)]
+pub struct DefaultTagsConfig {
+    /// The tags, e.g. `{ Team = "pki", CostCenter = "1234" }`.
+    #[tf(optional)]
+    pub tags: Field<BTreeMap<String, String>>,
+}
+
+/// `ignore_tags`.
+#[derive(Clone, Debug, Default, Model)]
+pub struct IgnoreTagsConfig {
+    /// Tag keys to leave alone, exactly (case-sensitive, as AWS compares them).
+    #[tf(optional)]
+    pub keys: Field<BTreeSet<String>>,
+    /// Prefixes of tag keys to leave alone, e.g. `ops:`.
+    #[tf(optional)]
+    pub key_prefixes: Field<BTreeSet<String>>,
+}
+
 /// `endpoints`.
 #[derive(Clone, Debug, Default, Model)]
 pub struct EndpointsConfig {
@@ -247,6 +281,33 @@ fn known(f: &Field<String>) -> Option<String> {
 }
 
 impl ProviderConfig {
+    /// `default_tags` and `ignore_tags` as rules: the defaults unknown while any of them
+    /// is; ignored keys not known yet are none (only reads and changes use them, and those
+    /// run with a known block).
+    pub(super) fn tag_policy(&self) -> TagPolicy {
+        let defaults = match &self.default_tags {
+            Field::Unknown => None,
+            Field::Null => Some(BTreeMap::new()),
+            Field::Known(d) => match &d.tags {
+                Field::Unknown => None,
+                tags => Some(tags.value_or_default()),
+            },
+        };
+        let ignore = self.ignore_tags.known();
+        let set = |pick: fn(&IgnoreTagsConfig) -> &Field<BTreeSet<String>>| {
+            ignore
+                .map(|i| pick(i).value_or_default())
+                .unwrap_or_default()
+        };
+        TagPolicy {
+            defaults,
+            ignored: IgnoredTags {
+                keys: set(|i| &i.keys),
+                key_prefixes: set(|i| &i.key_prefixes),
+            },
+        }
+    }
+
     /// The endpoint fields, null when `endpoints` is not known.
     pub(super) fn endpoint(&self, pick: fn(&EndpointsConfig) -> &Field<String>) -> &Field<String> {
         static NULL: Field<String> = Field::Null;

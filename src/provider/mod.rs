@@ -151,6 +151,7 @@ impl tfplugin::TypedProvider for CloudHsmProvider {
             }
         };
         *self.context.client.write().await = state;
+        *self.context.tags.write().await = parsed.tag_policy();
         diags
     }
 

@@ -290,3 +290,48 @@ async fn assume_roles_source_identity_and_transitive_tag_keys() {
         .await;
     assert!(d.is_empty(), "{d:?}");
 }
+
+#[tokio::test]
+async fn default_tags_are_checked_and_the_tag_rules_reach_the_resources() {
+    let p = CloudHsmProvider::new();
+    let block = |tags: &[(&str, &str)]| {
+        config(vec![
+            ("region", Value::string("eu-west-1")),
+            (
+                "default_tags",
+                config(vec![(
+                    "tags",
+                    Value::Map(
+                        tags.iter()
+                            .map(|(k, v)| (k.to_string(), Value::string(*v)))
+                            .collect(),
+                    ),
+                )]),
+            ),
+            (
+                "ignore_tags",
+                config(vec![(
+                    "key_prefixes",
+                    Value::Set(vec![Value::string("ops:")]),
+                )]),
+            ),
+        ])
+    };
+    let d = p.validate_config(&block(&[("aws:team", "pki")])).await;
+    assert_eq!(error_paths(&d), vec!["default_tags.tags".to_string()]);
+    let d = p.configure(&block(&[("Team", "pki")]), "1.10.0").await;
+    assert!(!d.has_errors(), "{d:?}");
+    let policy = p.context.tags().await;
+    assert_eq!(
+        policy.defaults,
+        Some([("Team".to_string(), "pki".to_string())].into())
+    );
+    assert!(policy.ignored.ignores("ops:x") && !policy.ignored.ignores("Team"));
+    // Defaults not known yet (from a resource): tags_all is planned unknown.
+    let unknown = config(vec![
+        ("region", Value::string("eu-west-1")),
+        ("default_tags", config(vec![("tags", Value::unknown())])),
+    ]);
+    p.configure(&unknown, "1.10.0").await;
+    assert_eq!(p.context.tags().await.defaults, None);
+}

@@ -16,6 +16,7 @@ use crate::cloudhsm::backup::Backup;
 use crate::cloudhsm::{BackupError, CloudHsm};
 use crate::context::ProviderContext;
 use crate::region::validate_region;
+use crate::tag_policy::TagPolicy;
 
 /// The exemption of one backup.
 #[derive(Clone, Debug, Default, PartialEq, Model)]
@@ -65,7 +66,7 @@ impl BackupKind for Exemption {
         &m.region
     }
 
-    fn seen(m: &RetentionExemption, b: &Backup) -> RetentionExemption {
+    fn seen(m: &RetentionExemption, b: &Backup, _tags: &TagPolicy) -> RetentionExemption {
         RetentionExemption {
             id: Field::Known(b.id.clone()),
             backup_id: Field::Known(b.id.clone()),
@@ -100,15 +101,25 @@ impl BackupKind for Exemption {
         plan.planned.region = planned_region(context, &plan.config.region).await;
     }
 
-    async fn create(client: CloudHsm, planned: &RetentionExemption, apply: &Change) -> Outcome {
+    async fn create(
+        client: CloudHsm,
+        planned: &RetentionExemption,
+        apply: &Change,
+        _tags: &TagPolicy,
+    ) -> Outcome {
         let id = planned.backup_id.value_or_default();
         client
             .change_backup(&id, Some(true), None, apply.timeout)
             .await
     }
 
-    async fn update(client: CloudHsm, planned: &RetentionExemption, apply: &Change) -> Outcome {
-        Self::create(client, planned, apply).await
+    async fn update(
+        client: CloudHsm,
+        planned: &RetentionExemption,
+        apply: &Change,
+        tags: &TagPolicy,
+    ) -> Outcome {
+        Self::create(client, planned, apply, tags).await
     }
 
     async fn delete(client: CloudHsm, prior: &RetentionExemption, timeout: Duration) -> Removal {

@@ -139,6 +139,21 @@ impl Control {
         true
     }
 
+    /// Sets tag `key` to `value` on backup `id` out of band, as another tool (a cost or
+    /// compliance scanner) would. Returns whether the backup exists.
+    pub fn tag_backup(&self, id: &str, key: &str, value: &str) -> bool {
+        let mut store = self.shared.store();
+        let Some(backup) = store.backup_mut(id) else {
+            tracing::warn!("control: no backup {id:?}");
+            return false;
+        };
+        match backup.tags.iter_mut().find(|(k, _)| k == key) {
+            Some(tag) => tag.1 = value.to_string(),
+            None => backup.tags.push((key.to_string(), value.to_string())),
+        }
+        true
+    }
+
     /// Completes the backup's pending transitions now (a copy shows, READY) and ends a read
     /// lag on it: as if the time had passed. Returns whether the backup exists.
     pub fn complete_backup_transitions(&self, id: &str) -> bool {

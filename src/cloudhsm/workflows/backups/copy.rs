@@ -27,13 +27,17 @@ use tokio::time::Instant;
 use super::BackupError;
 use crate::cloudhsm::backup::{copy_marker, Backup, BackupFilter, BackupState, MarkerPhase};
 use crate::cloudhsm::client::CloudHsm;
+use crate::cloudhsm::tags::{IgnoredTags, WantedTags};
 
 /// A copy of a backup to another region, as asked for.
 #[derive(Clone, Debug)]
 pub struct CopyRequest {
     pub source_backup_id: String,
     pub destination_region: String,
+    /// The tags of the copy: sent with CopyBackupToRegion whole, then set on a copy that
+    /// is adopted, except for the ignored keys.
     pub tags: BTreeMap<String, String>,
+    pub ignored_tags: IgnoredTags,
     pub never_expires: bool,
 }
 
@@ -213,7 +217,10 @@ impl CloudHsm {
             .change_backup(
                 &found.id,
                 Some(request.never_expires),
-                Some(&request.tags),
+                Some(WantedTags {
+                    tags: &request.tags,
+                    ignored: &request.ignored_tags,
+                }),
                 self.remaining(),
             )
             .await?;

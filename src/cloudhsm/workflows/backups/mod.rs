@@ -15,6 +15,7 @@ pub use copy::CopyRequest;
 use crate::cloudhsm::backup::{Backup, BackupState};
 use crate::cloudhsm::client::CloudHsm;
 use crate::cloudhsm::error::ApiError;
+use crate::cloudhsm::tags::WantedTags;
 use crate::cloudhsm::wait::{FirstLook, Progress, WaitError, Watched};
 use crate::cloudhsm::workflows::converge::ConvergeError;
 
@@ -91,13 +92,14 @@ impl CloudHsm {
             })
     }
 
-    /// Sets the backup's `never_expires` and user tags (the provider's own markers left
-    /// alone) to these, each change seen before the next; `None`: left as they are.
+    /// Sets the backup's `never_expires` and user tags (the provider's own markers and the
+    /// ignored keys left alone) to these, each change seen before the next; `None`: left as
+    /// they are.
     pub async fn change_backup(
         &self,
         id: &str,
         never_expires: Option<bool>,
-        tags: Option<&BTreeMap<String, String>>,
+        tags: Option<WantedTags<'_>>,
         timeout: Duration,
     ) -> Result<Backup, BackupError> {
         let mut current = self.backup(id).await?;
@@ -113,11 +115,17 @@ impl CloudHsm {
                 )
                 .await?;
         }
-        let Some(want) = tags else {
+        let Some(WantedTags {
+            tags: want,
+            ignored,
+        }) = tags
+        else {
             return Ok(current);
         };
-        let have = current.user_tags();
-        let set: BTreeMap<String, String> = want
+        // Keys left alone are neither set, changed nor removed.
+        let have = ignored.visible(&current.user_tags());
+        let set: BTreeMap<String, String> = ignored
+            .visible(want)
             .iter()
             .filter(|(k, v)| have.get(*k) != Some(*v))
             .map(|(k, v)| (k.clone(), v.clone()))
