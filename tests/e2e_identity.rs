@@ -615,6 +615,26 @@ async fn ec2_metadata_service_endpoint_gives_the_instance_role_and_region() {
         id.describe_roles().last().cloned().flatten().as_deref(),
         Some(ADMIN_ROLE)
     );
+
+    // skip_metadata_api_check turns the service off for that profile too: an error that
+    // says so, and no request to the service, even where the environment names it.
+    let before = id.control.call_count("InstanceMetadata");
+    let metadata = id.emulator.endpoint_url();
+    let reachable = [
+        ("AWS_EC2_METADATA_DISABLED", "false"),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata.as_str()),
+    ];
+    id.ws.write_raw(&block(&format!(
+        "  profile             = \"deploy\"\n  shared_config_files = [\"{}\"]\n  skip_metadata_api_check = true",
+        support::hcl_path(&config)
+    )));
+    let said = flat(&id.plan(&reachable).fails().all());
+    assert!(
+        said.contains("credential_source = Ec2InstanceMetadata")
+            && said.contains("skip_metadata_api_check"),
+        "{said}"
+    );
+    assert_eq!(id.control.call_count("InstanceMetadata"), before);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

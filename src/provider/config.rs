@@ -131,8 +131,9 @@ pub struct ProviderConfig {
     #[tf(optional)]
     pub sts_region: Field<String>,
     /// Never ask the EC2 instance metadata service (IMDS) for credentials or the region, as
-    /// in the AWS provider: for machines outside EC2 where the lookup would only wait. The
-    /// environment's `AWS_EC2_METADATA_DISABLED` does the same.
+    /// in the AWS provider: for machines outside EC2 where the lookup would only wait. A
+    /// profile's `credential_source = Ec2InstanceMetadata` is then an error that says so.
+    /// The environment's `AWS_EC2_METADATA_DISABLED` does the same.
     #[tf(optional)]
     pub skip_metadata_api_check: Field<bool>,
     /// URL of the EC2 instance metadata service (IMDS) that credentials and the region are

@@ -53,6 +53,24 @@ pub struct AssumeRoleCredentials {
     pub route: Route,
 }
 
+/// What a profile's `credential_source = Ec2InstanceMetadata` gets with
+/// `skip_metadata_api_check`: a refusal that says why, instead of a call to the service.
+#[derive(Debug)]
+pub(super) struct MetadataSkipped;
+
+impl ProvideCredentials for MetadataSkipped {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::ready(Err(CredentialsError::provider_error(
+            "the profile's credential_source = Ec2InstanceMetadata asks the EC2 instance \
+             metadata service for the instance role's credentials, and skip_metadata_api_check \
+             = true turns that service off; drop one of the two",
+        )))
+    }
+}
+
 impl ProvideCredentials for AssumeRoleCredentials {
     fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
     where

@@ -29,8 +29,8 @@ use zeroize::Zeroizing;
 
 use super::endpoints::{self, Configured, Service};
 use super::identity::{
-    self, AccountGuard, AssumeRole, AssumeRoleCredentials, TokenSource, WebIdentityCredentials,
-    WebIdentityRole, SESSION_NAME,
+    self, AccountGuard, AssumeRole, AssumeRoleCredentials, MetadataSkipped, TokenSource,
+    WebIdentityCredentials, WebIdentityRole, SESSION_NAME,
 };
 use super::regions::{Regional, Regions};
 use super::{CloudHsm, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, READ_TIMEOUT};
@@ -349,8 +349,10 @@ impl CloudHsm {
         let base_credentials = match (static_credentials, &settings.profile) {
             (Some(creds), _) => Some(SharedCredentialsProvider::new(creds)),
             (None, Some(profile)) => {
-                let builder = profile_credentials(&provider_config, files.as_ref(), imds.as_ref())
-                    .profile_name(profile);
+                let skip = settings.skip_metadata_api_check;
+                let builder =
+                    profile_credentials(&provider_config, files.as_ref(), imds.as_ref(), skip)
+                        .profile_name(profile);
                 Some(SharedCredentialsProvider::new(builder.build()))
             }
             (None, None) if settings.skip_metadata_api_check || imds.is_some() => {
@@ -358,6 +360,7 @@ impl CloudHsm {
                     &provider_config,
                     files.as_ref(),
                     imds.as_ref(),
+                    settings.skip_metadata_api_check,
                 )))
             }
             (None, None) => None,
@@ -469,19 +472,22 @@ fn metadata_client(
 }
 
 /// Credentials from the shared files' profiles, a `credential_source = Ec2InstanceMetadata`
-/// asking `imds` when it is given.
+/// asking `imds` when it is given, and refused with `skip_metadata_api_check` (`skip`).
 fn profile_credentials(
     config: &ProviderConfig,
     files: Option<&ProfileFiles>,
     imds: Option<&imds::Client>,
+    skip: bool,
 ) -> aws_config::profile::credentials::Builder {
     let mut builder = ProfileFileCredentialsProvider::builder().configure(config);
     if let Some(files) = files {
         builder = builder.profile_files(files.clone());
     }
-    if let Some(client) = imds {
-        builder =
-            builder.with_custom_provider("Ec2InstanceMetadata", instance_role(config, client));
+    const SOURCE: &str = "Ec2InstanceMetadata";
+    if skip {
+        builder = builder.with_custom_provider(SOURCE, MetadataSkipped);
+    } else if let Some(client) = imds {
+        builder = builder.with_custom_provider(SOURCE, instance_role(config, client));
     }
     builder
 }
@@ -505,12 +511,16 @@ fn credentials_chain(
     config: &ProviderConfig,
     files: Option<&ProfileFiles>,
     imds: Option<&imds::Client>,
+    skip: bool,
 ) -> aws_config::meta::credentials::CredentialsProviderChain {
     let chain = aws_config::meta::credentials::CredentialsProviderChain::first_try(
         "Environment",
         aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
     )
-    .or_else("Profile", profile_credentials(config, files, imds).build())
+    .or_else(
+        "Profile",
+        profile_credentials(config, files, imds, skip).build(),
+    )
     .or_else(
         "WebIdentityToken",
         aws_config::web_identity_token::WebIdentityTokenCredentialsProvider::builder()
