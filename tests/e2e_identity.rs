@@ -216,6 +216,68 @@ async fn a_token_given_as_a_value_then_assume_role_on_top() {
     assert_eq!(id.control.call_count("AssumeRoleWithWebIdentity"), before);
 }
 
+/// A role reached only through another: two `assume_role` blocks, as the AWS provider takes
+/// them, each role assumed with the credentials of the one before.
+const HOP_ROLE: &str = "arn:aws:iam::444455556666:role/organization-access";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_assume_role_blocks_are_a_chain_each_role_assumed_by_the_one_before() {
+    let Some(id) = Identity::start().await else {
+        return;
+    };
+    let keys = "  access_key = \"AKIDUSERKEY\"\n  secret_key = \"user-secret\"";
+    id.write(&format!(
+        "{keys}\n  assume_role {{\n    role_arn     = \"{HOP_ROLE}\"\n    session_name = \"hop\"\n  }}\n  assume_role {{\n    role_arn     = \"{ADMIN_ROLE}\"\n    session_name = \"admin\"\n  }}"
+    ));
+    id.plan(&[]).ok();
+    let calls = id.control.calls("AssumeRole");
+    let asked: Vec<&str> = calls.iter().filter_map(|c| c["RoleArn"].as_str()).collect();
+    assert_eq!(asked, [HOP_ROLE, ADMIN_ROLE], "in the blocks' order");
+    let signers: Vec<Option<String>> = id
+        .control
+        .access_keys("AssumeRole")
+        .iter()
+        .map(|k| id.control.assumed_role_of(k))
+        .collect();
+    assert_eq!(
+        signers,
+        [None, Some(HOP_ROLE.to_string())],
+        "the first role by the user's key, the second by the first role's session"
+    );
+    let roles = id.describe_roles();
+    assert!(
+        !roles.is_empty() && roles.iter().all(|r| r.as_deref() == Some(ADMIN_ROLE)),
+        "CloudHSM is called as the last role: {roles:?}"
+    );
+
+    // A second role for more than the hour STS gives a chained session: a plan-time error
+    // on that block's duration, before any call.
+    let before = id.control.call_count("AssumeRole");
+    id.write(&format!(
+        "{keys}\n  assume_role {{\n    role_arn = \"{HOP_ROLE}\"\n  }}\n  assume_role {{\n    role_arn = \"{ADMIN_ROLE}\"\n    duration = \"2h\"\n  }}"
+    ));
+    let text = flat(&id.plan(&[]).fails().all());
+    assert!(
+        text.contains("Session too long for a chained role"),
+        "{text}"
+    );
+    assert!(text.contains("at most 1 hour"), "{text}");
+    assert_eq!(id.control.call_count("AssumeRole"), before);
+
+    // A block whose role_arn is null assumes nothing, as in the AWS provider (a variable
+    // whose default is no role).
+    id.write(&format!(
+        "{keys}\n  assume_role {{\n    role_arn = null\n  }}\n  assume_role {{\n    role_arn = \"{ADMIN_ROLE}\"\n  }}"
+    ));
+    id.plan(&[]).ok();
+    let calls = id.control.calls("AssumeRole");
+    assert_eq!(calls.len(), before + 1, "one role assumed");
+    assert_eq!(
+        calls.last().and_then(|c| c["RoleArn"].as_str()),
+        Some(ADMIN_ROLE)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_standard_chain_and_the_block_take_the_role_and_token_file_from_the_environment() {
     let Some(id) = Identity::start().await else {

@@ -27,12 +27,19 @@ async fn terraform_reads_the_schema_and_validates_the_provider_block() {
     assert_eq!(provider_attrs["secret_key"]["sensitive"], true);
     assert_eq!(provider_attrs["token"]["sensitive"], true);
     assert_eq!(provider_attrs["region"]["optional"], true);
-    // The AWS provider's words: assume_role, assume_role_with_web_identity and endpoints
-    // are blocks (`assume_role { ... }`), a proxy URL may carry a password.
+    // The AWS provider's words: assume_role_with_web_identity, endpoints, default_tags and
+    // ignore_tags are blocks (`endpoints { ... }`), assume_role a list of blocks (a role
+    // chain), a proxy URL may carry a password.
     let blocks = &ours["provider"]["block"]["block_types"];
-    for b in ["assume_role", "assume_role_with_web_identity", "endpoints"] {
+    for b in [
+        "assume_role_with_web_identity",
+        "endpoints",
+        "default_tags",
+        "ignore_tags",
+    ] {
         assert_eq!(blocks[b]["nesting_mode"], "single", "{b}: {blocks}");
     }
+    assert_eq!(blocks["assume_role"]["nesting_mode"], "list", "{blocks}");
     assert_eq!(provider_attrs["https_proxy"]["sensitive"], true);
     assert_eq!(
         provider_attrs["allowed_account_ids"]["type"],

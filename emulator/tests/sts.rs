@@ -659,3 +659,53 @@ async fn the_binary_prints_the_sts_endpoint_after_its_other_lines() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_role_sessions_credentials_assume_another_role_for_an_hour_at_most() {
+    let emulator = common::instant_emulator().await;
+    let out = sts_client(&emulator, 1)
+        .assume_role()
+        .role_arn(ROLE)
+        .role_session_name("hop")
+        .duration_seconds(7200)
+        .send()
+        .await
+        .expect("a user's key may ask for two hours");
+    let creds = out.credentials().expect("credentials");
+    let session = Credentials::new(
+        creds.access_key_id(),
+        creds.secret_access_key(),
+        Some(creds.session_token().to_string()),
+        None,
+        "hop",
+    );
+    let chained = sts_client_with(&emulator, 1, session);
+    let admin = "arn:aws:iam::210987654321:role/Admin";
+    let refused = chained
+        .assume_role()
+        .role_arn(admin)
+        .role_session_name("admin")
+        .duration_seconds(3601)
+        .send()
+        .await
+        .expect_err("a chained session of more than an hour");
+    let service = refused.into_service_error();
+    let meta = aws_sdk_sts::error::ProvideErrorMetadata::meta(&service);
+    assert_eq!(meta.code(), Some("ValidationError"));
+    assert!(
+        meta.message()
+            .is_some_and(|m| m.contains("1 hour session limit for roles assumed by role chaining")),
+        "{meta:?}"
+    );
+    let out = chained
+        .assume_role()
+        .role_arn(admin)
+        .role_session_name("admin")
+        .send()
+        .await
+        .expect("an hour, the default, is fine");
+    assert_eq!(
+        out.assumed_role_user().expect("user").arn(),
+        "arn:aws:sts::210987654321:assumed-role/Admin/admin"
+    );
+}

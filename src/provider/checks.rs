@@ -75,72 +75,7 @@ impl ProviderConfig {
         }
         self.check_credentials(&mut diags);
         self.check_instance_metadata(&mut diags);
-        if let Some(role) = self.assume_role.known() {
-            let path = attr(Self::ASSUME_ROLE);
-            check_role_arn(
-                &role.role_arn,
-                path.clone().then_attr(AssumeRoleConfig::ROLE_ARN),
-                &mut diags,
-            );
-            check_session_name(
-                &role.session_name,
-                path.clone().then_attr(AssumeRoleConfig::SESSION_NAME),
-                &mut diags,
-            );
-            if let Some(id) = role.source_identity.known() {
-                if !is_session_name(id) {
-                    diags.push(
-                        Diagnostic::error(
-                            "Invalid source identity",
-                            format!(
-                                "{id:?} is not a source identity STS accepts: use 2 to 64 \
-                                 letters, digits and +=,.@_- (e.g. the user name of whoever \
-                                 runs Terraform)."
-                            ),
-                        )
-                        .at(path.clone().then_attr(AssumeRoleConfig::SOURCE_IDENTITY)),
-                    );
-                }
-            }
-            if let (Some(keys), tags) = (role.transitive_tag_keys.known(), &role.tags) {
-                // Only known tags say which keys are missing. A warning: STS documents the
-                // keys as the session tags' own, not what it answers for another.
-                let tag_keys = tags
-                    .known()
-                    .map(|t| t.keys().cloned().collect::<BTreeSet<_>>());
-                if let Some(tag_keys) = tag_keys.or_else(|| tags.is_null().then(BTreeSet::new)) {
-                    let missing: Vec<&String> =
-                        keys.iter().filter(|k| !tag_keys.contains(*k)).collect();
-                    if !missing.is_empty() {
-                        diags.push(
-                            Diagnostic::warning(
-                                "Transitive tag key without a tag",
-                                format!(
-                                    "transitive_tag_keys names {missing:?}, which tags does not \
-                                     set: a transitive key passes this session's tag of that key \
-                                     on, so there is nothing to pass. Add the tag, or remove the \
-                                     key."
-                                ),
-                            )
-                            .at(path
-                                .clone()
-                                .then_attr(AssumeRoleConfig::TRANSITIVE_TAG_KEYS)),
-                        );
-                    }
-                }
-            }
-            if let Some(text) = role.duration.known() {
-                if let Err(d) = role_duration(text, Self::ASSUME_ROLE) {
-                    diags.push(d);
-                }
-            }
-            check_policies(
-                &role.policy,
-                &role.policy_arns,
-                attr(Self::ASSUME_ROLE),
-                &mut diags,
-            );
-        }
+        self.check_assume_roles(&mut diags);
         if let Some(web) = self.assume_role_with_web_identity.known() {
             self.check_web_identity(web, &mut diags);
         }
@@ -306,6 +241,146 @@ impl ProviderConfig {
         }
     }
 
+    /// Each `assume_role` block, on its own path (`assume_role[1].role_arn`), and what the
+    /// chain asks of it: a role assumed with another role's credentials (the block before,
+    /// or `assume_role_with_web_identity`) gets a session of at most 1 hour from STS.
+    fn check_assume_roles(&self, diags: &mut Diagnostics) {
+        for (index, role) in (0_i64..).zip(self.assume_role.known().into_iter().flatten()) {
+            let others = [
+                (role.session_name.is_null(), AssumeRoleConfig::SESSION_NAME),
+                (role.external_id.is_null(), AssumeRoleConfig::EXTERNAL_ID),
+                (role.duration.is_null(), AssumeRoleConfig::DURATION),
+                (role.policy.is_null(), AssumeRoleConfig::POLICY),
+                (role.policy_arns.is_null(), AssumeRoleConfig::POLICY_ARNS),
+                (role.tags.is_null(), AssumeRoleConfig::TAGS),
+                (
+                    role.transitive_tag_keys.is_null(),
+                    AssumeRoleConfig::TRANSITIVE_TAG_KEYS,
+                ),
+                (
+                    role.source_identity.is_null(),
+                    AssumeRoleConfig::SOURCE_IDENTITY,
+                ),
+            ];
+            let set: Vec<&str> = others
+                .iter()
+                .filter(|(null, _)| !null)
+                .map(|(_, n)| *n)
+                .collect();
+            let no_role =
+                role.role_arn.is_null() || role.role_arn.known().is_some_and(|r| r.is_empty());
+            if no_role && !set.is_empty() {
+                diags.push(
+                    Diagnostic::warning(
+                        "An assume_role block without a role",
+                        format!(
+                            "This assume_role block has no role_arn, so it assumes nothing, and \
+                             its {} {} ignored. Give it the role's ARN, or remove the block.",
+                            set.join(", "),
+                            if set.len() == 1 { "is" } else { "are" }
+                        ),
+                    )
+                    .at(attr(Self::ASSUME_ROLE).index(index)),
+                );
+            }
+        }
+        let web_identity = !self.assume_role_with_web_identity.is_null();
+        for (position, (index, role)) in self.assumed_roles().enumerate() {
+            let path = attr(Self::ASSUME_ROLE).index(index);
+            self.check_assume_role(role, &path, diags);
+            let chained = position > 0 || web_identity;
+            let duration = role
+                .duration
+                .known()
+                .and_then(|t| role_duration(t, path.clone()).ok());
+            if chained && duration.is_some_and(|d| d > std::time::Duration::from_secs(3600)) {
+                let by = if position > 0 {
+                    "the role of the assume_role block before it"
+                } else {
+                    "assume_role_with_web_identity's role"
+                };
+                diags.push(
+                    Diagnostic::error(
+                        "Session too long for a chained role",
+                        format!(
+                            "This role is assumed with the credentials of {by} (role chaining), \
+                             and STS gives such a session at most 1 hour. Set duration to \
+                             \"1h\" or less, or leave it out."
+                        ),
+                    )
+                    .at(path.then_attr(AssumeRoleConfig::DURATION)),
+                );
+            }
+        }
+    }
+
+    /// One `assume_role` block at `path`.
+    fn check_assume_role(
+        &self,
+        role: &AssumeRoleConfig,
+        path: &AttributePath,
+        diags: &mut Diagnostics,
+    ) {
+        check_role_arn(
+            &role.role_arn,
+            path.clone().then_attr(AssumeRoleConfig::ROLE_ARN),
+            diags,
+        );
+        check_session_name(
+            &role.session_name,
+            path.clone().then_attr(AssumeRoleConfig::SESSION_NAME),
+            diags,
+        );
+        if let Some(id) = role.source_identity.known() {
+            if !is_session_name(id) {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid source identity",
+                        format!(
+                            "{id:?} is not a source identity STS accepts: use 2 to 64 \
+                             letters, digits and +=,.@_- (e.g. the user name of whoever \
+                             runs Terraform)."
+                        ),
+                    )
+                    .at(path.clone().then_attr(AssumeRoleConfig::SOURCE_IDENTITY)),
+                );
+            }
+        }
+        if let (Some(keys), tags) = (role.transitive_tag_keys.known(), &role.tags) {
+            // Only known tags say which keys are missing. A warning: STS documents the
+            // keys as the session tags' own, not what it answers for another.
+            let tag_keys = tags
+                .known()
+                .map(|t| t.keys().cloned().collect::<BTreeSet<_>>());
+            if let Some(tag_keys) = tag_keys.or_else(|| tags.is_null().then(BTreeSet::new)) {
+                let missing: Vec<&String> =
+                    keys.iter().filter(|k| !tag_keys.contains(*k)).collect();
+                if !missing.is_empty() {
+                    diags.push(
+                        Diagnostic::warning(
+                            "Transitive tag key without a tag",
+                            format!(
+                                "transitive_tag_keys names {missing:?}, which tags does not \
+                                 set: a transitive key passes this session's tag of that key \
+                                 on, so there is nothing to pass. Add the tag, or remove the \
+                                 key."
+                            ),
+                        )
+                        .at(path
+                            .clone()
+                            .then_attr(AssumeRoleConfig::TRANSITIVE_TAG_KEYS)),
+                    );
+                }
+            }
+        }
+        if let Some(text) = role.duration.known() {
+            if let Err(d) = role_duration(text, path.clone()) {
+                diags.push(d);
+            }
+        }
+        check_policies(&role.policy, &role.policy_arns, path.clone(), diags);
+    }
+
     fn check_web_identity(&self, web: &WebIdentityConfig, diags: &mut Diagnostics) {
         let path = attr(Self::ASSUME_ROLE_WITH_WEB_IDENTITY);
         if !self.access_key.is_null() {
@@ -343,7 +418,7 @@ impl ProviderConfig {
             );
         }
         if let Some(text) = web.duration.known() {
-            if let Err(d) = role_duration(text, Self::ASSUME_ROLE_WITH_WEB_IDENTITY) {
+            if let Err(d) = role_duration(text, attr(Self::ASSUME_ROLE_WITH_WEB_IDENTITY)) {
                 diags.push(d);
             }
         }
@@ -567,7 +642,7 @@ mod tests {
         assert!(is_session_name("gha-run_42@repo"));
         assert!(!is_session_name("a"));
         assert!(!is_session_name("has space"));
-        assert!(role_duration("1h", "assume_role").is_ok());
-        assert!(role_duration("5m", "assume_role").is_err());
+        assert!(role_duration("1h", attr("assume_role")).is_ok());
+        assert!(role_duration("5m", attr("assume_role")).is_err());
     }
 }

@@ -57,9 +57,12 @@ pub struct ProviderConfig {
     #[tf(optional, sensitive)]
     pub token: Field<String>,
     /// Assume this IAM role, with the credentials found above (or those of
-    /// `assume_role_with_web_identity`), before calling CloudHSM.
+    /// `assume_role_with_web_identity`), before calling CloudHSM. Several blocks are a chain,
+    /// as in the AWS provider: each role is assumed with the credentials of the one before
+    /// (role chaining), and CloudHSM is called as the last. A block whose `role_arn` is null
+    /// or `""` assumes nothing.
     #[tf(optional, block)]
-    pub assume_role: Field<AssumeRoleConfig>,
+    pub assume_role: Field<Vec<AssumeRoleConfig>>,
     /// Get credentials by assuming a role with a web identity token (OpenID Connect), as CI
     /// systems do: GitHub Actions, HCP Terraform dynamic credentials, GitLab. Arguments left
     /// out come from `AWS_ROLE_ARN`, `AWS_WEB_IDENTITY_TOKEN_FILE` and
@@ -179,8 +182,9 @@ pub struct ProviderConfig {
 /// `assume_role`.
 #[derive(Clone, Debug, Default, Model)]
 pub struct AssumeRoleConfig {
-    /// ARN of the IAM role to assume.
-    #[tf(required)]
+    /// ARN of the IAM role to assume. Null or `""`: this block assumes nothing (say, for a
+    /// variable whose default is no role).
+    #[tf(optional)]
     pub role_arn: Field<String>,
     /// Session name; defaults to `terraform-provider-cloudhsm`.
     #[tf(optional)]
@@ -309,6 +313,17 @@ impl ProviderConfig {
         }
     }
 
+    /// The `assume_role` blocks that assume a role (a `role_arn` that is not null or `""`,
+    /// or not known yet), with their index among the blocks, in the order of the chain.
+    pub(super) fn assumed_roles(&self) -> impl Iterator<Item = (i64, &AssumeRoleConfig)> {
+        let blocks = self.assume_role.known().into_iter().flatten();
+        (0_i64..).zip(blocks).filter(|(_, a)| match &a.role_arn {
+            Field::Null => false,
+            Field::Unknown => true,
+            Field::Known(arn) => !arn.is_empty(),
+        })
+    }
+
     /// The endpoint fields, null when `endpoints` is not known.
     pub(super) fn endpoint(&self, pick: fn(&EndpointsConfig) -> &Field<String>) -> &Field<String> {
         static NULL: Field<String> = Field::Null;
@@ -317,15 +332,16 @@ impl ProviderConfig {
 
     /// What the AWS layer needs, from a block whose values are all known and checked.
     pub(super) fn settings(&self) -> Result<ClientSettings, Diagnostics> {
-        let assume_role = match self.assume_role.known() {
-            None => None,
-            Some(a) => Some(AssumeRole {
+        let mut assume_role = Vec::new();
+        for (index, a) in self.assumed_roles() {
+            assume_role.push(AssumeRole {
                 role_arn: a.role_arn.known().cloned().unwrap_or_default(),
                 session_name: known(&a.session_name),
                 external_id: known(&a.external_id),
                 duration: match a.duration.known() {
                     Some(text) => {
-                        Some(role_duration(text, Self::ASSUME_ROLE).map_err(Diagnostics::from)?)
+                        let block = AttributePath::attr(Self::ASSUME_ROLE).index(index);
+                        Some(role_duration(text, block).map_err(Diagnostics::from)?)
                     }
                     None => None,
                 },
@@ -346,8 +362,8 @@ impl ProviderConfig {
                     .cloned()
                     .collect(),
                 source_identity: known(&a.source_identity),
-            }),
-        };
+            });
+        }
         let web_identity = match self.assume_role_with_web_identity.known() {
             None => None,
             Some(w) => Some(WebIdentity {
@@ -357,8 +373,11 @@ impl ProviderConfig {
                 session_name: known(&w.session_name),
                 duration: match w.duration.known() {
                     Some(text) => Some(
-                        role_duration(text, Self::ASSUME_ROLE_WITH_WEB_IDENTITY)
-                            .map_err(Diagnostics::from)?,
+                        role_duration(
+                            text,
+                            AttributePath::attr(Self::ASSUME_ROLE_WITH_WEB_IDENTITY),
+                        )
+                        .map_err(Diagnostics::from)?,
                     ),
                     None => None,
                 },
@@ -447,8 +466,8 @@ pub(super) fn metadata_endpoint_mode(text: &str) -> Option<EndpointMode> {
 }
 
 /// A role session's length: a duration from 15m to 12h, on `block`'s `duration`.
-pub(super) fn role_duration(text: &str, block: &str) -> Result<Duration, Diagnostic> {
-    let path = AttributePath::attr(block).then_attr(AssumeRoleConfig::DURATION);
+pub(super) fn role_duration(text: &str, block: AttributePath) -> Result<Duration, Diagnostic> {
+    let path = block.then_attr(AssumeRoleConfig::DURATION);
     let d = duration::parse(text).map_err(|e| {
         Diagnostic::error(
             "Invalid duration",

@@ -240,7 +240,7 @@ async fn assume_roles_source_identity_and_transitive_tag_keys() {
         all.extend(fields);
         config(vec![
             ("region", Value::string("eu-west-1")),
-            ("assume_role", config(all)),
+            ("assume_role", Value::List(vec![config(all)])),
         ])
     };
     let tags = || {
@@ -271,10 +271,10 @@ async fn assume_roles_source_identity_and_transitive_tag_keys() {
             ),
         ]))
         .await;
-    assert_eq!(error_paths(&d), ["assume_role.source_identity"], "{d:?}");
+    assert_eq!(error_paths(&d), ["assume_role[0].source_identity"], "{d:?}");
     assert_eq!(
         warning_paths(&d),
-        ["assume_role.transitive_tag_keys"],
+        ["assume_role[0].transitive_tag_keys"],
         "{d:?}"
     );
     assert!(d.iter().any(|d| d.detail.contains("cost-centre")), "{d:?}");
@@ -334,4 +334,92 @@ async fn default_tags_are_checked_and_the_tag_rules_reach_the_resources() {
     ]);
     p.configure(&unknown, "1.10.0").await;
     assert_eq!(p.context.tags().await.defaults, None);
+}
+
+#[tokio::test]
+async fn a_chain_of_assume_role_blocks_is_checked_block_by_block() {
+    let p = CloudHsmProvider::new();
+    let role = |fields: Vec<(&str, Value)>| config(fields);
+    let arn = |name: &str| Value::string(format!("arn:aws:iam::123456789012:role/{name}"));
+    let chain = |blocks: Vec<Value>, web: bool| {
+        let mut fields = vec![
+            ("region", Value::string("eu-west-1")),
+            ("assume_role", Value::List(blocks)),
+        ];
+        if web {
+            fields.push((
+                "assume_role_with_web_identity",
+                config(vec![
+                    ("role_arn", arn("ci")),
+                    ("web_identity_token", Value::string("token")),
+                ]),
+            ));
+        }
+        config(fields)
+    };
+    // Two roles, the second for its own hour: fine.
+    let two = chain(
+        vec![
+            role(vec![
+                ("role_arn", arn("hop")),
+                ("duration", Value::string("2h")),
+            ]),
+            role(vec![
+                ("role_arn", arn("admin")),
+                ("duration", Value::string("1h")),
+            ]),
+        ],
+        false,
+    );
+    let d = p.validate_config(&two).await;
+    assert!(d.is_empty(), "{d:?}");
+    // A second role for more than an hour: STS refuses chained sessions that long.
+    let long = chain(
+        vec![
+            role(vec![("role_arn", arn("hop"))]),
+            role(vec![("role_arn", Value::string("not-an-arn"))]),
+            role(vec![
+                ("role_arn", arn("admin")),
+                ("duration", Value::string("2h")),
+            ]),
+        ],
+        false,
+    );
+    let d = p.validate_config(&long).await;
+    assert_eq!(
+        error_paths(&d),
+        ["assume_role[1].role_arn", "assume_role[2].duration"],
+        "{d:?}"
+    );
+    assert!(
+        d.iter().any(|d| d.detail.contains("at most 1 hour")),
+        "{d:?}"
+    );
+    // After a web identity, the first block is chained too.
+    let web = chain(
+        vec![role(vec![
+            ("role_arn", arn("admin")),
+            ("duration", Value::string("3h")),
+        ])],
+        true,
+    );
+    assert_eq!(
+        error_paths(&p.validate_config(&web).await),
+        ["assume_role[0].duration"]
+    );
+    // A block without a role assumes nothing; one that sets more says so.
+    let empty = chain(
+        vec![
+            role(vec![("role_arn", Value::Null)]),
+            role(vec![
+                ("role_arn", Value::string("")),
+                ("session_name", Value::string("x")),
+            ]),
+        ],
+        false,
+    );
+    let d = p.validate_config(&empty).await;
+    assert!(!d.has_errors(), "{d:?}");
+    assert_eq!(warning_paths(&d), ["assume_role[1]"], "{d:?}");
+    assert!(d.iter().any(|d| d.detail.contains("session_name")), "{d:?}");
 }

@@ -166,7 +166,29 @@
 //! }
 //! ```
 //!
-//! and a block is one model, not a list or a map of them (yet):
+//! A `Field<Vec<M>>` block is a list of blocks (`rule { ... }` any number of times, in
+//! order; none is an empty list), always `optional`:
+//!
+//! ```
+//! # use tfplugin::{Field, Model};
+//! # use tfplugin::schema::BlockNesting;
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Rule {
+//!     #[tf(required)]
+//!     name: Field<String>,
+//! }
+//! #[derive(Clone, Debug, Default, Model)]
+//! struct Firewall {
+//!     /// Applied in order.
+//!     #[tf(optional, block)]
+//!     rule: Field<Vec<Rule>>,
+//! }
+//! let block = Firewall::block();
+//! assert_eq!(block.blocks[0].nesting, BlockNesting::List);
+//! assert_eq!((block.blocks[0].min_items, block.blocks[0].max_items), (0, 0));
+//! ```
+//!
+//! and a block is no map of models:
 //!
 //! ```compile_fail
 //! # use tfplugin::{Field, Model};
@@ -178,7 +200,7 @@
 //! #[derive(Clone, Debug, Default, Model)]
 //! struct Firewall {
 //!     #[tf(optional, block)]
-//!     rule: Field<Vec<Rule>>,
+//!     rule: Field<std::collections::BTreeMap<String, Rule>>,
 //! }
 //! ```
 //!

@@ -52,7 +52,9 @@ pub struct ClientSettings {
     pub access_key: Option<String>,
     pub secret_key: Option<String>,
     pub token: Option<String>,
-    pub assume_role: Option<AssumeRole>,
+    /// `assume_role`: the roles assumed in turn, each with the credentials of the one
+    /// before (role chaining); empty: none.
+    pub assume_role: Vec<AssumeRole>,
     /// `assume_role_with_web_identity`: the credentials, instead of the chain's.
     pub web_identity: Option<WebIdentity>,
     /// The CloudHSM v2 endpoint (`endpoints.cloudhsmv2`); CloudHSM calls only.
@@ -378,7 +380,7 @@ impl CloudHsm {
             };
             sdk_config = with_credentials(sdk_config, SharedCredentialsProvider::new(provider));
         }
-        if let Some(role) = &settings.assume_role {
+        for role in &settings.assume_role {
             let provider = AssumeRoleCredentials {
                 role: role.clone(),
                 sts: aws_sdk_sts::Client::new(&for_sts(&sdk_config)),

@@ -49,7 +49,9 @@ use spec::{check_flags, doc_comment, field_spec, FieldSpec};
 /// configuration: `Plan::config`, `ChangeRequest::config`), `requires_replace`, `keep` (a
 /// computed value kept on update), `nested` (a model, or a `Vec` / `BTreeMap` of models, as
 /// nested attributes: `name = { ... }`), `block` (a model as a single nested block:
-/// `name { ... }`, null when left out; with `optional`, or `required` for exactly one),
+/// `name { ... }`, null when left out; with `optional`, or `required` for exactly one; on a
+/// `Field<Vec<M>>`, `optional`, a list of blocks: `name { ... }` any number of times, in
+/// order, an empty list when there is none),
 /// `same = path::to::fn` (semantic equality: `fn(&T, &T) -> bool`), `default = expr` (on an
 /// optional and computed attribute: the value planned when the configuration leaves it out;
 /// `expr` converts `Into` the field's type), `copy_of = field` (a computed-only value that
@@ -62,8 +64,8 @@ use spec::{check_flags, doc_comment, field_spec, FieldSpec};
 /// `write_only` with `computed`, `keep`, `requires_replace`, `same` or `timeouts`; `default`
 /// without `optional, computed` or with `keep` or `nested`; `copy_of` on a configurable
 /// value or naming no field of the struct; `block` with anything but exactly one of
-/// `optional` and `required`, `deprecated`, `name` and `description`, or on a `Vec` /
-/// `BTreeMap`), do not compile; the error names the field and the flag.
+/// `optional` and `required`, `deprecated`, `name` and `description`, on a `BTreeMap`, or
+/// `required` on a `Vec`), do not compile; the error names the field and the flag.
 ///
 /// ```ignore
 /// #[derive(Clone, Debug, Default, Model)]
@@ -174,7 +176,8 @@ fn attribute_schema(
 }
 
 /// The `schema::NestedBlock` of a `block` field: a single block of the model `inner`,
-/// present once (`required`) or at most once (`optional`).
+/// present once (`required`) or at most once (`optional`), or for a `Vec` of it a list of
+/// blocks, any number.
 fn block_schema(
     spec: &FieldSpec,
     attr_name: &LitStr,
@@ -182,12 +185,22 @@ fn block_schema(
     description: Option<Tokens>,
 ) -> Tokens {
     let tf = quote!(::tfplugin);
-    let mut block = quote!(<#inner as #tf::model::Model>::block());
+    let (model, list) = match inner_of(inner, "Vec") {
+        Some(model) => (model, true),
+        None => (inner, false),
+    };
+    let mut block = quote!(<#model as #tf::model::Model>::block());
     if let Some(d) = description {
         block = quote!(#block.description(#d));
     }
     if spec.deprecated {
         block = quote!(#block.deprecated());
+    }
+    if list {
+        // No limits: none or any number of blocks.
+        return quote! {
+            #tf::schema::NestedBlock::new(#attr_name, #tf::schema::BlockNesting::List, #block)
+        };
     }
     // Terraform: a single block's item limits are both 0 (optional) or both 1 (required).
     let items = i64::from(spec.required);
@@ -237,9 +250,9 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             ));
         }
         // The model of a nested attribute: `T` of `Field<T>`, `Field<Vec<T>>` or
-        // `Field<BTreeMap<String, T>>`; of a block, `T` of `Field<T>`.
+        // `Field<BTreeMap<String, T>>`; of a block, `T` of `Field<T>` or `Field<Vec<T>>`.
         let nested_model = if spec.block {
-            Some(inner)
+            Some(inner_of(inner, "Vec").unwrap_or(inner))
         } else {
             spec.nested.then(|| {
                 inner_of(inner, "Vec")

@@ -158,7 +158,8 @@ pub(crate) fn check_flags(spec: &FieldSpec, field: &syn::Field) -> syn::Result<(
 }
 
 /// A `block` field: one model (`Field<M>`), `optional` (the block may be left out) or
-/// `required`, with `deprecated`, `name` and `description` besides; every other flag is
+/// `required`, or a list of them (`Field<Vec<M>>`, `optional`: any number of blocks, in
+/// order), with `deprecated`, `name` and `description` besides; every other flag is
 /// refused, naming the field and the flag.
 fn check_block(spec: &FieldSpec, field: &syn::Field) -> syn::Result<()> {
     let name = field
@@ -213,16 +214,20 @@ fn check_block(spec: &FieldSpec, field: &syn::Field) -> syn::Result<()> {
         ))
     } else {
         let inner = crate::inner_of(&field.ty, "Field");
-        let collection = ["Vec", "BTreeMap"]
-            .into_iter()
-            .find(|c| inner.and_then(|t| crate::inner_of(t, c)).is_some());
-        collection.map(|c| {
-            format!(
-                "`{name}` is a `block` of a `{c}`: a block is one model for now \
-                 (`Field<M>`, `name {{ ... }}` at most once); for a list or a map of objects, \
-                 use `nested`"
-            )
-        })
+        let of = |c| inner.and_then(|t| crate::inner_of(t, c)).is_some();
+        if of("BTreeMap") {
+            Some(format!(
+                "`{name}` is a `block` of a `BTreeMap`: a block is one model (`Field<M>`) or a \
+                 list of them (`Field<Vec<M>>`); for a map of objects, use `nested`"
+            ))
+        } else if of("Vec") && spec.required {
+            Some(format!(
+                "the blocks `{name}` (a `Vec`) are `optional`: any number of them, none \
+                 included"
+            ))
+        } else {
+            None
+        }
     };
     match problem {
         Some(p) => Err(syn::Error::new_spanned(field, p)),

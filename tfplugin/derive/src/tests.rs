@@ -154,15 +154,21 @@ fn a_block_is_optional_or_required_and_takes_no_plan_flag() {
         );
         assert!(err.contains(flag), "{bad}: names {flag}: {err}");
     }
-    for (ty, collection) in [
-        (quote!(Field<Vec<AssumeRole>>), "`Vec`"),
-        (quote!(Field<BTreeMap<String, AssumeRole>>), "`BTreeMap`"),
+    // A list of blocks: optional only. A map of blocks: never.
+    let list = quote!(Field<Vec<AssumeRole>>);
+    assert!(check(block_field(quote!(#[tf(optional, block)]), list.clone())).is_ok());
+    for (flags, ty, said) in [
+        (quote!(#[tf(required, block)]), list, "`optional`"),
+        (
+            quote!(#[tf(optional, block)]),
+            quote!(Field<BTreeMap<String, AssumeRole>>),
+            "`BTreeMap`",
+        ),
     ] {
-        let err =
-            check(block_field(quote!(#[tf(optional, block)]), ty.clone())).expect_err("refused");
+        let err = check(block_field(flags.clone(), ty.clone())).expect_err("refused");
         assert!(
-            err.contains(collection) && err.contains("`assume_role`"),
-            "{ty}: {err}"
+            err.contains(said) && err.contains("`assume_role`"),
+            "{flags} {ty}: {err}"
         );
     }
 }
