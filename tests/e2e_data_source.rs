@@ -176,3 +176,52 @@ async fn an_initialized_cluster_shows_its_certificate_and_no_csr() {
         .unwrap_or_default();
     assert!(cert.contains("BEGIN CERTIFICATE"), "{state}");
 }
+
+/// The provider's `ignore_tags` reach the data sources too: a key it names is in neither
+/// `data.cloudhsm_cluster`'s tags nor `data.cloudhsm_backups`'.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ignored_tag_keys_are_not_read_by_the_data_sources() {
+    let Some(tf) = support::terraform() else {
+        return;
+    };
+    let emulator = support::emulator(None).await;
+    let control = emulator.control();
+    let tags = vec![
+        ("team".to_string(), "pki".to_string()),
+        ("ops:scanned".to_string(), "yes".to_string()),
+        ("Owner".to_string(), "cost-tool".to_string()),
+    ];
+    let id = control.seed_cluster(ClusterSpec {
+        state: Some("ACTIVE".into()),
+        tags: tags.clone(),
+        ..Default::default()
+    });
+    control.seed_backup(cloudhsm_emulator::BackupSpec {
+        cluster_id: Some(id.clone()),
+        tags,
+        ..Default::default()
+    });
+    let ws = Workspace::new(tf, &emulator.endpoint_url());
+    let provider = ws.provider_block().replacen(
+        "  endpoints",
+        "  ignore_tags {\n    keys         = [\"Owner\"]\n    key_prefixes = [\"ops:\"]\n  }\n  endpoints",
+        1,
+    );
+    ws.write_raw(&format!(
+        "{provider}\n{}\ndata \"cloudhsm_backups\" \"all\" {{\n  cluster_id = \"{id}\"\n}}\n",
+        data_source(&id)
+    ));
+    let ws = tokio::task::spawn_blocking(move || {
+        ws.apply().ok();
+        ws
+    })
+    .await
+    .expect("terraform thread");
+    let only_team = serde_json::json!({"team": "pki"});
+    let cluster = ws.resource(ADDRESS).expect("the cluster in the state");
+    assert_eq!(cluster["tags"], only_team);
+    let backups = ws
+        .resource("data.cloudhsm_backups.all")
+        .expect("the backups in the state");
+    assert_eq!(backups["backups"][0]["tags"], only_team, "{backups}");
+}
