@@ -594,4 +594,39 @@ async fn default_tags_go_under_the_copys_own_and_ignored_keys_are_left_alone() {
     assert_eq!(state["tags_all"]["Team"], "security");
     assert!(state["tags_all"].get("ops:scanned").is_none());
     assert!(dr.ws.plan_is_empty(), "nothing left to change");
+
+    // The AWS provider's variables: a default tag from the environment (the block's value
+    // wins on Team), and a key to ignore.
+    let env = [
+        ("TF_AWS_DEFAULT_TAGS_Source", "ci"),
+        ("TF_AWS_DEFAULT_TAGS_Team", "from-env"),
+        ("TF_AWS_IGNORE_TAGS_KEYS", "Scanner"),
+    ];
+    assert!(dr.control.tag_backup(&copy_id, "Scanner", "seen"));
+    dr.ws
+        .run_with_env(
+            &["apply", "-auto-approve", "-no-color", "-input=false"],
+            &env,
+        )
+        .ok();
+    assert_eq!(
+        tags_of(&dr.the_copy()),
+        map(&[
+            ("Team", "security"),
+            ("Env", "dr"),
+            ("Name", "copy"),
+            ("Source", "ci"),
+            ("ops:scanned", "yes"),
+            ("Scanner", "seen")
+        ])
+    );
+    let plan = dr
+        .ws
+        .run_with_env(&["plan", "-no-color", "-input=false"], &env)
+        .ok();
+    assert!(
+        flat(&plan.stdout).contains("No changes."),
+        "the same environment: nothing to change (an ignored key is no drift):\n{}",
+        plan.stdout
+    );
 }

@@ -153,13 +153,15 @@ pub struct ProviderConfig {
     /// Tags that every resource of this provider with `tags` (`cloudhsm_backup_copy`) gets,
     /// as in the AWS provider: a resource's own `tags` win on the same key, and its
     /// `tags_all` shows the merge. A change here plans an in-place update of each such
-    /// resource.
+    /// resource. `TF_AWS_DEFAULT_TAGS_<key>` in the environment adds a default tag (the
+    /// block's value wins).
     #[tf(optional, block)]
     pub default_tags: Field<DefaultTagsConfig>,
     /// Tag keys this provider leaves alone on every resource and data source, as in the AWS
     /// provider, e.g. those a cost or compliance tool sets: they are not read into any
     /// state (no drift in a plan), never changed or removed, and a copy is made with them
-    /// only when its own `tags` name them.
+    /// only when its own `tags` name them. `TF_AWS_IGNORE_TAGS_KEYS` and
+    /// `TF_AWS_IGNORE_TAGS_KEY_PREFIXES` in the environment (comma-separated) add to it.
     #[tf(optional, block)]
     pub ignore_tags: Field<IgnoreTagsConfig>,
     /// Accept `region` and `sts_region` without checking that they look like AWS region
@@ -286,11 +288,29 @@ fn known(f: &Field<String>) -> Option<String> {
 }
 
 impl ProviderConfig {
-    /// `default_tags` and `ignore_tags` as rules: the defaults unknown while any of them
-    /// is; ignored keys not known yet are none (only reads and changes use them, and those
-    /// run with a known block).
+    /// `default_tags` and `ignore_tags` as rules, with the AWS provider's environment
+    /// variables: `TF_AWS_DEFAULT_TAGS_<key>` under the block's tags,
+    /// `TF_AWS_IGNORE_TAGS_KEYS` and `TF_AWS_IGNORE_TAGS_KEY_PREFIXES` (comma-separated)
+    /// added to the block's. The defaults are unknown while the block's are; ignored keys
+    /// not known yet are none (only reads and changes use them, and those run with a known
+    /// block).
     pub(super) fn tag_policy(&self) -> TagPolicy {
-        let defaults = match &self.default_tags {
+        let env: Vec<(String, String)> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        self.tag_policy_in(&env)
+    }
+
+    /// [`ProviderConfig::tag_policy`] with the environment `env`.
+    pub(super) fn tag_policy_in(&self, env: &[(String, String)]) -> TagPolicy {
+        let mut defaults: BTreeMap<String, String> = env
+            .iter()
+            .filter_map(|(k, v)| {
+                let key = k.strip_prefix("TF_AWS_DEFAULT_TAGS_")?;
+                (!key.is_empty()).then(|| (key.to_string(), v.clone()))
+            })
+            .collect();
+        let block = match &self.default_tags {
             Field::Unknown => None,
             Field::Null => Some(BTreeMap::new()),
             Field::Known(d) => match &d.tags {
@@ -298,17 +318,32 @@ impl ProviderConfig {
                 tags => Some(tags.value_or_default()),
             },
         };
+        let defaults = block.map(|tags| {
+            defaults.extend(tags);
+            defaults
+        });
         let ignore = self.ignore_tags.known();
-        let set = |pick: fn(&IgnoreTagsConfig) -> &Field<BTreeSet<String>>| {
-            ignore
+        let set = |pick: fn(&IgnoreTagsConfig) -> &Field<BTreeSet<String>>, name: &str| {
+            let mut set = ignore
                 .map(|i| pick(i).value_or_default())
-                .unwrap_or_default()
+                .unwrap_or_default();
+            let listed = env
+                .iter()
+                .filter(|(k, _)| k == name)
+                .flat_map(|(_, v)| v.split(','));
+            set.extend(
+                listed
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(str::to_string),
+            );
+            set
         };
         TagPolicy {
             defaults,
             ignored: IgnoredTags {
-                keys: set(|i| &i.keys),
-                key_prefixes: set(|i| &i.key_prefixes),
+                keys: set(|i| &i.keys, "TF_AWS_IGNORE_TAGS_KEYS"),
+                key_prefixes: set(|i| &i.key_prefixes, "TF_AWS_IGNORE_TAGS_KEY_PREFIXES"),
             },
         }
     }

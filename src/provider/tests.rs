@@ -3,7 +3,7 @@
 
 use super::*;
 use tfplugin::interface::Provider as _;
-use tfplugin::value::{ObjectBuilder, Value};
+use tfplugin::value::{Field, ObjectBuilder, Value};
 
 fn config(pairs: Vec<(&str, Value)>) -> Value {
     let mut b = ObjectBuilder::new();
@@ -422,4 +422,53 @@ async fn a_chain_of_assume_role_blocks_is_checked_block_by_block() {
     assert!(!d.has_errors(), "{d:?}");
     assert_eq!(warning_paths(&d), ["assume_role[1]"], "{d:?}");
     assert!(d.iter().any(|d| d.detail.contains("session_name")), "{d:?}");
+}
+
+#[test]
+fn the_aws_providers_tag_variables_add_to_the_blocks() {
+    let env = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let env = env(&[
+        ("TF_AWS_DEFAULT_TAGS_Team", "from-env"),
+        ("TF_AWS_DEFAULT_TAGS_CostCenter", "1234"),
+        ("TF_AWS_DEFAULT_TAGS_", "no key"),
+        ("TF_AWS_IGNORE_TAGS_KEYS", " Owner , ,Scanner"),
+        ("TF_AWS_IGNORE_TAGS_KEY_PREFIXES", "ops:"),
+    ]);
+    let block = ProviderConfig {
+        default_tags: Field::Known(config::DefaultTagsConfig {
+            tags: Field::Known([("Team".to_string(), "pki".to_string())].into()),
+        }),
+        ignore_tags: Field::Known(config::IgnoreTagsConfig {
+            keys: Field::Known(["Audit".to_string()].into()),
+            key_prefixes: Field::Null,
+        }),
+        ..Default::default()
+    };
+    let policy = block.tag_policy_in(&env);
+    assert_eq!(
+        policy.defaults,
+        Some(
+            [("CostCenter", "1234"), ("Team", "pki")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .into()
+        ),
+        "the block's value wins; an empty key is none"
+    );
+    for key in ["Audit", "Owner", "Scanner", "ops:x"] {
+        assert!(policy.ignored.ignores(key), "{key}");
+    }
+    assert!(!policy.ignored.ignores(""), "empty entries are dropped");
+    // No block: the environment alone; a block not known yet: defaults unknown.
+    let policy = ProviderConfig::default().tag_policy_in(&env);
+    assert_eq!(policy.defaults.map(|d| d.len()), Some(2));
+    let unknown = ProviderConfig {
+        default_tags: Field::Unknown,
+        ..Default::default()
+    };
+    assert_eq!(unknown.tag_policy_in(&env).defaults, None);
 }

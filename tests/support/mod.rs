@@ -158,8 +158,8 @@ pub fn hcl_path(path: &Path) -> String {
 
 /// `terraform` run in `dir` with `cli_config` and nothing of the machine running the tests:
 /// no AWS credentials, profile, region, endpoint, proxy, CA bundle or web identity from the
-/// environment or the shared files, no checkpoint call, no prompt, no plugin cache, no
-/// `TF_CLI_ARGS*`, no `TF_LOG`. Each test
+/// environment or the shared files, no default or ignored tags, no checkpoint call, no
+/// prompt, no plugin cache, no `TF_CLI_ARGS*`, no `TF_LOG`. Each test
 /// adds what it needs.
 pub fn terraform_command(terraform: &Path, dir: &Path, cli_config: &Path) -> Command {
     let mut cmd = Command::new(terraform);
@@ -207,7 +207,15 @@ pub fn terraform_command(terraform: &Path, dir: &Path, cli_config: &Path) -> Com
         .env_remove("TF_CLI_ARGS_init")
         .env_remove("TF_CLI_ARGS_plan")
         .env_remove("TF_CLI_ARGS_apply")
-        .env_remove("TF_LOG");
+        .env_remove("TF_LOG")
+        .env_remove("TF_AWS_IGNORE_TAGS_KEYS")
+        .env_remove("TF_AWS_IGNORE_TAGS_KEY_PREFIXES");
+    // Hermetic: no default tags of the machine running the tests.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("TF_AWS_DEFAULT_TAGS_") {
+            cmd.env_remove(name);
+        }
+    }
     cmd
 }
 
