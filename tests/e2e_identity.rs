@@ -48,11 +48,16 @@ impl Identity {
         support::hcl_path(&self.ws.dir.path().join("token.jwt"))
     }
 
-    /// `main.tf` with a provider block of `arguments` (no keys), its endpoints at the emulator,
-    /// and a data source reading the cluster.
+    /// `main.tf` with a provider block of `arguments` in the cluster's region (no keys), its
+    /// endpoints at the emulator, and a data source reading the cluster.
     fn write(&self, arguments: &str) {
+        self.write_without_region(&format!("  region = \"eu-west-1\"\n{arguments}"));
+    }
+
+    /// [`Identity::write`] with no `region`: `arguments` alone.
+    fn write_without_region(&self, arguments: &str) {
         self.ws.write_raw(&format!(
-            "{}\nprovider \"cloudhsm\" {{\n  region = \"eu-west-1\"\n{arguments}\n  endpoints {{\n    cloudhsmv2 = \"{}\"\n    sts        = \"{}\"\n  }}\n}}\n\n\
+            "{}\nprovider \"cloudhsm\" {{\n{arguments}\n  endpoints {{\n    cloudhsmv2 = \"{}\"\n    sts        = \"{}\"\n  }}\n}}\n\n\
              data \"cloudhsm_cluster\" \"this\" {{\n  cluster_id = \"{}\"\n}}\n",
             Workspace::required_providers(),
             self.emulator.endpoint_url(),
@@ -596,19 +601,14 @@ async fn ec2_metadata_service_endpoint_gives_the_instance_role_and_region() {
         ("AWS_EC2_METADATA_DISABLED", "false"),
         ("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9"),
     ];
-    let block = |extra: &str| {
-        format!(
-            "{}\nprovider \"cloudhsm\" {{\n  ec2_metadata_service_endpoint = \"{}\"\n{extra}\n  endpoints {{\n    cloudhsmv2 = \"{}\"\n    sts        = \"{}\"\n  }}\n}}\n\n\
-             data \"cloudhsm_cluster\" \"this\" {{\n  cluster_id = \"{}\"\n}}\n",
-            Workspace::required_providers(),
-            id.emulator.endpoint_url(),
-            id.emulator.endpoint_url(),
-            id.emulator.sts_endpoint_url(),
-            id.cluster
-        )
+    let write = |extra: &str| {
+        id.write_without_region(&format!(
+            "  ec2_metadata_service_endpoint = \"{}\"\n{extra}",
+            id.emulator.endpoint_url()
+        ));
     };
     // No region and no credentials in the block or the environment: both from the service.
-    id.ws.write_raw(&block(""));
+    write("");
     id.plan(&env).ok();
     assert!(id.control.call_count("InstanceMetadata") > 0);
     let describes = id.control.call_records("DescribeClusters");
@@ -657,10 +657,10 @@ async fn ec2_metadata_service_endpoint_gives_the_instance_role_and_region() {
     )
     .expect("write the shared config file");
     let before = id.control.call_count("InstanceMetadata");
-    id.ws.write_raw(&block(&format!(
+    write(&format!(
         "  profile             = \"deploy\"\n  shared_config_files = [\"{}\"]",
         support::hcl_path(&config)
-    )));
+    ));
     id.plan(&env).ok();
     assert!(id.control.call_count("InstanceMetadata") > before);
     let assume = id.control.call_records("AssumeRole");
@@ -686,10 +686,10 @@ async fn ec2_metadata_service_endpoint_gives_the_instance_role_and_region() {
         ("AWS_EC2_METADATA_DISABLED", "false"),
         ("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata.as_str()),
     ];
-    id.ws.write_raw(&block(&format!(
+    write(&format!(
         "  profile             = \"deploy\"\n  shared_config_files = [\"{}\"]\n  skip_metadata_api_check = true",
         support::hcl_path(&config)
-    )));
+    ));
     let said = flat(&id.plan(&reachable).fails().all());
     assert!(
         said.contains("credential_source = Ec2InstanceMetadata")
