@@ -43,7 +43,8 @@ version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)"
 rm -rf "$dir/mirror"
 mkdir -p "$dir/mirror/registry.terraform.io/cloudhsm-iac/cloudhsm/$version/$os_arch"
 copy_built "$bin/terraform-provider-cloudhsm$exe" \
-  "$dir/mirror/registry.terraform.io/cloudhsm-iac/cloudhsm/$version/$os_arch/terraform-provider-cloudhsm_v$version$exe"
+  "$dir/mirror/registry.terraform.io/cloudhsm-iac/cloudhsm/$version/$os_arch/terraform-provider-cloudhsm_v$version$exe" \
+  || die "the built provider is not in $bin; is CARGO_TARGET_DIR pointing elsewhere?"
 aws_mirror="${AWS_PROVIDER_MIRROR:-}"
 if [ -z "$aws_mirror" ] && [ -d /opt/tf-plugins/registry.terraform.io/hashicorp/aws ]; then
   aws_mirror=/opt/tf-plugins

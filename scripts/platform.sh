@@ -29,8 +29,9 @@ native() {
 copy_built() {
   local tries=50
   until cp -f "$1" "$2" 2>/dev/null; do
+    # Only a binary missing for a moment is waited for; any other failure is said at once.
+    if [ -e "$1" ] || [ "$tries" -le 0 ]; then cp -f "$1" "$2"; return; fi
     tries=$((tries - 1))
-    if [ "$tries" -le 0 ]; then cp -f "$1" "$2"; return; fi
     sleep 0.2
   done
 }

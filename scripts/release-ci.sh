@@ -191,7 +191,8 @@ case "${1:-}" in
   throwaway-key)
     uid="${2:-cloudhsm release dry run $$ <release-dry-run@example.invalid>}"
     # RSA: the registry takes no other kind, and the key stands in for the real one.
-    within 300 gpg --batch --quiet --passphrase '' --quick-generate-key "$uid" rsa3072 sign never \
+    # Nothing of gpg's on stdout, which the caller reads as the fingerprint.
+    within 300 gpg --batch --quiet --passphrase '' --quick-generate-key "$uid" rsa3072 sign never >&2 \
       || { say error "gpg could not make a throwaway signing key"; exit 1; }
     fingerprint="$(gpg --batch --with-colons --list-secret-keys "$uid" | awk -F: '$1 == "fpr" { print $10; exit }')"
     [ -n "$fingerprint" ] || { say error "gpg lists no fingerprint for the throwaway key $uid"; exit 1; }

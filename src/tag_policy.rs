@@ -17,6 +17,9 @@ pub struct TagPolicy {
     /// from a resource not made yet).
     pub defaults: Option<Tags>,
     pub ignored: IgnoredTags,
+    /// Whether every ignored key is known (`ignore_tags` may come from a resource not made
+    /// yet, too): until then no plan can say which keys a read will hide.
+    pub ignored_known: bool,
 }
 
 impl Default for TagPolicy {
@@ -24,6 +27,7 @@ impl Default for TagPolicy {
         TagPolicy {
             defaults: Some(Tags::new()),
             ignored: IgnoredTags::default(),
+            ignored_known: true,
         }
     }
 }
@@ -46,9 +50,12 @@ impl TagPolicy {
     }
 
     /// `tags_all` as planned for a resource naming `own`: [`TagPolicy::sent`] without the
-    /// ignored keys (a read never shows them); `None` while the defaults are not known.
+    /// ignored keys (a read never shows them); `None` while the defaults or the ignored keys
+    /// are not known.
     pub fn planned_all(&self, own: &Tags) -> Option<Tags> {
-        self.defaults.as_ref()?;
+        if self.defaults.is_none() || !self.ignored_known {
+            return None;
+        }
         Some(self.ignored.visible(&self.sent(own)))
     }
 
@@ -139,6 +146,7 @@ mod tests {
                 keys: Default::default(),
                 key_prefixes: ["ops:".to_string()].into(),
             },
+            ignored_known: true,
         }
     }
 
@@ -182,6 +190,15 @@ mod tests {
             ..policy()
         };
         assert_eq!(unknown.planned_all(&tags(&[("Name", "copy")])), None);
+        let unknown = TagPolicy {
+            ignored_known: false,
+            ..policy()
+        };
+        assert_eq!(
+            unknown.planned_all(&tags(&[("Name", "copy")])),
+            None,
+            "a key the read may hide"
+        );
         let own = tags(&[("ops:owner", "me"), ("Name", "copy")]);
         assert_eq!(
             policy().sent(&own).get("ops:owner").map(String::as_str),

@@ -629,4 +629,32 @@ async fn default_tags_go_under_the_copys_own_and_ignored_keys_are_left_alone() {
         "the same environment: nothing to change (an ignored key is no drift):\n{}",
         plan.stdout
     );
+
+    // Default tags that come from a resource not made yet: the copy that exists is still
+    // refreshed, its tags_all planned unknown, and the apply sets the value it learns.
+    let tf = support::terraform().expect("terraform");
+    if support::terraform_version(&tf) < (1, 4, 0) {
+        eprintln!("not applicable below: terraform_data needs Terraform 1.4");
+        return;
+    }
+    let rules =
+        "  default_tags {\n    tags = { Team = terraform_data.team.output }\n  }\n  endpoints";
+    let provider = dr.ws.provider_block().replacen("  endpoints", rules, 1);
+    dr.ws.write_raw(&format!(
+        "{provider}\nresource \"terraform_data\" \"team\" {{\n  input = \"late\"\n}}\n\nresource \"cloudhsm_backup_copy\" \"dr\" {{\n  source_backup_id   = \"{}\"\n  destination_region = \"{DEST}\"\n  tags = {{ Env = \"dr\", Name = \"copy\" }}\n}}\n",
+        dr.backup
+    ));
+    let plan = dr.ws.plan().ok();
+    assert!(
+        flat(&plan.stdout).contains("tags_all") && flat(&plan.stdout).contains("known after apply"),
+        "{}",
+        plan.stdout
+    );
+    dr.ws.apply().ok();
+    assert_eq!(
+        tags_of(&dr.the_copy()).get("Team").map(String::as_str),
+        Some("late")
+    );
+    assert_eq!(dr.copied(), 1);
+    assert!(dr.ws.plan_is_empty(), "nothing left to change");
 }

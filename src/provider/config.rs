@@ -136,7 +136,8 @@ pub struct ProviderConfig {
     /// Never ask the EC2 instance metadata service (IMDS) for credentials or the region, as
     /// in the AWS provider: for machines outside EC2 where the lookup would only wait. A
     /// profile's `credential_source = Ec2InstanceMetadata` is then an error that says so.
-    /// The environment's `AWS_EC2_METADATA_DISABLED` does the same.
+    /// The environment's `AWS_EC2_METADATA_DISABLED` turns the service off too (with the AWS
+    /// SDK's own words for that profile).
     #[tf(optional)]
     pub skip_metadata_api_check: Field<bool>,
     /// URL of the EC2 instance metadata service (IMDS) that credentials and the region are
@@ -159,9 +160,11 @@ pub struct ProviderConfig {
     pub default_tags: Field<DefaultTagsConfig>,
     /// Tag keys this provider leaves alone on every resource and data source, as in the AWS
     /// provider, e.g. those a cost or compliance tool sets: they are not read into any
-    /// state (no drift in a plan), never changed or removed, and a copy is made with them
-    /// only when its own `tags` name them. `TF_AWS_IGNORE_TAGS_KEYS` and
-    /// `TF_AWS_IGNORE_TAGS_KEY_PREFIXES` in the environment (comma-separated) add to it.
+    /// state (no drift in a plan) and never changed or removed. A copy is still made with
+    /// those its own `tags` or `default_tags` name (and, with no tags at all, CloudHSM gives
+    /// it the source backup's). `TF_AWS_IGNORE_TAGS_KEYS` and
+    /// `TF_AWS_IGNORE_TAGS_KEY_PREFIXES` in the environment (comma-separated) add to it; as
+    /// with every `TF_AWS_*` tag variable, give `plan` and `apply` the same ones.
     #[tf(optional, block)]
     pub ignore_tags: Field<IgnoreTagsConfig>,
     /// Accept `region` and `sts_region` without checking that they look like AWS region
@@ -291,9 +294,8 @@ impl ProviderConfig {
     /// `default_tags` and `ignore_tags` as rules, with the AWS provider's environment
     /// variables: `TF_AWS_DEFAULT_TAGS_<key>` under the block's tags,
     /// `TF_AWS_IGNORE_TAGS_KEYS` and `TF_AWS_IGNORE_TAGS_KEY_PREFIXES` (comma-separated)
-    /// added to the block's. The defaults are unknown while the block's are; ignored keys
-    /// not known yet are none (only reads and changes use them, and those run with a known
-    /// block).
+    /// added to the block's. The defaults are unknown while the block's are, and so are the
+    /// ignored keys (`ignored_known`: reads and changes run with a known block).
     pub(super) fn tag_policy(&self) -> TagPolicy {
         let env: Vec<(String, String)> = std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
@@ -339,12 +341,18 @@ impl ProviderConfig {
             );
             set
         };
+        let ignored_known = match &self.ignore_tags {
+            Field::Unknown => false,
+            Field::Null => true,
+            Field::Known(i) => !i.keys.is_unknown() && !i.key_prefixes.is_unknown(),
+        };
         TagPolicy {
             defaults,
             ignored: IgnoredTags {
                 keys: set(|i| &i.keys, "TF_AWS_IGNORE_TAGS_KEYS"),
                 key_prefixes: set(|i| &i.key_prefixes, "TF_AWS_IGNORE_TAGS_KEY_PREFIXES"),
             },
+            ignored_known,
         }
     }
 

@@ -122,9 +122,17 @@ impl tfplugin::TypedProvider for CloudHsmProvider {
         for error in parsed.validate().errors() {
             diags.push(error.clone());
         }
+        // The tag rules do not make the client: values of theirs not known yet leave it be
+        // (they make tags_all unknown in the plan instead).
+        let tag_rules =
+            [ProviderConfig::DEFAULT_TAGS, ProviderConfig::IGNORE_TAGS].map(AttributePath::attr);
+        let client_known = request
+            .unknown
+            .iter()
+            .all(|path| tag_rules.iter().any(|rules| path.starts_with(rules)));
         let state = if diags.has_errors() {
             ClientState::Failed(diags.clone())
-        } else if !request.is_wholly_known() {
+        } else if !client_known {
             ClientState::Deferred
         } else {
             match parsed.settings() {

@@ -152,8 +152,8 @@ impl BackupKind for Copy {
                 .planned_all(&own.value_or_default())
                 .map_or(Field::Unknown, Field::Known),
         };
-        if let Some(own) = plan.config.tags.known() {
-            let count = policy.sent(own).len();
+        if !plan.config.tags.is_unknown() {
+            let count = policy.sent(&plan.config.tags.value_or_default()).len();
             if policy.defaults.is_some() && count > MAX_TAGS {
                 plan.diagnostics.push(
                     Diagnostic::error(

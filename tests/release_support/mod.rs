@@ -52,12 +52,14 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `cmd`'s output with an empty stdin, or why not when it has not finished within `limit`:
-/// it is killed then. Finished means its output is closed too, which a process it started
-/// may keep open (a gpg-agent, on Windows): that is reported, not waited for.
+/// `cmd`'s output with an empty stdin, or why not when it has not ended within `limit`: it
+/// is killed then. Once it has ended, its output is what it wrote by the time its pipes
+/// closed, or 5 s after its exit when a process it started keeps them open (a gpg-agent,
+/// on Windows): that is not waited for.
 pub fn output_within(cmd: &mut Command, limit: std::time::Duration) -> Result<Output, String> {
     use std::io::Read as _;
     use std::process::Stdio;
+    use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
     let mut child = cmd
         .stdin(Stdio::null())
@@ -66,51 +68,60 @@ pub fn output_within(cmd: &mut Command, limit: std::time::Duration) -> Result<Ou
         .spawn()
         .map_err(|e| format!("{cmd:?} does not start: {e}"))?;
     let deadline = Instant::now() + limit;
-    let (sender, received) = std::sync::mpsc::channel();
+    let (closed, pipes_closed) = std::sync::mpsc::channel();
+    let buffers = [
+        Arc::new(Mutex::new(Vec::new())),
+        Arc::new(Mutex::new(Vec::new())),
+    ];
     let pipes: [Option<Box<dyn std::io::Read + Send>>; 2] = [
         child.stdout.take().map(|p| Box::new(p) as _),
         child.stderr.take().map(|p| Box::new(p) as _),
     ];
-    for (which, pipe) in pipes.into_iter().enumerate() {
-        let sender = sender.clone();
+    for (pipe, buffer) in pipes.into_iter().zip(buffers.iter().cloned()) {
+        let closed = closed.clone();
         std::thread::spawn(move || {
-            let mut bytes = Vec::new();
             if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut bytes);
+                let mut chunk = [0_u8; 8192];
+                while let Ok(n @ 1..) = pipe.read(&mut chunk) {
+                    if let Ok(mut buffer) = buffer.lock() {
+                        buffer.extend_from_slice(&chunk[..n]);
+                    }
+                }
             }
-            let _ = sender.send((which, bytes));
+            let _ = closed.send(());
         });
     }
+    let taken = |i: usize| buffers[i].lock().map(|b| b.clone()).unwrap_or_default();
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
-            Ok(None) => {
+            outcome => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("{cmd:?} did not end within {} s", limit.as_secs()));
+                let why = match outcome {
+                    Err(e) => format!("no exit status: {e}"),
+                    _ => format!("did not end within {} s", limit.as_secs()),
+                };
+                return Err(format!(
+                    "{cmd:?} {why}; it had written:\n{}\n{}",
+                    String::from_utf8_lossy(&taken(0)),
+                    String::from_utf8_lossy(&taken(1))
+                ));
             }
-            Err(e) => return Err(format!("{cmd:?}: no exit status: {e}")),
         }
     };
-    let mut output = [Vec::new(), Vec::new()];
+    let grace = Instant::now() + Duration::from_secs(5);
     for _ in 0..2 {
-        let left = deadline
-            .saturating_duration_since(Instant::now())
-            .max(Duration::from_secs(5));
-        let (which, bytes) = received.recv_timeout(left).map_err(|_| {
-            format!(
-                "{cmd:?} ended ({status}), but a process it started still holds its output \
-                 open"
-            )
-        })?;
-        output[which] = bytes;
+        let left = grace.saturating_duration_since(Instant::now());
+        if pipes_closed.recv_timeout(left).is_err() {
+            break;
+        }
     }
-    let [stdout, stderr] = output;
     Ok(Output {
         status,
-        stdout,
-        stderr,
+        stdout: taken(0),
+        stderr: taken(1),
     })
 }
 

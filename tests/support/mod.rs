@@ -284,7 +284,8 @@ pub fn dev_plugin_dir() -> PathBuf {
 /// `binary`, which cargo built, at `placed`: a copy on Windows, where a running hard link
 /// pins target/debug's file, which a later cargo build (of other features, by
 /// scripts/demo.sh) must replace; a hard link elsewhere. Tried for 10 s while `binary` is
-/// missing, as it briefly is while a cargo build beside (scripts/demo.sh's) re-links it.
+/// missing, as it briefly is while a cargo build beside (scripts/demo.sh's) re-links it; what
+/// is placed then is that build's, of the same source with other dependency features.
 fn place_built(binary: &Path, placed: &Path) {
     let mut tries = 50;
     loop {

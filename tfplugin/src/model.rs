@@ -186,6 +186,10 @@
 //! let block = Firewall::block();
 //! assert_eq!(block.blocks[0].nesting, BlockNesting::List);
 //! assert_eq!((block.blocks[0].min_items, block.blocks[0].max_items), (0, 0));
+//! // Terraform takes no null list of blocks: a model left at its default writes none as `[]`.
+//! use tfplugin::value::{TfType, Value};
+//! let value = Firewall::default().into_value();
+//! assert_eq!(value.get("rule"), Some(&Value::List(Vec::new())));
 //! ```
 //!
 //! and a block is no map of models:

@@ -394,7 +394,17 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             }
         });
         reads.push(quote!(#ident: reader.get(#attr_name)?));
-        writes.push(quote!(.set(#attr_name, self.#ident)));
+        if spec.block && inner_of(inner, "Vec").is_some() {
+            // Terraform never takes a null list of blocks: none is an empty list.
+            writes.push(quote! {
+                .set(#attr_name, match self.#ident {
+                    #tf::value::Field::Null => #tf::value::Field::Known(::std::vec::Vec::new()),
+                    blocks => blocks,
+                })
+            });
+        } else {
+            writes.push(quote!(.set(#attr_name, self.#ident)));
+        }
     }
     let [top_level_only, has_blocks] = [top_level_only, has_blocks].map(|p| match p {
         Some(problem) => quote!(::core::option::Option::Some(#problem)),
