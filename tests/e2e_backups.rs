@@ -258,6 +258,18 @@ async fn bad_input_is_refused_at_plan_time_before_any_call() {
         let text = flat(&dr.ws.plan().fails().all());
         assert!(text.contains(expected), "{expected}: {text}");
     }
+    // A default tag from the environment that CloudHSM would refuse.
+    dr.write_copy("");
+    let run = dr.ws.run_with_env(
+        &["plan", "-no-color", "-input=false"],
+        &[("TF_AWS_DEFAULT_TAGS_Team", "semi;colon")],
+    );
+    let text = flat(&run.fails().all());
+    assert!(
+        text.contains("Invalid default tag in the environment")
+            && text.contains("TF_AWS_DEFAULT_TAGS_"),
+        "{text}"
+    );
     for op in [
         "CopyBackupToRegion",
         "TagResource",

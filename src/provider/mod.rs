@@ -159,7 +159,28 @@ impl tfplugin::TypedProvider for CloudHsmProvider {
             }
         };
         *self.context.client.write().await = state;
-        *self.context.tags.write().await = parsed.tag_policy();
+        let policy = parsed.tag_policy();
+        // The block's default tags were checked above; those of TF_AWS_DEFAULT_TAGS_* here.
+        let block_keys = parsed
+            .default_tags
+            .known()
+            .and_then(|d| d.tags.known())
+            .cloned()
+            .unwrap_or_default();
+        if let Some(defaults) = &policy.defaults {
+            let from_env = defaults
+                .iter()
+                .filter(|(k, _)| !block_keys.contains_key(*k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            for problem in crate::tag_policy::tag_problems(&from_env) {
+                diags.push(Diagnostic::error(
+                    "Invalid default tag in the environment",
+                    format!("{problem} (It comes from a TF_AWS_DEFAULT_TAGS_<key> variable.)"),
+                ));
+            }
+        }
+        *self.context.tags.write().await = policy;
         diags
     }
 
