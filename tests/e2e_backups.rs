@@ -538,16 +538,25 @@ async fn default_tags_go_under_the_copys_own_and_ignored_keys_are_left_alone() {
     let Some(dr) = Dr::start(quick(), Behaviour::default()).await else {
         return;
     };
-    let write = |team: &str| {
-        let rules = format!(
-            "  default_tags {{\n    tags = {{ Team = \"{team}\", Env = \"prod\" }}\n  }}\n  \
-             ignore_tags {{\n    key_prefixes = [\"ops:\"]\n  }}\n  endpoints"
-        );
-        let provider = dr.ws.provider_block().replacen("  endpoints", &rules, 1);
+    // The provider block with `rules` before its endpoints, `extra` resources, and the copy.
+    let write_with = |rules: &str, extra: &str| {
+        let provider =
+            dr.ws
+                .provider_block()
+                .replacen("  endpoints", &format!("{rules}  endpoints"), 1);
         dr.ws.write_raw(&format!(
-            "{provider}\nresource \"cloudhsm_backup_copy\" \"dr\" {{\n  source_backup_id   = \"{}\"\n  destination_region = \"{DEST}\"\n  tags = {{ Env = \"dr\", Name = \"copy\" }}\n}}\n",
+            "{provider}\n{extra}resource \"cloudhsm_backup_copy\" \"dr\" {{\n  source_backup_id   = \"{}\"\n  destination_region = \"{DEST}\"\n  tags = {{ Env = \"dr\", Name = \"copy\" }}\n}}\n",
             dr.backup
         ));
+    };
+    let write = |team: &str| {
+        write_with(
+            &format!(
+                "  default_tags {{\n    tags = {{ Team = \"{team}\", Env = \"prod\" }}\n  }}\n  \
+                 ignore_tags {{\n    key_prefixes = [\"ops:\"]\n  }}\n"
+            ),
+            "",
+        )
     };
     write("pki");
     let plan = dr.ws.plan().ok();
@@ -649,13 +658,10 @@ async fn default_tags_go_under_the_copys_own_and_ignored_keys_are_left_alone() {
         eprintln!("not applicable below: terraform_data needs Terraform 1.4");
         return;
     }
-    let rules =
-        "  default_tags {\n    tags = { Team = terraform_data.team.output }\n  }\n  endpoints";
-    let provider = dr.ws.provider_block().replacen("  endpoints", rules, 1);
-    dr.ws.write_raw(&format!(
-        "{provider}\nresource \"terraform_data\" \"team\" {{\n  input = \"late\"\n}}\n\nresource \"cloudhsm_backup_copy\" \"dr\" {{\n  source_backup_id   = \"{}\"\n  destination_region = \"{DEST}\"\n  tags = {{ Env = \"dr\", Name = \"copy\" }}\n}}\n",
-        dr.backup
-    ));
+    write_with(
+        "  default_tags {\n    tags = { Team = terraform_data.team.output }\n  }\n",
+        "resource \"terraform_data\" \"team\" {\n  input = \"late\"\n}\n\n",
+    );
     let plan = dr.ws.plan().ok();
     assert!(
         flat(&plan.stdout).contains("tags_all") && flat(&plan.stdout).contains("known after apply"),

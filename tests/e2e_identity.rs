@@ -108,8 +108,13 @@ impl Identity {
 
     /// The roles behind the keys that signed each DescribeClusters call.
     fn describe_roles(&self) -> Vec<Option<String>> {
+        self.signers("DescribeClusters")
+    }
+
+    /// The roles behind the keys that signed each `operation` call (`None`: not a role).
+    fn signers(&self, operation: &str) -> Vec<Option<String>> {
         self.control
-            .access_keys("DescribeClusters")
+            .access_keys(operation)
             .iter()
             .map(|k| self.control.assumed_role_of(k))
             .collect()
@@ -166,12 +171,7 @@ async fn a_token_given_as_a_value_then_assume_role_on_top() {
     ));
     id.plan(&[]).ok();
     // Web identity first, then the role, assumed with the web identity's credentials.
-    let assumers: Vec<Option<String>> = id
-        .control
-        .access_keys("AssumeRole")
-        .iter()
-        .map(|k| id.control.assumed_role_of(k))
-        .collect();
+    let assumers = id.signers("AssumeRole");
     assert_eq!(
         assumers.first().cloned().flatten().as_deref(),
         Some(CI_ROLE),
@@ -238,12 +238,7 @@ async fn two_assume_role_blocks_are_a_chain_each_role_assumed_by_the_one_before(
     let calls = id.control.calls("AssumeRole");
     let asked: Vec<&str> = calls.iter().filter_map(|c| c["RoleArn"].as_str()).collect();
     assert_eq!(asked, [HOP_ROLE, ADMIN_ROLE], "in the blocks' order");
-    let signers: Vec<Option<String>> = id
-        .control
-        .access_keys("AssumeRole")
-        .iter()
-        .map(|k| id.control.assumed_role_of(k))
-        .collect();
+    let signers = id.signers("AssumeRole");
     assert_eq!(
         signers,
         [None, Some(HOP_ROLE.to_string())],
