@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine with only Rust, Python and pip:
-# installs the Terraform CLI when none is on PATH (GnuPG, for the release tests, and mitmproxy, for
-# the proxy tests), then runs formatting and lint checks,
-# unit tests, protocol tests and end-to-end tests against the real Terraform CLI, and
-# the Terraform-driven tests once more on Terraform 1.0.3, the oldest version we support, and
-# last the release workflow's Linux leg (scripts/release-workflow-local.sh: two release builds,
-# which must give the same bytes). Runs the same on macOS, Linux arm64 and Windows (Git Bash),
+# installs the Terraform CLI when none is on PATH (GnuPG, for the release tests, and mitmproxy,
+# for the proxy tests), then runs formatting and lint checks (on linux_amd64 also for the other
+# four release platforms: scripts/cross-check.sh), unit tests, protocol tests and end-to-end
+# tests against the real Terraform CLI, and the Terraform-driven tests once more on Terraform
+# 1.0.3, the oldest version we support, and last the release workflow's Linux leg
+# (scripts/release-workflow-local.sh: two release builds, which must give the same bytes).
+# Runs the same on macOS, Linux arm64 and Windows (Git Bash),
 # where .github/workflows/release.yml runs it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -26,6 +27,15 @@ echo "test.sh: cargo fmt --check"
 cargo fmt --all -- --check
 echo "test.sh: cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The other release platforms' code (cfg(windows), cfg(target_os = "macos")), type-checked and
+# linted here: on linux_amd64, which covers the other four; their own runners build and test
+# it natively (the stand-in C compiler it uses could not run under Git Bash's CreateProcess).
+if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ]; then
+  echo "test.sh: cargo clippy for the other release platforms (scripts/cross-check.sh)"
+  ./scripts/cross-check.sh
+else
+  echo "test.sh: the other release platforms are type-checked on linux_amd64 (scripts/cross-check.sh); this runner tests its own natively"
+fi
 echo "test.sh: cargo test"
 # The end-to-end tests refuse to skip when CI=true and no Terraform (or mitmdump) is found.
 cargo test --workspace --locked -- --test-threads=2

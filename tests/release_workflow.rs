@@ -1,7 +1,7 @@
 //! `.github/workflows/release.yml` read as its reviewer would, and held to
 //! `scripts/release-workflow-local.sh`, which replays its Linux leg here (`test.sh` runs it):
 //! both run the same scripts in the same order; the matrix is the five release platforms on
-//! runner images GitHub still offers; each archive is rebuilt and compared before it is
+//! runner images GitHub still offers, and `scripts/cross-check.sh` lints each of them here; each archive is rebuilt and compared before it is
 //! uploaded; the sign job has the permissions an artifact attestation needs and attests
 //! after signing and before drafting; line endings, shell and toolchain are pinned.
 //!
@@ -151,6 +151,35 @@ fn the_matrix_is_the_five_platforms_on_current_runner_images() {
         .expect("PLATFORMS in release-ci.sh");
     let matrix: Vec<&str> = legs.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(listed.split(' ').collect::<Vec<_>>(), matrix);
+    // scripts/cross-check.sh type-checks and lints every platform of the matrix (but the one
+    // it runs on), each as the Rust target that platform's runner builds natively, and
+    // test.sh runs it.
+    let cross = read("scripts/cross-check.sh");
+    let targets: Vec<(&str, &str)> = cross
+        .lines()
+        .skip_while(|l| !l.starts_with("release_targets()"))
+        .skip_while(|l| !l.ends_with("<<'EOF'"))
+        .skip(1)
+        .take_while(|l| *l != "EOF")
+        .filter_map(|l| l.split_once(' '))
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            ("linux_amd64", "x86_64-unknown-linux-gnu"),
+            ("linux_arm64", "aarch64-unknown-linux-gnu"),
+            ("darwin_amd64", "x86_64-apple-darwin"),
+            ("darwin_arm64", "aarch64-apple-darwin"),
+            ("windows_amd64", "x86_64-pc-windows-msvc"),
+        ]
+    );
+    assert_eq!(targets.iter().map(|(p, _)| *p).collect::<Vec<_>>(), matrix);
+    assert!(
+        read("scripts/test.sh")
+            .lines()
+            .any(|l| l.trim_start().starts_with("./scripts/cross-check.sh")),
+        "test.sh does not run scripts/cross-check.sh"
+    );
 }
 
 /// The position of the first line of `lines` containing `what`.
