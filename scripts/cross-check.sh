@@ -103,11 +103,9 @@ EOF
 chmod +x "$stub/cc" "$stub/ar"
 
 for triple in "${triples[@]}"; do
-  var="$(tr '[:lower:]-' '[:upper:]_' <<<"$triple")"
   lower="${triple//-/_}"
   echo "cross-check.sh: cargo clippy --target $triple (type check only)"
   env "CC_$lower=$stub/cc" "CXX_$lower=$stub/cc" "AR_$lower=$stub/ar" \
-    "CARGO_TARGET_${var}_LINKER=$stub/cc" \
     AWS_LC_SYS_CMAKE_BUILDER=0 \
     cargo clippy --workspace --all-targets --locked --target "$triple" -- -D warnings
 done

@@ -10,6 +10,7 @@
 # where .github/workflows/release.yml runs it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/platform.sh
 
 TERRAFORM="$(./scripts/ensure-terraform.sh)"
 export TERRAFORM
@@ -30,7 +31,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # The other release platforms' code (cfg(windows), cfg(target_os = "macos")), type-checked and
 # linted here: on linux_amd64, which covers the other four; their own runners build and test
 # it natively (the stand-in C compiler it uses could not run under Git Bash's CreateProcess).
-if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ]; then
+if [ "$os_arch" = linux_amd64 ]; then
   echo "test.sh: cargo clippy for the other release platforms (scripts/cross-check.sh)"
   ./scripts/cross-check.sh
 else
@@ -52,8 +53,8 @@ fi
 # RELEASE_WORKFLOW_LOCAL=0: it runs those steps as its own, after this script.
 if [ "${RELEASE_WORKFLOW_LOCAL:-1}" = 0 ]; then
   echo "test.sh: RELEASE_WORKFLOW_LOCAL=0: the release workflow's own steps pack and rebuild-check next; not replaying them here"
-elif [ "$(uname -s)-$(uname -m)" != Linux-x86_64 ]; then
-  echo "test.sh: the release workflow replay (scripts/release-workflow-local.sh) is of its linux_amd64 leg; not on $(uname -s)-$(uname -m)"
+elif [ "$os_arch" != linux_amd64 ]; then
+  echo "test.sh: the release workflow replay (scripts/release-workflow-local.sh) is of its linux_amd64 leg; not on $os_arch"
 else
   echo "test.sh: the release workflow's linux_amd64 leg, replayed (scripts/release-workflow-local.sh)"
   ./scripts/release-workflow-local.sh --skip-test-suite

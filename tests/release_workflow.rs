@@ -1,9 +1,10 @@
 //! `.github/workflows/release.yml` read as its reviewer would, and held to
 //! `scripts/release-workflow-local.sh`, which replays its Linux leg here (`test.sh` runs it):
 //! both run the same scripts in the same order; the matrix is the five release platforms on
-//! runner images GitHub still offers, and `scripts/cross-check.sh` lints each of them here; each archive is rebuilt and compared before it is
-//! uploaded; the sign job has the permissions an artifact attestation needs and attests
-//! after signing and before drafting; line endings, shell and toolchain are pinned.
+//! runner images GitHub still offers, and `scripts/cross-check.sh` lints each of them here;
+//! each archive is rebuilt and compared before it is uploaded; the sign job has the
+//! permissions an artifact attestation needs and attests after signing and before drafting;
+//! line endings, shell and toolchain are pinned.
 //!
 //! (No YAML parser among the dependencies: the workflow is read line by line, which its
 //! plain layout allows; a change of layout that defeats these reads fails them.)
