@@ -80,6 +80,28 @@ impl TagPolicy {
     }
 }
 
+/// Whether `c` is in CloudHSM's documented tag pattern `[\p{L}\p{Z}\p{N}_.:/=+\-@]`: a
+/// letter, a separator (a space of any width, not a tab or a newline), a number, or one of
+/// `_.:/=+-@`. By general category, as a regular expression reads `\p{..}`: a combining mark
+/// (the vowel sign of `हि`, U+093F) is no letter although `char::is_alphabetic` says it is.
+fn is_tag_char(c: char) -> bool {
+    use unicode_general_category::{get_general_category, GeneralCategory as Category};
+    matches!(
+        get_general_category(c),
+        Category::UppercaseLetter
+            | Category::LowercaseLetter
+            | Category::TitlecaseLetter
+            | Category::ModifierLetter
+            | Category::OtherLetter
+            | Category::SpaceSeparator
+            | Category::LineSeparator
+            | Category::ParagraphSeparator
+            | Category::DecimalNumber
+            | Category::LetterNumber
+            | Category::OtherNumber
+    ) || "_.:/=+-@".contains(c)
+}
+
 /// The most tags a CloudHSM cluster or backup holds.
 pub const MAX_TAGS: usize = 50;
 
@@ -87,14 +109,7 @@ pub const MAX_TAGS: usize = 50;
 /// at most 256 letters, numbers, spaces and `_.:/=+-@`; no key of AWS's own `aws:` prefix),
 /// each in words that say what to write instead; empty when nothing is.
 pub fn tag_problems(tags: &Tags) -> Vec<String> {
-    let text = |t: &str| {
-        t.chars().all(|c| {
-            c.is_alphabetic()
-                || c.is_numeric()
-                || (c.is_whitespace() && !c.is_control())
-                || "_.:/=+-@".contains(c)
-        })
-    };
+    let text = |t: &str| t.chars().all(is_tag_char);
     let mut problems = Vec::new();
     for (key, value) in tags {
         let length = key.chars().count();
@@ -171,6 +186,39 @@ mod tests {
         }
         let long = "x".repeat(129);
         assert!(tag_problems(&tags(&[(long.as_str(), "v")]))[0].contains("129"));
+    }
+
+    #[test]
+    fn a_tag_character_is_what_the_documented_pattern_matches() {
+        // The pattern as CloudHSM's API reference writes it, read by a regular expression
+        // engine: every code point, so that no category is left out or let in.
+        let pattern = regex::Regex::new(r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]$").expect("pattern");
+        let mut differ = Vec::new();
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            if is_tag_char(c) != pattern.is_match(c.encode_utf8(&mut [0; 4])) {
+                differ.push(format!("U+{:04X}", c as u32));
+            }
+        }
+        assert!(
+            differ.is_empty(),
+            "{} differ: {:?}",
+            differ.len(),
+            &differ[..differ.len().min(20)]
+        );
+        for (text, taken) in [
+            ("名前 Ωmega ǅ", true),
+            ("no\u{a0}break\u{3000}wide", true),
+            ("٣ Ⅻ ½", true),
+            ("हिन्दी", false), // a vowel sign and a virama are marks, not letters
+            ("Ⓐ", false),     // a symbol, although char::is_alphabetic says yes
+            ("line\nbreak", false),
+        ] {
+            assert_eq!(
+                tag_problems(&tags(&[("k", text)])).is_empty(),
+                taken,
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

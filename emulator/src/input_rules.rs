@@ -74,15 +74,15 @@ fn has_id_shape(id: &str, prefix: &str) -> bool {
     })
 }
 
-/// Whether every character of a tag key or value is in `[\p{L}\p{Z}\p{N}_.:/=+\-@]`:
-/// letters, separators (spaces, not tabs or newlines), numbers, and `_.:/=+-@`.
+/// Whether a tag key or value matches [`TAG_PATTERN`], read by a regular expression engine as
+/// the service reads it: letters, separators (spaces, not tabs or newlines), numbers, and
+/// `_.:/=+-@`, by Unicode general category (a combining mark is no letter).
 pub(crate) fn is_tag_text(text: &str) -> bool {
-    text.chars().all(|c| {
-        c.is_alphabetic()
-            || c.is_numeric()
-            || (c.is_whitespace() && !c.is_control())
-            || "_.:/=+-@".contains(c)
-    })
+    static PATTERN: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    PATTERN
+        .get_or_init(|| regex::Regex::new(TAG_PATTERN).ok())
+        .as_ref()
+        .is_some_and(|pattern| pattern.is_match(text))
 }
 
 /// `((p|)hsm[0-9][a-z.]*\.[a-zA-Z]+)`, at most 32 characters.
@@ -142,6 +142,8 @@ mod tests {
         assert!(!is_tag_text("tab\there"));
         assert!(!is_tag_text("semi;colon"));
         assert!(!is_tag_text("star*"));
+        assert!(is_tag_text("名前\u{a0}Ⅻ"));
+        assert!(!is_tag_text("हिन्दी"), "a vowel sign is a mark, not a letter");
     }
 
     #[test]
