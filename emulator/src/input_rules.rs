@@ -143,7 +143,10 @@ mod tests {
         assert!(!is_tag_text("semi;colon"));
         assert!(!is_tag_text("star*"));
         assert!(is_tag_text("名前\u{a0}Ⅻ"));
-        assert!(!is_tag_text("हिन्दी"), "a vowel sign is a mark, not a letter");
+        assert!(
+            !is_tag_text("हिन्दी"),
+            "a vowel sign is a mark, not a letter"
+        );
     }
 
     #[test]

@@ -124,6 +124,21 @@ impl ProviderConfig {
                 }
             }
         }
+        if self.insecure.known() == Some(&true) {
+            diags.push(
+                Diagnostic::error(
+                    "TLS verification cannot be turned off",
+                    "insecure = true would let anyone between Terraform and AWS answer in \
+                     AWS's place, and this provider signs the CSR CloudHSM hands it with your \
+                     CA: an answer with a CSR of someone else's key would have that key signed. \
+                     Every AWS endpoint's certificate is checked against the system's CAs and \
+                     custom_ca_bundle. Behind a proxy that inspects TLS, set custom_ca_bundle \
+                     (or AWS_CA_BUNDLE) to a PEM file with the proxy's CA and remove \
+                     insecure.",
+                )
+                .at(attr(Self::INSECURE)),
+            );
+        }
         if let Some(n) = self.max_retries.known() {
             if n.fract() != 0.0 || !(0.0..=100.0).contains(n) {
                 diags.push(

@@ -117,6 +117,13 @@ pub struct ProviderConfig {
     /// `ca_bundle` in the profile.
     #[tf(optional)]
     pub custom_ca_bundle: Field<String>,
+    /// Accepted so that the AWS provider's block can be copied here, as `false` only: this
+    /// provider always checks the TLS certificates of AWS's endpoints, and `true` is an error.
+    /// It signs the CSR that CloudHSM hands it with your CA, so whoever could answer in
+    /// AWS's place without that check could have their own key signed. Behind a proxy that
+    /// inspects TLS, give the proxy's CA as `custom_ca_bundle` (or `AWS_CA_BUNDLE`).
+    #[tf(optional)]
+    pub insecure: Field<bool>,
     /// How many times a throttled or failed read (DescribeClusters) is retried with backoff
     /// (default 3 as in the AWS SDK's standard mode). Writes (InitializeCluster,
     /// ModifyCluster) are never retried blindly: after a failure the provider looks at the

@@ -69,6 +69,32 @@ fn error_paths(d: &Diagnostics) -> Vec<String> {
 }
 
 #[tokio::test]
+async fn insecure_true_is_an_error_that_names_the_ca_bundle_instead() {
+    let p = CloudHsmProvider::new();
+    let d = p
+        .validate_config(&config(vec![
+            ("region", Value::string("eu-west-1")),
+            ("insecure", Value::Bool(true)),
+        ]))
+        .await;
+    assert_eq!(error_paths(&d), ["insecure"], "{d:?}");
+    assert!(
+        d.iter().all(|d| d.detail.contains("custom_ca_bundle")),
+        "{d:?}"
+    );
+    let unknown = p
+        .validate_config(&config(vec![
+            ("region", Value::string("eu-west-1")),
+            ("insecure", Value::unknown()),
+        ]))
+        .await;
+    assert!(
+        error_paths(&unknown).is_empty(),
+        "checked once known: {unknown:?}"
+    );
+}
+
+#[tokio::test]
 async fn the_aws_providers_skip_arguments_are_accepted_and_never_skip_the_account_check() {
     let p = CloudHsmProvider::new();
     // As copied from an AWS provider block: accepted.
@@ -81,6 +107,7 @@ async fn the_aws_providers_skip_arguments_are_accepted_and_never_skip_the_accoun
             ("skip_region_validation", Value::Bool(false)),
             ("retry_mode", Value::string("adaptive")),
             ("sts_region", Value::string("us-east-1")),
+            ("insecure", Value::Bool(false)),
         ]))
         .await;
     assert!(error_paths(&copied).is_empty(), "{copied:?}");
