@@ -561,4 +561,78 @@ mod tests {
             }
         }
     }
+
+    /// `step { ... }` any number of times, before `name`, which forces a replacement.
+    #[derive(Clone, Debug, Default, crate::Model)]
+    struct Steps {
+        #[tf(computed)]
+        status: crate::Field<String>,
+        #[tf(optional, block)]
+        step: crate::Field<Vec<Unit>>,
+        #[tf(required, requires_replace)]
+        name: crate::Field<String>,
+    }
+
+    #[test]
+    fn a_list_of_blocks_plans_each_block_with_its_defaults_and_changes_as_one_attribute() {
+        use crate::model::Model;
+        let rules = Steps::rules();
+        let step = rules.iter().find(|r| r.name == "step").expect("step");
+        assert!(step.configurable && !step.computed && !step.requires_replace);
+        assert!(step.nested.is_some(), "its blocks' rules reach inside");
+        let cfg = |steps: Vec<Value>| {
+            object(&[
+                ("status", Value::Null),
+                ("step", Value::List(steps)),
+                ("name", Value::string("n")),
+            ])
+        };
+        // Create: every block gets its default, in order; the computed status is unknown.
+        let two = cfg(vec![unit(Value::Null, 1), unit(Value::string("HOURS"), 2)]);
+        let p = plan_by_rules(&rules, &Value::Null, &two, &two);
+        assert!(p.creating && p.requires_replace.is_empty());
+        assert_eq!(
+            get(&p.planned, "step"),
+            &Value::List(vec![
+                unit(Value::string("DAYS"), 1),
+                unit(Value::string("HOURS"), 2)
+            ])
+        );
+        assert!(get(&p.planned, "status").is_unknown());
+        let prior = with(&p.planned, "status", Value::string("ok"));
+        // The same blocks again: the prior state, with no change.
+        let p = plan_by_rules(&rules, &prior, &two, &two);
+        assert_eq!((p.planned.clone(), p.changed.len()), (prior.clone(), 0));
+        // A block changed, one added, the order changed, all removed (none is an empty
+        // list): each is a change of `step`, in place, and the status is unknown again.
+        for steps in [
+            vec![unit(Value::Null, 1), unit(Value::string("HOURS"), 3)],
+            vec![
+                unit(Value::Null, 1),
+                unit(Value::string("HOURS"), 2),
+                unit(Value::Null, 3),
+            ],
+            vec![unit(Value::string("HOURS"), 2), unit(Value::Null, 1)],
+            vec![],
+        ] {
+            let c = cfg(steps);
+            let p = plan_by_rules(&rules, &prior, &c, &c);
+            assert_eq!(p.changed, vec!["step"], "{c:?}");
+            assert!(!p.creating && p.requires_replace.is_empty(), "{c:?}");
+            assert!(get(&p.planned, "status").is_unknown());
+            let Value::List(planned) = get(&p.planned, "step") else {
+                panic!("a list: {p:?}");
+            };
+            assert!(
+                planned.iter().all(|b| get(b, "unit").as_str().is_some()),
+                "every block's default is filled: {planned:?}"
+            );
+        }
+        // The blocks kept but the name changed: a replacement, with the blocks as configured.
+        let renamed = with(&two, "name", Value::string("m"));
+        let p = plan_by_rules(&rules, &prior, &renamed, &renamed);
+        assert!(p.creating);
+        assert_eq!(p.requires_replace, vec![AttributePath::attr("name")]);
+        assert_eq!(get(&p.planned, "step"), get(&prior, "step"));
+    }
 }
