@@ -158,9 +158,20 @@ if ! $assemble; then
     unset RUSTFLAGS
     cargo_home="${CARGO_HOME:-$HOME/.cargo}"
     sep=$'\x1f'
-    CARGO_ENCODED_RUSTFLAGS="--remap-path-prefix=$(native_path "$root")="
-    CARGO_ENCODED_RUSTFLAGS+="$sep--remap-path-prefix=$(native_path "$target_root")=/target"
-    CARGO_ENCODED_RUSTFLAGS+="$sep--remap-path-prefix=$(native_path "$cargo_home")=/cargo"
+    # Each as written and as it really is: cargo finds the checkout from its working
+    # directory (with symlinks resolved, as macOS's /tmp and /var/folders are), and takes
+    # the target directory as given.
+    physical() { # a path with its symlinks resolved (one not made yet: its parent's)
+      if [ -d "$1" ]; then (cd "$1" && pwd -P)
+      else printf '%s/%s\n' "$(physical "$(dirname "$1")")" "$(basename "$1")"; fi
+    }
+    remap() { # directory replacement
+      local real
+      real="$(physical "$1")"
+      printf '%s' "--remap-path-prefix=$(native_path "$1")=$2"
+      [ "$real" = "$1" ] || printf '%s' "$sep--remap-path-prefix=$(native_path "$real")=$2"
+    }
+    CARGO_ENCODED_RUSTFLAGS="$(remap "$root" "")$sep$(remap "$target_root" /target)$sep$(remap "$cargo_home" /cargo)"
     # MSVC's linker writes the wall-clock time into the PE header unless /Brepro, and rustc
     # always asks it for a PDB, whose GUID (recorded in the .exe) hashes the object files'
     # absolute paths: no PDB (/DEBUG:NONE; the release profile has no debug info anyway).

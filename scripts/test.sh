@@ -37,6 +37,12 @@ if [ "$os_arch" = linux_amd64 ]; then
 else
   echo "test.sh: the other release platforms are type-checked on linux_amd64 (scripts/cross-check.sh); this runner tests its own natively"
 fi
+# The builds that tests start themselves (scripts/demo.sh and emulator.sh: both packages'
+# binaries; release.sh --profile dev: the provider's), each with features of its own, made
+# here first: a test's time limit is for the test, not for compiling on a slow runner.
+echo "test.sh: cargo build (the binaries the tests build themselves)"
+cargo build --locked -p terraform-provider-cloudhsm -p cloudhsm-emulator --bins
+cargo build --locked -p terraform-provider-cloudhsm --bin terraform-provider-cloudhsm
 echo "test.sh: cargo test"
 # The end-to-end tests refuse to skip when CI=true and no Terraform (or mitmdump) is found.
 cargo test --workspace --locked -- --test-threads=2
@@ -44,7 +50,8 @@ cargo test --workspace --locked -- --test-threads=2
 oldest="$(./scripts/ensure-terraform.sh --bundled)"
 if [ "$(realpath "$oldest")" != "$(realpath "$TERRAFORM")" ]; then
   echo "test.sh: end-to-end tests again on $("$oldest" version | sed -n 1p)"
-  TERRAFORM="$oldest" cargo test --locked --test 'e2e_*' --test examples --test example_complete --test terraform_test --test demo --test release \
+  # --workspace: the features of the run above, so its test binaries serve again unbuilt.
+  TERRAFORM="$oldest" cargo test --workspace --locked --test 'e2e_*' --test examples --test example_complete --test terraform_test --test demo --test release \
     --test registry --test network_mirror \
     -- --test-threads=2
 fi

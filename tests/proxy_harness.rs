@@ -534,8 +534,16 @@ fn a_dropped_proxy_leaves_no_process_behind() {
     let pid = proxy.pid();
     let mut pids = vec![pid];
     pids.extend(support::descendants(pid));
+    // Each as id and start: a new process given a freed id (Windows does that at once, and
+    // each look at the table starts a PowerShell) is not one of them.
+    let table = support::process_table();
+    let started: Vec<support::Process> = table
+        .iter()
+        .filter(|p| pids.contains(&p.pid))
+        .cloned()
+        .collect();
     assert!(
-        support::exists(pid),
+        started.iter().any(|p| p.pid == pid),
         "the proxy {pid} is not in the process table"
     );
     drop(proxy);
@@ -544,10 +552,14 @@ fn a_dropped_proxy_leaves_no_process_behind() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let left = loop {
         let table = support::process_table();
-        let left: Vec<u32> = pids
+        let left: Vec<u32> = started
             .iter()
-            .copied()
-            .filter(|p| table.iter().any(|(q, _)| q == p))
+            .filter(|p| {
+                table
+                    .iter()
+                    .any(|q| q.pid == p.pid && q.started == p.started)
+            })
+            .map(|p| p.pid)
             .collect();
         if left.is_empty() || std::time::Instant::now() > deadline {
             break left;

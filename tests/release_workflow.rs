@@ -72,11 +72,15 @@ fn the_local_replay_runs_the_workflows_scripts_in_the_workflows_order() {
             "scripts/release-ci.sh check-tag",
             "scripts/release-ci.sh trust-store",
             "scripts/test.sh",
+            "scripts/release-ci.sh free-disk",
             "scripts/release.sh",
             "scripts/release-rebuild-check.sh dist",
+            "scripts/release-ci.sh checksum",
             "scripts/release-ci.sh check-tag",
             "scripts/release-ci.sh platforms",
+            "scripts/release-ci.sh import-key",
             "scripts/release.sh --assemble",
+            "scripts/release-ci.sh forget-key",
             "scripts/release-ci.sh draft",
         ],
         "the workflow's steps changed: change scripts/release-workflow-local.sh with them"
@@ -204,7 +208,23 @@ fn each_archive_is_tested_then_rebuilt_and_compared_before_it_is_uploaded() {
         crlf < checkout,
         "LF line endings are set before the checkout"
     );
-    assert!(suite < pack && pack < rebuild && rebuild < upload);
+    let checksum = at(&test, "run: ./scripts/release-ci.sh checksum dist");
+    assert!(suite < pack && pack < rebuild && rebuild < checksum && checksum < upload);
+    // The checksum travels with the archive: the sign job refuses an archive without it.
+    let uploaded: Vec<&str> = test[upload..]
+        .iter()
+        .map(|l| l.trim())
+        .skip_while(|l| !l.starts_with("path:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("dist/"))
+        .collect();
+    assert_eq!(
+        uploaded,
+        [
+            "dist/terraform-provider-cloudhsm_*_${{ matrix.platform }}.zip",
+            "dist/terraform-provider-cloudhsm_*_${{ matrix.platform }}.zip.sha256"
+        ]
+    );
     assert!(
         test.iter().any(|l| l.trim() == "shell: bash"),
         "Git Bash on Windows"
@@ -295,20 +315,34 @@ fn the_sign_job_signs_then_attests_then_drafts_with_the_permissions_it_needs() {
     }
     let import = at(&sign, "name: Import the signing key");
     let assemble = at(&sign, "./scripts/release.sh --assemble");
+    let forget = at(&sign, "./scripts/release-ci.sh forget-key");
     let attest = at(&sign, "actions/attest-build-provenance@");
     let draft = at(&sign, "./scripts/release-ci.sh draft");
-    assert!(import < assemble && assemble < attest && attest < draft);
+    assert!(import < assemble && assemble < forget && forget < attest && attest < draft);
+    // The key leaves the runner right after signing, also when signing failed: gpg-agent
+    // would keep it unlocked for the steps after.
+    assert_eq!(
+        sign[forget - 1].trim(),
+        "if: always()",
+        "{:?}",
+        &sign[forget - 2..=forget]
+    );
     // Both secrets are checked before anything is signed: without the fingerprint,
     // release.sh would make an unsigned release (no publish.txt) and exit 0.
     let import_step = sign[import..assemble].join("\n");
     for secret in ["GPG_PRIVATE_KEY", "GPG_FINGERPRINT"] {
         assert!(
-            import_step.contains(&format!("{secret}: ${{{{ secrets.{secret} }}}}"))
-                && import_step.contains(secret),
-            "the import step does not check {secret}:\n{import_step}"
+            import_step.contains(&format!("{secret}: ${{{{ secrets.{secret} }}}}")),
+            "the import step is not given {secret}:\n{import_step}"
         );
     }
-    assert!(import_step.contains("for secret in GPG_PRIVATE_KEY GPG_FINGERPRINT"));
+    assert!(import_step.contains("run: ./scripts/release-ci.sh import-key >> \"$GITHUB_ENV\""));
+    assert!(read("scripts/release-ci.sh").contains("for secret in GPG_PRIVATE_KEY GPG_FINGERPRINT"));
+    // One release run of a tag at a time: each replaces the tag's draft.
+    assert!(sign
+        .iter()
+        .any(|l| l.trim() == "group: release-${{ github.ref }}"));
+    assert!(sign.iter().any(|l| l.trim() == "cancel-in-progress: false"));
     let subjects: Vec<&str> = sign[attest..]
         .iter()
         .map(|l| l.trim())
@@ -366,17 +400,27 @@ fn the_signing_key_reaches_only_a_tag_run_in_the_release_environment() {
         !dry_run.iter().any(|l| l.trim().ends_with(": write")),
         "the dry run publishes nothing and needs no write permission"
     );
-    // The dry run signs with a throwaway key, and fails when nothing was signed: an empty
-    // key would make release.sh pack an unsigned release and exit 0.
-    let key = at(&dry_run, "./scripts/release-ci.sh throwaway-key");
+    // The dry run signs with a throwaway key (armored, with a passphrase) through the sign
+    // job's own import and forget steps, and fails when nothing was signed: an empty key
+    // would make release.sh pack an unsigned release and exit 0.
+    let secrets = at(&dry_run, "./scripts/release-ci.sh throwaway-secrets");
+    let import = at(&dry_run, "./scripts/release-ci.sh import-key");
     let assemble = at(&dry_run, "./scripts/release.sh --assemble");
+    let forget = at(&dry_run, "./scripts/release-ci.sh forget-key");
     let signed = at(&dry_run, "test -s dist/publish.txt");
-    assert!(key < assemble && assemble < signed);
+    assert!(secrets < import && import < assemble && assemble < forget && forget < signed);
     assert_eq!(
-        dry_run[key].trim(),
-        "fingerprint=\"$(./scripts/release-ci.sh throwaway-key)\"",
-        "the key's command must be an assignment of its own, whose failure fails the step"
+        dry_run[secrets].trim(),
+        "run: ./scripts/release-ci.sh throwaway-secrets >> \"$GITHUB_ENV\"",
+        "the secrets' command must be the step's only one, whose failure fails the step"
     );
+    for line in [import, forget] {
+        assert!(
+            sign.contains(&dry_run[line]),
+            "the dry run's {:?} is not the sign job's",
+            dry_run[line]
+        );
+    }
     let readme = read("README.md")
         .split_whitespace()
         .collect::<Vec<_>>()

@@ -10,8 +10,18 @@
 
 use std::process::{Child, Command, ExitStatus};
 
-/// `(pid, parent pid)` of every process on the machine.
-pub fn process_table() -> Vec<(u32, u32)> {
+/// One process in the table: its id, its parent's, and when it started (in the platform's own
+/// words: an id and its start are one process, where an id alone may be reused; Windows
+/// gives a freed id out again at once).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Process {
+    pub pid: u32,
+    pub parent: u32,
+    pub started: String,
+}
+
+/// Every process on the machine.
+pub fn process_table() -> Vec<Process> {
     #[cfg(target_os = "linux")]
     {
         std::fs::read_dir("/proc")
@@ -21,9 +31,14 @@ pub fn process_table() -> Vec<(u32, u32)> {
                     .filter_map(|p| {
                         let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
                         // The command name is in parentheses and may hold spaces: skip past it.
-                        let after = &stat[stat.rfind(')')? + 2..];
-                        let ppid = after.split_whitespace().nth(1)?.parse().ok()?;
-                        Some((p, ppid))
+                        // Fields 3 (state) on: the parent is field 4, the start field 22.
+                        let after: Vec<&str> =
+                            stat[stat.rfind(')')? + 2..].split_whitespace().collect();
+                        Some(Process {
+                            pid: p,
+                            parent: after.get(1)?.parse().ok()?,
+                            started: after.get(19)?.to_string(),
+                        })
                     })
                     .collect()
             })
@@ -32,7 +47,7 @@ pub fn process_table() -> Vec<(u32, u32)> {
     #[cfg(all(unix, not(target_os = "linux")))]
     {
         let out = Command::new("ps")
-            .args(["-A", "-o", "pid=", "-o", "ppid="])
+            .args(["-A", "-o", "pid=", "-o", "ppid=", "-o", "lstart="])
             .output()
             .expect("ps runs");
         assert!(out.status.success(), "ps -A failed");
@@ -45,7 +60,7 @@ pub fn process_table() -> Vec<(u32, u32)> {
                 "-NoProfile",
                 "-NonInteractive",
                 "-Command",
-                "Get-CimInstance Win32_Process | ForEach-Object { \"$($_.ProcessId) $($_.ParentProcessId)\" }",
+                "Get-CimInstance Win32_Process | ForEach-Object { \"$($_.ProcessId) $($_.ParentProcessId) $($_.CreationDate.Ticks)\" }",
             ])
             .output()
             .expect("powershell runs");
@@ -58,12 +73,17 @@ pub fn process_table() -> Vec<(u32, u32)> {
     }
 }
 
+/// Lines of `pid ppid start...` (the start may hold spaces, or be empty).
 #[cfg(not(target_os = "linux"))]
-fn pairs(text: &str) -> Vec<(u32, u32)> {
+fn pairs(text: &str) -> Vec<Process> {
     text.lines()
         .filter_map(|line| {
             let mut fields = line.split_whitespace();
-            Some((fields.next()?.parse().ok()?, fields.next()?.parse().ok()?))
+            Some(Process {
+                pid: fields.next()?.parse().ok()?,
+                parent: fields.next()?.parse().ok()?,
+                started: fields.collect::<Vec<_>>().join(" "),
+            })
         })
         .collect()
 }
@@ -74,9 +94,12 @@ pub fn descendants(pid: u32) -> Vec<u32> {
     let mut found = Vec::new();
     let mut frontier = vec![pid];
     while let Some(parent) = frontier.pop() {
-        for (child, _) in table.iter().filter(|(p, pp)| *pp == parent && *p != parent) {
-            found.push(*child);
-            frontier.push(*child);
+        for child in table
+            .iter()
+            .filter(|p| p.parent == parent && p.pid != parent)
+        {
+            found.push(child.pid);
+            frontier.push(child.pid);
         }
     }
     found
@@ -84,7 +107,7 @@ pub fn descendants(pid: u32) -> Vec<u32> {
 
 /// Whether a process with this id is in the process table (a unix zombie still is).
 pub fn exists(pid: u32) -> bool {
-    process_table().iter().any(|(p, _)| *p == pid)
+    process_table().iter().any(|p| p.pid == pid)
 }
 
 /// Ctrl-C as a terminal sends it: SIGINT to `child` and to everything it started (older
