@@ -50,7 +50,9 @@ cargo test --workspace --locked -- --test-threads=2
 oldest="$(./scripts/ensure-terraform.sh --bundled)"
 if [ "$(realpath "$oldest")" != "$(realpath "$TERRAFORM")" ]; then
   echo "test.sh: end-to-end tests again on $("$oldest" version | sed -n 1p)"
-  # --workspace: the features of the run above, so its test binaries serve again unbuilt.
+  # --workspace: the features of the run above, so these are its test binaries again (about
+  # 40 s of relinking here, where a test's own nested builds left a few crates stale; 75 s
+  # without it).
   TERRAFORM="$oldest" cargo test --workspace --locked --test 'e2e_*' --test examples --test example_complete --test terraform_test --test demo --test release \
     --test registry --test network_mirror \
     -- --test-threads=2
