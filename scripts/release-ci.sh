@@ -90,9 +90,12 @@ trust_add() {
   esac
 }
 
-# The SHA-256 of a file, in hex (sha256sum on Linux and Git Bash, shasum on macOS).
-sha256_of() {
-  if command -v sha256sum >/dev/null 2>&1; then sha256sum "$1"; else shasum -a 256 "$1"; fi | awk '{ print $1 }'
+# Writes OUT with the line "<sha256>  NAME" of DIR/NAME, as SHA256SUMS holds it
+# (scripts/release-pack.py sums: the same bytes on every system).
+sums_line() { # OUT DIR NAME
+  local python
+  python="$("$root/scripts/find-python.sh")" || { say error "Python 3 is needed (scripts/find-python.sh)"; return 1; }
+  "$python" "$(native "$root/scripts/release-pack.py")" sums "$(native "$1")" "$(native "$2")" "$3"
 }
 # 16 random bytes, in hex.
 random_hex() { od -An -N16 -tx1 /dev/urandom | tr -d ' \n'; }
@@ -134,13 +137,12 @@ case "${1:-}" in
         say error "$(basename "$zip") came without its leg's checksum ($(basename "$zip").sha256, written by release-ci.sh checksum); not signing an archive nobody can tie to its leg"
         exit 1
       fi
-      expected="$(awk '{ print $1; exit }' "$zip.sha256")"
-      actual="$(sha256_of "$zip")"
-      if [ "$expected" != "$actual" ]; then
-        say error "$(basename "$zip") is not the archive its leg uploaded (sha256 $actual here, $expected there): the download went wrong; re-run this job"
+      sums_line "$zip.sha256.here" "$dist" "$(basename "$zip")"
+      if ! cmp -s "$zip.sha256" "$zip.sha256.here"; then
+        say error "$(basename "$zip") is not the archive its leg uploaded (sha256 $(awk '{ print $1 }' "$zip.sha256.here") here, $(awk '{ print $1 }' "$zip.sha256") there): the download went wrong; re-run this job"
         exit 1
       fi
-      rm -f "$zip.sha256"
+      rm -f "$zip.sha256" "$zip.sha256.here"
       found="$found $platform"
     done
     echo "release-ci: archives for:${found:- none}" >&2
@@ -280,7 +282,7 @@ case "${1:-}" in
     made=0
     for zip in "$dist"/terraform-provider-cloudhsm_*_*.zip; do
       [ -f "$zip" ] || continue
-      printf '%s  %s\n' "$(sha256_of "$zip")" "$(basename "$zip")" >"$zip.sha256"
+      sums_line "$zip.sha256" "$dist" "$(basename "$zip")"
       echo "release-ci: $(cat "$zip.sha256")" >&2
       made=$((made + 1))
     done
@@ -296,9 +298,10 @@ case "${1:-}" in
     # As people paste it: grouped by spaces, with a newline, or with 0x.
     fingerprint="$(printf '%s' "$GPG_FINGERPRINT" | tr -d '[:space:]')"
     fingerprint="${fingerprint#0x}"
-    case "$fingerprint" in
-      "" | *[!0-9A-Fa-f]*) ok=false ;;
-      *) ok=false; [ ${#fingerprint} != 40 ] && [ ${#fingerprint} != 64 ] || ok=true ;;
+    case "${#fingerprint}:$fingerprint" in
+      40:*[!0-9A-Fa-f]* | 64:*[!0-9A-Fa-f]*) ok=false ;;
+      40:* | 64:*) ok=true ;;
+      *) ok=false ;;
     esac
     if ! $ok; then
       say error "GPG_FINGERPRINT is not a key's fingerprint (40 hexadecimal digits; gpg --fingerprint <key> shows it)"

@@ -195,6 +195,17 @@ fn at(lines: &[String], what: &str) -> usize {
         .unwrap_or_else(|| panic!("no {what:?} in:\n{}", lines.join("\n")))
 }
 
+/// The `dist/` lines of the block under the first `key` (`path: |`) in `lines`.
+fn dist_paths_under<'a>(lines: &'a [String], key: &str) -> Vec<&'a str> {
+    lines
+        .iter()
+        .map(|l| l.trim())
+        .skip_while(|l| !l.starts_with(key))
+        .skip(1)
+        .take_while(|l| l.starts_with("dist/"))
+        .collect()
+}
+
 #[test]
 fn each_archive_is_tested_then_rebuilt_and_compared_before_it_is_uploaded() {
     let test = job(&workflow(), "test");
@@ -211,15 +222,8 @@ fn each_archive_is_tested_then_rebuilt_and_compared_before_it_is_uploaded() {
     let checksum = at(&test, "run: ./scripts/release-ci.sh checksum dist");
     assert!(suite < pack && pack < rebuild && rebuild < checksum && checksum < upload);
     // The checksum travels with the archive: the sign job refuses an archive without it.
-    let uploaded: Vec<&str> = test[upload..]
-        .iter()
-        .map(|l| l.trim())
-        .skip_while(|l| !l.starts_with("path:"))
-        .skip(1)
-        .take_while(|l| l.starts_with("dist/"))
-        .collect();
     assert_eq!(
-        uploaded,
+        dist_paths_under(&test[upload..], "path:"),
         [
             "dist/terraform-provider-cloudhsm_*_${{ matrix.platform }}.zip",
             "dist/terraform-provider-cloudhsm_*_${{ matrix.platform }}.zip.sha256"
@@ -343,15 +347,8 @@ fn the_sign_job_signs_then_attests_then_drafts_with_the_permissions_it_needs() {
         .iter()
         .any(|l| l.trim() == "group: release-${{ github.ref }}"));
     assert!(sign.iter().any(|l| l.trim() == "cancel-in-progress: false"));
-    let subjects: Vec<&str> = sign[attest..]
-        .iter()
-        .map(|l| l.trim())
-        .skip_while(|l| !l.starts_with("subject-path:"))
-        .skip(1)
-        .take_while(|l| l.starts_with("dist/"))
-        .collect();
     assert_eq!(
-        subjects,
+        dist_paths_under(&sign[attest..], "subject-path:"),
         [
             "dist/terraform-provider-cloudhsm_*.zip",
             "dist/terraform-provider-cloudhsm_*_SHA256SUMS"
